@@ -1,0 +1,45 @@
+"""Command line: `python -m neurocache_ui.cli <group> <command> ...`.
+
+Administrative tasks that must work without the web UI (first user, scripted
+setup). Errors are printed as one line on stderr with exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from neurocache_ui.core import auth
+
+
+def _user_create(args: argparse.Namespace) -> str:
+    user = auth.create_user(name=args.name, email=args.email, password=args.password)
+    return f"created user {user.id} <{user.email}>"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m neurocache_ui.cli", description="Neurocache Hub administration")
+    groups = parser.add_subparsers(dest="group", required=True)
+
+    user = groups.add_parser("user", help="manage accounts").add_subparsers(dest="command", required=True)
+    create = user.add_parser("create", help="create an account")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--name", required=True)
+    create.set_defaults(run=_user_create)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], str] = args.run
+    try:
+        print(run(args))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

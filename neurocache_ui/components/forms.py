@@ -1,0 +1,50 @@
+"""Labelled form fields with an error line, so every input has an accessible name."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def field(
+    label: str,
+    name: str,
+    *,
+    form_id: str,
+    error: rx.Var[str] | str = "",
+    input_type: str = "text",
+    placeholder: str = "",
+    auto_complete: str = "off",
+    required: bool = True,
+    max_length: int | None = None,
+) -> rx.Component:
+    input_id = f"{form_id}-{name}"
+    error_id = f"{input_id}-error"
+    return rx.vstack(
+        rx.el.label(label, html_for=input_id, class_name="text-sm font-medium"),
+        rx.input(
+            id=input_id,
+            name=name,
+            type=input_type,
+            placeholder=placeholder,
+            auto_complete=auto_complete,
+            required=required,
+            max_length=max_length,
+            size="3",
+            width="100%",
+            aria_describedby=error_id,
+        ),
+        rx.cond(
+            error != "",
+            rx.text(error, id=error_id, role="alert", color_scheme="red", size="2"),
+        ),
+        spacing="1",
+        width="100%",
+        align="start",
+    )
+
+
+def form_alert(message: rx.Var[str]) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
+    )

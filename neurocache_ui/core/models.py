@@ -1,0 +1,195 @@
+"""Database tables (SQLModel). The schema lives here and in alembic/versions only.
+
+All timestamps are timezone-aware UTC: `UTCDateTime` stores them as such on
+Postgres and restores the timezone that SQLite drops, so comparisons never mix
+naive and aware datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY, Postgres wants room to grow.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always aware and in UTC on the way in and out."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; use core.models.utcnow()")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def timestamp(*, index: bool = False, nullable: bool = False) -> datetime:
+    """A UTC timestamp column; required ones default to now."""
+    return Field(
+        default_factory=None if nullable else utcnow,
+        sa_type=UTCDateTime(),
+        nullable=nullable,
+        index=index,
+    )
+
+
+def fk(target: str, *, ondelete: str, nullable: bool = False, index: bool = True, big: bool = False) -> int:
+    return Field(
+        default=None,
+        sa_column_args=[sa.ForeignKey(target, ondelete=ondelete)],
+        sa_type=BigId if big else sa.Integer(),
+        nullable=nullable,
+        index=index,
+    )
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    email: str = Field(max_length=254, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    created_at: datetime = timestamp()
+
+
+class AuthSession(SQLModel, table=True):
+    """A browser login. Only the token's hash is stored, so a database leak
+    does not hand out live sessions."""
+
+    __tablename__ = "auth_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = fk("user_account.id", ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = timestamp()
+    expires_at: datetime = timestamp()
+
+
+class Channel(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True, index=True)
+    name: str = Field(max_length=80)
+    description: str = Field(default="", max_length=500)
+    goal: str = Field(default="", max_length=2000)
+    owner_id: int = fk("user_account.id", ondelete="CASCADE")
+    created_at: datetime = timestamp()
+    archived_at: datetime | None = timestamp(nullable=True)
+
+
+class ChannelMember(SQLModel, table=True):
+    __tablename__ = "channel_member"
+
+    channel_id: int = Field(
+        sa_column_args=[sa.ForeignKey("channel.id", ondelete="CASCADE")], primary_key=True
+    )
+    user_id: int = Field(
+        sa_column_args=[sa.ForeignKey("user_account.id", ondelete="CASCADE")], primary_key=True, index=True
+    )
+    joined_at: datetime = timestamp()
+    last_read_message_id: int | None = Field(default=None, sa_type=BigId, nullable=True)
+
+
+class Agent(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("owner_id", "slug", name="uq_agent_owner_slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = fk("user_account.id", ondelete="CASCADE")
+    slug: str = Field(max_length=40)
+    name: str = Field(max_length=60)
+    emoji: str = Field(default="🤖", max_length=16)
+    description: str = Field(default="", max_length=500)
+    instructions: str = Field(default="", sa_type=sa.Text())
+    model: str = Field(max_length=100)
+    temperature: float = Field(default=0.7)
+    max_tokens: int = Field(default=1024)
+    reply_mode: str = Field(default="mentions", max_length=20)
+    context_size: int = Field(default=20)
+    knowledge_enabled: bool = Field(default=True)
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+
+
+class ChannelAgent(SQLModel, table=True):
+    __tablename__ = "channel_agent"
+
+    channel_id: int = Field(
+        sa_column_args=[sa.ForeignKey("channel.id", ondelete="CASCADE")], primary_key=True
+    )
+    agent_id: int = Field(
+        sa_column_args=[sa.ForeignKey("agent.id", ondelete="CASCADE")], primary_key=True, index=True
+    )
+    added_at: datetime = timestamp()
+
+
+class Message(SQLModel, table=True):
+    """One chat message. A message has at most one author: a person or an agent
+    (neither for system notices)."""
+
+    __table_args__ = (
+        # The channel's history is read newest-first by (created_at, id) keyset pages.
+        sa.Index("ix_message_channel_created", "channel_id", "created_at", "id"),
+        sa.CheckConstraint("user_id IS NULL OR agent_id IS NULL", name="ck_message_one_author"),
+    )
+
+    id: int | None = Field(default=None, sa_type=BigId, primary_key=True)
+    channel_id: int = fk("channel.id", ondelete="CASCADE", index=False)
+    user_id: int | None = fk("user_account.id", ondelete="SET NULL", nullable=True, index=False)
+    agent_id: int | None = fk("agent.id", ondelete="SET NULL", nullable=True, index=False)
+    content: str = Field(sa_type=sa.Text())
+    status: str = Field(default="complete", max_length=20)
+    created_at: datetime = timestamp(index=True)
+    edited_at: datetime | None = timestamp(nullable=True)
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key. Only a hash of the secret is stored; `prefix` is what lists show."""
+
+    __tablename__ = "api_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = fk("user_account.id", ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    prefix: str = Field(max_length=20)
+    key_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = timestamp()
+    last_used_at: datetime | None = timestamp(nullable=True)
+    expires_at: datetime | None = timestamp(nullable=True)
+    revoked_at: datetime | None = timestamp(nullable=True)
+
+
+class UsageEvent(SQLModel, table=True):
+    """One model call or API request, for the usage dashboard."""
+
+    __tablename__ = "usage_event"
+    __table_args__ = (sa.Index("ix_usage_event_user_created", "user_id", "created_at"),)
+
+    id: int | None = Field(default=None, sa_type=BigId, primary_key=True)
+    created_at: datetime = timestamp()
+    user_id: int = fk("user_account.id", ondelete="CASCADE", index=False)
+    api_key_id: int | None = fk("api_key.id", ondelete="SET NULL", nullable=True, index=False)
+    agent_id: int | None = fk("agent.id", ondelete="SET NULL", nullable=True, index=False)
+    channel_id: int | None = fk("channel.id", ondelete="SET NULL", nullable=True, index=False)
+    source: str = Field(max_length=10)
+    model: str = Field(default="", max_length=100)
+    prompt_tokens: int = Field(default=0)
+    completion_tokens: int = Field(default=0)
+    latency_ms: int = Field(default=0)
+    outcome: str = Field(default="ok", max_length=20)

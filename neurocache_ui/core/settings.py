@@ -1,0 +1,86 @@
+"""Configuration read from the environment, in one place.
+
+Every other module asks `get_settings()` instead of reading `os.environ`, so the
+configuration contract (README, DESIGN.md) is enforced and documented here only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'neurocache.db'}"
+DEFAULT_MODEL = "gpt-4o-mini"
+
+
+class SettingsError(ValueError):
+    """A configuration value is present but unusable; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    port: int = 3000
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    default_model: str = DEFAULT_MODEL
+    retention_days: int = 30
+    session_days: int = 30
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def model_provider_configured(self) -> bool:
+        """A base URL alone is enough: local servers (Ollama, vLLM) often need no key."""
+        return bool(self.openai_api_key or self.openai_base_url)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def text(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        def positive_int(name: str, default: int, maximum: int) -> int:
+            raw = text(name)
+            if raw is None:
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+            if not 1 <= value <= maximum:
+                raise SettingsError(f"{name} must be between 1 and {maximum}, got {value}")
+            return value
+
+        database_url = text("DATABASE_URL") or DEFAULT_DATABASE_URL
+        if database_url.startswith("postgres://") or database_url.startswith("postgresql://"):
+            # Hosting providers hand out libpq-style URLs; SQLAlchemy needs the driver named.
+            database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+        redis_url = text("REDIS_URL")
+        if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingsError(f"REDIS_URL must start with redis://, rediss:// or unix://, got {redis_url!r}")
+        return cls(
+            database_url=database_url,
+            redis_url=redis_url,
+            port=positive_int("PORT", 3000, 65535),
+            openai_api_key=text("OPENAI_API_KEY"),
+            openai_base_url=text("OPENAI_BASE_URL"),
+            default_model=text("NEUROCACHE_DEFAULT_MODEL") or DEFAULT_MODEL,
+            retention_days=positive_int("NEUROCACHE_RETENTION_DAYS", 30, 36500),
+            session_days=positive_int("NEUROCACHE_SESSION_DAYS", 30, 365),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read once per process: workers are started with their environment fixed."""
+    return Settings.from_env()

@@ -1,0 +1,54 @@
+"""The hub's sections. Each starts as an empty state that says what will be there;
+the features fill them in."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from neurocache_ui.components.layout import empty_state, hub_page
+from neurocache_ui.state.auth import AuthState
+
+SECTIONS = [
+    (
+        "/channels",
+        "Channels",
+        "messages-square",
+        "No channels yet",
+        "Channels are real-time rooms where you, your teammates and your agents work toward a goal. "
+        "Create one to start chatting.",
+    ),
+    (
+        "/agents",
+        "Agents",
+        "bot",
+        "No agents yet",
+        "Agents have instructions, a model and knowledge documents. Build one, try it privately, then add it to a channel.",
+    ),
+    (
+        "/keys",
+        "API keys",
+        "key-round",
+        "No API keys yet",
+        "API keys let your code call your agents and channels through the OpenAI-compatible API under /api/v1.",
+    ),
+    (
+        "/usage",
+        "Usage",
+        "chart-line",
+        "No usage yet",
+        "Requests, tokens, latency and errors per key and agent appear here live as your agents work.",
+    ),
+]
+
+
+def _section(title: str, icon: str, heading: str, text: str):
+    def page() -> rx.Component:
+        return hub_page(title, empty_state(icon, heading, text))
+
+    page.__name__ = f"{title.lower().replace(' ', '_')}_page"
+    return page
+
+
+def add_pages(app: rx.App) -> None:
+    for route, title, icon, heading, text in SECTIONS:
+        app.add_page(_section(title, icon, heading, text), route=route, title=f"{title} · Neurocache", on_load=AuthState.check_session)

@@ -1,0 +1,22 @@
+"""Reflex configuration, derived from our settings (neurocache_ui/core/settings.py).
+
+The database is ours (core/db.py, alembic/), so Reflex is not given a db_url; with
+REDIS_URL set, Reflex keeps page state in Redis so several workers can serve it."""
+
+import reflex as rx
+
+from neurocache_ui.core.settings import get_settings
+
+settings = get_settings()
+
+config = rx.Config(
+    app_name="neurocache_ui",
+    frontend_port=settings.port,
+    backend_port=settings.port,
+    redis_url=settings.redis_url,
+    state_manager_mode="redis" if settings.redis_url else "disk",
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    plugins=[rx.plugins.RadixThemesPlugin(), rx.plugins.TailwindV4Plugin()],
+    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+)
