@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from neurocache_ui.core import auth
+from neurocache_ui.core.errors import NeurocacheError
 
 
 def _user_create(args: argparse.Namespace) -> str:
@@ -35,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], str] = args.run
     try:
         print(run(args))
-    except ValueError as error:
+    except NeurocacheError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import delete, select
 
 from neurocache_ui.core.db import session_scope
+from neurocache_ui.core.errors import Invalid
 from neurocache_ui.core.models import AuthSession, User, utcnow
 from neurocache_ui.core.passwords import hash_password, needs_rehash, password_problem, verify_password
 from neurocache_ui.core.settings import get_settings
@@ -26,12 +27,8 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 LOGIN_FAILED = "Email or password is incorrect."
 
 
-class AuthError(ValueError):
+class AuthError(Invalid):
     """A sign-up or log-in was refused; `field` names the form field to blame, if one."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,48 @@
+# Neurocache Hub. `make run` serves the hub; `make test` runs every test.
+# Both set up what they need first and skip what is already done.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(abspath $(VENV)/bin)
+STAMP := $(VENV)/.requirements.stamp
+
+export PATH := $(BIN):$(PATH)
+export REFLEX_USE_NPM := 1
+export REFLEX_TELEMETRY_ENABLED := false
+
+.PHONY: run test setup migrate services browser bench clean
+
+$(STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	@touch $@
+
+## setup: the virtual environment with the pinned packages (Node.js included)
+setup: $(STAMP)
+
+## migrate: apply database migrations to DATABASE_URL (default: SQLite file)
+migrate: setup
+	$(BIN)/alembic upgrade head
+
+## run: serve the hub on http://localhost:$${PORT:-3000} (production build, one port)
+run: migrate
+	$(BIN)/reflex run --env prod --single-port
+
+## services: start Postgres and Redis if they are down (installs them if missing)
+services:
+	@bash scripts/services.sh
+
+## browser: Debian's Chromium for the end-to-end tests
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+## test: everything above, then the whole suite
+test: setup services browser
+	$(BIN)/pytest
+
+## bench: the benchmarks; results are written up in docs/PERFORMANCE.md
+bench: setup services
+	@for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .web .states
