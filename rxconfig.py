@@ -17,6 +17,11 @@ config = rx.Config(
     state_manager_mode="redis" if settings.redis_url else "disk",
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    plugins=[rx.plugins.RadixThemesPlugin(), rx.plugins.TailwindV4Plugin()],
-    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(accent_color="violet", gray_color="slate", radius="medium", has_background=True)
+        ),
+        rx.plugins.TailwindV4Plugin(),
+    ],
+    disable_plugins=[rx.plugins.SitemapPlugin],
 )

@@ -18,6 +18,15 @@ def _user_create(args: argparse.Namespace) -> str:
     return f"created user {user.id} <{user.email}>"
 
 
+def _retention_run(args: argparse.Namespace) -> str:
+    from neurocache_ui.core.retention import run_retention
+
+    report = run_retention()
+    if report.cache_error:
+        print(f"warning: cache not trimmed: {report.cache_error}", file=sys.stderr)
+    return report.summary()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m neurocache_ui.cli", description="Neurocache Hub administration")
     groups = parser.add_subparsers(dest="group", required=True)
@@ -28,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password", required=True)
     create.add_argument("--name", required=True)
     create.set_defaults(run=_user_create)
+
+    retention = groups.add_parser("retention", help="chat history retention").add_subparsers(dest="command", required=True)
+    retention.add_parser(
+        "run", help="delete messages older than NEUROCACHE_RETENTION_DAYS from the database and the cache"
+    ).set_defaults(run=_retention_run)
     return parser
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from neurocache_ui.pages import auth, hub, landing
+from neurocache_ui.pages import auth, channels, hub, landing
+from neurocache_ui.state.live import relay
 
-app = rx.App(
-    theme=rx.theme(accent_color="violet", gray_color="slate", radius="medium", has_background=True),
-)
-for module in (landing, auth, hub):
+app = rx.App()
+for module in (landing, auth, channels, hub):
     module.add_pages(app)
+app.register_lifespan_task(relay)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from neurocache_ui.state.auth import AuthState
+from neurocache_ui.state.chat import ChatState
 
 NAV = [
     ("Channels", "/channels", "messages-square"),
@@ -65,6 +66,43 @@ def _nav_link(label: str, href: str, icon: str) -> rx.Component:
     )
 
 
+def _channel_link(channel: rx.Var[dict]) -> rx.Component:
+    href = "/channels/" + channel["slug"].to(str)
+    active = rx.State.router.url.path == href
+    return rx.link(
+        rx.hstack(
+            rx.text("#", color=rx.color("gray", 10)),
+            rx.text(channel["name"], size="2", class_name="truncate", weight=rx.cond(channel["unread"].to(int) > 0, "bold", "regular")),
+            rx.spacer(),
+            rx.cond(channel["unread"].to(int) > 0, rx.badge(channel["unread"], size="1", radius="full", title="unread messages")),
+            align="center",
+            spacing="2",
+            width="100%",
+        ),
+        href=href,
+        aria_label=channel["name"],
+        underline="none",
+        color="inherit",
+        padding_x="0.75em",
+        padding_y="0.25em",
+        border_radius="var(--radius-2)",
+        width="100%",
+        background=rx.cond(active, rx.color("accent", 3), "transparent"),
+        _hover={"background": rx.color("accent", 3)},
+    )
+
+
+def _channel_links() -> rx.Component:
+    return rx.vstack(
+        rx.foreach(ChatState.channel_list, _channel_link),
+        spacing="0",
+        width="100%",
+        padding_left="1em",
+        max_height="40vh",
+        overflow_y="auto",
+    )
+
+
 def _account() -> rx.Component:
     return rx.hstack(
         rx.avatar(fallback=AuthState.user_initial, size="2", radius="full"),
@@ -87,7 +125,7 @@ def sidebar() -> rx.Component:
     return rx.vstack(
         rx.hstack(brand(), rx.spacer(), color_mode_toggle(), width="100%", align="center"),
         rx.el.nav(
-            rx.vstack(*[_nav_link(*item) for item in NAV], spacing="1", width="100%"),
+            rx.vstack(_nav_link(*NAV[0]), _channel_links(), *[_nav_link(*item) for item in NAV[1:]], spacing="1", width="100%"),
             aria_label="Hub",
             class_name="w-full",
         ),
@@ -112,7 +150,7 @@ def hub_page(title: str, *children: rx.Component) -> rx.Component:
         rx.flex(
             sidebar(),
             rx.el.main(
-                rx.heading(title, size="7", margin_bottom="0.75em"),
+                rx.heading(title, size="7", margin_bottom="0.75em") if title else rx.fragment(),
                 *children,
                 class_name="flex-1 min-w-0 p-6",
             ),

@@ -31,6 +31,19 @@ class Settings:
     default_model: str = DEFAULT_MODEL
     retention_days: int = 30
     session_days: int = 30
+    cache_window: int = 200
+    """NEUROCACHE_CACHE_WINDOW: how many of a channel's newest messages the cache
+    keeps. Opening a channel reads at most this many without touching the
+    database; older pages always come from the database, so a bigger window only
+    buys fewer database reads for long scroll-backs, at ~0.5 KB of cache per message."""
+    cache_ttl_seconds: int = 7 * 24 * 3600
+    """NEUROCACHE_CACHE_TTL_SECONDS: a channel's cached window expires after this
+    long without being read or written (every access refreshes it), so channels
+    nobody opens stop using cache memory. Default one week."""
+    max_message_chars: int = 4000
+    """NEUROCACHE_MAX_MESSAGE_CHARS: the longest chat message accepted (after
+    trimming surrounding whitespace). Bounds what one post costs to store, cache,
+    broadcast to every viewer and feed to agents."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -77,6 +90,9 @@ class Settings:
             default_model=text("NEUROCACHE_DEFAULT_MODEL") or DEFAULT_MODEL,
             retention_days=positive_int("NEUROCACHE_RETENTION_DAYS", 30, 36500),
             session_days=positive_int("NEUROCACHE_SESSION_DAYS", 30, 365),
+            cache_window=positive_int("NEUROCACHE_CACHE_WINDOW", 200, 10_000),
+            cache_ttl_seconds=positive_int("NEUROCACHE_CACHE_TTL_SECONDS", 7 * 24 * 3600, 365 * 24 * 3600),
+            max_message_chars=positive_int("NEUROCACHE_MAX_MESSAGE_CHARS", 4000, 100_000),
         )
 
 

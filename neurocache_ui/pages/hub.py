@@ -1,4 +1,4 @@
-"""The hub's sections. Each starts as an empty state that says what will be there;
+"""The hub's sections not yet built (agents, keys, usage). Each starts as an empty state that says what will be there;
 the features fill them in."""
 
 from __future__ import annotations
@@ -7,16 +7,9 @@ import reflex as rx
 
 from neurocache_ui.components.layout import empty_state, hub_page
 from neurocache_ui.state.auth import AuthState
+from neurocache_ui.state.chat import ChatState
 
 SECTIONS = [
-    (
-        "/channels",
-        "Channels",
-        "messages-square",
-        "No channels yet",
-        "Channels are real-time rooms where you, your teammates and your agents work toward a goal. "
-        "Create one to start chatting.",
-    ),
     (
         "/agents",
         "Agents",
@@ -51,4 +44,4 @@ def _section(title: str, icon: str, heading: str, text: str):
 
 def add_pages(app: rx.App) -> None:
     for route, title, icon, heading, text in SECTIONS:
-        app.add_page(_section(title, icon, heading, text), route=route, title=f"{title} · Neurocache", on_load=AuthState.check_session)
+        app.add_page(_section(title, icon, heading, text), route=route, title=f"{title} · Neurocache", on_load=[AuthState.check_session, ChatState.load_channels])

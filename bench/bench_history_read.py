@@ -1,0 +1,181 @@
+"""History read: open a channel with 10,000 messages and show the latest 100.
+
+Compares, side by side in one run (interleaved, so drift hits all alike):
+  cache     messages.recent_messages(): one Lua call reading the newest 100 of
+            the sorted-set window, decoded to MessageView (our hot path)
+  pg-orm    the same read from Postgres as our cache-miss path runs it (SQLAlchemy)
+  pg-raw    the same query with plain psycopg, no ORM layer (the fastest
+            "direct Postgres query" we can write)
+  sketch    the seed's design: LPUSH on send; on open LRANGE 0 -1, JSON-parse
+            everything, take the newest 100
+Targets: cache median <= 1 ms, >= 5x faster than Postgres, >= 20x faster than the sketch.
+
+Uses a temporary Postgres database (created and dropped here) and Redis keys
+under a random prefix/channel id that are deleted at the end.
+Env: NEUROCACHE_BENCH_PG_URL (admin URL), NEUROCACHE_BENCH_REDIS_URL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import secrets
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import psycopg  # noqa: E402
+import redis  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from alembic import command  # noqa: E402
+from alembic.config import Config  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("NEUROCACHE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("NEUROCACHE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+MESSAGES = 10_000
+LATEST = 100
+ROUNDS = 400  # interleaved rounds; each measures every contender once
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def main() -> int:
+    name = f"nc_bench_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    db_url = sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    channel_id = random.randint(10**8, 2 * 10**9)  # unique cache keys in a shared Redis
+    sketch_key = f"ncbench:{secrets.token_hex(6)}:channel:{channel_id}:messages"
+    raw = redis.Redis.from_url(REDIS_URL)
+    os.environ.update(DATABASE_URL=db_url, REDIS_URL=REDIS_URL)
+    os.environ.pop("NEUROCACHE_CACHE_WINDOW", None)
+    cache_keys: list[str] = []
+    try:
+        from neurocache_ui.core.settings import PROJECT_ROOT, get_settings
+
+        get_settings.cache_clear()
+        config = Config(str(PROJECT_ROOT / "alembic.ini"))
+        config.set_main_option("sqlalchemy.url", db_url)
+        command.upgrade(config, "head")
+
+        from neurocache_ui.core import messages
+        from neurocache_ui.core.cache import RedisChannelCache, get_cache
+        from neurocache_ui.core.db import get_engine
+        from neurocache_ui.core.messages import MessageView
+        from neurocache_ui.core.models import Channel, Message, User
+
+        print(f"setting up: {MESSAGES:,} messages in Postgres, window of {get_settings().cache_window} in Redis ...")
+        engine = get_engine()
+        start = datetime.now(UTC) - timedelta(days=1)
+        with engine.begin() as conn:
+            user_id = conn.execute(
+                sa.insert(User).values(name="Ada", email="ada@example.com", password_hash="x", created_at=start)
+                .returning(User.id)
+            ).scalar_one()
+            conn.execute(sa.insert(Channel).values(id=channel_id, slug="bench", name="Bench", description="",
+                                                   goal="", owner_id=user_id, created_at=start))
+            conn.execute(sa.insert(Message), [
+                {"channel_id": channel_id, "user_id": user_id, "status": "complete",
+                 "content": f"Message number {i}: " + "lorem ipsum dolor sit amet " * 4,
+                 "created_at": start + timedelta(seconds=i * 5)}
+                for i in range(MESSAGES)
+            ])
+            conn.execute(sa.text("ANALYZE message"))
+        cache = get_cache()
+        assert isinstance(cache, RedisChannelCache)
+        cache_keys = cache.keys(channel_id)
+
+        # The sketch's list, as its storeMessage would have built it (LPUSH per send).
+        everything = messages._db_latest(channel_id, MESSAGES)
+        pipe = raw.pipeline(transaction=False)
+        for view in everything:
+            pipe.lpush(sketch_key, view.to_json())
+        pipe.execute()
+
+        raw_sql = (
+            "SELECT m.id, m.channel_id, m.user_id, m.agent_id, u.name, a.name, m.content, m.status,"
+            " m.created_at, m.edited_at FROM message m LEFT JOIN user_account u ON u.id = m.user_id"
+            " LEFT JOIN agent a ON a.id = m.agent_id WHERE m.channel_id = %s"
+            " ORDER BY m.created_at DESC, m.id DESC LIMIT %s"
+        )
+        pg = psycopg.connect(sa.make_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False))
+
+        def cache_read() -> list[MessageView]:
+            return messages.recent_messages(channel_id, LATEST, viewer_id=None)
+
+        def pg_orm() -> list[MessageView]:
+            return messages._db_latest(channel_id, LATEST)
+
+        def pg_raw() -> list[MessageView]:
+            with pg.cursor() as cur:
+                cur.execute(raw_sql, (channel_id, LATEST))
+                rows = cur.fetchall()
+            return [
+                MessageView(r[0], r[1], r[2], r[3], r[4] if r[2] is not None else (r[5] or "Neurocache"),
+                            "user" if r[2] is not None else "agent" if r[3] is not None else "system",
+                            r[6], r[7], r[8], r[9])
+                for r in reversed(rows)
+            ]
+
+        def sketch() -> list[MessageView]:
+            parsed = [json.loads(m) for m in raw.lrange(sketch_key, 0, -1)]  # newest first
+            return [MessageView.from_dict(d) for d in reversed(parsed[:LATEST])]
+
+        contenders = {"cache": cache_read, "pg-orm": pg_orm, "pg-raw": pg_raw, "sketch": sketch}
+        expected = pg_orm()
+        for label, fn in contenders.items():  # warm up (fills the window) and check answers agree
+            assert fn() == expected, f"{label} returned something else"
+        samples: dict[str, list[float]] = {label: [] for label in contenders}
+        print(f"measuring {ROUNDS} interleaved rounds ...")
+        for _ in range(ROUNDS):
+            for label, fn in contenders.items():
+                samples[label].append(timed(fn))
+        pg.close()
+
+        medians = {label: statistics.median(s) for label, s in samples.items()}
+        print(f"\nread the latest {LATEST} of {MESSAGES:,} messages ({ROUNDS} rounds)")
+        print(f"{'contender':<10}{'median ms':>12}{'p95 ms':>10}{'cache faster by':>18}")
+        for label, s in samples.items():
+            ratio = medians[label] / medians["cache"]
+            print(f"{label:<10}{medians[label]:>12.3f}{percentile(s, 95):>10.3f}{ratio:>17.1f}x")
+        pg_ratio = min(medians["pg-orm"], medians["pg-raw"]) / medians["cache"]
+        sketch_ratio = medians["sketch"] / medians["cache"]
+        checks = [
+            (f"cache median {medians['cache']:.3f} ms <= 1 ms", medians["cache"] <= 1.0),
+            (f"cache >= 5x faster than Postgres (fastest Postgres: {pg_ratio:.1f}x)", pg_ratio >= 5),
+            (f"cache >= 20x faster than the sketch ({sketch_ratio:.1f}x)", sketch_ratio >= 20),
+        ]
+        print()
+        for text, ok in checks:
+            print(f"{'PASS' if ok else 'MISS'}  {text}")
+        return 0 if all(ok for _, ok in checks) else 1
+    finally:
+        if cache_keys:
+            raw.delete(*cache_keys)
+        raw.delete(sketch_key)
+        from neurocache_ui.core.db import engine_for
+
+        engine_for(db_url).dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

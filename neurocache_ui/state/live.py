@@ -1,0 +1,91 @@
+"""Real-time delivery: which browser tabs on this worker watch which channels, and
+the lifespan task that pushes bus events into their page state.
+
+Every worker subscribes to the bus and updates only the tabs whose websocket it
+holds, so an event reaches each tab exactly once however many workers run. A tab
+that reconnected elsewhere (reload landing on another worker) is dropped here the
+first time an event finds it gone; applying an event is idempotent by message id
+in case two workers briefly both hold it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+import reflex as rx
+
+from neurocache_ui.core import bus
+
+if TYPE_CHECKING:
+    from neurocache_ui.state.chat import ChatState
+
+log = logging.getLogger(__name__)
+
+
+class Watchers:
+    """channel id -> client tokens on this worker (and back), in memory only."""
+
+    def __init__(self) -> None:
+        self._by_channel: dict[int, set[str]] = defaultdict(set)
+        self._by_token: dict[str, set[int]] = defaultdict(set)
+
+    def watch(self, token: str, channel_ids: set[int]) -> None:
+        self.drop(token)
+        for channel_id in channel_ids:
+            self._by_channel[channel_id].add(token)
+        self._by_token[token] = set(channel_ids)
+
+    def drop(self, token: str) -> None:
+        for channel_id in self._by_token.pop(token, set()):
+            tokens = self._by_channel.get(channel_id)
+            if tokens is not None:
+                tokens.discard(token)
+                if not tokens:
+                    del self._by_channel[channel_id]
+
+    def tokens(self, channel_id: int) -> list[str]:
+        return list(self._by_channel.get(channel_id, ()))
+
+    def all_tokens(self) -> list[str]:
+        return list(self._by_token)
+
+
+watchers = Watchers()
+
+
+def _is_local(app: rx.App, token: str) -> bool:
+    manager = app.event_namespace._token_manager if app.event_namespace else None
+    if manager is None:
+        return False
+    record = manager.token_to_socket.get(token)
+    return record is not None and record.instance_id == manager.instance_id
+
+
+async def _deliver(app: rx.App, state_cls: type[ChatState], token: str, channel_id: int, event: dict[str, Any]) -> None:
+    try:
+        async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as state:
+            chat = await state.get_state(state_cls)
+            if event.get("type") == bus.RECONNECTED:
+                await chat.resync()
+            else:
+                await chat.apply_event(channel_id, event)
+    except Exception:
+        log.exception("could not deliver %s to a viewer of channel %s", event.get("type"), channel_id)
+
+
+async def relay(app: rx.App) -> None:
+    """Lifespan task: bus events -> page state of the local viewers."""
+    from neurocache_ui.state.chat import ChatState
+
+    async for channel_id, event in bus.listen():
+        targets = []
+        tokens = watchers.all_tokens() if event.get("type") == bus.RECONNECTED else watchers.tokens(channel_id)
+        for token in tokens:
+            if _is_local(app, token):
+                targets.append(token)
+            else:
+                watchers.drop(token)
+        if targets:
+            await asyncio.gather(*(_deliver(app, ChatState, t, channel_id, event) for t in targets))

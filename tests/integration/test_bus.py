@@ -1,0 +1,125 @@
+"""The event bus: every listener (every worker) gets every event, after the commit,
+with the message as a dict; Redis outages never lose a stored message and the
+listeners reconnect by themselves."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from neurocache_ui.core import bus, messages
+from neurocache_ui.core.messages import MessageView
+from tests.integration.messaging_support import Stores, make_channel, make_user, message_ids, setup_stores
+
+
+@pytest.fixture(params=["postgres+redis", "sqlite+memory"])
+def stores(request: pytest.FixtureRequest, use_settings) -> Stores:
+    return setup_stores(request, use_settings, request.param)
+
+
+@pytest.fixture
+def redis_stores(request: pytest.FixtureRequest, use_settings) -> Stores:
+    return setup_stores(request, use_settings, "postgres+redis")
+
+
+class Listener:
+    """One worker's subscription, recording what it saw (and checking, on
+    arrival, that a created message is already in the database)."""
+
+    def __init__(self, check: Callable[[int, dict[str, Any]], None] | None = None) -> None:
+        self.ready = asyncio.Event()
+        self.events: list[tuple[int, dict[str, Any]]] = []
+        self.check = check
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        async for channel_id, event in bus.listen(ready=self.ready):
+            if self.check is not None:
+                await asyncio.to_thread(self.check, channel_id, event)
+            self.events.append((channel_id, event))
+
+    def types(self, channel_id: int) -> list[str]:
+        return [e["type"] for c, e in self.events if c == channel_id]
+
+    async def wait_for(self, count: int, channel_id: int, timeout: float = 10) -> None:
+        async def enough() -> None:
+            while len(self.types(channel_id)) < count:
+                await asyncio.sleep(0.02)
+
+        await asyncio.wait_for(enough(), timeout)
+
+    def stop(self) -> None:
+        self.task.cancel()
+
+
+def committed(channel_id: int, event: dict[str, Any]) -> None:
+    if event["type"] == "message.created":
+        assert event["message"]["id"] in message_ids(channel_id), "event before commit"
+
+
+async def test_every_listener_gets_message_events_after_commit(stores: Stores) -> None:
+    ada = await asyncio.to_thread(make_user)
+    channel = await asyncio.to_thread(make_channel, ada)
+    workers = [Listener(committed), Listener(committed)]
+    await asyncio.wait_for(asyncio.gather(*(w.ready.wait() for w in workers)), 5)
+    try:
+        view = await asyncio.to_thread(messages.post_message, channel, user_id=ada, content="hello")
+        edited = await asyncio.to_thread(messages.edit_message, view.id, user_id=ada, content="hello!")
+        await asyncio.to_thread(messages.delete_message, view.id, user_id=ada)
+        assert bus.publish(channel, {"type": "typing", "names": ["Ada"]})
+        for worker in workers:
+            await worker.wait_for(4, channel)
+            assert worker.types(channel) == ["message.created", "message.updated", "message.deleted", "typing"]
+            created, updated, deleted, typing = [e for c, e in worker.events if c == channel]
+            assert MessageView.from_dict(created["message"]) == view
+            assert MessageView.from_dict(updated["message"]) == edited
+            assert deleted["message_id"] == view.id
+            assert typing["names"] == ["Ada"]
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+async def test_bus_reconnects_after_a_redis_outage(redis_stores: Stores, redis_server) -> None:
+    ada = await asyncio.to_thread(make_user)
+    channel = await asyncio.to_thread(make_channel, ada)
+    worker = Listener()
+    await asyncio.wait_for(worker.ready.wait(), 5)
+    try:
+        first = await asyncio.to_thread(messages.post_message, channel, user_id=ada, content="one")
+        await worker.wait_for(1, channel)
+
+        await asyncio.to_thread(redis_server.stop)
+        try:
+            # Publishing fails, the message is stored anyway and acknowledged.
+            lost = await asyncio.to_thread(messages.post_message, channel, user_id=ada, content="two")
+            assert bus.publish(channel, {"type": "typing", "names": []}) is False
+            await asyncio.wait_for(_until(lambda: not worker.ready.is_set()), 10)
+        finally:
+            await asyncio.to_thread(redis_server.start)
+        await asyncio.wait_for(worker.ready.wait(), 15)
+        assert (0, {"type": bus.RECONNECTED}) in worker.events
+
+        await asyncio.sleep(1.1)  # the cache skips Redis for a second after a failure
+        third = await asyncio.to_thread(messages.post_message, channel, user_id=ada, content="three")
+        await worker.wait_for(2, channel)
+        seen = [e["message"]["id"] for c, e in worker.events if c == channel]
+        assert seen == [first.id, third.id]
+        # The event of the outage is gone, the message is not: a reload shows all three.
+        recent = await asyncio.to_thread(messages.recent_messages, channel, viewer_id=ada)
+        assert [m.id for m in recent] == [first.id, lost.id, third.id]
+    finally:
+        worker.stop()
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    while not condition():
+        await asyncio.sleep(0.05)
+
+
+async def test_events_need_a_type(stores: Stores) -> None:
+    with pytest.raises(ValueError):
+        bus.publish(1, {"names": []})
