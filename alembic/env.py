@@ -25,6 +25,16 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     return False
 
 
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Full-text search objects are made by hand in migrations (SQLite's FTS5
+    tables, Postgres's generated tsvector column and its index): not models."""
+    if type_ == "table" and name and name.startswith(models.KNOWLEDGE_FTS_TABLE):
+        return False
+    if type_ == "column" and name == models.KNOWLEDGE_SEARCH_COLUMN:
+        return False
+    return not (type_ == "index" and name == models.KNOWLEDGE_SEARCH_INDEX)
+
+
 def url() -> str:
     return config.get_main_option("sqlalchemy.url") or get_settings().database_url
 
@@ -36,6 +46,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_item=render_item,
         render_as_batch=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -48,6 +59,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_item=render_item,
             render_as_batch=connection.dialect.name == "sqlite",
+            include_name=include_name,
             compare_type=True,
         )
         with context.begin_transaction():

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from neurocache_ui.pages import auth, channels, hub, landing
+from neurocache_ui.pages import agents, auth, channels, hub, landing
 from neurocache_ui.state.live import relay
 
 app = rx.App()
-for module in (landing, auth, channels, hub):
+for module in (landing, auth, channels, agents, hub):
     module.add_pages(app)
 app.register_lifespan_task(relay)

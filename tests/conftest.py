@@ -21,6 +21,7 @@ from alembic import command
 from alembic.config import Config
 
 from neurocache_ui.core.settings import PROJECT_ROOT, get_settings
+from tests.fakes.openai_server import FakeOpenAIServer
 
 PG_ADMIN_URL = os.environ.get("NEUROCACHE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -127,3 +128,25 @@ def database(request: pytest.FixtureRequest, use_settings) -> str:
     url = request.getfixturevalue(f"{request.param}_url")
     use_settings(DATABASE_URL=url, REDIS_URL=None)
     return url
+
+
+# ---------------------------------------------------------------- fake model provider
+
+
+@pytest.fixture(scope="session")
+def fake_provider_server() -> Iterator[FakeOpenAIServer]:
+    """The fake OpenAI-compatible server (tests/fakes/openai_server.py), one per run."""
+    with FakeOpenAIServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_provider(fake_provider_server: FakeOpenAIServer) -> Iterator[FakeOpenAIServer]:
+    """The fake provider with default behaviour and no recorded requests.
+
+    `.base_url` is what OPENAI_BASE_URL should be (`use_settings(**fake_provider.env())`
+    points the app at it); `.configure(...)`, `.requests()`, `.last_body()` drive and
+    inspect it. Controls are reset before and after each test."""
+    fake_provider_server.reset()
+    yield fake_provider_server
+    fake_provider_server.reset()

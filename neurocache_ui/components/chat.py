@@ -11,53 +11,46 @@ from neurocache_ui.components.forms import field, form_alert
 from neurocache_ui.state.chat import ChatState
 
 
-def _day_separator(row: rx.Var[dict[str, Any]]) -> rx.Component:
-    return rx.cond(
-        row["show_day"],
-        rx.hstack(
-            rx.separator(size="4"),
-            rx.moment(row["created_at"], format="dddd, MMMM D", local=True, white_space="nowrap", size="1", color=rx.color("gray", 10)),
-            rx.separator(size="4"),
-            align="center",
-            width="100%",
-            role="separator",
-            padding_y="0.5em",
-        ),
+def _day_separator(created_at: rx.Var[str]) -> rx.Component:
+    return rx.hstack(
+        rx.separator(size="4"),
+        rx.moment(created_at, format="dddd, MMMM D", local=True, white_space="nowrap", size="1", color=rx.color("gray", 10)),
+        rx.separator(size="4"),
+        align="center",
+        width="100%",
+        role="separator",
+        padding_y="0.5em",
     )
 
 
-def _actions(row: rx.Var[dict[str, Any]]) -> rx.Component:
-    return rx.cond(
-        (row["user_id"] == ChatState.user_id) & (row["kind"] == "user"),
-        rx.hstack(
-            rx.icon_button(rx.icon("pencil", size=14), size="1", variant="ghost", aria_label="Edit message",
-                           on_click=ChatState.start_edit(row["id"])),
-            rx.alert_dialog.root(
-                rx.alert_dialog.trigger(
-                    rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red", aria_label="Delete message")
-                ),
-                rx.alert_dialog.content(
-                    rx.alert_dialog.title("Delete this message?"),
-                    rx.alert_dialog.description("Everyone in the channel will stop seeing it. This cannot be undone."),
-                    rx.hstack(
-                        rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                        rx.alert_dialog.action(rx.button("Delete", color_scheme="red", on_click=ChatState.delete_message(row["id"]))),
-                        justify="end",
-                        spacing="3",
-                        margin_top="1em",
-                    ),
+def _actions(message_id: rx.Var[int]) -> rx.Component:
+    return rx.hstack(
+        rx.icon_button(rx.icon("pencil", size=14), size="1", variant="ghost", aria_label="Edit message",
+                       on_click=ChatState.start_edit(message_id)),
+        rx.alert_dialog.root(
+            rx.alert_dialog.trigger(
+                rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red", aria_label="Delete message")
+            ),
+            rx.alert_dialog.content(
+                rx.alert_dialog.title("Delete this message?"),
+                rx.alert_dialog.description("Everyone in the channel will stop seeing it. This cannot be undone."),
+                rx.hstack(
+                    rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                    rx.alert_dialog.action(rx.button("Delete", color_scheme="red", on_click=ChatState.delete_message(message_id))),
+                    justify="end",
+                    spacing="3",
+                    margin_top="1em",
                 ),
             ),
-            class_name="message-actions",
-            spacing="1",
         ),
+        spacing="1",
     )
 
 
-def _edit_form(row: rx.Var[dict[str, Any]]) -> rx.Component:
+def _edit_form(content: rx.Var[str]) -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.text_area(name="content", default_value=row["content"], aria_label="Edit message", enter_key_submit=True, auto_focus=True, width="100%"),
+            rx.text_area(name="content", default_value=content, aria_label="Edit message", enter_key_submit=True, auto_focus=True, width="100%"),
             rx.hstack(
                 rx.button("Save", type="submit", size="1"),
                 rx.button("Cancel", type="button", size="1", variant="soft", color_scheme="gray", on_click=ChatState.cancel_edit),
@@ -70,28 +63,43 @@ def _edit_form(row: rx.Var[dict[str, Any]]) -> rx.Component:
     )
 
 
-def message_row(row: rx.Var[dict[str, Any]]) -> rx.Component:
+@rx.memo
+def message_item(
+    message_id: rx.Var[int],
+    author: rx.Var[str],
+    kind: rx.Var[str],
+    content: rx.Var[str],
+    status: rx.Var[str],
+    created_at: rx.Var[str],
+    edited: rx.Var[bool],
+    show_day: rx.Var[bool],
+    mine: rx.Var[bool],
+    editing: rx.Var[bool],
+) -> rx.Component:
+    """One message. A memo with plain props, so a new message re-renders only
+    itself: the rows already on screen compare equal and are skipped (this is
+    most of the delivery latency budget; see docs/PERFORMANCE.md)."""
     return rx.fragment(
-        _day_separator(row),
+        rx.cond(show_day, _day_separator(created_at)),
         rx.hstack(
-            rx.avatar(fallback=row["author"].to(str)[:1], size="2", radius="full",
-                      color_scheme=rx.match(row["kind"], ("agent", "violet"), ("system", "gray"), "blue")),
+            rx.avatar(fallback=author[:1], size="2", radius="full",
+                      color_scheme=rx.match(kind, ("agent", "violet"), ("system", "gray"), "blue")),
             rx.vstack(
                 rx.hstack(
-                    rx.text(row["author"], weight="bold", size="2"),
-                    rx.moment(row["created_at"], format="HH:mm", local=True, size="1", color=rx.color("gray", 10)),
-                    rx.cond(row["edited"], rx.text("(edited)", size="1", color=rx.color("gray", 10))),
-                    rx.cond(row["status"] != "complete", rx.badge(row["status"], color_scheme="orange", size="1")),
+                    rx.text(author, weight="bold", size="2"),
+                    rx.moment(created_at, format="HH:mm", local=True, size="1", color=rx.color("gray", 10)),
+                    rx.cond(edited, rx.text("(edited)", size="1", color=rx.color("gray", 10))),
+                    rx.cond(status != "complete", rx.badge(status, color_scheme="orange", size="1")),
                     rx.spacer(),
-                    _actions(row),
+                    rx.cond(mine, _actions(message_id)),
                     align="center",
                     width="100%",
                     spacing="2",
                 ),
                 rx.cond(
-                    ChatState.editing_id == row["id"],
-                    _edit_form(row),
-                    rx.box(rx.markdown(row["content"], use_raw=False), class_name="message-body", width="100%"),
+                    editing,
+                    _edit_form(content),
+                    rx.box(rx.markdown(content, use_raw=False), class_name="message-body", width="100%"),
                 ),
                 spacing="0",
                 width="100%",
@@ -104,8 +112,24 @@ def message_row(row: rx.Var[dict[str, Any]]) -> rx.Component:
             padding_y="0.25em",
             border_radius="var(--radius-2)",
             _hover={"background": rx.color("gray", 2)},
-            data_message_id=row["id"],
+            data_message_id=message_id,
         ),
+    )
+
+
+def message_row(row: rx.Var[dict[str, Any]]) -> rx.Component:
+    return message_item(
+        message_id=row["id"].to(int),
+        author=row["author"].to(str),
+        kind=row["kind"].to(str),
+        content=row["content"].to(str),
+        status=row["status"].to(str),
+        created_at=row["created_at"].to(str),
+        edited=row["edited"].to(bool),
+        show_day=row["show_day"].to(bool),
+        mine=(row["user_id"] == ChatState.user_id) & (row["kind"] == "user"),
+        editing=ChatState.editing_id == row["id"],
+        key=row["id"],
     )
 
 

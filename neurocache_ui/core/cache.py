@@ -11,9 +11,11 @@ It is built to avoid each bug of the seed sketch (DESIGN.md, "Data flow"):
   score because they do not follow `created_at` when two workers insert at once,
   and pages from the database are keyed by `(created_at, id)`: one order
   everywhere means no gap or duplicate where the window meets the older pages.
-  A member is the message's id zero-padded to 19 digits, a space, then its JSON,
-  so equal timestamps tie-break by id, the same as in SQL, and an entry can be
-  found by (score, id) for edits and deletes.
+  A member is the JSON pair `["<id zero-padded to 19 digits>", {message}]`, so
+  equal timestamps tie-break by id (members of equal score sort bytewise), the
+  same as in SQL; an entry is found by (score, id prefix) for edits and
+  deletes; and a read joins members with commas into one JSON array that the
+  client parses in a single call.
 * "Window complete" marker: a sentinel member at score -inf, `#all` (the window
   is the channel's whole history: an empty channel is a hit) or `#tail` (the
   newest messages only; older ones are in the database). It lives *inside* the
@@ -21,12 +23,19 @@ It is built to avoid each bug of the seed sketch (DESIGN.md, "Data flow"):
   set without the sentinel (half-written, or left by anything else) is a miss.
 * Atomic fill: a miss is filled by one Lua script that replaces the key with the
   sentinel plus every entry, so readers see the old state or the whole new
-  window, never a part. A per-channel epoch counter, bumped by every change,
-  lets the script refuse a fill whose database read raced a write.
+  window, never a part. A per-channel epoch counter, bumped by every change
+  (and by every fill), lets the script refuse a fill whose database read raced
+  a write.
 * Write-through only into a complete window; otherwise the next fill brings the
   message. Appends cap the window with ZREMRANGEBYRANK (the sentinel at rank 0
   is kept); edits replace the entry; deletes remove it.
 * Idle expiry: every access refreshes a key's TTL (`cache_ttl_seconds`).
+* Revalidation: the epoch doubles as the window's version (like an HTTP ETag).
+  A reader that still holds the decoded window of epoch E (`memo`, in this
+  process) asks "unchanged since E?" and gets a two-field reply instead of the
+  entries: no transfer, no JSON parsing. Every change and fill bumps the
+  epoch, and a missing epoch restarts from the Redis clock in microseconds, so
+  an epoch value is never reused for a channel.
 * Outages: every Redis call has a 0.5 s socket timeout and no retries. After a
   failure Redis is skipped for RETRY_AFTER seconds (readers use the database).
   Channels whose cache writes failed are remembered in this process and their
@@ -43,11 +52,12 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import redis
 from redis.backoff import NoBackoff
@@ -62,7 +72,7 @@ T = TypeVar("T")
 SOCKET_TIMEOUT = 0.5  # seconds, connect and read: an outage must fail fast
 RETRY_AFTER = 1.0  # seconds without Redis calls after a failure
 WARN_EVERY = 60.0  # seconds between repeated outage warnings
-KEY_PREFIX = "nc:cache"
+KEY_PREFIX = "nc:cache:v1"  # bump the version when the entry format changes
 WHOLE = b"#all"
 TAIL = b"#tail"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -88,16 +98,43 @@ class Cacheable(Protocol):
 class Window:
     """A hit: up to `limit` entries, oldest -> newest, as ONE JSON array (`payload`,
     built inside Redis, so the reply is one string and the client parses once).
-    `whole` means the window is the channel's entire history, so fewer than
-    `limit` is the truth."""
+    `payload` is None when the window is unchanged since the `known` token the
+    reader passed. `whole` means the window is the channel's entire history,
+    so fewer than `limit` is the truth. `token` is the window's version."""
 
-    payload: bytes
+    payload: bytes | None
     count: int
     whole: bool
     token: str
 
     def entries(self) -> list[dict[str, object]]:
-        return json.loads(self.payload)
+        if self.payload is None:
+            raise ValueError("unchanged window: use the entries decoded for its token")
+        return [pair[1] for pair in json.loads(self.payload)]
+
+
+class Memo:
+    """Decoded windows of recently read channels, per cache object, for revalidated
+    reads: channel id -> (token, limit it was read with, value). LRU-bounded."""
+
+    def __init__(self, capacity: int = 128) -> None:
+        self.capacity = capacity
+        self._lock = threading.Lock()
+        self._items: OrderedDict[int, tuple[str, int, Any]] = OrderedDict()
+
+    def get(self, channel_id: int) -> tuple[str, int, Any] | None:
+        with self._lock:
+            item = self._items.get(channel_id)
+            if item is not None:
+                self._items.move_to_end(channel_id)
+            return item
+
+    def put(self, channel_id: int, token: str, limit: int, value: Any) -> None:
+        with self._lock:
+            self._items[channel_id] = (token, limit, value)
+            self._items.move_to_end(channel_id)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -119,11 +156,11 @@ def datetime_of(score: int) -> datetime:
 
 
 def _id_prefix(message_id: int) -> bytes:
-    return b"%0*d " % (_ID_DIGITS, message_id)
+    return b'["%0*d",' % (_ID_DIGITS, message_id)
 
 
 def member_of(entry: Cacheable) -> bytes:
-    return _id_prefix(entry.id) + entry.to_json().encode()
+    return _id_prefix(entry.id) + entry.to_json().encode() + b"]"
 
 
 class ChannelCache(ABC):
@@ -133,10 +170,12 @@ class ChannelCache(ABC):
     def __init__(self, *, window: int, ttl_seconds: int) -> None:
         self.window = window
         self.ttl_seconds = ttl_seconds
+        self.memo = Memo()
 
     @abstractmethod
-    def read(self, channel_id: int, limit: int) -> Window | Miss:
-        """The newest `limit` (<= window) entries of a complete window."""
+    def read(self, channel_id: int, limit: int, *, known: str | None = None) -> Window | Miss:
+        """The newest `limit` (<= window) entries of a complete window; no entries
+        (payload None) if its token still equals `known`."""
 
     @abstractmethod
     def fill(self, channel_id: int, entries: Sequence[Cacheable], *, whole: bool, token: str, replace: bool = False) -> bool:
@@ -202,13 +241,15 @@ class MemoryChannelCache(ChannelCache):
     def _bump(self, channel_id: int) -> None:
         self._epochs[channel_id] = self._epochs.get(channel_id, 0) + 1
 
-    def read(self, channel_id: int, limit: int) -> Window | Miss:
+    def read(self, channel_id: int, limit: int, *, known: str | None = None) -> Window | Miss:
         with self._lock:
             token = str(self._epochs.get(channel_id, 0))
             entries = self._live(channel_id)
             if entries is None:
                 return Miss(token)
             self._touch(entries)
+            if known == token:
+                return Window(None, -1, entries.whole, token)
             keys = entries.keys[-limit:] if limit > 0 else []
             payload = b"[" + b",".join(entries.payloads[k[1]] for k in keys) + b"]"
             return Window(payload, len(keys), entries.whole, token)
@@ -222,10 +263,11 @@ class MemoryChannelCache(ChannelCache):
             window = _Entries(whole)
             for entry in entries:
                 window.keys.append((score_of(entry.created_at), entry.id))
-                window.payloads[entry.id] = entry.to_json().encode()
+                window.payloads[entry.id] = member_of(entry)
             window.keys.sort()
             self._touch(window)
             self._windows[channel_id] = window
+            self._bump(channel_id)  # a new version: revalidating readers must re-read
             return True
 
     def _upsert(self, entry: Cacheable, *, replace: bool) -> None:
@@ -245,7 +287,7 @@ class MemoryChannelCache(ChannelCache):
             if not window.whole and oldest is not None and key < oldest:
                 return  # older than a partial window: it belongs to the database pages
             bisect.insort(window.keys, key)
-            window.payloads[entry.id] = entry.to_json().encode()
+            window.payloads[entry.id] = member_of(entry)
             overflow = len(window.keys) - self.window
             if overflow > 0:
                 for _, message_id in window.keys[:overflow]:
@@ -302,7 +344,14 @@ class MemoryChannelCache(ChannelCache):
 # channel bumps its epoch first, so a fill that read the database before the
 # change is refused.
 
-_BUMP = "redis.call('INCR', KEYS[2]) redis.call('PEXPIRE', KEYS[2], ARGV[1])\n"
+_BUMP = """
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  local t = redis.call('TIME')
+  redis.call('SET', KEYS[2], t[1] .. string.format('%06d', tonumber(t[2])))
+end
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+"""
 
 _READ = """
 local epoch = redis.call('GET', KEYS[2]) or ''
@@ -310,12 +359,10 @@ local head = redis.call('ZRANGE', KEYS[1], 0, 0)
 local kind = head[1]
 if kind ~= '#all' and kind ~= '#tail' then return {'', epoch} end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if ARGV[3] ~= '' and ARGV[3] == epoch then return {kind, epoch} end
 local items = redis.call('ZRANGE', KEYS[1], -tonumber(ARGV[1]), -1)
-local out = {}
-for i = 1, #items do
-  if string.byte(items[i], 1) ~= 35 then out[#out + 1] = string.sub(items[i], ARGV[3]) end
-end
-return {kind, epoch, '[' .. table.concat(out, ',') .. ']', #out}
+if string.byte(items[1], 1) == 35 then table.remove(items, 1) end -- the marker
+return {kind, epoch, '[' .. table.concat(items, ',') .. ']', #items}
 """
 
 # ARGV: ttl, token, kind, replace ('1'/'0'), then score, member pairs.
@@ -334,6 +381,7 @@ while i <= #ARGV do
   i = j + 1
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
+""" + _BUMP + """
 return 1
 """
 
@@ -520,14 +568,16 @@ class RedisChannelCache(ChannelCache):
 
     # -- interface
 
-    def read(self, channel_id: int, limit: int) -> Window | Miss:
-        args = [limit, self._ttl_ms, _ID_DIGITS + 2]  # payloads start after "<id> "
+    def read(self, channel_id: int, limit: int, *, known: str | None = None) -> Window | Miss:
+        args = [limit, self._ttl_ms, known or ""]
         reply = self._call("read", lambda: self._read(keys=self.keys(channel_id), args=args))
         if reply is None:
             return Miss(None)
         kind, epoch = reply[0], reply[1].decode()
         if not kind:
             return Miss(epoch)
+        if len(reply) == 2:
+            return Window(None, -1, kind == WHOLE, epoch)
         return Window(reply[2], int(reply[3]), kind == WHOLE, epoch)
 
     def fill(self, channel_id: int, entries: Sequence[Cacheable], *, whole: bool, token: str, replace: bool = False) -> bool:

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from neurocache_ui.core import bus, channels
-from neurocache_ui.core.cache import ChannelCache, Miss, datetime_of, get_cache, score_of
+from neurocache_ui.core.cache import ChannelCache, Miss, Window, datetime_of, get_cache, score_of
 from neurocache_ui.core.db import get_engine, session_scope
 from neurocache_ui.core.errors import Forbidden, Invalid, NotFound, Unavailable
 from neurocache_ui.core.models import Agent, Message, User, UTCDateTime, utcnow
@@ -252,9 +252,9 @@ def recent_messages(channel_id: int, limit: int = 50, *, viewer_id: int | None) 
         if viewer_id is not None:
             channels.ensure_member(channel_id, viewer_id)
         cache = get_cache()
-        found = cache.read(channel_id, min(limit, cache.window))
-        if not isinstance(found, Miss) and (found.whole or found.count >= limit):
-            return [MessageView.from_dict(entry) for entry in found.entries()]
+        found, views = _cached_window(cache, channel_id, min(limit, cache.window))
+        if views is not None and not isinstance(found, Miss) and (found.whole or len(views) >= limit):
+            return views[-limit:]
         wanted = max(limit, cache.window)
         views = _db_latest(channel_id, wanted)
     if found.token is not None:
@@ -263,6 +263,28 @@ def recent_messages(channel_id: int, limit: int = 50, *, viewer_id: int | None) 
         whole = len(views) < wanted and len(views) <= cache.window
         cache.fill(channel_id, window, whole=whole, token=found.token, replace=not isinstance(found, Miss))
     return views[-limit:]
+
+
+def _cached_window(cache: ChannelCache, channel_id: int, limit: int) -> tuple[Window | Miss, list[MessageView] | None]:
+    """Read the window, reusing this process's decoded copy while its token is current."""
+    memo = cache.memo.get(channel_id)
+    known = memo[0] if memo is not None and memo[1] >= limit else None
+    found = cache.read(channel_id, limit, known=known)
+    if isinstance(found, Miss):
+        return found, None
+    if found.payload is None and memo is not None:
+        views: list[MessageView] = memo[2]
+        return found, views[-limit:]
+    try:
+        views = [MessageView.from_dict(entry) for entry in found.entries()]
+    except (ValueError, KeyError, TypeError, IndexError):
+        # Unreadable entries (corruption, a format this version does not know):
+        # drop the window and read the database instead of failing the read.
+        log.warning("unreadable cache window for channel %s; dropping it", channel_id, exc_info=True)
+        cache.invalidate(channel_id)
+        return Miss(None), None
+    cache.memo.put(channel_id, found.token, limit, views)
+    return found, views
 
 
 def older_messages(

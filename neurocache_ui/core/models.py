@@ -193,3 +193,40 @@ class UsageEvent(SQLModel, table=True):
     completion_tokens: int = Field(default=0)
     latency_ms: int = Field(default=0)
     outcome: str = Field(default="ok", max_length=20)
+
+
+class KnowledgeDocument(SQLModel, table=True):
+    """A file an agent's owner uploaded; its text lives in knowledge_chunk."""
+
+    __tablename__ = "knowledge_document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = fk("agent.id", ondelete="CASCADE")
+    owner_id: int = fk("user_account.id", ondelete="CASCADE")
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size_bytes: int
+    chunk_count: int = Field(default=0)
+    created_at: datetime = timestamp()
+
+
+KNOWLEDGE_SEARCH_COLUMN = "search_vector"
+"""Postgres: knowledge_chunk's generated tsvector column (GIN-indexed), made by
+the migration only, so it is not declared here; alembic/env.py ignores it."""
+KNOWLEDGE_SEARCH_INDEX = "ix_knowledge_chunk_search"
+KNOWLEDGE_FTS_TABLE = "knowledge_chunk_fts"
+"""SQLite: the FTS5 index over knowledge_chunk.content (and its shadow tables,
+named with this prefix), kept in sync by triggers; made by the migration only."""
+
+
+class KnowledgeChunk(SQLModel, table=True):
+    """A passage of a document, the unit of full-text retrieval. `agent_id` is
+    copied from the document so a search touches one agent's chunks only."""
+
+    __tablename__ = "knowledge_chunk"
+
+    id: int | None = Field(default=None, sa_type=BigId, primary_key=True)
+    document_id: int = fk("knowledge_document.id", ondelete="CASCADE")
+    agent_id: int = Field(index=True)
+    ordinal: int
+    content: str = Field(sa_type=sa.Text())

@@ -44,6 +44,19 @@ class Settings:
     """NEUROCACHE_MAX_MESSAGE_CHARS: the longest chat message accepted (after
     trimming surrounding whitespace). Bounds what one post costs to store, cache,
     broadcast to every viewer and feed to agents."""
+    llm_timeout_seconds: float = 60.0
+    """NEUROCACHE_LLM_TIMEOUT_SECONDS: the longest one model reply may take from
+    request to last token, retries included. A reply cut off by it keeps the
+    text that arrived and is marked as timed out."""
+    llm_first_token_timeout_seconds: float = 30.0
+    """NEUROCACHE_LLM_FIRST_TOKEN_TIMEOUT_SECONDS: how long to wait for the
+    provider's first token, and the longest silence allowed between tokens."""
+    llm_max_retries: int = 3
+    """NEUROCACHE_LLM_MAX_RETRIES: retries of a model call that failed with a
+    transient error (HTTP 429/500/502/503/504, connection refused or reset),
+    only ever before its first token, so streamed text is never repeated."""
+    max_upload_bytes: int = 5 * 1024 * 1024
+    """NEUROCACHE_MAX_UPLOAD_BYTES: the largest knowledge document accepted."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -74,6 +87,30 @@ class Settings:
                 raise SettingsError(f"{name} must be between 1 and {maximum}, got {value}")
             return value
 
+        def non_negative_int(name: str, default: int, maximum: int) -> int:
+            raw = text(name)
+            if raw is None:
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+            if not 0 <= value <= maximum:
+                raise SettingsError(f"{name} must be between 0 and {maximum}, got {value}")
+            return value
+
+        def positive_float(name: str, default: float, maximum: float) -> float:
+            raw = text(name)
+            if raw is None:
+                return default
+            try:
+                value = float(raw)
+            except ValueError:
+                raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+            if not 0 < value <= maximum:
+                raise SettingsError(f"{name} must be more than 0 and at most {maximum:g}, got {raw}")
+            return value
+
         database_url = text("DATABASE_URL") or DEFAULT_DATABASE_URL
         if database_url.startswith("postgres://") or database_url.startswith("postgresql://"):
             # Hosting providers hand out libpq-style URLs; SQLAlchemy needs the driver named.
@@ -93,6 +130,10 @@ class Settings:
             cache_window=positive_int("NEUROCACHE_CACHE_WINDOW", 200, 10_000),
             cache_ttl_seconds=positive_int("NEUROCACHE_CACHE_TTL_SECONDS", 7 * 24 * 3600, 365 * 24 * 3600),
             max_message_chars=positive_int("NEUROCACHE_MAX_MESSAGE_CHARS", 4000, 100_000),
+            llm_timeout_seconds=positive_float("NEUROCACHE_LLM_TIMEOUT_SECONDS", 60.0, 3600.0),
+            llm_first_token_timeout_seconds=positive_float("NEUROCACHE_LLM_FIRST_TOKEN_TIMEOUT_SECONDS", 30.0, 3600.0),
+            llm_max_retries=non_negative_int("NEUROCACHE_LLM_MAX_RETRIES", 3, 10),
+            max_upload_bytes=positive_int("NEUROCACHE_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, 100 * 1024 * 1024),
         )
 
 

@@ -1,4 +1,4 @@
-"""The hub's sections not yet built (agents, keys, usage). Each starts as an empty state that says what will be there;
+"""The hub's sections not yet built (keys, usage). Each starts as an empty state that says what will be there;
 the features fill them in."""
 
 from __future__ import annotations
@@ -10,13 +10,6 @@ from neurocache_ui.state.auth import AuthState
 from neurocache_ui.state.chat import ChatState
 
 SECTIONS = [
-    (
-        "/agents",
-        "Agents",
-        "bot",
-        "No agents yet",
-        "Agents have instructions, a model and knowledge documents. Build one, try it privately, then add it to a channel.",
-    ),
     (
         "/keys",
         "API keys",

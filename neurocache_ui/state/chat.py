@@ -280,8 +280,12 @@ class ChatState(AuthState):
         if len(latest) > LATEST_BLOCK:
             recent = self.recent + latest[:-1]
             if len(recent) > RECENT_CAP:
-                self.older = self.older + recent[:-RECENT_CAP]
+                # The page shows a bounded window: the oldest rows leave it (and any
+                # loaded older pages, which would otherwise leave a gap) and come
+                # back through "Load older messages".
                 recent = recent[-RECENT_CAP:]
+                self.older = []
+                self.has_more = True
             self.recent = recent
             latest = latest[-1:]
         self.latest = latest

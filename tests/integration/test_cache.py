@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from neurocache_ui.core import messages
-from neurocache_ui.core.cache import Miss, Window, get_cache, score_of
+from neurocache_ui.core.cache import Miss, Window, get_cache, member_of, score_of
 from neurocache_ui.core.messages import MessageView
 from tests.integration.messaging_support import (
     Stores,
@@ -120,6 +120,7 @@ def test_window_is_capped_and_stays_a_suffix(stores: Stores, use_settings) -> No
     # Deletes shrink the partial window below a requested limit: that read is refilled.
     messages.delete_message(views[-1].id, user_id=ada)
     assert [m.content for m in messages.recent_messages(channel, 5, viewer_id=None)] == ["6", "7", "8", "9", "10"]
+    assert [m.content for m in read_without_sql(channel, 5)] == ["6", "7", "8", "9", "10"]
 
 
 def test_a_fill_that_raced_a_write_is_refused(stores: Stores) -> None:
@@ -135,17 +136,17 @@ def test_a_fill_that_raced_a_write_is_refused(stores: Stores) -> None:
 
 
 def test_idle_windows_expire(stores: Stores, use_settings) -> None:
-    use_settings(NEUROCACHE_CACHE_TTL_SECONDS="1")
+    use_settings(NEUROCACHE_CACHE_TTL_SECONDS="2")
     ada = make_user()
     channel = make_channel(ada)
     messages.recent_messages(channel, viewer_id=None)
     if stores.cache == "redis":
         win = redis_cache().keys(channel)[0]
-        assert 0 < stores.raw_redis().pttl(win) <= 1000
-    for _ in range(3):  # access refreshes the expiry
+        assert 0 < stores.raw_redis().pttl(win) <= 2000
+    for _ in range(4):  # access refreshes the expiry (2 s in all, more than the TTL)
         time.sleep(0.5)
         assert isinstance(cached(channel), Window)
-    time.sleep(1.2)
+    time.sleep(2.2)
     assert isinstance(cached(channel), Miss)
 
 
@@ -157,7 +158,7 @@ def test_a_window_without_the_marker_is_a_miss(redis_stores: Stores) -> None:
     views = [messages.post_message(channel, user_id=ada, content=str(i)) for i in range(4)]
     win = redis_cache().keys(channel)[0]
     raw = redis_stores.raw_redis()
-    raw.zadd(win, {b"%019d " % views[3].id + views[3].to_json().encode(): score_of(views[3].created_at)})
+    raw.zadd(win, {member_of(views[3]): score_of(views[3].created_at)})
     assert isinstance(cached(channel), Miss)
     assert messages.recent_messages(channel, viewer_id=None) == views
     assert raw.zrange(win, 0, 0) == [b"#all"]  # replaced by a complete window
@@ -232,3 +233,44 @@ def test_reads_fall_back_to_the_database_while_redis_is_unreachable(redis_stores
         expected.append(messages.post_message(channel, user_id=ada, content=f"more {i}"))
         assert messages.recent_messages(channel, viewer_id=ada) == expected
     assert time.monotonic() - started < 5  # fails fast, then skips Redis for a while
+
+
+def test_a_change_by_another_worker_is_seen_through_the_local_copy(redis_stores: Stores) -> None:
+    """This process keeps decoded windows and revalidates them by version; a post,
+    edit or delete from another process must still show on the next read."""
+    import os
+    import subprocess
+    import sys
+
+    from neurocache_ui.core.settings import PROJECT_ROOT
+
+    ada = make_user()
+    channel = make_channel(ada)
+    assert messages.recent_messages(channel, viewer_id=None) == []  # the window exists
+    first = messages.post_message(channel, user_id=ada, content="first")
+    assert read_without_sql(channel) == [first]  # decoded here once ...
+    assert read_without_sql(channel) == [first]  # ... then revalidated, not re-sent
+    token = get_cache().memo.get(channel)[0]
+    assert get_cache().read(channel, 50, known=token).payload is None
+
+    script = (
+        "import sys; from neurocache_ui.core import messages as m; "
+        "v = m.post_message(int(sys.argv[1]), user_id=int(sys.argv[2]), content='from the other worker'); "
+        "m.edit_message(int(sys.argv[3]), user_id=int(sys.argv[2]), content='first, edited elsewhere')"
+    )
+    env = {**os.environ, "DATABASE_URL": redis_stores.database_url, "REDIS_URL": redis_stores.redis_url or ""}
+    subprocess.run([sys.executable, "-c", script, str(channel), str(ada), str(first.id)],
+                   cwd=PROJECT_ROOT, env=env, check=True, timeout=60)
+    seen = read_without_sql(channel)
+    assert [m.content for m in seen] == ["first, edited elsewhere", "from the other worker"]
+
+
+def test_an_unreadable_window_is_dropped_not_served(redis_stores: Stores) -> None:
+    ada = make_user()
+    channel = make_channel(ada)
+    view = messages.post_message(channel, user_id=ada, content="kept")
+    win = redis_cache().keys(channel)[0]
+    redis_stores.raw_redis().zadd(win, {b"#all": float("-inf"), b'["0000000000000000001",{"id":1}]': 1.0})
+    assert messages.recent_messages(channel, viewer_id=None) == [view]
+    assert messages.recent_messages(channel, viewer_id=None) == [view]
+    assert read_without_sql(channel) == [view]

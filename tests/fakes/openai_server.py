@@ -1,0 +1,404 @@
+"""A fake OpenAI-compatible model provider, served over real HTTP.
+
+The official `openai` client (our code, or a test) talks to it exactly as to
+api.openai.com: `POST /v1/chat/completions` (streamed as server-sent events in
+OpenAI's chunk format, ending with `data: [DONE]`, or as one JSON body) and
+`GET /v1/models`.
+
+Replies are deterministic. By default the reply is `"Echo: <last user message>"`;
+a test may script fixed replies instead. A reply is streamed one word token at
+a time (`"Echo:"`, `" hello"`, ...) and usage is counted in the same word
+tokens: `prompt_tokens` is the number of words in all request messages,
+`completion_tokens` the number of tokens sent.
+
+Controls live in the server process and are changed through `/_control/*`
+endpoints, so they also work when the app under test runs in another process
+(e2e). `FakeOpenAIServer` starts the server (granian, one worker, a free port
+on 127.0.0.1) and wraps the control endpoints in a Python API:
+
+    server.configure(token_delay=0.05, fail_status=500, fail_times=2)
+    server.requests()        # every request received since the last reset
+    server.reset()           # default behaviour, requests forgotten, hangs released
+
+Run it by hand with `python -m tests.fakes.openai_server --port 8011`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_MODELS = ("fake-model", "gpt-4o-mini")
+HANG_LIMIT_SECONDS = 600  # a forgotten hang ends eventually
+
+
+@dataclass
+class Controls:
+    """Behaviour of the fake; every field can be set through `configure`."""
+
+    reply: str | None = None
+    """Fixed reply text for every request (None: echo the last user message)."""
+    replies: list[str] = field(default_factory=list)
+    """Replies used one per request, in order, before falling back to `reply`/echo."""
+    first_token_delay: float = 0.0
+    """Seconds before the first token (non-streamed: before the response)."""
+    token_delay: float = 0.0
+    """Seconds between tokens (non-streamed: added up before the response)."""
+    fail_status: int | None = None
+    """Answer with this HTTP status (e.g. 500, 429, 401) instead of a reply..."""
+    fail_times: int = 1
+    """...this many times, then answer normally; -1 fails forever."""
+    fail_message: str = "The fake provider failed on purpose."
+    retry_after: str | None = None
+    """A Retry-After header sent with failures."""
+    hang: bool = False
+    """Never answer (no status line, no headers) until reset."""
+    hang_after_tokens: int | None = None
+    """Stream this many tokens, then go silent until reset."""
+    drop_after_tokens: int | None = None
+    """Stream this many tokens, then break the connection."""
+    send_usage: bool = True
+    """Honour stream_options.include_usage / send usage in JSON replies."""
+    models: list[str] = field(default_factory=lambda: list(DEFAULT_MODELS))
+
+
+class FakeState:
+    def __init__(self) -> None:
+        self.controls = Controls()
+        self.requests: list[dict[str, Any]] = []
+        self.failures_left = 0
+        self.release = asyncio.Event()
+
+    def reset(self) -> None:
+        self.controls = Controls()
+        self.requests = []
+        self.failures_left = 0
+        self.release.set()  # hanging handlers return
+        self.release = asyncio.Event()
+
+    def configure(self, values: dict[str, Any]) -> None:
+        known = {f.name for f in fields(Controls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown controls: {sorted(unknown)}")
+        for name, value in values.items():
+            setattr(self.controls, name, value)
+        if "fail_status" in values or "fail_times" in values:
+            self.failures_left = self.controls.fail_times if self.controls.fail_status else 0
+
+
+state = FakeState()
+app = FastAPI(title="fake OpenAI-compatible provider")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content parts
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return ""
+
+
+def _reply_for(body: dict[str, Any]) -> str:
+    controls = state.controls
+    if controls.replies:
+        return controls.replies.pop(0)
+    if controls.reply is not None:
+        return controls.reply
+    last_user = ""
+    for message in body.get("messages") or []:
+        if isinstance(message, dict) and message.get("role") == "user":
+            last_user = _text_of(message.get("content"))
+    return f"Echo: {last_user}"
+
+
+def tokens_of(text: str) -> list[str]:
+    """Word tokens that join back to the exact text: "a b" -> ["a", " b"]."""
+    return re.findall(r"\s*\S+|\s+$", text)
+
+
+def _prompt_tokens(body: dict[str, Any]) -> int:
+    return sum(len(_text_of(m.get("content")).split()) for m in body.get("messages") or [] if isinstance(m, dict))
+
+
+def _error(status: int, message: str, retry_after: str | None = None) -> JSONResponse:
+    kind = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error", 429: "rate_limit_error"}
+    headers = {"retry-after": retry_after} if retry_after is not None else None
+    return JSONResponse(
+        {"error": {"message": message, "type": kind.get(status, "server_error"), "param": None, "code": None}},
+        status_code=status,
+        headers=headers,
+    )
+
+
+async def _hang() -> None:
+    try:
+        await asyncio.wait_for(state.release.wait(), HANG_LIMIT_SECONDS)
+    except TimeoutError:
+        pass
+
+
+# ---------------------------------------------------------------- the OpenAI surface
+
+
+@app.get("/v1/models")
+async def list_models() -> dict[str, Any]:
+    return {
+        "object": "list",
+        "data": [{"id": name, "object": "model", "created": 1700000000, "owned_by": "fake"} for name in state.controls.models],
+    }
+
+
+@app.post("/v1/chat/completions")
+async def chat_completions(request: Request) -> Response:
+    try:
+        body = await request.json()
+    except ValueError:
+        return _error(400, "The body is not JSON.")
+    state.requests.append(
+        {"path": request.url.path, "body": body, "headers": {k: v for k, v in request.headers.items() if k in ("authorization", "user-agent")}}
+    )
+    controls = state.controls
+    if controls.hang:
+        await _hang()
+        return _error(503, "The fake provider was reset while hanging.")
+    if state.failures_left != 0 and controls.fail_status:
+        state.failures_left -= 1
+        return _error(controls.fail_status, controls.fail_message, controls.retry_after)
+    if not isinstance(body.get("messages"), list) or not body["messages"]:
+        return _error(400, "messages must be a non-empty list.")
+
+    model = body.get("model") or "fake-model"
+    tokens = tokens_of(_reply_for(body))
+    limit = body.get("max_completion_tokens") or body.get("max_tokens")
+    finish_reason = "stop"
+    if isinstance(limit, int) and limit < len(tokens):
+        tokens, finish_reason = tokens[:limit], "length"
+    usage = {
+        "prompt_tokens": _prompt_tokens(body),
+        "completion_tokens": len(tokens),
+        "total_tokens": _prompt_tokens(body) + len(tokens),
+    }
+    completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+    created = int(time.time())
+
+    if not body.get("stream"):
+        await asyncio.sleep(controls.first_token_delay + controls.token_delay * len(tokens))
+        result: dict[str, Any] = {
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": created,
+            "model": model,
+            "system_fingerprint": "fp_fake",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": "".join(tokens), "refusal": None},
+                    "logprobs": None,
+                    "finish_reason": finish_reason,
+                }
+            ],
+        }
+        if controls.send_usage:
+            result["usage"] = usage
+        return JSONResponse(result)
+
+    include_usage = bool((body.get("stream_options") or {}).get("include_usage")) and controls.send_usage
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
+        data: dict[str, Any] = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "system_fingerprint": "fp_fake",
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        }
+        if include_usage:
+            data["usage"] = None
+        return f"data: {json.dumps(data)}\n\n"
+
+    async def events() -> AsyncIterator[str]:
+        yield chunk({"role": "assistant", "content": "", "refusal": None})
+        await asyncio.sleep(controls.first_token_delay)
+        for number, token in enumerate(tokens):
+            if controls.hang_after_tokens is not None and number == controls.hang_after_tokens:
+                await _hang()
+                return
+            if controls.drop_after_tokens is not None and number == controls.drop_after_tokens:
+                raise ConnectionAbortedError("the fake provider dropped the connection on purpose")
+            if number and controls.token_delay:
+                await asyncio.sleep(controls.token_delay)
+            yield chunk({"content": token})
+        yield chunk({}, finish_reason)
+        if include_usage:
+            final = {
+                "id": completion_id,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": model,
+                "system_fingerprint": "fp_fake",
+                "choices": [],
+                "usage": usage,
+            }
+            yield f"data: {json.dumps(final)}\n\n"
+        yield "data: [DONE]\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"cache-control": "no-cache"})
+
+
+# ---------------------------------------------------------------- controls
+
+
+@app.post("/_control/reset")
+async def control_reset() -> dict[str, Any]:
+    state.reset()
+    return {"ok": True}
+
+
+@app.post("/_control/configure")
+async def control_configure(request: Request) -> Response:
+    try:
+        state.configure(await request.json())
+    except (ValueError, TypeError) as error:
+        return JSONResponse({"error": str(error)}, status_code=400)
+    return JSONResponse({"ok": True, "controls": asdict(state.controls)})
+
+
+@app.get("/_control/requests")
+async def control_requests() -> list[dict[str, Any]]:
+    return state.requests
+
+
+# ---------------------------------------------------------------- the test-side handle
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class FakeOpenAIServer:
+    """Runs the fake in its own granian process and drives its controls."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or _free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self._http = httpx.Client(base_url=self.url, timeout=10)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """What OPENAI_BASE_URL should be."""
+        return f"{self.url}/v1"
+
+    def env(self, api_key: str | None = "sk-fake-test-key") -> dict[str, str | None]:
+        """Settings for `use_settings(**server.env())`: our code talks to this fake."""
+        return {"OPENAI_BASE_URL": self.base_url, "OPENAI_API_KEY": api_key}
+
+    def start(self, timeout: float = 20) -> None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "granian",
+                "--interface", "asgi",
+                "--host", "127.0.0.1",
+                "--port", str(self.port),
+                "--workers", "1",
+                "--no-ws",
+                "--log-level", "warning",
+                "--working-dir", str(PROJECT_ROOT),
+                "tests.fakes.openai_server:app",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the fake OpenAI server exited with status {self.process.returncode}")
+            try:
+                if self._http.get("/v1/models", timeout=0.5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("the fake OpenAI server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # granian's worker too
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.process = None
+        self._http.close()
+
+    def reset(self) -> None:
+        self._http.post("/_control/reset").raise_for_status()
+
+    def configure(self, **controls: Any) -> None:
+        """Set any `Controls` field, e.g. configure(fail_status=429, fail_times=1)."""
+        response = self._http.post("/_control/configure", json=controls)
+        if response.status_code != 200:
+            raise ValueError(response.json().get("error"))
+
+    def requests(self) -> list[dict[str, Any]]:
+        """Requests received since the last reset: {"path", "body", "headers"}."""
+        response = self._http.get("/_control/requests")
+        response.raise_for_status()
+        return response.json()
+
+    def last_body(self) -> dict[str, Any]:
+        received = self.requests()
+        assert received, "the fake provider received no request"
+        return received[-1]["body"]
+
+    def __enter__(self) -> FakeOpenAIServer:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=8011)
+    args = parser.parse_args()
+    server = FakeOpenAIServer(args.port)
+    server.start()
+    print(f"fake OpenAI server on {server.base_url}; Ctrl+C stops it", flush=True)
+    try:
+        server.process.wait()  # type: ignore[union-attr]
+    except KeyboardInterrupt:
+        server.stop()
