@@ -129,7 +129,6 @@ def message_row(row: rx.Var[dict[str, Any]]) -> rx.Component:
         show_day=row["show_day"].to(bool),
         mine=(row["user_id"] == ChatState.user_id) & (row["kind"] == "user"),
         editing=ChatState.editing_id == row["id"],
-        key=row["id"],
     )
 
 

@@ -17,7 +17,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import delete, select
 
-from neurocache_ui.core.db import session_scope
+from neurocache_ui.core.db import database_guard, session_scope
 from neurocache_ui.core.errors import Invalid
 from neurocache_ui.core.models import AuthSession, User, utcnow
 from neurocache_ui.core.passwords import hash_password, needs_rehash, password_problem, verify_password
@@ -101,9 +101,10 @@ def start_session(user_id: int) -> str:
 
 
 def user_for_session(token: str | None) -> CurrentUser | None:
+    """None for no, unknown or expired token; errors.Unavailable if the database is down."""
     if not token:
         return None
-    with session_scope() as session:
+    with database_guard(), session_scope() as session:
         row = session.exec(
             select(User, AuthSession.expires_at)
             .join(AuthSession, AuthSession.user_id == User.id)

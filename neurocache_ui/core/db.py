@@ -11,11 +11,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
+import logging
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
+from neurocache_ui.core.errors import Unavailable
 from neurocache_ui.core.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=8)
@@ -52,3 +58,22 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+DATABASE_DOWN = "The database is unreachable right now. Try again in a moment."
+
+
+@contextmanager
+def database_guard(message: str = DATABASE_DOWN) -> Iterator[None]:
+    """Turn "the database is unreachable" into errors.Unavailable with a clear message,
+    so callers show it instead of a stack trace; other database errors pass through."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as error:
+        log.warning("database unavailable: %s", error.orig or error)
+        raise Unavailable(message) from None
+    except DBAPIError as error:
+        if error.connection_invalidated:
+            log.warning("database connection lost: %s", error.orig or error)
+            raise Unavailable(message) from None
+        raise

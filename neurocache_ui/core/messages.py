@@ -22,19 +22,18 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from neurocache_ui.core import bus, channels
 from neurocache_ui.core.cache import ChannelCache, Miss, Window, datetime_of, get_cache, score_of
-from neurocache_ui.core.db import get_engine, session_scope
-from neurocache_ui.core.errors import Forbidden, Invalid, NotFound, Unavailable
+from neurocache_ui.core.db import database_guard, get_engine, session_scope
+from neurocache_ui.core.errors import Forbidden, Invalid, NotFound
 from neurocache_ui.core.models import Agent, Message, User, UTCDateTime, utcnow
 from neurocache_ui.core.settings import get_settings
 
@@ -146,20 +145,6 @@ def _clean_status(status: str) -> str:
     return status
 
 
-@contextmanager
-def _database(message: str) -> Iterator[None]:
-    """Turn "the database is unreachable" into Unavailable with a clear message."""
-    try:
-        yield
-    except (OperationalError, InterfaceError) as error:
-        log.warning("database unavailable: %s", error.orig or error)
-        raise Unavailable(message) from None
-    except DBAPIError as error:
-        if error.connection_invalidated:
-            raise Unavailable(message) from None
-        raise
-
-
 # ---------------------------------------------------------------- database reads
 
 
@@ -248,7 +233,7 @@ def recent_messages(channel_id: int, limit: int = 50, *, viewer_id: int | None) 
     entries, or the channel's whole history. Otherwise the database is read and
     its newest `cache_window` messages are installed as the window, atomically."""
     _check_limit(limit)
-    with _database(UNAVAILABLE_READ):
+    with database_guard(UNAVAILABLE_READ):
         if viewer_id is not None:
             channels.ensure_member(channel_id, viewer_id)
         cache = get_cache()
@@ -294,7 +279,7 @@ def older_messages(
     the database. `before` is a message id, a `MessageView.cursor` string or a
     Cursor; None starts from the newest message."""
     _check_limit(limit)
-    with _database(UNAVAILABLE_READ):
+    with database_guard(UNAVAILABLE_READ):
         if viewer_id is not None:
             channels.ensure_member(channel_id, viewer_id)
         with get_engine().connect() as conn:
@@ -307,7 +292,7 @@ def older_messages(
 
 def get_message(message_id: int, *, viewer_id: int | None) -> MessageView:
     """One message, if the viewer is a member of its channel."""
-    with _database(UNAVAILABLE_READ):
+    with database_guard(UNAVAILABLE_READ):
         with get_engine().connect() as conn:
             view = _db_view(conn, message_id)
         if view is None:
@@ -345,23 +330,27 @@ def post_message(
     agent_id: int | None = None,
     content: str,
     status: str = "complete",
+    hop: int = 0,
 ) -> MessageView:
     """Store a message and return it once committed.
 
     A person (`user_id`) must be able to post in the channel (member, not
     archived). An agent (`agent_id`) or a system notice (neither) is trusted;
     agents may post an empty placeholder while a reply is still in progress
-    (`status` other than "complete")."""
+    (`status` other than "complete"). `hop` is stored as `message.hop` (how many
+    agent replies led here; core/runner.py sets it on agents' replies)."""
     if user_id is not None and agent_id is not None:
         raise Invalid("A message has one author: a person or an agent, not both.")
     status = _clean_status(status)
     text = clean_content(content, allow_empty=user_id is None and status != "complete")
-    with _database(UNAVAILABLE_WRITE):
+    with database_guard(UNAVAILABLE_WRITE):
         if user_id is not None:
             channels.ensure_can_post(channel_id, user_id)
         try:
             with session_scope() as session:
-                row = Message(channel_id=channel_id, user_id=user_id, agent_id=agent_id, content=text, status=status)
+                row = Message(
+                    channel_id=channel_id, user_id=user_id, agent_id=agent_id, content=text, status=status, hop=hop
+                )
                 session.add(row)
                 session.flush()
                 assert row.id is not None
@@ -403,7 +392,7 @@ def _update(message_id: int, values: dict[str, Any], where: sa.ColumnElement[boo
 def edit_message(message_id: int, *, user_id: int, content: str) -> MessageView:
     """The author changes their message's text; others get Forbidden, non-members NotFound."""
     text = clean_content(content)
-    with _database(UNAVAILABLE_WRITE):
+    with database_guard(UNAVAILABLE_WRITE):
         _check_author(message_id, user_id)
         view = _update(message_id, {"content": text, "edited_at": utcnow()}, Message.user_id == user_id)
     _after_commit(UPDATED, view, lambda cache: cache.replace(view))
@@ -415,7 +404,7 @@ def update_agent_message(message_id: int, *, agent_id: int, content: str, status
     "complete"); only the agent that posted it may update it."""
     status = _clean_status(status)
     text = clean_content(content, allow_empty=status != "complete")
-    with _database(UNAVAILABLE_WRITE):
+    with database_guard(UNAVAILABLE_WRITE):
         view = _update(message_id, {"content": text, "status": status}, Message.agent_id == agent_id)
     _after_commit(UPDATED, view, lambda cache: cache.replace(view))
     return view
@@ -423,7 +412,7 @@ def update_agent_message(message_id: int, *, agent_id: int, content: str, status
 
 def delete_message(message_id: int, *, user_id: int) -> None:
     """The author deletes their message (gone from the database, the cache and every page)."""
-    with _database(UNAVAILABLE_WRITE):
+    with database_guard(UNAVAILABLE_WRITE):
         _check_author(message_id, user_id)
         with session_scope() as session:
             view = _db_view(session.connection(), message_id)

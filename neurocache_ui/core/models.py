@@ -157,6 +157,10 @@ class Message(SQLModel, table=True):
     status: str = Field(default="complete", max_length=20)
     created_at: datetime = timestamp(index=True)
     edited_at: datetime | None = timestamp(nullable=True)
+    hop: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """How many agent replies led to this message: 0 for a person's message, the
+    triggering message's hop + 1 for an agent's reply. core/runner.py stops
+    agent-to-agent hand-offs at its hop limit, so two agents cannot loop."""
 
 
 class ApiKey(SQLModel, table=True):

@@ -10,7 +10,7 @@ from typing import Any
 
 import reflex as rx
 
-from neurocache_ui.core import agents
+from neurocache_ui.core import agents as agent_core
 from neurocache_ui.core.agents import AgentPublic, AgentSettings, SettingsInvalid
 from neurocache_ui.core.errors import Invalid, NeurocacheError, NotFound
 from neurocache_ui.core.formspec import initial_values, parse_form
@@ -18,9 +18,10 @@ from neurocache_ui.state.auth import AuthState
 
 log = logging.getLogger(__name__)
 
-PAGE = agents.PAGE_SIZE
+PAGE = agent_core.PAGE_SIZE
 ROSTER = "/agents"
 SESSION_ENDED = "Your session has ended. Log in again."
+SAVE_FAILED = "Could not save the agent right now. Your changes are still in the form; try again."
 
 
 def to_card(agent: AgentPublic) -> dict[str, Any]:
@@ -31,7 +32,7 @@ def to_card(agent: AgentPublic) -> dict[str, Any]:
         "emoji": agent.emoji,
         "model": agent.model,
         "description": agent.description,
-        "reply_mode": agents.REPLY_MODES.get(agent.reply_mode, agent.reply_mode),
+        "reply_mode": agent_core.REPLY_MODES.get(agent.reply_mode, agent.reply_mode),
     }
 
 
@@ -68,7 +69,7 @@ class AgentsState(AuthState):
     # ---- roster ---------------------------------------------------------------
 
     async def _fetch(self, user_id: int, offset: int) -> None:
-        page = await asyncio.to_thread(agents.list_agents, user_id, self.search, PAGE + 1, offset)
+        page = await asyncio.to_thread(agent_core.list_agents, user_id, self.search, PAGE + 1, offset)
         rows = [to_card(a) for a in page[:PAGE]]
         self.agents = rows if offset == 0 else self.agents + rows
         self.has_more = len(page) > PAGE
@@ -145,7 +146,7 @@ class AgentsState(AuthState):
     @rx.event
     def set_field(self, name: str, value: Any):
         """A slider moved: remember its value so the page shows it."""
-        if name in agents.SETTING_NAMES:
+        if name in agent_core.SETTING_NAMES:
             self.form_values = {**self.form_values, name: value}
 
     @rx.event
@@ -169,7 +170,7 @@ class AgentsState(AuthState):
             return
         slug = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         try:
-            agent = await asyncio.to_thread(agents.get_agent, user.id, slug)
+            agent = await asyncio.to_thread(agent_core.get_agent, user.id, slug)
         except NotFound:
             self.agent_id = 0
             self.form_path = ""
@@ -186,10 +187,15 @@ class AgentsState(AuthState):
         self.saving = True
         yield
         try:
-            agent = await asyncio.to_thread(agents.create_agent, user.id, parse_form(AgentSettings, form))
+            agent = await asyncio.to_thread(agent_core.create_agent, user.id, parse_form(AgentSettings, form))
         except NeurocacheError as error:
             self.saving = False
             self._show_error(error)
+            return
+        except Exception:
+            log.exception("creating an agent failed")
+            self.saving = False
+            self.agent_form_error = SAVE_FAILED
             return
         self.saving = False
         self.form_errors = {}
@@ -209,10 +215,15 @@ class AgentsState(AuthState):
         yield
         previous_slug = self.agent_slug
         try:
-            agent = await asyncio.to_thread(agents.update_agent, user.id, self.agent_id, parse_form(AgentSettings, form))
+            agent = await asyncio.to_thread(agent_core.update_agent, user.id, self.agent_id, parse_form(AgentSettings, form))
         except NeurocacheError as error:
             self.saving = False
             self._show_error(error)
+            return
+        except Exception:
+            log.exception("saving agent %s failed", self.agent_id)
+            self.saving = False
+            self.agent_form_error = SAVE_FAILED
             return
         self._show_agent(agent, restart=True)  # show the values as stored (trimmed, derived slug)
         events: list[Any] = [rx.toast.success("Saved")]
@@ -231,7 +242,7 @@ class AgentsState(AuthState):
         if user is None:
             return self._to_login()
         try:
-            copy = await asyncio.to_thread(agents.duplicate_agent, user.id, int(agent_id))
+            copy = await asyncio.to_thread(agent_core.duplicate_agent, user.id, int(agent_id))
         except NeurocacheError as error:
             return rx.toast.error(str(error))
         toast = rx.toast.success(f"Duplicated as {copy.name}")
@@ -246,7 +257,7 @@ class AgentsState(AuthState):
         if user is None:
             return self._to_login()
         try:
-            await asyncio.to_thread(agents.delete_agent, user.id, int(agent_id))
+            await asyncio.to_thread(agent_core.delete_agent, user.id, int(agent_id))
         except NeurocacheError as error:
             return rx.toast.error(str(error))
         toast = rx.toast.success("Agent deleted")

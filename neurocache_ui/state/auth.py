@@ -7,6 +7,7 @@ event that reads or writes data."""
 from __future__ import annotations
 
 import asyncio
+from http.cookies import SimpleCookie
 
 import reflex as rx
 
@@ -36,14 +37,29 @@ class AuthState(rx.State):
     def user_initial(self) -> str:
         return self.user_name[:1].upper()
 
+    def _current_token(self) -> str:
+        """The session token, also when this tab's server state was lost (e.g. a
+        Redis restart): then the cookie sent with the websocket handshake still has it."""
+        if self.session_token:
+            return self.session_token
+        jar = SimpleCookie()
+        jar.load(self.router.headers.cookie or "")
+        morsel = jar.get(SESSION_COOKIE)
+        return morsel.value if morsel else ""
+
     async def require_user(self) -> auth.CurrentUser:
         """The signed-in user, resolved from the token now; raises if there is none.
 
         Data events call this instead of trusting `user_id`, so an expired or
-        revoked session stops working immediately."""
-        user = await asyncio.to_thread(auth.user_for_session, self.session_token)
+        revoked session stops working immediately. Raises PermissionError without
+        a session, errors.Unavailable when the database cannot be asked."""
+        token = self._current_token()
+        user = await asyncio.to_thread(auth.user_for_session, token)
         if user is None:
             raise PermissionError("Your session has ended. Log in again.")
+        if not self.user_id:
+            self.session_token = token
+            self._remember(user)
         return user
 
     def _remember(self, user: auth.CurrentUser | None) -> None:
@@ -56,7 +72,7 @@ class AuthState(rx.State):
         self.field_errors = {}
 
     async def _load(self) -> auth.CurrentUser | None:
-        user = await asyncio.to_thread(auth.user_for_session, self.session_token)
+        user = await asyncio.to_thread(auth.user_for_session, self._current_token())
         self._remember(user)
         if user is None and self.session_token:
             self.session_token = ""

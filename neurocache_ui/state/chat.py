@@ -15,7 +15,7 @@ from typing import Any
 
 import reflex as rx
 
-from neurocache_ui.core import bus, channels, messages, presence
+from neurocache_ui.core import auth, bus, channels, messages, presence
 from neurocache_ui.core.errors import NeurocacheError, NotFound
 from neurocache_ui.core.messages import MessageView
 from neurocache_ui.state.auth import AuthState
@@ -107,6 +107,11 @@ class ChatState(AuthState):
 
     # ---- helpers -------------------------------------------------------------
 
+    def _url_slug(self) -> str:
+        """The channel slug of the page this event came from (/channels/<slug>)."""
+        parts = self.router.url.path.strip("/").split("/")
+        return parts[1] if len(parts) == 2 and parts[0] == "channels" else ""
+
     def _token(self) -> str:
         return self.router.session.client_token
 
@@ -123,11 +128,21 @@ class ChatState(AuthState):
         ids = {c["id"] for c in self.channel_list} | set(self._channel_cache)
         watchers.watch(self._token(), ids)
 
-    async def _user_or_login(self):
+    async def _user_or_login(self) -> auth.CurrentUser | None:
+        """The user, or None with the reason shown where the page shows errors."""
         try:
             return await self.require_user()
-        except PermissionError:
-            return None
+        except PermissionError as error:
+            self.send_error = str(error)
+        except NeurocacheError as error:
+            self.send_error = str(error)
+        return None
+
+    async def _ensure_joined(self, user: auth.CurrentUser) -> bool:
+        """After a lost server state the tab still shows its channel: re-join it."""
+        if not self.channel_id and (slug := self._url_slug()):
+            await self._join(user, slug)
+        return bool(self.channel_id)
 
     # ---- sidebar -------------------------------------------------------------
 
@@ -153,7 +168,7 @@ class ChatState(AuthState):
         user = await self._user_or_login()
         if user is None:
             return
-        slug = self.router.page.params.get("slug", "")
+        slug = self._url_slug()
         self.send_error = ""
         self.editing_id = 0
         self.not_found = False
@@ -166,6 +181,11 @@ class ChatState(AuthState):
             self.loading = True
             self.older, self.recent, self.latest = [], [], []
         yield
+        await self._join(user, slug)
+
+    async def _join(self, user: auth.CurrentUser, slug: str) -> None:
+        """Load the channel and start receiving its live events. Also how a tab
+        whose server state was lost (Redis restarted) gets its channel back."""
         try:
             channel = await asyncio.to_thread(channels.get_channel, slug, user.id)
             views = await asyncio.to_thread(messages.recent_messages, channel.id, PAGE, viewer_id=user.id)
@@ -173,6 +193,10 @@ class ChatState(AuthState):
             self.loading = False
             self.not_found = True
             self.channel_id = 0
+            return
+        except NeurocacheError as error:
+            self.loading = False
+            self.send_error = str(error)
             return
         meta = {
             "id": channel.id, "slug": channel.slug, "name": channel.name,
@@ -248,8 +272,7 @@ class ChatState(AuthState):
     async def send(self, form: dict[str, str]):
         content = form.get("content", "")
         user = await self._user_or_login()
-        if user is None:
-            self.send_error = "Your session has ended. Log in again."
+        if user is None or not await self._ensure_joined(user):
             return
         self.sending = True
         self.send_error = ""
@@ -384,8 +407,9 @@ class ChatState(AuthState):
     async def heartbeat(self, _value: Any = None):
         """Every ~20 s from the open channel page: stay 'online', and re-join the
         channel if this tab's state was lost (e.g. Redis restarted)."""
-        if not self.user_id or not self.channel_id:
-            return rx.call_script("window.location.reload()")
+        user = await self._user_or_login()
+        if user is None or not await self._ensure_joined(user):
+            return
         self._watch()
         await self._announce_presence()
         await self._refresh_typing()

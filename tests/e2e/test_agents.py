@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
+from neurocache_ui.core import agents
+from neurocache_ui.core.auth import authenticate
 from tests.e2e.conftest import Account, HubServer
 
 NewContext = Callable[..., BrowserContext]
@@ -222,3 +224,29 @@ def test_agents_are_private_to_their_owner(new_context: NewContext, hub: HubServ
     stranger = new_context(base_url=hub.url).new_page()
     stranger.goto(url)
     expect(stranger).to_have_url(re.compile(r"/login"))
+
+
+def test_the_roster_loads_more_beyond_a_page(
+    new_context: NewContext, hub: HubServer, sign_up: SignUp, postgres_url: str, use_settings
+) -> None:
+    """30 agents (made through core/, the same code the form calls): 24 show, then the rest."""
+    page = new_context(base_url=hub.url).new_page()
+    account = sign_up(page)
+    use_settings(DATABASE_URL=postgres_url, REDIS_URL=None)
+    owner = authenticate(account.email, account.password)
+    for n in range(30):
+        agents.create_agent(owner.id, {"name": f"Helper {n:02d}", "description": "even" if n % 2 == 0 else "odd"})
+
+    open_roster(page)
+    items = page.get_by_role("list", name="Agents").get_by_role("listitem")
+    expect(items).to_have_count(agents.PAGE_SIZE)
+    expect(card(page, "Helper 23")).to_be_visible()
+    expect(card(page, "Helper 24")).to_have_count(0)
+    page.get_by_role("button", name="Load more").click()
+    expect(items).to_have_count(30)
+    expect(card(page, "Helper 29")).to_be_visible()
+    expect(page.get_by_role("button", name="Load more")).to_have_count(0)
+
+    page.get_by_label("Search agents").fill("odd")
+    expect(items).to_have_count(15)
+    expect(page.get_by_role("button", name="Load more")).to_have_count(0)
