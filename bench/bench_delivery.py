@@ -30,22 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.conftest import PG_ADMIN_URL, RedisServer, migrate  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, HubServer  # noqa: E402
 
-# Records when a websocket frame naming a bench message arrives, before React renders it.
-FRAME_SCRIPT = """
-window.__frames = {};
-const NativeWebSocket = window.WebSocket;
-window.WebSocket = function (...args) {
-  const socket = new NativeWebSocket(...args);
-  socket.addEventListener('message', (event) => {
-    const match = typeof event.data === 'string' && event.data.match(/bench-\\d+-\\d+/);
-    if (match && !(match[0] in window.__frames)) window.__frames[match[0]] = Date.now();
-  });
-  return socket;
-};
-window.WebSocket.prototype = NativeWebSocket.prototype;
-Object.assign(window.WebSocket, NativeWebSocket);
-"""
-
 WATCH_SCRIPT = """() => {
   window.__seen = {};
   const log = document.querySelector('[role=log]');
@@ -77,7 +61,6 @@ def sign_up(page: Page, name: str) -> str:
 
 SENT: dict[str, float] = {}
 SEEN: dict[str, float] = {}
-FRAME: dict[str, float] = {}
 
 
 def run_phase(sender: Page, watcher: Page, frames: list[int], phase: int, count: int) -> tuple[list[float], list[int]]:
@@ -94,7 +77,6 @@ def run_phase(sender: Page, watcher: Page, frames: list[int], phase: int, count:
         watcher.wait_for_function(f"() => '{tag}' in window.__seen", timeout=10_000)
         seen = watcher.evaluate(f"window.__seen['{tag}']")
         SENT[tag], SEEN[tag] = sent, seen
-        FRAME[tag] = watcher.evaluate(f"window.__frames['{tag}'] || 0")
         latencies.append(seen - sent)
         time.sleep(0.15)  # let trailing frames (typing, read markers) land in this message's count
         sizes.append(sum(frames))
@@ -123,9 +105,7 @@ def main() -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             sender = browser.new_context(base_url=server.url).new_page()
-            watcher_context = browser.new_context(base_url=server.url)
-            watcher_context.add_init_script(FRAME_SCRIPT)
-            watcher = watcher_context.new_page()
+            watcher = browser.new_context(base_url=server.url).new_page()
             frames: list[int] = []
             watcher.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(len(payload))))
             sign_up(sender, "Sender")
@@ -163,8 +143,6 @@ def main() -> None:
             stored = conn.execute(sa.text("SELECT content, created_at FROM message WHERE content LIKE 'bench-%'")).all()
         to_server = [row.created_at.timestamp() * 1000 - SENT[row.content.split()[0]] for row in stored]
         to_watcher = [SEEN[row.content.split()[0]] - row.created_at.timestamp() * 1000 for row in stored]
-        to_frame = [FRAME[row.content.split()[0]] - row.created_at.timestamp() * 1000 for row in stored if FRAME[row.content.split()[0]]]
-        render = [SEEN[tag] - FRAME[tag] for tag in FRAME if FRAME[tag]]
     finally:
         server.stop()
         redis.stop()
@@ -180,9 +158,6 @@ def main() -> None:
           f"   max {max(latencies):6.1f} ms   (targets: p50 <= 100, p95 <= 250)")
     print(f"  of which Enter -> stored: p50 {percentile(to_server, 0.5):6.1f} ms, stored -> on the watcher's screen:"
           f" p50 {percentile(to_watcher, 0.5):6.1f} ms")
-    if render:
-        print(f"  stored -> frame at the watcher: p50 {percentile(to_frame, 0.5):6.1f} ms; frame -> rendered:"
-              f" p50 {percentile(render, 0.5):6.1f} ms, p95 {percentile(render, 0.95):6.1f} ms ({len(render)} frames seen)")
     short_med, long_med = statistics.median(short_bytes), statistics.median(long_bytes)
     print(f"  bytes to the watcher per new message, median: {short_med:.0f} B with ~{args.messages} messages shown,"
           f" {long_med:.0f} B after {args.history} more messages of history")

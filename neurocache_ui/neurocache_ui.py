@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from neurocache_ui.pages import agents, auth, channels, hub, landing
+from neurocache_ui.core import runner
 from neurocache_ui.core.retention import retention_loop
 from neurocache_ui.state.live import relay
 
@@ -13,3 +14,4 @@ for module in (landing, auth, channels, agents, hub):
     module.add_pages(app)
 app.register_lifespan_task(relay)
 app.register_lifespan_task(retention_loop)
+app.register_lifespan_task(runner.lifespan)  # agents' replies: cancelled (kept as incomplete) at shutdown

@@ -8,6 +8,8 @@ from typing import Any
 import reflex as rx
 
 from neurocache_ui.components.forms import field, form_alert
+from neurocache_ui.components.team import mention_suggestions, replying_indicator, stop_button, stream_or_content
+from neurocache_ui.state.team import TeamState
 from neurocache_ui.state.chat import ChatState
 
 
@@ -90,6 +92,7 @@ def message_item(
                     rx.moment(created_at, format="HH:mm", local=True, size="1", color=rx.color("gray", 10)),
                     rx.cond(edited, rx.text("(edited)", size="1", color=rx.color("gray", 10))),
                     rx.cond(status != "complete", rx.badge(status, color_scheme="orange", size="1")),
+                    rx.cond(status == "streaming", stop_button(message_id)),
                     rx.spacer(),
                     rx.cond(mine, _actions(message_id)),
                     align="center",
@@ -122,7 +125,7 @@ def message_row(row: rx.Var[dict[str, Any]]) -> rx.Component:
         message_id=row["id"].to(int),
         author=row["author"].to(str),
         kind=row["kind"].to(str),
-        content=row["content"].to(str),
+        content=stream_or_content(row),
         status=row["status"].to(str),
         created_at=row["created_at"].to(str),
         edited=row["edited"].to(bool),
@@ -180,6 +183,7 @@ def composer() -> rx.Component:
                 ChatState.send_error != "",
                 rx.callout(ChatState.send_error, icon="triangle_alert", color_scheme="red", size="1", role="alert", width="100%"),
             ),
+            mention_suggestions(),
             rx.hstack(
                 rx.text_area(
                     id="composer",
@@ -187,7 +191,7 @@ def composer() -> rx.Component:
                     placeholder="Write a message… (Enter sends, Shift+Enter adds a line)",
                     aria_label="Message",
                     enter_key_submit=True,
-                    on_change=ChatState.typing.throttle(2500),
+                    on_change=[ChatState.typing.throttle(2500), TeamState.mention.debounce(120)],
                     rows="2",
                     resize="vertical",
                     width="100%",
@@ -204,6 +208,7 @@ def composer() -> rx.Component:
                 align="end",
             ),
             rx.text(ChatState.typing_text, size="1", color=rx.color("gray", 10), min_height="1.2em", aria_live="polite"),
+            replying_indicator(),
             width="100%",
             spacing="1",
         ),

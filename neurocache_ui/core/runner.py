@@ -320,7 +320,8 @@ async def handle_new_message(
 # ---------------------------------------------------------------- one reply
 
 
-def _sources(hits: Sequence[knowledge.SearchHit]) -> str:
+def sources_line(hits: Sequence[knowledge.SearchHit]) -> str:
+    """The reply's last line naming the knowledge documents it was given."""
     names = list(dict.fromkeys(" ".join(hit.filename.split()) for hit in hits))
     return f"Sources: {', '.join(names)}" if names else ""
 
@@ -526,7 +527,7 @@ async def _finish(
     else:
         outcome, error, text = result.outcome, result.error, result.text
     content, status = compose(
-        text, outcome=outcome, error=error, stopped_by=running.stopped_by, sources=_sources(hits), cut=cut
+        text, outcome=outcome, error=error, stopped_by=running.stopped_by, sources=sources_line(hits), cut=cut
     )
     final = None
     try:
@@ -597,6 +598,7 @@ __all__ = [
     "lifespan",
     "mentions",
     "shutdown",
+    "sources_line",
     "stop_reply",
     "trigger",
 ]

@@ -57,6 +57,13 @@ class Settings:
     only ever before its first token, so streamed text is never repeated."""
     max_upload_bytes: int = 5 * 1024 * 1024
     """NEUROCACHE_MAX_UPLOAD_BYTES: the largest knowledge document accepted."""
+    rate_limit: str = "60/minute"
+    """NEUROCACHE_RATE_LIMIT: requests each API key may make, in the `limits`
+    package's notation: "60/minute", or several limits at once such as
+    "60/minute;1000/day". A moving window: the whole amount may be spent in a
+    burst, and each request counts for one window length."""
+    api_max_body_bytes: int = 1024 * 1024
+    """NEUROCACHE_API_MAX_BODY_BYTES: the largest API request body accepted (413 above)."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -134,7 +141,23 @@ class Settings:
             llm_first_token_timeout_seconds=positive_float("NEUROCACHE_LLM_FIRST_TOKEN_TIMEOUT_SECONDS", 30.0, 3600.0),
             llm_max_retries=non_negative_int("NEUROCACHE_LLM_MAX_RETRIES", 3, 10),
             max_upload_bytes=positive_int("NEUROCACHE_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, 100 * 1024 * 1024),
+            rate_limit=_rate_limit(text("NEUROCACHE_RATE_LIMIT") or "60/minute"),
+            api_max_body_bytes=positive_int("NEUROCACHE_API_MAX_BODY_BYTES", 1024 * 1024, 100 * 1024 * 1024),
         )
+
+
+def _rate_limit(value: str) -> str:
+    """Checked at start-up, so a typo fails loudly instead of disabling limits."""
+    from limits import parse_many
+
+    try:
+        if not parse_many(value):
+            raise ValueError(value)
+    except ValueError:
+        raise SettingsError(
+            f'NEUROCACHE_RATE_LIMIT must look like "60/minute" or "60/minute;1000/day", got {value!r}'
+        ) from None
+    return value
 
 
 @lru_cache(maxsize=1)

@@ -6,8 +6,10 @@ import reflex as rx
 
 from neurocache_ui.components.chat import composer, invite_dialog, message_log, new_channel_dialog, owner_actions
 from neurocache_ui.components.layout import empty_state, hub_page
+from neurocache_ui.components.team import add_agent_dialog, agents_bar
 from neurocache_ui.state.auth import AuthState
 from neurocache_ui.state.chat import ChatState
+from neurocache_ui.state.team import TeamState
 
 HEARTBEAT_MS = 20_000
 
@@ -43,6 +45,7 @@ def _header() -> rx.Component:
                 ChatState.channel_goal != "",
                 rx.hstack(rx.icon("target", size=14), rx.text(ChatState.channel_goal, size="2"), align="center", color=rx.color("accent", 11)),
             ),
+            agents_bar(),
             spacing="1",
             align="start",
         ),
@@ -52,6 +55,7 @@ def _header() -> rx.Component:
                 rx.badge(rx.icon("users", size=12), ChatState.online_names.length(), " online", variant="soft", color_scheme="green"),
                 content=ChatState.online_names.join(", "),
             ),
+            add_agent_dialog(),
             invite_dialog(),
             owner_actions(),
             spacing="2",
@@ -87,4 +91,4 @@ def channel_page() -> rx.Component:
 def add_pages(app: rx.App) -> None:
     on_load = [AuthState.check_session, ChatState.load_channels]
     app.add_page(channels_index, route="/channels", title="Channels · Neurocache", on_load=on_load)
-    app.add_page(channel_page, route="/channels/[slug]", title="Channel · Neurocache", on_load=[*on_load, ChatState.open_channel])
+    app.add_page(channel_page, route="/channels/[slug]", title="Channel · Neurocache", on_load=[*on_load, ChatState.open_channel, TeamState.load_team])

@@ -58,10 +58,8 @@ class AgentsState(AuthState):
     agent_not_found: bool = False
 
     async def _user(self):
-        try:
-            return await self.require_user()
-        except PermissionError:
-            return None
+        user, _ = await self.user_or_none()
+        return user
 
     def _to_login(self):
         return rx.redirect(f"/login?next={self.router.url.path}", replace=True)

@@ -12,6 +12,7 @@ from http.cookies import SimpleCookie
 import reflex as rx
 
 from neurocache_ui.core import auth
+from neurocache_ui.core.errors import NeurocacheError
 from neurocache_ui.core.settings import get_settings
 
 SESSION_COOKIE = "nc_session"
@@ -61,6 +62,14 @@ class AuthState(rx.State):
             self.session_token = token
             self._remember(user)
         return user
+
+    async def user_or_none(self) -> tuple[auth.CurrentUser | None, str]:
+        """`require_user` for handlers that show problems instead of raising:
+        (user, "") or (None, why: session ended or database unreachable)."""
+        try:
+            return await self.require_user(), ""
+        except (PermissionError, NeurocacheError) as error:
+            return None, str(error)
 
     def _remember(self, user: auth.CurrentUser | None) -> None:
         self.user_id = user.id if user else 0

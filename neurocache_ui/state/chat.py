@@ -28,6 +28,7 @@ RECENT_CAP = 200
 PAGE = 50
 RECENT_CHANNELS = 5
 TYPING, PRESENCE = "typing", "presence"
+TEAM_EVENTS = frozenset({"agent.stream", "channel.agents"})  # handled by state/team.py
 
 Row = dict[str, Any]
 
@@ -130,13 +131,10 @@ class ChatState(AuthState):
 
     async def _user_or_login(self) -> auth.CurrentUser | None:
         """The user, or None with the reason shown where the page shows errors."""
-        try:
-            return await self.require_user()
-        except PermissionError as error:
-            self.send_error = str(error)
-        except NeurocacheError as error:
-            self.send_error = str(error)
-        return None
+        user, problem = await self.user_or_none()
+        if user is None:
+            self.send_error = problem
+        return user
 
     async def _ensure_joined(self, user: auth.CurrentUser) -> bool:
         """After a lost server state the tab still shows its channel: re-join it."""
@@ -291,6 +289,7 @@ class ChatState(AuthState):
             return
         self.sending = False
         self._add(to_row(view))
+        await (await self._team()).message_sent(view, user.id)  # agents get to work
         await asyncio.to_thread(presence.stop_typing, self.channel_id, user.id)
         yield rx.set_value("composer", "")
 
@@ -365,8 +364,17 @@ class ChatState(AuthState):
 
     # ---- live events (called by state/live.py on this worker) ----------------
 
+    async def _team(self):
+        """The channel's agents and their streaming replies (state/team.py)."""
+        from neurocache_ui.state.team import TeamState  # a substate of this one
+
+        return await self.get_state(TeamState)
+
     async def apply_event(self, channel_id: int, event: dict[str, Any]) -> None:
         kind = event.get("type", "")
+        if kind in TEAM_EVENTS or (event.get("message") or {}).get("author_kind") == "agent":
+            if await (await self._team()).on_event(channel_id, event):
+                return
         if channel_id != self.channel_id:
             if kind == messages.CREATED and event["message"].get("user_id") != self.user_id:
                 self.channel_list = [

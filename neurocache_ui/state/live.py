@@ -30,6 +30,9 @@ class Watchers:
     def __init__(self) -> None:
         self._by_channel: dict[int, set[str]] = defaultdict(set)
         self._by_token: dict[str, set[int]] = defaultdict(set)
+        # The channel each tab has open (state/team.py sets it), for events only
+        # that channel's viewers need (an agent's reply streaming in).
+        self._focus: dict[str, int] = {}
 
     def watch(self, token: str, channel_ids: set[int]) -> None:
         self.drop(token)
@@ -44,6 +47,17 @@ class Watchers:
                 tokens.discard(token)
                 if not tokens:
                     del self._by_channel[channel_id]
+
+    def focus(self, token: str, channel_id: int) -> None:
+        self._focus[token] = channel_id
+
+    def sees(self, token: str, channel_id: int) -> bool:
+        """False only when the tab is known to have another channel open."""
+        return self._focus.get(token, channel_id) == channel_id
+
+    def forget(self, token: str) -> None:
+        self.drop(token)
+        self._focus.pop(token, None)
 
     def tokens(self, channel_id: int) -> list[str]:
         return list(self._by_channel.get(channel_id, ()))
@@ -75,6 +89,10 @@ async def _deliver(app: rx.App, state_cls: type[ChatState], token: str, channel_
         log.exception("could not deliver %s to a viewer of channel %s", event.get("type"), channel_id)
 
 
+FOCUSED_ONLY = frozenset({"agent.stream"})
+"""Events only the tabs that have the channel open need (not its sidebar badge)."""
+
+
 async def relay(app: rx.App) -> None:
     """Lifespan task: bus events -> page state of the local viewers."""
     from neurocache_ui.state.chat import ChatState
@@ -82,10 +100,13 @@ async def relay(app: rx.App) -> None:
     async for channel_id, event in bus.listen():
         targets = []
         tokens = watchers.all_tokens() if event.get("type") == bus.RECONNECTED else watchers.tokens(channel_id)
+        focused_only = event.get("type") in FOCUSED_ONLY
         for token in tokens:
+            if focused_only and not watchers.sees(token, channel_id):
+                continue
             if _is_local(app, token):
                 targets.append(token)
             else:
-                watchers.drop(token)
+                watchers.forget(token)
         if targets:
             await asyncio.gather(*(_deliver(app, ChatState, t, channel_id, event) for t in targets))

@@ -1,0 +1,61 @@
+"""Typed dependencies of the API routes.
+
+`CurrentKey` is what a route declares to require an API key: the bearer key is
+checked against the database on every request (so revocation is immediate on
+every worker), then counted against the key's rate limit. Both are sync and
+run in the threadpool, like the sync routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from neurocache_ui.api.errors import ApiError
+from neurocache_ui.core import apikeys, ratelimit
+from neurocache_ui.core.apikeys import KeyContext
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="An API key created in the hub at /keys: `Authorization: Bearer nck_...`.",
+)
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
+MISSING = (
+    "No API key given. Send your key in the Authorization header: `Authorization: Bearer nck_...`. "
+    "Create keys in the hub under API keys."
+)
+INVALID = "The API key is not valid: it is unknown, revoked or expired, or not a Neurocache key (nck_...)."
+
+
+def authenticated_key(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> KeyContext:
+    """401 for a missing, malformed, unknown, revoked or expired key."""
+    if credentials is None:
+        raise ApiError(401, MISSING, code="missing_api_key", headers=CHALLENGE)
+    key = apikeys.authenticate(credentials.credentials.strip())
+    if key is None:
+        raise ApiError(401, INVALID, code="invalid_api_key", headers=CHALLENGE)
+    request.state.api_key = key
+    return key
+
+
+def rate_limited_key(request: Request, key: Annotated[KeyContext, Depends(authenticated_key)]) -> KeyContext:
+    """429 (with Retry-After) once the key has used up its rate limit."""
+    decision = ratelimit.check_key(key.key_id)
+    request.state.rate_limit = decision  # the middleware adds the X-RateLimit-* headers
+    if not decision.allowed:
+        raise ApiError(
+            429,
+            f"Rate limit reached: {decision.limit} requests per window for this key. "
+            f"Retry after {decision.retry_after} s.",
+            headers=decision.headers(),
+        )
+    return key
+
+
+CurrentKey = Annotated[KeyContext, Depends(rate_limited_key)]
+
+__all__ = ["CurrentKey", "authenticated_key", "rate_limited_key"]

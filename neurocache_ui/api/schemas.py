@@ -1,0 +1,259 @@
+"""Request and response bodies of the API (pydantic), so the OpenAPI schema
+documents every field. Agent settings reuse core.agents' model as is."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from neurocache_ui.core.agents import AgentPublic, AgentSettings
+from neurocache_ui.core.channels import DESCRIPTION_MAX, GOAL_MAX, NAME_MAX
+
+# ---------------------------------------------------------------- errors
+
+
+class ErrorDetail(BaseModel):
+    message: str = Field(description="What went wrong, written for people; safe to show.")
+    type: str = Field(description="The kind of error, as in OpenAI's API, e.g. invalid_request_error.")
+    param: str | None = Field(default=None, description="The request field at fault, if one.")
+    code: str | None = Field(default=None, description="A stable machine-readable code, e.g. invalid_api_key.")
+
+
+class ErrorResponse(BaseModel):
+    """OpenAI's error shape."""
+
+    error: ErrorDetail
+
+
+# ---------------------------------------------------------------- models
+
+
+class ModelCard(BaseModel):
+    id: str = Field(description="agent:<slug> or channel:<slug>")
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str
+    name: str = Field(description="The agent's or channel's display name.")
+    description: str = ""
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
+# ---------------------------------------------------------------- chat completions
+
+
+class ChatMessageIn(BaseModel):
+    """An OpenAI chat message. Text content only (a string or text parts)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[dict[str, Any]] | None = None
+    name: str | None = None
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    include_usage: bool = False
+
+
+class ChatCompletionRequest(BaseModel):
+    """OpenAI Chat Completions. Fields not listed (tools, logprobs, ...) are
+    accepted and ignored; `n` must be 1."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str = Field(description="agent:<slug> or channel:<slug>, as listed by GET /models.", max_length=200)
+    messages: list[ChatMessageIn] = Field(min_length=1, max_length=500)
+    temperature: float | None = Field(default=None, ge=0, le=2, description="Default: the agent's own.")
+    max_tokens: int | None = Field(default=None, ge=1, le=32768, description="Default: the agent's own.")
+    max_completion_tokens: int | None = Field(default=None, ge=1, le=32768, description="Same as max_tokens.")
+    stream: bool | None = False
+    stream_options: StreamOptions | None = None
+    n: int | None = Field(default=None, ge=1, le=1, description="Only 1 is supported.")
+    user: str | None = None
+
+
+class Usage(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class AssistantMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class Choice(BaseModel):
+    index: int = 0
+    message: AssistantMessage
+    finish_reason: str = "stop"
+
+
+class ChatCompletion(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage
+
+
+# ---------------------------------------------------------------- agents
+
+AgentCreate = AgentSettings
+"""Creating an agent takes exactly the settings of the hub's generated form."""
+
+AgentUpdate: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    "AgentUpdate",
+    __config__=ConfigDict(extra="forbid"),
+    __doc__="Any subset of the agent's settings; the rest stay. Rules are those of AgentCreate; "
+    "a null or empty slug is derived again from the name.",
+    **{
+        name: (field.annotation | None, Field(default=None, title=field.title, description=field.description))
+        for name, field in AgentSettings.model_fields.items()
+    },
+)
+
+
+class AgentList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[AgentPublic]
+    has_more: bool
+
+
+# ---------------------------------------------------------------- channels
+
+
+class ChannelCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=NAME_MAX, description="Shown in the hub; the slug is derived from it.")
+    description: str = Field(default="", max_length=DESCRIPTION_MAX)
+    goal: str = Field(default="", max_length=GOAL_MAX, description="What the channel's agents work toward.")
+
+
+class ChannelAgent(BaseModel):
+    slug: str
+    name: str
+    emoji: str
+    description: str
+    owned: bool = Field(description="True when the key's owner owns the agent.")
+
+
+class ChannelPublic(BaseModel):
+    id: int
+    slug: str
+    name: str
+    description: str
+    goal: str
+    is_owner: bool
+    archived: bool
+    created_at: datetime
+    member_count: int
+    agents: list[ChannelAgent] = []
+
+
+class ChannelSummary(BaseModel):
+    id: int
+    slug: str
+    name: str
+    unread: int
+
+
+class ChannelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ChannelSummary]
+
+
+class ChannelAgentAdd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agent: str = Field(min_length=1, max_length=100, description="The slug of one of your agents.")
+
+
+class MessagePublic(BaseModel):
+    id: int
+    channel_id: int
+    author_name: str
+    author_kind: Literal["user", "agent", "system"]
+    user_id: int | None
+    agent_id: int | None
+    content: str
+    status: str
+    created_at: datetime
+    edited_at: datetime | None
+    cursor: str = Field(description="Pass as `before` to page to older messages.")
+
+
+class MessageList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[MessagePublic] = Field(description="Oldest first.")
+    has_more: bool = Field(description="Older messages may exist: ask again with before=first_cursor.")
+    first_cursor: str | None = Field(description="The `before` value for the previous page.")
+
+
+class MessageCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content: str = Field(max_length=200_000, description="Markdown text; @slug mentions call agents.")
+
+
+class QueryRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=100_000)
+    record: bool = Field(default=False, description="Also post the question, the answers and the synthesis in the channel.")
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, ge=1, le=32768)
+
+
+class AgentAnswerPublic(BaseModel):
+    agent: str = Field(description="The agent's slug.")
+    name: str
+    content: str
+    outcome: str = Field(description="ok, error, timeout or stopped")
+    error: str | None = None
+    usage: Usage
+
+
+class QueryResponse(BaseModel):
+    object: Literal["channel.query"] = "channel.query"
+    channel: str
+    question: str
+    answer: str = Field(description="The synthesis of the agents' answers.")
+    answers: list[AgentAnswerPublic]
+    outcome: str
+    error: str | None = None
+    usage: Usage
+    message_ids: list[int] = Field(default=[], description="Messages posted in the channel when record was true.")
+
+
+# ---------------------------------------------------------------- usage
+
+
+class UsageRowPublic(BaseModel):
+    key: int | str | None = Field(description="Key id, agent id, or the bucket's start (ISO 8601) for day/hour.")
+    label: str
+    requests: int
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    errors: int
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+
+
+class UsageSummary(BaseModel):
+    object: Literal["usage.summary"] = "usage.summary"
+    since: datetime
+    group_by: str
+    data: list[UsageRowPublic]
+    total: UsageRowPublic

@@ -1,0 +1,428 @@
+"""Agents replying in channels (core/runner.py) on real stores: Postgres (or SQLite)
+with Redis (or the in-process fallback), and the fake OpenAI-compatible provider
+over real HTTP. Nothing of ours is mocked: a person's message is stored with
+core.messages, the runner is started exactly as the hub starts it, and what
+viewers would see is read back from the bus and the database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from neurocache_ui.core import agents, bus, channels, knowledge, messages, runner, team
+from neurocache_ui.core.auth import CurrentUser, create_user
+from neurocache_ui.core.db import get_engine, session_scope
+from neurocache_ui.core.errors import NotFound
+from neurocache_ui.core.llm import NO_PROVIDER_NOTICE
+from neurocache_ui.core.messages import MessageView
+from neurocache_ui.core.models import Message, UsageEvent
+from neurocache_ui.core.settings import PROJECT_ROOT
+from tests.fakes.openai_server import FakeOpenAIServer
+from tests.integration.messaging_support import Stores, setup_stores
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture(params=["postgres+redis"])
+def stores(request: pytest.FixtureRequest, use_settings, fake_provider: FakeOpenAIServer) -> Stores:
+    return setup_stores(
+        request, use_settings, request.param, **fake_provider.env(),
+        NEUROCACHE_LLM_MAX_RETRIES="0", NEUROCACHE_LLM_FIRST_TOKEN_TIMEOUT_SECONDS=None,
+    )  # fmt: skip
+
+
+@pytest.fixture(params=["postgres+redis", "sqlite+memory"])
+def any_stores(request: pytest.FixtureRequest, use_settings, fake_provider: FakeOpenAIServer) -> Stores:
+    return setup_stores(request, use_settings, request.param, **fake_provider.env(), NEUROCACHE_LLM_MAX_RETRIES="0")
+
+
+@pytest.fixture(autouse=True)
+async def no_leftover_replies() -> AsyncIterator[None]:
+    yield
+    await runner.shutdown()
+
+
+def person(name: str) -> CurrentUser:
+    return create_user(name=name, email=f"{uuid.uuid4().hex}@example.com", password="analytical engine 1843")
+
+
+class Team:
+    """Ada's channel with her agents in it (and Bob as a second member)."""
+
+    def __init__(self, *specs: dict[str, Any], goal: str = "Ship the launch plan by Friday") -> None:
+        self.ada, self.bob = person("Ada"), person("Bob")
+        self.channel = channels.create_channel(self.ada.id, name=f"launch {uuid.uuid4().hex[:6]}", goal=goal)
+        channels.invite(self.channel.id, self.ada.id, self.bob.email)
+        self.agents = {}
+        for spec in specs:
+            agent = agents.create_agent(self.ada.id, {"model": "fake-model", **spec})
+            team.add_agent(self.channel.id, self.ada.id, agent.id)
+            self.agents[agent.slug] = agent
+
+    async def say(self, text: str, *, by: CurrentUser | None = None) -> MessageView:
+        """A person posts, and the agents' replies (and their hand-offs) run to the end."""
+        view = await self.post(text, by=by)
+        await runner.drain(timeout=60)
+        return view
+
+    async def post(self, text: str, *, by: CurrentUser | None = None) -> MessageView:
+        """A person posts and the runner starts, as the hub's send does; returns at once."""
+        author = by or self.ada
+        view = await asyncio.to_thread(lambda: messages.post_message(self.channel.id, user_id=author.id, content=text))
+        runner.trigger(view, triggered_by_user_id=author.id)
+        return view
+
+    def replies(self) -> list[MessageView]:
+        history = messages.recent_messages(self.channel.id, 100, viewer_id=self.ada.id)
+        return [m for m in history if m.author_kind == "agent"]
+
+    def hops(self) -> list[int]:
+        with get_engine().connect() as conn:
+            return list(
+                conn.execute(
+                    sa.select(Message.hop).where(Message.channel_id == self.channel.id).order_by(Message.id)
+                ).scalars()
+            )
+
+
+class BusRecorder:
+    """Every bus event of one channel, with the time it arrived."""
+
+    def __init__(self, channel_id: int) -> None:
+        self.channel_id = channel_id
+        self.events: list[tuple[float, dict[str, Any]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> BusRecorder:
+        ready = asyncio.Event()
+
+        async def run() -> None:
+            async for channel_id, event in bus.listen(ready=ready):
+                if channel_id == self.channel_id:
+                    self.events.append((time.monotonic(), event))
+
+        self._task = asyncio.create_task(run())
+        await asyncio.wait_for(ready.wait(), 10)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await asyncio.sleep(0.2)  # the last events are in flight
+        assert self._task is not None
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+    def streams(self, message_id: int | None = None) -> list[tuple[float, str]]:
+        return [
+            (at, e["text"])
+            for at, e in self.events
+            if e["type"] == runner.STREAM and (message_id is None or e["message_id"] == message_id)
+        ]
+
+    async def wait_for_stream(self, predicate, timeout: float = 20) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for _, event in self.events:
+                if event["type"] == runner.STREAM and predicate(event):
+                    return event
+            await asyncio.sleep(0.02)
+        raise AssertionError("no matching agent.stream event")
+
+
+# ---------------------------------------------------------------- who answers
+
+
+async def test_a_mention_wakes_exactly_the_mentioned_agent(any_stores: Stores, fake_provider: FakeOpenAIServer) -> None:
+    room = Team({"name": "Scout", "slug": "scout42"}, {"name": "Critic", "slug": "critic"})
+    await room.say("Hey @SCOUT42, what do we know?")
+    [reply] = room.replies()
+    assert (reply.author_name, reply.status, reply.agent_id) == ("Scout", "complete", room.agents["scout42"].id)
+    assert reply.content == f"Echo: {room.ada.name}: Hey @SCOUT42, what do we know?"
+    assert len(fake_provider.requests()) == 1
+
+    # Not a mention: inside a word, an e-mail address, or a longer slug.
+    await room.say("mail bob@scout42.com or ask @scout42-team or @scout420")
+    assert len(room.replies()) == 1 and len(fake_provider.requests()) == 1
+
+
+async def test_agents_on_every_message_answer_people_but_not_agents(stores: Stores, fake_provider: FakeOpenAIServer) -> None:
+    room = Team({"name": "Greeter", "reply_mode": "all"}, {"name": "Scout"})
+    await room.say("good morning")
+    [greeting] = room.replies()
+    assert greeting.author_name == "Greeter" and greeting.status == "complete"
+
+    fake_provider.configure(replies=["I asked Greeter nothing, over to @scout"])
+    await room.say("status?")
+    # Greeter answered the person and handed over to Scout; Scout's reply (an
+    # agent's message) did not wake Greeter again although it answers everything.
+    assert [m.author_name for m in room.replies()] == ["Greeter", "Greeter", "Scout"]
+    assert room.hops() == [0, 1, 0, 1, 2]
+
+
+async def test_an_agent_never_answers_itself(stores: Stores, fake_provider: FakeOpenAIServer) -> None:
+    room = Team({"name": "Alpha", "reply_mode": "all"})
+    fake_provider.configure(reply="I am @alpha and I am done")
+    await room.say("@alpha go")
+    assert len(room.replies()) == 1
+    assert len(fake_provider.requests()) == 1
+
+
+async def test_the_hop_limit_ends_an_agent_to_agent_loop(stores: Stores, fake_provider: FakeOpenAIServer) -> None:
+    room = Team({"name": "Alpha"}, {"name": "Beta"})
+    fake_provider.configure(replies=["@beta your turn", "@alpha your turn", "@beta again", "@alpha again", "@beta more"])
+    await room.say("@alpha start the loop")
+    assert [m.author_name for m in room.replies()] == ["Alpha", "Beta", "Alpha"][: runner.HOP_LIMIT]
+    assert len(fake_provider.requests()) == runner.HOP_LIMIT
+    assert room.hops() == list(range(runner.HOP_LIMIT + 1))
+    # The last reply mentions Beta and is complete, but triggered nobody.
+    assert room.replies()[-1].content == "@beta again" and room.replies()[-1].status == "complete"
+
+
+async def test_several_agents_answer_at_the_same_time(stores: Stores, fake_provider: FakeOpenAIServer) -> None:
+    room = Team({"name": "Alpha"}, {"name": "Beta"})
+    fake_provider.configure(reply="one two three four five", token_delay=0.1)
+    async with BusRecorder(room.channel.id) as recorder:
+        await room.say("@alpha and @beta, both of you")
+    replies = room.replies()
+    assert sorted(m.author_name for m in replies) == ["Alpha", "Beta"]
+    assert all(m.content == "one two three four five" and m.status == "complete" for m in replies)
+    # Both were streaming at once: both placeholders exist before either reply is final.
+    kinds = [(e["type"], e.get("message", {}).get("author_kind")) for _, e in recorder.events if e["type"] != runner.STREAM]
+    assert kinds == [("message.created", "user"), *[("message.created", "agent")] * 2, *[("message.updated", "agent")] * 2]
+    streaming = {e["message_id"] for _, e in recorder.events if e["type"] == runner.STREAM}
+    assert streaming == {m.id for m in replies}
+
+
+# ---------------------------------------------------------------- streaming
+
+
+async def test_streaming_updates_are_flushed_at_most_every_50_ms(stores: Stores, fake_provider: FakeOpenAIServer) -> None:
+    room = Team({"name": "Scout"})
+    words = [f"w{i}" for i in range(80)]
+    fake_provider.configure(reply=" ".join(words), token_delay=0.01)
+    async with BusRecorder(room.channel.id) as recorder:
+        started = time.monotonic()
+        await room.say("@scout count")
+        duration = time.monotonic() - started
+    [reply] = room.replies()
+    assert reply.content == " ".join(words)
+    updates = recorder.streams(reply.id)
+    times = [at for at, _ in updates]
+    texts = [text for _, text in updates]
+    # 80 tokens over ~0.8 s: per token would be 80 updates, every 50 ms is ~16.
+    assert 5 <= len(updates) <= duration / runner.FLUSH_INTERVAL + 2, (len(updates), duration)
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert min(gaps) >= 0.035 and sum(gaps) / len(gaps) >= 0.045, gaps
+    # Each update is the whole text so far, growing, and ends before the final message.
+    assert all(reply.content.startswith(text) and text for text in texts)
+    assert texts == sorted(texts, key=len) and len(set(texts)) == len(texts)
+    kinds = [e["type"] for _, e in recorder.events]
+    assert kinds[0] == "message.created" and kinds[-1] == "message.updated"
+    assert max(len(json.dumps(e)) for _, e in recorder.events if e["type"] == runner.STREAM) < len(reply.content) + 100
+
+
+async def test_a_lone_token_is_not_held_back(stores: Stores, fake_provider: FakeOpenAIServer) -> None:
+    """Throttling delays a token by at most the interval, even when nothing follows it."""
+    room = Team({"name": "Scout"})
+    fake_provider.configure(reply="first second", token_delay=1.0)
+    async with BusRecorder(room.channel.id) as recorder:
+        await room.post("@scout slowly")
+        event = await recorder.wait_for_stream(lambda e: e["text"] == "first", timeout=10)
+        assert event["text"] == "first"
+        first_seen = recorder.streams()[0][0]
+        await runner.drain(timeout=20)
+    second = next(at for at, text in recorder.streams() if text == "first second")
+    assert second - first_seen >= 0.9  # the second token came a second later and went out alone
+
+
+# ---------------------------------------------------------------- stopping and failures
+
+
+async def test_stop_keeps_the_partial_text_as_incomplete(any_stores: Stores, fake_provider: FakeOpenAIServer) -> None:
+    room = Team({"name": "Scout"})
+    fake_provider.configure(reply=" ".join(f"word{i}" for i in range(100)), token_delay=0.1)
+    async with BusRecorder(room.channel.id) as recorder:
+        await room.post("@scout tell me everything")
+        event = await recorder.wait_for_stream(lambda e: "word3" in e["text"])
+        assert await runner.stop_reply(event["message_id"], room.bob.id) is True  # any member may stop
+        await runner.drain(timeout=10)
+    [reply] = room.replies()
+    assert reply.status == "incomplete"
+    body, note = reply.content.rsplit("\n\n", 1)
+    assert body.startswith("word0 word1 word2 word3") and "word99" not in body
+    assert note == f"⏹ Stopped by {room.bob.name}."
+    assert await runner.stop_reply(reply.id, room.bob.id) is False  # already over
+    [event] = usage_events(room.ada.id)
+    assert event.outcome == "stopped" and event.completion_tokens >= 4
+
+
+async def test_stop_from_another_process_reaches_the_running_reply(stores: Stores, fake_provider: FakeOpenAIServer) -> None:
+    """The stop request is made by another process (another worker): it goes through Redis."""
+    room = Team({"name": "Scout"})
+    fake_provider.configure(reply=" ".join(f"word{i}" for i in range(100)), token_delay=0.1)
+    async with BusRecorder(room.channel.id) as recorder:
+        await room.post("@scout tell me everything")
+        event = await recorder.wait_for_stream(lambda e: "word2" in e["text"])
+        script = (
+            "import asyncio; from neurocache_ui.core import runner; "
+            f"print(asyncio.run(runner.stop_reply({event['message_id']}, {room.bob.id})))"
+        )
+        env = {**os.environ, "DATABASE_URL": stores.database_url, "REDIS_URL": stores.redis_url or ""}
+        done = await asyncio.to_thread(
+            lambda: subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60)
+        )
+        assert done.stdout.strip() == "True", done.stderr
+        await runner.drain(timeout=10)
+    [reply] = room.replies()
+    assert reply.status == "incomplete" and reply.content.endswith(f"⏹ Stopped by {room.bob.name}.")
+    assert "word99" not in reply.content
+
+
+async def test_non_members_cannot_stop_a_reply(stores: Stores, fake_provider: FakeOpenAIServer) -> None:
+    room = Team({"name": "Scout"})
+    fake_provider.configure(reply="a b c d e f g h", token_delay=0.2)
+    async with BusRecorder(room.channel.id) as recorder:
+        await room.post("@scout go")
+        event = await recorder.wait_for_stream(lambda e: bool(e["text"]))
+        with pytest.raises(NotFound):
+            await runner.stop_reply(event["message_id"], person("Eve").id)
+        await runner.drain(timeout=20)
+    assert room.replies()[0].status == "complete"
+
+
+async def test_an_abandoned_reply_can_still_be_closed(any_stores: Stores) -> None:
+    """A reply whose worker died stays "streaming"; Stop closes it instead of doing nothing."""
+    room = Team({"name": "Scout"})
+    orphan = messages.post_message(room.channel.id, agent_id=room.agents["scout"].id, content="half a", status="streaming", hop=1)
+    assert await runner.stop_reply(orphan.id, room.ada.id) is True
+    closed = messages.get_message(orphan.id, viewer_id=room.ada.id)
+    assert closed.status == "incomplete" and closed.content == f"half a\n\n{runner.INTERRUPTED}"
+
+
+async def test_provider_errors_are_shown_in_the_reply(stores: Stores, fake_provider: FakeOpenAIServer) -> None:
+    room = Team({"name": "Scout"})
+    fake_provider.configure(fail_status=500, fail_times=-1)
+    await room.say("@scout hello?")
+    [failed] = room.replies()
+    assert failed.status == "error"
+    assert failed.content == "⚠️ The model provider had a server error (HTTP 500). Try again in a moment."
+
+    fake_provider.reset()
+    fake_provider.configure(reply="one two three four five six", drop_after_tokens=3)
+    await room.say("@scout again")
+    broken = room.replies()[-1]
+    assert broken.status == "incomplete"
+    assert broken.content.startswith("one two three\n\n⚠️ ")
+    assert "broke off" in broken.content
+    assert [e.outcome for e in usage_events(room.ada.id)] == ["error", "error"]
+
+
+async def test_a_silent_provider_times_out_with_the_partial_text(stores: Stores, fake_provider: FakeOpenAIServer, use_settings) -> None:
+    use_settings(NEUROCACHE_LLM_FIRST_TOKEN_TIMEOUT_SECONDS="0.5")
+    room = Team({"name": "Scout"})
+    fake_provider.configure(reply="one two three four", hang_after_tokens=2)
+    await room.say("@scout go")
+    [reply] = room.replies()
+    assert reply.status == "incomplete" and reply.content.startswith("one two\n\n⚠️ ")
+    assert "0.5 seconds" in reply.content
+    assert usage_events(room.ada.id)[0].outcome == "timeout"
+
+
+async def test_without_a_provider_the_agent_posts_one_clear_notice(any_stores: Stores, use_settings) -> None:
+    use_settings(OPENAI_BASE_URL=None, OPENAI_API_KEY=None)
+    room = Team({"name": "Scout"}, {"name": "Greeter", "reply_mode": "all"})
+    await room.say("@scout are you there?")
+    notices = room.replies()
+    assert sorted(m.author_name for m in notices) == ["Greeter", "Scout"]
+    assert all(m.content == NO_PROVIDER_NOTICE and m.status == "error" for m in notices)
+    assert runner.running_here() == []
+
+
+async def test_a_shutdown_keeps_what_was_written(stores: Stores, fake_provider: FakeOpenAIServer) -> None:
+    room = Team({"name": "Scout"})
+    fake_provider.configure(reply=" ".join(f"word{i}" for i in range(100)), token_delay=0.1)
+    async with BusRecorder(room.channel.id) as recorder:
+        await room.post("@scout go on")
+        await recorder.wait_for_stream(lambda e: "word2" in e["text"])
+        await runner.shutdown()
+    [reply] = room.replies()
+    assert reply.status == "incomplete" and reply.content.startswith("word0 word1 word2")
+    assert reply.content.endswith(runner.INTERRUPTED)
+
+
+async def test_a_reply_longer_than_a_message_is_cut(stores: Stores, fake_provider: FakeOpenAIServer, use_settings) -> None:
+    use_settings(NEUROCACHE_MAX_MESSAGE_CHARS="200")
+    room = Team({"name": "Scout"})
+    fake_provider.configure(reply=" ".join(["lengthy"] * 100))
+    await room.say("@scout go")
+    [reply] = room.replies()
+    assert reply.status == "incomplete" and len(reply.content) <= 200
+    assert reply.content.endswith(runner.TOO_LONG)
+
+
+# ---------------------------------------------------------------- what the model sees, and usage
+
+
+def usage_events(user_id: int) -> list[UsageEvent]:
+    with session_scope() as session:
+        return list(session.exec(select(UsageEvent).where(UsageEvent.user_id == user_id).order_by(UsageEvent.id)).all())
+
+
+async def test_the_prompt_has_goal_instructions_history_and_knowledge(stores: Stores, fake_provider: FakeOpenAIServer) -> None:
+    room = Team(
+        {"name": "Scout", "instructions": "Answer like a ship's navigator.", "description": "Finds facts"},
+        {"name": "Critic", "description": "Pokes holes in plans"},
+        goal="Launch the rocket on time",
+    )
+    scout = room.agents["scout"]
+    knowledge.add_document(room.ada.id, scout.id, "launch-notes.md", b"# Launch\n\nThe launch window opens on the ninth of March at dawn.")
+    await room.say("Morning all", by=room.bob)
+    fake_provider.configure(reply="The window opens on 9 March.")
+    await room.say("@scout when does the launch window open?")
+
+    body = fake_provider.last_body()
+    system = body["messages"][0]["content"]
+    assert body["model"] == "fake-model" and body["stream"] is True
+    assert "Launch the rocket on time" in system
+    assert "Answer like a ship's navigator." in system
+    assert "@critic (Critic): Pokes holes in plans" in system
+    assert 'from "launch-notes.md"' in system and "ninth of March" in system
+    turns = body["messages"][1:]
+    assert {"role": "user", "content": f"{room.bob.name}: Morning all"} in turns
+    assert turns[-1] == {"role": "user", "content": f"{room.ada.name}: @scout when does the launch window open?"}
+
+    [reply] = room.replies()
+    assert reply.content == "The window opens on 9 March.\n\nSources: launch-notes.md"
+
+    [event] = usage_events(room.ada.id)
+    assert (event.source, event.agent_id, event.channel_id, event.outcome) == ("hub", scout.id, room.channel.id, "ok")
+    assert event.model == "fake-model" and event.completion_tokens == 6 and event.prompt_tokens > 50
+
+
+async def test_knowledge_can_be_turned_off(stores: Stores, fake_provider: FakeOpenAIServer) -> None:
+    room = Team({"name": "Scout", "knowledge_enabled": False})
+    knowledge.add_document(room.ada.id, room.agents["scout"].id, "secret.md", b"The launch window opens at dawn.")
+    await room.say("@scout when does the launch window open?")
+    assert "secret.md" not in fake_provider.last_body()["messages"][0]["content"]
+    assert "Sources" not in room.replies()[0].content
+
+
+async def test_the_api_path_triggers_the_same_replies(stores: Stores, fake_provider: FakeOpenAIServer) -> None:
+    room = Team({"name": "Scout"})
+    view = messages.post_message(room.channel.id, user_id=room.bob.id, content="@scout via the API")
+    tasks = await runner.handle_new_message(view, triggered_by_user_id=room.bob.id)
+    assert len(tasks) == 1
+    await asyncio.gather(*tasks)
+    [reply] = room.replies()
+    assert reply.status == "complete"
+    assert [e.user_id for e in usage_events(room.bob.id)] == [room.bob.id]
