@@ -207,18 +207,11 @@ def new_agent_page() -> rx.Component:
 
 
 def try_it_panel() -> rx.Component:
-    """The "Try it" tab of an agent's page: a private chat with the agent being edited.
+    """The "Try it" tab of an agent's page: a private chat with the agent being edited
+    (components/try_it.py, state/try_it.py)."""
+    from neurocache_ui.components.try_it import try_it_chat
 
-    Slot for the private-chat feature; the agent shown is `AgentsState.agent_id`
-    (`agent_slug`, `agent_name`). Until that feature is built, this explains what
-    will be here."""
-    return rx.callout(
-        "Try it: chat privately with this agent, using its saved settings, before you add it to a channel. "
-        "This panel is not built yet.",
-        icon="message-circle",
-        color_scheme="gray",
-        width="100%",
-    )
+    return try_it_chat()
 
 
 def _agent_header() -> rx.Component:
