@@ -20,11 +20,12 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from neurocache_ui.core.auth import purge_expired_sessions
 from neurocache_ui.core.cache import get_cache
 from neurocache_ui.core.db import get_engine
 from neurocache_ui.core.models import Message, UTCDateTime, utcnow
@@ -47,13 +48,15 @@ class RetentionReport:
     channels_touched: int = 0
     skipped: bool = False
     cache_error: str | None = None
+    sessions_purged: int = 0
 
     def summary(self) -> str:
         if self.skipped:
             return "retention skipped: another retention run is in progress"
         text = (
             f"retention: deleted {self.messages_deleted} messages older than {self.cutoff.isoformat()}, "
-            f"trimmed {self.cache_entries_trimmed} cache entries, {self.channels_touched} channels touched"
+            f"trimmed {self.cache_entries_trimmed} cache entries, {self.channels_touched} channels touched, "
+            f"removed {self.sessions_purged} expired login sessions"
         )
         if self.cache_error:
             text += f" (cache not trimmed: {self.cache_error}; it is dropped when the cache is back)"
@@ -110,7 +113,17 @@ def run_retention(
     """Delete expired messages from the database and the cache; one run at a time.
 
     `on_batch(n)` is called after each committed batch (progress, and tests that
-    need a run to be in the middle of its work)."""
+    need a run to be in the middle of its work). Expired login sessions go too:
+    they are old data of the same kind, and this is the job that runs hourly."""
+    report = _run_exclusive(now=now, batch_size=batch_size, on_batch=on_batch)
+    if report.skipped:
+        return report
+    return replace(report, sessions_purged=purge_expired_sessions())
+
+
+def _run_exclusive(
+    *, now: datetime | None, batch_size: int, on_batch: Callable[[int], None] | None
+) -> RetentionReport:
     cutoff = (now or utcnow()) - timedelta(days=get_settings().retention_days)
     if not _local_lock.acquire(blocking=False):
         return RetentionReport(cutoff=cutoff, skipped=True)

@@ -12,8 +12,10 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
-from neurocache_ui.core import messages, retention
+from neurocache_ui.core import auth, messages, retention
+from neurocache_ui.core.db import get_engine
 from neurocache_ui.core.cache import Miss, get_cache
 from neurocache_ui.core.messages import MessageView
 from neurocache_ui.core.settings import PROJECT_ROOT
@@ -261,3 +263,20 @@ def test_concurrent_cli_runs_on_postgres_split_the_work(pg_stores: Stores) -> No
             deleted += int(stdout.split("deleted ", 1)[1].split(" ", 1)[0])
     assert deleted == 3000
     assert message_ids(channel) == new
+
+
+def test_retention_also_removes_expired_login_sessions(stores: Stores) -> None:
+    user = auth.create_user(name="Sleeper", email=f"sleeper-{os.getpid()}-{id(stores)}@example.com", password="long enough pw 1")
+    expired, live = auth.start_session(user.id), auth.start_session(user.id)
+    with get_engine().begin() as conn:
+        conn.execute(
+            sa.text("UPDATE auth_session SET expires_at = :past WHERE token_hash = :hash"),
+            {"past": ago(1), "hash": auth._token_hash(expired)},
+        )
+    report = retention.run_retention()
+    assert report.sessions_purged >= 1
+    assert "expired login sessions" in report.summary()
+    assert auth.user_for_session(live) == user
+    with get_engine().connect() as conn:
+        left = conn.execute(sa.text("SELECT count(*) FROM auth_session WHERE user_id = :id"), {"id": user.id}).scalar_one()
+    assert left == 1

@@ -1,0 +1,51 @@
+"""/agents: the key owner's agents, with the same settings model and validation
+as the hub's generated form (core.agents.AgentSettings)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Response
+
+from neurocache_ui.api.deps import CurrentKey
+from neurocache_ui.api.schemas import AgentCreate, AgentList, AgentUpdate
+from neurocache_ui.core import agents
+from neurocache_ui.core.agents import AgentPublic
+
+router = APIRouter(prefix="/agents", tags=["agents"])
+
+
+@router.get("", response_model=AgentList, summary="List your agents")
+def list_agents(
+    key: CurrentKey,
+    search: Annotated[str, Query(max_length=200, description="Matches name, slug or description.")] = "",
+    limit: Annotated[int, Query(ge=1, le=agents.MAX_PAGE_SIZE)] = agents.PAGE_SIZE,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> AgentList:
+    page = agents.list_agents(key.user_id, search, limit, offset)
+    has_more = len(page) == limit and agents.count_agents(key.user_id, search) > offset + limit
+    return AgentList(data=page, has_more=has_more)
+
+
+@router.post("", response_model=AgentPublic, status_code=201, summary="Create an agent")
+def create_agent(body: AgentCreate, key: CurrentKey) -> AgentPublic:
+    return agents.create_agent(key.user_id, body)
+
+
+@router.get("/{slug}", response_model=AgentPublic, summary="One of your agents")
+def get_agent(slug: str, key: CurrentKey) -> AgentPublic:
+    return agents.get_agent(key.user_id, slug)
+
+
+@router.patch("/{slug}", response_model=AgentPublic, summary="Change some of an agent's settings")
+def update_agent(slug: str, body: Annotated[AgentUpdate, Body()], key: CurrentKey) -> AgentPublic:  # type: ignore[valid-type]
+    agent = agents.get_agent(key.user_id, slug)
+    changes: dict[str, Any] = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+    return agents.update_agent(key.user_id, agent.id, changes)
+
+
+@router.delete("/{slug}", status_code=204, response_class=Response, summary="Delete an agent")
+def delete_agent(slug: str, key: CurrentKey) -> Response:
+    agent = agents.get_agent(key.user_id, slug)
+    agents.delete_agent(key.user_id, agent.id)
+    return Response(status_code=204)

@@ -1,0 +1,161 @@
+"""/channels: the channels the key's owner belongs to, their agents and messages,
+and the collective query."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from neurocache_ui.api.deps import CurrentKey
+from neurocache_ui.api.errors import ApiError
+from neurocache_ui.api.schemas import (
+    AgentAnswerPublic,
+    ChannelAgent,
+    ChannelAgentAdd,
+    ChannelCreate,
+    ChannelList,
+    ChannelPublic,
+    ChannelSummary,
+    MessageCreate,
+    MessageList,
+    MessagePublic,
+    QueryRequest,
+    QueryResponse,
+    Usage,
+)
+from neurocache_ui.core import agents, channels, collective, messages, team
+from neurocache_ui.core.channels import ChannelView
+from neurocache_ui.core.messages import MessageView
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/channels", tags=["channels"])
+_CURSOR = re.compile(r"^\d{1,19}(_\d{1,19})?$")
+
+
+def _public(view: ChannelView, user_id: int) -> ChannelPublic:
+    members = team.channel_agents(view.id, user_id)
+    return ChannelPublic(
+        id=view.id, slug=view.slug, name=view.name, description=view.description, goal=view.goal,
+        is_owner=view.is_owner, archived=view.archived, created_at=view.created_at, member_count=view.member_count,
+        agents=[ChannelAgent(slug=a.slug, name=a.name, emoji=a.emoji, description=a.description, owned=a.owned) for a in members],
+    )
+
+
+def _message(view: MessageView) -> MessagePublic:
+    return MessagePublic(
+        id=view.id, channel_id=view.channel_id, author_name=view.author_name, author_kind=view.author_kind,
+        user_id=view.user_id, agent_id=view.agent_id, content=view.content, status=view.status,
+        created_at=view.created_at, edited_at=view.edited_at, cursor=view.cursor,
+    )
+
+
+@router.get("", response_model=ChannelList, summary="List your channels")
+def list_channels(key: CurrentKey) -> ChannelList:
+    return ChannelList(
+        data=[ChannelSummary(id=c.id, slug=c.slug, name=c.name, unread=c.unread) for c in channels.list_channels(key.user_id)]
+    )
+
+
+@router.post("", response_model=ChannelPublic, status_code=201, summary="Create a channel")
+def create_channel(body: ChannelCreate, key: CurrentKey) -> ChannelPublic:
+    view = channels.create_channel(key.user_id, name=body.name, description=body.description, goal=body.goal)
+    return _public(view, key.user_id)
+
+
+@router.get("/{slug}", response_model=ChannelPublic, summary="One channel, with its agents")
+def get_channel(slug: str, key: CurrentKey) -> ChannelPublic:
+    return _public(channels.get_channel(slug, key.user_id), key.user_id)
+
+
+@router.post("/{slug}/agents", response_model=ChannelAgent, status_code=201, summary="Add one of your agents")
+def add_agent(slug: str, body: ChannelAgentAdd, key: CurrentKey) -> ChannelAgent:
+    channel = channels.get_channel(slug, key.user_id)
+    agent = agents.get_agent(key.user_id, body.agent)
+    added = team.add_agent(channel.id, key.user_id, agent.id)
+    return ChannelAgent(slug=added.slug, name=added.name, emoji=added.emoji, description=added.description, owned=added.owned)
+
+
+@router.delete("/{slug}/agents/{agent}", status_code=204, response_class=Response, summary="Remove an agent")
+def remove_agent(slug: str, agent: str, key: CurrentKey) -> Response:
+    channel = channels.get_channel(slug, key.user_id)
+    found = next((a for a in team.channel_agents(channel.id, key.user_id) if a.slug == agent), None)
+    if found is None:
+        raise ApiError(404, team.NOT_IN_CHANNEL)
+    team.remove_agent(channel.id, key.user_id, found.id)
+    return Response(status_code=204)
+
+
+@router.get("/{slug}/messages", response_model=MessageList, summary="Messages, newest page first")
+def list_messages(
+    slug: str,
+    key: CurrentKey,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    before: Annotated[
+        str | None, Query(max_length=40, description="A message's `cursor` (or id): return messages older than it.")
+    ] = None,
+) -> MessageList:
+    channel = channels.get_channel(slug, key.user_id)
+    if before:
+        if not _CURSOR.match(before):
+            raise ApiError(422, "before must be a message cursor or id from an earlier page.", param="before")
+        position: int | str = int(before) if before.isdigit() else before
+        views = messages.older_messages(channel.id, before=position, limit=limit + 1, viewer_id=key.user_id)
+    else:
+        views = messages.recent_messages(channel.id, limit + 1, viewer_id=key.user_id)
+    has_more = len(views) > limit
+    views = views[-limit:]
+    return MessageList(data=[_message(v) for v in views], has_more=has_more, first_cursor=views[0].cursor if views else None)
+
+
+def _trigger_agents(view: MessageView) -> None:
+    """Let the agent runner answer mentions, as for a message sent in the hub."""
+    try:
+        runner = importlib.import_module("neurocache_ui.core.runner")
+    except ImportError:
+        return
+    for name in ("on_message_posted", "handle_message", "trigger", "dispatch"):
+        hook = getattr(runner, name, None)
+        if callable(hook):
+            try:
+                hook(view)
+            except Exception:  # the message is stored; agents are best effort
+                log.exception("triggering agents for message %s failed", view.id)
+            return
+
+
+@router.post("/{slug}/messages", response_model=MessagePublic, status_code=201, summary="Post a message as yourself")
+def post_message(slug: str, body: MessageCreate, key: CurrentKey) -> MessagePublic:
+    channel = channels.get_channel(slug, key.user_id)
+    view = messages.post_message(channel.id, user_id=key.user_id, content=body.content)
+    _trigger_agents(view)
+    return _message(view)
+
+
+@router.post("/{slug}/query", response_model=QueryResponse, summary="Ask every agent of the channel; get the synthesis")
+async def query_channel(slug: str, body: QueryRequest, key: CurrentKey) -> QueryResponse:
+    result = await collective.ask(
+        key.user_id, slug, [{"role": "user", "content": body.question}], record=body.record,
+        temperature=body.temperature, max_tokens=body.max_tokens, source="api", api_key_id=key.key_id,
+    )
+    return QueryResponse(
+        channel=result.channel.slug,
+        question=result.question,
+        answer=result.synthesis.text,
+        answers=[
+            AgentAnswerPublic(
+                agent=a.slug, name=a.name, content=a.result.text, outcome=a.result.outcome, error=a.result.error,
+                usage=Usage(prompt_tokens=a.result.prompt_tokens, completion_tokens=a.result.completion_tokens,
+                            total_tokens=a.result.total_tokens),
+            )
+            for a in result.answers
+        ],
+        outcome=result.synthesis.outcome,
+        error=result.synthesis.error,
+        usage=Usage(prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
+                    total_tokens=result.prompt_tokens + result.completion_tokens),
+        message_ids=result.message_ids,
+    )
