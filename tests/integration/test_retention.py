@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from neurocache_ui.core import auth, messages, retention
-from neurocache_ui.core.db import get_engine
 from neurocache_ui.core.cache import Miss, get_cache
+from neurocache_ui.core.db import get_engine
 from neurocache_ui.core.messages import MessageView
 from neurocache_ui.core.settings import PROJECT_ROOT
 from tests.integration.messaging_support import (
