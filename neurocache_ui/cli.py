@@ -18,6 +18,19 @@ def _user_create(args: argparse.Namespace) -> str:
     return f"created user {user.id} <{user.email}>"
 
 
+def _key_create(args: argparse.Namespace) -> str:
+    from datetime import timedelta
+
+    from neurocache_ui.core import apikeys
+    from neurocache_ui.core.models import utcnow
+
+    expires_at = utcnow() + timedelta(days=args.expires_days) if args.expires_days else None
+    secret, key = apikeys.create_key_for_email(args.email, args.name, expires_at)
+    expiry = f", expires {key.expires_at:%Y-%m-%d %H:%M} UTC" if key.expires_at else ""
+    # The key alone on the last line, so scripts can take it with `tail -n 1`.
+    return f"created API key {key.id} \"{key.name}\" ({key.prefix}…){expiry}; it is shown only now:\n{secret}"
+
+
 def _retention_run(args: argparse.Namespace) -> str:
     from neurocache_ui.core.retention import run_retention
 
@@ -37,6 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--password", required=True)
     create.add_argument("--name", required=True)
     create.set_defaults(run=_user_create)
+
+    key = groups.add_parser("key", help="manage API keys").add_subparsers(dest="command", required=True)
+    key_create = key.add_parser("create", help="create an API key for an account; prints the key on the last line")
+    key_create.add_argument("--email", required=True, help="the account's email")
+    key_create.add_argument("--name", required=True, help="what the key is for")
+    key_create.add_argument("--expires-days", type=int, default=None, help="expire after this many days")
+    key_create.set_defaults(run=_key_create)
 
     retention = groups.add_parser("retention", help="chat history retention").add_subparsers(dest="command", required=True)
     retention.add_parser(

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from neurocache_ui.core.agents import SettingsInvalid
@@ -143,6 +144,15 @@ async def _core_error(request: Request, error: Exception) -> JSONResponse:
     return error_response(500, "The request failed unexpectedly. Try again in a moment.")
 
 
+async def _unstorable(request: Request, error: Exception) -> JSONResponse:
+    """The database refused a value (a NUL character in text, a number out of
+    range): the input's fault, and nothing was stored."""
+    log.info("refused unstorable input in %s %s: %s", request.method, request.url.path, getattr(error, "orig", error))
+    return error_response(
+        422, "A value in the request cannot be stored: text must not contain NUL characters and numbers must be in range."
+    )
+
+
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error in %s %s", request.method, request.url.path, exc_info=error)
     if request.url.path.startswith("/api/"):
@@ -154,6 +164,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(NeurocacheError, _core_error)
+    app.add_exception_handler(DataError, _unstorable)
     app.add_exception_handler(Exception, _unexpected)
 
 

@@ -1,6 +1,11 @@
 """Per-request bookkeeping for /api/v1 (pure ASGI, so streamed responses pass
-through untouched): rate-limit headers on every response, and one usage event
-per request attributed to its key.
+through untouched): the request body size limit (413), rate-limit headers on
+every response, and one usage event per request attributed to its key.
+
+Body limit: a Content-Length above NEUROCACHE_API_MAX_BODY_BYTES is refused
+before anything is read; a body without a length (chunked) is counted as it
+arrives and refused once it passes the limit. Both answer in the API's error
+shape.
 
 The key and the rate-limit decision are put in the request's state by
 `deps.current_key`; a route that records its own usage (chat completions, with
@@ -16,7 +21,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from neurocache_ui.api.errors import ApiError, error_response
 from neurocache_ui.core import usage_writer
+from neurocache_ui.core.settings import get_settings
 
 PREFIX = "/api/"
 
@@ -29,6 +36,23 @@ class ApiMiddleware:
         if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
             await self.app(scope, receive, send)
             return
+        limit = get_settings().api_max_body_bytes
+        too_large = f"The request body is too large: the limit is {limit:,} bytes."
+        length = _content_length(scope)
+        if length is not None and length > limit:
+            await error_response(413, too_large, headers={"Connection": "close"})(scope, receive, send)
+            return
+        received = 0
+
+        async def receive_limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise ApiError(413, too_large)
+            return message
+
         started = time.perf_counter()
         state: dict[str, Any] = scope.setdefault("state", {})
         status = 500
@@ -49,7 +73,7 @@ class ApiMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_headers)
+            await self.app(scope, receive_limited, send_with_headers)
         finally:
             key = state.get("api_key")
             if key is not None and not state.get("usage_recorded") and status != 429:
@@ -60,3 +84,13 @@ class ApiMiddleware:
                     latency_ms=round((time.perf_counter() - started) * 1000),
                     outcome="ok" if status < 400 else "error",
                 )
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None

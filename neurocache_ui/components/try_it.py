@@ -71,7 +71,7 @@ def try_it_chat() -> rx.Component:
     same_agent = TryItState.try_agent_id == AgentsState.agent_id
     return rx.vstack(
         rx.callout(
-            "A private chat with this agent, using its saved settings and knowledge. "
+            "Try it: a private chat with this agent, using its saved settings and knowledge. "
             "Nothing here is posted to a channel. Save changes in Settings before trying them.",
             icon="flask-conical",
             color_scheme="gray",

@@ -7,10 +7,10 @@ delivered, so a failure is logged, never raised. References to an agent,
 channel or key deleted meanwhile are dropped (stored as NULL, exactly what ON
 DELETE SET NULL would have done had the row been written a moment earlier).
 
-`summarize` groups one user's events since a time by API key, agent, day or
-hour (UTC) and reports requests, tokens, errors and latency percentiles (p50,
+`summarize` groups one user's events since a time by API key, agent, day,
+hour or minute (UTC) and reports requests, tokens, errors and latency percentiles (p50,
 p95, linear interpolation like Postgres' `percentile_cont`: computed by
-Postgres itself there, in Python on SQLite). Day and hour series include empty
+Postgres itself there, in Python on SQLite). Day, hour and minute series include empty
 buckets, so a chart has no holes.
 """
 
@@ -34,7 +34,7 @@ from neurocache_ui.core.models import Agent, ApiKey, UsageEvent, UTCDateTime, ut
 log = logging.getLogger(__name__)
 
 Source = Literal["hub", "api"]
-GroupBy = Literal["key", "agent", "day", "hour"]
+GroupBy = Literal["key", "agent", "day", "hour", "minute"]
 SOURCES = ("hub", "api")
 OUTCOMES = ("ok", "error", "timeout", "stopped")
 ERROR_OUTCOMES = ("error", "timeout")
@@ -130,7 +130,7 @@ def record_result(
 class UsageRow:
     """One group of a summary. `key` identifies the group: an API key id (or
     "hub" / "api" for requests without a key), an agent id (None: no agent), or
-    for day/hour the bucket's start (also in `bucket`, aware UTC)."""
+    for day/hour/minute the bucket's start (also in `bucket`, aware UTC)."""
 
     key: int | str | datetime | None
     label: str
@@ -172,7 +172,7 @@ def _bucket_expressions(group_by: GroupBy, dialect: str) -> list[sa.ColumnElemen
     if dialect == "postgresql":
         utc = sa.func.timezone(sa.literal_column("'UTC'"), UsageEvent.created_at)
         return [sa.func.date_trunc(sa.literal_column(f"'{group_by}'"), utc)]
-    pattern = "'%Y-%m-%d 00:00:00'" if group_by == "day" else "'%Y-%m-%d %H:00:00'"
+    pattern = {"day": "'%Y-%m-%d 00:00:00'", "hour": "'%Y-%m-%d %H:00:00'", "minute": "'%Y-%m-%d %H:%M:00'"}[group_by]
     return [sa.func.strftime(sa.literal_column(pattern), UsageEvent.created_at)]
 
 
@@ -183,13 +183,16 @@ def _as_bucket(value: Any) -> datetime:
 
 
 def _floor(moment: datetime, group_by: GroupBy) -> datetime:
-    moment = moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    moment = moment.astimezone(UTC).replace(second=0, microsecond=0)
+    if group_by == "minute":
+        return moment
+    moment = moment.replace(minute=0)
     return moment.replace(hour=0) if group_by == "day" else moment
 
 
 def _check_group(group_by: str) -> GroupBy:
-    if group_by not in ("key", "agent", "day", "hour"):
-        raise Invalid("Group usage by key, agent, day or hour.", "group_by")
+    if group_by not in ("key", "agent", "day", "hour", "minute"):
+        raise Invalid("Group usage by key, agent, day, hour or minute.", "group_by")
     return group_by  # type: ignore[return-value]
 
 
@@ -270,7 +273,7 @@ def summarize(
 ) -> list[UsageRow]:
     """The user's usage from `since` (inclusive) to `until` (exclusive, default
     now), one row per group: by key and agent the busiest first, by day and
-    hour in time order with empty buckets included."""
+    hour or minute in time order with empty buckets included."""
     group_by = _check_group(group_by)
     where = _where(user_id, since, until)
     engine = get_engine()
@@ -314,12 +317,12 @@ def _identify(group_by: GroupBy, group: tuple[Any, ...], names: dict[int, str]) 
 
 
 def _bucket_label(bucket: datetime, group_by: GroupBy) -> str:
-    return bucket.strftime("%Y-%m-%d") if group_by == "day" else bucket.strftime("%Y-%m-%d %H:00")
+    return bucket.strftime({"day": "%Y-%m-%d", "hour": "%Y-%m-%d %H:00", "minute": "%Y-%m-%d %H:%M"}[group_by])
 
 
 def _fill(rows: list[UsageRow], group_by: GroupBy, since: datetime, until: datetime) -> list[UsageRow]:
     found = {row.bucket: row for row in rows}
-    step = timedelta(days=1) if group_by == "day" else timedelta(hours=1)
+    step = {"day": timedelta(days=1), "hour": timedelta(hours=1), "minute": timedelta(minutes=1)}[group_by]
     start, end = _floor(since, group_by), _floor(until - timedelta(microseconds=1), group_by)
     if end < start or (end - start) / step > MAX_FILLED_BUCKETS:
         return sorted(rows, key=lambda r: r.bucket)  # type: ignore[arg-type,return-value]

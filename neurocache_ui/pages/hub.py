@@ -1,4 +1,4 @@
-"""The hub's sections not yet built (keys, usage). Each starts as an empty state that says what will be there;
+"""The hub's sections not yet built (none left: keys and usage have their own pages). Each starts as an empty state that says what will be there;
 the features fill them in."""
 
 from __future__ import annotations
@@ -9,21 +9,9 @@ from neurocache_ui.components.layout import empty_state, hub_page
 from neurocache_ui.state.auth import AuthState
 from neurocache_ui.state.chat import ChatState
 
-SECTIONS = [
-    (
-        "/keys",
-        "API keys",
-        "key-round",
-        "No API keys yet",
-        "API keys let your code call your agents and channels through the OpenAI-compatible API under /api/v1.",
-    ),
-    (
-        "/usage",
-        "Usage",
-        "chart-line",
-        "No usage yet",
-        "Requests, tokens, latency and errors per key and agent appear here live as your agents work.",
-    ),
+SECTIONS: list[tuple[str, str, str, str, str]] = [
+    # (route, title, icon, heading, text): a section not built yet shows an empty state.
+    # /keys and /usage are built now: pages/keys.py and pages/usage.py.
 ]
 
 

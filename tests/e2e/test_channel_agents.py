@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from neurocache_ui.core import agents
 from neurocache_ui.core.db import get_engine
-from neurocache_ui.core.models import User
+from neurocache_ui.core.models import UsageEvent, User
 from tests.conftest import RedisServer
 from tests.e2e.conftest import Account, HubServer
 from tests.e2e.test_channels import NewContext, SignUp, create_channel, log, send
@@ -185,5 +185,15 @@ def test_try_an_agent_privately(
     box.press("Enter")
     expect(conversation).to_contain_text(re.compile(r"again, slowly[\s\S]*alpha01"), timeout=10_000)
     conversation.get_by_role("button", name="Stop").click()
-    expect(conversation).to_contain_text("Stopped by you")
-    assert agent.name  # the page was the agent's own
+    stopped = conversation.locator("[data-turn-role=assistant]").last
+    expect(stopped).to_contain_text("Stopped by you")
+    expect(stopped).to_contain_text("incomplete")
+    assert "alpha01" in stopped.inner_text() and "alpha39" not in stopped.inner_text()
+
+    with get_engine().connect() as conn:  # usage is recorded for the owner, without a channel
+        used = conn.execute(
+            sa.select(UsageEvent.outcome, UsageEvent.channel_id, UsageEvent.source)
+            .where(UsageEvent.agent_id == agent.id)
+            .order_by(UsageEvent.id)
+        ).all()
+    assert [tuple(row) for row in used] == [("ok", None, "hub"), ("stopped", None, "hub")]

@@ -7,6 +7,7 @@ viewers would see is read back from the bus and the database."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import subprocess
@@ -221,7 +222,7 @@ async def test_streaming_updates_are_flushed_at_most_every_50_ms(stores: Stores,
     texts = [text for _, text in updates]
     # 80 tokens over ~0.8 s: per token would be 80 updates, every 50 ms is ~16.
     assert 5 <= len(updates) <= duration / runner.FLUSH_INTERVAL + 2, (len(updates), duration)
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.035 and sum(gaps) / len(gaps) >= 0.045, gaps
     # Each update is the whole text so far, growing, and ends before the final message.
     assert all(reply.content.startswith(text) and text for text in texts)

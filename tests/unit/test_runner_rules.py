@@ -4,6 +4,7 @@ and the 50 ms throttle (core/runner.py)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from datetime import UTC, datetime
 
@@ -44,7 +45,7 @@ def agent(agent_id: int, slug: str, mode: str = "mentions") -> Agent:
 
 def test_who_replies() -> None:
     team = [agent(1, "scout"), agent(2, "greeter", "all")]
-    ids = lambda v, hop=0: [a.id for a in runner.choose_repliers(v, team, hop)]  # noqa: E731
+    ids = lambda v, hop=0: [a.id for a in runner.choose_repliers(v, team, hop)]
     assert ids(view("user", "hello")) == [2]
     assert ids(view("user", "@scout hello")) == [1, 2]
     assert ids(view("agent", "done", agent_id=1), 1) == []  # "all" is for people's messages
@@ -88,7 +89,7 @@ async def test_the_flusher_sends_at_most_once_per_interval() -> None:
     await flusher.close()
     assert sent[0][1] == "t0" and sent[0][0] - started < 0.01  # the first goes out at once
     assert sent[-1][1] == "t99"  # the newest text is never lost
-    gaps = [b[0] - a[0] for a, b in zip(sent, sent[1:])]
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(sent)]
     assert min(gaps) >= 0.049
     assert 8 <= len(sent) <= 13
     flusher.update("after close")

@@ -3,7 +3,7 @@ and the collective query."""
 
 from __future__ import annotations
 
-import importlib
+import asyncio
 import logging
 import re
 from typing import Annotated
@@ -27,7 +27,7 @@ from neurocache_ui.api.schemas import (
     QueryResponse,
     Usage,
 )
-from neurocache_ui.core import agents, channels, collective, messages, team
+from neurocache_ui.core import agents, channels, collective, messages, runner, team
 from neurocache_ui.core.channels import ChannelView
 from neurocache_ui.core.messages import MessageView
 
@@ -111,27 +111,17 @@ def list_messages(
     return MessageList(data=[_message(v) for v in views], has_more=has_more, first_cursor=views[0].cursor if views else None)
 
 
-def _trigger_agents(view: MessageView) -> None:
-    """Let the agent runner answer mentions, as for a message sent in the hub."""
-    try:
-        runner = importlib.import_module("neurocache_ui.core.runner")
-    except ImportError:
-        return
-    for name in ("on_message_posted", "handle_message", "trigger", "dispatch"):
-        hook = getattr(runner, name, None)
-        if callable(hook):
-            try:
-                hook(view)
-            except Exception:  # the message is stored; agents are best effort
-                log.exception("triggering agents for message %s failed", view.id)
-            return
-
-
 @router.post("/{slug}/messages", response_model=MessagePublic, status_code=201, summary="Post a message as yourself")
-def post_message(slug: str, body: MessageCreate, key: CurrentKey) -> MessagePublic:
-    channel = channels.get_channel(slug, key.user_id)
-    view = messages.post_message(channel.id, user_id=key.user_id, content=body.content)
-    _trigger_agents(view)
+async def post_message(slug: str, body: MessageCreate, key: CurrentKey) -> MessagePublic:
+    """Stored, then published (it appears live in the hub), then mentioned agents
+    (and those that answer every message) start replying in the background."""
+
+    def store() -> MessageView:
+        channel = channels.get_channel(slug, key.user_id)
+        return messages.post_message(channel.id, user_id=key.user_id, content=body.content)
+
+    view = await asyncio.to_thread(store)
+    runner.trigger(view, triggered_by_user_id=key.user_id)
     return _message(view)
 
 

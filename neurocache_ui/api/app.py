@@ -1,0 +1,75 @@
+"""The API's FastAPI app. Reflex mounts the hub into it (`rx.App(api_transformer=
+fastapi_app)`), so its routes come first and everything else falls through to
+the hub. All routes live under /api/v1; docs at /api/v1/docs, the schema at
+/api/v1/openapi.json.
+
+This app's own lifespan never runs under Reflex: nothing here needs start-up
+work (the usage writer starts its thread on first use)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+
+from neurocache_ui.api import errors
+from neurocache_ui.api.middleware import ApiMiddleware
+from neurocache_ui.api.routes import agents, channels, chat, models, usage
+from neurocache_ui.api.schemas import ErrorResponse
+
+PREFIX = "/api/v1"
+DESCRIPTION = """\
+Call your Neurocache agents and channels from any codebase. Agents and channels are
+*models* of an OpenAI-compatible Chat Completions API (`agent:<slug>`, `channel:<slug>`),
+so the official `openai` clients work with `base_url=<hub>/api/v1` and a key from the
+hub's **API keys** page.
+
+Authenticate with `Authorization: Bearer nck_...`. Each key is rate limited
+(`X-RateLimit-*` headers; `429` with `Retry-After`). Errors use OpenAI's shape:
+`{"error": {"message", "type", "param", "code"}}`.
+"""
+
+COMMON_ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"model": ErrorResponse, "description": "Missing, malformed, unknown, revoked or expired API key."},
+    403: {"model": ErrorResponse, "description": "Not allowed (e.g. an archived channel)."},
+    404: {"model": ErrorResponse, "description": "Not found, or not yours."},
+    413: {"model": ErrorResponse, "description": "Request body too large."},
+    422: {"model": ErrorResponse, "description": "Invalid input."},
+    429: {"model": ErrorResponse, "description": "Rate limit reached; see Retry-After."},
+    503: {"model": ErrorResponse, "description": "A store is unreachable; retry later."},
+}
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Neurocache API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+        generate_unique_id_function=_operation_id,
+    )
+    errors.install(app)
+    app.add_middleware(ApiMiddleware)
+    api = APIRouter(prefix=PREFIX, responses=COMMON_ERRORS)  # body size: ApiMiddleware
+    for module in (models, chat, agents, channels, usage):
+        api.include_router(module.router)
+    app.include_router(api)
+
+    @app.api_route(
+        PREFIX + "/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
+    )
+    def unknown_endpoint(path: str) -> None:
+        raise errors.ApiError(404, f"There is no endpoint {PREFIX}/{path}. See {PREFIX}/docs.", code="unknown_endpoint")
+
+    return app
+
+
+fastapi_app = create_app()
+
+__all__ = ["PREFIX", "create_app", "fastapi_app"]
