@@ -29,9 +29,7 @@ MISSING = (
 INVALID = "The API key is not valid: it is unknown, revoked or expired, or not a Neurocache key (nck_...)."
 
 
-def authenticated_key(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> KeyContext:
+def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> KeyContext:
     """401 for a missing, malformed, unknown, revoked or expired key."""
     if credentials is None:
         raise ApiError(401, MISSING, code="missing_api_key", headers=CHALLENGE)
@@ -42,7 +40,7 @@ def authenticated_key(
     return key
 
 
-def rate_limited_key(request: Request, key: Annotated[KeyContext, Depends(authenticated_key)]) -> KeyContext:
+def rate_limit(request: Request, key: KeyContext) -> None:
     """429 (with Retry-After) once the key has used up its rate limit."""
     decision = ratelimit.check_key(key.key_id)
     request.state.rate_limit = decision  # the middleware adds the X-RateLimit-* headers
@@ -53,9 +51,18 @@ def rate_limited_key(request: Request, key: Annotated[KeyContext, Depends(authen
             f"Retry after {decision.retry_after} s.",
             headers=decision.headers(),
         )
+
+
+def current_key(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> KeyContext:
+    """The key check, then the rate limit: one sync dependency, so one trip
+    to the threadpool for both (each is a round trip to Postgres or Redis)."""
+    key = authenticate(request, credentials)
+    rate_limit(request, key)
     return key
 
 
-CurrentKey = Annotated[KeyContext, Depends(rate_limited_key)]
+CurrentKey = Annotated[KeyContext, Depends(current_key)]
 
-__all__ = ["CurrentKey", "authenticated_key", "rate_limited_key"]
+__all__ = ["CurrentKey", "authenticate", "current_key", "rate_limit"]

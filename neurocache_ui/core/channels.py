@@ -194,6 +194,23 @@ def get_channel(slug_or_id: str | int, viewer_id: int) -> ChannelView:
     return _view(row[0], viewer_id, row[1])
 
 
+def member_channel_id(slug_or_id: str | int, user_id: int) -> int:
+    """The id of the channel, if `user_id` is a member; NotFound otherwise.
+
+    One index probe (slug, then the membership primary key) and nothing else:
+    for hot paths (the API's message reads) that need no more than the id."""
+    key = Channel.id == slug_or_id if isinstance(slug_or_id, int) else Channel.slug == slug_or_id
+    with session_scope() as session:
+        found = session.exec(
+            select(Channel.id)
+            .join(ChannelMember, ChannelMember.channel_id == Channel.id)
+            .where(key, ChannelMember.user_id == user_id)
+        ).first()
+    if found is None:
+        raise NotFound(NOT_FOUND)
+    return found
+
+
 def ensure_member(channel_id: int, user_id: int) -> None:
     """Raise NotFound unless the user is a member: one primary-key lookup.
 

@@ -45,7 +45,10 @@ def agent(agent_id: int, slug: str, mode: str = "mentions") -> Agent:
 
 def test_who_replies() -> None:
     team = [agent(1, "scout"), agent(2, "greeter", "all")]
-    ids = lambda v, hop=0: [a.id for a in runner.choose_repliers(v, team, hop)]
+
+    def ids(message: MessageView, hop: int = 0) -> list[int | None]:
+        return [a.id for a in runner.choose_repliers(message, team, hop)]
+
     assert ids(view("user", "hello")) == [2]
     assert ids(view("user", "@scout hello")) == [1, 2]
     assert ids(view("agent", "done", agent_id=1), 1) == []  # "all" is for people's messages

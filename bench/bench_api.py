@@ -1,0 +1,300 @@
+"""Public API throughput, and what the key check and rate limit cost per request.
+
+1. Load, against the production-like app (`reflex run --env prod`, Postgres,
+   Redis, 2 Granian workers; the fake OpenAI-compatible provider with zero
+   delay), 16 concurrent clients, each with its own API key and one keep-alive
+   connection, for DURATION seconds after a warm-up:
+     messages     GET /api/v1/channels/{slug}/messages?limit=50 (100 messages in the channel)
+     completions  POST /api/v1/chat/completions, non-streamed, model agent:<slug>
+   Reports req/s, p50 and p99. The load generator is a minimal asyncio HTTP/1.1
+   client (not httpx) so it takes as little as possible of the 2 cores it shares
+   with the server.
+   Targets: messages >= 300 req/s with p99 <= 100 ms.
+
+2. In-process, side by side in rotating blocks (so drift hits both alike):
+     direct        apikeys.authenticate(key) + ratelimit.check_key(id): the work of the
+                   dependency, on Postgres and Redis
+     baseline      GET .../messages?limit=50 through the API's ASGI app with the key
+                   dependency replaced by a constant (no key check, no rate limit)
+     authenticated the same request with the real key check and rate limit
+   The difference of the medians is what the key check and rate limit add.
+   Target: <= 2 ms per request.
+
+Uses a temporary Postgres database (created and dropped here), a private Redis
+server and temporary work directories. Env: NEUROCACHE_BENCH_PG_URL (admin URL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import sqlalchemy as sa  # noqa: E402
+from fastapi import Request  # noqa: E402
+
+from tests.conftest import RedisServer, migrate  # noqa: E402
+from tests.e2e.conftest import HubServer  # noqa: E402
+from tests.fakes.openai_server import FakeOpenAIServer  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("NEUROCACHE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+CLIENTS = 16
+MESSAGES = 100
+RATE_LIMIT = "100000/minute"  # the limiter still runs on every request; it just never refuses here
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+# ---------------------------------------------------------------- a small keep-alive HTTP client
+
+
+class Connection:
+    """One HTTP/1.1 keep-alive connection; enough for JSON request/response."""
+
+    def __init__(self, host: str, port: int, key: str) -> None:
+        self.host, self.port, self.key = host, port, key
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
+    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        assert self.reader is not None and self.writer is not None
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAuthorization: Bearer {self.key}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        self.writer.write(head.encode() + body)
+        status_line = await self.reader.readline()
+        status = int(status_line.split()[1])
+        length, chunked = None, False
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            elif name.lower() == "transfer-encoding" and "chunked" in value.lower():
+                chunked = True
+        if chunked:
+            parts = []
+            while True:
+                size = int((await self.reader.readline()).strip(), 16)
+                if size == 0:
+                    await self.reader.readline()
+                    break
+                parts.append(await self.reader.readexactly(size))
+                await self.reader.readline()
+            return status, b"".join(parts)
+        return status, await self.reader.readexactly(length or 0)
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def load(port: int, keys: list[str], method: str, path: str, body: bytes, warmup: float, duration: float) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    measuring = False
+    stop_at = float("inf")
+
+    async def client(key: str) -> None:
+        nonlocal errors
+        connection = Connection("127.0.0.1", port, key)
+        await connection.open()
+        try:
+            while time.perf_counter() < stop_at:
+                started = time.perf_counter()
+                status, _ = await connection.request(method, path, body)
+                elapsed = time.perf_counter() - started
+                if measuring:
+                    latencies.append(elapsed)
+                    if status != 200:
+                        errors += 1
+        finally:
+            await connection.close()
+
+    tasks = [asyncio.create_task(client(key)) for key in keys]
+    stop_at = time.perf_counter() + warmup + duration + 60
+    await asyncio.sleep(warmup)
+    measuring, began = True, time.perf_counter()
+    await asyncio.sleep(duration)
+    measuring = False
+    wall = time.perf_counter() - began
+    stop_at = 0
+    await asyncio.gather(*tasks)
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / wall,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "errors": errors,
+    }
+
+
+# ---------------------------------------------------------------- data
+
+
+def seed(clients: int) -> tuple[list[str], str, str]:
+    """A user with `clients` keys, a channel of MESSAGES messages, an agent."""
+    from neurocache_ui.core import agents, apikeys, auth, channels, messages
+
+    tag = secrets.token_hex(4)
+    user = auth.create_user(name="Bench", email=f"bench-{tag}@example.com", password=f"bench-{tag}-engine-1843")
+    keys = [apikeys.create_key(user.id, f"client {i}")[0] for i in range(clients)]
+    channel = channels.create_channel(user.id, name=f"Bench {tag}")
+    for i in range(MESSAGES):
+        messages.post_message(channel.id, user_id=user.id, content=f"message {i} " + "lorem ipsum " * 8)
+    agent = agents.create_agent(user.id, {"name": "Bench agent", "max_tokens": 64})
+    return keys, channel.slug, agent.slug
+
+
+# ---------------------------------------------------------------- in-process cost of the key check
+
+
+async def in_process(key: str, slug: str, rounds: int, block: int) -> dict[str, list[float]]:
+    import httpx
+
+    from neurocache_ui.api.app import create_app
+    from neurocache_ui.api.deps import current_key
+    from neurocache_ui.core import apikeys, ratelimit
+
+    context = apikeys.authenticate(key)
+    assert context is not None
+    real = create_app()
+    bypass = create_app()
+
+    def constant_key(request: Request) -> apikeys.KeyContext:
+        request.state.api_key = context
+        return context
+
+    bypass.dependency_overrides[current_key] = constant_key
+    path = f"/api/v1/channels/{slug}/messages?limit=50"
+    headers = {"Authorization": f"Bearer {key}"}
+
+    async def direct() -> None:
+        await asyncio.to_thread(lambda: (apikeys.authenticate(key), ratelimit.check_key(context.key_id)))
+
+    clients = {
+        "baseline": httpx.AsyncClient(transport=httpx.ASGITransport(app=bypass), base_url="http://bench", headers=headers),
+        "authenticated": httpx.AsyncClient(transport=httpx.ASGITransport(app=real), base_url="http://bench", headers=headers),
+    }
+
+    async def via(name: str) -> None:
+        response = await clients[name].get(path)
+        assert response.status_code == 200, response.text
+
+    contenders: dict[str, Callable[[], Awaitable[None]]] = {
+        "direct": direct,
+        "baseline": lambda: via("baseline"),
+        "authenticated": lambda: via("authenticated"),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    for name, run in contenders.items():  # warm up
+        for _ in range(50):
+            await run()
+    for round_index in range(rounds):
+        order = list(contenders)
+        order = order[round_index % len(order):] + order[: round_index % len(order)]
+        for name in order:
+            gc.collect()
+            for _ in range(block):
+                started = time.perf_counter()
+                await contenders[name]()
+                samples[name].append(time.perf_counter() - started)
+    for client in clients.values():
+        await client.aclose()
+    return samples
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per endpoint")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--block", type=int, default=100)
+    args = parser.parse_args()
+
+    name = f"nc_bench_api_{secrets.token_hex(4)}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    work = Path(tempfile.mkdtemp(prefix="nc-bench-api-"))
+    redis = RedisServer(work)
+    provider = FakeOpenAIServer()
+    server: HubServer | None = None
+    try:
+        migrate(url)
+        redis.start()
+        provider.start()
+        os.environ.update(DATABASE_URL=url, REDIS_URL=redis.url, NEUROCACHE_RATE_LIMIT=RATE_LIMIT,
+                          OPENAI_BASE_URL=provider.base_url, OPENAI_API_KEY="bench")
+        from neurocache_ui.core.settings import get_settings
+
+        get_settings.cache_clear()
+        keys, slug, agent = seed(CLIENTS + 1)
+        server = HubServer(
+            work / "hub", database_url=url, redis_url=redis.url, workers=args.workers,
+            env={"NEUROCACHE_RATE_LIMIT": RATE_LIMIT, "OPENAI_BASE_URL": provider.base_url, "OPENAI_API_KEY": "bench"},
+        )
+        server.start()
+        print(f"API load: {CLIENTS} clients, {args.workers} workers, {args.duration:g} s each after {args.warmup:g} s warm-up")
+        completion = json.dumps({"model": f"agent:{agent}", "messages": [{"role": "user", "content": "Summarise the plan in one line."}]}).encode()
+        results = {
+            "messages": asyncio.run(load(server.port, keys[:CLIENTS], "GET", f"/api/v1/channels/{slug}/messages?limit=50", b"", args.warmup, args.duration)),
+            "completions": asyncio.run(load(server.port, keys[:CLIENTS], "POST", "/api/v1/chat/completions", completion, args.warmup, args.duration)),
+        }
+        for label, r in results.items():
+            print(f"  {label:<12} {r['rps']:7.0f} req/s   p50 {r['p50_ms']:6.1f} ms   p99 {r['p99_ms']:6.1f} ms   "
+                  f"({r['requests']} requests, {r['errors']} not 200)")
+        messages_ok = results["messages"]["rps"] >= 300 and results["messages"]["p99_ms"] <= 100
+        print(f"  target messages >= 300 req/s and p99 <= 100 ms: {'met' if messages_ok else 'NOT met'}")
+        server.stop()
+        server = None
+
+        samples = asyncio.run(in_process(keys[-1], slug, args.rounds, args.block))
+        med = {k: statistics.median(v) * 1000 for k, v in samples.items()}
+        p99 = {k: percentile(v, 99) * 1000 for k, v in samples.items()}
+        print(f"In-process, {args.rounds} rotations x {args.block} calls each:")
+        for label in ("direct", "baseline", "authenticated"):
+            print(f"  {label:<14} median {med[label]:6.3f} ms   p99 {p99[label]:6.3f} ms")
+        added = med["authenticated"] - med["baseline"]
+        print(f"  key check + rate limit add {added:.3f} ms per request (median difference); "
+              f"target <= 2 ms: {'met' if added <= 2 else 'NOT met'}")
+    finally:
+        if server is not None:
+            server.stop()
+        provider.stop()
+        redis.stop()
+        from neurocache_ui.core.db import engine_for
+
+        engine_for(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
