@@ -7,6 +7,7 @@ event that reads or writes data."""
 from __future__ import annotations
 
 import asyncio
+import json
 from http.cookies import SimpleCookie
 
 import reflex as rx
@@ -17,6 +18,14 @@ from neurocache_ui.core.settings import get_settings
 
 SESSION_COOKIE = "nc_session"
 HOME = "/channels"
+
+
+def enter_hub(path: str) -> rx.event.EventSpec:
+    """A full page load into the hub, not a client-side redirect: the websocket then
+    reconnects from the hub page with the session cookie in its handshake. Reflex
+    re-runs the connect-time page's on_load when a tab's server state was lost
+    (Redis restarted); from /login that would bounce a working user to /channels."""
+    return rx.call_script(f"window.location.replace({json.dumps(path)})")
 
 
 class AuthState(rx.State):
@@ -104,7 +113,7 @@ class AuthState(rx.State):
         self._clear_errors()
         self.submitting = False
         if await self._load() is not None:
-            return rx.redirect(HOME, replace=True)
+            return enter_hub(HOME)
 
     async def _enter(self, user: auth.CurrentUser):
         self.session_token = await asyncio.to_thread(auth.start_session, user.id)
@@ -112,7 +121,7 @@ class AuthState(rx.State):
         self._clear_errors()
         target = self.router.url.query_parameters.get("next", "")
         # Only local paths: an attacker-chosen `next` must not send users off-site.
-        return rx.redirect(target if target.startswith("/") and not target.startswith("//") else HOME)
+        return enter_hub(target if target.startswith("/") and not target.startswith("//") else HOME)
 
     @rx.event
     async def signup(self, form: dict[str, str]):

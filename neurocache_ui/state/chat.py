@@ -94,6 +94,7 @@ class ChatState(AuthState):
     # The last few opened channels, kept fresh by live events, so switching back is
     # instant. Backend-only (underscore): never sent to the browser.
     _channel_cache: dict[int, dict[str, Any]] = {}
+    _client_token: str = ""
 
     @rx.var
     def empty_channel(self) -> bool:
@@ -114,7 +115,14 @@ class ChatState(AuthState):
         return parts[1] if len(parts) == 2 and parts[0] == "channels" else ""
 
     def _token(self) -> str:
-        return self.router.session.client_token
+        return self.router.session.client_token or self._client_token
+
+    async def restore(self, token: str, user: auth.CurrentUser, slug: str) -> None:
+        """Re-join after this tab's server state was lost, from what this worker
+        remembers of it (state/live.py), so live events keep arriving."""
+        self._client_token = token
+        self._remember(user)
+        await self._join(user, slug)
 
     def _all_rows(self) -> list[Row]:
         return self.older + self.recent + self.latest
@@ -201,6 +209,7 @@ class ChatState(AuthState):
             "description": channel.description, "goal": channel.goal, "is_owner": channel.is_owner,
         }
         self._apply_channel(meta)
+        watchers.seat(self._token(), user, channel.slug)
         self._show_rows([to_row(v) for v in views])
         self.has_more = len(views) >= PAGE
         self.loading = False

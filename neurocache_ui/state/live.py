@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import reflex as rx
 
 from neurocache_ui.core import bus
+from neurocache_ui.core.auth import CurrentUser
 
 if TYPE_CHECKING:
     from neurocache_ui.state.chat import ChatState
@@ -33,6 +34,10 @@ class Watchers:
         # The channel each tab has open (state/team.py sets it), for events only
         # that channel's viewers need (an agent's reply streaming in).
         self._focus: dict[str, int] = {}
+        # Who each tab is and which channel page it shows, set when it joins: lets
+        # a tab whose server state was lost (Redis restarted) be re-joined when
+        # the next event for it arrives, before the browser sends anything.
+        self._seats: dict[str, tuple[CurrentUser, str]] = {}
 
     def watch(self, token: str, channel_ids: set[int]) -> None:
         self.drop(token)
@@ -55,9 +60,16 @@ class Watchers:
         """False only when the tab is known to have another channel open."""
         return self._focus.get(token, channel_id) == channel_id
 
+    def seat(self, token: str, user: CurrentUser, slug: str) -> None:
+        self._seats[token] = (user, slug)
+
+    def seat_of(self, token: str) -> tuple[CurrentUser, str] | None:
+        return self._seats.get(token)
+
     def forget(self, token: str) -> None:
         self.drop(token)
         self._focus.pop(token, None)
+        self._seats.pop(token, None)
 
     def tokens(self, channel_id: int) -> list[str]:
         return list(self._by_channel.get(channel_id, ()))
@@ -81,6 +93,8 @@ async def _deliver(app: rx.App, state_cls: type[ChatState], token: str, channel_
     try:
         async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as state:
             chat = await state.get_state(state_cls)
+            if not chat.channel_id and (seat := watchers.seat_of(token)):
+                await chat.restore(token, *seat)
             if event.get("type") == bus.RECONNECTED:
                 await chat.resync()
             else:

@@ -12,6 +12,7 @@ every two seconds."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +24,8 @@ from neurocache_ui.core import usage, usage_writer
 from neurocache_ui.core.errors import NeurocacheError
 from neurocache_ui.core.models import utcnow
 from neurocache_ui.state.auth import AuthState
+
+log = logging.getLogger(__name__)
 
 POLL_MS = 2000
 REFRESH_EVERY = 60.0
@@ -119,9 +122,7 @@ class UsageState(AuthState):
             return
         except Exception as error:  # a database hiccup: keep what is shown, say so
             self.usage_error = "Usage cannot be loaded right now. It will refresh by itself."
-            import logging
-
-            logging.getLogger(__name__).warning("usage refresh failed: %s", error)
+            log.warning("usage refresh failed: %s", error)
             return
         self.usage_error = ""
         self._marker = marker
