@@ -8,11 +8,13 @@ from neurocache_ui.api.app import fastapi_app
 from neurocache_ui.pages import agents, auth, channels, hub, keys, landing, usage
 from neurocache_ui.core import runner
 from neurocache_ui.core.retention import retention_loop
+from neurocache_ui.state.health import redis_watchdog
 from neurocache_ui.state.live import relay
 
 app = rx.App(api_transformer=fastapi_app)  # the public API under /api/v1
 for module in (landing, auth, channels, agents, keys, usage, hub):
     module.add_pages(app)
 app.register_lifespan_task(relay)
+app.register_lifespan_task(redis_watchdog)  # the "reconnecting" notice
 app.register_lifespan_task(retention_loop)
 app.register_lifespan_task(runner.lifespan)  # agents' replies: cancelled (kept as incomplete) at shutdown

@@ -143,11 +143,22 @@ def sidebar() -> rx.Component:
     )
 
 
+def service_banner() -> rx.Component:
+    return rx.cond(
+        AuthState.service_notice != "",
+        rx.callout(
+            AuthState.service_notice, icon="wifi-off", color_scheme="amber", role="status",
+            position="fixed", top="0.5em", left="50%", transform="translateX(-50%)", z_index="1000",
+        ),
+    )
+
+
 def hub_page(title: str, *children: rx.Component) -> rx.Component:
     """A signed-in page; nothing of it renders until the session is confirmed."""
     return rx.cond(
         AuthState.is_logged_in,
         rx.flex(
+            service_banner(),
             sidebar(),
             rx.el.main(
                 rx.heading(title, size="7", margin_bottom="0.75em") if title else rx.fragment(),

@@ -38,6 +38,8 @@ class AuthState(rx.State):
     form_error: str = ""
     field_errors: dict[str, str] = {}
     submitting: bool = False
+    # Set only by state/health.py, straight over the websocket, while Redis is down.
+    service_notice: str = ""
 
     @rx.var
     def is_logged_in(self) -> bool:

@@ -48,7 +48,11 @@ def test_chat_survives_a_redis_restart_that_loses_every_key(
     expect(log(bob).get_by_text("before the restart")).to_be_visible()
 
     own_redis.stop()
+    for page in (ada, bob):
+        expect(page.get_by_role("status").filter(has_text="Reconnecting")).to_be_visible()
     own_redis.start()  # empty: page state, cache windows and presence are gone
+    for page in (ada, bob):
+        expect(page.get_by_role("status").filter(has_text="Reconnecting")).to_have_count(0)
 
     send(ada, "after the restart")
     expect(log(ada).get_by_text("after the restart")).to_be_visible(timeout=30_000)
