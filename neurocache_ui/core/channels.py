@@ -26,7 +26,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, delete, select, update
 
 from neurocache_ui.core.auth import normalize_email
-from neurocache_ui.core.db import session_scope
+from neurocache_ui.core.db import get_engine, session_scope
 from neurocache_ui.core.errors import Forbidden, Invalid, NotFound, Unavailable
 from neurocache_ui.core.models import Channel, ChannelMember, Message, User, utcnow
 
@@ -200,12 +200,14 @@ def member_channel_id(slug_or_id: str | int, user_id: int) -> int:
     One index probe (slug, then the membership primary key) and nothing else:
     for hot paths (the API's message reads) that need no more than the id."""
     key = Channel.id == slug_or_id if isinstance(slug_or_id, int) else Channel.slug == slug_or_id
-    with session_scope() as session:
-        found = session.exec(
-            select(Channel.id)
-            .join(ChannelMember, ChannelMember.channel_id == Channel.id)
-            .where(key, ChannelMember.user_id == user_id)
-        ).first()
+    query = (
+        sa.select(Channel.id)
+        .join(ChannelMember, ChannelMember.channel_id == Channel.id)  # type: ignore[arg-type]
+        .where(key, ChannelMember.user_id == user_id)
+    )
+    # Autocommit: one statement, so no BEGIN/COMMIT round trips.
+    with get_engine().connect() as conn:
+        found = conn.execution_options(isolation_level="AUTOCOMMIT").execute(query).scalar()
     if found is None:
         raise NotFound(NOT_FOUND)
     return found
