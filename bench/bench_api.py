@@ -286,6 +286,9 @@ def main() -> None:
     finally:
         if server is not None:
             server.stop()
+        from neurocache_ui.core import usage_writer
+
+        usage_writer.flush()
         provider.stop()
         redis.stop()
         from neurocache_ui.core.db import engine_for

@@ -36,9 +36,6 @@ class ApiMiddleware:
         if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
             await self.app(scope, receive, send)
             return
-        if any(ord(char) < 32 for char in scope["path"]):  # no route matches a control character
-            await error_response(404, "There is no such endpoint. See /api/v1/docs.", code="unknown_endpoint")(scope, receive, send)
-            return
         limit = get_settings().api_max_body_bytes
         too_large = f"The request body is too large: the limit is {limit:,} bytes."
         length = _content_length(scope)

@@ -28,18 +28,15 @@ import io
 import logging
 import re
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath, PureWindowsPath
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
-from neurocache_ui.core.db import get_engine, session_scope
-from neurocache_ui.core.errors import Invalid, NotFound, Unavailable
+from neurocache_ui.core.db import database_guard, get_engine, session_scope
+from neurocache_ui.core.errors import Invalid, NotFound
 from neurocache_ui.core.models import Agent, KnowledgeChunk, KnowledgeDocument
 from neurocache_ui.core.settings import get_settings
 
@@ -93,19 +90,6 @@ class SearchHit:
     document_id: int
     chunk_id: int
     ordinal: int
-
-
-@contextmanager
-def _database() -> Iterator[None]:
-    try:
-        yield
-    except (OperationalError, InterfaceError) as error:
-        log.warning("database unavailable: %s", error.orig or error)
-        raise Unavailable(UNAVAILABLE) from None
-    except DBAPIError as error:
-        if error.connection_invalidated:
-            raise Unavailable(UNAVAILABLE) from None
-        raise
 
 
 # ---------------------------------------------------------------- files to text
@@ -282,7 +266,7 @@ def add_document(owner_id: int, agent_id: int, filename: str, data: bytes) -> Do
             f"{name} is too large ({_size(len(data))}); the limit is {_size(limit)}. Split it into smaller files.",
             "file",
         )
-    with _database():
+    with database_guard(UNAVAILABLE):
         with session_scope() as session:  # the agent check comes before the (slower) text extraction
             _owned_agent(session, owner_id, agent_id)
     text = extract_text(name, data)
@@ -290,7 +274,7 @@ def add_document(owner_id: int, agent_id: int, filename: str, data: bytes) -> Do
     if not chunks:
         hint = " Scanned PDFs need text recognition (OCR) first." if content_type == "application/pdf" else ""
         raise Invalid(f"{name} contains no text to learn from.{hint}", "file")
-    with _database():
+    with database_guard(UNAVAILABLE):
         with session_scope() as session:
             _owned_agent(session, owner_id, agent_id)
             document = KnowledgeDocument(
@@ -325,7 +309,7 @@ def _size(size: int) -> str:
 
 def list_documents(owner_id: int, agent_id: int) -> list[DocumentView]:
     """The agent's documents, newest first."""
-    with _database():
+    with database_guard(UNAVAILABLE):
         with session_scope() as session:
             _owned_agent(session, owner_id, agent_id)
             rows = session.scalars(
@@ -337,7 +321,7 @@ def list_documents(owner_id: int, agent_id: int) -> list[DocumentView]:
 
 
 def get_document(owner_id: int, document_id: int) -> DocumentView:
-    with _database():
+    with database_guard(UNAVAILABLE):
         with session_scope() as session:
             return _view(_owned_document(session, owner_id, document_id))
 
@@ -354,7 +338,7 @@ def _owned_document(session: Session, owner_id: int, document_id: int) -> Knowle
 
 def delete_document(owner_id: int, document_id: int) -> None:
     """Forget a document and all its passages."""
-    with _database():
+    with database_guard(UNAVAILABLE):
         with session_scope() as session:
             document = _owned_document(session, owner_id, document_id)
             # Explicit, not only ON DELETE CASCADE: the search index follows either way.
@@ -413,7 +397,7 @@ def search(agent_id: int, query: str, limit: int = 4, *, owner_id: int | None = 
     an agent that is not that user's is NotFound."""
     limit = max(1, min(limit, SEARCH_LIMIT_MAX))
     if owner_id is not None:
-        with _database():
+        with database_guard(UNAVAILABLE):
             with session_scope() as session:
                 _owned_agent(session, owner_id, agent_id)
     terms = query_terms(query)
@@ -426,7 +410,7 @@ def search(agent_id: int, query: str, limit: int = 4, *, owner_id: int | None = 
     else:
         statement = _SQLITE_SEARCH
         expression = " OR ".join(f'"{term}"' for term in terms)  # FTS5 strings; \w+ has no '"'
-    with _database():
+    with database_guard(UNAVAILABLE):
         with engine.connect() as conn:
             rows = conn.execute(statement, {"terms": expression, "agent_id": agent_id, "limit": limit}).all()
     return [

@@ -7,12 +7,14 @@ from typing import Any
 
 import reflex as rx
 
+from neurocache_ui.components.knowledge import knowledge_panel
 from neurocache_ui.components.layout import empty_state, hub_page
 from neurocache_ui.components.model_form import model_form
 from neurocache_ui.core.agents import AgentSettings
 from neurocache_ui.state.agents import AgentsState
 from neurocache_ui.state.auth import AuthState
 from neurocache_ui.state.chat import ChatState
+from neurocache_ui.state.knowledge import KnowledgeState
 
 ROSTER = "/agents"
 
@@ -251,9 +253,11 @@ def agent_page() -> rx.Component:
                     rx.tabs.root(
                         rx.tabs.list(
                             rx.tabs.trigger("Settings", value="settings"),
+                            rx.tabs.trigger("Knowledge", value="knowledge"),
                             rx.tabs.trigger("Try it", value="try-it"),
                         ),
                         rx.tabs.content(rx.box(agent_form("edit-agent", AgentsState.save_agent), padding_top="1em"), value="settings"),
+                        rx.tabs.content(rx.box(knowledge_panel(), padding_top="1em"), value="knowledge"),
                         rx.tabs.content(rx.box(try_it_panel(), padding_top="1em"), value="try-it"),
                         default_value="settings",
                         width="100%",
@@ -271,4 +275,4 @@ def add_pages(app: rx.App) -> None:
     on_load = [AuthState.check_session, ChatState.load_channels]
     app.add_page(roster_page, route=ROSTER, title="Agents · Neurocache", on_load=[*on_load, AgentsState.load])
     app.add_page(new_agent_page, route=f"{ROSTER}/new", title="New agent · Neurocache", on_load=[*on_load, AgentsState.start_new])
-    app.add_page(agent_page, route=f"{ROSTER}/[slug]", title="Agent · Neurocache", on_load=[*on_load, AgentsState.open_agent])
+    app.add_page(agent_page, route=f"{ROSTER}/[slug]", title="Agent · Neurocache", on_load=[*on_load, AgentsState.open_agent, KnowledgeState.load_documents])

@@ -28,7 +28,8 @@ def test_create_key_call_api_watch_usage_revoke(hub: HubServer, new_context: Cal
     secret = shown.input_value()
     assert secret.startswith("nck_") and len(secret) >= 47
     page.get_by_role("button", name="Copy key").click()
-    assert page.evaluate("navigator.clipboard.readText()") == secret
+    # The copy is an event answered by the server, so the clipboard fills a moment later.
+    page.wait_for_function("async (key) => (await navigator.clipboard.readText()) === key", arg=secret)
     table = page.get_by_role("table")
     expect(table.get_by_text("e2e script")).to_be_visible()
     expect(table.get_by_text(secret[:12] + "…")).to_be_visible()

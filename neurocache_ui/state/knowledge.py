@@ -1,0 +1,85 @@
+"""An agent's knowledge documents on its page: upload, list, delete."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import reflex as rx
+
+from neurocache_ui.core import knowledge
+from neurocache_ui.core.errors import NeurocacheError
+from neurocache_ui.state.agents import AgentsState
+
+UPLOAD_ID = "knowledge-upload"
+
+
+def to_row(document: knowledge.DocumentView) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "filename": document.filename,
+        "size": f"{document.size_bytes / 1024:.1f} KB",
+        "chunks": document.chunk_count,
+        "created_at": document.created_at.isoformat(),
+    }
+
+
+class KnowledgeState(AgentsState):
+    documents: list[dict[str, Any]] = []
+    knowledge_error: str = ""
+    uploading: bool = False
+    upload_progress: int = 0
+
+    @rx.event
+    async def load_documents(self):
+        user = await self._user()
+        if user is None or not self.agent_id:
+            return
+        try:
+            docs = await asyncio.to_thread(knowledge.list_documents, user.id, self.agent_id)
+        except NeurocacheError as error:
+            self.knowledge_error = str(error)
+            return
+        self.documents = [to_row(d) for d in docs]
+
+    @rx.event
+    def upload_started(self):
+        self.uploading = True
+        self.upload_progress = 0
+        self.knowledge_error = ""
+
+    @rx.event
+    def track_progress(self, progress: dict[str, Any]):
+        self.upload_progress = round(float(progress.get("progress", 0)) * 100)
+
+    @rx.event
+    async def upload(self, files: list[rx.UploadFile]):
+        """Each file is indexed on its own: one bad file does not lose the others."""
+        self.uploading = False
+        user = await self._user()
+        if user is None or not self.agent_id:
+            self.knowledge_error = "Your session has ended. Log in again."
+            return
+        problems = []
+        for file in files:
+            data = await file.read()
+            name = file.name or "document"
+            try:
+                await asyncio.to_thread(knowledge.add_document, user.id, self.agent_id, name, data)
+            except NeurocacheError as error:
+                problems.append(f"{name}: {error}")
+        self.knowledge_error = " ".join(problems)
+        yield rx.clear_selected_files(UPLOAD_ID)
+        yield KnowledgeState.load_documents
+
+    @rx.event
+    async def delete_document(self, document_id: int):
+        user = await self._user()
+        if user is None:
+            return
+        try:
+            await asyncio.to_thread(knowledge.delete_document, user.id, int(document_id))
+        except NeurocacheError as error:
+            self.knowledge_error = str(error)
+            return
+        self.documents = [d for d in self.documents if d["id"] != int(document_id)]
