@@ -82,7 +82,7 @@ class Settings:
             value = env.get(name, "").strip()
             return value or None
 
-        def positive_int(name: str, default: int, maximum: int) -> int:
+        def whole(name: str, default: int, maximum: int, minimum: int = 1) -> int:
             raw = text(name)
             if raw is None:
                 return default
@@ -90,20 +90,8 @@ class Settings:
                 value = int(raw)
             except ValueError:
                 raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-            if not 1 <= value <= maximum:
-                raise SettingsError(f"{name} must be between 1 and {maximum}, got {value}")
-            return value
-
-        def non_negative_int(name: str, default: int, maximum: int) -> int:
-            raw = text(name)
-            if raw is None:
-                return default
-            try:
-                value = int(raw)
-            except ValueError:
-                raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-            if not 0 <= value <= maximum:
-                raise SettingsError(f"{name} must be between 0 and {maximum}, got {value}")
+            if not minimum <= value <= maximum:
+                raise SettingsError(f"{name} must be between {minimum} and {maximum}, got {value}")
             return value
 
         def positive_float(name: str, default: float, maximum: float) -> float:
@@ -128,21 +116,21 @@ class Settings:
         return cls(
             database_url=database_url,
             redis_url=redis_url,
-            port=positive_int("PORT", 3000, 65535),
+            port=whole("PORT", 3000, 65535),
             openai_api_key=text("OPENAI_API_KEY"),
             openai_base_url=text("OPENAI_BASE_URL"),
             default_model=text("NEUROCACHE_DEFAULT_MODEL") or DEFAULT_MODEL,
-            retention_days=positive_int("NEUROCACHE_RETENTION_DAYS", 30, 36500),
-            session_days=positive_int("NEUROCACHE_SESSION_DAYS", 30, 365),
-            cache_window=positive_int("NEUROCACHE_CACHE_WINDOW", 200, 10_000),
-            cache_ttl_seconds=positive_int("NEUROCACHE_CACHE_TTL_SECONDS", 7 * 24 * 3600, 365 * 24 * 3600),
-            max_message_chars=positive_int("NEUROCACHE_MAX_MESSAGE_CHARS", 4000, 100_000),
+            retention_days=whole("NEUROCACHE_RETENTION_DAYS", 30, 36500),
+            session_days=whole("NEUROCACHE_SESSION_DAYS", 30, 365),
+            cache_window=whole("NEUROCACHE_CACHE_WINDOW", 200, 10_000),
+            cache_ttl_seconds=whole("NEUROCACHE_CACHE_TTL_SECONDS", 7 * 24 * 3600, 365 * 24 * 3600),
+            max_message_chars=whole("NEUROCACHE_MAX_MESSAGE_CHARS", 4000, 100_000),
             llm_timeout_seconds=positive_float("NEUROCACHE_LLM_TIMEOUT_SECONDS", 60.0, 3600.0),
             llm_first_token_timeout_seconds=positive_float("NEUROCACHE_LLM_FIRST_TOKEN_TIMEOUT_SECONDS", 30.0, 3600.0),
-            llm_max_retries=non_negative_int("NEUROCACHE_LLM_MAX_RETRIES", 3, 10),
-            max_upload_bytes=positive_int("NEUROCACHE_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, 100 * 1024 * 1024),
+            llm_max_retries=whole("NEUROCACHE_LLM_MAX_RETRIES", 3, 10, minimum=0),
+            max_upload_bytes=whole("NEUROCACHE_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, 100 * 1024 * 1024),
             rate_limit=_rate_limit(text("NEUROCACHE_RATE_LIMIT") or "60/minute"),
-            api_max_body_bytes=positive_int("NEUROCACHE_API_MAX_BODY_BYTES", 1024 * 1024, 100 * 1024 * 1024),
+            api_max_body_bytes=whole("NEUROCACHE_API_MAX_BODY_BYTES", 1024 * 1024, 100 * 1024 * 1024),
         )
 
 
