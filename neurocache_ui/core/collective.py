@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from neurocache_ui.core import channels, knowledge, llm, messages, prompt, team, usage_writer
+from neurocache_ui.core import channels, knowledge, llm, messages, prompt, team, usage, usage_writer
 from neurocache_ui.core.channels import ChannelView
 from neurocache_ui.core.errors import Invalid, NeurocacheError
 from neurocache_ui.core.models import Agent

@@ -123,3 +123,16 @@ def test_cli_key_create_prints_the_key_last(database: str) -> None:
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60,
     )
     assert missing.returncode == 2 and "No account" in missing.stderr
+
+
+def test_member_channel_id_for_the_api(database: str) -> None:
+    """The API's one-probe membership check (autocommit) on both databases."""
+    from neurocache_ui.core import channels
+
+    ada, bob = make_user("Ada"), make_user("Bob")
+    channel = channels.create_channel(ada, name="Ops")
+    assert channels.member_channel_id(channel.slug, ada) == channel.id
+    assert channels.member_channel_id(channel.id, ada) == channel.id
+    for slug, user in ((channel.slug, bob), ("no-such-channel", ada)):
+        with pytest.raises(NotFound):
+            channels.member_channel_id(slug, user)
