@@ -125,8 +125,9 @@ def decode_cursor(value: str) -> Cursor:
 
 
 def clean_content(content: str, *, allow_empty: bool = False) -> str:
-    """Surrounding whitespace is dropped; the rest is stored exactly as written."""
-    text = (content or "").strip()
+    """Surrounding whitespace and NUL characters (which Postgres cannot store in
+    text) are dropped; the rest is stored exactly as written."""
+    text = (content or "").replace("\x00", "").strip()
     if not text and not allow_empty:
         raise Invalid("Message is empty. Type something to send.", "content")
     limit = get_settings().max_message_chars
