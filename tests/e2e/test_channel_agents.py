@@ -18,7 +18,7 @@ from neurocache_ui.core.db import get_engine
 from neurocache_ui.core.models import UsageEvent, User
 from tests.conftest import RedisServer
 from tests.e2e.conftest import Account, HubServer
-from tests.e2e.test_channels import NewContext, SignUp, create_channel, log, send
+from tests.e2e.test_channels import NewContext, SignUp, create_channel, invite, log, send
 from tests.fakes.openai_server import FakeOpenAIServer
 
 WORDS = [f"alpha{i:02d}" for i in range(40)]
@@ -69,11 +69,7 @@ def two_people(new_context: NewContext, hub: HubServer, sign_up: SignUp) -> tupl
     ada_account, bob_account = sign_up(ada), sign_up(bob)
     name = f"team {uuid.uuid4().hex[:6]}"
     create_channel(ada, name)
-    ada.get_by_role("button", name="Invite").click()
-    dialog = ada.get_by_role("dialog")
-    dialog.get_by_label("Email").fill(bob_account.email)
-    dialog.get_by_role("button", name="Invite").click()
-    expect(dialog).to_be_hidden()
+    invite(ada, bob_account.email)
     bob.goto("/channels")
     bob.get_by_role("link", name=name, exact=True).click()
     expect(bob.get_by_role("heading", name=f"# {name}")).to_be_visible()

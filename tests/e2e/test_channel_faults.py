@@ -12,7 +12,7 @@ from playwright.sync_api import BrowserContext, expect
 
 from tests.conftest import RedisServer
 from tests.e2e.conftest import Account, HubServer
-from tests.e2e.test_channels import create_channel, log, send
+from tests.e2e.test_channels import create_channel, invite, log, send
 
 NewContext = Callable[..., BrowserContext]
 SignUp = Callable[..., Account]
@@ -40,9 +40,7 @@ def test_chat_survives_a_redis_restart_that_loses_every_key(
     sign_up(ada)
     bob_account = sign_up(bob)
     create_channel(ada, "incident")
-    ada.get_by_role("button", name="Invite").click()
-    ada.get_by_role("dialog").get_by_label("Email").fill(bob_account.email)
-    ada.get_by_role("dialog").get_by_role("button", name="Invite").click()
+    invite(ada, bob_account.email)
     bob.goto(ada.url)
     send(ada, "before the restart")
     expect(log(bob).get_by_text("before the restart")).to_be_visible()

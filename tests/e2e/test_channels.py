@@ -33,6 +33,15 @@ def send(page: Page, text: str) -> None:
     box.press("Enter")
 
 
+def invite(page: Page, email: str) -> None:
+    """From an open channel page, through the Invite dialog."""
+    page.get_by_role("button", name="Invite").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Email").fill(email)
+    dialog.get_by_role("button", name="Invite").click()
+    expect(dialog).to_be_hidden()
+
+
 def log(page: Page):
     return page.get_by_role("log", name="Messages")
 
@@ -44,11 +53,7 @@ def two_people_in_a_channel(new_context: NewContext, hub: HubServer, sign_up: Si
     bob_account = sign_up(bob)
     name = f"launch {uuid.uuid4().hex[:6]}"
     create_channel(ada, name)
-    ada.get_by_role("button", name="Invite").click()
-    dialog = ada.get_by_role("dialog")
-    dialog.get_by_label("Email").fill(bob_account.email)
-    dialog.get_by_role("button", name="Invite").click()
-    expect(dialog).to_be_hidden()
+    invite(ada, bob_account.email)
     bob.goto("/channels")
     bob.get_by_role("link", name=name, exact=True).click()
     expect(bob.get_by_role("heading", name=f"# {name}")).to_be_visible()
