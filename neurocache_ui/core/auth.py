@@ -25,6 +25,8 @@ from neurocache_ui.core.settings import get_settings
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 LOGIN_FAILED = "Email or password is incorrect."
+SESSION_COOKIE = "nc_session"
+"""The browser cookie that carries the session token (the hub's pages and /_upload)."""
 
 
 class AuthError(Invalid):

@@ -16,7 +16,7 @@ from neurocache_ui.core import auth
 from neurocache_ui.core.errors import NeurocacheError
 from neurocache_ui.core.settings import get_settings
 
-SESSION_COOKIE = "nc_session"
+SESSION_COOKIE = auth.SESSION_COOKIE
 HOME = "/channels"
 
 
