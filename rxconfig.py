@@ -16,6 +16,10 @@ config = rx.Config(
     redis_url=settings.redis_url,
     state_manager_mode="redis" if settings.redis_url else "disk",
     telemetry_enabled=False,
+    # Reflex's default "*" would let any site's script call the hub with the
+    # viewer's cookie; only the configured origins get CORS (the websocket's
+    # Origin check: api/security_headers.py restrict_socket_origins).
+    cors_allowed_origins=settings.cors_origins,
     show_built_with_reflex=False,
     plugins=[
         rx.plugins.RadixThemesPlugin(

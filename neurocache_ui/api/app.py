@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from neurocache_ui.api import errors
+from neurocache_ui.api import browser_session, errors
 from neurocache_ui.api.middleware import ApiMiddleware
 from neurocache_ui.api.routes import agents, channels, chat, models, usage
 from neurocache_ui.api.schemas import ErrorResponse
@@ -60,6 +60,7 @@ def create_app() -> FastAPI:
     for module in (models, chat, agents, channels, usage):
         api.include_router(module.router)
     app.include_router(api)
+    app.include_router(browser_session.router)  # the hub's HttpOnly session cookie
 
     @app.api_route(
         PREFIX + "/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False

@@ -2,8 +2,16 @@
 
 `CurrentKey` is what a route declares to require an API key: the bearer key is
 checked against the database on every request (so revocation is immediate on
-every worker), then counted against the key's rate limit. Both are sync and
-run in the threadpool, like the sync routes."""
+every worker), then counted against the key's rate limit and its owner's limit
+across all their keys. A request with an invalid key is counted against its
+client IP instead (429 once that is used up, 401 before). All of it is sync and
+runs in the threadpool, like the sync routes.
+
+The client IP is the TCP peer (`request.client.host`). Behind a reverse proxy
+that is the proxy, so every client would share one count, unless the ASGI
+server is told to take the client from the proxy's X-Forwarded-For (its
+proxy-headers option, trusting only the proxy's address); a header any client
+can set must never be trusted."""
 
 from __future__ import annotations
 
@@ -30,24 +38,38 @@ INVALID = "The API key is not valid: it is unknown, revoked or expired, or not a
 
 
 def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> KeyContext:
-    """401 for a missing, malformed, unknown, revoked or expired key."""
+    """401 for a missing, malformed, unknown, revoked or expired key; 429 once
+    the client IP sent too many invalid keys (valid keys from it still pass)."""
     if credentials is None:
         raise ApiError(401, MISSING, code="missing_api_key", headers=CHALLENGE)
     key = apikeys.authenticate(credentials.credentials.strip())
     if key is None:
+        decision = ratelimit.check_invalid_key(request.client.host if request.client else "unknown")
+        if not decision.allowed:
+            raise ApiError(
+                429,
+                f"Too many requests with an invalid API key from your address. Retry after {decision.retry_after} s.",
+                headers=decision.headers(),
+            )
         raise ApiError(401, INVALID, code="invalid_api_key", headers=CHALLENGE)
     request.state.api_key = key
     return key
 
 
 def rate_limit(request: Request, key: KeyContext) -> None:
-    """429 (with Retry-After) once the key has used up its rate limit."""
-    decision = ratelimit.check_key(key.key_id)
+    """429 (with Retry-After) once the key, or its owner across all their keys,
+    has used up the rate limit. The user is counted only for requests the key's
+    limit let through; the headers show whichever limit is tighter."""
+    decision, whose = ratelimit.check_key(key.key_id), "this key"
+    if decision.allowed:
+        user = ratelimit.check_user(key.user_id)
+        if not user.allowed or user.remaining < decision.remaining:
+            decision, whose = user, "your account (all its keys together)"
     request.state.rate_limit = decision  # the middleware adds the X-RateLimit-* headers
     if not decision.allowed:
         raise ApiError(
             429,
-            f"Rate limit reached: {decision.limit} requests per window for this key. "
+            f"Rate limit reached: {decision.limit} requests per window for {whose}. "
             f"Retry after {decision.retry_after} s.",
             headers=decision.headers(),
         )

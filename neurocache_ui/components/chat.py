@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 
 from neurocache_ui.components.forms import field, form_alert
+from neurocache_ui.components.markdown import safe_markdown
 from neurocache_ui.components.team import mention_suggestions, replying_indicator, stop_button, stream_or_content
 from neurocache_ui.state.team import TeamState
 from neurocache_ui.state.chat import ChatState
@@ -102,7 +103,7 @@ def message_item(
                 rx.cond(
                     editing,
                     _edit_form(content),
-                    rx.box(rx.markdown(content, use_raw=False), class_name="message-body", width="100%"),
+                    rx.box(safe_markdown(content), class_name="message-body", width="100%"),
                 ),
                 spacing="0",
                 width="100%",

@@ -30,7 +30,7 @@ def knowledge_panel() -> rx.Component:
     return rx.vstack(
         rx.text(
             f"Documents this agent retrieves from when it answers ({SUPPORTED} files, "
-            f"up to {limit_mb:g} MB each). The best passages for each question go into its prompt, and its reply names them.",
+            f"up to {limit_mb:g} MB per upload). The best passages for each question go into its prompt, and its reply names them.",
             color=rx.color("gray", 11),
         ),
         rx.upload(

@@ -105,8 +105,19 @@ def _channel_links() -> rx.Component:
 
 def _account() -> rx.Component:
     return rx.hstack(
-        rx.avatar(fallback=AuthState.user_initial, size="2", radius="full"),
-        rx.text(AuthState.user_name, size="2", weight="medium", trim="both", class_name="truncate"),
+        rx.link(
+            rx.hstack(
+                rx.avatar(fallback=AuthState.user_initial, size="2", radius="full"),
+                rx.text(AuthState.user_name, size="2", weight="medium", trim="both", class_name="truncate"),
+                align="center",
+                spacing="2",
+            ),
+            href="/account",
+            aria_label="Account",
+            underline="none",
+            color="inherit",
+            class_name="min-w-0",
+        ),
         rx.spacer(),
         rx.button(
             rx.icon("log-out", size=16),

@@ -9,6 +9,7 @@ from typing import Any
 
 import reflex as rx
 
+from neurocache_ui.components.markdown import safe_markdown
 from neurocache_ui.state.agents import AgentsState
 from neurocache_ui.state.try_it import TryItState
 
@@ -18,7 +19,7 @@ def _bubble(turn: rx.Var[dict[str, Any]]) -> rx.Component:
     return rx.hstack(
         rx.box(
             rx.text(rx.cond(mine, "You", AgentsState.agent_name), weight="bold", size="1", color=rx.color("gray", 10)),
-            rx.box(rx.markdown(turn["content"].to(str), use_raw=False), class_name="message-body"),
+            rx.box(safe_markdown(turn["content"].to(str)), class_name="message-body"),
             rx.cond(
                 (turn["status"].to(str) != "complete") & ~mine,
                 rx.badge(turn["status"], color_scheme="orange", size="1"),
@@ -51,7 +52,7 @@ def _streaming_bubble() -> rx.Component:
                     width="100%",
                 ),
                 rx.box(
-                    rx.markdown(rx.cond(TryItState.stream_text != "", TryItState.stream_text, "…"), use_raw=False),
+                    safe_markdown(rx.cond(TryItState.stream_text != "", TryItState.stream_text, "…")),
                     class_name="message-body",
                 ),
                 background=rx.color("gray", 3),

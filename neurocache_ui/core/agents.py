@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, select
 
+from neurocache_ui.core import spend
 from neurocache_ui.core.db import session_scope
 from neurocache_ui.core.errors import Invalid, NotFound, Unavailable
 from neurocache_ui.core.formspec import error_message, field_errors
@@ -156,6 +157,15 @@ class AgentSettings(BaseModel):
             raise ValueError("Slug needs at least one letter, so it is never mistaken for an id.")
         if value in RESERVED_SLUGS:
             raise ValueError(f'"{value}" is reserved; pick another slug.')
+        return value
+
+    @field_validator("model")
+    @classmethod
+    def _model_allowed(cls, value: str) -> str:
+        """NEUROCACHE_ALLOWED_MODELS, as a field error so the form shows it on `model`
+        (core.llm checks again at call time, for agents saved before the list changed)."""
+        if not spend.model_allowed(value):
+            raise ValueError(spend.model_refused_message(value))
         return value
 
     @field_validator("emoji", mode="before")

@@ -24,11 +24,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from pydantic import BaseModel, computed_field
-from sqlalchemy.exc import IntegrityError
 
 from neurocache_ui.core.db import database_guard, get_engine, session_scope
 from neurocache_ui.core.errors import Invalid, NotFound
 from neurocache_ui.core.models import ApiKey, User, UTCDateTime, utcnow
+from neurocache_ui.core.settings import get_settings
 
 KEY_PREFIX = "nck_"
 SECRET_BYTES = 32
@@ -36,6 +36,7 @@ PREFIX_CHARS = 12  # "nck_" + 8 characters: enough to tell keys apart in a list
 NAME_MAX = 100
 LAST_USED_EVERY = timedelta(minutes=1)
 NOT_FOUND = "API key not found."
+ACCOUNT_GONE = "Account not found."
 _KEY_SHAPE = re.compile(r"^nck_[A-Za-z0-9_-]{43}$")
 
 
@@ -105,7 +106,14 @@ def _clean_name(name: str) -> str:
 
 
 def create_key(user_id: int, name: str, expires_at: datetime | None = None) -> tuple[str, ApiKeyPublic]:
-    """A new key for the user: (the secret, shown to them once; its public view)."""
+    """A new key for the user: (the secret, shown to them once; its public view).
+
+    At most NEUROCACHE_MAX_KEYS_PER_USER active keys per user (revoked and
+    expired ones do not count): keys are cheap to make, and each is a separate
+    credential to leak and a separate per-key rate limit. A no-op UPDATE of the
+    user's row comes before the count: it locks that row on Postgres and takes
+    the write lock on SQLite, so two concurrent creations cannot pass the cap
+    together."""
     name = _clean_name(name)
     if expires_at is not None:
         if expires_at.tzinfo is None:
@@ -116,12 +124,30 @@ def create_key(user_id: int, name: str, expires_at: datetime | None = None) -> t
     row = ApiKey(
         user_id=user_id, name=name, prefix=secret[:PREFIX_CHARS], key_hash=hash_key(secret), expires_at=expires_at
     )
-    try:
-        with database_guard(), session_scope() as session:
-            session.add(row)
-    except IntegrityError:
-        raise NotFound("Account not found.") from None  # the user was deleted meanwhile
+    cap = get_settings().max_keys_per_user
+    with database_guard(), session_scope() as session:
+        locked = session.exec(sa.update(User).where(User.id == user_id).values(id=User.id))  # type: ignore[call-overload,arg-type]
+        if not locked.rowcount:
+            raise NotFound(ACCOUNT_GONE)
+        active = session.exec(  # type: ignore[call-overload]
+            sa.select(sa.func.count()).select_from(ApiKey).where(ApiKey.user_id == user_id, _active(utcnow()))
+        ).scalar_one()
+        if active >= cap:
+            raise Invalid(
+                f"You already have {active} active API keys, the most allowed ({cap}). "
+                "Revoke a key you no longer use, then create the new one.",
+                "name",
+            )
+        session.add(row)
     return secret, _public(row)
+
+
+def _active(now: datetime) -> sa.ColumnElement[bool]:
+    """Not revoked and not expired at `now`."""
+    return sa.and_(
+        ApiKey.revoked_at.is_(None),  # type: ignore[union-attr]
+        sa.or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),  # type: ignore[union-attr,operator]
+    )
 
 
 def create_key_for_email(email: str, name: str, expires_at: datetime | None = None) -> tuple[str, ApiKeyPublic]:

@@ -354,7 +354,12 @@ def delete_channel(channel_id: int, actor_id: int) -> None:
 
 
 def invite(channel_id: int, actor_id: int, email: str) -> Member:
-    """Any member may add someone by their account email; returns the new member."""
+    """Any member may add someone by their account email; returns the new member.
+
+    Messages name the email the inviter typed, never the account's name: a
+    name is shown only once the person is a member. Whether an email has an
+    account cannot be hidden here (the new member appears in the list), so the
+    refusal for an unknown email is worded neutrally and only members can ask."""
     email = normalize_email(email or "")
     if not email:
         raise Invalid("Enter the email address of the person to invite.", "email")
@@ -364,9 +369,9 @@ def invite(channel_id: int, actor_id: int, email: str) -> Member:
             raise Forbidden("This channel is archived; unarchive it before inviting people.")
         user = session.exec(select(User).where(User.email == email)).first()
         if user is None or user.id is None:
-            raise Invalid("No account uses that email. Ask them to sign up first.", "email")
+            raise Invalid(f"Could not invite {email}. If they have no account yet, ask them to sign up first.", "email")
     invitee = Member(user_id=user.id, name=user.name)
-    already = Invalid(f"{user.name} is already a member of this channel.", "email")
+    already = Invalid(f"{email} is already a member of this channel.", "email")
     try:
         with session_scope() as session:
             session.add(ChannelMember(channel_id=channel_id, user_id=user.id))

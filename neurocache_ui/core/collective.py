@@ -14,7 +14,11 @@ Used by the API twice: `channel:<slug>` as a chat-completions model, and
    synthesis are also posted in the channel (they appear live in the hub).
 
 Every model call is recorded as usage (one event per call, attributed to the
-agent, the channel and the API key) by the caller-supplied `source`.
+agent, the channel and the API key) by the caller-supplied `source`, and each
+one (every agent's and the synthesis) counts against the asking person's hourly
+quota and the model allow-list (core.spend, checked by core.llm). The team is
+at most NEUROCACHE_MAX_AGENTS_PER_CHANNEL agents (core.team), so one question
+costs at most that many calls plus one.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from neurocache_ui.core import channels, knowledge, llm, messages, prompt, team, usage, usage_writer
+from neurocache_ui.core import channels, knowledge, llm, messages, prompt, spend, team, usage, usage_writer
 from neurocache_ui.core.channels import ChannelView
 from neurocache_ui.core.errors import Invalid, NeurocacheError
 from neurocache_ui.core.models import Agent
@@ -125,6 +129,7 @@ def resolve(user_id: int, channel_slug: str) -> tuple[ChannelView, list[Agent]]:
 
 
 async def _answer(
+    user_id: int,
     channel: ChannelView,
     agent: Agent,
     members: Sequence[Agent],
@@ -146,6 +151,7 @@ async def _answer(
         model=agent.model,
         temperature=agent.temperature if temperature is None else temperature,
         max_tokens=agent.max_tokens if max_tokens is None else max_tokens,
+        user_id=user_id,
     )
     return AgentAnswer(agent.id, agent.slug, agent.name, result)
 
@@ -164,9 +170,14 @@ async def gather(
     """Every agent's answer, in the team's order; usage recorded per call."""
     prompt.build_api_messages(members[0], conversation)  # validate the conversation once, before any call
     answers = await asyncio.gather(
-        *(_answer(channel, agent, members, conversation, temperature=temperature, max_tokens=max_tokens) for agent in members)
+        *(
+            _answer(user_id, channel, agent, members, conversation, temperature=temperature, max_tokens=max_tokens)
+            for agent in members
+        )
     )
     for answer in answers:
+        if not answer.result.attempts:
+            continue  # refused before any call (core.spend): nothing was spent
         usage_writer.enqueue_result(
             user_id, answer.result, source=source, agent_id=answer.agent_id, channel_id=channel.id, api_key_id=api_key_id
         )
@@ -174,14 +185,17 @@ async def gather(
 
 
 def synthesis_stream(
-    channel: ChannelView, question: str, answers: Sequence[AgentAnswer], *, max_tokens: int | None = None
+    user_id: int, channel: ChannelView, question: str, answers: Sequence[AgentAnswer], *, max_tokens: int | None = None
 ) -> llm.ChatStream | None:
     """The synthesis as a stream, or None when no agent answered (nothing to combine)."""
     good = [a for a in answers if a.ok]
     if not good:
         return None
     return llm.stream_chat(
-        synthesis_messages(channel, question, good), model=get_settings().default_model, max_tokens=max_tokens
+        synthesis_messages(channel, question, good),
+        model=get_settings().default_model,
+        max_tokens=max_tokens,
+        user_id=user_id,
     )
 
 
@@ -191,9 +205,17 @@ def failure_message(answers: Sequence[AgentAnswer]) -> str:
     return "No agent of the channel could answer: " + " ".join(reasons)
 
 
-def failed_result(message: str) -> llm.CompletionResult:
+def refusal_of(answers: Sequence[AgentAnswer]) -> spend.Refusal | None:
+    """Why no agent answered, when it is because core.spend refused the calls
+    (the API answers 429 or 422 for that, not a provider error)."""
+    if any(a.ok for a in answers):
+        return None
+    return next((a.result.refusal for a in answers if a.result.refusal is not None), None)
+
+
+def failed_result(message: str, refusal: spend.Refusal | None = None) -> llm.CompletionResult:
     return llm.CompletionResult(text="", model=get_settings().default_model, outcome="error", prompt_tokens=0,
-                                completion_tokens=0, latency_ms=0, error=message)
+                                completion_tokens=0, latency_ms=0, error=message, refusal=refusal)
 
 
 def record_in_channel(user_id: int, answer: CollectiveAnswer) -> list[int]:
@@ -230,12 +252,14 @@ async def ask(
         user_id, channel, members, conversation, temperature=temperature, max_tokens=max_tokens,
         source=source, api_key_id=api_key_id,
     )
-    stream = synthesis_stream(channel, question, answers, max_tokens=max_tokens)
+    stream = synthesis_stream(user_id, channel, question, answers, max_tokens=max_tokens)
     if stream is None:
-        synthesis = failed_result(failure_message(answers))
+        refusal = refusal_of(answers)
+        synthesis = failed_result(refusal.message if refusal else failure_message(answers), refusal)
     else:
         synthesis = await stream.collect()
-        usage_writer.enqueue_result(user_id, synthesis, source=source, channel_id=channel.id, api_key_id=api_key_id)
+        if synthesis.attempts:
+            usage_writer.enqueue_result(user_id, synthesis, source=source, channel_id=channel.id, api_key_id=api_key_id)
     result = CollectiveAnswer(channel, question, answers, synthesis)
     if record:
         result.message_ids = await asyncio.to_thread(record_in_channel, user_id, result)
@@ -249,6 +273,7 @@ __all__ = [
     "ask",
     "gather",
     "question_of",
+    "refusal_of",
     "resolve",
     "synthesis_messages",
     "synthesis_stream",

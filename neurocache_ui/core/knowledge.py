@@ -1,7 +1,8 @@
 """Agents' knowledge: uploaded documents, cut into passages, found by full-text search.
 
 An owner uploads .txt, .md or .pdf files to one of their agents
-(`add_document`). The text is extracted (pypdf for PDFs), cut into passages of
+(`add_document`). The text is extracted (PDFs by core.pdf_text, in a confined
+child process with page, character, time and memory limits), cut into passages of
 about `CHUNK_CHARS` characters on paragraph, line and sentence boundaries, with
 a short overlap so a fact split across a boundary is still found, and stored as
 knowledge_chunk rows. When the agent replies, `search` returns the passages
@@ -24,7 +25,6 @@ is also called by trusted code (the agent runner) with no `owner_id`.
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 import unicodedata
@@ -38,6 +38,7 @@ from sqlmodel import Session
 from neurocache_ui.core.db import database_guard, get_engine, session_scope
 from neurocache_ui.core.errors import Invalid, NotFound
 from neurocache_ui.core.models import Agent, KnowledgeChunk, KnowledgeDocument
+from neurocache_ui.core.pdf_text import PdfError, PdfLimits, extract_pdf_text
 from neurocache_ui.core.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -116,21 +117,38 @@ def content_type_of(filename: str) -> str:
     return content_type
 
 
-def _pdf_text(filename: str, data: bytes) -> str:
-    from pypdf import PdfReader  # imported when needed: most processes never read a PDF
+_PDF_REFUSALS = {
+    "not_pdf": "{name} is not a valid PDF file.",
+    "encrypted": "{name} is password-protected. Upload a PDF without a password.",
+    "damaged": "{name} could not be read as a PDF; it may be damaged.",
+    "too_costly": (
+        "{name} took too long or too much memory to read, so it was refused. "
+        "Save it again as a PDF, or upload its text as a .txt file."
+    ),
+}
 
-    if not data.startswith(b"%PDF-"):
-        raise Invalid(f"{filename} is not a valid PDF file.", "file")
+
+def _pdf_text(filename: str, data: bytes) -> str:
+    """The whole text, or Invalid: a truncated text would leave the agent
+    silently ignorant of the rest of the document."""
+    limits = PdfLimits.from_settings()
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise Invalid(f"{filename} is password-protected. Upload a PDF without a password.", "file")
-        return "\n\n".join(page.extract_text() or "" for page in reader.pages)
-    except Invalid:
-        raise
-    except Exception as error:  # pypdf raises many kinds of errors for damaged files
+        pdf = extract_pdf_text(data, limits)
+    except PdfError as error:
         log.info("could not read PDF %r: %s", filename, error)
-        raise Invalid(f"{filename} could not be read as a PDF; it may be damaged.", "file") from None
+        raise Invalid(_PDF_REFUSALS[error.reason].format(name=filename), "file") from None
+    if pdf.page_count > limits.max_pages:
+        raise Invalid(
+            f"{filename} has {pdf.page_count:,} pages; the limit is {limits.max_pages:,}. Split it into smaller files.",
+            "file",
+        )
+    if pdf.truncated:
+        raise Invalid(
+            f"{filename} has more than {limits.max_chars:,} characters of text, the limit for a PDF. "
+            "Split it into smaller files.",
+            "file",
+        )
+    return pdf.text
 
 
 def _plain_text(filename: str, data: bytes) -> str:
@@ -250,22 +268,31 @@ def _view(row: KnowledgeDocument) -> DocumentView:
     )
 
 
+def check_size(filename: str, size: int) -> None:
+    """Invalid for an empty or too large file. Also called by the upload handler,
+    which stops reading a file past the limit and so knows its size only from the
+    multipart headers."""
+    name = clean_filename(filename)
+    limit = get_settings().max_upload_bytes
+    if not size:
+        raise Invalid(f"{name} is empty.", "file")
+    if size > limit:
+        raise Invalid(
+            f"{name} is too large ({_size(size)}); the limit is {_size(limit)}. Split it into smaller files.",
+            "file",
+        )
+
+
 def add_document(owner_id: int, agent_id: int, filename: str, data: bytes) -> DocumentView:
     """Store an uploaded file as the agent's knowledge and return it.
 
     Invalid (with `field="file"`) for: an unsupported type, an empty or too large
-    file, a file with no readable text, an unreadable or password-protected PDF.
+    file, a file with no readable text or too many passages, a PDF that is
+    unreadable, password-protected, too long or too costly to read.
     NotFound for an agent that is not the owner's."""
     name = clean_filename(filename)
     content_type = content_type_of(name)
-    limit = get_settings().max_upload_bytes
-    if not data:
-        raise Invalid(f"{name} is empty.", "file")
-    if len(data) > limit:
-        raise Invalid(
-            f"{name} is too large ({_size(len(data))}); the limit is {_size(limit)}. Split it into smaller files.",
-            "file",
-        )
+    check_size(name, len(data))
     with database_guard(UNAVAILABLE):
         with session_scope() as session:  # the agent check comes before the (slower) text extraction
             _owned_agent(session, owner_id, agent_id)
@@ -274,6 +301,13 @@ def add_document(owner_id: int, agent_id: int, filename: str, data: bytes) -> Do
     if not chunks:
         hint = " Scanned PDFs need text recognition (OCR) first." if content_type == "application/pdf" else ""
         raise Invalid(f"{name} contains no text to learn from.{hint}", "file")
+    max_chunks = get_settings().knowledge_max_chunks
+    if len(chunks) > max_chunks:
+        raise Invalid(
+            f"{name} is too long: it makes {len(chunks):,} passages; the limit is {max_chunks:,}. "
+            "Split it into smaller files.",
+            "file",
+        )
     with database_guard(UNAVAILABLE):
         with session_scope() as session:
             _owned_agent(session, owner_id, agent_id)
@@ -430,6 +464,7 @@ __all__ = [
     "DocumentView",
     "SearchHit",
     "add_document",
+    "check_size",
     "chunk_text",
     "delete_document",
     "extract_text",

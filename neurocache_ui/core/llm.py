@@ -33,6 +33,10 @@ Reliability rules:
 - Token counts come from the provider's usage chunk (`stream_options.
   include_usage`); servers that send none get an estimate (about 4 characters
   per token) and `usage_estimated=True`.
+- Spending (core.spend): before the first attempt the model is checked against
+  NEUROCACHE_ALLOWED_MODELS and the call is charged to `user_id`'s hourly quota.
+  A refused call never reaches the provider: it ends with outcome "error",
+  `attempts == 0` and `result.refusal` saying why (and, for the quota, when).
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ from urllib.parse import urlsplit
 import openai
 from openai import AsyncOpenAI
 
+from neurocache_ui.core import spend
 from neurocache_ui.core.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -95,6 +100,8 @@ class CompletionResult:
     finish_reason: str | None = None
     usage_estimated: bool = False
     attempts: int = 0
+    refusal: spend.Refusal | None = None
+    """Set when core.spend refused the call before it was made."""
 
     @property
     def ok(self) -> bool:
@@ -279,9 +286,12 @@ class ChatStream:
         timeout: float | None,
         first_token_timeout: float | None,
         settings: Settings,
+        user_id: int | None,
     ) -> None:
         self.messages = [dict(m) for m in messages]
         self.model = model
+        self.user_id = user_id
+        self._refusal: spend.Refusal | None = None
         self.settings = settings
         self.timeout = timeout or settings.llm_timeout_seconds
         self.first_token_timeout = min(first_token_timeout or settings.llm_first_token_timeout_seconds, self.timeout)
@@ -357,6 +367,7 @@ class ChatStream:
             finish_reason=self._finish_reason,
             usage_estimated=estimated and self._attempts > 0,
             attempts=self._attempts,
+            refusal=self._refusal,
         )
         return self.result
 
@@ -435,6 +446,10 @@ class ChatStream:
         if not provider_configured(self.settings):
             self._finish("error", NO_PROVIDER_NOTICE)
             return
+        self._refusal = await asyncio.to_thread(spend.refusal_for, self.model, self.user_id, self.settings)
+        if self._refusal is not None:
+            self._finish("error", self._refusal.message)
+            return
         deadline = self._started + self.timeout
         stream = None
         try:
@@ -498,10 +513,13 @@ def stream_chat(
     max_tokens: int | None = None,
     timeout: float | None = None,
     first_token_timeout: float | None = None,
+    user_id: int | None = None,
 ) -> ChatStream:
     """Start streaming a reply (lazily: the request is sent on first iteration).
 
-    `timeout`/`first_token_timeout` override the settings for this call, in seconds."""
+    `timeout`/`first_token_timeout` override the settings for this call, in seconds.
+    `user_id` is the person the call is made for: it counts against their hourly
+    quota (core.spend). Every call made for a person must pass it."""
     return ChatStream(
         messages,
         model=model,
@@ -510,6 +528,7 @@ def stream_chat(
         timeout=timeout,
         first_token_timeout=first_token_timeout,
         settings=get_settings(),
+        user_id=user_id,
     )
 
 
@@ -521,9 +540,10 @@ async def complete_chat(
     max_tokens: int | None = None,
     timeout: float | None = None,
     first_token_timeout: float | None = None,
+    user_id: int | None = None,
 ) -> CompletionResult:
     """The whole reply at once (for the API's non-streamed requests and channel
-    synthesis). Same retries, timeouts and result as `stream_chat`."""
+    synthesis). Same retries, timeouts, spending checks and result as `stream_chat`."""
     stream = stream_chat(
         messages,
         model=model,
@@ -531,6 +551,7 @@ async def complete_chat(
         max_tokens=max_tokens,
         timeout=timeout,
         first_token_timeout=first_token_timeout,
+        user_id=user_id,
     )
     return await stream.collect()
 

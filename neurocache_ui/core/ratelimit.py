@@ -1,4 +1,5 @@
-"""Per-key request limits for the API, with the `limits` package.
+"""Request limits with the `limits` package: the API's per-key limit, and the
+other throttles built on the same `RateLimiter` (named functions at the end).
 
 The limit is NEUROCACHE_RATE_LIMIT ("60/minute" by default; several limits as
 "60/minute;1000/day"), counted per API key with a *moving window*: a request is
@@ -14,6 +15,12 @@ letting everything through.
 
 `check(key_id)` costs two Redis round trips (acquire, then the window's stats
 for the headers); measured with the key check in bench/bench_api.py.
+
+Besides the per-key limit (NEUROCACHE_RATE_LIMIT): each user across all their
+keys (NEUROCACHE_USER_RATE_LIMIT), API requests with an invalid key per client
+IP (NEUROCACHE_INVALID_KEY_RATE_LIMIT), sign-ups per client IP
+(NEUROCACHE_SIGNUP_RATE_LIMIT), and failed log-ins (core/login_throttle.py).
+Each counts under its own identifier prefix ("key:", "user:", ...).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -52,6 +60,12 @@ class Decision:
     def retry_after(self) -> int:
         """Whole seconds to wait before retrying (at least 1)."""
         return max(1, math.ceil(self.reset_after))
+
+    @property
+    def retry_after_text(self) -> str:
+        """The wait in whole minutes for people ("14 minutes", "1 minute")."""
+        minutes = max(1, math.ceil(self.reset_after / 60))
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
     def headers(self) -> dict[str, str]:
         headers = {
@@ -95,9 +109,19 @@ class RateLimiter:
 
     def check(self, identifier: str | int) -> Decision:
         """Count one request for `identifier` and say whether it may proceed."""
+        return self._with_fallback(self._check, str(identifier))
+
+    def peek(self, identifier: str | int) -> Decision:
+        """Whether one more request for `identifier` would be allowed, without
+        counting it: for throttles that count only failures (log-ins)."""
+        return self._with_fallback(self._peek, str(identifier))
+
+    def _with_fallback(
+        self, action: Callable[[MovingWindowRateLimiter, str], Decision], identifier: str
+    ) -> Decision:
         limiter = self._limiter()
         try:
-            return self._check(limiter, str(identifier))
+            return action(limiter, identifier)
         except self._redis_errors as error:
             if limiter is self._memory:
                 raise
@@ -106,17 +130,25 @@ class RateLimiter:
             if now - self._last_warning >= WARN_EVERY:
                 self._last_warning = now
                 log.warning("Rate limits fall back to this worker's memory: Redis failed (%s)", error)
-            return self._check(self._memory, str(identifier))
+            return action(self._memory, identifier)
+
+    def _peek(self, limiter: MovingWindowRateLimiter, identifier: str) -> Decision:
+        # The first limit that would refuse decides, as in `_check`.
+        decisions = [self._decision(limiter, item, identifier, limiter.test(item, identifier)) for item in self.items]
+        refused = [d for d in decisions if not d.allowed]
+        return refused[0] if refused else min(decisions, key=lambda d: d.remaining)
+
+    @staticmethod
+    def _decision(limiter: MovingWindowRateLimiter, item: RateLimitItem, identifier: str, allowed: bool) -> Decision:
+        stats = limiter.get_window_stats(item, identifier)
+        return Decision(allowed, item.amount, max(0, stats.remaining), max(0.0, stats.reset_time - time.time()))
 
     def _check(self, limiter: MovingWindowRateLimiter, identifier: str) -> Decision:
         # Every limit must allow the request; the tightest one fills the headers.
         tightest: Decision | None = None
         for item in self.items:
-            allowed = limiter.hit(item, identifier)
-            stats = limiter.get_window_stats(item, identifier)
-            reset_after = max(0.0, stats.reset_time - time.time())
-            decision = Decision(allowed, item.amount, max(0, stats.remaining), reset_after)
-            if not allowed:
+            decision = self._decision(limiter, item, identifier, limiter.hit(item, identifier))
+            if not decision.allowed:
                 return decision
             if tightest is None or decision.remaining < tightest.remaining:
                 tightest = decision
@@ -138,15 +170,20 @@ def _as_tuple(exceptions: type[BaseException] | tuple[type[BaseException], ...])
     return exceptions if isinstance(exceptions, tuple) else (exceptions,)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=32)  # one per rule: an evicted limiter would forget its in-memory counts
 def _limiter_for(rule: str, redis_url: str | None) -> RateLimiter:
     return RateLimiter(rule, redis_url)
 
 
+def limiter_for(rule: str) -> RateLimiter:
+    """The process's limiter for `rule` on the configured store (one per rule,
+    so its in-memory fallback count lives as long as the process)."""
+    return _limiter_for(rule, get_settings().redis_url)
+
+
 def get_limiter() -> RateLimiter:
-    """The process's limiter for the configured rule and store."""
-    settings = get_settings()
-    return _limiter_for(settings.rate_limit, settings.redis_url)
+    """The process's limiter for the per-key rule (NEUROCACHE_RATE_LIMIT)."""
+    return limiter_for(get_settings().rate_limit)
 
 
 def check_key(key_id: int) -> Decision:
@@ -154,4 +191,31 @@ def check_key(key_id: int) -> Decision:
     return get_limiter().check(f"key:{key_id}")
 
 
-__all__ = ["Decision", "RateLimiter", "check_key", "get_limiter"]
+def check_user(user_id: int) -> Decision:
+    """Count one API request of the user, whichever of their keys made it: more
+    keys must not mean more throughput (NEUROCACHE_USER_RATE_LIMIT)."""
+    return limiter_for(get_settings().user_rate_limit).check(f"user:{user_id}")
+
+
+def check_invalid_key(client_ip: str) -> Decision:
+    """Count one API request with an invalid key from this client IP
+    (NEUROCACHE_INVALID_KEY_RATE_LIMIT): slows key scanning and its database lookups."""
+    return limiter_for(get_settings().invalid_key_rate_limit).check(f"bad-key-ip:{client_ip}")
+
+
+def check_signup(client_ip: str) -> Decision:
+    """Count one sign-up attempt from this client IP (NEUROCACHE_SIGNUP_RATE_LIMIT):
+    bounds mass account creation and the password hashing it costs."""
+    return limiter_for(get_settings().signup_rate_limit).check(f"signup-ip:{client_ip}")
+
+
+__all__ = [
+    "Decision",
+    "RateLimiter",
+    "check_invalid_key",
+    "check_key",
+    "check_signup",
+    "check_user",
+    "get_limiter",
+    "limiter_for",
+]

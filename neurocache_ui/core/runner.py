@@ -15,6 +15,14 @@ Agents hand work on by mentioning each other. Every message stores its `hop`
 reply; a message with hop >= HOP_LIMIT triggers nobody, so two agents that keep
 mentioning each other stop after HOP_LIMIT replies.
 
+The hop limit bounds depth, not breadth: ten agents that answer every message
+and mention each other would still make dozens of calls within three hops. So
+the whole tree one person's message starts shares one budget of
+NEUROCACHE_MAX_CALLS_PER_MESSAGE model calls (core.spend.take_message_call),
+named by that message's id (`budget_id`, carried from reply to reply). The
+agent whose call would exceed it does not call the model, and the first such
+agent posts one notice in the channel (spend.message_budget_notice).
+
 One reply:
 1. a placeholder message from the agent (status "streaming", empty text);
 2. the prompt (core.prompt.build_channel_messages): instructions, the channel's
@@ -29,7 +37,9 @@ One reply:
    long); or "error" when nothing arrived. The documents the reply drew on are
    listed on a last line, "Sources: a.md, b.pdf";
 5. usage recorded (core.usage.record_result: source "hub", the agent, the
-   channel, and the person whose message started the chain).
+   channel, and the person whose message started the chain). The call also
+   counts against that person's hourly quota and the model allow-list
+   (core.spend, checked by core.llm); a refusal is shown as the agent's reply.
 Without a model provider the agent posts NO_PROVIDER_NOTICE once (status "error").
 
 Stopping (`stop_reply`): any member of the channel may stop a running reply.
@@ -60,7 +70,7 @@ from typing import Any, TypeVar
 import redis
 import sqlalchemy as sa
 
-from neurocache_ui.core import bus, knowledge, llm, messages, prompt, team, usage
+from neurocache_ui.core import bus, knowledge, llm, messages, prompt, spend, team, usage
 from neurocache_ui.core.cache import redis_client
 from neurocache_ui.core.db import get_engine
 from neurocache_ui.core.errors import NeurocacheError, NotFound
@@ -284,13 +294,15 @@ def _channel_info(channel_id: int) -> _ChannelInfo | None:
 
 
 async def handle_new_message(
-    view: MessageView, *, triggered_by_user_id: int, hop: int | None = None
+    view: MessageView, *, triggered_by_user_id: int, hop: int | None = None, budget_id: int | None = None
 ) -> list[asyncio.Task[Any]]:
     """Start the replies to a stored message; returns their tasks (already running).
 
     `hop` is the message's hop (models.Message.hop); it is read from the
     database for an agent's message when not given. `triggered_by_user_id` is
-    the person whose message started the chain: usage is recorded for them."""
+    the person whose message started the chain: usage and quota are charged to
+    them. `budget_id` names the tree's call budget: the id of the person's
+    message that started it (default: this message, which starts a new tree)."""
     if view.author_kind == "system":
         return []
     try:
@@ -308,9 +320,12 @@ async def handle_new_message(
         return []
     if channel is None:
         return []
+    budget = view.id if budget_id is None else budget_id
     return [
         _registry.spawn(
-            _reply(agent, channel, view, hop=hop + 1, triggered_by=triggered_by_user_id, teammates=agents),
+            _reply(
+                agent, channel, view, hop=hop + 1, triggered_by=triggered_by_user_id, teammates=agents, budget_id=budget
+            ),
             name=f"agent-{agent.id}-reply-to-{view.id}",
         )
         for agent in chosen
@@ -405,6 +420,7 @@ async def _reply(
     hop: int,
     triggered_by: int,
     teammates: Sequence[Agent],
+    budget_id: int,
 ) -> None:
     """One agent's reply to `trigger_view`, from placeholder to stored text (see module doc)."""
     assert agent.id is not None
@@ -414,6 +430,16 @@ async def _reply(
                 channel.id, agent_id=agent.id, content=llm.NO_PROVIDER_NOTICE, status=ERROR, hop=hop
             )
         )
+        return
+    call = await _in_thread(spend.take_message_call, budget_id)
+    if not call.allowed:
+        if call.announce:
+            try:
+                await asyncio.to_thread(
+                    lambda: messages.post_message(channel.id, content=spend.message_budget_notice(), hop=hop)
+                )
+            except NeurocacheError as error:
+                log.warning("could not post the call budget notice in channel %s: %s", channel.id, error)
         return
     try:
         placeholder = await asyncio.to_thread(
@@ -438,7 +464,7 @@ async def _reply(
         except (redis.RedisError, OSError):
             pass  # the keys expire on their own
     if final is not None and final.status == COMPLETE and hop < HOP_LIMIT:
-        await handle_new_message(final, triggered_by_user_id=triggered_by, hop=hop)
+        await handle_new_message(final, triggered_by_user_id=triggered_by, hop=hop, budget_id=budget_id)
 
 
 async def _write(
@@ -470,7 +496,11 @@ async def _write(
                 log.warning("knowledge search for agent %s failed: %s", agent.id, error)
         prompt_messages = prompt.build_channel_messages(agent, channel, history, teammates=teammates, knowledge=hits)
         stream = llm.stream_chat(
-            prompt_messages, model=agent.model, temperature=agent.temperature, max_tokens=agent.max_tokens
+            prompt_messages,
+            model=agent.model,
+            temperature=agent.temperature,
+            max_tokens=agent.max_tokens,
+            user_id=triggered_by,
         )
         max_chars = get_settings().max_message_chars
 

@@ -11,6 +11,10 @@ Rules, in line with core/channels.py:
   must name exactly one agent.
 - The agent's owner or the channel's owner may remove an agent; other members
   get Forbidden.
+- A channel holds at most NEUROCACHE_MAX_AGENTS_PER_CHANNEL agents (10): each is
+  one more model call per message that wakes them all, and per collective query.
+  On Postgres the channel's row is locked while a new agent is added, so two
+  concurrent adds cannot both take the last seat.
 
 Every change publishes `{"type": "channel.agents"}` on the channel's bus, so
 pages showing the channel's team reload it.
@@ -23,12 +27,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import delete, select
+from sqlmodel import Session, delete, select
 
 from neurocache_ui.core import bus, channels
 from neurocache_ui.core.db import database_guard, session_scope
 from neurocache_ui.core.errors import Forbidden, Invalid, NotFound
 from neurocache_ui.core.models import Agent, Channel, ChannelAgent
+from neurocache_ui.core.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +103,21 @@ def team(channel_id: int) -> list[Agent]:
             return list(session.exec(_agents_query(channel_id)).all())
 
 
+def full_message(limit: int) -> str:
+    return (
+        f"This channel already has {limit} agents, the most a channel may have. "
+        "Remove one before adding another."
+    )
+
+
+def _check_room(session: Session, channel_id: int, agent_id: int) -> None:
+    """Invalid when the channel is full, unless the agent is already in it (adding is idempotent)."""
+    seated = session.exec(select(ChannelAgent.agent_id).where(ChannelAgent.channel_id == channel_id)).all()
+    limit = get_settings().max_agents_per_channel
+    if agent_id not in seated and len(seated) >= limit:
+        raise Invalid(full_message(limit), "agent")
+
+
 def add_agent(channel_id: int, actor_id: int, agent_id: int) -> ChannelAgentView:
     """Put one of the actor's agents to work in a channel they are a member of."""
     with database_guard(UNAVAILABLE):
@@ -120,6 +140,10 @@ def add_agent(channel_id: int, actor_id: int, agent_id: int) -> ChannelAgentView
         view = _view(agent, actor_id)
         try:
             with session_scope() as session:
+                # Serialise adds to this channel (FOR UPDATE is ignored on SQLite,
+                # whose writes are serialised anyway), then count its seats.
+                session.exec(select(Channel.id).where(Channel.id == channel_id).with_for_update())
+                _check_room(session, channel_id, agent_id)
                 session.add(ChannelAgent(channel_id=channel_id, agent_id=agent_id))
         except IntegrityError:
             # Already in the channel (the primary key), or the channel or agent

@@ -55,7 +55,7 @@ def _new_key_panel() -> rx.Component:
                 rx.text("Your new key “", KeysState.new_key_name, "”. Copy it now: it will not be shown again.", weight="medium"),
                 rx.hstack(
                     rx.input(value=KeysState.new_key, read_only=True, aria_label="New API key",
-                             font_family="monospace", width="100%", on_focus=rx.call_script("document.activeElement.select()")),
+                             font_family="monospace", width="100%", on_focus=rx.run_script("document.activeElement.select()")),
                     rx.button(rx.icon("copy", size=16), "Copy", on_click=KeysState.copy_new_key, aria_label="Copy key"),
                     rx.button("Done", variant="soft", color_scheme="gray", on_click=KeysState.dismiss_new_key),
                     width="100%",

@@ -57,10 +57,6 @@ class AgentsState(AuthState):
     agent_emoji: str = ""
     agent_not_found: bool = False
 
-    async def _user(self):
-        user, _ = await self.user_or_none()
-        return user
-
     def _to_login(self):
         return rx.redirect(f"/login?next={self.router.url.path}", replace=True)
 

@@ -28,6 +28,7 @@ RECENT_CAP = 200
 PAGE = 50
 RECENT_CHANNELS = 5
 TYPING, PRESENCE = "typing", "presence"
+SESSIONS_ENDED = auth.SESSIONS_ENDED
 TEAM_EVENTS = frozenset({"agent.stream", "channel.agents"})  # handled by state/team.py
 
 Row = dict[str, Any]
@@ -94,6 +95,7 @@ class ChatState(AuthState):
     # The last few opened channels, kept fresh by live events, so switching back is
     # instant. Backend-only (underscore): never sent to the browser.
     _channel_cache: dict[int, dict[str, Any]] = {}
+    _cache_user: int = 0  # whose channels `_channel_cache` holds
     _client_token: str = ""
 
     @rx.var
@@ -117,12 +119,13 @@ class ChatState(AuthState):
     def _token(self) -> str:
         return self.router.session.client_token or self._client_token
 
-    async def restore(self, token: str, user: auth.CurrentUser, slug: str) -> None:
+    async def _restore(self, token: str, user: auth.CurrentUser, slug: str) -> None:
         """Re-join after this tab's server state was lost, from what this worker
         remembers of it (state/live.py), so live events keep arriving."""
         self._client_token = token
         self._remember(user)
-        await self._join(user, slug)
+        if (channel := await self._member_channel(user, slug)) is not None:
+            await self._join(user, channel)
 
     def _all_rows(self) -> list[Row]:
         return self.older + self.recent + self.latest
@@ -135,20 +138,45 @@ class ChatState(AuthState):
 
     def _watch(self) -> None:
         ids = {c["id"] for c in self.channel_list} | set(self._channel_cache)
-        watchers.watch(self._token(), ids)
+        watchers.watch(self._token(), ids, self.user_id)
 
     async def _user_or_login(self) -> auth.CurrentUser | None:
         """The user, or None with the reason shown where the page shows errors."""
-        user, problem = await self.user_or_none()
+        user, problem = await self._user_or_none()
         if user is None:
             self.send_error = problem
         return user
 
     async def _ensure_joined(self, user: auth.CurrentUser) -> bool:
-        """After a lost server state the tab still shows its channel: re-join it."""
-        if not self.channel_id and (slug := self._url_slug()):
-            await self._join(user, slug)
+        """The open channel, re-checked: the user must still be a member (they may
+        have left or been removed in another tab). After a lost server state the tab
+        still shows its channel: re-join it."""
+        if self.channel_id:
+            return await self._member_channel(user, self.channel_id) is not None
+        if (slug := self._url_slug()) and (channel := await self._member_channel(user, slug)) is not None:
+            await self._join(user, channel)
         return bool(self.channel_id)
+
+    async def _member_channel(self, user: auth.CurrentUser, slug_or_id: str | int) -> channels.ChannelView | None:
+        """The channel if `user` is a member; otherwise the page says "not found" and
+        shows nothing of it."""
+        try:
+            return await asyncio.to_thread(channels.get_channel, slug_or_id, user.id)
+        except NotFound:
+            self._close_channel()
+            self.not_found = True
+        except NeurocacheError as error:
+            self.send_error = str(error)
+        self.loading = False
+        return None
+
+    def _close_channel(self) -> None:
+        if self.channel_id:
+            self._channel_cache = {k: v for k, v in self._channel_cache.items() if k != self.channel_id}
+        self.channel_id, self.channel_slug, self.channel_name = 0, "", ""
+        self.channel_description, self.channel_goal, self.is_owner = "", "", False
+        self.older, self.recent, self.latest = [], [], []
+        self.typing_names, self.online_names = [], []
 
     # ---- sidebar -------------------------------------------------------------
 
@@ -174,31 +202,33 @@ class ChatState(AuthState):
         user = await self._user_or_login()
         if user is None:
             return
-        slug = self._url_slug()
         self.send_error = ""
         self.editing_id = 0
         self.not_found = False
-        cached = next((c for c in self._channel_cache.values() if c["slug"] == slug), None)
-        if cached is not None:
+        self.loading = True
+        channel = await self._member_channel(user, self._url_slug())
+        if channel is None:
+            return
+        cached = self._channel_cache.get(channel.id) if self._cache_user == user.id else None
+        if cached is not None:  # shown only now that membership is confirmed
             self._apply_channel(cached["meta"])
             self._show_rows(list(cached["rows"]))
             self.has_more = cached["has_more"]
+            self.loading = False
         else:
-            self.loading = True
             self.older, self.recent, self.latest = [], [], []
         yield
-        await self._join(user, slug)
+        await self._join(user, channel)
 
-    async def _join(self, user: auth.CurrentUser, slug: str) -> None:
-        """Load the channel and start receiving its live events. Also how a tab
-        whose server state was lost (Redis restarted) gets its channel back."""
+    async def _join(self, user: auth.CurrentUser, channel: channels.ChannelView) -> None:
+        """Load a channel `user` is a member of and start receiving its live events.
+        Also how a tab whose server state was lost (Redis restarted) gets it back."""
         try:
-            channel = await asyncio.to_thread(channels.get_channel, slug, user.id)
             views = await asyncio.to_thread(messages.recent_messages, channel.id, PAGE, viewer_id=user.id)
         except NotFound:
+            self._close_channel()
             self.loading = False
             self.not_found = True
-            self.channel_id = 0
             return
         except NeurocacheError as error:
             self.loading = False
@@ -228,7 +258,8 @@ class ChatState(AuthState):
 
     def _remember_channel(self) -> None:
         """Keep this channel among the recently opened ones (LRU of RECENT_CHANNELS)."""
-        cache = dict(self._channel_cache)
+        cache = dict(self._channel_cache) if self._cache_user == self.user_id else {}
+        self._cache_user = self.user_id
         cache.pop(self.channel_id, None)
         cache[self.channel_id] = {
             "slug": self.channel_slug,
@@ -279,7 +310,8 @@ class ChatState(AuthState):
     async def send(self, form: dict[str, str]):
         content = form.get("content", "")
         user = await self._user_or_login()
-        if user is None or not await self._ensure_joined(user):
+        # post_message checks membership itself: no second query on the hot path.
+        if user is None or not (self.channel_id or await self._ensure_joined(user)):
             return
         self.sending = True
         self.send_error = ""
@@ -298,7 +330,7 @@ class ChatState(AuthState):
             return
         self.sending = False
         self._add(to_row(view))
-        await (await self._team()).message_sent(view, user.id)  # agents get to work
+        await (await self._team())._message_sent(view, user.id)  # agents get to work
         await asyncio.to_thread(presence.stop_typing, self.channel_id, user.id)
         yield rx.set_value("composer", "")
 
@@ -379,10 +411,14 @@ class ChatState(AuthState):
 
         return await self.get_state(TeamState)
 
-    async def apply_event(self, channel_id: int, event: dict[str, Any]) -> None:
+    async def _apply_event(self, channel_id: int, event: dict[str, Any]) -> None:
         kind = event.get("type", "")
+        if kind == SESSIONS_ENDED:
+            if event.get("user_id") == self.user_id and await self._user() is None:
+                await self._reset_tab()
+            return
         if kind in TEAM_EVENTS or (event.get("message") or {}).get("author_kind") == "agent":
-            if await (await self._team()).on_event(channel_id, event):
+            if await (await self._team())._on_event(channel_id, event):
                 return
         if channel_id != self.channel_id:
             if kind == messages.CREATED and event["message"].get("user_id") != self.user_id:
@@ -407,7 +443,7 @@ class ChatState(AuthState):
         elif kind == PRESENCE:
             self.online_names = event.get("names", [])
 
-    async def resync(self) -> None:
+    async def _resync(self) -> None:
         """After the bus lost events (Redis reconnect): reload the open channel."""
         if not self.channel_id:
             return
@@ -441,9 +477,12 @@ class ChatState(AuthState):
 
     @rx.event
     async def typing(self, _value: str):
-        if self.channel_id and self.user_id:
-            await asyncio.to_thread(presence.set_typing, self.channel_id, self.user_id, self.user_name)
-            await asyncio.to_thread(bus.publish, self.channel_id, {"type": TYPING})
+        """on_change of the composer (throttled): tell the channel this user is typing."""
+        user = await self._user()
+        if user is None or not self.channel_id or not await self._ensure_joined(user):
+            return
+        await asyncio.to_thread(presence.set_typing, self.channel_id, user.id, user.name)
+        await asyncio.to_thread(bus.publish, self.channel_id, {"type": TYPING})
 
     # ---- channel management -------------------------------------------------------
 

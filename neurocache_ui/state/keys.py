@@ -53,12 +53,6 @@ class KeysState(AuthState):
     expiry: str = "Never"
     keys_error: str = ""
 
-    async def _user_id(self) -> int | None:
-        try:
-            return (await self.require_user()).id
-        except PermissionError:
-            return None
-
     async def _reload(self, user_id: int) -> None:
         self.keys = [to_row(k) for k in await asyncio.to_thread(apikeys.list_keys, user_id)]
 

@@ -9,9 +9,24 @@ import reflex as rx
 
 from neurocache_ui.core import knowledge
 from neurocache_ui.core.errors import NeurocacheError
+from neurocache_ui.core.settings import get_settings
 from neurocache_ui.state.agents import AgentsState
 
 UPLOAD_ID = "knowledge-upload"
+READ_CHUNK_BYTES = 64 * 1024
+
+
+async def read_capped(file: rx.UploadFile, limit: int) -> bytes:
+    """The file's bytes, read in chunks and never more than `limit` + 1 of them:
+    one byte past the limit is enough to refuse it. api/upload_guard.py already
+    caps the whole request; this keeps the handler safe on its own."""
+    data = bytearray()
+    while len(data) <= limit:
+        chunk = await file.read(min(READ_CHUNK_BYTES, limit + 1 - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
 
 
 def to_row(document: knowledge.DocumentView) -> dict[str, Any]:
@@ -61,10 +76,13 @@ class KnowledgeState(AgentsState):
             self.knowledge_error = "Your session has ended. Log in again."
             return
         problems = []
+        limit = get_settings().max_upload_bytes
         for file in files:
-            data = await file.read()
             name = file.name or "document"
             try:
+                data = await read_capped(file, limit)
+                if len(data) > limit:
+                    knowledge.check_size(name, max(file.size or 0, len(data)))
                 await asyncio.to_thread(knowledge.add_document, user.id, self.agent_id, name, data)
             except NeurocacheError as error:
                 problems.append(f"{name}: {error}")

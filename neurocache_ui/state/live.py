@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import reflex as rx
 
 from neurocache_ui.core import bus
-from neurocache_ui.core.auth import CurrentUser
+from neurocache_ui.core.auth import SESSIONS_ENDED, CurrentUser
 
 if TYPE_CHECKING:
     from neurocache_ui.state.chat import ChatState
@@ -38,12 +38,15 @@ class Watchers:
         # a tab whose server state was lost (Redis restarted) be re-joined when
         # the next event for it arrives, before the browser sends anything.
         self._seats: dict[str, tuple[CurrentUser, str]] = {}
+        # Whose each tab is: when a user's sessions end, their tabs are told.
+        self._users: dict[str, int] = {}
 
-    def watch(self, token: str, channel_ids: set[int]) -> None:
+    def watch(self, token: str, channel_ids: set[int], user_id: int) -> None:
         self.drop(token)
         for channel_id in channel_ids:
             self._by_channel[channel_id].add(token)
         self._by_token[token] = set(channel_ids)
+        self._users[token] = user_id
 
     def drop(self, token: str) -> None:
         for channel_id in self._by_token.pop(token, set()):
@@ -70,6 +73,10 @@ class Watchers:
         self.drop(token)
         self._focus.pop(token, None)
         self._seats.pop(token, None)
+        self._users.pop(token, None)
+
+    def tabs_of(self, user_id: int) -> list[str]:
+        return [token for token, owner in self._users.items() if owner == user_id]
 
     def tokens(self, channel_id: int) -> list[str]:
         return list(self._by_channel.get(channel_id, ()))
@@ -94,11 +101,11 @@ async def _deliver(app: rx.App, state_cls: type[ChatState], token: str, channel_
         async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as state:
             chat = await state.get_state(state_cls)
             if not chat.channel_id and (seat := watchers.seat_of(token)):
-                await chat.restore(token, *seat)
+                await chat._restore(token, *seat)
             if event.get("type") == bus.RECONNECTED:
-                await chat.resync()
+                await chat._resync()
             else:
-                await chat.apply_event(channel_id, event)
+                await chat._apply_event(channel_id, event)
     except Exception:
         log.exception("could not deliver %s to a viewer of channel %s", event.get("type"), channel_id)
 
@@ -113,7 +120,13 @@ async def relay(app: rx.App) -> None:
 
     async for channel_id, event in bus.listen():
         targets = []
-        tokens = watchers.all_tokens() if event.get("type") == bus.RECONNECTED else watchers.tokens(channel_id)
+        kind = event.get("type")
+        if kind == bus.RECONNECTED:
+            tokens = watchers.all_tokens()
+        elif kind == SESSIONS_ENDED:
+            tokens = watchers.tabs_of(event.get("user_id", 0))
+        else:
+            tokens = watchers.tokens(channel_id)
         focused_only = event.get("type") in FOCUSED_ONLY
         for token in tokens:
             if focused_only and not watchers.sees(token, channel_id):

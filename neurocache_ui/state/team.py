@@ -81,7 +81,10 @@ class TeamState(ChatState):
 
     @rx.event
     async def load_team(self):
-        """on_load of /channels/[slug], after ChatState.open_channel."""
+        """on_load of /channels/[slug], after ChatState.open_channel (which checked
+        the session and membership; `_load_team` asks core with this user again)."""
+        if await self._user() is None:
+            return
         if self._team_channel != self.channel_id:
             self.streams, self.replying, self.mention_options = {}, {}, []
             self._team_channel = self.channel_id
@@ -176,17 +179,13 @@ class TeamState(ChatState):
         completed = f"{text[:start]}@{slug} "
         self._composer_text = completed
         self.mention_options = []
-        return [
-            rx.set_value("composer", completed),
-            rx.call_script(
-                "(() => { const box = document.getElementById('composer');"
-                " if (box) { box.focus(); box.setSelectionRange(box.value.length, box.value.length); } })()"
-            ),
-        ]
+        # Setting a text area's value puts the caret at its end, so focusing it is
+        # enough; no rx.call_script, which the browser could only run through eval.
+        return [rx.set_value("composer", completed), rx.set_focus("composer")]
 
     # ---- replies --------------------------------------------------------------------------
 
-    async def message_sent(self, view: MessageView, user_id: int) -> None:
+    async def _message_sent(self, view: MessageView, user_id: int) -> None:
         """Called by ChatState.send once a person's message is stored: agents get to work."""
         self._composer_text = ""
         self.mention_options = []
@@ -205,7 +204,7 @@ class TeamState(ChatState):
         except NeurocacheError as error:
             return rx.toast.error(str(error))
 
-    async def on_event(self, channel_id: int, event: dict[str, Any]) -> bool:
+    async def _on_event(self, channel_id: int, event: dict[str, Any]) -> bool:
         """A live event (from ChatState.apply_event); True when nothing else needs it."""
         kind = event.get("type", "")
         if kind == runner.STREAM:

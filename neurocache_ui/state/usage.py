@@ -107,12 +107,6 @@ class UsageState(AuthState):
     _marker: int = -1
     _refreshed_at: float = 0.0
 
-    async def _user_id(self) -> int | None:
-        try:
-            return (await self.require_user()).id
-        except PermissionError:
-            return None
-
     async def _refresh(self, user_id: int) -> None:
         try:
             marker = await asyncio.to_thread(usage_writer.latest_event_id, user_id)

@@ -37,6 +37,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expec
 
 from neurocache_ui.core.settings import PROJECT_ROOT
 from tests.conftest import RedisServer, free_port
+from tests.fakes.openai_server import FakeOpenAIServer
 
 VENV_BIN = Path(sys.executable).parent
 CHROMIUM = "/usr/bin/chromium"
@@ -189,8 +190,25 @@ def start_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
 
 @pytest.fixture(scope="session")
 def hub(start_hub: Callable[..., HubServer], postgres_url: str, redis_server: RedisServer) -> HubServer:
-    """The production-like setup: Postgres, Redis as state manager, two Granian workers."""
-    return start_hub(database_url=postgres_url, redis_url=redis_server.url, workers=2)
+    """The production-like setup: Postgres, Redis as state manager, two Granian workers.
+
+    Every browser comes from 127.0.0.1, so the per-IP sign-up and failed-log-in
+    limits are raised here; the per-account log-in lock keeps its default."""
+    per_ip = {"NEUROCACHE_SIGNUP_RATE_LIMIT": "10000/hour", "NEUROCACHE_LOGIN_FAILURES_PER_IP": "10000/15 minutes"}
+    return start_hub(database_url=postgres_url, redis_url=redis_server.url, workers=2, env=per_ip)
+
+
+@pytest.fixture(scope="session")
+def agent_hub(
+    start_hub: Callable[..., HubServer], postgres_url: str, redis_server: RedisServer, fake_provider_server: FakeOpenAIServer
+) -> HubServer:
+    """`hub`, with the fake OpenAI-compatible server as its model provider."""
+    return start_hub(
+        database_url=postgres_url,
+        redis_url=redis_server.url,
+        workers=2,
+        env={"OPENAI_BASE_URL": fake_provider_server.base_url, "OPENAI_API_KEY": "test"},
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -16,24 +16,11 @@ from playwright.sync_api import Page, expect
 from neurocache_ui.core import agents
 from neurocache_ui.core.db import get_engine
 from neurocache_ui.core.models import UsageEvent, User
-from tests.conftest import RedisServer
 from tests.e2e.conftest import Account, HubServer
 from tests.e2e.test_channels import NewContext, SignUp, create_channel, invite, log, send
 from tests.fakes.openai_server import FakeOpenAIServer
 
 WORDS = [f"alpha{i:02d}" for i in range(40)]
-
-
-@pytest.fixture(scope="module")
-def agent_hub(
-    start_hub: Callable[..., HubServer], postgres_url: str, redis_server: RedisServer, fake_provider_server: FakeOpenAIServer
-) -> HubServer:
-    return start_hub(
-        database_url=postgres_url,
-        redis_url=redis_server.url,
-        workers=2,
-        env={"OPENAI_BASE_URL": fake_provider_server.base_url, "OPENAI_API_KEY": "test"},
-    )
 
 
 @pytest.fixture

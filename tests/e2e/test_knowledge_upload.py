@@ -1,16 +1,29 @@
 """Knowledge documents through the agent page in a real browser: upload with the
 file chooser, see them listed with their passages, refuse an unsupported file with
-a clear message, delete one. Retrieval itself is tested in tests/integration."""
+a clear message, delete one; refuse a PDF bomb while the server keeps answering;
+and the upload endpoint's own guard (api/upload_guard.py) over raw HTTP.
+Retrieval and the PDF parser's limits are tested in tests/integration."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import select
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
+import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from tests.e2e.conftest import Account, HubServer
+from neurocache_ui.api.upload_guard import upload_limit
+from neurocache_ui.core import auth
+from neurocache_ui.core.auth import SESSION_COOKIE
+from tests.conftest import RedisServer
+from tests.e2e.conftest import Account, HubServer, new_account
 from tests.e2e.test_agents import create_agent, signed_in
+from tests.integration.test_knowledge import bomb_pdf
 
 NewContext = Callable[..., BrowserContext]
 SignUp = Callable[..., Account]
@@ -51,3 +64,118 @@ def test_an_empty_document_is_refused_with_a_clear_message(new_context: NewConte
     page.get_by_role("button", name="Upload").click()
     expect(page.get_by_role("alert").filter(has_text="empty.txt")).to_be_visible()
     expect(page.get_by_text("No documents yet")).to_be_visible()
+
+
+# ---------------------------------------------------------------- untrusted uploads
+
+
+@pytest.fixture(scope="module")
+def single_worker_hub(start_hub: Callable[..., HubServer], postgres_url: str, redis_server: RedisServer) -> HubServer:
+    """One Granian worker: a request that stalled the upload's event loop could
+    not be answered by another worker instead."""
+    return start_hub(database_url=postgres_url, redis_url=redis_server.url, workers=1)
+
+
+def test_a_pdf_bomb_is_refused_while_the_server_keeps_answering(
+    new_context: NewContext, single_worker_hub: HubServer, sign_up: SignUp, tmp_path: Path
+) -> None:
+    """7 KB that inflate to 20 MB of page content: parsed in a confined child
+    process, refused with an alert naming the file, and /ping never waits."""
+    hub = single_worker_hub
+    page = signed_in(new_context, hub, sign_up)
+    create_agent(page, "Bombproof")
+    page.get_by_role("tab", name="Knowledge").click()
+    bomb = tmp_path / "inflated.pdf"
+    bomb.write_bytes(bomb_pdf())
+
+    stalls: list[float] = []
+    done = threading.Event()
+
+    def ping() -> None:
+        with httpx.Client(base_url=hub.url, timeout=10) as client:
+            while not done.is_set():
+                started = time.monotonic()
+                assert client.get("/ping").status_code == 200
+                stalls.append(time.monotonic() - started)
+                time.sleep(0.05)
+
+    pinger = threading.Thread(target=ping)
+    pinger.start()
+    try:
+        time.sleep(0.5)
+        page.locator("#knowledge-upload input[type=file]").set_input_files(str(bomb))
+        started = time.monotonic()
+        page.get_by_role("button", name="Upload").click()
+        expect(page.get_by_role("alert").filter(has_text="inflated.pdf has more than 1,000,000 characters")).to_be_visible()
+        refused_after = time.monotonic() - started
+    finally:
+        done.set()
+        pinger.join()
+    print(f"bomb refused in the browser after {refused_after:.2f} s; worst /ping {max(stalls) * 1000:.0f} ms of {len(stalls)}")
+    assert refused_after < 15
+    assert len(stalls) > 10 and max(stalls) < 1.0
+    expect(page.get_by_text("No documents yet")).to_be_visible()
+
+
+@pytest.fixture
+def session_cookie(postgres_url: str, use_settings) -> dict[str, str]:
+    """A signed-in user's cookie, made in the hub's database."""
+    use_settings(DATABASE_URL=postgres_url, REDIS_URL=None)
+    account = new_account("Uploader")
+    user = auth.create_user(name=account.name, email=account.email, password=account.password)
+    return {SESSION_COOKIE: auth.start_session(user.id)}
+
+
+UPLOAD_HEADERS = {"Reflex-Client-Token": "not-a-tab", "Reflex-Event-Handler": "no.such.handler"}
+
+
+def raw_upload(hub: HubServer, headers: dict[str, str], body: Iterator[bytes]) -> tuple[int, int]:
+    """POST /_upload over a bare socket, sending `body` until the server answers
+    or closes; (status, bytes of body sent)."""
+    host, port = "127.0.0.1", int(hub.url.rsplit(":", 1)[1])
+    head = f"POST /_upload HTTP/1.1\r\nHost: {host}:{port}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    sent = 0
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(head.encode() + b"\r\n")
+        for piece in body:
+            if select.select([sock], [], [], 0)[0]:
+                break  # the server has answered
+            try:
+                sock.sendall(piece)
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            sent += len(piece)
+        response = sock.recv(4096)
+    return int(response.split(b" ", 2)[1]), sent
+
+
+def chunked(total: int, size: int = 64 * 1024) -> Iterator[bytes]:
+    """`total` bytes of a chunked body, then its end."""
+    for offset in range(0, total, size):
+        piece = b"x" * min(size, total - offset)
+        yield b"%x\r\n" % len(piece) + piece + b"\r\n"
+    yield b"0\r\n\r\n"
+
+
+def test_upload_endpoint_refuses_anonymous_and_oversized_requests(hub: HubServer, session_cookie: dict[str, str]) -> None:
+    small = {"files": ("notes.txt", b"hello", "text/plain")}
+    with httpx.Client(base_url=hub.url, timeout=10) as client:
+        assert client.post("/_upload", files=small, headers=UPLOAD_HEADERS).status_code == 401
+        client.cookies.set(SESSION_COOKIE, "forged")
+        assert client.post("/_upload", files=small, headers=UPLOAD_HEADERS).status_code == 401
+        client.cookies.set(SESSION_COOKIE, session_cookie[SESSION_COOKIE])
+        passed = client.post("/_upload", files=small, headers=UPLOAD_HEADERS)
+        assert passed.status_code == 400 and "Unknown upload event handler" in passed.text  # Reflex's own check
+
+    cookie = f"{SESSION_COOKIE}={session_cookie[SESSION_COOKIE]}"
+    limit = upload_limit()
+    # A declared length above the limit: answered before a byte of the body is sent.
+    status, sent = raw_upload(hub, {"Cookie": cookie, "Content-Length": str(50 * 1024 * 1024), **UPLOAD_HEADERS},
+                              iter(()))
+    assert (status, sent) == (413, 0)
+    # No declared length: cut off once the limit is passed, not read to the end.
+    headers = {"Cookie": cookie, "Transfer-Encoding": "chunked", "Content-Type": "multipart/form-data; boundary=b", **UPLOAD_HEADERS}
+    status, sent = raw_upload(hub, headers, chunked(50 * 1024 * 1024))
+    assert status == 413 and limit < sent < 2 * limit
+    status, sent = raw_upload(hub, {**headers, "Cookie": "nc_session=forged"}, chunked(1024))
+    assert status == 401

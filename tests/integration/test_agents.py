@@ -15,6 +15,7 @@ from neurocache_ui.core.auth import CurrentUser, create_user
 from neurocache_ui.core.db import session_scope
 from neurocache_ui.core.errors import Invalid, NotFound
 from neurocache_ui.core.models import Agent
+from neurocache_ui.core.settings import Settings, SettingsError
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -257,3 +258,30 @@ def test_delete() -> None:
         agents.delete_agent(ada.id, agent.id)
     # The slug is free again.
     assert agents.create_agent(ada.id, {"name": "Short lived"}).slug == "short-lived"
+
+
+def test_the_model_allow_list_is_a_field_error_on_model(use_settings, database: str) -> None:
+    ada = make_user()
+    old = agents.create_agent(ada.id, {"name": "Legacy", "model": "gpt-4o"})  # saved before the list existed
+    use_settings(DATABASE_URL=database, NEUROCACHE_ALLOWED_MODELS="gpt-4o-mini,llama3.1")
+    refused = "The model 'gpt-4o' is not allowed on this hub. Choose one of: gpt-4o-mini, llama3.1."
+
+    assert invalid_fields({"name": "Scout", "model": "gpt-4o"}) == {"model": refused}
+    with pytest.raises(SettingsInvalid) as caught:
+        agents.create_agent(ada.id, {"name": "Scout", "model": "gpt-4o"})
+    assert caught.value.field == "model" and caught.value.field_errors == {"model": refused}
+    assert agents.create_agent(ada.id, {"name": "Scout", "model": "llama3.1"}).model == "llama3.1"
+    assert agents.create_agent(ada.id, {"name": "Default"}).model == "gpt-4o-mini"
+
+    # Saving the older agent names its model as the problem, whatever else changed.
+    with pytest.raises(SettingsInvalid) as caught:
+        agents.update_agent(ada.id, old.id, {"description": "still here"})
+    assert caught.value.field_errors == {"model": refused}
+    assert agents.update_agent(ada.id, old.id, {"model": "gpt-4o-mini"}).model == "gpt-4o-mini"
+
+
+def test_the_allow_list_must_include_the_default_model() -> None:
+    with pytest.raises(SettingsError, match="NEUROCACHE_ALLOWED_MODELS must include"):
+        Settings.from_env({"NEUROCACHE_ALLOWED_MODELS": "llama3.1"})
+    settings = Settings.from_env({"NEUROCACHE_ALLOWED_MODELS": " llama3.1 , llama3.1,", "NEUROCACHE_DEFAULT_MODEL": "llama3.1"})
+    assert settings.allowed_models == ("llama3.1",)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import signal
+import time
+import zlib
 
 import pytest
 import sqlalchemy as sa
@@ -13,24 +17,30 @@ from neurocache_ui.core.db import get_engine, session_scope
 from neurocache_ui.core.errors import Invalid, NotFound
 from neurocache_ui.core.knowledge import CHUNK_CHARS, chunk_text
 from neurocache_ui.core.models import Agent, KnowledgeChunk, KnowledgeDocument
+from neurocache_ui.core.pdf_text import PdfError, PdfLimits, PdfText, extract_pdf_text
 from tests.integration.messaging_support import make_agent, make_user
 
 
-def make_pdf(pages: list[str]) -> bytes:
-    """A minimal valid PDF with one line of Helvetica text per page."""
+def pdf_file(contents: list[bytes], *, page_count: int | None = None, flate: bool = False) -> bytes:
+    """A minimal valid PDF whose page i draws contents[i % len(contents)] with
+    Helvetica as /F1: several pages may share one content stream object. With
+    `flate`, streams are FlateDecode-compressed."""
+    page_count = page_count or len(contents)
+    first_page = 4 + len(contents)
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        f"<< /Type /Pages /Kids [{' '.join(f'{4 + 2 * i} 0 R' for i in range(len(pages)))}] /Count {len(pages)} >>".encode(),
+        f"<< /Type /Pages /Kids [{' '.join(f'{first_page + i} 0 R' for i in range(page_count))}] /Count {page_count} >>".encode(),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    for i, text in enumerate(pages):
-        escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-        stream = f"BT /F1 12 Tf 72 720 Td ({escaped}) Tj ET".encode()
+    for content in contents:
+        data = zlib.compress(content, 9) if flate else content
+        flate_filter = b" /Filter /FlateDecode" if flate else b""
+        objects.append(b"<< /Length %d%s >>\nstream\n" % (len(data), flate_filter) + data + b"\nendstream")
+    for i in range(page_count):
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {5 + 2 * i} 0 R >>".encode()
+            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {4 + i % len(contents)} 0 R >>".encode()
         )
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -42,6 +52,21 @@ def make_pdf(pages: list[str]) -> bytes:
         out += b"%010d 00000 n \n" % offset
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def make_pdf(pages: list[str]) -> bytes:
+    """One line of text per page."""
+    escaped = [text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") for text in pages]
+    return pdf_file([f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode() for text in escaped])
+
+
+def bomb_pdf(pages: int = 20) -> bytes:
+    """A few KB that inflate to `pages` pages of 1 MB of drawing operators each
+    (all pages share one compressed content stream): ~600,000 characters of text
+    per page, and seconds of parsing."""
+    line = b"BT /F1 12 Tf 72 720 Td (All work and no play makes Jack a dull boy.) Tj ET\n"
+    content = (line * (1024 * 1024 // len(line) + 1))[: 1024 * 1024]
+    return pdf_file([content], page_count=pages, flate=True)
 
 
 def blank_pdf(password: str | None = None) -> bytes:
@@ -279,3 +304,117 @@ def test_huge_words_are_cut() -> None:
     chunks = chunk_text("x" * 2000)
     assert [len(c) for c in chunks] == [800, 800, 400]
     assert chunk_text("") == [] and chunk_text("short") == ["short"]
+
+
+def test_a_document_with_too_many_passages_is_refused(owner: tuple[int, int], use_settings) -> None:
+    user, agent = owner
+    use_settings(NEUROCACHE_KNOWLEDGE_MAX_CHUNKS="2")
+    text = "\n\n".join(f"Paragraph {n}. " + "word " * 150 for n in range(3))
+    with pytest.raises(Invalid, match=r"^long.txt is too long: it makes 3 passages; the limit is 2\. Split it"):
+        knowledge.add_document(user, agent, "long.txt", text.encode())
+    assert knowledge.add_document(user, agent, "short.txt", text[:1000].encode()).chunk_count == 2
+
+
+# ---------------------------------------------------------------- untrusted PDFs (core.pdf_text)
+
+
+def limits(**changes: float) -> PdfLimits:
+    """The configured limits with some changed."""
+    return PdfLimits(**{**PdfLimits.from_settings().__dict__, **changes})
+
+
+def test_pdf_bomb_is_refused_within_seconds(owner: tuple[int, int]) -> None:
+    """7 KB that inflate to 20 pages of 1 MB: the character cap stops the parser
+    after the second page, well before the time and CPU limits."""
+    user, agent = owner
+    bomb = bomb_pdf()
+    assert len(bomb) < 8 * 1024
+    started = time.monotonic()
+    pdf = extract_pdf_text(bomb)
+    elapsed = time.monotonic() - started
+    print(f"bomb truncated after {elapsed:.2f} s")
+    assert pdf.truncated and len(pdf.text) == 1_000_000 and pdf.pages_read == 2 and pdf.page_count == 20
+    assert pdf.text.startswith("All work and no play makes Jack a dull boy.")
+    assert elapsed < 15
+
+    started = time.monotonic()
+    with pytest.raises(Invalid) as caught:
+        knowledge.add_document(user, agent, "bomb.pdf", bomb)
+    print(f"bomb refused after {time.monotonic() - started:.2f} s")
+    assert str(caught.value) == (
+        "bomb.pdf has more than 1,000,000 characters of text, the limit for a PDF. Split it into smaller files."
+    )
+    assert knowledge.list_documents(user, agent) == []
+
+
+def test_pdf_page_cap(owner: tuple[int, int], use_settings) -> None:
+    pages = [f"Chapter {n} is about topic {n}." for n in range(1, 6)]
+    pdf = extract_pdf_text(make_pdf(pages), limits(max_pages=3))
+    assert pdf == PdfText(text="\n\n".join(pages[:3]), pages_read=3, page_count=5, truncated=True)
+
+    user, agent = owner
+    use_settings(NEUROCACHE_PDF_MAX_PAGES="3")
+    with pytest.raises(Invalid, match=r"^book.pdf has 5 pages; the limit is 3\. Split it into smaller files\.$"):
+        knowledge.add_document(user, agent, "book.pdf", make_pdf(pages))
+    use_settings(NEUROCACHE_PDF_MAX_PAGES="5")
+    assert knowledge.add_document(user, agent, "book.pdf", make_pdf(pages)).chunk_count == 1
+
+
+def test_pdf_character_cap() -> None:
+    pdf = make_pdf(["The first page has some words.", "The second page has more words."])
+    assert extract_pdf_text(pdf, limits(max_chars=63)).truncated is False  # exactly the text
+    cut = extract_pdf_text(pdf, limits(max_chars=40))
+    assert cut == PdfText(text="The first page has some words.\n\nThe seco", pages_read=2, page_count=2, truncated=True)
+
+
+def test_pdf_parser_is_killed_at_the_wall_clock_timeout() -> None:
+    started = time.monotonic()
+    with pytest.raises(PdfError) as caught:
+        extract_pdf_text(bomb_pdf(), limits(max_chars=10**8, timeout_seconds=1.5, cpu_seconds=60))
+    elapsed = time.monotonic() - started
+    assert caught.value.reason == "too_costly" and "no answer within 1.5 s" in str(caught.value)
+    assert 1.5 <= elapsed < 4
+
+
+def test_pdf_parser_is_killed_at_its_cpu_limit() -> None:
+    started = time.monotonic()
+    with pytest.raises(PdfError) as caught:
+        extract_pdf_text(bomb_pdf(), limits(max_chars=10**8, timeout_seconds=60, cpu_seconds=1))
+    assert caught.value.reason == "too_costly"
+    assert f"status {-signal.SIGXCPU}" in str(caught.value) or f"status {-signal.SIGKILL}" in str(caught.value)
+    assert time.monotonic() - started < 15
+
+
+def test_pdf_parser_memory_limit() -> None:
+    """300 MB of inflated content in 300 KB: past the address-space limit the
+    parser reports it instead of taking the machine's memory."""
+    huge = pdf_file([b"BT /F1 12 Tf 72 720 Td (" + b" " * (300 * 1024 * 1024) + b") Tj ET"], flate=True)
+    assert len(huge) < 400 * 1024
+    with pytest.raises(PdfError) as caught:
+        extract_pdf_text(huge, limits(max_chars=10**9, memory_bytes=128 * 1024 * 1024))
+    assert caught.value.reason == "too_costly" and "MemoryError" in str(caught.value)
+
+
+def test_pdf_failures_name_their_reason() -> None:
+    for data, reason in [
+        (b"GIF89a", "not_pdf"),
+        (b"%PDF-1.4\n garbage garbage", "damaged"),
+        (blank_pdf(password="pw"), "encrypted"),
+    ]:
+        with pytest.raises(PdfError) as caught:
+            extract_pdf_text(data)
+        assert caught.value.reason == reason
+    assert extract_pdf_text(blank_pdf()) == PdfText(text="", pages_read=1, page_count=1, truncated=False)
+
+
+async def test_parsing_a_pdf_does_not_block_the_event_loop() -> None:
+    """The way the upload handler calls it (in a thread): the loop keeps ticking."""
+    worst = 0.0
+    parse = asyncio.create_task(asyncio.to_thread(extract_pdf_text, bomb_pdf()))
+    while not parse.done():
+        before = time.monotonic()
+        await asyncio.sleep(0.01)
+        worst = max(worst, time.monotonic() - before)
+    assert (await parse).truncated
+    print(f"worst event-loop stall while parsing: {worst * 1000:.0f} ms")
+    assert worst < 1.0

@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from neurocache_ui.core import agents, bus, channels, knowledge, messages, runner, team
+from neurocache_ui.core import agents, bus, channels, knowledge, messages, runner, spend, team
 from neurocache_ui.core.auth import CurrentUser, create_user
 from neurocache_ui.core.db import get_engine, session_scope
 from neurocache_ui.core.errors import NotFound
@@ -427,3 +427,93 @@ async def test_the_api_path_triggers_the_same_replies(stores: Stores, fake_provi
     [reply] = room.replies()
     assert reply.status == "complete"
     assert [e.user_id for e in usage_events(room.bob.id)] == [room.bob.id]
+
+
+# ---------------------------------------------------------------- what one message may spend (core/spend.py)
+
+
+def notices(room: Team) -> list[MessageView]:
+    history = messages.recent_messages(room.channel.id, 200, viewer_id=room.ada.id)
+    return [m for m in history if m.author_kind == "system"]
+
+
+async def test_one_message_spends_at_most_the_call_budget_across_the_whole_tree(
+    any_stores: Stores, fake_provider: FakeOpenAIServer
+) -> None:
+    """Breadth, not only depth: five agents answer every message and mention each
+    other, which would be 5 + 20 + 80 calls within the hop limit."""
+    names = ["Alpha", "Beta", "Gamma", "Delta", "Omega"]
+    room = Team(*({"name": name, "reply_mode": "all"} for name in names))
+    fake_provider.configure(reply=" ".join(f"@{name.lower()}" for name in names) + " over to you")
+    started = await room.say("everyone, go")
+
+    limit = 12
+    assert len(fake_provider.requests()) == limit
+    assert len(room.replies()) == limit
+    [notice] = notices(room)
+    assert notice.content == spend.message_budget_notice()
+    assert f"{limit} model calls" in notice.content
+    if any_stores.redis_url:  # the count lives in Redis, where every worker sees it
+        key = spend.MESSAGE_BUDGET_KEY.format(started.id)
+        assert int(any_stores.raw_redis().get(key)) > limit and any_stores.raw_redis().ttl(key) > 0
+
+    # A new message starts a new budget.
+    fake_provider.reset()
+    fake_provider.configure(reply="done")
+    await room.say("thanks, one more round")
+    assert len(fake_provider.requests()) == len(names)
+    assert len(notices(room)) == 1
+
+
+async def test_the_call_budget_is_configurable_and_shared_by_processes(
+    stores: Stores, use_settings, fake_provider: FakeOpenAIServer
+) -> None:
+    use_settings(NEUROCACHE_MAX_CALLS_PER_MESSAGE="3")
+    room = Team({"name": "Alpha"}, {"name": "Beta"})
+    fake_provider.configure(reply="@alpha @beta ping")
+    await room.say("@alpha @beta start")
+    assert len(fake_provider.requests()) == 3 and len(notices(room)) == 1
+
+    # Another process (another worker) counts against the same budget.
+    budget = 987_654_321
+    assert spend.take_message_call(budget) == spend.MessageCall(allowed=True, announce=False)
+    script = (
+        "from neurocache_ui.core import spend; "
+        f"c = spend.take_message_call({budget}); print(c.allowed, c.announce)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    other = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert other.stdout.split() == ["True", "False"], other.stderr
+    assert spend.take_message_call(budget) == spend.MessageCall(allowed=True, announce=False)
+    assert spend.take_message_call(budget) == spend.MessageCall(allowed=False, announce=True)
+    assert spend.take_message_call(budget) == spend.MessageCall(allowed=False, announce=False)
+
+
+async def test_the_hourly_quota_refuses_the_call_and_says_when_it_frees_up(
+    any_stores: Stores, use_settings, fake_provider: FakeOpenAIServer
+) -> None:
+    use_settings(NEUROCACHE_USER_MODEL_CALLS_PER_HOUR="2")
+    room = Team({"name": "Scout"})
+    for n in range(3):
+        await room.say(f"@scout question {n}")
+    assert len(fake_provider.requests()) == 2
+    refused = room.replies()[-1]
+    assert refused.status == "error"
+    assert refused.content.startswith("⚠️ You have used your 2 model calls for this hour. The next one frees up in ")
+    assert [e.outcome for e in usage_events(room.ada.id)] == ["ok", "ok"]  # the refused call cost nothing
+
+    # Charged to the person who started the chain: Bob still has his own quota.
+    await room.say("@scout my turn", by=room.bob)
+    assert len(fake_provider.requests()) == 3 and room.replies()[-1].status == "complete"
+
+
+async def test_a_model_taken_off_the_allow_list_is_refused_at_call_time(
+    stores: Stores, use_settings, fake_provider: FakeOpenAIServer
+) -> None:
+    room = Team({"name": "Scout"})  # saved with "fake-model" while any model was allowed
+    use_settings(NEUROCACHE_ALLOWED_MODELS="gpt-4o-mini, llama3.1")
+    await room.say("@scout hello")
+    assert fake_provider.requests() == []
+    [refused] = room.replies()
+    assert refused.status == "error"
+    assert refused.content == "⚠️ The model 'fake-model' is not allowed on this hub. Choose one of: gpt-4o-mini, llama3.1."

@@ -89,3 +89,36 @@ def test_deleting_an_agent_takes_it_out_of_its_channels() -> None:
     team.add_agent(channel.id, ada.id, scout.id)
     agents.delete_agent(ada.id, scout.id)
     assert team.channel_agents(channel.id, ada.id) == []
+
+
+def test_a_channel_takes_at_most_ten_agents() -> None:
+    ada, bob = person("Ada"), person("Bob")
+    channel = channels.create_channel(ada.id, name="Crowded")
+    channels.invite(channel.id, ada.id, bob.email)
+    seated = [agents.create_agent(ada.id, {"name": f"Helper {n}"}) for n in range(10)]
+    for agent in seated:
+        team.add_agent(channel.id, ada.id, agent.id)
+
+    eleventh = agents.create_agent(bob.id, {"name": "Latecomer"})
+    with pytest.raises(Invalid) as refused:
+        team.add_agent(channel.id, bob.id, eleventh.id)
+    assert str(refused.value) == (
+        "This channel already has 10 agents, the most a channel may have. Remove one before adding another."
+    )
+    assert refused.value.field == "agent"
+    assert team.add_agent(channel.id, ada.id, seated[0].id).slug == seated[0].slug  # re-adding stays idempotent
+    assert len(team.channel_agents(channel.id, ada.id)) == 10
+
+    team.remove_agent(channel.id, ada.id, seated[0].id)  # a seat frees up
+    assert team.add_agent(channel.id, bob.id, eleventh.id).slug == "latecomer"
+
+
+def test_the_agent_limit_is_configurable(use_settings, database: str) -> None:
+    use_settings(DATABASE_URL=database, NEUROCACHE_MAX_AGENTS_PER_CHANNEL="2")
+    ada = person("Ada")
+    channel = channels.create_channel(ada.id, name="Small")
+    first, second, third = (agents.create_agent(ada.id, {"name": name}) for name in ("One", "Two", "Three"))
+    team.add_agent(channel.id, ada.id, first.id)
+    team.add_agent(channel.id, ada.id, second.id)
+    with pytest.raises(Invalid, match="already has 2 agents"):
+        team.add_agent(channel.id, ada.id, third.id)

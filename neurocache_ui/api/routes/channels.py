@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Response
 
 from neurocache_ui.api.deps import CurrentKey
 from neurocache_ui.api.errors import ApiError
+from neurocache_ui.api.routes.chat import refusal_error
 from neurocache_ui.api.schemas import (
     AgentAnswerPublic,
     ChannelAgent,
@@ -34,6 +35,22 @@ from neurocache_ui.core.messages import MessageView
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/channels", tags=["channels"])
 _CURSOR = re.compile(r"^\d{1,19}(_\d{1,19})?$")
+MAX_ID = 2**63 - 1
+"""The largest value of the database's bigint ids (and of a cursor's parts)."""
+BAD_CURSOR = "before must be a message cursor or id from an earlier page."
+
+
+def _position(before: str) -> int | str:
+    """`before` as core.messages.older_messages takes it: a message id (int) or a
+    cursor (str). Numbers beyond the database's bigint range are refused here,
+    because the database (or its driver) would fail on them with an error that
+    is not the caller's to see."""
+    if not _CURSOR.match(before):
+        raise ApiError(422, BAD_CURSOR, param="before")
+    parts = [int(part) for part in before.split("_")]  # [id] or [microseconds, id]
+    if parts[-1] < 1 or max(parts) > MAX_ID:
+        raise ApiError(422, BAD_CURSOR, param="before")
+    return int(before) if before.isdigit() else before
 
 
 def _public(view: ChannelView, user_id: int) -> ChannelPublic:
@@ -102,10 +119,7 @@ def list_messages(
     older pages from the database by keyset cursor."""
     channel_id = channels.member_channel_id(slug, key.user_id)  # membership checked here, once
     if before:
-        if not _CURSOR.match(before):
-            raise ApiError(422, "before must be a message cursor or id from an earlier page.", param="before")
-        position: int | str = int(before) if before.isdigit() else before
-        views = messages.older_messages(channel_id, before=position, limit=limit + 1, viewer_id=None)
+        views = messages.older_messages(channel_id, before=_position(before), limit=limit + 1, viewer_id=None)
     else:
         views = messages.recent_messages(channel_id, limit + 1, viewer_id=None)
     has_more = len(views) > limit
@@ -135,6 +149,8 @@ async def query_channel(slug: str, body: QueryRequest, key: CurrentKey) -> Query
         key.user_id, slug, [{"role": "user", "content": body.question}], record=body.record,
         temperature=body.temperature, max_tokens=body.max_tokens, source="api", api_key_id=key.key_id,
     )
+    if result.synthesis.refusal is not None:
+        raise refusal_error(result.synthesis.refusal)
     return QueryResponse(
         channel=result.channel.slug,
         question=result.question,

@@ -9,7 +9,13 @@ OpenAI's `chat.completion.chunk` events as server-sent events ending with
 The model call is started before the response: when the provider fails before
 its first token, the client gets a proper HTTP error (502, 503 or 504) instead
 of a 200 stream that breaks. A failure later in a stream is sent as an
-`{"error": ...}` event, which OpenAI's clients raise as an APIError."""
+`{"error": ...}` event, which OpenAI's clients raise as an APIError.
+
+Calls refused by core.spend before reaching the provider are the caller's
+limits, not provider failures: the hourly quota is 429 with Retry-After, a model
+outside NEUROCACHE_ALLOWED_MODELS is 422 on `model`. Raw provider model names
+are never accepted here (only agent:/channel:), so the allow-list applies
+through the agents' own models."""
 
 from __future__ import annotations
 
@@ -27,7 +33,7 @@ from neurocache_ui.api.deps import CurrentKey
 from neurocache_ui.api.errors import ApiError, error_body
 from neurocache_ui.api.routes.models import AGENT, CHANNEL, model_not_found
 from neurocache_ui.api.schemas import AssistantMessage, ChatCompletion, ChatCompletionRequest, Choice, ErrorResponse, Usage
-from neurocache_ui.core import agents, collective, knowledge, llm, prompt, usage_writer
+from neurocache_ui.core import agents, collective, knowledge, llm, prompt, spend, usage_writer
 from neurocache_ui.core.apikeys import KeyContext
 from neurocache_ui.core.errors import NeurocacheError, NotFound
 
@@ -46,7 +52,18 @@ STREAM_DOC = {
 }
 
 
+def refusal_error(refusal: spend.Refusal) -> ApiError:
+    """A call core.spend refused: the user's hourly quota (429) or a model outside the allow-list (422)."""
+    if refusal.reason == "quota":
+        return ApiError(
+            429, refusal.message, code="model_call_quota_exceeded", headers={"Retry-After": str(refusal.retry_after or 1)}
+        )
+    return ApiError(422, refusal.message, code="model_not_allowed", param="model")
+
+
 def _provider_error(result: llm.CompletionResult) -> ApiError:
+    if result.refusal is not None:
+        return refusal_error(result.refusal)
     message = result.error or "The model provider failed."
     if message == llm.NO_PROVIDER_NOTICE:
         return ApiError(503, message, code="no_model_provider")
@@ -89,6 +106,7 @@ async def _prepare_agent(key: KeyContext, slug: str, body: ChatCompletionRequest
         model=agent.model,
         temperature=agent.temperature if body.temperature is None else body.temperature,
         max_tokens=body.max_tokens or body.max_completion_tokens or agent.max_tokens,
+        user_id=key.user_id,
     )
     return _Call(stream, record={"agent_id": agent.id})
 
@@ -104,8 +122,12 @@ async def _prepare_channel(key: KeyContext, slug: str, body: ChatCompletionReque
         temperature=body.temperature, max_tokens=body.max_tokens or body.max_completion_tokens,
         source="api", api_key_id=key.key_id,
     )
-    stream = collective.synthesis_stream(channel, question, answers, max_tokens=body.max_tokens or body.max_completion_tokens)
+    stream = collective.synthesis_stream(
+        key.user_id, channel, question, answers, max_tokens=body.max_tokens or body.max_completion_tokens
+    )
     if stream is None:
+        if (refusal := collective.refusal_of(answers)) is not None:
+            raise refusal_error(refusal)
         failed = next((a.result for a in answers if not a.ok), None)
         if failed is not None and failed.error == llm.NO_PROVIDER_NOTICE:
             raise ApiError(503, failed.error, code="no_model_provider")
@@ -156,7 +178,8 @@ async def create_chat_completion(body: ChatCompletionRequest, key: CurrentKey, r
     if first is None:
         result = stream.result
         assert result is not None
-        record(result)
+        if result.refusal is None:  # a refused call was never made
+            record(result)
         if not result.ok:
             raise _provider_error(result)
 

@@ -1,0 +1,110 @@
+"""Guards Reflex's file upload endpoint (POST /_upload) before any of the body is read.
+
+Reflex parses an upload's multipart body (spooling files to disk) before it
+calls the upload handler, and it accepts any caller, signed in or not, and any
+size. This ASGI wrapper sits around the whole app (`rx.App(api_transformer=[...,
+upload_guard])`) and answers POST /_upload itself when:
+- the request carries no valid session cookie (`core.auth.SESSION_COOKIE`): 401.
+  The browser's upload is a same-origin XMLHttpRequest, which sends the cookie;
+- its Content-Length is above the upload limit (NEUROCACHE_MAX_UPLOAD_BYTES for
+  all the files of one upload together, plus UPLOAD_OVERHEAD_BYTES for the
+  multipart framing): 413, with nothing read;
+- it has no Content-Length (chunked) and its body grows past that limit: 413.
+  The app is told the client went away (Reflex then drops what it parsed),
+  and whatever it answers is replaced.
+Both 413s close the connection, so the server does not read the rest.
+
+The upload handler still checks the session of its own page state and caps
+each file it reads (state/knowledge.py); this wrapper keeps unauthenticated
+and oversized bodies from costing anything at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from reflex import constants
+from reflex.config import get_config
+from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from neurocache_ui.core.auth import SESSION_COOKIE, user_for_session
+from neurocache_ui.core.errors import Unavailable
+from neurocache_ui.core.settings import get_settings
+
+UPLOAD_OVERHEAD_BYTES = 64 * 1024
+"""Room for multipart boundaries, part headers and Reflex's handler-arguments field."""
+
+SIGN_IN = "Sign in to upload files."
+UNAVAILABLE = "Uploads are unavailable right now. Try again in a moment."
+
+
+def upload_limit() -> int:
+    """The largest upload request body accepted, in bytes."""
+    return get_settings().max_upload_bytes + UPLOAD_OVERHEAD_BYTES
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return JSONResponse(
+        {"detail": f"The upload is too large: the limit is {limit:,} bytes for all its files together."},
+        status_code=413,
+        headers={"Connection": "close"},
+    )
+
+
+class UploadGuard:
+    """The ASGI wrapper; pass the class itself to `api_transformer`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.path = get_config().prepend_backend_path(str(constants.Endpoint.UPLOAD))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].rstrip("/") != self.path:
+            await self.app(scope, receive, send)
+            return
+        connection = HTTPConnection(scope)
+        try:
+            user = await asyncio.to_thread(user_for_session, connection.cookies.get(SESSION_COOKIE))
+        except Unavailable:
+            await JSONResponse({"detail": UNAVAILABLE}, status_code=503)(scope, receive, send)
+            return
+        if user is None:
+            await JSONResponse({"detail": SIGN_IN}, status_code=401)(scope, receive, send)
+            return
+        limit = upload_limit()
+        length = connection.headers.get("content-length", "")
+        if length.isdigit() and int(length) > limit:
+            await _too_large(limit)(scope, receive, send)
+            return
+        await self._counted(scope, receive, send, limit)
+
+    async def _counted(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        """Run the app, cutting the body off once more than `limit` bytes arrived."""
+        received = 0
+        cut = False
+        started = False
+
+        async def receive_counted() -> Message:
+            nonlocal received, cut
+            if cut:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    cut = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def send_unless_cut(message: Message) -> None:
+            nonlocal started
+            if cut and not started:
+                return  # the app's answer to a "disconnect" we made up
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        await self.app(scope, receive_counted, send_unless_cut)
+        if cut and not started:
+            await _too_large(limit)(scope, receive, send)

@@ -1,0 +1,44 @@
+"""Markdown for untrusted text (chat messages, agent replies, "Try it" turns).
+
+One renderer, so every place that shows such text gets the same protections:
+
+- Raw HTML is off (`use_raw=False`; Reflex turns it on by default): `<script>`,
+  `<img onerror=...>` or `<iframe>` in a message show as text.
+- Images become links. An image would make every viewer's browser fetch a URL the
+  author chose as soon as the message shows: a tracking pixel that reports who
+  read it and from which IP, or a request into the viewer's own network. A link
+  fetches nothing until the viewer clicks it. Its text is the image's alt text, or
+  the URL when there is none.
+- Link targets: react-markdown's default `urlTransform` keeps only http(s), mailto,
+  xmpp, irc(s) and relative URLs, for `href` and `src` alike, and empties any other
+  (`javascript:`, `data:`, `vbscript:`), so a link cannot run script. Links open in
+  a new tab without an opener or referrer; `nofollow` because chat links are not
+  endorsed by the hub.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+LINK_REL = "noopener noreferrer nofollow"
+
+# Inside a component_map function react-markdown's element props are `props`
+# (Reflex destructures them as `{node, children, ...props}`).
+_SRC = rx.Var("props.src", _var_type=str)
+_ALT = rx.Var("props.alt", _var_type=str)
+
+
+def _link(children: rx.Var[str]) -> rx.Component:
+    """Markdown links: a new tab, no opener, no referrer (the URL is already safe)."""
+    return rx.link(children, target="_blank", rel=LINK_REL)
+
+
+def _image_as_link(_children: rx.Var[str]) -> rx.Component:
+    """An image is shown as a link to it: nothing is fetched unless the viewer clicks."""
+    # as_child=False: a plain anchor, not a client-side router link (the URL is foreign).
+    return rx.link(rx.cond(_ALT, _ALT, _SRC), href=_SRC, as_child=False, target="_blank", rel=LINK_REL)
+
+
+def safe_markdown(content: str | rx.Var[str]) -> rx.Component:
+    """Render untrusted markdown: no raw HTML, images as links, only safe link targets."""
+    return rx.markdown(content, use_raw=False, component_map={"a": _link, "img": _image_as_link})

@@ -1,0 +1,241 @@
+"""A tab that never logged in calls every event handler with another user's ids,
+over a raw socket.io connection (no browser, so nothing in the page can stop it):
+nothing of hers comes back, nothing is posted or changed, no model is called.
+
+The same client, given her session cookie, does receive her channel: the probe
+can see a leak when there is one."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import socketio
+import sqlalchemy as sa
+
+from neurocache_ui.core import agents, apikeys, auth, channels, messages, team
+from neurocache_ui.core.db import get_engine
+from neurocache_ui.core.models import Agent, ApiKey, Channel, ChannelAgent, ChannelMember, Message
+from neurocache_ui.state.surface import PUBLIC_HANDLERS
+from tests.conftest import RedisServer
+from tests.e2e.conftest import HubServer
+from tests.fakes.openai_server import FakeOpenAIServer
+
+NAMESPACE = "/_event"  # Reflex's socket.io path and namespace
+
+# Helpers that were public events before; calling them must do nothing either.
+FORMER_HELPERS: dict[str, dict[str, Any]] = {
+    "ChatState.restore": {"token": "x", "slug": "", "user": {"id": 0, "name": "x", "email": "x"}},
+    "ChatState.apply_event": {"channel_id": 0, "event": {}},
+    "ChatState.resync": {},
+    "TeamState.message_sent": {"view": {}, "user_id": 0},
+    "TeamState.on_event": {"channel_id": 0, "event": {}},
+    "AuthState.require_user": {},
+    "AuthState.user_or_none": {},
+    "AuthState.setvar": {"var_name": "user_id", "value": 0},
+    "ChatState.setvar": {"var_name": "channel_id", "value": 0},
+}
+
+
+@dataclass
+class Victim:
+    tag: str
+    user: auth.CurrentUser
+    channel: channels.ChannelView
+    message_id: int
+    agent: agents.AgentPublic
+    key_id: int
+
+    @property
+    def secrets(self) -> list[str]:
+        """Strings only her data contains (slugs are guessable, so they are inputs, not secrets)."""
+        return [f"secret-{self.tag}", f"Her {self.tag}", f"Vault {self.tag}", f"goal-{self.tag}",
+                f"Agent {self.tag}", self.user.email, f"key-{self.tag}"]
+
+
+@pytest.fixture
+def victim(use_settings, postgres_url: str, redis_server: RedisServer) -> Victim:
+    use_settings(DATABASE_URL=postgres_url, REDIS_URL=redis_server.url)
+    tag = uuid.uuid4().hex[:8]
+    user = auth.create_user(name=f"Her {tag}", email=f"her-{tag}@example.com", password=f"vault-{tag}-pass")
+    channel = channels.create_channel(user.id, name=f"Vault {tag}", goal=f"goal-{tag}")
+    message = messages.post_message(channel.id, user_id=user.id, content=f"secret-{tag}")
+    agent = agents.create_agent(user.id, {"name": f"Agent {tag}", "model": "fake-model", "reply_mode": "all"})
+    team.add_agent(channel.id, user.id, agent.id)
+    _, key = apikeys.create_key(user.id, f"key-{tag}", None)
+    return Victim(tag, user, channel, message.id, agent, key.id)
+
+
+def _state_names() -> dict[str, str]:
+    """Short class name -> Reflex's full state name, for every allow-listed state."""
+    import importlib
+    import pkgutil
+
+    import neurocache_ui.state as package
+    from reflex.state import State
+
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+    names: dict[str, str] = {}
+    pending = [State]
+    while pending:
+        state_cls = pending.pop()
+        names[state_cls.__name__] = state_cls.get_full_name()
+        pending.extend(state_cls.get_substates())
+    return names
+
+
+def _argument(name: str, annotation: Any, her: Victim) -> Any:
+    """Her ids for every id-like parameter; forms naming her things; harmless values otherwise."""
+    ids = {"message_id": her.message_id, "agent_id": her.agent.id, "key_id": her.key_id, "document_id": 1,
+           "channel_id": her.channel.id, "user_id": her.user.id}
+    if name in ids:
+        return ids[name]
+    text = str(annotation)
+    if "dict" in text:
+        return {"content": "intruder was here", "name": "Intruder", "email": "intruder@example.com",
+                "password": "intruder-password-1", "prompt": "spend her tokens", "current": "x", "new": "y",
+                "repeat": "y", "description": "", "goal": "", "model": "fake-model"}
+    if "list" in text:
+        return []
+    if "bool" in text:
+        return True
+    if "int" in text:
+        return her.channel.id
+    return her.channel.slug
+
+
+def _calls(her: Victim, names: dict[str, str]) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """(event name, payload, page path) for every allow-listed handler, from pages of hers."""
+    from neurocache_ui.state.surface import PUBLIC_HANDLERS as handlers
+
+    paths = [f"/channels/{her.channel.slug}", f"/agents/{her.agent.slug}"]
+    for class_name, handler_names in handlers.items():
+        state_cls = _class_named(class_name)
+        for handler in sorted(handler_names):
+            fn = state_cls.event_handlers[handler].fn
+            params = list(inspect.signature(fn).parameters.values())[1:]
+            payload = {p.name: _argument(p.name, p.annotation, her) for p in params}
+            for path in paths:
+                yield f"{names[class_name]}.{handler}", payload, path
+    for dotted, payload in FORMER_HELPERS.items():
+        class_name, handler = dotted.split(".")
+        payload = {**payload, **({"slug": her.channel.slug} if "slug" in payload else {})}
+        if "user" in payload:
+            payload["user"] = {"id": her.user.id, "name": her.user.name, "email": her.user.email}
+        if "channel_id" in payload:
+            payload["channel_id"] = her.channel.id
+        if "user_id" in payload:
+            payload["user_id"] = her.user.id
+        yield f"{names[class_name]}.{handler}", payload, paths[0]
+
+
+def _class_named(name: str) -> Any:
+    from reflex.state import State
+
+    pending = [State]
+    while pending:
+        state_cls = pending.pop()
+        if state_cls.__name__ == name:
+            return state_cls
+        pending.extend(state_cls.get_substates())
+    raise LookupError(name)
+
+
+class RawTab:
+    """One socket.io connection speaking Reflex's event protocol, recording all it receives."""
+
+    def __init__(self, hub: HubServer, cookie: str | None = None) -> None:
+        self.hub = hub
+        self.cookie = cookie
+        self.token = str(uuid.uuid4())
+        self.received: list[str] = []
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.client.on("event", self._record, namespace=NAMESPACE)
+
+    async def _record(self, data: Any) -> None:
+        self.received.append(json.dumps(data, default=str))
+
+    async def __aenter__(self) -> RawTab:
+        headers = {"Cookie": f"{auth.SESSION_COOKIE}={self.cookie}"} if self.cookie else {}
+        await self.client.connect(
+            f"{self.hub.url}?token={self.token}", socketio_path=NAMESPACE, namespaces=[NAMESPACE],
+            transports=["websocket"], headers=headers, wait_timeout=10,
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.disconnect()
+
+    async def call(self, name: str, payload: dict[str, Any], path: str) -> None:
+        router_data = {"pathname": path, "asPath": path, "query": {}}
+        await self.client.emit("event", {"name": name, "payload": payload, "router_data": router_data}, namespace=NAMESPACE)
+
+    def text(self) -> str:
+        return "\n".join(self.received)
+
+
+def _counts(her: Victim) -> dict[str, Any]:
+    with get_engine().connect() as conn:
+        def one(query: sa.Select) -> Any:
+            return conn.execute(query).scalar_one()
+
+        return {
+            "messages": one(sa.select(sa.func.count()).select_from(Message).where(Message.channel_id == her.channel.id)),
+            "members": one(sa.select(sa.func.count()).select_from(ChannelMember).where(ChannelMember.channel_id == her.channel.id)),
+            "channel": conn.execute(sa.select(Channel.name, Channel.archived_at).where(Channel.id == her.channel.id)).one(),
+            "team": one(sa.select(sa.func.count()).select_from(ChannelAgent).where(ChannelAgent.channel_id == her.channel.id)),
+            "agent": conn.execute(sa.select(Agent.name).where(Agent.id == her.agent.id)).one(),
+            "key_revoked": one(sa.select(ApiKey.revoked_at).where(ApiKey.id == her.key_id)),
+            "her_agents": one(sa.select(sa.func.count()).select_from(Agent).where(Agent.owner_id == her.user.id)),
+        }
+
+
+async def _settle(tab: RawTab, seconds: float = 1.5) -> None:
+    """Wait until nothing has arrived for a while: every handler has answered."""
+    seen = -1
+    while seen != len(tab.received):
+        seen = len(tab.received)
+        await asyncio.sleep(seconds)
+
+
+async def test_a_stranger_gets_nothing_from_any_handler(
+    agent_hub: HubServer, victim: Victim, fake_provider: FakeOpenAIServer, use_settings, postgres_url: str,
+    redis_server: RedisServer,
+) -> None:
+    names = _state_names()
+    before = _counts(victim)
+    calls = list(_calls(victim, names))
+    assert len(calls) > 2 * sum(len(h) for h in PUBLIC_HANDLERS.values())  # every handler, from two pages
+    async with RawTab(agent_hub) as stranger:
+        for name, payload, path in calls:
+            await stranger.call(name, payload, path)
+        await _settle(stranger)
+        # She posts while the stranger's tab is still open: nothing arrives live either.
+        use_settings(DATABASE_URL=postgres_url, REDIS_URL=redis_server.url)
+        messages.post_message(victim.channel.id, user_id=victim.user.id, content=f"secret-{victim.tag} live")
+        await _settle(stranger)
+        received = stranger.text()
+    assert stranger.received, "the probe got no answer at all: the protocol is wrong, not the server safe"
+    leaked = [s for s in victim.secrets if s in received]
+    assert leaked == [], f"a stranger received {leaked}"
+    after = _counts(victim)
+    assert after == {**before, "messages": before["messages"] + 1}  # only her own live post
+    assert fake_provider.requests() == [], "a stranger made her agent call the model"
+
+
+async def test_the_probe_sees_her_channel_with_her_session(agent_hub: HubServer, victim: Victim) -> None:
+    names = _state_names()
+    token = auth.start_session(victim.user.id)
+    path = f"/channels/{victim.channel.slug}"
+    async with RawTab(agent_hub, cookie=token) as hers:
+        await hers.call(f"{names['ChatState']}.open_channel", {}, path)
+        await _settle(hers)
+        assert f"secret-{victim.tag}" in hers.text()
+        assert f"Vault {victim.tag}" in hers.text()
