@@ -57,7 +57,7 @@ def knowledge_panel() -> rx.Component:
                 on_click=[
                     KnowledgeState.upload_started,
                     KnowledgeState.upload(
-                        rx.upload_files(upload_id=UPLOAD_ID, on_upload_progress=KnowledgeState.track_progress)
+                        rx.upload_files_chunk(upload_id=UPLOAD_ID, on_upload_progress=KnowledgeState.track_progress)
                     ),
                 ],
                 loading=KnowledgeState.uploading,

@@ -179,7 +179,16 @@ def hub_page(title: str, *children: rx.Component) -> rx.Component:
             direction=rx.breakpoints(initial="column", md="row"),
             min_height="100vh",
         ),
-        rx.center(rx.spinner(size="3"), rx.text("Loading…", margin_left="0.5em"), height="100vh"),
+        rx.cond(
+            AuthState.ended_notice != "",
+            rx.center(
+                rx.callout(AuthState.ended_notice, icon="log-out", role="alert"),
+                rx.link("Log in", href="/login", margin_top="1em"),
+                direction="column",
+                height="100vh",
+            ),
+            rx.center(rx.spinner(size="3"), rx.text("Loading…", margin_left="0.5em"), height="100vh"),
+        ),
     )
 
 

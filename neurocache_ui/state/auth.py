@@ -44,6 +44,8 @@ class AuthState(rx.State):
     submitting: bool = False
     # Set only by state/health.py, straight over the websocket, while Redis is down.
     service_notice: str = ""
+    # Shown instead of the hub when this tab's session was ended elsewhere.
+    ended_notice: str = ""
 
     @classmethod
     @_override_base_method  # Reflex refuses to let a state replace its methods otherwise

@@ -29,6 +29,7 @@ PAGE = 50
 RECENT_CHANNELS = 5
 TYPING, PRESENCE = "typing", "presence"
 SESSIONS_ENDED = auth.SESSIONS_ENDED
+SESSION_ENDED_ELSEWHERE = "You were logged out: your password changed or all sessions were ended. Log in again."
 TEAM_EVENTS = frozenset({"agent.stream", "channel.agents"})  # handled by state/team.py
 
 Row = dict[str, Any]
@@ -416,6 +417,7 @@ class ChatState(AuthState):
         if kind == SESSIONS_ENDED:
             if event.get("user_id") == self.user_id and await self._user() is None:
                 await self._reset_tab()
+                self.ended_notice = SESSION_ENDED_ELSEWHERE
             return
         if kind in TEAM_EVENTS or (event.get("message") or {}).get("author_kind") == "agent":
             if await (await self._team())._on_event(channel_id, event):

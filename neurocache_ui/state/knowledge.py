@@ -13,20 +13,27 @@ from neurocache_ui.core.settings import get_settings
 from neurocache_ui.state.agents import AgentsState
 
 UPLOAD_ID = "knowledge-upload"
-READ_CHUNK_BYTES = 64 * 1024
 
 
-async def read_capped(file: rx.UploadFile, limit: int) -> bytes:
-    """The file's bytes, read in chunks and never more than `limit` + 1 of them:
-    one byte past the limit is enough to refuse it. api/upload_guard.py already
-    caps the whole request; this keeps the handler safe on its own."""
-    data = bytearray()
-    while len(data) <= limit:
-        chunk = await file.read(min(READ_CHUNK_BYTES, limit + 1 - len(data)))
-        if not chunk:
-            break
-        data += chunk
-    return bytes(data)
+async def receive_files(chunks: rx.UploadChunkIterator, limit: int) -> tuple[dict[str, bytes], dict[str, int]]:
+    """The uploaded files as they stream in, keeping at most `limit` bytes of
+    each: (name -> bytes of the files within the limit, name -> bytes received
+    of those past it). Reflex hands the parts over as they are parsed, so a
+    file is never held (in memory or on disk) beyond the limit.
+    api/upload_guard.py already caps the whole request; this keeps the
+    handler safe on its own."""
+    kept: dict[str, bytearray] = {}
+    too_large: dict[str, int] = {}
+    async for chunk in chunks:  # drained to the end: Reflex requires it
+        name = chunk.filename or "document"
+        if name in too_large:
+            too_large[name] += len(chunk.data)
+            continue
+        data = kept.setdefault(name, bytearray())
+        data += chunk.data
+        if len(data) > limit:
+            too_large[name] = len(kept.pop(name))
+    return {name: bytes(data) for name, data in kept.items()}, too_large
 
 
 def to_row(document: knowledge.DocumentView) -> dict[str, Any]:
@@ -67,26 +74,36 @@ class KnowledgeState(AgentsState):
     def track_progress(self, progress: dict[str, Any]):
         self.upload_progress = round(float(progress.get("progress", 0)) * 100)
 
-    @rx.event
-    async def upload(self, files: list[rx.UploadFile]):
-        """Each file is indexed on its own: one bad file does not lose the others."""
-        self.uploading = False
-        user = await self._user()
-        if user is None or not self.agent_id:
-            self.knowledge_error = "Your session has ended. Log in again."
+    @rx.event(background=True)
+    async def upload(self, chunks: rx.UploadChunkIterator):
+        """Each file is indexed on its own: one bad file does not lose the others.
+
+        A background task, so the page's state is not locked while the files
+        arrive and are read (a PDF may take up to NEUROCACHE_PDF_TIMEOUT_SECONDS):
+        the tab stays usable and the state lock cannot expire mid-upload."""
+        limit = get_settings().max_upload_bytes
+        files, too_large = await receive_files(chunks, limit)
+        async with self:
+            self.uploading = False
+            user = await self._user()
+            agent_id = self.agent_id
+        if user is None or not agent_id:
+            async with self:
+                self.knowledge_error = "Your session has ended. Log in again."
             return
         problems = []
-        limit = get_settings().max_upload_bytes
-        for file in files:
-            name = file.name or "document"
+        for name, size in too_large.items():
             try:
-                data = await read_capped(file, limit)
-                if len(data) > limit:
-                    knowledge.check_size(name, max(file.size or 0, len(data)))
-                await asyncio.to_thread(knowledge.add_document, user.id, self.agent_id, name, data)
+                knowledge.check_size(name, size)
             except NeurocacheError as error:
-                problems.append(f"{name}: {error}")
-        self.knowledge_error = " ".join(problems)
+                problems.append(str(error))
+        for name, data in files.items():
+            try:
+                await asyncio.to_thread(knowledge.add_document, user.id, agent_id, name, data)
+            except NeurocacheError as error:
+                problems.append(str(error) if name in str(error) else f"{name}: {error}")
+        async with self:
+            self.knowledge_error = " ".join(problems)
         yield rx.clear_selected_files(UPLOAD_ID)
         yield KnowledgeState.load_documents
 

@@ -37,3 +37,26 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     "KeysState": frozenset({"copy_new_key", "create_key", "dismiss_new_key", "load", "revoke", "set_create_open", "set_expiry"}),
     "UsageState": frozenset({"load", "set_period", "tick"}),
 }
+
+
+def state_classes() -> dict[str, type]:
+    """Every state class by name, ours and Reflex's. Some state modules are imported
+    lazily by their pages; this imports them all first, so nothing is missed."""
+    import importlib
+    import pkgutil
+
+    from reflex.state import State
+
+    import neurocache_ui.state as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+    found: dict[str, type] = {}
+    pending: list[type[State]] = [State]
+    while pending:
+        state_cls = pending.pop()
+        if state_cls.__name__ in found:
+            raise RuntimeError(f"two states are called {state_cls.__name__}")
+        found[state_cls.__name__] = state_cls
+        pending.extend(state_cls.get_substates())
+    return found

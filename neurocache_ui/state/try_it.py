@@ -102,6 +102,7 @@ class TryItState(AuthState):
             model=agent.model,
             temperature=agent.temperature,
             max_tokens=agent.max_tokens,
+            user_id=user.id,  # counts against the user's hourly model-call quota
         )
         stop = _stops[tab] = asyncio.Event()
 

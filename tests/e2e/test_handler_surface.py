@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from neurocache_ui.core import agents, apikeys, auth, channels, messages, team
 from neurocache_ui.core.db import get_engine
 from neurocache_ui.core.models import Agent, ApiKey, Channel, ChannelAgent, ChannelMember, Message
-from neurocache_ui.state.surface import PUBLIC_HANDLERS
+from neurocache_ui.state.surface import PUBLIC_HANDLERS, state_classes
 from tests.conftest import RedisServer
 from tests.e2e.conftest import HubServer
 from tests.fakes.openai_server import FakeOpenAIServer
@@ -72,23 +72,10 @@ def victim(use_settings, postgres_url: str, redis_server: RedisServer) -> Victim
     return Victim(tag, user, channel, message.id, agent, key.id)
 
 
-def _state_names() -> dict[str, str]:
-    """Short class name -> Reflex's full state name, for every allow-listed state."""
-    import importlib
-    import pkgutil
-
-    import neurocache_ui.state as package
-    from reflex.state import State
-
-    for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{module.name}")
-    names: dict[str, str] = {}
-    pending = [State]
-    while pending:
-        state_cls = pending.pop()
-        names[state_cls.__name__] = state_cls.get_full_name()
-        pending.extend(state_cls.get_substates())
-    return names
+# Resolved once at import: Reflex's registry lives in a context variable that
+# each async test would otherwise have to set up again.
+STATES = state_classes()
+NAMES = {name: state_cls.get_full_name() for name, state_cls in STATES.items()}
 
 
 def _argument(name: str, annotation: Any, her: Victim) -> Any:
@@ -111,19 +98,17 @@ def _argument(name: str, annotation: Any, her: Victim) -> Any:
     return her.channel.slug
 
 
-def _calls(her: Victim, names: dict[str, str]) -> Iterator[tuple[str, dict[str, Any], str]]:
+def _calls(her: Victim) -> Iterator[tuple[str, dict[str, Any], str]]:
     """(event name, payload, page path) for every allow-listed handler, from pages of hers."""
-    from neurocache_ui.state.surface import PUBLIC_HANDLERS as handlers
-
     paths = [f"/channels/{her.channel.slug}", f"/agents/{her.agent.slug}"]
-    for class_name, handler_names in handlers.items():
-        state_cls = _class_named(class_name)
+    for class_name, handler_names in PUBLIC_HANDLERS.items():
+        state_cls = STATES[class_name]
         for handler in sorted(handler_names):
             fn = state_cls.event_handlers[handler].fn
             params = list(inspect.signature(fn).parameters.values())[1:]
             payload = {p.name: _argument(p.name, p.annotation, her) for p in params}
             for path in paths:
-                yield f"{names[class_name]}.{handler}", payload, path
+                yield f"{NAMES[class_name]}.{handler}", payload, path
     for dotted, payload in FORMER_HELPERS.items():
         class_name, handler = dotted.split(".")
         payload = {**payload, **({"slug": her.channel.slug} if "slug" in payload else {})}
@@ -133,19 +118,7 @@ def _calls(her: Victim, names: dict[str, str]) -> Iterator[tuple[str, dict[str, 
             payload["channel_id"] = her.channel.id
         if "user_id" in payload:
             payload["user_id"] = her.user.id
-        yield f"{names[class_name]}.{handler}", payload, paths[0]
-
-
-def _class_named(name: str) -> Any:
-    from reflex.state import State
-
-    pending = [State]
-    while pending:
-        state_cls = pending.pop()
-        if state_cls.__name__ == name:
-            return state_cls
-        pending.extend(state_cls.get_substates())
-    raise LookupError(name)
+        yield f"{NAMES[class_name]}.{handler}", payload, paths[0]
 
 
 class RawTab:
@@ -209,9 +182,8 @@ async def test_a_stranger_gets_nothing_from_any_handler(
     agent_hub: HubServer, victim: Victim, fake_provider: FakeOpenAIServer, use_settings, postgres_url: str,
     redis_server: RedisServer,
 ) -> None:
-    names = _state_names()
     before = _counts(victim)
-    calls = list(_calls(victim, names))
+    calls = list(_calls(victim))
     assert len(calls) > 2 * sum(len(h) for h in PUBLIC_HANDLERS.values())  # every handler, from two pages
     async with RawTab(agent_hub) as stranger:
         for name, payload, path in calls:
@@ -231,11 +203,10 @@ async def test_a_stranger_gets_nothing_from_any_handler(
 
 
 async def test_the_probe_sees_her_channel_with_her_session(agent_hub: HubServer, victim: Victim) -> None:
-    names = _state_names()
     token = auth.start_session(victim.user.id)
     path = f"/channels/{victim.channel.slug}"
     async with RawTab(agent_hub, cookie=token) as hers:
-        await hers.call(f"{names['ChatState']}.open_channel", {}, path)
+        await hers.call(f"{NAMES['ChatState']}.open_channel", {}, path)
         await _settle(hers)
         assert f"secret-{victim.tag}" in hers.text()
         assert f"Vault {victim.tag}" in hers.text()

@@ -20,6 +20,7 @@ from playwright.sync_api import BrowserContext, expect
 from neurocache_ui.api.upload_guard import upload_limit
 from neurocache_ui.core import auth
 from neurocache_ui.core.auth import SESSION_COOKIE
+from neurocache_ui.state.knowledge import KnowledgeState
 from tests.conftest import RedisServer
 from tests.e2e.conftest import Account, HubServer, new_account
 from tests.e2e.test_agents import create_agent, signed_in
@@ -150,11 +151,17 @@ def raw_upload(hub: HubServer, headers: dict[str, str], body: Iterator[bytes]) -
 
 
 def chunked(total: int, size: int = 64 * 1024) -> Iterator[bytes]:
-    """`total` bytes of a chunked body, then its end."""
+    """A chunked multipart body: one file of `total` bytes (boundary "b")."""
+    head = b'--b\r\nContent-Disposition: form-data; name="files"; filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n'
+    yield b"%x\r\n" % len(head) + head + b"\r\n"
     for offset in range(0, total, size):
         piece = b"x" * min(size, total - offset)
         yield b"%x\r\n" % len(piece) + piece + b"\r\n"
-    yield b"0\r\n\r\n"
+    tail = b"\r\n--b--\r\n"
+    yield b"%x\r\n" % len(tail) + tail + b"\r\n0\r\n\r\n"
+
+
+UPLOAD_HANDLER = KnowledgeState.get_full_name() + ".upload"
 
 
 def test_upload_endpoint_refuses_anonymous_and_oversized_requests(hub: HubServer, session_cookie: dict[str, str]) -> None:
@@ -173,8 +180,10 @@ def test_upload_endpoint_refuses_anonymous_and_oversized_requests(hub: HubServer
     status, sent = raw_upload(hub, {"Cookie": cookie, "Content-Length": str(50 * 1024 * 1024), **UPLOAD_HEADERS},
                               iter(()))
     assert (status, sent) == (413, 0)
-    # No declared length: cut off once the limit is passed, not read to the end.
-    headers = {"Cookie": cookie, "Transfer-Encoding": "chunked", "Content-Type": "multipart/form-data; boundary=b", **UPLOAD_HEADERS}
+    # No declared length, for the real upload handler (which reads the body):
+    # cut off once the limit is passed, not read to the end.
+    headers = {"Cookie": cookie, "Transfer-Encoding": "chunked", "Content-Type": "multipart/form-data; boundary=b",
+               **UPLOAD_HEADERS, "Reflex-Event-Handler": UPLOAD_HANDLER}
     status, sent = raw_upload(hub, headers, chunked(50 * 1024 * 1024))
     assert status == 413 and limit < sent < 2 * limit
     status, sent = raw_upload(hub, {**headers, "Cookie": "nc_session=forged"}, chunked(1024))

@@ -30,8 +30,8 @@ def test_ten_wrong_passwords_lock_the_account(
 
     for _ in range(10):
         log_in(account.password + "x")
-        expect(alert).to_have_text("Email or password is incorrect.")
+        expect(alert).to_have_text("Email or password is incorrect.", timeout=45_000)  # a loaded CI box
     log_in(account.password)
-    expect(alert).to_have_text(LOCKED)
+    expect(alert).to_have_text(LOCKED, timeout=45_000)
     expect(page).to_have_url(re.compile(r"/login/?$"))
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)

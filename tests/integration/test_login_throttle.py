@@ -10,6 +10,7 @@ import pytest
 
 from neurocache_ui.core import auth
 from neurocache_ui.core.auth import LOGIN_FAILED, AuthError
+from neurocache_ui.core.settings import Settings, SettingsError
 from tests.conftest import RedisServer
 
 PASSWORD = "analytical engine 1843"
@@ -134,3 +135,12 @@ def test_lockout_survives_a_redis_outage_in_memory(use_settings, postgres_url: s
     assert auth.authenticate(user.email, PASSWORD) == user
     fail(user.email, 10)  # a fresh count in this process's memory
     assert ACCOUNT_LOCKED.match(refusal(user.email, PASSWORD))
+
+
+def test_the_throttle_settings_are_checked_at_start_up() -> None:
+    assert Settings.from_env({"NEUROCACHE_LOGIN_FAILURES_PER_ACCOUNT": "5/10 minutes"}).login_failures_per_account == "5/10 minutes"
+    for name in ("NEUROCACHE_LOGIN_FAILURES_PER_IP", "NEUROCACHE_SIGNUP_RATE_LIMIT", "NEUROCACHE_USER_RATE_LIMIT"):
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env({name: "lots"})
+    with pytest.raises(SettingsError, match="NEUROCACHE_MAX_KEYS_PER_USER"):
+        Settings.from_env({"NEUROCACHE_MAX_KEYS_PER_USER": "0"})
