@@ -108,6 +108,8 @@ class AuthState(rx.State):
         return user.id if user else None
 
     def _remember(self, user: auth.CurrentUser | None) -> None:
+        if user is not None:
+            self.ended_notice = ""
         self.user_id = user.id if user else 0
         self.user_name = user.name if user else ""
         self.user_email = user.email if user else ""
@@ -131,8 +133,8 @@ class AuthState(rx.State):
         """Forget everything this tab showed: every state below this one back to its
         defaults (also those not loaded right now), and its live seats on this worker."""
         watchers.forget(self._token())
-        self.reset()
-        for state_cls in _descendants(type(self)):
+        (await self.get_state(AuthState)).reset()
+        for state_cls in _descendants(AuthState):
             (await self.get_state(state_cls)).reset()
 
     @rx.event

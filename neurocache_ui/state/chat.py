@@ -417,7 +417,7 @@ class ChatState(AuthState):
         if kind == SESSIONS_ENDED:
             if event.get("user_id") == self.user_id and await self._user() is None:
                 await self._reset_tab()
-                self.ended_notice = SESSION_ENDED_ELSEWHERE
+                (await self.get_state(AuthState)).ended_notice = SESSION_ENDED_ELSEWHERE
             return
         if kind in TEAM_EVENTS or (event.get("message") or {}).get("author_kind") == "agent":
             if await (await self._team())._on_event(channel_id, event):

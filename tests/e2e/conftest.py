@@ -188,26 +188,35 @@ def start_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
         _running.remove(server)
 
 
+PER_IP_LIMITS = {"NEUROCACHE_SIGNUP_RATE_LIMIT": "10000/hour", "NEUROCACHE_LOGIN_FAILURES_PER_IP": "10000/15 minutes"}
+"""Every browser comes from 127.0.0.1, so the shared hubs raise the per-IP sign-up and
+failed-log-in limits; the per-account log-in lock keeps its default."""
+ALLOWED_ORIGIN = "http://allowed.example"
+"""The one foreign origin `agent_hub` allows (CORS and the websocket)."""
+
+
 @pytest.fixture(scope="session")
 def hub(start_hub: Callable[..., HubServer], postgres_url: str, redis_server: RedisServer) -> HubServer:
-    """The production-like setup: Postgres, Redis as state manager, two Granian workers.
-
-    Every browser comes from 127.0.0.1, so the per-IP sign-up and failed-log-in
-    limits are raised here; the per-account log-in lock keeps its default."""
-    per_ip = {"NEUROCACHE_SIGNUP_RATE_LIMIT": "10000/hour", "NEUROCACHE_LOGIN_FAILURES_PER_IP": "10000/15 minutes"}
-    return start_hub(database_url=postgres_url, redis_url=redis_server.url, workers=2, env=per_ip)
+    """The production-like setup: Postgres, Redis as state manager, two Granian workers."""
+    return start_hub(database_url=postgres_url, redis_url=redis_server.url, workers=2, env=PER_IP_LIMITS)
 
 
 @pytest.fixture(scope="session")
 def agent_hub(
     start_hub: Callable[..., HubServer], postgres_url: str, redis_server: RedisServer, fake_provider_server: FakeOpenAIServer
 ) -> HubServer:
-    """`hub`, with the fake OpenAI-compatible server as its model provider."""
+    """`hub` with the fake OpenAI-compatible server as its model provider and one
+    allowed cross-origin caller."""
     return start_hub(
         database_url=postgres_url,
         redis_url=redis_server.url,
         workers=2,
-        env={"OPENAI_BASE_URL": fake_provider_server.base_url, "OPENAI_API_KEY": "test"},
+        env={
+            **PER_IP_LIMITS,
+            "OPENAI_BASE_URL": fake_provider_server.base_url,
+            "OPENAI_API_KEY": "test",
+            "NEUROCACHE_CORS_ORIGINS": ALLOWED_ORIGIN,
+        },
     )
 
 

@@ -14,20 +14,19 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from tests.conftest import RedisServer, free_port
-from tests.e2e.conftest import HubServer
+from tests.conftest import free_port
+from tests.e2e.conftest import ALLOWED_ORIGIN, HubServer
 from tests.e2e.test_channel_agents import add_agent, make_agent, reply_row  # noqa: F401 (make_agent: a fixture)
 from tests.e2e.test_channels import NewContext, SignUp, create_channel, log, send
 from tests.fakes.openai_server import FakeOpenAIServer
 
-ALLOWED_ORIGIN = "http://allowed.example"
 FOREIGN_ORIGIN = "http://evil.example"
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
 
@@ -70,22 +69,6 @@ def pixel_server() -> Iterator[PixelServer]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def secure_hub(
-    start_hub: Callable[..., HubServer], postgres_url: str, redis_server: RedisServer, fake_provider_server: FakeOpenAIServer
-) -> HubServer:
-    return start_hub(
-        database_url=postgres_url,
-        redis_url=redis_server.url,
-        workers=2,
-        env={
-            "NEUROCACHE_CORS_ORIGINS": ALLOWED_ORIGIN,
-            "OPENAI_BASE_URL": fake_provider_server.base_url,
-            "OPENAI_API_KEY": "test",
-        },
-    )
-
-
 def csp_directives(response: httpx.Response) -> dict[str, list[str]]:
     policy = response.headers["content-security-policy"]
     return {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
@@ -117,8 +100,8 @@ def watch_csp(page: Page) -> list[str]:
 
 
 @pytest.mark.parametrize("path", ["/", "/login", "/channels", "/api/v1/models", "/no-such-page", "/api/v1/no-such-endpoint"])
-def test_every_response_carries_the_security_headers(secure_hub: HubServer, path: str) -> None:
-    response = httpx.get(secure_hub.url + path, follow_redirects=True)  # /login redirects to /login/
+def test_every_response_carries_the_security_headers(agent_hub: HubServer, path: str) -> None:
+    response = httpx.get(agent_hub.url + path, follow_redirects=True)  # /login redirects to /login/
     assert response.status_code in (200, 401, 404)
     for hop in (*response.history, response):
         assert hop.headers["x-content-type-options"] == "nosniff"
@@ -137,8 +120,8 @@ def test_every_response_carries_the_security_headers(secure_hub: HubServer, path
         assert f"'sha256-{digest}'" in csp["script-src"], script[:80]
 
 
-def test_cors_only_for_the_configured_origin(secure_hub: HubServer) -> None:
-    url = secure_hub.url + "/api/v1/models"
+def test_cors_only_for_the_configured_origin(agent_hub: HubServer) -> None:
+    url = agent_hub.url + "/api/v1/models"
     foreign = httpx.get(url, headers={"Origin": FOREIGN_ORIGIN})
     assert "access-control-allow-origin" not in foreign.headers
     allowed = httpx.get(url, headers={"Origin": ALLOWED_ORIGIN})
@@ -168,11 +151,11 @@ def websocket_handshake(hub: HubServer, origin: str) -> int:
     return int(status_line.split()[1])
 
 
-def test_websocket_refuses_foreign_origins(secure_hub: HubServer) -> None:
-    assert websocket_handshake(secure_hub, FOREIGN_ORIGIN) == 403
-    assert websocket_handshake(secure_hub, f"http://127.0.0.1:{secure_hub.port}.evil.example") == 403
-    assert websocket_handshake(secure_hub, secure_hub.url) == 101
-    assert websocket_handshake(secure_hub, ALLOWED_ORIGIN) == 101
+def test_websocket_refuses_foreign_origins(agent_hub: HubServer) -> None:
+    assert websocket_handshake(agent_hub, FOREIGN_ORIGIN) == 403
+    assert websocket_handshake(agent_hub, f"http://127.0.0.1:{agent_hub.port}.evil.example") == 403
+    assert websocket_handshake(agent_hub, agent_hub.url) == 101
+    assert websocket_handshake(agent_hub, ALLOWED_ORIGIN) == 101
 
 
 def assert_nothing_fetched(pixel_server: PixelServer) -> None:
@@ -184,10 +167,10 @@ def assert_nothing_fetched(pixel_server: PixelServer) -> None:
 
 
 def test_images_in_messages_are_links_that_fetch_nothing(
-    new_context: NewContext, secure_hub: HubServer, sign_up: SignUp, pixel_server: PixelServer
+    new_context: NewContext, agent_hub: HubServer, sign_up: SignUp, pixel_server: PixelServer
 ) -> None:
     pixel_server.paths.clear()
-    page = new_context(base_url=secure_hub.url).new_page()
+    page = new_context(base_url=agent_hub.url).new_page()
     problems = watch_csp(page)
     sign_up(page)
     create_channel(page, f"pixels {uuid.uuid4().hex[:6]}")
@@ -216,14 +199,14 @@ def test_images_in_messages_are_links_that_fetch_nothing(
 
 def test_images_in_agent_replies_are_links_that_fetch_nothing(
     new_context: NewContext,
-    secure_hub: HubServer,
+    agent_hub: HubServer,
     sign_up: SignUp,
     pixel_server: PixelServer,
     fake_provider: FakeOpenAIServer,
     make_agent,  # noqa: F811 (the fixture imported above)
 ) -> None:
     pixel_server.paths.clear()
-    page = new_context(base_url=secure_hub.url).new_page()
+    page = new_context(base_url=agent_hub.url).new_page()
     problems = watch_csp(page)
     owner = sign_up(page)
     create_channel(page, f"charts {uuid.uuid4().hex[:6]}")
@@ -247,11 +230,11 @@ def test_images_in_agent_replies_are_links_that_fetch_nothing(
 
 
 def test_the_hub_runs_under_its_content_security_policy(
-    new_context: NewContext, secure_hub: HubServer, sign_up: SignUp
+    new_context: NewContext, agent_hub: HubServer, sign_up: SignUp
 ) -> None:
     """Sign up, open a channel, send a message, create an API key (a toast, copy on
     focus): the browser reports no CSP violation and no error on the way."""
-    page = new_context(base_url=secure_hub.url, permissions=["clipboard-read", "clipboard-write"]).new_page()
+    page = new_context(base_url=agent_hub.url, permissions=["clipboard-read", "clipboard-write"]).new_page()
     problems = watch_csp(page)
     page.goto("/")
     sign_up(page)
