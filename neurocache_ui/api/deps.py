@@ -59,12 +59,10 @@ def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | N
 def rate_limit(request: Request, key: KeyContext) -> None:
     """429 (with Retry-After) once the key, or its owner across all their keys,
     has used up the rate limit. The user is counted only for requests the key's
-    limit let through; the headers show whichever limit is tighter."""
+    limit let through; the headers show the key's limit, or the user's when it refuses."""
     decision, whose = ratelimit.check_key(key.key_id), "this key"
-    if decision.allowed:
-        user = ratelimit.check_user(key.user_id)
-        if not user.allowed or user.remaining < decision.remaining:
-            decision, whose = user, "your account (all its keys together)"
+    if decision.allowed and (refused := ratelimit.check_user(key.user_id)) is not None:
+        decision, whose = refused, "your account (all its keys together)"
     request.state.rate_limit = decision  # the middleware adds the X-RateLimit-* headers
     if not decision.allowed:
         raise ApiError(

@@ -19,7 +19,7 @@ import pytest
 import socketio
 import sqlalchemy as sa
 
-from neurocache_ui.core import agents, apikeys, auth, channels, messages, team
+from neurocache_ui.core import agents, apikeys, auth, channels, messages, presence, team
 from neurocache_ui.core.db import get_engine
 from neurocache_ui.core.models import Agent, ApiKey, Channel, ChannelAgent, ChannelMember, Message
 from neurocache_ui.state.surface import PUBLIC_HANDLERS, state_classes
@@ -178,14 +178,23 @@ async def _settle(tab: RawTab, seconds: float = 1.5) -> None:
         await asyncio.sleep(seconds)
 
 
+SESSION_ENDERS = frozenset({"logout", "logout_everywhere", "change_password"})
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["never logged in", "another user's session"])
 async def test_a_stranger_gets_nothing_from_any_handler(
     agent_hub: HubServer, victim: Victim, fake_provider: FakeOpenAIServer, use_settings, postgres_url: str,
-    redis_server: RedisServer,
+    redis_server: RedisServer, signed_in: bool,
 ) -> None:
+    cookie = None
+    if signed_in:
+        him = auth.create_user(name="Mallory", email=f"mallory-{uuid.uuid4().hex[:8]}@example.com", password="mallory-pass-1234")
+        cookie = auth.start_session(him.id)
     before = _counts(victim)
-    calls = list(_calls(victim))
+    # The calls that end his own session come last, so the rest run signed in.
+    calls = sorted(_calls(victim), key=lambda call: call[0].rsplit(".", 1)[1] in SESSION_ENDERS)
     assert len(calls) > 2 * sum(len(h) for h in PUBLIC_HANDLERS.values())  # every handler, from two pages
-    async with RawTab(agent_hub) as stranger:
+    async with RawTab(agent_hub, cookie=cookie) as stranger:
         for name, payload, path in calls:
             await stranger.call(name, payload, path)
         await _settle(stranger)
@@ -200,6 +209,7 @@ async def test_a_stranger_gets_nothing_from_any_handler(
     after = _counts(victim)
     assert after == {**before, "messages": before["messages"] + 1}  # only her own live post
     assert fake_provider.requests() == [], "a stranger made her agent call the model"
+    assert presence.online(victim.channel.id) == [] and presence.typing(victim.channel.id) == []
 
 
 async def test_the_probe_sees_her_channel_with_her_session(agent_hub: HubServer, victim: Victim) -> None:
