@@ -446,7 +446,7 @@ class ChatStream:
         if not provider_configured(self.settings):
             self._finish("error", NO_PROVIDER_NOTICE)
             return
-        self._refusal = await asyncio.to_thread(spend.refusal_for, self.model, self.user_id, self.settings)
+        self._refusal = await spend.refusal_for(self.model, self.user_id, self.settings)
         if self._refusal is not None:
             self._finish("error", self._refusal.message)
             return

@@ -27,6 +27,7 @@ provider and is reported as `CompletionResult.refusal`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -100,8 +101,8 @@ def charge_user(user_id: int, settings: Settings | None = None) -> Refusal | Non
     per_hour = settings.user_model_calls_per_hour
     if per_hour is None:
         return None
-    decision = _quota_limiter(f"{per_hour}/hour", settings.redis_url).check(f"{QUOTA_PREFIX}{user_id}")
-    if decision.allowed:
+    decision = _quota_limiter(f"{per_hour}/hour", settings.redis_url).refusal(f"{QUOTA_PREFIX}{user_id}")
+    if decision is None:
         return None
     return Refusal(
         "quota",
@@ -118,13 +119,14 @@ def reset_user_quota(user_id: int) -> None:
         _quota_limiter(f"{settings.user_model_calls_per_hour}/hour", settings.redis_url).reset(f"{QUOTA_PREFIX}{user_id}")
 
 
-def refusal_for(model: str, user_id: int | None, settings: Settings | None = None) -> Refusal | None:
+async def refusal_for(model: str, user_id: int | None, settings: Settings | None = None) -> Refusal | None:
     """Everything checked before one model call: the allow-list, then the quota
-    (a refused model is not charged). Blocking: call from a thread."""
+    (a refused model is not charged). The quota's store is asked from a thread,
+    and only when a quota is configured: with none, a call costs no I/O here."""
     settings = settings or get_settings()
     refused = check_model(model, settings)
-    if refused is None and user_id is not None:
-        refused = charge_user(user_id, settings)
+    if refused is None and user_id is not None and settings.user_model_calls_per_hour is not None:
+        refused = await asyncio.to_thread(charge_user, user_id, settings)
     return refused
 
 
