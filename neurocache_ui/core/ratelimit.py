@@ -35,7 +35,7 @@ from functools import lru_cache
 
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, RedisStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
 
 from neurocache_ui.core.settings import get_settings
 
@@ -46,6 +46,7 @@ RETRY_AFTER = 2.0  # seconds on the in-memory fallback after a Redis failure
 WARN_EVERY = 60.0
 KEY_PREFIX = "nc:ratelimit"
 T = TypeVar("T")
+Strategy = MovingWindowRateLimiter | SlidingWindowCounterRateLimiter
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +84,18 @@ class Decision:
 class RateLimiter:
     """Checks requests against `rule` (the `limits` notation) for any identifier."""
 
-    def __init__(self, rule: str, redis_url: str | None = None) -> None:
+    def __init__(self, rule: str, redis_url: str | None = None, *, approximate: bool = False) -> None:
+        """`approximate`: a sliding window *counter* (two counters per identifier,
+        the previous window weighted) instead of the exact moving window, which
+        keeps one entry per request: O(1) per hit whatever the limit, for a busy
+        identifier with a high limit (a user across all their keys)."""
         self.items: list[RateLimitItem] = parse_many(rule)
         if not self.items:
             raise ValueError(f"no rate limit in {rule!r}")
         self.redis_url = redis_url
-        self._memory = MovingWindowRateLimiter(MemoryStorage())
-        self._redis: MovingWindowRateLimiter | None = None
+        strategy = SlidingWindowCounterRateLimiter if approximate else MovingWindowRateLimiter
+        self._memory: Strategy = strategy(MemoryStorage())
+        self._redis: Strategy | None = None
         self._redis_errors: tuple[type[BaseException], ...] = ()
         self._skip_redis_until = 0.0
         self._last_warning = float("-inf")
@@ -101,10 +107,10 @@ class RateLimiter:
                 socket_connect_timeout=SOCKET_TIMEOUT,
                 health_check_interval=30,
             )
-            self._redis = MovingWindowRateLimiter(storage)
+            self._redis = strategy(storage)
             self._redis_errors = (*_as_tuple(storage.base_exceptions), OSError)
 
-    def _limiter(self) -> MovingWindowRateLimiter:
+    def _limiter(self) -> Strategy:
         if self._redis is not None and time.monotonic() >= self._skip_redis_until:
             return self._redis
         return self._memory
@@ -120,7 +126,7 @@ class RateLimiter:
         limit that only needs to speak when it refuses."""
         return self._with_fallback(self._refusal, str(identifier))
 
-    def _refusal(self, limiter: MovingWindowRateLimiter, identifier: str) -> Decision | None:
+    def _refusal(self, limiter: Strategy, identifier: str) -> Decision | None:
         for item in self.items:
             if not limiter.hit(item, identifier):
                 return self._decision(limiter, item, identifier, False)
@@ -132,7 +138,7 @@ class RateLimiter:
         return self._with_fallback(self._peek, str(identifier))
 
     def _with_fallback(
-        self, action: Callable[[MovingWindowRateLimiter, str], T], identifier: str
+        self, action: Callable[[Strategy, str], T], identifier: str
     ) -> T:
         limiter = self._limiter()
         try:
@@ -147,18 +153,18 @@ class RateLimiter:
                 log.warning("Rate limits fall back to this worker's memory: Redis failed (%s)", error)
             return action(self._memory, identifier)
 
-    def _peek(self, limiter: MovingWindowRateLimiter, identifier: str) -> Decision:
+    def _peek(self, limiter: Strategy, identifier: str) -> Decision:
         # The first limit that would refuse decides, as in `_check`.
         decisions = [self._decision(limiter, item, identifier, limiter.test(item, identifier)) for item in self.items]
         refused = [d for d in decisions if not d.allowed]
         return refused[0] if refused else min(decisions, key=lambda d: d.remaining)
 
     @staticmethod
-    def _decision(limiter: MovingWindowRateLimiter, item: RateLimitItem, identifier: str, allowed: bool) -> Decision:
+    def _decision(limiter: Strategy, item: RateLimitItem, identifier: str, allowed: bool) -> Decision:
         stats = limiter.get_window_stats(item, identifier)
         return Decision(allowed, item.amount, max(0, stats.remaining), max(0.0, stats.reset_time - time.time()))
 
-    def _check(self, limiter: MovingWindowRateLimiter, identifier: str) -> Decision:
+    def _check(self, limiter: Strategy, identifier: str) -> Decision:
         # Every limit must allow the request; the tightest one fills the headers.
         tightest: Decision | None = None
         for item in self.items:
@@ -186,14 +192,14 @@ def _as_tuple(exceptions: type[BaseException] | tuple[type[BaseException], ...])
 
 
 @lru_cache(maxsize=32)  # one per rule: an evicted limiter would forget its in-memory counts
-def _limiter_for(rule: str, redis_url: str | None) -> RateLimiter:
-    return RateLimiter(rule, redis_url)
+def _limiter_for(rule: str, redis_url: str | None, approximate: bool) -> RateLimiter:
+    return RateLimiter(rule, redis_url, approximate=approximate)
 
 
-def limiter_for(rule: str) -> RateLimiter:
+def limiter_for(rule: str, *, approximate: bool = False) -> RateLimiter:
     """The process's limiter for `rule` on the configured store (one per rule,
     so its in-memory fallback count lives as long as the process)."""
-    return _limiter_for(rule, get_settings().redis_url)
+    return _limiter_for(rule, get_settings().redis_url, approximate)
 
 
 def get_limiter() -> RateLimiter:
@@ -210,7 +216,7 @@ def check_user(user_id: int) -> Decision | None:
     """Count one API request of the user, whichever of their keys made it: more
     keys must not mean more throughput (NEUROCACHE_USER_RATE_LIMIT). None when
     allowed: the per-key limit fills the headers then (one Redis round trip less)."""
-    return limiter_for(get_settings().user_rate_limit).refusal(f"user:{user_id}")
+    return limiter_for(get_settings().user_rate_limit, approximate=True).refusal(f"user:{user_id}")
 
 
 def check_invalid_key(client_ip: str) -> Decision:

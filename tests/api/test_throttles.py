@@ -28,7 +28,9 @@ def tight_hub(start_hub: Callable[..., HubServer], postgres_url: str, redis_serv
         workers=2,
         env={
             "NEUROCACHE_INVALID_KEY_RATE_LIMIT": f"{INVALID_PER_IP}/minute",
-            "NEUROCACHE_USER_RATE_LIMIT": f"{PER_USER}/minute",
+            # The user limit is a sliding window counter, exact within one window:
+            # an hour-long window makes crossing its boundary mid-test negligible.
+            "NEUROCACHE_USER_RATE_LIMIT": f"{PER_USER}/hour",
         },
     )
 
@@ -80,5 +82,5 @@ def test_one_users_keys_share_the_user_limit(tight_hub: HubServer, db: str) -> N
         error = assert_openai_error(refused, 429, "rate_limit_exceeded")
         assert f"{PER_USER} requests per window for your account (all its keys together)" in error["message"]
         assert refused.headers["x-ratelimit-limit"] == str(PER_USER)  # the refusing limit speaks
-        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        assert 1 <= int(refused.headers["retry-after"]) <= 3600
     assert get_models(tight_hub, stranger).status_code == 200  # other users are not affected
