@@ -110,6 +110,9 @@ def test_every_response_carries_the_security_headers(agent_hub: HubServer, path:
         assert "frame-ancestors 'none'" in hop.headers["content-security-policy"]
     csp = csp_directives(response)
     assert csp["frame-ancestors"] == ["'none'"]
+    if path.startswith("/api/"):  # JSON, never a document: nothing may load from it
+        assert csp == {"default-src": ["'none'"], "frame-ancestors": ["'none'"]}
+        return
     assert csp["object-src"] == ["'none'"]
     assert csp["base-uri"] == ["'self'"]
     assert csp["img-src"] == ["'self'", "data:", "blob:"]
