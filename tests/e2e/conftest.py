@@ -188,9 +188,14 @@ def start_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
         _running.remove(server)
 
 
-PER_IP_LIMITS = {"NEUROCACHE_SIGNUP_RATE_LIMIT": "10000/hour", "NEUROCACHE_LOGIN_FAILURES_PER_IP": "10000/15 minutes"}
-"""Every browser comes from 127.0.0.1, so the shared hubs raise the per-IP sign-up and
-failed-log-in limits; the per-account log-in lock keeps its default."""
+PER_IP_LIMITS = {
+    "NEUROCACHE_SIGNUP_RATE_LIMIT": "10000/hour",
+    "NEUROCACHE_LOGIN_FAILURES_PER_IP": "10000/15 minutes",
+    "NEUROCACHE_INVALID_KEY_RATE_LIMIT": "10000/minute",
+}
+"""Every client comes from 127.0.0.1, so the shared hubs raise the per-IP limits (sign-ups,
+failed log-ins, invalid API keys); the per-account log-in lock keeps its default.
+tests/api/test_throttles.py and tests/e2e/test_login_lockout.py check them."""
 ALLOWED_ORIGIN = "http://allowed.example"
 """The one foreign origin `agent_hub` allows (CORS and the websocket)."""
 
