@@ -201,17 +201,11 @@ ALLOWED_ORIGIN = "http://allowed.example"
 
 
 @pytest.fixture(scope="session")
-def hub(start_hub: Callable[..., HubServer], postgres_url: str, redis_server: RedisServer) -> HubServer:
-    """The production-like setup: Postgres, Redis as state manager, two Granian workers."""
-    return start_hub(database_url=postgres_url, redis_url=redis_server.url, workers=2, env=PER_IP_LIMITS)
-
-
-@pytest.fixture(scope="session")
 def agent_hub(
     start_hub: Callable[..., HubServer], postgres_url: str, redis_server: RedisServer, fake_provider_server: FakeOpenAIServer
 ) -> HubServer:
-    """`hub` with the fake OpenAI-compatible server as its model provider and one
-    allowed cross-origin caller."""
+    """The production-like hub with the fake OpenAI-compatible server as its model
+    provider and one allowed cross-origin caller."""
     return start_hub(
         database_url=postgres_url,
         redis_url=redis_server.url,
@@ -223,6 +217,14 @@ def agent_hub(
             "NEUROCACHE_CORS_ORIGINS": ALLOWED_ORIGIN,
         },
     )
+
+
+@pytest.fixture(scope="session")
+def hub(agent_hub: HubServer) -> HubServer:
+    """The production-like setup: Postgres, Redis as state manager, two Granian workers.
+    One server with `agent_hub` (a start costs ~20 s); tests that need "no model
+    provider" run `make run` as it comes (test_default_run.py)."""
+    return agent_hub
 
 
 @pytest.hookimpl(hookwrapper=True)
