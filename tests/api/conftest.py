@@ -17,25 +17,13 @@ import pytest
 
 from neurocache_ui.core import agents, apikeys, auth, channels, team
 from tests.conftest import RedisServer
-from tests.e2e.conftest import HubServer, pytest_runtest_makereport, start_hub  # noqa: F401  (fixtures and hook)
+from tests.e2e.conftest import HubServer, pytest_runtest_makereport, start_hub, start_provider_hub  # noqa: F401  (fixtures and hook)
 
 
 @pytest.fixture(scope="session")
-def api_hub(start_hub: Callable[..., HubServer], postgres_url: str, redis_server: RedisServer, fake_provider_server) -> HubServer:
-    """Production-like: Postgres, Redis, 2 workers, the default rate limit (60/minute per key).
-
-    Every test calls from 127.0.0.1, so the per-IP limit on invalid keys is raised
-    here (tests/api/test_throttles.py checks it on its own server)."""
-    return start_hub(
-        database_url=postgres_url,
-        redis_url=redis_server.url,
-        workers=2,
-        env={
-            "OPENAI_BASE_URL": fake_provider_server.base_url,
-            "OPENAI_API_KEY": "test",
-            "NEUROCACHE_INVALID_KEY_RATE_LIMIT": "10000/minute",
-        },
-    )
+def api_hub(start_provider_hub: Callable[..., HubServer]) -> HubServer:
+    """Production-like: Postgres, Redis, 2 workers, the default rate limit (60/minute per key)."""
+    return start_provider_hub()
 
 
 @dataclass

@@ -21,7 +21,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from neurocache_ui.core import agents, apikeys, auth, channels, team
-from tests.conftest import RedisServer
 from tests.e2e.conftest import HubServer
 
 MAX_EXAMPLES = 30
@@ -29,17 +28,8 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture(scope="module")
-def fuzz_hub(start_hub: Callable[..., HubServer], postgres_url: str, redis_server: RedisServer, fake_provider_server) -> HubServer:
-    return start_hub(
-        database_url=postgres_url,
-        redis_url=redis_server.url,
-        workers=2,
-        env={
-            "OPENAI_BASE_URL": fake_provider_server.base_url,
-            "OPENAI_API_KEY": "test",
-            "NEUROCACHE_RATE_LIMIT": "100000/minute",
-        },
-    )
+def fuzz_hub(start_provider_hub: Callable[..., HubServer]) -> HubServer:
+    return start_provider_hub(NEUROCACHE_RATE_LIMIT="100000/minute")
 
 
 @pytest.fixture(scope="module")

@@ -201,22 +201,25 @@ ALLOWED_ORIGIN = "http://allowed.example"
 
 
 @pytest.fixture(scope="session")
-def agent_hub(
+def start_provider_hub(
     start_hub: Callable[..., HubServer], postgres_url: str, redis_server: RedisServer, fake_provider_server: FakeOpenAIServer
-) -> HubServer:
-    """The production-like hub with the fake OpenAI-compatible server as its model
-    provider and one allowed cross-origin caller."""
-    return start_hub(
-        database_url=postgres_url,
-        redis_url=redis_server.url,
-        workers=2,
-        env={
-            **PER_IP_LIMITS,
-            "OPENAI_BASE_URL": fake_provider_server.base_url,
-            "OPENAI_API_KEY": "test",
-            "NEUROCACHE_CORS_ORIGINS": ALLOWED_ORIGIN,
-        },
-    )
+) -> Callable[..., HubServer]:
+    """`start_provider_hub(**env)`: a production-like hub (Postgres, Redis, two workers,
+    the raised per-IP limits) whose model provider is the fake OpenAI-compatible server."""
+
+    def start(**env: str) -> HubServer:
+        provider = {"OPENAI_BASE_URL": fake_provider_server.base_url, "OPENAI_API_KEY": "test"}
+        return start_hub(
+            database_url=postgres_url, redis_url=redis_server.url, workers=2, env={**PER_IP_LIMITS, **provider, **env}
+        )
+
+    return start
+
+
+@pytest.fixture(scope="session")
+def agent_hub(start_provider_hub: Callable[..., HubServer]) -> HubServer:
+    """The production-like hub with the fake provider and one allowed cross-origin caller."""
+    return start_provider_hub(NEUROCACHE_CORS_ORIGINS=ALLOWED_ORIGIN)
 
 
 @pytest.fixture(scope="session")
