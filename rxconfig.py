@@ -1,11 +1,11 @@
-"""Reflex configuration, derived from our settings (neurocache_ui/core/settings.py).
+"""Reflex configuration, derived from our settings (neurocache_ui/settings.py).
 
 The database is ours (core/db.py, alembic/), so Reflex is not given a db_url; with
 REDIS_URL set, Reflex keeps page state in Redis so several workers can serve it."""
 
 import reflex as rx
 
-from neurocache_ui.core.settings import get_settings
+from neurocache_ui.settings import get_settings
 
 settings = get_settings()
 

@@ -7,9 +7,9 @@ from typing import Any
 from alembic import context
 from sqlmodel import SQLModel
 
-from neurocache_ui.core import models
-from neurocache_ui.core.db import engine_for
-from neurocache_ui.core.settings import get_settings
+from neurocache_ui.store import models
+from neurocache_ui.store.db import engine_for
+from neurocache_ui.settings import get_settings
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -167,11 +167,11 @@ def main() -> None:
         provider.start()
         server.start()
         os.environ.update(DATABASE_URL=url, REDIS_URL=redis.url)
-        from neurocache_ui.core import agents, channels, team
-        from neurocache_ui.core.settings import get_settings
+        from neurocache_ui.services import agents, channels, team
+        from neurocache_ui.settings import get_settings
 
         get_settings.cache_clear()
-        from neurocache_ui.core.models import User
+        from neurocache_ui.store.models import User
 
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -231,7 +231,7 @@ def main() -> None:
         server.stop()
         provider.stop()
         redis.stop()
-        from neurocache_ui.core.db import engine_for
+        from neurocache_ui.store.db import engine_for
 
         engine_for(url).dispose()
         with admin.connect() as conn:

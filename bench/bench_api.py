@@ -174,14 +174,14 @@ async def load(
 
 def seed(clients: int) -> tuple[list[str], str, str]:
     """A user with `clients` keys, a channel of MESSAGES messages, an agent."""
-    from neurocache_ui.core import agents, apikeys, auth, channels, messages
+    from neurocache_ui.services import agents, api_keys, auth, channels, messaging
 
     tag = secrets.token_hex(4)
     user = auth.create_user(name="Bench", email=f"bench-{tag}@example.com", password=f"bench-{tag}-engine-1843")
-    keys = [apikeys.create_key(user.id, f"client {i}")[0] for i in range(clients)]
+    keys = [api_keys.create_key(user.id, f"client {i}")[0] for i in range(clients)]
     channel = channels.create_channel(user.id, name=f"Bench {tag}")
     for i in range(MESSAGES):
-        messages.post_message(channel.id, user_id=user.id, content=f"message {i} " + "lorem ipsum " * 8)
+        messaging.post_message(channel.id, user_id=user.id, content=f"message {i} " + "lorem ipsum " * 8)
     agent = agents.create_agent(user.id, {"name": "Bench agent", "max_tokens": 64})
     return keys, channel.slug, agent.slug
 
@@ -194,14 +194,15 @@ async def in_process(key: str, slug: str, rounds: int, block: int) -> dict[str, 
 
     from neurocache_ui.api.app import create_app
     from neurocache_ui.api.deps import current_key
-    from neurocache_ui.core import apikeys, ratelimit
+    from neurocache_ui.services import api_keys
+    from neurocache_ui.infra import ratelimit
 
-    context = apikeys.authenticate(key)
+    context = api_keys.authenticate(key)
     assert context is not None
     real = create_app()
     bypass = create_app()
 
-    def constant_key(request: Request) -> apikeys.KeyContext:
+    def constant_key(request: Request) -> api_keys.KeyContext:
         request.state.api_key = context
         return context
 
@@ -211,11 +212,11 @@ async def in_process(key: str, slug: str, rounds: int, block: int) -> dict[str, 
 
     async def direct() -> None:
         await asyncio.to_thread(
-            lambda: (apikeys.authenticate(key), ratelimit.check_key(context.key_id), ratelimit.check_user(context.user_id))
+            lambda: (api_keys.authenticate(key), ratelimit.check_key(context.key_id), ratelimit.check_user(context.user_id))
         )
 
     async def direct_key_only() -> None:
-        await asyncio.to_thread(lambda: (apikeys.authenticate(key), ratelimit.check_key(context.key_id)))
+        await asyncio.to_thread(lambda: (api_keys.authenticate(key), ratelimit.check_key(context.key_id)))
 
     clients = {
         "baseline": httpx.AsyncClient(transport=httpx.ASGITransport(app=bypass), base_url="http://bench", headers=headers),
@@ -278,7 +279,7 @@ def main() -> None:
         limits = {"NEUROCACHE_RATE_LIMIT": RATE_LIMIT, "NEUROCACHE_USER_RATE_LIMIT": RATE_LIMIT}
         os.environ.update(DATABASE_URL=url, REDIS_URL=redis.url, OPENAI_BASE_URL=provider.base_url,
                           OPENAI_API_KEY="bench", **limits)
-        from neurocache_ui.core.settings import get_settings
+        from neurocache_ui.settings import get_settings
 
         get_settings.cache_clear()
         keys, slug, agent = seed(CLIENTS + 1)
@@ -318,12 +319,12 @@ def main() -> None:
     finally:
         if server is not None:
             server.stop()
-        from neurocache_ui.core import usage_writer
+        from neurocache_ui.services import usage_writer
 
         usage_writer.flush()
         provider.stop()
         redis.stop()
-        from neurocache_ui.core.db import engine_for
+        from neurocache_ui.store.db import engine_for
 
         engine_for(url).dispose()
         with admin.connect() as conn:

@@ -126,13 +126,13 @@ def main() -> None:
             print("short history measured; adding history", flush=True)
 
             os.environ.update(DATABASE_URL=url, REDIS_URL=redis.url)
-            from neurocache_ui.core import channels, messages
+            from neurocache_ui.services import channels, messaging
 
             channel = channels.get_channel(channel_url.rstrip("/").rsplit("/", 1)[1], 1)
             for page in (sender, watcher):  # history arrives while nobody has the channel open
                 page.goto("/channels")
             for i in range(args.history):
-                messages.post_message(channel.id, user_id=1, content=f"history {i}")
+                messaging.post_message(channel.id, user_id=1, content=f"history {i}")
             for page in (sender, watcher):
                 page.goto(channel_url)
                 expect(page.get_by_role("log", name="Messages").get_by_text(f"history {args.history - 1}")).to_be_visible()
@@ -146,7 +146,7 @@ def main() -> None:
     finally:
         server.stop()
         redis.stop()
-        from neurocache_ui.core.db import engine_for
+        from neurocache_ui.store.db import engine_for
 
         engine_for(url).dispose()
         with admin.connect() as conn:

@@ -76,18 +76,18 @@ def main() -> int:
     os.environ.pop("NEUROCACHE_CACHE_WINDOW", None)
     cache_keys: list[str] = []
     try:
-        from neurocache_ui.core.settings import PROJECT_ROOT, get_settings
+        from neurocache_ui.settings import PROJECT_ROOT, get_settings
 
         get_settings.cache_clear()
         config = Config(str(PROJECT_ROOT / "alembic.ini"))
         config.set_main_option("sqlalchemy.url", db_url)
         command.upgrade(config, "head")
 
-        from neurocache_ui.core import messages
-        from neurocache_ui.core.cache import RedisChannelCache, get_cache
-        from neurocache_ui.core.db import get_engine
-        from neurocache_ui.core.messages import MessageView
-        from neurocache_ui.core.models import Channel, Message, User
+        from neurocache_ui.services import messaging
+        from neurocache_ui.infra.window_cache import RedisChannelCache, get_cache
+        from neurocache_ui.store.db import get_engine
+        from neurocache_ui.services.messaging import MessageView
+        from neurocache_ui.store.models import Channel, Message, User
 
         print(f"setting up: {MESSAGES:,} messages in Postgres, window of {get_settings().cache_window} in Redis ...")
         engine = get_engine()
@@ -111,7 +111,7 @@ def main() -> int:
         cache_keys = cache.keys(channel_id)
 
         # The sketch's list, as its storeMessage would have built it (LPUSH per send).
-        everything = messages._db_latest(channel_id, MESSAGES)
+        everything = messaging._db_latest(channel_id, MESSAGES)
         pipe = raw.pipeline(transaction=False)
         for view in everything:
             pipe.lpush(sketch_key, view.to_json())
@@ -126,14 +126,14 @@ def main() -> int:
         pg = psycopg.connect(sa.make_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False))
 
         def cache_read() -> list[MessageView]:
-            return messages.recent_messages(channel_id, LATEST, viewer_id=None)
+            return messaging.recent_messages(channel_id, LATEST, viewer_id=None)
 
         def cache_full() -> list[MessageView]:
             found = cache.read(channel_id, LATEST)  # no known version: full transfer
             return [MessageView.from_dict(e) for e in found.entries()]
 
         def pg_orm() -> list[MessageView]:
-            return messages._db_latest(channel_id, LATEST)
+            return messaging._db_latest(channel_id, LATEST)
 
         def pg_raw() -> list[MessageView]:
             with pg.cursor() as cur:
@@ -188,7 +188,7 @@ def main() -> int:
         if cache_keys:
             raw.delete(*cache_keys)
         raw.delete(sketch_key)
-        from neurocache_ui.core.db import engine_for
+        from neurocache_ui.store.db import engine_for
 
         engine_for(db_url).dispose()
         with admin.connect() as conn:

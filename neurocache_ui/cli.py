@@ -9,8 +9,8 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from neurocache_ui.core import auth
-from neurocache_ui.core.errors import NeurocacheError
+from neurocache_ui.services import auth
+from neurocache_ui.domain.errors import NeurocacheError
 
 
 def _user_create(args: argparse.Namespace) -> str:
@@ -21,18 +21,18 @@ def _user_create(args: argparse.Namespace) -> str:
 def _key_create(args: argparse.Namespace) -> str:
     from datetime import timedelta
 
-    from neurocache_ui.core import apikeys
-    from neurocache_ui.core.models import utcnow
+    from neurocache_ui.services import api_keys
+    from neurocache_ui.store.models import utcnow
 
     expires_at = utcnow() + timedelta(days=args.expires_days) if args.expires_days else None
-    secret, key = apikeys.create_key_for_email(args.email, args.name, expires_at)
+    secret, key = api_keys.create_key_for_email(args.email, args.name, expires_at)
     expiry = f", expires {key.expires_at:%Y-%m-%d %H:%M} UTC" if key.expires_at else ""
     # The key alone on the last line, so scripts can take it with `tail -n 1`.
     return f"created API key {key.id} \"{key.name}\" ({key.prefix}…){expiry}; it is shown only now:\n{secret}"
 
 
 def _retention_run(args: argparse.Namespace) -> str:
-    from neurocache_ui.core.retention import run_retention
+    from neurocache_ui.services.retention import run_retention
 
     report = run_retention()
     if report.cache_error:

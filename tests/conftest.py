@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from neurocache_ui.core.settings import PROJECT_ROOT, get_settings
+from neurocache_ui.settings import PROJECT_ROOT, get_settings
 from tests.fakes.openai_server import FakeOpenAIServer
 
 PG_ADMIN_URL = os.environ.get("NEUROCACHE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -48,7 +48,7 @@ def postgres_url() -> Iterator[str]:
     url = sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     migrate(url)
     yield url
-    from neurocache_ui.core.db import engine_for
+    from neurocache_ui.store.db import engine_for
 
     engine_for(url).dispose()
     with admin.connect() as conn:

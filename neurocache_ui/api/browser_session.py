@@ -15,9 +15,9 @@ import asyncio
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
-from neurocache_ui.core import auth
-from neurocache_ui.core.redirects import safe_next
-from neurocache_ui.core.settings import get_settings
+from neurocache_ui.services import auth
+from neurocache_ui.domain.redirects import safe_next
+from neurocache_ui.settings import get_settings
 
 SESSION_PATH = "/auth/session"
 LOGOUT_PATH = "/auth/logout"

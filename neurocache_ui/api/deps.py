@@ -21,8 +21,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from neurocache_ui.api.errors import ApiError
-from neurocache_ui.core import apikeys, ratelimit
-from neurocache_ui.core.apikeys import KeyContext
+from neurocache_ui.services import api_keys
+from neurocache_ui.infra import ratelimit
+from neurocache_ui.services.api_keys import KeyContext
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -42,7 +43,7 @@ def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | N
     the client IP sent too many invalid keys (valid keys from it still pass)."""
     if credentials is None:
         raise ApiError(401, MISSING, code="missing_api_key", headers=CHALLENGE)
-    key = apikeys.authenticate(credentials.credentials.strip())
+    key = api_keys.authenticate(credentials.credentials.strip())
     if key is None:
         decision = ratelimit.check_invalid_key(request.client.host if request.client else "unknown")
         if not decision.allowed:

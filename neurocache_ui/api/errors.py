@@ -17,8 +17,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from neurocache_ui.core.agents import SettingsInvalid
-from neurocache_ui.core.errors import Forbidden, Invalid, NeurocacheError, NotFound, Unavailable
+from neurocache_ui.services.agents import SettingsInvalid
+from neurocache_ui.domain.errors import Forbidden, Invalid, NeurocacheError, NotFound, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, ApiError):
         return error_response(status, message, code=error.code, param=error.param, headers=error.headers)
     if status == 413:
-        from neurocache_ui.core.settings import get_settings
+        from neurocache_ui.settings import get_settings
 
         message = f"The request body is too large: the limit is {get_settings().api_max_body_bytes:,} bytes."
     elif status in _DEFAULT_MESSAGES or not message:

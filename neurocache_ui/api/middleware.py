@@ -22,8 +22,8 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neurocache_ui.api.errors import ApiError, error_response
-from neurocache_ui.core import usage_writer
-from neurocache_ui.core.settings import get_settings
+from neurocache_ui.services import usage_writer
+from neurocache_ui.settings import get_settings
 
 PREFIX = "/api/"
 

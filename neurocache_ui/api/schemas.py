@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from neurocache_ui.core.agents import AgentPublic, AgentSettings
-from neurocache_ui.core.channels import DESCRIPTION_MAX, GOAL_MAX, NAME_MAX
+from neurocache_ui.services.agents import AgentPublic, AgentSettings
+from neurocache_ui.services.channels import DESCRIPTION_MAX, GOAL_MAX, NAME_MAX
 
 # ---------------------------------------------------------------- errors
 

@@ -63,7 +63,7 @@ from reflex.utils import prerequisites
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neurocache_ui.api.app import PREFIX
-from neurocache_ui.core.settings import get_settings
+from neurocache_ui.settings import get_settings
 
 DOCS_PATH = f"{PREFIX}/docs"
 SWAGGER_CDN = "https://cdn.jsdelivr.net"

@@ -29,9 +29,9 @@ from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from neurocache_ui.core.auth import SESSION_COOKIE, user_for_session
-from neurocache_ui.core.errors import Unavailable
-from neurocache_ui.core.settings import get_settings
+from neurocache_ui.services.auth import SESSION_COOKIE, user_for_session
+from neurocache_ui.domain.errors import Unavailable
+from neurocache_ui.settings import get_settings
 
 UPLOAD_OVERHEAD_BYTES = 64 * 1024
 """Room for multipart boundaries, part headers and Reflex's handler-arguments field."""

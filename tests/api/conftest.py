@@ -15,7 +15,7 @@ import httpx
 import openai
 import pytest
 
-from neurocache_ui.core import agents, apikeys, auth, channels, team
+from neurocache_ui.services import agents, api_keys, auth, channels, team
 from tests.conftest import RedisServer
 from tests.e2e.conftest import HubServer, pytest_runtest_makereport, start_hub, start_provider_hub  # noqa: F401  (fixtures and hook)
 
@@ -56,7 +56,7 @@ def new_caller(api_hub: HubServer, db: str) -> Callable[..., Caller]:
     def make(name: str = "Ada") -> Caller:
         tag = uuid.uuid4().hex[:8]
         user = auth.create_user(name=f"{name} {tag}", email=f"{name.lower()}-{tag}@example.com", password=f"engine-{tag}-1843")
-        secret, key = apikeys.create_key(user.id, f"{name}'s test key")
+        secret, key = api_keys.create_key(user.id, f"{name}'s test key")
         return Caller(user.id, user.email, secret, key.id, f"{api_hub.url}/api/v1")
 
     return make

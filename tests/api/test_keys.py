@@ -11,9 +11,9 @@ import openai
 import pytest
 import sqlalchemy as sa
 
-from neurocache_ui.core import apikeys
-from neurocache_ui.core.db import get_engine
-from neurocache_ui.core.models import utcnow
+from neurocache_ui.services import api_keys
+from neurocache_ui.store.db import get_engine
+from neurocache_ui.store.models import utcnow
 from tests.api.conftest import Caller, Workspace
 
 REQUESTS_PER_CHECK = 6  # fresh connections: they spread over both workers
@@ -45,20 +45,20 @@ def test_key_is_stored_as_hash_only(caller: Caller) -> None:
     assert row["key_hash"] == hashlib.sha256(caller.key.encode()).hexdigest()
     assert all(caller.key not in str(value) for value in row.values())
     assert caller.key.startswith(row["prefix"]) and len(row["prefix"]) < 20
-    listed = apikeys.list_keys(caller.user_id)
+    listed = api_keys.list_keys(caller.user_id)
     assert caller.key not in repr(listed) and listed[0].prefix == row["prefix"]
 
 
 def test_last_used_is_recorded(caller: Caller) -> None:
-    assert apikeys.list_keys(caller.user_id)[0].last_used_at is None
+    assert api_keys.list_keys(caller.user_id)[0].last_used_at is None
     with caller.http() as http:
         assert http.get("/models").status_code == 200
-    assert apikeys.list_keys(caller.user_id)[0].last_used_at is not None
+    assert api_keys.list_keys(caller.user_id)[0].last_used_at is not None
 
 
 def test_revoke_takes_effect_at_once_on_every_worker(caller: Caller) -> None:
     assert _statuses(caller, "__own__") == {200}
-    apikeys.revoke_key(caller.user_id, caller.key_id)
+    api_keys.revoke_key(caller.user_id, caller.key_id)
     assert _statuses(caller, "__own__") == {401}
     with pytest.raises(openai.AuthenticationError):
         caller.openai().models.list()
@@ -71,7 +71,7 @@ def test_expired_key_is_refused(caller: Caller) -> None:
             {"t": utcnow() - timedelta(seconds=1), "id": caller.key_id},
         )
     assert _statuses(caller, "__own__") == {401}
-    secret, key = apikeys.create_key(caller.user_id, "short-lived", utcnow() + timedelta(hours=1))
+    secret, key = api_keys.create_key(caller.user_id, "short-lived", utcnow() + timedelta(hours=1))
     assert _statuses(caller, secret) == {200}
 
 

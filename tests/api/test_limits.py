@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from neurocache_ui.api.app import PREFIX, create_app
-from neurocache_ui.core import agents, apikeys, auth, channels, team
+from neurocache_ui.services import agents, api_keys, auth, channels, team
 from tests.api.test_keys import assert_openai_error
 from tests.conftest import RedisServer
 from tests.fakes.openai_server import FakeOpenAIServer
@@ -36,7 +36,7 @@ def api(use_settings, postgres_url: str, redis_server: RedisServer, fake_provide
     )  # fmt: skip
     tag = uuid.uuid4().hex[:8]
     user = auth.create_user(name=f"Ada {tag}", email=f"ada-{tag}@example.com", password=f"engine-{tag}-1843")
-    secret, _ = apikeys.create_key(user.id, "limits test key")
+    secret, _ = api_keys.create_key(user.id, "limits test key")
     scout = agents.create_agent(user.id, {"name": "Scout", "model": "fake-model"})
     critic = agents.create_agent(user.id, {"name": "Critic", "model": "fake-model"})
     channel = channels.create_channel(user.id, name=f"Limits {tag}")

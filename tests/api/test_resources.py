@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from neurocache_ui.core import messages
+from neurocache_ui.services import messaging
 from tests.api.conftest import Caller, Workspace
 from tests.api.test_keys import assert_openai_error
 
@@ -59,7 +59,7 @@ def test_channels_agents_and_messages(caller: Caller, workspace: Workspace) -> N
         assert_openai_error(http.get(f"/channels/{slug}/messages", params={"limit": 0}), 422)
         assert_openai_error(http.post(f"/channels/{slug}/messages", json={"content": "   "}), 422)
     # What the API posted is in the store the hub reads.
-    stored = messages.recent_messages(made.json()["id"], 10, viewer_id=caller.user_id)
+    stored = messaging.recent_messages(made.json()["id"], 10, viewer_id=caller.user_id)
     assert [m.content for m in stored] == [f"note {i}" for i in range(5)]
 
 

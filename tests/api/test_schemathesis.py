@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from neurocache_ui.core import agents, apikeys, auth, channels, team
+from neurocache_ui.services import agents, api_keys, auth, channels, team
 from tests.e2e.conftest import HubServer
 
 MAX_EXAMPLES = 30
@@ -37,7 +37,7 @@ def fuzz_key(fuzz_hub: HubServer, postgres_url: str) -> str:
     """A user with an agent in a channel, and their key."""
     import os
 
-    from neurocache_ui.core.settings import get_settings
+    from neurocache_ui.settings import get_settings
 
     previous = os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = postgres_url
@@ -48,7 +48,7 @@ def fuzz_key(fuzz_hub: HubServer, postgres_url: str) -> str:
         agent = agents.create_agent(user.id, {"name": "Scout"})
         channel = channels.create_channel(user.id, name=f"Fuzz {tag}", goal="survive")
         team.add_agent(channel.id, user.id, agent.id)
-        secret, _ = apikeys.create_key(user.id, "fuzz")
+        secret, _ = api_keys.create_key(user.id, "fuzz")
     finally:
         if previous is None:
             os.environ.pop("DATABASE_URL", None)

@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from neurocache_ui.core import apikeys, auth, ratelimit
+from neurocache_ui.services import api_keys, auth
+from neurocache_ui.infra import ratelimit
 from tests.api.test_keys import assert_openai_error
 from tests.conftest import RedisServer
 from tests.e2e.conftest import HubServer
@@ -47,7 +48,7 @@ def invalid_key_count(db: str, redis_server: RedisServer) -> Iterator[None]:
 def new_user_with_keys(count: int) -> tuple[int, list[str]]:
     tag = uuid.uuid4().hex[:8]
     user = auth.create_user(name=f"Ada {tag}", email=f"ada-{tag}@example.com", password=f"engine-{tag}-1843")
-    return user.id, [apikeys.create_key(user.id, f"key {n}")[0] for n in range(count)]
+    return user.id, [api_keys.create_key(user.id, f"key {n}")[0] for n in range(count)]
 
 
 def get_models(hub: HubServer, key: str | None) -> httpx.Response:

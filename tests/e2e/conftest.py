@@ -35,7 +35,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
-from neurocache_ui.core.settings import PROJECT_ROOT
+from neurocache_ui.settings import PROJECT_ROOT
 from tests.conftest import RedisServer, free_port
 from tests.fakes.openai_server import FakeOpenAIServer
 

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from neurocache_ui.core import agents
-from neurocache_ui.core.auth import authenticate
+from neurocache_ui.services import agents
+from neurocache_ui.services.auth import authenticate
 from tests.e2e.conftest import Account, HubServer
 
 NewContext = Callable[..., BrowserContext]

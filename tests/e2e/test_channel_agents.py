@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from neurocache_ui.core import agents
-from neurocache_ui.core.db import get_engine
-from neurocache_ui.core.models import UsageEvent, User
+from neurocache_ui.services import agents
+from neurocache_ui.store.db import get_engine
+from neurocache_ui.store.models import UsageEvent, User
 from tests.e2e.conftest import Account, HubServer
 from tests.e2e.test_channels import NewContext, SignUp, create_channel, invite, log, send
 from tests.fakes.openai_server import FakeOpenAIServer

@@ -19,10 +19,11 @@ import pytest
 import socketio
 import sqlalchemy as sa
 
-from neurocache_ui.core import agents, apikeys, auth, channels, messages, presence, team
-from neurocache_ui.core.db import get_engine
-from neurocache_ui.core.models import Agent, ApiKey, Channel, ChannelAgent, ChannelMember, Message
-from neurocache_ui.state.surface import PUBLIC_HANDLERS, state_classes
+from neurocache_ui.services import agents, api_keys, auth, channels, messaging, team
+from neurocache_ui.infra import presence
+from neurocache_ui.store.db import get_engine
+from neurocache_ui.store.models import Agent, ApiKey, Channel, ChannelAgent, ChannelMember, Message
+from neurocache_ui.web.state.surface import PUBLIC_HANDLERS, state_classes
 from tests.conftest import RedisServer
 from tests.e2e.conftest import HubServer
 from tests.fakes.openai_server import FakeOpenAIServer
@@ -65,10 +66,10 @@ def victim(use_settings, postgres_url: str, redis_server: RedisServer) -> Victim
     tag = uuid.uuid4().hex[:8]
     user = auth.create_user(name=f"Her {tag}", email=f"her-{tag}@example.com", password=f"vault-{tag}-pass")
     channel = channels.create_channel(user.id, name=f"Vault {tag}", goal=f"goal-{tag}")
-    message = messages.post_message(channel.id, user_id=user.id, content=f"secret-{tag}")
+    message = messaging.post_message(channel.id, user_id=user.id, content=f"secret-{tag}")
     agent = agents.create_agent(user.id, {"name": f"Agent {tag}", "model": "fake-model", "reply_mode": "all"})
     team.add_agent(channel.id, user.id, agent.id)
-    _, key = apikeys.create_key(user.id, f"key-{tag}", None)
+    _, key = api_keys.create_key(user.id, f"key-{tag}", None)
     return Victim(tag, user, channel, message.id, agent, key.id)
 
 
@@ -200,7 +201,7 @@ async def test_a_stranger_gets_nothing_from_any_handler(
         await _settle(stranger)
         # She posts while the stranger's tab is still open: nothing arrives live either.
         use_settings(DATABASE_URL=postgres_url, REDIS_URL=redis_server.url)
-        messages.post_message(victim.channel.id, user_id=victim.user.id, content=f"secret-{victim.tag} live")
+        messaging.post_message(victim.channel.id, user_id=victim.user.id, content=f"secret-{victim.tag} live")
         await _settle(stranger)
         received = stranger.text()
     assert stranger.received, "the probe got no answer at all: the protocol is wrong, not the server safe"

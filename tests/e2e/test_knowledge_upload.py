@@ -18,9 +18,9 @@ import pytest
 from playwright.sync_api import BrowserContext, expect
 
 from neurocache_ui.api.upload_guard import upload_limit
-from neurocache_ui.core import auth
-from neurocache_ui.core.auth import SESSION_COOKIE
-from neurocache_ui.state.knowledge import KnowledgeState
+from neurocache_ui.services import auth
+from neurocache_ui.services.auth import SESSION_COOKIE
+from neurocache_ui.web.state.knowledge import KnowledgeState
 from tests.conftest import RedisServer
 from tests.e2e.conftest import Account, HubServer, new_account
 from tests.e2e.test_agents import create_agent, signed_in

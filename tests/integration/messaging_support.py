@@ -20,9 +20,9 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from neurocache_ui.core.cache import RedisChannelCache, get_cache, reset_caches
-from neurocache_ui.core.db import get_engine, session_scope
-from neurocache_ui.core.models import Agent, Channel, ChannelMember, Message, User
+from neurocache_ui.infra.window_cache import RedisChannelCache, get_cache, reset_caches
+from neurocache_ui.store.db import get_engine, session_scope
+from neurocache_ui.store.models import Agent, Channel, ChannelMember, Message, User
 
 
 @dataclass

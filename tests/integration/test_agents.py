@@ -9,13 +9,13 @@ from datetime import UTC
 import pytest
 from sqlmodel import select
 
-from neurocache_ui.core import agents
-from neurocache_ui.core.agents import AgentPublic, AgentSettings, SettingsInvalid, validate_settings
-from neurocache_ui.core.auth import CurrentUser, create_user
-from neurocache_ui.core.db import session_scope
-from neurocache_ui.core.errors import Invalid, NotFound
-from neurocache_ui.core.models import Agent
-from neurocache_ui.core.settings import Settings, SettingsError
+from neurocache_ui.services import agents
+from neurocache_ui.services.agents import AgentPublic, AgentSettings, SettingsInvalid, validate_settings
+from neurocache_ui.services.auth import CurrentUser, create_user
+from neurocache_ui.store.db import session_scope
+from neurocache_ui.domain.errors import Invalid, NotFound
+from neurocache_ui.store.models import Agent
+from neurocache_ui.settings import Settings, SettingsError
 
 pytestmark = pytest.mark.usefixtures("database")
 

@@ -14,11 +14,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from neurocache_ui.core import apikeys, auth
-from neurocache_ui.core.db import get_engine
-from neurocache_ui.core.errors import Invalid, NotFound
-from neurocache_ui.core.models import utcnow
-from neurocache_ui.core.settings import PROJECT_ROOT
+from neurocache_ui.services import api_keys, auth
+from neurocache_ui.store.db import get_engine
+from neurocache_ui.domain.errors import Invalid, NotFound
+from neurocache_ui.store.models import utcnow
+from neurocache_ui.settings import PROJECT_ROOT
 from tests.integration.messaging_support import make_user
 
 
@@ -29,75 +29,75 @@ def _row(key_id: int) -> dict:
 
 def test_create_returns_the_secret_once_and_stores_its_hash(database: str) -> None:
     user = make_user()
-    secret, key = apikeys.create_key(user, "  ci   pipeline ")
-    assert secret.startswith("nck_") and len(secret) == 4 + 43 and apikeys.looks_like_key(secret)
+    secret, key = api_keys.create_key(user, "  ci   pipeline ")
+    assert secret.startswith("nck_") and len(secret) == 4 + 43 and api_keys.looks_like_key(secret)
     assert key.name == "ci pipeline" and key.status == "active" and secret.startswith(key.prefix)
     row = _row(key.id)
     assert row["key_hash"] == hashlib.sha256(secret.encode()).hexdigest()
     assert not any(secret in str(value) for value in row.values())
-    assert "nck_" + secret[4:] not in repr(apikeys.list_keys(user))
-    assert {k.id for k in apikeys.list_keys(user)} == {key.id}
-    other_secret, _ = apikeys.create_key(user, "second")
-    assert other_secret != secret and [k.name for k in apikeys.list_keys(user)] == ["second", "ci pipeline"]
+    assert "nck_" + secret[4:] not in repr(api_keys.list_keys(user))
+    assert {k.id for k in api_keys.list_keys(user)} == {key.id}
+    other_secret, _ = api_keys.create_key(user, "second")
+    assert other_secret != secret and [k.name for k in api_keys.list_keys(user)] == ["second", "ci pipeline"]
 
 
 def test_authenticate(database: str) -> None:
     user = make_user()
-    secret, key = apikeys.create_key(user, "app")
-    assert apikeys.authenticate(secret) == apikeys.KeyContext(user_id=user, key_id=key.id)
+    secret, key = api_keys.create_key(user, "app")
+    assert api_keys.authenticate(secret) == api_keys.KeyContext(user_id=user, key_id=key.id)
     for wrong in (None, "", "nck_", secret[:-1], secret + "x", secret.replace("nck_", "sk-_"), "nck_" + "A" * 43):
-        assert apikeys.authenticate(wrong) is None
+        assert api_keys.authenticate(wrong) is None
 
 
 def test_last_used_is_written_at_most_once_a_minute(database: str) -> None:
     user = make_user()
-    secret, key = apikeys.create_key(user, "app")
-    apikeys.authenticate(secret)
+    secret, key = api_keys.create_key(user, "app")
+    api_keys.authenticate(secret)
     first = _row(key.id)["last_used_at"]
     assert first is not None
-    apikeys.authenticate(secret)
+    api_keys.authenticate(secret)
     assert _row(key.id)["last_used_at"] == first  # no write within the minute
     with get_engine().begin() as conn:
         conn.execute(sa.text("UPDATE api_key SET last_used_at = :t WHERE id = :id"), {"t": utcnow() - timedelta(minutes=2), "id": key.id})
-    apikeys.authenticate(secret)
-    assert apikeys.list_keys(user)[0].last_used_at > utcnow() - timedelta(seconds=30)
+    api_keys.authenticate(secret)
+    assert api_keys.list_keys(user)[0].last_used_at > utcnow() - timedelta(seconds=30)
 
 
 def test_revoke(database: str) -> None:
     ada, bob = make_user("Ada"), make_user("Bob")
-    secret, key = apikeys.create_key(ada, "app")
+    secret, key = api_keys.create_key(ada, "app")
     with pytest.raises(NotFound):
-        apikeys.revoke_key(bob, key.id)  # not Bob's
-    assert apikeys.authenticate(secret) is not None
-    revoked = apikeys.revoke_key(ada, key.id)
+        api_keys.revoke_key(bob, key.id)  # not Bob's
+    assert api_keys.authenticate(secret) is not None
+    revoked = api_keys.revoke_key(ada, key.id)
     assert revoked.status == "revoked" and revoked.revoked_at is not None
-    assert apikeys.authenticate(secret) is None
-    assert apikeys.revoke_key(ada, key.id).revoked_at == revoked.revoked_at  # idempotent
+    assert api_keys.authenticate(secret) is None
+    assert api_keys.revoke_key(ada, key.id).revoked_at == revoked.revoked_at  # idempotent
     with pytest.raises(NotFound):
-        apikeys.revoke_key(ada, 999_999)
+        api_keys.revoke_key(ada, 999_999)
 
 
 def test_expiry(database: str) -> None:
     user = make_user()
     with pytest.raises(Invalid):
-        apikeys.create_key(user, "past", utcnow() - timedelta(seconds=1))
+        api_keys.create_key(user, "past", utcnow() - timedelta(seconds=1))
     with pytest.raises(Invalid):
-        apikeys.create_key(user, "naive", utcnow().replace(tzinfo=None) + timedelta(days=1))
+        api_keys.create_key(user, "naive", utcnow().replace(tzinfo=None) + timedelta(days=1))
     with pytest.raises(Invalid):
-        apikeys.create_key(user, "   ")
-    secret, key = apikeys.create_key(user, "soon", utcnow() + timedelta(days=1))
-    assert apikeys.authenticate(secret) is not None
+        api_keys.create_key(user, "   ")
+    secret, key = api_keys.create_key(user, "soon", utcnow() + timedelta(days=1))
+    assert api_keys.authenticate(secret) is not None
     with get_engine().begin() as conn:
         conn.execute(sa.text("UPDATE api_key SET expires_at = :t WHERE id = :id"), {"t": utcnow() - timedelta(seconds=1), "id": key.id})
-    assert apikeys.authenticate(secret) is None
-    assert apikeys.list_keys(user)[0].status == "expired"
+    assert api_keys.authenticate(secret) is None
+    assert api_keys.list_keys(user)[0].status == "expired"
 
 
 def test_concurrent_authentication(database: str) -> None:
     user = make_user()
-    secret, _ = apikeys.create_key(user, "busy")
+    secret, _ = api_keys.create_key(user, "busy")
     results: list[object] = []
-    threads = [threading.Thread(target=lambda: results.append(apikeys.authenticate(secret))) for _ in range(8)]
+    threads = [threading.Thread(target=lambda: results.append(api_keys.authenticate(secret))) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -116,8 +116,8 @@ def test_cli_key_create_prints_the_key_last(database: str) -> None:
     )
     assert done.returncode == 0, done.stderr
     secret = done.stdout.strip().splitlines()[-1]
-    context = apikeys.authenticate(secret)
-    assert context is not None and [k.name for k in apikeys.list_keys(context.user_id)] == ["deploy"]
+    context = api_keys.authenticate(secret)
+    assert context is not None and [k.name for k in api_keys.list_keys(context.user_id)] == ["deploy"]
     missing = subprocess.run(
         [sys.executable, "-m", "neurocache_ui.cli", "key", "create", "--email", "nobody@example.com", "--name", "x"],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60,
@@ -127,7 +127,7 @@ def test_cli_key_create_prints_the_key_last(database: str) -> None:
 
 def test_member_channel_id_for_the_api(database: str) -> None:
     """The API's one-probe membership check (autocommit) on both databases."""
-    from neurocache_ui.core import channels
+    from neurocache_ui.services import channels
 
     ada, bob = make_user("Ada"), make_user("Bob")
     channel = channels.create_channel(ada, name="Ops")

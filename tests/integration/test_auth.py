@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from neurocache_ui.core import auth
-from neurocache_ui.core.auth import AuthError, CurrentUser
-from neurocache_ui.core.db import get_engine
-from neurocache_ui.core.models import utcnow
+from neurocache_ui.services import auth
+from neurocache_ui.services.auth import AuthError, CurrentUser
+from neurocache_ui.store.db import get_engine
+from neurocache_ui.store.models import utcnow
 
 PASSWORD = "analytical engine 1843"
 

@@ -9,7 +9,7 @@ import uuid
 from fastapi.testclient import TestClient
 
 from neurocache_ui.api.app import create_app
-from neurocache_ui.core import auth
+from neurocache_ui.services import auth
 
 PASSWORD = "analytical engine 1843"
 

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from neurocache_ui.core import bus, messages
-from neurocache_ui.core.messages import MessageView
+from neurocache_ui.infra import bus
+from neurocache_ui.services import messaging
+from neurocache_ui.services.messaging import MessageView
 from tests.integration.messaging_support import Stores, make_channel, make_user, message_ids, setup_stores
 
 
@@ -66,9 +67,9 @@ async def test_every_listener_gets_message_events_after_commit(stores: Stores) -
     workers = [Listener(committed), Listener(committed)]
     await asyncio.wait_for(asyncio.gather(*(w.ready.wait() for w in workers)), 5)
     try:
-        view = await asyncio.to_thread(messages.post_message, channel, user_id=ada, content="hello")
-        edited = await asyncio.to_thread(messages.edit_message, view.id, user_id=ada, content="hello!")
-        await asyncio.to_thread(messages.delete_message, view.id, user_id=ada)
+        view = await asyncio.to_thread(messaging.post_message, channel, user_id=ada, content="hello")
+        edited = await asyncio.to_thread(messaging.edit_message, view.id, user_id=ada, content="hello!")
+        await asyncio.to_thread(messaging.delete_message, view.id, user_id=ada)
         assert bus.publish(channel, {"type": "typing", "names": ["Ada"]})
         for worker in workers:
             await worker.wait_for(4, channel)
@@ -89,13 +90,13 @@ async def test_bus_reconnects_after_a_redis_outage(redis_stores: Stores, redis_s
     worker = Listener()
     await asyncio.wait_for(worker.ready.wait(), 5)
     try:
-        first = await asyncio.to_thread(messages.post_message, channel, user_id=ada, content="one")
+        first = await asyncio.to_thread(messaging.post_message, channel, user_id=ada, content="one")
         await worker.wait_for(1, channel)
 
         await asyncio.to_thread(redis_server.stop)
         try:
             # Publishing fails, the message is stored anyway and acknowledged.
-            lost = await asyncio.to_thread(messages.post_message, channel, user_id=ada, content="two")
+            lost = await asyncio.to_thread(messaging.post_message, channel, user_id=ada, content="two")
             assert bus.publish(channel, {"type": "typing", "names": []}) is False
             await asyncio.wait_for(_until(lambda: not worker.ready.is_set()), 10)
         finally:
@@ -104,12 +105,12 @@ async def test_bus_reconnects_after_a_redis_outage(redis_stores: Stores, redis_s
         assert (0, {"type": bus.RECONNECTED}) in worker.events
 
         await asyncio.sleep(1.1)  # the cache skips Redis for a second after a failure
-        third = await asyncio.to_thread(messages.post_message, channel, user_id=ada, content="three")
+        third = await asyncio.to_thread(messaging.post_message, channel, user_id=ada, content="three")
         await worker.wait_for(2, channel)
         seen = [e["message"]["id"] for c, e in worker.events if c == channel]
         assert seen == [first.id, third.id]
         # The event of the outage is gone, the message is not: a reload shows all three.
-        recent = await asyncio.to_thread(messages.recent_messages, channel, viewer_id=ada)
+        recent = await asyncio.to_thread(messaging.recent_messages, channel, viewer_id=ada)
         assert [m.id for m in recent] == [first.id, lost.id, third.id]
     finally:
         worker.stop()

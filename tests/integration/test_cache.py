@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from neurocache_ui.core import messages
-from neurocache_ui.core.cache import Miss, Window, get_cache, member_of, score_of
-from neurocache_ui.core.messages import MessageView
+from neurocache_ui.services import messaging
+from neurocache_ui.infra.window_cache import Miss, Window, get_cache, member_of, score_of
+from neurocache_ui.services.messaging import MessageView
 from tests.integration.messaging_support import (
     Stores,
     TcpProxy,
@@ -45,7 +45,7 @@ def cached_contents(channel_id: int) -> list[str] | None:
 
 def read_without_sql(channel_id: int, limit: int = 50) -> list[MessageView]:
     with count_statements() as sql:
-        views = messages.recent_messages(channel_id, limit, viewer_id=None)
+        views = messaging.recent_messages(channel_id, limit, viewer_id=None)
     assert sql.statements == [], "expected a cache hit"
     return views
 
@@ -54,7 +54,7 @@ def test_empty_channel_is_a_hit_not_a_miss(stores: Stores) -> None:
     ada = make_user()
     channel = make_channel(ada)
     with count_statements() as sql:
-        assert messages.recent_messages(channel, viewer_id=None) == []
+        assert messaging.recent_messages(channel, viewer_id=None) == []
     assert sql.count >= 1  # the first read filled the window from the database
     assert read_without_sql(channel) == []  # the second is answered by the marker alone
     found = cached(channel)
@@ -71,7 +71,7 @@ def test_cold_cache_fills_from_the_database(stores: Stores) -> None:
     ids = insert_messages(channel, ada, [start + timedelta(seconds=i) for i in range(30)])
     assert isinstance(cached(channel), Miss)
     with count_statements() as sql:
-        views = messages.recent_messages(channel, 20, viewer_id=None)
+        views = messaging.recent_messages(channel, 20, viewer_id=None)
     assert sql.count == 1  # one query for the whole window
     assert [v.id for v in views] == ids[-20:]
     assert [v.id for v in read_without_sql(channel, 30)] == ids  # the window holds all 30
@@ -81,14 +81,14 @@ def test_cold_cache_fills_from_the_database(stores: Stores) -> None:
 def test_write_through_edit_and_delete_reach_the_window(stores: Stores) -> None:
     ada = make_user()
     channel = make_channel(ada)
-    messages.recent_messages(channel, viewer_id=ada)
-    a = messages.post_message(channel, user_id=ada, content="a")
-    b = messages.post_message(channel, user_id=ada, content="b")
-    c = messages.post_message(channel, user_id=ada, content="c")
+    messaging.recent_messages(channel, viewer_id=ada)
+    a = messaging.post_message(channel, user_id=ada, content="a")
+    b = messaging.post_message(channel, user_id=ada, content="b")
+    c = messaging.post_message(channel, user_id=ada, content="c")
     assert cached_contents(channel) == ["a", "b", "c"]
     assert read_without_sql(channel) == [a, b, c]
-    edited = messages.edit_message(b.id, user_id=ada, content="b2")
-    messages.delete_message(a.id, user_id=ada)
+    edited = messaging.edit_message(b.id, user_id=ada, content="b2")
+    messaging.delete_message(a.id, user_id=ada)
     assert cached_contents(channel) == ["b2", "c"]
     assert read_without_sql(channel) == [edited, c]
 
@@ -98,28 +98,28 @@ def test_write_through_skips_a_cold_window(stores: Stores) -> None:
     ada = make_user()
     channel = make_channel(ada)
     insert_messages(channel, ada, [datetime.now(UTC) - timedelta(minutes=1)])
-    messages.post_message(channel, user_id=ada, content="new")
+    messaging.post_message(channel, user_id=ada, content="new")
     assert isinstance(cached(channel), Miss)
-    assert [m.content for m in messages.recent_messages(channel, viewer_id=None)] == ["old 0", "new"]
+    assert [m.content for m in messaging.recent_messages(channel, viewer_id=None)] == ["old 0", "new"]
 
 
 def test_window_is_capped_and_stays_a_suffix(stores: Stores, use_settings) -> None:
     use_settings(NEUROCACHE_CACHE_WINDOW="5")
     ada = make_user()
     channel = make_channel(ada)
-    assert messages.recent_messages(channel, viewer_id=None) == []
-    views = [messages.post_message(channel, user_id=ada, content=str(i)) for i in range(12)]
+    assert messaging.recent_messages(channel, viewer_id=None) == []
+    views = [messaging.post_message(channel, user_id=ada, content=str(i)) for i in range(12)]
     assert cached_contents(channel) == [str(i) for i in range(7, 12)]
     found = cached(channel)
     assert isinstance(found, Window) and not found.whole  # older messages exist in the database
     assert read_without_sql(channel, 5) == views[-5:]
-    older = messages.older_messages(channel, before=views[-5].cursor, limit=50, viewer_id=None)
+    older = messaging.older_messages(channel, before=views[-5].cursor, limit=50, viewer_id=None)
     assert older == views[:-5]
     if stores.cache == "redis":
         assert stores.raw_redis().zcard(redis_cache().keys(channel)[0]) == 6  # 5 + the marker
     # Deletes shrink the partial window below a requested limit: that read is refilled.
-    messages.delete_message(views[-1].id, user_id=ada)
-    assert [m.content for m in messages.recent_messages(channel, 5, viewer_id=None)] == ["6", "7", "8", "9", "10"]
+    messaging.delete_message(views[-1].id, user_id=ada)
+    assert [m.content for m in messaging.recent_messages(channel, 5, viewer_id=None)] == ["6", "7", "8", "9", "10"]
     assert [m.content for m in read_without_sql(channel, 5)] == ["6", "7", "8", "9", "10"]
 
 
@@ -130,16 +130,16 @@ def test_a_fill_that_raced_a_write_is_refused(stores: Stores) -> None:
     miss = cache.read(channel, 10)
     assert isinstance(miss, Miss) and miss.token is not None
     snapshot: list[MessageView] = []  # what a slow reader saw in the database
-    messages.post_message(channel, user_id=ada, content="committed meanwhile")
+    messaging.post_message(channel, user_id=ada, content="committed meanwhile")
     assert cache.fill(channel, snapshot, whole=True, token=miss.token) is False
-    assert [m.content for m in messages.recent_messages(channel, viewer_id=None)] == ["committed meanwhile"]
+    assert [m.content for m in messaging.recent_messages(channel, viewer_id=None)] == ["committed meanwhile"]
 
 
 def test_idle_windows_expire(stores: Stores, use_settings) -> None:
     use_settings(NEUROCACHE_CACHE_TTL_SECONDS="2")
     ada = make_user()
     channel = make_channel(ada)
-    messages.recent_messages(channel, viewer_id=None)
+    messaging.recent_messages(channel, viewer_id=None)
     if stores.cache == "redis":
         win = redis_cache().keys(channel)[0]
         assert 0 < stores.raw_redis().pttl(win) <= 2000
@@ -155,30 +155,30 @@ def test_a_window_without_the_marker_is_a_miss(redis_stores: Stores) -> None:
     list after a restart) must not be served as the channel's history."""
     ada = make_user()
     channel = make_channel(ada)
-    views = [messages.post_message(channel, user_id=ada, content=str(i)) for i in range(4)]
+    views = [messaging.post_message(channel, user_id=ada, content=str(i)) for i in range(4)]
     win = redis_cache().keys(channel)[0]
     raw = redis_stores.raw_redis()
     raw.zadd(win, {member_of(views[3]): score_of(views[3].created_at)})
     assert isinstance(cached(channel), Miss)
-    assert messages.recent_messages(channel, viewer_id=None) == views
+    assert messaging.recent_messages(channel, viewer_id=None) == views
     assert raw.zrange(win, 0, 0) == [b"#all"]  # replaced by a complete window
 
 
 def test_redis_restart_during_an_outage_loses_nothing(redis_stores: Stores, redis_server) -> None:
     ada = make_user()
     channel = make_channel(ada)
-    before = [messages.post_message(channel, user_id=ada, content=f"before {i}") for i in range(3)]
-    assert messages.recent_messages(channel, viewer_id=ada) == before
+    before = [messaging.post_message(channel, user_id=ada, content=f"before {i}") for i in range(3)]
+    assert messaging.recent_messages(channel, viewer_id=ada) == before
     redis_server.stop()
     try:
-        during = [messages.post_message(channel, user_id=ada, content=f"during {i}") for i in range(3)]
-        assert messages.recent_messages(channel, viewer_id=ada) == before + during  # from the database
+        during = [messaging.post_message(channel, user_id=ada, content=f"during {i}") for i in range(3)]
+        assert messaging.recent_messages(channel, viewer_id=ada) == before + during  # from the database
     finally:
         redis_server.start()
     time.sleep(1.1)  # the cache skips Redis for a second after a failure
-    after = messages.post_message(channel, user_id=ada, content="after")
+    after = messaging.post_message(channel, user_id=ada, content="after")
     expected = before + during + [after]
-    assert messages.recent_messages(channel, viewer_id=ada) == expected
+    assert messaging.recent_messages(channel, viewer_id=ada) == expected
     assert [v.id for v in read_without_sql(channel)] == message_ids(channel) == [v.id for v in expected]
 
 
@@ -194,14 +194,14 @@ def test_a_partition_heals_without_stale_or_missing_messages(request, use_settin
     channel = make_channel(ada)
     win = redis_cache().keys(channel)[0]
     try:
-        before = [messages.post_message(channel, user_id=ada, content=f"before {i}") for i in range(3)]
-        assert messages.recent_messages(channel, viewer_id=None) == before
+        before = [messaging.post_message(channel, user_id=ada, content=f"before {i}") for i in range(3)]
+        assert messaging.recent_messages(channel, viewer_id=None) == before
         proxy.cut()
-        during = [messages.post_message(channel, user_id=ada, content=f"during {i}") for i in range(2)]
-        edited = messages.edit_message(before[0].id, user_id=ada, content="edited during")
-        messages.delete_message(before[1].id, user_id=ada)
+        during = [messaging.post_message(channel, user_id=ada, content=f"during {i}") for i in range(2)]
+        edited = messaging.edit_message(before[0].id, user_id=ada, content="edited during")
+        messaging.delete_message(before[1].id, user_id=ada)
         expected = [edited, before[2], *during]
-        assert messages.recent_messages(channel, viewer_id=None) == expected  # database fallback
+        assert messaging.recent_messages(channel, viewer_id=None) == expected  # database fallback
         assert redis_cache().dirty_channels == {channel}
         # Redis still holds the old window: another worker would serve it as is.
         assert raw.zcard(win) == 4
@@ -212,7 +212,7 @@ def test_a_partition_heals_without_stale_or_missing_messages(request, use_settin
             time.sleep(0.05)  # the background healer drops it, with no traffic from us
         assert not raw.exists(win)
         assert redis_cache().dirty_channels == frozenset()
-        assert messages.recent_messages(channel, viewer_id=None) == expected
+        assert messaging.recent_messages(channel, viewer_id=None) == expected
         assert read_without_sql(channel) == expected
         use_settings(REDIS_URL=redis_server.url)  # and so does another worker
         assert read_without_sql(channel) == expected
@@ -225,13 +225,13 @@ def test_reads_fall_back_to_the_database_while_redis_is_unreachable(redis_stores
 
     ada = make_user()
     channel = make_channel(ada)
-    view = messages.post_message(channel, user_id=ada, content="stored")
+    view = messaging.post_message(channel, user_id=ada, content="stored")
     use_settings(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     started = time.monotonic()
     expected = [view]
     for i in range(20):
-        expected.append(messages.post_message(channel, user_id=ada, content=f"more {i}"))
-        assert messages.recent_messages(channel, viewer_id=ada) == expected
+        expected.append(messaging.post_message(channel, user_id=ada, content=f"more {i}"))
+        assert messaging.recent_messages(channel, viewer_id=ada) == expected
     assert time.monotonic() - started < 5  # fails fast, then skips Redis for a while
 
 
@@ -242,19 +242,19 @@ def test_a_change_by_another_worker_is_seen_through_the_local_copy(redis_stores:
     import subprocess
     import sys
 
-    from neurocache_ui.core.settings import PROJECT_ROOT
+    from neurocache_ui.settings import PROJECT_ROOT
 
     ada = make_user()
     channel = make_channel(ada)
-    assert messages.recent_messages(channel, viewer_id=None) == []  # the window exists
-    first = messages.post_message(channel, user_id=ada, content="first")
+    assert messaging.recent_messages(channel, viewer_id=None) == []  # the window exists
+    first = messaging.post_message(channel, user_id=ada, content="first")
     assert read_without_sql(channel) == [first]  # decoded here once ...
     assert read_without_sql(channel) == [first]  # ... then revalidated, not re-sent
     token = get_cache().memo.get(channel)[0]
     assert get_cache().read(channel, 50, known=token).payload is None
 
     script = (
-        "import sys; from neurocache_ui.core import messages as m; "
+        "import sys; from neurocache_ui.services import messaging as m; "
         "v = m.post_message(int(sys.argv[1]), user_id=int(sys.argv[2]), content='from the other worker'); "
         "m.edit_message(int(sys.argv[3]), user_id=int(sys.argv[2]), content='first, edited elsewhere')"
     )
@@ -268,9 +268,9 @@ def test_a_change_by_another_worker_is_seen_through_the_local_copy(redis_stores:
 def test_an_unreadable_window_is_dropped_not_served(redis_stores: Stores) -> None:
     ada = make_user()
     channel = make_channel(ada)
-    view = messages.post_message(channel, user_id=ada, content="kept")
+    view = messaging.post_message(channel, user_id=ada, content="kept")
     win = redis_cache().keys(channel)[0]
     redis_stores.raw_redis().zadd(win, {b"#all": float("-inf"), b'["0000000000000000001",{"id":1}]': 1.0})
-    assert messages.recent_messages(channel, viewer_id=None) == [view]
-    assert messages.recent_messages(channel, viewer_id=None) == [view]
+    assert messaging.recent_messages(channel, viewer_id=None) == [view]
+    assert messaging.recent_messages(channel, viewer_id=None) == [view]
     assert read_without_sql(channel) == [view]

@@ -14,11 +14,11 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from neurocache_ui.core import channels
-from neurocache_ui.core.auth import CurrentUser, create_user
-from neurocache_ui.core.db import engine_for, get_engine, session_scope
-from neurocache_ui.core.errors import Forbidden, Invalid, NotFound
-from neurocache_ui.core.models import Channel, Message
+from neurocache_ui.services import channels
+from neurocache_ui.services.auth import CurrentUser, create_user
+from neurocache_ui.store.db import engine_for, get_engine, session_scope
+from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
+from neurocache_ui.store.models import Channel, Message
 
 
 def make_user(name: str = "Ada Lovelace") -> CurrentUser:

@@ -8,8 +8,8 @@ import subprocess
 import sys
 import uuid
 
-from neurocache_ui.core import auth
-from neurocache_ui.core.settings import PROJECT_ROOT
+from neurocache_ui.services import auth
+from neurocache_ui.settings import PROJECT_ROOT
 
 PASSWORD = "analytical engine 1843"
 

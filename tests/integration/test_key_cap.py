@@ -12,11 +12,11 @@ from datetime import timedelta
 
 import pytest
 
-from neurocache_ui.core import apikeys, auth
-from neurocache_ui.core.db import session_scope
-from neurocache_ui.core.errors import Invalid, NotFound
-from neurocache_ui.core.models import ApiKey, utcnow
-from neurocache_ui.core.settings import PROJECT_ROOT
+from neurocache_ui.services import api_keys, auth
+from neurocache_ui.store.db import session_scope
+from neurocache_ui.domain.errors import Invalid, NotFound
+from neurocache_ui.store.models import ApiKey, utcnow
+from neurocache_ui.settings import PROJECT_ROOT
 from tests.integration.messaging_support import make_user
 
 CAP_REACHED = (
@@ -27,31 +27,31 @@ CAP_REACHED = (
 def test_the_cap_counts_active_keys_only(database: str, use_settings) -> None:
     use_settings(NEUROCACHE_MAX_KEYS_PER_USER="3")
     user, other = make_user(), make_user("Bob")
-    keys = [apikeys.create_key(user, f"key {n}")[1] for n in range(3)]
+    keys = [api_keys.create_key(user, f"key {n}")[1] for n in range(3)]
     with pytest.raises(Invalid) as caught:
-        apikeys.create_key(user, "one too many")
+        api_keys.create_key(user, "one too many")
     assert str(caught.value) == CAP_REACHED and caught.value.field == "name"
-    assert len(apikeys.list_keys(user)) == 3  # nothing was stored
-    apikeys.create_key(other, "mine")  # per user
+    assert len(api_keys.list_keys(user)) == 3  # nothing was stored
+    api_keys.create_key(other, "mine")  # per user
 
-    apikeys.revoke_key(user, keys[0].id)  # a revoked key frees its place
-    secret, _ = apikeys.create_key(user, "replacement")
-    assert apikeys.authenticate(secret) is not None
+    api_keys.revoke_key(user, keys[0].id)  # a revoked key frees its place
+    secret, _ = api_keys.create_key(user, "replacement")
+    assert api_keys.authenticate(secret) is not None
     with pytest.raises(Invalid, match="the most allowed"):
-        apikeys.create_key(user, "still too many")
+        api_keys.create_key(user, "still too many")
 
 
 def test_expired_keys_do_not_count(database: str, use_settings) -> None:
     use_settings(NEUROCACHE_MAX_KEYS_PER_USER="1")
     user = make_user()
-    _, key = apikeys.create_key(user, "short", utcnow() + timedelta(seconds=1))
+    _, key = api_keys.create_key(user, "short", utcnow() + timedelta(seconds=1))
     with pytest.raises(Invalid, match="the most allowed"):
-        apikeys.create_key(user, "second")
+        api_keys.create_key(user, "second")
     with session_scope() as session:  # let it expire without waiting
         row = session.get(ApiKey, key.id)
         assert row is not None
         row.expires_at = utcnow() - timedelta(seconds=1)
-    apikeys.create_key(user, "second")
+    api_keys.create_key(user, "second")
 
 
 def test_concurrent_creations_do_not_pass_the_cap(database: str, use_settings) -> None:
@@ -61,7 +61,7 @@ def test_concurrent_creations_do_not_pass_the_cap(database: str, use_settings) -
 
     def create(n: int) -> None:
         try:
-            apikeys.create_key(user, f"racer {n}")
+            api_keys.create_key(user, f"racer {n}")
             outcomes.append("created")
         except Invalid:
             outcomes.append("refused")
@@ -72,12 +72,12 @@ def test_concurrent_creations_do_not_pass_the_cap(database: str, use_settings) -
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["created"] * 3 + ["refused"] * 3
-    assert len(apikeys.list_keys(user)) == 3
+    assert len(api_keys.list_keys(user)) == 3
 
 
 def test_a_deleted_user_gets_not_found(database: str) -> None:
     with pytest.raises(NotFound, match="Account not found"):
-        apikeys.create_key(2**31 - 7, "ghost")
+        api_keys.create_key(2**31 - 7, "ghost")
 
 
 def test_the_cli_shows_the_cap(database: str) -> None:

@@ -12,12 +12,12 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfWriter
 
-from neurocache_ui.core import knowledge
-from neurocache_ui.core.db import get_engine, session_scope
-from neurocache_ui.core.errors import Invalid, NotFound
-from neurocache_ui.core.knowledge import CHUNK_CHARS, chunk_text
-from neurocache_ui.core.models import Agent, KnowledgeChunk, KnowledgeDocument
-from neurocache_ui.core.pdf_text import PdfError, PdfLimits, PdfText, extract_pdf_text
+from neurocache_ui.services import knowledge
+from neurocache_ui.store.db import get_engine, session_scope
+from neurocache_ui.domain.errors import Invalid, NotFound
+from neurocache_ui.services.knowledge import CHUNK_CHARS, chunk_text
+from neurocache_ui.store.models import Agent, KnowledgeChunk, KnowledgeDocument
+from neurocache_ui.infra.pdf_text import PdfError, PdfLimits, PdfText, extract_pdf_text
 from tests.integration.messaging_support import make_agent, make_user
 
 

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from neurocache_ui.core import llm
-from neurocache_ui.core.llm import NO_PROVIDER_NOTICE
+from neurocache_ui.infra import llm
+from neurocache_ui.infra.llm import NO_PROVIDER_NOTICE
 from tests.fakes.openai_server import FakeOpenAIServer
 
 SECRET_KEY = "sk-test-Very5ecretKeyThatMustNeverLeak0123456789"

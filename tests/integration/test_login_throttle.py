@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 
-from neurocache_ui.core import auth
-from neurocache_ui.core.auth import LOGIN_FAILED, AuthError
-from neurocache_ui.core.settings import Settings, SettingsError
+from neurocache_ui.services import auth
+from neurocache_ui.services.auth import LOGIN_FAILED, AuthError
+from neurocache_ui.settings import Settings, SettingsError
 from tests.conftest import RedisServer
 
 PASSWORD = "analytical engine 1843"

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from neurocache_ui.core import bus, messages
-from neurocache_ui.core.db import get_engine
-from neurocache_ui.core.errors import Forbidden, Invalid, NotFound, Unavailable
-from neurocache_ui.core.messages import MessageView
-from neurocache_ui.core.models import Message
+from neurocache_ui.infra import bus
+from neurocache_ui.services import messaging
+from neurocache_ui.store.db import get_engine
+from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound, Unavailable
+from neurocache_ui.services.messaging import MessageView
+from neurocache_ui.store.models import Message
 from tests.conftest import free_port
 from tests.integration.messaging_support import (
     Stores,
@@ -39,7 +40,7 @@ def test_post_returns_the_committed_message(stores: Stores) -> None:
     ada = make_user("Ada")
     channel = make_channel(ada)
     before = datetime.now(UTC)
-    view = messages.post_message(channel, user_id=ada, content="  Hello, team  \n")
+    view = messaging.post_message(channel, user_id=ada, content="  Hello, team  \n")
     assert isinstance(view, MessageView)
     assert (view.channel_id, view.user_id, view.agent_id) == (channel, ada, None)
     assert (view.author_name, view.author_kind, view.status) == ("Ada", "user", "complete")
@@ -58,40 +59,40 @@ def test_validation_messages(stores: Stores, use_settings) -> None:
     ada = make_user()
     channel = make_channel(ada)
     with pytest.raises(Invalid, match="Message is empty") as empty:
-        messages.post_message(channel, user_id=ada, content=" \n\t ")
+        messaging.post_message(channel, user_id=ada, content=" \n\t ")
     assert empty.value.field == "content"
     with pytest.raises(Invalid, match=r"too long: 11 characters, the limit is 10"):
-        messages.post_message(channel, user_id=ada, content="x" * 11)
-    assert messages.post_message(channel, user_id=ada, content="  " + "x" * 10 + "  ").content == "x" * 10
+        messaging.post_message(channel, user_id=ada, content="x" * 11)
+    assert messaging.post_message(channel, user_id=ada, content="  " + "x" * 10 + "  ").content == "x" * 10
     # Postgres cannot store NUL in text; it is dropped instead of failing the send.
-    assert messages.post_message(channel, user_id=ada, content="a\x00b").content == "ab"
+    assert messaging.post_message(channel, user_id=ada, content="a\x00b").content == "ab"
     with pytest.raises(Invalid, match="Message is empty"):
-        messages.post_message(channel, user_id=ada, content="\x00")
+        messaging.post_message(channel, user_id=ada, content="\x00")
     agent = make_agent(ada)
     with pytest.raises(Invalid, match="one author"):
-        messages.post_message(channel, user_id=ada, agent_id=agent, content="both")
+        messaging.post_message(channel, user_id=ada, agent_id=agent, content="both")
     with pytest.raises(Invalid, match="Message is empty"):
-        messages.edit_message(message_ids(channel)[0], user_id=ada, content="")
+        messaging.edit_message(message_ids(channel)[0], user_id=ada, content="")
     with pytest.raises(Invalid, match="between 1 and 1000"):
-        messages.recent_messages(channel, 0, viewer_id=ada)
+        messaging.recent_messages(channel, 0, viewer_id=ada)
     with pytest.raises(Invalid, match="page position"):
-        messages.older_messages(channel, before="not-a-cursor", viewer_id=ada)
+        messaging.older_messages(channel, before="not-a-cursor", viewer_id=ada)
     assert len(message_ids(channel)) == 2  # nothing else was stored
 
 
 def test_non_members_get_not_found(stores: Stores) -> None:
     ada, eve = make_user("Ada"), make_user("Eve")
     channel = make_channel(ada)
-    view = messages.post_message(channel, user_id=ada, content="private")
+    view = messaging.post_message(channel, user_id=ada, content="private")
     for attempt in (
-        lambda: messages.post_message(channel, user_id=eve, content="let me in"),
-        lambda: messages.recent_messages(channel, viewer_id=eve),
-        lambda: messages.older_messages(channel, before=None, viewer_id=eve),
-        lambda: messages.get_message(view.id, viewer_id=eve),
-        lambda: messages.edit_message(view.id, user_id=eve, content="mine now"),
-        lambda: messages.delete_message(view.id, user_id=eve),
-        lambda: messages.post_message(channel + 10_000, user_id=ada, content="nowhere"),
-        lambda: messages.edit_message(view.id + 10_000, user_id=ada, content="ghost"),
+        lambda: messaging.post_message(channel, user_id=eve, content="let me in"),
+        lambda: messaging.recent_messages(channel, viewer_id=eve),
+        lambda: messaging.older_messages(channel, before=None, viewer_id=eve),
+        lambda: messaging.get_message(view.id, viewer_id=eve),
+        lambda: messaging.edit_message(view.id, user_id=eve, content="mine now"),
+        lambda: messaging.delete_message(view.id, user_id=eve),
+        lambda: messaging.post_message(channel + 10_000, user_id=ada, content="nowhere"),
+        lambda: messaging.edit_message(view.id + 10_000, user_id=ada, content="ghost"),
     ):
         with pytest.raises(NotFound):
             attempt()
@@ -102,42 +103,42 @@ def test_non_members_get_not_found(stores: Stores) -> None:
 def test_only_the_author_edits_or_deletes(stores: Stores) -> None:
     ada, bob = make_user("Ada"), make_user("Bob")
     channel = make_channel(ada, bob)
-    first = messages.post_message(channel, user_id=ada, content="first")
-    second = messages.post_message(channel, user_id=ada, content="second")
-    messages.recent_messages(channel, viewer_id=bob)  # the window is cached now
+    first = messaging.post_message(channel, user_id=ada, content="first")
+    second = messaging.post_message(channel, user_id=ada, content="second")
+    messaging.recent_messages(channel, viewer_id=bob)  # the window is cached now
     with pytest.raises(Forbidden, match="your own"):
-        messages.edit_message(first.id, user_id=bob, content="hijack")
+        messaging.edit_message(first.id, user_id=bob, content="hijack")
     with pytest.raises(Forbidden, match="your own"):
-        messages.delete_message(first.id, user_id=bob)
+        messaging.delete_message(first.id, user_id=bob)
 
-    edited = messages.edit_message(first.id, user_id=ada, content="first, fixed")
+    edited = messaging.edit_message(first.id, user_id=ada, content="first, fixed")
     assert edited.content == "first, fixed" and edited.edited_at is not None
     assert edited.created_at == first.created_at
-    messages.delete_message(second.id, user_id=ada)
+    messaging.delete_message(second.id, user_id=ada)
     assert stored(second.id) is None
-    seen = messages.recent_messages(channel, viewer_id=bob)
+    seen = messaging.recent_messages(channel, viewer_id=bob)
     assert [(m.id, m.content, m.edited_at is not None) for m in seen] == [(first.id, "first, fixed", True)]
     with pytest.raises(NotFound):
-        messages.delete_message(second.id, user_id=ada)
+        messaging.delete_message(second.id, user_id=ada)
 
 
 def test_agent_and_system_messages(stores: Stores) -> None:
     ada = make_user("Ada")
     channel = make_channel(ada)
     agent = make_agent(ada, "Scout")
-    placeholder = messages.post_message(channel, agent_id=agent, content="", status="streaming")
+    placeholder = messaging.post_message(channel, agent_id=agent, content="", status="streaming")
     assert (placeholder.author_kind, placeholder.author_name, placeholder.status) == ("agent", "Scout", "streaming")
     with pytest.raises(Invalid, match="Message is empty"):
-        messages.post_message(channel, agent_id=agent, content=" ")
-    done = messages.update_agent_message(placeholder.id, agent_id=agent, content="Found it.", status="complete")
+        messaging.post_message(channel, agent_id=agent, content=" ")
+    done = messaging.update_agent_message(placeholder.id, agent_id=agent, content="Found it.", status="complete")
     assert (done.content, done.status, done.edited_at) == ("Found it.", "complete", None)
     with pytest.raises(NotFound):
-        messages.update_agent_message(placeholder.id, agent_id=agent + 1, content="not mine")
-    notice = messages.post_message(channel, content="Ada created the channel")
+        messaging.update_agent_message(placeholder.id, agent_id=agent + 1, content="not mine")
+    notice = messaging.post_message(channel, content="Ada created the channel")
     assert (notice.author_kind, notice.author_name, notice.user_id, notice.agent_id) == ("system", "Neurocache", None, None)
     with pytest.raises(NotFound):
-        messages.post_message(channel + 10_000, agent_id=agent, content="lost")
-    seen = messages.recent_messages(channel, viewer_id=ada)
+        messaging.post_message(channel + 10_000, agent_id=agent, content="lost")
+    seen = messaging.recent_messages(channel, viewer_id=ada)
     assert [(m.author_kind, m.content) for m in seen] == [("agent", "Found it."), ("system", "Ada created the channel")]
 
 
@@ -151,22 +152,22 @@ def test_history_is_oldest_to_newest_and_pages_have_no_gaps(stores: Stores, use_
     times = [start + timedelta(seconds=i // 3) for i in range(120)]  # triples share a timestamp
     insert_messages(channel, ada, times, prefix="m")
     for i in range(15):
-        messages.post_message(channel, user_id=ada, content=f"live {i}")
+        messaging.post_message(channel, user_id=ada, content=f"live {i}")
     expected = message_ids(channel)
     assert len(expected) == 135
 
     for page_size, cursor_kind in ((7, "id"), (10, "cursor"), (25, "id"), (50, "cursor")):
-        latest = messages.recent_messages(channel, min(page_size, 25), viewer_id=ada)
+        latest = messaging.recent_messages(channel, min(page_size, 25), viewer_id=ada)
         seen = [m.id for m in latest]
         while True:
             first = latest[0]
             before = first.id if cursor_kind == "id" else first.cursor
-            latest = messages.older_messages(channel, before=before, limit=page_size, viewer_id=ada)
+            latest = messaging.older_messages(channel, before=before, limit=page_size, viewer_id=ada)
             if not latest:
                 break
             seen = [m.id for m in latest] + seen
         assert seen == expected, (page_size, cursor_kind)
-        keys = [(m.created_at, m.id) for m in messages.older_messages(channel, before=None, limit=1000, viewer_id=ada)]
+        keys = [(m.created_at, m.id) for m in messaging.older_messages(channel, before=None, limit=1000, viewer_id=ada)]
         assert keys == sorted(keys)
 
 
@@ -174,9 +175,9 @@ def test_recent_with_a_limit_above_the_window_reads_the_database(stores: Stores,
     use_settings(NEUROCACHE_CACHE_WINDOW="5")
     ada = make_user()
     channel = make_channel(ada)
-    ids = [messages.post_message(channel, user_id=ada, content=str(i)).id for i in range(8)]
-    assert [m.id for m in messages.recent_messages(channel, 8, viewer_id=ada)] == ids
-    assert [m.id for m in messages.recent_messages(channel, 5, viewer_id=ada)] == ids[-5:]
+    ids = [messaging.post_message(channel, user_id=ada, content=str(i)).id for i in range(8)]
+    assert [m.id for m in messaging.recent_messages(channel, 8, viewer_id=ada)] == ids
+    assert [m.id for m in messaging.recent_messages(channel, 5, viewer_id=ada)] == ids[-5:]
 
 
 def test_database_down_means_unavailable_and_nothing_published(stores: Stores, use_settings) -> None:
@@ -196,11 +197,11 @@ def test_database_down_means_unavailable_and_nothing_published(stores: Stores, u
         dead = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nowhere"
         use_settings(DATABASE_URL=dead)
         with pytest.raises(Unavailable, match="nothing was saved"):
-            await asyncio.to_thread(messages.post_message, channel, user_id=ada, content="lost?")
+            await asyncio.to_thread(messaging.post_message, channel, user_id=ada, content="lost?")
         with pytest.raises(Unavailable, match="cannot be loaded"):
-            await asyncio.to_thread(messages.recent_messages, channel, viewer_id=ada)
+            await asyncio.to_thread(messaging.recent_messages, channel, viewer_id=ada)
         use_settings(DATABASE_URL=stores.database_url)
-        view = await asyncio.to_thread(messages.post_message, channel, user_id=ada, content="after")
+        view = await asyncio.to_thread(messaging.post_message, channel, user_id=ada, content="after")
         for _ in range(100):
             if received:
                 break
@@ -210,4 +211,4 @@ def test_database_down_means_unavailable_and_nothing_published(stores: Stores, u
 
     *events, last_id = asyncio.run(scenario())
     assert events == [(channel, "message.created", last_id)]  # only the committed one
-    assert [m.content for m in messages.recent_messages(channel, viewer_id=ada)] == ["after"]
+    assert [m.content for m in messaging.recent_messages(channel, viewer_id=ada)] == ["after"]

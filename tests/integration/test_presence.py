@@ -14,9 +14,9 @@ from collections.abc import Callable
 import pytest
 import redis
 
-from neurocache_ui.core import presence
-from neurocache_ui.core.presence import Present
-from neurocache_ui.core.settings import PROJECT_ROOT
+from neurocache_ui.infra import presence
+from neurocache_ui.infra.presence import Present
+from neurocache_ui.settings import PROJECT_ROOT
 
 
 def new_channel() -> int:
@@ -117,7 +117,7 @@ def test_workers_share_presence_through_redis(redis_server, use_settings: Callab
     channel = new_channel()
     presence.heartbeat(channel, 1, "Ada")
     script = (
-        "import sys; from neurocache_ui.core import presence as p; c = int(sys.argv[1]); "
+        "import sys; from neurocache_ui.infra import presence as p; c = int(sys.argv[1]); "
         "p.heartbeat(c, 2, 'Grace'); p.set_typing(c, 2, 'Grace'); print(p.online_users(c))"
     )
     env = {**os.environ, "REDIS_URL": redis_server.url}
@@ -134,7 +134,7 @@ def test_redis_down_means_nobody_online_not_an_error(
 ) -> None:
     use_settings(REDIS_URL=closed_port_url())
     channel = new_channel()
-    with caplog.at_level(logging.WARNING, logger="neurocache_ui.core.presence"):
+    with caplog.at_level(logging.WARNING, logger="neurocache_ui.infra.presence"):
         started = time.monotonic()
         presence.heartbeat(channel, 1, "Ada")
         presence.set_typing(channel, 1, "Ada")
@@ -143,7 +143,7 @@ def test_redis_down_means_nobody_online_not_an_error(
         presence.stop_typing(channel, 1)
         presence.went_away(channel, 1)
         elapsed = time.monotonic() - started
-    warnings = [r for r in caplog.records if r.name == "neurocache_ui.core.presence"]
+    warnings = [r for r in caplog.records if r.name == "neurocache_ui.infra.presence"]
     assert len(warnings) == 1  # logged once, not on every call
     assert "Presence is unavailable" in warnings[0].getMessage()
     assert elapsed < 2  # no retries with backoff

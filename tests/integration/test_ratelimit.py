@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
-from neurocache_ui.core import ratelimit
-from neurocache_ui.core.ratelimit import RateLimiter
-from neurocache_ui.core.settings import SettingsError, Settings
+from neurocache_ui.infra import ratelimit
+from neurocache_ui.infra.ratelimit import RateLimiter
+from neurocache_ui.settings import SettingsError, Settings
 from tests.conftest import RedisServer
 
 

@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from neurocache_ui.core import auth, messages, retention
-from neurocache_ui.core.cache import Miss, get_cache
-from neurocache_ui.core.db import get_engine
-from neurocache_ui.core.messages import MessageView
-from neurocache_ui.core.settings import PROJECT_ROOT
+from neurocache_ui.services import auth, messaging, retention
+from neurocache_ui.infra.window_cache import Miss, get_cache
+from neurocache_ui.store.db import get_engine
+from neurocache_ui.services.messaging import MessageView
+from neurocache_ui.settings import PROJECT_ROOT
 from tests.integration.messaging_support import (
     Stores,
     insert_messages,
@@ -61,9 +61,9 @@ def test_retention_clears_both_stores_and_keeps_newer(stores: Stores) -> None:
     second, old2, new2 = channel_with_history(ada, old=3, new=2)
     quiet, _, new3 = channel_with_history(ada, old=0, new=4)
     for channel in (first, second, quiet):
-        messages.recent_messages(channel, viewer_id=None)  # cache every window, old entries included
+        messaging.recent_messages(channel, viewer_id=None)  # cache every window, old entries included
     assert cached_ids(first) == old1 + new1
-    live = messages.post_message(first, user_id=ada, content="just now")
+    live = messaging.post_message(first, user_id=ada, content="just now")
 
     report = retention.run_retention(batch_size=5)
     assert (report.messages_deleted, report.cache_entries_trimmed, report.channels_touched) == (15, 15, 2)
@@ -72,7 +72,7 @@ def test_retention_clears_both_stores_and_keeps_newer(stores: Stores) -> None:
     assert message_ids(first) == new1 + [live.id] == cached_ids(first)
     assert message_ids(second) == new2 == cached_ids(second)
     assert message_ids(quiet) == new3 == cached_ids(quiet)
-    assert [m.id for m in messages.recent_messages(first, viewer_id=None)] == new1 + [live.id]
+    assert [m.id for m in messaging.recent_messages(first, viewer_id=None)] == new1 + [live.id]
 
     again = retention.run_retention()
     assert (again.messages_deleted, again.cache_entries_trimmed, again.channels_touched) == (0, 0, 0)
@@ -81,10 +81,10 @@ def test_retention_clears_both_stores_and_keeps_newer(stores: Stores) -> None:
 def test_a_cached_whole_window_that_expires_entirely_is_an_empty_hit(stores: Stores) -> None:
     ada = make_user()
     channel, _, _ = channel_with_history(ada, old=4, new=0)
-    assert len(messages.recent_messages(channel, viewer_id=None)) == 4
+    assert len(messaging.recent_messages(channel, viewer_id=None)) == 4
     assert retention.run_retention().messages_deleted == 4
     assert cached_ids(channel) == []
-    assert messages.recent_messages(channel, viewer_id=None) == []
+    assert messaging.recent_messages(channel, viewer_id=None) == []
 
 
 def test_a_second_concurrent_run_skips(stores: Stores) -> None:
@@ -137,7 +137,7 @@ def test_a_run_in_another_process_skips_on_postgres(pg_stores: Stores) -> None:
 def test_many_runs_at_once_do_no_double_work(stores: Stores) -> None:
     ada = make_user()
     channel, old, new = channel_with_history(ada, old=150, new=5)
-    messages.recent_messages(channel, viewer_id=None)
+    messaging.recent_messages(channel, viewer_id=None)
     barrier = threading.Barrier(4)
     reports: list[retention.RetentionReport] = []
     errors: list[BaseException] = []
@@ -165,12 +165,12 @@ def test_readers_never_see_an_empty_or_reordered_channel_during_a_trim(pg_stores
     rounds, bad, reads = 5, [], [0]
     for _ in range(rounds):
         channel, old, new = channel_with_history(ada, old=150, new=50)
-        assert len(messages.recent_messages(channel, 200, viewer_id=None)) == 200
+        assert len(messaging.recent_messages(channel, 200, viewer_id=None)) == 200
         stop = threading.Event()
 
         def reader() -> None:
             while True:  # at least one read per round, however the threads are scheduled
-                views = messages.recent_messages(channel, 200, viewer_id=None)
+                views = messaging.recent_messages(channel, 200, viewer_id=None)
                 reads[0] += 1
                 keys = [(v.created_at, v.id) for v in views]
                 ids = [v.id for v in views]
@@ -186,7 +186,7 @@ def test_readers_never_see_an_empty_or_reordered_channel_during_a_trim(pg_stores
         stop.set()
         thread.join(10)
         assert report.messages_deleted == 150
-        assert [v.id for v in messages.recent_messages(channel, 200, viewer_id=None)] == new
+        assert [v.id for v in messaging.recent_messages(channel, 200, viewer_id=None)] == new
     assert bad == []
     assert reads[0] >= rounds
 
@@ -194,7 +194,7 @@ def test_readers_never_see_an_empty_or_reordered_channel_during_a_trim(pg_stores
 def test_retention_with_redis_down_reports_and_heals(pg_stores: Stores, redis_server) -> None:
     ada = make_user()
     channel, old, new = channel_with_history(ada, old=6, new=2)
-    messages.recent_messages(channel, viewer_id=None)
+    messaging.recent_messages(channel, viewer_id=None)
     redis_server.stop()
     try:
         report = retention.run_retention()
@@ -203,7 +203,7 @@ def test_retention_with_redis_down_reports_and_heals(pg_stores: Stores, redis_se
     assert report.messages_deleted == 6 and report.cache_error
     assert "cache not trimmed" in report.summary()
     assert message_ids(channel) == new
-    assert [m.id for m in messages.recent_messages(channel, viewer_id=None)] == new
+    assert [m.id for m in messaging.recent_messages(channel, viewer_id=None)] == new
 
 
 def run_cli(stores: Stores) -> subprocess.CompletedProcess[str]:
@@ -220,7 +220,7 @@ def run_cli(stores: Stores) -> subprocess.CompletedProcess[str]:
 def test_cli_prints_what_it_removed(pg_stores: Stores) -> None:
     ada = make_user()
     channel, old, new = channel_with_history(ada, old=7, new=1)
-    messages.recent_messages(channel, viewer_id=None)
+    messaging.recent_messages(channel, viewer_id=None)
     done = run_cli(pg_stores)
     assert done.returncode == 0, done.stderr
     assert "deleted 7 messages" in done.stdout and "trimmed 7 cache entries" in done.stdout

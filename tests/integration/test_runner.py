@@ -21,14 +21,16 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from neurocache_ui.core import agents, bus, channels, knowledge, messages, runner, spend, team
-from neurocache_ui.core.auth import CurrentUser, create_user
-from neurocache_ui.core.db import get_engine, session_scope
-from neurocache_ui.core.errors import NotFound
-from neurocache_ui.core.llm import NO_PROVIDER_NOTICE
-from neurocache_ui.core.messages import MessageView
-from neurocache_ui.core.models import Message, UsageEvent
-from neurocache_ui.core.settings import PROJECT_ROOT
+from neurocache_ui.services import agents, channels, knowledge, messaging, spend, team
+from neurocache_ui.infra import bus
+from neurocache_ui.services.agent_runs import runner
+from neurocache_ui.services.auth import CurrentUser, create_user
+from neurocache_ui.store.db import get_engine, session_scope
+from neurocache_ui.domain.errors import NotFound
+from neurocache_ui.infra.llm import NO_PROVIDER_NOTICE
+from neurocache_ui.services.messaging import MessageView
+from neurocache_ui.store.models import Message, UsageEvent
+from neurocache_ui.settings import PROJECT_ROOT
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.integration.messaging_support import Stores, setup_stores
 
@@ -80,12 +82,12 @@ class Team:
     async def post(self, text: str, *, by: CurrentUser | None = None) -> MessageView:
         """A person posts and the runner starts, as the hub's send does; returns at once."""
         author = by or self.ada
-        view = await asyncio.to_thread(lambda: messages.post_message(self.channel.id, user_id=author.id, content=text))
+        view = await asyncio.to_thread(lambda: messaging.post_message(self.channel.id, user_id=author.id, content=text))
         runner.trigger(view, triggered_by_user_id=author.id)
         return view
 
     def replies(self) -> list[MessageView]:
-        history = messages.recent_messages(self.channel.id, 100, viewer_id=self.ada.id)
+        history = messaging.recent_messages(self.channel.id, 100, viewer_id=self.ada.id)
         return [m for m in history if m.author_kind == "agent"]
 
     def hops(self) -> list[int]:
@@ -275,7 +277,7 @@ async def test_stop_from_another_process_reaches_the_running_reply(stores: Store
         await room.post("@scout tell me everything")
         event = await recorder.wait_for_stream(lambda e: "word2" in e["text"])
         script = (
-            "import asyncio; from neurocache_ui.core import runner; "
+            "import asyncio; from neurocache_ui.services.agent_runs import runner; "
             f"print(asyncio.run(runner.stop_reply({event['message_id']}, {room.bob.id})))"
         )
         env = {**os.environ, "DATABASE_URL": stores.database_url, "REDIS_URL": stores.redis_url or ""}
@@ -304,9 +306,9 @@ async def test_non_members_cannot_stop_a_reply(stores: Stores, fake_provider: Fa
 async def test_an_abandoned_reply_can_still_be_closed(any_stores: Stores) -> None:
     """A reply whose worker died stays "streaming"; Stop closes it instead of doing nothing."""
     room = Team({"name": "Scout"})
-    orphan = messages.post_message(room.channel.id, agent_id=room.agents["scout"].id, content="half a", status="streaming", hop=1)
+    orphan = messaging.post_message(room.channel.id, agent_id=room.agents["scout"].id, content="half a", status="streaming", hop=1)
     assert await runner.stop_reply(orphan.id, room.ada.id) is True
-    closed = messages.get_message(orphan.id, viewer_id=room.ada.id)
+    closed = messaging.get_message(orphan.id, viewer_id=room.ada.id)
     assert closed.status == "incomplete" and closed.content == f"half a\n\n{runner.INTERRUPTED}"
 
 
@@ -420,7 +422,7 @@ async def test_knowledge_can_be_turned_off(stores: Stores, fake_provider: FakeOp
 
 async def test_the_api_path_triggers_the_same_replies(stores: Stores, fake_provider: FakeOpenAIServer) -> None:
     room = Team({"name": "Scout"})
-    view = messages.post_message(room.channel.id, user_id=room.bob.id, content="@scout via the API")
+    view = messaging.post_message(room.channel.id, user_id=room.bob.id, content="@scout via the API")
     tasks = await runner.handle_new_message(view, triggered_by_user_id=room.bob.id)
     assert len(tasks) == 1
     await asyncio.gather(*tasks)
@@ -433,7 +435,7 @@ async def test_the_api_path_triggers_the_same_replies(stores: Stores, fake_provi
 
 
 def notices(room: Team) -> list[MessageView]:
-    history = messages.recent_messages(room.channel.id, 200, viewer_id=room.ada.id)
+    history = messaging.recent_messages(room.channel.id, 200, viewer_id=room.ada.id)
     return [m for m in history if m.author_kind == "system"]
 
 
@@ -478,7 +480,7 @@ async def test_the_call_budget_is_configurable_and_shared_by_processes(
     budget = 987_654_321
     assert spend.take_message_call(budget) == spend.MessageCall(allowed=True, announce=False)
     script = (
-        "from neurocache_ui.core import spend; "
+        "from neurocache_ui.services import spend; "
         f"c = spend.take_message_call({budget}); print(c.allowed, c.announce)"
     )
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}

@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
-from neurocache_ui.core import agents, channels, team
-from neurocache_ui.core.auth import CurrentUser, create_user
-from neurocache_ui.core.errors import Forbidden, Invalid, NotFound
+from neurocache_ui.services import agents, channels, team
+from neurocache_ui.services.auth import CurrentUser, create_user
+from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
 
 pytestmark = pytest.mark.usefixtures("database")
 

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from neurocache_ui.core import usage
-from neurocache_ui.core.db import get_engine, session_scope
-from neurocache_ui.core.errors import Invalid
-from neurocache_ui.core.llm import CompletionResult
-from neurocache_ui.core.models import ApiKey, UsageEvent
+from neurocache_ui.services import usage
+from neurocache_ui.store.db import get_engine, session_scope
+from neurocache_ui.domain.errors import Invalid
+from neurocache_ui.infra.llm import CompletionResult
+from neurocache_ui.store.models import ApiKey, UsageEvent
 from tests.integration.messaging_support import make_agent, make_channel, make_user
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from neurocache_ui.core import usage, usage_writer
-from neurocache_ui.core.db import session_scope
-from neurocache_ui.core.models import Agent, utcnow
+from neurocache_ui.services import usage, usage_writer
+from neurocache_ui.store.db import session_scope
+from neurocache_ui.store.models import Agent, utcnow
 from tests.integration.messaging_support import make_agent, make_user
 
 

@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 import pytest
 from pydantic import BaseModel, Field, ValidationError, create_model
 
-from neurocache_ui.core.agents import AgentSettings
-from neurocache_ui.core.formspec import (
+from neurocache_ui.services.agents import AgentSettings
+from neurocache_ui.domain.formspec import (
     Choice,
     FieldSpec,
     field_errors,

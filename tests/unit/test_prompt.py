@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from neurocache_ui.core.errors import Invalid
-from neurocache_ui.core.prompt import (
+from neurocache_ui.domain.errors import Invalid
+from neurocache_ui.domain.prompts import (
     AgentProfile,
     ChannelInfo,
     Excerpt,

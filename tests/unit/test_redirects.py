@@ -2,7 +2,7 @@
 
 import pytest
 
-from neurocache_ui.core.redirects import safe_next
+from neurocache_ui.domain.redirects import safe_next
 
 HOME = "/channels"
 

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from neurocache_ui.core import runner
-from neurocache_ui.core.messages import MessageView
-from neurocache_ui.core.models import Agent
+from neurocache_ui.services.agent_runs import runner
+from neurocache_ui.services.messaging import MessageView
+from neurocache_ui.store.models import Agent
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from neurocache_ui.core import auth
-from neurocache_ui.core.models import AuthSession
+from neurocache_ui.services import auth
+from neurocache_ui.store.models import AuthSession
 
 
 def test_token_hash_is_sha256_and_fits_the_column() -> None:

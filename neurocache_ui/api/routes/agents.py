@@ -9,8 +9,8 @@ from fastapi import APIRouter, Body, Query, Response
 
 from neurocache_ui.api.deps import CurrentKey
 from neurocache_ui.api.schemas import AgentCreate, AgentList, AgentUpdate
-from neurocache_ui.core import agents
-from neurocache_ui.core.agents import AgentPublic
+from neurocache_ui.services import agents
+from neurocache_ui.services.agents import AgentPublic
 
 router = APIRouter(prefix="/agents", tags=["agents"])
 

@@ -28,9 +28,10 @@ from neurocache_ui.api.schemas import (
     QueryResponse,
     Usage,
 )
-from neurocache_ui.core import agents, channels, collective, messages, runner, team
-from neurocache_ui.core.channels import ChannelView
-from neurocache_ui.core.messages import MessageView
+from neurocache_ui.services import agents, channels, collective, messaging, team
+from neurocache_ui.services.agent_runs import runner
+from neurocache_ui.services.channels import ChannelView
+from neurocache_ui.services.messaging import MessageView
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/channels", tags=["channels"])
@@ -119,9 +120,9 @@ def list_messages(
     older pages from the database by keyset cursor."""
     channel_id = channels.member_channel_id(slug, key.user_id)  # membership checked here, once
     if before:
-        views = messages.older_messages(channel_id, before=_position(before), limit=limit + 1, viewer_id=None)
+        views = messaging.older_messages(channel_id, before=_position(before), limit=limit + 1, viewer_id=None)
     else:
-        views = messages.recent_messages(channel_id, limit + 1, viewer_id=None)
+        views = messaging.recent_messages(channel_id, limit + 1, viewer_id=None)
     has_more = len(views) > limit
     views = views[-limit:]
     page = MessageList(data=[_message(v) for v in views], has_more=has_more, first_cursor=views[0].cursor if views else None)
@@ -136,7 +137,7 @@ async def post_message(slug: str, body: MessageCreate, key: CurrentKey) -> Messa
 
     def store() -> MessageView:
         channel = channels.get_channel(slug, key.user_id)
-        return messages.post_message(channel.id, user_id=key.user_id, content=body.content)
+        return messaging.post_message(channel.id, user_id=key.user_id, content=body.content)
 
     view = await asyncio.to_thread(store)
     runner.trigger(view, triggered_by_user_id=key.user_id)

@@ -33,9 +33,11 @@ from neurocache_ui.api.deps import CurrentKey
 from neurocache_ui.api.errors import ApiError, error_body
 from neurocache_ui.api.routes.models import AGENT, CHANNEL, model_not_found
 from neurocache_ui.api.schemas import AssistantMessage, ChatCompletion, ChatCompletionRequest, Choice, ErrorResponse, Usage
-from neurocache_ui.core import agents, collective, knowledge, llm, prompt, spend, usage_writer
-from neurocache_ui.core.apikeys import KeyContext
-from neurocache_ui.core.errors import NeurocacheError, NotFound
+from neurocache_ui.services import agents, collective, knowledge, spend, usage_writer
+from neurocache_ui.infra import llm
+from neurocache_ui.domain import prompts
+from neurocache_ui.services.api_keys import KeyContext
+from neurocache_ui.domain.errors import NeurocacheError, NotFound
 
 router = APIRouter(tags=["chat"])
 KNOWLEDGE_HITS = 4
@@ -94,13 +96,13 @@ async def _prepare_agent(key: KeyContext, slug: str, body: ChatCompletionRequest
         raise model_not_found(body.model) from None
     excerpts: list[Any] = []
     if agent.knowledge_enabled:
-        query = prompt.knowledge_query(conversation)
+        query = prompts.knowledge_query(conversation)
         if query:
             try:
                 excerpts = await asyncio.to_thread(knowledge.search, agent.id, query, KNOWLEDGE_HITS)
             except NeurocacheError:
                 excerpts = []  # answer without excerpts rather than not at all
-    messages = prompt.build_api_messages(agent, conversation, knowledge=excerpts)
+    messages = prompts.build_api_messages(agent, conversation, knowledge=excerpts)
     stream = llm.stream_chat(
         messages,
         model=agent.model,

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query
 from neurocache_ui.api.deps import CurrentKey
 from neurocache_ui.api.errors import ApiError
 from neurocache_ui.api.schemas import UsageRowPublic, UsageSummary
-from neurocache_ui.core import usage
-from neurocache_ui.core.models import utcnow
+from neurocache_ui.services import usage
+from neurocache_ui.store.models import utcnow
 
 router = APIRouter(tags=["usage"])
 MAX_AGE = timedelta(days=400)

@@ -1,0 +1,247 @@
+"""Who is online in a channel and who is typing: ephemeral, never in Postgres.
+
+With REDIS_URL set, every backend worker shares one view through Redis: per
+channel and kind, a sorted set of user ids scored by last-seen time plus a hash
+of their display names. Entries older than the kind's TTL are dropped on read
+(ZREMRANGEBYSCORE) and the keys expire on their own once a channel goes quiet.
+Scores come from Redis's own clock (TIME inside a script), so workers whose
+clocks disagree still agree on who is present.
+
+Without REDIS_URL there is one worker (DESIGN.md), and an in-process dict with
+the same behaviour stands in.
+
+Presence is decoration: if Redis is down or slow, every function here logs a
+warning (at most once a minute) and answers "nobody", and it does not retry
+Redis for a couple of seconds, so a dead Redis never stalls or breaks the chat.
+
+Presence does not check membership: callers check it (channels.ensure_member)
+before reporting a heartbeat, so this module never touches the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+import redis
+from redis.backoff import NoBackoff
+from redis.commands.core import Script
+from redis.retry import Retry
+
+from neurocache_ui.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+ONLINE_TTL = 60.0  # seconds; pages send a heartbeat well within this window
+TYPING_TTL = 6.0  # seconds; a typing page refreshes every few seconds
+SOCKET_TIMEOUT = 0.5
+RETRY_AFTER = 2.0  # seconds without Redis calls after a failure
+WARN_EVERY = 60.0
+KEY_PREFIX = "nc:presence"
+
+
+class Present(NamedTuple):
+    user_id: int
+    name: str
+
+
+# Atomic "who is here": prune expired ids from the set and the name hash, then
+# return the rest as id, name, id, name... Loops instead of unpack() so a big
+# channel cannot exceed Lua's stack.
+_LIVE_SCRIPT = """
+local t = redis.call('TIME')
+local cutoff = tonumber(t[1]) + tonumber(t[2]) / 1000000 - tonumber(ARGV[1])
+local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. cutoff)
+for i = 1, #gone do redis.call('HDEL', KEYS[2], gone[i]) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. cutoff)
+local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+local out = {}
+for i = 1, #ids do
+  out[#out + 1] = ids[i]
+  out[#out + 1] = redis.call('HGET', KEYS[2], ids[i]) or ''
+end
+return out
+"""
+
+# Record a sighting at Redis's time; both keys live one TTL past the last one.
+_TOUCH_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return 1
+"""
+
+
+class _Redis(NamedTuple):
+    client: redis.Redis
+    touch: Script
+    live: Script
+
+
+@lru_cache(maxsize=4)
+def _connect(url: str) -> _Redis:
+    """One pooled client per URL, with the scripts sent by hash (EVALSHA).
+
+    No retries: redis-py's default retry with backoff would turn a Redis
+    outage into seconds of waiting on every call."""
+    client = redis.Redis.from_url(
+        url,
+        socket_timeout=SOCKET_TIMEOUT,
+        socket_connect_timeout=SOCKET_TIMEOUT,
+        retry=Retry(NoBackoff(), 0),
+        decode_responses=True,
+    )
+    return _Redis(client, client.register_script(_TOUCH_SCRIPT), client.register_script(_LIVE_SCRIPT))
+
+
+class _RedisHealth:
+    """Remembers a recent failure per URL so we skip Redis briefly and warn rarely."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._down_until: dict[str, float] = {}
+        self._last_warning: dict[str, float] = {}
+
+    def usable(self, url: str) -> bool:
+        with self._lock:
+            return time.monotonic() >= self._down_until.get(url, 0.0)
+
+    def failed(self, url: str, error: Exception) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._down_until[url] = now + RETRY_AFTER
+            warn = now - self._last_warning.get(url, float("-inf")) >= WARN_EVERY
+            if warn:
+                self._last_warning[url] = now
+        if warn:
+            log.warning("Presence is unavailable, showing nobody online: Redis error %s: %s", type(error).__name__, error)
+
+
+_health = _RedisHealth()
+
+
+class Roster:
+    """The people seen in a channel within the last `ttl` seconds, for one kind
+    of activity ("online", "typing"). Backend chosen per call from settings, so
+    a changed REDIS_URL (tests) takes effect immediately."""
+
+    def __init__(self, kind: str, ttl: float) -> None:
+        self.kind = kind
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        # channel id -> user id -> (monotonic expiry, name); used without Redis.
+        self._local: dict[int, dict[int, tuple[float, str]]] = {}
+
+    # -- public
+
+    def touch(self, channel_id: int, user_id: int, name: str) -> None:
+        name = " ".join(name.split()) or f"User {user_id}"
+        if url := get_settings().redis_url:
+            keys = self._keys(channel_id)
+            expire = max(1, round(self.ttl + 0.5))
+            self._redis(url, lambda r: r.touch(keys=keys, args=[user_id, name, expire]))
+            return
+        with self._lock:
+            self._local.setdefault(channel_id, {})[user_id] = (time.monotonic() + self.ttl, name)
+
+    def drop(self, channel_id: int, user_id: int) -> None:
+        if url := get_settings().redis_url:
+            zset, names = self._keys(channel_id)
+
+            def run(r: _Redis) -> None:
+                pipe = r.client.pipeline(transaction=True)
+                pipe.zrem(zset, user_id)
+                pipe.hdel(names, user_id)
+                pipe.execute()
+
+            self._redis(url, run)
+            return
+        with self._lock:
+            self._local.get(channel_id, {}).pop(user_id, None)
+
+    def live(self, channel_id: int) -> list[Present]:
+        """Everyone still within the TTL, sorted by name."""
+        if url := get_settings().redis_url:
+            keys = self._keys(channel_id)
+            flat = self._redis(url, lambda r: r.live(keys=keys, args=[self.ttl])) or []
+            people = [Present(int(flat[i]), flat[i + 1] or f"User {flat[i]}") for i in range(0, len(flat), 2)]
+        else:
+            people = self._local_live(channel_id)
+        return sorted(people, key=lambda p: (p.name.casefold(), p.user_id))
+
+    # -- internals
+
+    def _keys(self, channel_id: int) -> list[str]:
+        # The hash tag keeps both keys in one slot, as scripts need on Redis Cluster.
+        base = f"{KEY_PREFIX}:{{{self.kind}:{channel_id}}}"
+        return [base, f"{base}:names"]
+
+    def _local_live(self, channel_id: int) -> list[Present]:
+        now = time.monotonic()
+        with self._lock:
+            seen = self._local.get(channel_id)
+            if not seen:
+                return []
+            for user_id in [u for u, (expires, _) in seen.items() if expires <= now]:
+                del seen[user_id]
+            if not seen:
+                del self._local[channel_id]  # quiet channels do not accumulate
+            return [Present(user_id, name) for user_id, (_, name) in seen.items()]
+
+    def _redis(self, url: str, action: Callable[[_Redis], Any]) -> Any:
+        """Run `action`; on any Redis failure log, back off and return None."""
+        if not _health.usable(url):
+            return None
+        try:
+            return action(_connect(url))
+        except (redis.RedisError, OSError) as error:
+            _health.failed(url, error)
+            return None
+
+
+_online = Roster("online", ONLINE_TTL)
+_typing = Roster("typing", TYPING_TTL)
+
+
+def heartbeat(channel_id: int, user_id: int, name: str) -> None:
+    """The user has the channel open; call at least every ONLINE_TTL / 2 seconds."""
+    _online.touch(channel_id, user_id, name)
+
+
+def went_away(channel_id: int, user_id: int) -> None:
+    """The user closed or switched away from the channel: offline and not typing."""
+    _online.drop(channel_id, user_id)
+    _typing.drop(channel_id, user_id)
+
+
+def online(channel_id: int) -> list[str]:
+    """Names of the people who have the channel open, sorted (what the page shows)."""
+    return [p.name for p in _online.live(channel_id)]
+
+
+def online_users(channel_id: int) -> list[Present]:
+    """Like `online`, with user ids, for callers that need to tell people apart."""
+    return _online.live(channel_id)
+
+
+def set_typing(channel_id: int, user_id: int, name: str) -> None:
+    """The user is typing; repeat every couple of seconds while they keep typing."""
+    _typing.touch(channel_id, user_id, name)
+
+
+def stop_typing(channel_id: int, user_id: int) -> None:
+    """The user sent or cleared their draft."""
+    _typing.drop(channel_id, user_id)
+
+
+def typing(channel_id: int, exclude_user_id: int | None = None) -> list[str]:
+    """Names of the people typing, sorted; `exclude_user_id` is the viewer,
+    who does not need to be told they are typing."""
+    return [p.name for p in _typing.live(channel_id) if p.user_id != exclude_user_id]

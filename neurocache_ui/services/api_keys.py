@@ -1,0 +1,230 @@
+"""API keys: create (shown once), list, revoke, and authenticate a request's key.
+
+A key is `nck_` followed by 43 URL-safe characters (32 random bytes, 256 bits).
+The database keeps only its SHA-256 (`key_hash`) and its first characters
+(`prefix`, what lists show): reading the table does not let anyone call the API.
+A slow password hash is not needed: the secret has full entropy, so nothing can
+be guessed from the hash, and a lookup stays one unique-index probe.
+
+`authenticate` runs on every API request and asks the database every time (one
+indexed SELECT in autocommit mode; key check and rate limit together are
+measured in bench/bench_api.py). So a revocation or an expiry takes effect on the very next
+request on every worker, with no cache to invalidate. `last_used_at` is written
+at most once a minute per key (a conditional UPDATE only when the stored time is
+older), so steady traffic costs no writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from pydantic import BaseModel, computed_field
+
+from neurocache_ui.store.db import database_guard, get_engine, session_scope
+from neurocache_ui.domain.errors import Invalid, NotFound
+from neurocache_ui.store.models import ApiKey, User, UTCDateTime, utcnow
+from neurocache_ui.settings import get_settings
+
+KEY_PREFIX = "nck_"
+SECRET_BYTES = 32
+PREFIX_CHARS = 12  # "nck_" + 8 characters: enough to tell keys apart in a list
+NAME_MAX = 100
+LAST_USED_EVERY = timedelta(minutes=1)
+NOT_FOUND = "API key not found."
+ACCOUNT_GONE = "Account not found."
+_KEY_SHAPE = re.compile(r"^nck_[A-Za-z0-9_-]{43}$")
+
+
+class ApiKeyPublic(BaseModel):
+    """A key as its owner sees it: never the secret, never the hash."""
+
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None = None
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status(self) -> str:
+        """"active", "expired" or "revoked" (revoked wins)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= utcnow():
+            return "expired"
+        return "active"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyContext:
+    """Who a request's key acts for."""
+
+    user_id: int
+    key_id: int
+
+
+def hash_key(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def looks_like_key(plaintext: str | None) -> bool:
+    """The shape of a key we issue; anything else is refused without a database lookup."""
+    return bool(plaintext) and _KEY_SHAPE.match(plaintext) is not None  # type: ignore[arg-type]
+
+
+def new_secret() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(SECRET_BYTES)
+
+
+def _public(row: ApiKey) -> ApiKeyPublic:
+    assert row.id is not None
+    return ApiKeyPublic(
+        id=row.id,
+        name=row.name,
+        prefix=row.prefix,
+        created_at=row.created_at,
+        last_used_at=row.last_used_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise Invalid("Give the key a name, e.g. where it will be used.", "name")
+    if len(name) > NAME_MAX:
+        raise Invalid(f"Key name must be at most {NAME_MAX} characters.", "name")
+    return name
+
+
+def create_key(user_id: int, name: str, expires_at: datetime | None = None) -> tuple[str, ApiKeyPublic]:
+    """A new key for the user: (the secret, shown to them once; its public view).
+
+    At most NEUROCACHE_MAX_KEYS_PER_USER active keys per user (revoked and
+    expired ones do not count): keys are cheap to make, and each is a separate
+    credential to leak and a separate per-key rate limit. A no-op UPDATE of the
+    user's row comes before the count: it locks that row on Postgres and takes
+    the write lock on SQLite, so two concurrent creations cannot pass the cap
+    together."""
+    name = _clean_name(name)
+    if expires_at is not None:
+        if expires_at.tzinfo is None:
+            raise Invalid("Expiry must include a time zone (UTC).", "expires_at")
+        if expires_at <= utcnow():
+            raise Invalid("Expiry must be in the future.", "expires_at")
+    secret = new_secret()
+    row = ApiKey(
+        user_id=user_id, name=name, prefix=secret[:PREFIX_CHARS], key_hash=hash_key(secret), expires_at=expires_at
+    )
+    cap = get_settings().max_keys_per_user
+    with database_guard(), session_scope() as session:
+        locked = session.exec(sa.update(User).where(User.id == user_id).values(id=User.id))  # type: ignore[call-overload,arg-type]
+        if not locked.rowcount:
+            raise NotFound(ACCOUNT_GONE)
+        active = session.exec(  # type: ignore[call-overload]
+            sa.select(sa.func.count()).select_from(ApiKey).where(ApiKey.user_id == user_id, _active(utcnow()))
+        ).scalar_one()
+        if active >= cap:
+            raise Invalid(
+                f"You already have {active} active API keys, the most allowed ({cap}). "
+                "Revoke a key you no longer use, then create the new one.",
+                "name",
+            )
+        session.add(row)
+    return secret, _public(row)
+
+
+def _active(now: datetime) -> sa.ColumnElement[bool]:
+    """Not revoked and not expired at `now`."""
+    return sa.and_(
+        ApiKey.revoked_at.is_(None),  # type: ignore[union-attr]
+        sa.or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),  # type: ignore[union-attr,operator]
+    )
+
+
+def create_key_for_email(email: str, name: str, expires_at: datetime | None = None) -> tuple[str, ApiKeyPublic]:
+    """For the CLI: a key for the account with this email."""
+    with database_guard(), session_scope() as session:
+        user_id = session.exec(sa.select(User.id).where(User.email == email.strip().lower())).scalar()  # type: ignore[call-overload]
+    if user_id is None:
+        raise NotFound(f"No account uses the email {email!r}.")
+    return create_key(user_id, name, expires_at)
+
+
+def list_keys(user_id: int) -> list[ApiKeyPublic]:
+    """The user's keys, newest first, revoked and expired ones included."""
+    with database_guard(), session_scope() as session:
+        rows = session.exec(  # type: ignore[call-overload]
+            sa.select(ApiKey).where(ApiKey.user_id == user_id).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())  # type: ignore[attr-defined,union-attr]
+        ).scalars().all()
+        return [_public(row) for row in rows]
+
+
+def revoke_key(user_id: int, key_id: int) -> ApiKeyPublic:
+    """Revoke one of the user's keys; idempotent. Effective on the next request
+    on every worker, since `authenticate` asks the database each time."""
+    with database_guard(), session_scope() as session:
+        row = session.get(ApiKey, key_id)
+        if row is None or row.user_id != user_id:
+            raise NotFound(NOT_FOUND)
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+            session.add(row)
+        session.flush()
+        return _public(row)
+
+
+_LOOKUP = sa.select(ApiKey.id, ApiKey.user_id, ApiKey.expires_at, ApiKey.revoked_at, ApiKey.last_used_at).where(
+    ApiKey.key_hash == sa.bindparam("key_hash")
+)
+
+
+def authenticate(plaintext: str | None) -> KeyContext | None:
+    """The key's owner and id, or None for a malformed, unknown, revoked or
+    expired key. errors.Unavailable when the database cannot be asked."""
+    if not looks_like_key(plaintext):
+        return None
+    assert plaintext is not None
+    now = utcnow()
+    with database_guard(), get_engine().connect() as conn:
+        # Autocommit: a single-statement read needs no BEGIN and no ROLLBACK,
+        # two fewer round trips on every API request.
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        row = conn.execute(_LOOKUP, {"key_hash": hash_key(plaintext)}).first()
+        if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+            return None
+        if row.last_used_at is None or row.last_used_at <= now - LAST_USED_EVERY:
+            _touch(conn, row.id, now)
+    return KeyContext(user_id=row.user_id, key_id=row.id)
+
+
+def _touch(conn: sa.Connection, key_id: int, now: datetime) -> None:
+    """Move last_used_at forward; the condition keeps concurrent workers from
+    writing more than needed and time from going backwards."""
+    stale = sa.literal(now - LAST_USED_EVERY, UTCDateTime())
+    conn.execute(
+        sa.update(ApiKey)
+        .where(ApiKey.id == key_id, sa.or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at <= stale))  # type: ignore[union-attr,operator]
+        .values(last_used_at=now)
+    )  # autocommit: written at once
+
+
+__all__ = [
+    "ApiKeyPublic",
+    "KeyContext",
+    "authenticate",
+    "create_key",
+    "create_key_for_email",
+    "hash_key",
+    "list_keys",
+    "looks_like_key",
+    "revoke_key",
+]

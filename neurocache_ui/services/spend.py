@@ -1,0 +1,208 @@
+"""What model calls may be spent: the one place every limit on spending lives.
+
+Three protections, each checked before a call reaches the provider:
+
+- **Per message** (`take_message_call`): one person's message in a channel may
+  set off at most NEUROCACHE_MAX_CALLS_PER_MESSAGE model calls in total, across
+  the whole hand-off tree it starts (every agent that answers it, every agent
+  those answers mention, ...). The tree is named by its root message's id, which
+  core/runner.py carries down the tree. The count is one Redis `INCR` (atomic, so
+  every worker shares it; the key expires after MESSAGE_BUDGET_TTL) or, without
+  Redis, an in-process counter (one worker). A database row would be as atomic
+  but costs a migration and a write transaction per call for a count that only
+  matters for a few minutes. If Redis fails, the worker counts in its own memory:
+  the budget stays enforced per worker rather than failing every reply.
+  The call that finds the budget *just* spent (count == limit + 1) is the one
+  that reports it, so the channel shows one notice per tree, not one per agent.
+- **Per person and hour** (`charge_user`): optional NEUROCACHE_USER_MODEL_CALLS_PER_HOUR,
+  counted with core.ratelimit.RateLimiter (moving window, Redis-shared).
+- **Model allow-list** (`check_model`): NEUROCACHE_ALLOWED_MODELS; agents are
+  refused at save time by core/agents.py and again here at call time, for an
+  agent saved before the list changed.
+
+core/llm.py calls `refusal_for` before every model call, so no caller can skip
+the quota or the allow-list; a refusal ends the call without contacting the
+provider and is reported as `CompletionResult.refusal`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+import redis
+
+from neurocache_ui.infra.window_cache import redis_client
+from neurocache_ui.infra.ratelimit import RateLimiter
+from neurocache_ui.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+MESSAGE_BUDGET_KEY = "nc:spend:message:{}"
+MESSAGE_BUDGET_TTL = 3600
+"""Seconds a message's call count is kept: far longer than any hand-off tree runs."""
+QUOTA_PREFIX = "quota:user:"
+
+RefusalReason = Literal["quota", "model"]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a model call was not made; `message` is written to be shown."""
+
+    reason: RefusalReason
+    message: str
+    retry_after: int | None = None
+    """Seconds until the call may be made again (quota only)."""
+
+
+# ---------------------------------------------------------------- the allow-list
+
+
+def model_allowed(model: str, settings: Settings | None = None) -> bool:
+    allowed = (settings or get_settings()).allowed_models
+    return not allowed or model in allowed
+
+
+def model_refused_message(model: str, settings: Settings | None = None) -> str:
+    allowed = (settings or get_settings()).allowed_models
+    return f"The model {model!r} is not allowed on this hub. Choose one of: {', '.join(allowed)}."
+
+
+def check_model(model: str, settings: Settings | None = None) -> Refusal | None:
+    if model_allowed(model, settings):
+        return None
+    return Refusal("model", model_refused_message(model, settings))
+
+
+# ---------------------------------------------------------------- the hourly quota
+
+
+@lru_cache(maxsize=4)
+def _quota_limiter(rule: str, redis_url: str | None) -> RateLimiter:
+    """One limiter per rule and store, for the process (it holds the Redis pool)."""
+    return RateLimiter(rule, redis_url)
+
+
+def _wait_phrase(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{round(seconds / 60)} minutes"
+
+
+def charge_user(user_id: int, settings: Settings | None = None) -> Refusal | None:
+    """Count one model call for the user; a Refusal when their hourly quota is used up."""
+    settings = settings or get_settings()
+    per_hour = settings.user_model_calls_per_hour
+    if per_hour is None:
+        return None
+    decision = _quota_limiter(f"{per_hour}/hour", settings.redis_url).refusal(f"{QUOTA_PREFIX}{user_id}")
+    if decision is None:
+        return None
+    return Refusal(
+        "quota",
+        f"You have used your {per_hour} model calls for this hour. "
+        f"The next one frees up in {_wait_phrase(decision.retry_after)}.",
+        decision.retry_after,
+    )
+
+
+def reset_user_quota(user_id: int) -> None:
+    """Forget the user's count (an operator lifting a block, or a test)."""
+    settings = get_settings()
+    if settings.user_model_calls_per_hour is not None:
+        _quota_limiter(f"{settings.user_model_calls_per_hour}/hour", settings.redis_url).reset(f"{QUOTA_PREFIX}{user_id}")
+
+
+async def refusal_for(model: str, user_id: int | None, settings: Settings | None = None) -> Refusal | None:
+    """Everything checked before one model call: the allow-list, then the quota
+    (a refused model is not charged). The quota's store is asked from a thread,
+    and only when a quota is configured: with none, a call costs no I/O here."""
+    settings = settings or get_settings()
+    refused = check_model(model, settings)
+    if refused is None and user_id is not None and settings.user_model_calls_per_hour is not None:
+        refused = await asyncio.to_thread(charge_user, user_id, settings)
+    return refused
+
+
+# ---------------------------------------------------------------- per message
+
+
+class _LocalCounts:
+    """Per-message counts in this process: without Redis, or while Redis fails."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[int, tuple[int, float]] = {}
+
+    def incr(self, budget_id: int) -> int:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._counts) > 1000:  # drop finished trees now and then
+                self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
+            count, expires = self._counts.get(budget_id, (0, now + MESSAGE_BUDGET_TTL))
+            if expires <= now:
+                count, expires = 0, now + MESSAGE_BUDGET_TTL
+            self._counts[budget_id] = (count + 1, expires)
+            return count + 1
+
+
+_local = _LocalCounts()
+
+
+def _incr(budget_id: int, redis_url: str | None) -> int:
+    if redis_url:
+        key = MESSAGE_BUDGET_KEY.format(budget_id)
+        try:
+            pipe = redis_client(redis_url).pipeline()
+            pipe.incr(key)
+            pipe.expire(key, MESSAGE_BUDGET_TTL, nx=True)
+            count, _ = pipe.execute()
+            return int(count)
+        except (redis.RedisError, OSError) as error:
+            log.warning("counting model calls of message %s in this worker: Redis failed (%s)", budget_id, error)
+    return _local.incr(budget_id)
+
+
+@dataclass(frozen=True)
+class MessageCall:
+    """The outcome of asking the message's budget for one call."""
+
+    allowed: bool
+    announce: bool
+    """True for exactly one refused call per message: the one that shows the notice."""
+
+
+def take_message_call(budget_id: int, settings: Settings | None = None) -> MessageCall:
+    """Count one model call against the tree of message `budget_id` (blocking)."""
+    settings = settings or get_settings()
+    count = _incr(budget_id, settings.redis_url)
+    limit = settings.max_calls_per_message
+    return MessageCall(allowed=count <= limit, announce=count == limit + 1)
+
+
+def message_budget_notice(settings: Settings | None = None) -> str:
+    limit = (settings or get_settings()).max_calls_per_message
+    return (
+        f"⏸ The agents stopped here: this message already started {limit} model calls, "
+        "the most one message may. Send a new message to continue."
+    )
+
+
+__all__ = [
+    "MessageCall",
+    "Refusal",
+    "charge_user",
+    "check_model",
+    "message_budget_notice",
+    "model_allowed",
+    "model_refused_message",
+    "refusal_for",
+    "reset_user_quota",
+    "take_message_call",
+]

@@ -1,0 +1,318 @@
+"""The pieces of a channel page: message rows, the message log, the composer and
+the channel dialogs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from neurocache_ui.web.components.forms import field, form_alert
+from neurocache_ui.web.components.markdown import safe_markdown
+from neurocache_ui.web.components.team import mention_suggestions, replying_indicator, stop_button, stream_or_content
+from neurocache_ui.web.state.team import TeamState
+from neurocache_ui.web.state.chat import ChatState
+
+
+def _day_separator(created_at: rx.Var[str]) -> rx.Component:
+    return rx.hstack(
+        rx.separator(size="4"),
+        rx.moment(created_at, format="dddd, MMMM D", local=True, white_space="nowrap", size="1", color=rx.color("gray", 10)),
+        rx.separator(size="4"),
+        align="center",
+        width="100%",
+        role="separator",
+        padding_y="0.5em",
+    )
+
+
+def _actions(message_id: rx.Var[int]) -> rx.Component:
+    return rx.hstack(
+        rx.icon_button(rx.icon("pencil", size=14), size="1", variant="ghost", aria_label="Edit message",
+                       on_click=ChatState.start_edit(message_id)),
+        rx.alert_dialog.root(
+            rx.alert_dialog.trigger(
+                rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red", aria_label="Delete message")
+            ),
+            rx.alert_dialog.content(
+                rx.alert_dialog.title("Delete this message?"),
+                rx.alert_dialog.description("Everyone in the channel will stop seeing it. This cannot be undone."),
+                rx.hstack(
+                    rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                    rx.alert_dialog.action(rx.button("Delete", color_scheme="red", on_click=ChatState.delete_message(message_id))),
+                    justify="end",
+                    spacing="3",
+                    margin_top="1em",
+                ),
+            ),
+        ),
+        spacing="1",
+    )
+
+
+def _edit_form(content: rx.Var[str]) -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text_area(name="content", default_value=content, aria_label="Edit message", enter_key_submit=True, auto_focus=True, width="100%"),
+            rx.hstack(
+                rx.button("Save", type="submit", size="1"),
+                rx.button("Cancel", type="button", size="1", variant="soft", color_scheme="gray", on_click=ChatState.cancel_edit),
+                spacing="2",
+            ),
+            width="100%",
+        ),
+        on_submit=ChatState.save_edit,
+        width="100%",
+    )
+
+
+@rx.memo
+def message_item(
+    message_id: rx.Var[int],
+    author: rx.Var[str],
+    kind: rx.Var[str],
+    content: rx.Var[str],
+    status: rx.Var[str],
+    created_at: rx.Var[str],
+    edited: rx.Var[bool],
+    show_day: rx.Var[bool],
+    mine: rx.Var[bool],
+    editing: rx.Var[bool],
+) -> rx.Component:
+    """One message. A memo with plain props, so a new message re-renders only
+    itself: the rows already on screen compare equal and are skipped (this is
+    most of the delivery latency budget; see docs/PERFORMANCE.md)."""
+    return rx.fragment(
+        rx.cond(show_day, _day_separator(created_at)),
+        rx.hstack(
+            rx.avatar(fallback=author[:1], size="2", radius="full",
+                      color_scheme=rx.match(kind, ("agent", "violet"), ("system", "gray"), "blue")),
+            rx.vstack(
+                rx.hstack(
+                    rx.text(author, weight="bold", size="2"),
+                    rx.moment(created_at, format="HH:mm", local=True, size="1", color=rx.color("gray", 10)),
+                    rx.cond(edited, rx.text("(edited)", size="1", color=rx.color("gray", 10))),
+                    rx.cond(status != "complete", rx.badge(status, color_scheme="orange", size="1")),
+                    rx.cond(status == "streaming", stop_button(message_id)),
+                    rx.spacer(),
+                    rx.cond(mine, _actions(message_id)),
+                    align="center",
+                    width="100%",
+                    spacing="2",
+                ),
+                rx.cond(
+                    editing,
+                    _edit_form(content),
+                    rx.box(safe_markdown(content), class_name="message-body", width="100%"),
+                ),
+                spacing="0",
+                width="100%",
+                align="start",
+            ),
+            align="start",
+            spacing="3",
+            width="100%",
+            padding_x="0.5em",
+            padding_y="0.25em",
+            border_radius="var(--radius-2)",
+            _hover={"background": rx.color("gray", 2)},
+            data_message_id=message_id,
+        ),
+    )
+
+
+def message_row(row: rx.Var[dict[str, Any]]) -> rx.Component:
+    return message_item(
+        message_id=row["id"].to(int),
+        author=row["author"].to(str),
+        kind=row["kind"].to(str),
+        content=stream_or_content(row),
+        status=row["status"].to(str),
+        created_at=row["created_at"].to(str),
+        edited=row["edited"].to(bool),
+        show_day=row["show_day"].to(bool),
+        mine=(row["user_id"] == ChatState.user_id) & (row["kind"] == "user"),
+        editing=ChatState.editing_id == row["id"],
+    )
+
+
+def message_log() -> rx.Component:
+    return rx.auto_scroll(
+        rx.cond(
+            ChatState.has_more,
+            rx.center(
+                rx.button(
+                    rx.cond(ChatState.loading_older, rx.spinner(size="1"), rx.icon("arrow-up", size=14)),
+                    "Load older messages",
+                    on_click=ChatState.load_older,
+                    variant="soft",
+                    size="1",
+                    disabled=ChatState.loading_older,
+                ),
+                padding="0.5em",
+            ),
+        ),
+        rx.cond(
+            ChatState.loading,
+            rx.center(rx.spinner(size="3"), padding="3em"),
+            rx.cond(
+                ChatState.empty_channel,
+                rx.center(
+                    rx.text("No messages yet. Say hello, or @mention an agent to put it to work.", color=rx.color("gray", 10)),
+                    padding="3em",
+                ),
+            ),
+        ),
+        rx.foreach(ChatState.older, message_row),
+        rx.foreach(ChatState.recent, message_row),
+        rx.foreach(ChatState.latest, message_row),
+        role="log",
+        aria_label="Messages",
+        aria_live="polite",
+        flex="1",
+        min_height="0",
+        overflow_y="auto",
+        width="100%",
+        padding_y="0.5em",
+    )
+
+
+def composer() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.cond(
+                ChatState.send_error != "",
+                rx.callout(ChatState.send_error, icon="triangle_alert", color_scheme="red", size="1", role="alert", width="100%"),
+            ),
+            mention_suggestions(),
+            rx.hstack(
+                rx.text_area(
+                    id="composer",
+                    name="content",
+                    placeholder="Write a message… (Enter sends, Shift+Enter adds a line)",
+                    aria_label="Message",
+                    enter_key_submit=True,
+                    on_change=[ChatState.typing.throttle(2500), TeamState.mention.debounce(120)],
+                    rows="2",
+                    resize="vertical",
+                    width="100%",
+                    auto_focus=True,
+                ),
+                rx.button(
+                    rx.cond(ChatState.sending, rx.spinner(size="2"), rx.icon("send-horizontal", size=16)),
+                    "Send",
+                    type="submit",
+                    disabled=ChatState.sending,
+                    size="3",
+                ),
+                width="100%",
+                align="end",
+            ),
+            rx.text(ChatState.typing_text, size="1", color=rx.color("gray", 10), min_height="1.2em", aria_live="polite"),
+            replying_indicator(),
+            width="100%",
+            spacing="1",
+        ),
+        on_submit=ChatState.send,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def _dialog(name: str, trigger: rx.Component, title: str, body: rx.Component) -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(trigger),
+        rx.dialog.content(rx.dialog.title(title), body, max_width="30em"),
+        open=ChatState.dialog_open == name,
+        on_open_change=lambda is_open: ChatState.toggle_dialog(name, is_open),
+    )
+
+
+def new_channel_dialog() -> rx.Component:
+    form = rx.form(
+        rx.vstack(
+            form_alert(ChatState.dialog_error),
+            field("Name", "name", form_id="new-channel", max_length=80, placeholder="e.g. launch-plan"),
+            field("Description", "description", form_id="new-channel", required=False, max_length=500),
+            field("Goal", "goal", form_id="new-channel", required=False, max_length=2000, placeholder="What should this team achieve?"),
+            rx.hstack(
+                rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
+                rx.button("Create", type="submit"),
+                justify="end",
+                width="100%",
+            ),
+            spacing="3",
+        ),
+        on_submit=ChatState.create_channel,
+    )
+    trigger = rx.button(rx.icon("plus", size=16), "New channel")
+    return _dialog("new-channel", trigger, "New channel", form)
+
+
+def invite_dialog() -> rx.Component:
+    form = rx.form(
+        rx.vstack(
+            form_alert(ChatState.dialog_error),
+            field("Email", "email", form_id="invite", input_type="email", placeholder="teammate@example.com"),
+            rx.hstack(
+                rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
+                rx.button("Invite", type="submit"),
+                justify="end",
+                width="100%",
+            ),
+            spacing="3",
+        ),
+        on_submit=ChatState.invite,
+    )
+    trigger = rx.button(rx.icon("user-plus", size=16), "Invite", variant="soft")
+    return _dialog("invite", trigger, "Invite someone to this channel", form)
+
+
+def _confirm(label: str, icon: str, title: str, text: str, on_confirm: rx.EventHandler) -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button(rx.icon(icon, size=16), label, variant="soft", color_scheme="gray")),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(text),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button(label, color_scheme="red", on_click=on_confirm)),
+                justify="end",
+                spacing="3",
+                margin_top="1em",
+            ),
+        ),
+    )
+
+
+def rename_dialog() -> rx.Component:
+    form = rx.form(
+        rx.vstack(
+            form_alert(ChatState.dialog_error),
+            field("Name", "name", form_id="rename-channel", max_length=80),
+            rx.hstack(
+                rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
+                rx.button("Save", type="submit"),
+                justify="end",
+                width="100%",
+            ),
+            spacing="3",
+        ),
+        on_submit=ChatState.rename_channel,
+    )
+    trigger = rx.button(rx.icon("pencil", size=16), "Rename", variant="soft", color_scheme="gray")
+    return _dialog("rename", trigger, "Rename channel", form)
+
+
+def owner_actions() -> rx.Component:
+    """Rename/archive/delete for the owner; everyone else may leave."""
+    return rx.cond(
+        ChatState.is_owner,
+        rx.hstack(
+            rename_dialog(),
+            _confirm("Archive", "archive", "Archive this channel?", "It leaves everyone's sidebar and becomes read-only.", ChatState.archive_channel),
+            _confirm("Delete", "trash-2", "Delete this channel?", "Its whole history is deleted for everyone. This cannot be undone.", ChatState.delete_channel),
+            spacing="2",
+        ),
+        _confirm("Leave", "log-out", "Leave this channel?", "You will stop seeing its messages until someone invites you again.", ChatState.leave),
+    )

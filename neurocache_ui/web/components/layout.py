@@ -1,0 +1,207 @@
+"""The page frames: the public frame (landing, auth) and the signed-in hub shell."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from neurocache_ui.web.state.auth import AuthState
+from neurocache_ui.web.state.chat import ChatState
+
+NAV = [
+    ("Channels", "/channels", "messages-square"),
+    ("Agents", "/agents", "bot"),
+    ("API keys", "/keys", "key-round"),
+    ("Usage", "/usage", "chart-line"),
+]
+
+
+def brand() -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            rx.icon("brain-circuit", size=24, color=rx.color("accent", 10)),
+            rx.heading("Neurocache", size="5", weight="bold"),
+            align="center",
+            spacing="2",
+        ),
+        href="/",
+        underline="none",
+        color="inherit",
+    )
+
+
+def color_mode_toggle() -> rx.Component:
+    return rx.color_mode.button(variant="ghost", aria_label="Toggle light and dark mode")
+
+
+def public_frame(*children: rx.Component) -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            brand(),
+            rx.spacer(),
+            color_mode_toggle(),
+            padding_x="1.5em",
+            padding_y="1em",
+            align="center",
+            width="100%",
+        ),
+        rx.el.main(*children, class_name="w-full"),
+        min_height="100vh",
+    )
+
+
+def _nav_link(label: str, href: str, icon: str) -> rx.Component:
+    active = rx.State.router.url.path.startswith(href)
+    return rx.link(
+        rx.hstack(rx.icon(icon, size=18), rx.text(label, size="3"), align="center", spacing="3"),
+        href=href,
+        underline="none",
+        color="inherit",
+        padding_x="0.75em",
+        padding_y="0.5em",
+        border_radius="var(--radius-3)",
+        width="100%",
+        background=rx.cond(active, rx.color("accent", 4), "transparent"),
+        aria_current=rx.cond(active, "page", "false"),
+        _hover={"background": rx.color("accent", 3)},
+    )
+
+
+def _channel_link(channel: rx.Var[dict]) -> rx.Component:
+    href = "/channels/" + channel["slug"].to(str)
+    active = rx.State.router.url.path == href
+    return rx.link(
+        rx.hstack(
+            rx.text("#", color=rx.color("gray", 10)),
+            rx.text(channel["name"], size="2", class_name="truncate", weight=rx.cond(channel["unread"].to(int) > 0, "bold", "regular")),
+            rx.spacer(),
+            rx.cond(channel["unread"].to(int) > 0, rx.badge(channel["unread"], size="1", radius="full", title="unread messages")),
+            align="center",
+            spacing="2",
+            width="100%",
+        ),
+        href=href,
+        aria_label=channel["name"],
+        underline="none",
+        color="inherit",
+        padding_x="0.75em",
+        padding_y="0.25em",
+        border_radius="var(--radius-2)",
+        width="100%",
+        background=rx.cond(active, rx.color("accent", 3), "transparent"),
+        _hover={"background": rx.color("accent", 3)},
+    )
+
+
+def _channel_links() -> rx.Component:
+    return rx.vstack(
+        rx.foreach(ChatState.channel_list, _channel_link),
+        spacing="0",
+        width="100%",
+        padding_left="1em",
+        max_height="40vh",
+        overflow_y="auto",
+    )
+
+
+def _account() -> rx.Component:
+    return rx.hstack(
+        rx.link(
+            rx.hstack(
+                rx.avatar(fallback=AuthState.user_initial, size="2", radius="full"),
+                rx.text(AuthState.user_name, size="2", weight="medium", trim="both", class_name="truncate"),
+                align="center",
+                spacing="2",
+            ),
+            href="/account",
+            aria_label="Account",
+            underline="none",
+            color="inherit",
+            class_name="min-w-0",
+        ),
+        rx.spacer(),
+        rx.button(
+            rx.icon("log-out", size=16),
+            "Log out",
+            on_click=AuthState.logout,
+            variant="soft",
+            size="1",
+        ),
+        align="center",
+        width="100%",
+        spacing="2",
+    )
+
+
+def sidebar() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(brand(), rx.spacer(), color_mode_toggle(), width="100%", align="center"),
+        rx.el.nav(
+            rx.vstack(_nav_link(*NAV[0]), _channel_links(), *[_nav_link(*item) for item in NAV[1:]], spacing="1", width="100%"),
+            aria_label="Hub",
+            class_name="w-full",
+        ),
+        rx.spacer(),
+        _account(),
+        padding="1em",
+        height=rx.breakpoints(initial="auto", md="100vh"),
+        width=rx.breakpoints(initial="100%", md="16em"),
+        border_right=rx.breakpoints(initial="none", md=f"1px solid {rx.color('gray', 5)}"),
+        border_bottom=rx.breakpoints(initial=f"1px solid {rx.color('gray', 5)}", md="none"),
+        position=rx.breakpoints(initial="static", md="sticky"),
+        top="0",
+        flex_shrink="0",
+        spacing="4",
+    )
+
+
+def service_banner() -> rx.Component:
+    return rx.cond(
+        AuthState.service_notice != "",
+        rx.callout(
+            AuthState.service_notice, icon="wifi-off", color_scheme="amber", role="status",
+            position="fixed", top="0.5em", left="50%", transform="translateX(-50%)", z_index="1000",
+        ),
+    )
+
+
+def hub_page(title: str, *children: rx.Component) -> rx.Component:
+    """A signed-in page; nothing of it renders until the session is confirmed."""
+    return rx.cond(
+        AuthState.is_logged_in,
+        rx.flex(
+            service_banner(),
+            sidebar(),
+            rx.el.main(
+                rx.heading(title, size="7", margin_bottom="0.75em") if title else rx.fragment(),
+                *children,
+                class_name="flex-1 min-w-0 p-6",
+            ),
+            direction=rx.breakpoints(initial="column", md="row"),
+            min_height="100vh",
+        ),
+        rx.cond(
+            AuthState.ended_notice != "",
+            rx.center(
+                rx.callout(AuthState.ended_notice, icon="log-out", role="alert"),
+                rx.link("Log in", href="/login", margin_top="1em"),
+                direction="column",
+                height="100vh",
+            ),
+            rx.center(rx.spinner(size="3"), rx.text("Loading…", margin_left="0.5em"), height="100vh"),
+        ),
+    )
+
+
+def empty_state(icon: str, heading: str, text: str) -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon(icon, size=40, color=rx.color("gray", 9)),
+            rx.heading(heading, size="4"),
+            rx.text(text, color=rx.color("gray", 11), text_align="center", max_width="32em"),
+            align="center",
+            spacing="3",
+        ),
+        padding="4em",
+        border=f"1px dashed {rx.color('gray', 6)}",
+        border_radius="var(--radius-4)",
+    )

@@ -1,0 +1,181 @@
+"""A Reflex form generated from a pydantic model's fields.
+
+`model_form(Model, ...)` renders one labelled control per `FieldSpec` that
+`core.formspec.form_fields(Model)` returns, so adding a field to the model adds it
+to the form. Each control has a `<label for>` (its accessible name is the field's
+title), its help text (the field's description) and, when `errors_var[name]` is
+set, an error line with role "alert" right under it.
+
+The controls are uncontrolled (they start from `values_var` and keep what the
+person types), so give the form a `key` that changes whenever `values_var` is
+replaced (another record opened, a save normalised the values) to start it over.
+On submit, the handler receives the browser's strings; read them back with
+`core.formspec.parse_form(Model, form)` and validate with the model.
+
+Widgets: text -> input; textarea -> text area; number -> number input with
+min/max/step; slider -> range input with its bounds and current value shown;
+switch -> switch; select -> select showing each choice's label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import reflex as rx
+from pydantic import BaseModel
+
+from neurocache_ui.web.components.forms import form_alert
+from neurocache_ui.domain.formspec import FieldSpec, form_fields, format_number
+
+FieldChange = Callable[[str, Any], Any]
+
+
+def field_id(form_id: str, name: str) -> str:
+    return f"{form_id}-field-{name}"
+
+
+def _number_attrs(spec: FieldSpec) -> dict[str, str]:
+    attrs = {}
+    if spec.min is not None:
+        attrs["min"] = format_number(spec.min)
+    if spec.max is not None:
+        attrs["max"] = format_number(spec.max)
+    attrs["step"] = format_number(spec.step) if spec.step else "any"
+    return attrs
+
+
+def _describe(spec: FieldSpec, input_id: str, error: rx.Var[str]) -> dict[str, Any]:
+    """ARIA props tying a control to its help text and error line."""
+    described = f"{input_id}-error" if not spec.help else f"{input_id}-help {input_id}-error"
+    return {
+        "aria_describedby": described,
+        "aria_invalid": rx.cond(error != "", "true", "false"),
+        **({"aria_required": "true"} if spec.required else {}),
+    }
+
+
+def _control(spec: FieldSpec, input_id: str, value: rx.Var, error: rx.Var[str], on_change: FieldChange | None) -> rx.Component:
+    aria = _describe(spec, input_id, error)
+    text_value = value.to(str)
+    if spec.kind == "textarea":
+        return rx.text_area(
+            id=input_id, name=spec.name, default_value=text_value, max_length=spec.max_length,
+            placeholder=spec.placeholder, rows="8", resize="vertical", width="100%", **aria,
+        )
+    if spec.kind == "number":
+        return rx.input(
+            id=input_id, name=spec.name, type="number", default_value=text_value, input_mode="decimal",
+            placeholder=spec.placeholder, width="100%", max_width="14em", **_number_attrs(spec), **aria,
+        )
+    if spec.kind == "slider":
+        change = {}
+        if on_change is not None:
+            name = spec.name
+            change["on_change"] = lambda picked: on_change(name, picked)
+        return rx.hstack(
+            rx.text(format_number(spec.min), size="1", color=rx.color("gray", 10), aria_hidden="true"),
+            rx.el.input(
+                id=input_id, name=spec.name, type="range", default_value=text_value,
+                style={"flex": "1", "accentColor": "var(--accent-9)", "minWidth": "8em"},
+                **_number_attrs(spec), **change, **aria,
+            ),
+            rx.text(format_number(spec.max), size="1", color=rx.color("gray", 10), aria_hidden="true"),
+            rx.badge(text_value, variant="soft", size="2", min_width="3.5em", justify_content="center",
+                     aria_hidden="true", data_testid=f"{input_id}-value"),
+            align="center",
+            spacing="3",
+            width="100%",
+        )
+    if spec.kind == "switch":
+        return rx.switch(id=input_id, name=spec.name, default_checked=value.to(bool), **aria)
+    if spec.kind == "select":
+        return rx.select.root(
+            rx.select.trigger(id=input_id, placeholder="Choose…", min_width="14em", **aria),
+            rx.select.content(*[rx.select.item(choice.label, value=str(choice.value)) for choice in spec.choices]),
+            name=spec.name,
+            default_value=text_value,
+        )
+    return rx.input(
+        id=input_id, name=spec.name, default_value=text_value, max_length=spec.max_length,
+        placeholder=spec.placeholder, auto_complete="off", width="100%", **aria,
+    )
+
+
+def model_field(
+    spec: FieldSpec,
+    *,
+    form_id: str,
+    values_var: rx.Var[dict[str, Any]],
+    errors_var: rx.Var[dict[str, str]],
+    on_change: FieldChange | None = None,
+) -> rx.Component:
+    """One field: label, control, help text, error line."""
+    input_id = field_id(form_id, spec.name)
+    error = errors_var.get(spec.name, "").to(str)
+    # Not `values_var.get(name, default)`: Reflex's get falls back on any falsy value (a switch that is off).
+    value = rx.cond(values_var.contains(spec.name), values_var[spec.name], spec.to_input(spec.default))
+    label = rx.el.label(spec.label, html_for=input_id, class_name="text-sm font-medium")
+    control = _control(spec, input_id, value, error, on_change)
+    help_text = rx.text(spec.help, id=f"{input_id}-help", size="1", color=rx.color("gray", 11)) if spec.help else rx.fragment()
+    error_line = rx.cond(error != "", rx.text(error, id=f"{input_id}-error", role="alert", color_scheme="red", size="2"))
+    head = rx.hstack(control, label, align="center", spacing="2") if spec.kind == "switch" else rx.fragment(label, control)
+    return rx.vstack(head, help_text, error_line, spacing="1", width="100%", align="start", data_field=spec.name)
+
+
+def model_form(
+    model_cls: type[BaseModel],
+    *,
+    values_var: rx.Var[dict[str, Any]],
+    errors_var: rx.Var[dict[str, str]],
+    on_submit: Any,
+    form_id: str,
+    submit_label: str = "Save",
+    on_change: FieldChange | None = None,
+    key: rx.Var | str | int | None = None,
+    form_error: rx.Var[str] | None = None,
+    submitting: rx.Var[bool] | bool = False,
+    actions: tuple[rx.Component, ...] = (),
+) -> rx.Component:
+    """The whole form for `model_cls`.
+
+    - `values_var`: field name -> initial value (strings, bools for switches), e.g.
+      from `core.formspec.initial_values`;
+    - `errors_var`: field name -> message shown next to that field;
+    - `on_submit`: receives the submitted strings (see `parse_form`);
+    - `on_change(name, value)`: optional, called as a slider moves so the page can
+      show its value (store it in `values_var`);
+    - `form_error`: a message for the whole form, shown above the fields;
+    - `actions`: extra buttons beside the submit button (e.g. Cancel)."""
+    fields = [
+        model_field(spec, form_id=form_id, values_var=values_var, errors_var=errors_var, on_change=on_change)
+        for spec in form_fields(model_cls)
+    ]
+    return rx.form(
+        rx.vstack(
+            form_alert(form_error) if form_error is not None else rx.fragment(),
+            *fields,
+            rx.hstack(
+                *actions,
+                rx.button(
+                    rx.cond(submitting, rx.spinner(size="2"), rx.fragment()),
+                    submit_label,
+                    type="submit",
+                    disabled=submitting,
+                    size="3",
+                ),
+                justify="end",
+                spacing="3",
+                width="100%",
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        id=form_id,
+        key=key,
+        on_submit=on_submit,
+        reset_on_submit=False,
+        no_validate=True,  # the model validates; the browser must not block the submit first
+        width="100%",
+        max_width="44em",
+    )

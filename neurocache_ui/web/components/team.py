@@ -1,0 +1,206 @@
+"""A channel's agents on its page: the team in the header, the "Add agent"
+picker, @mention suggestions above the composer, and "<agent> is replying…"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from neurocache_ui.web.components.forms import form_alert
+from neurocache_ui.web.state.team import PICKER, TeamState
+
+
+def _agent_chip(agent: rx.Var[dict[str, Any]]) -> rx.Component:
+    return rx.tooltip(
+        rx.badge(
+            rx.text(agent["emoji"], as_="span", aria_hidden="true"),
+            agent["name"],
+            variant="surface",
+            color_scheme="violet",
+            radius="full",
+            size="2",
+        ),
+        content="@" + agent["slug"].to(str) + " · " + agent["mode"].to(str) + rx.cond(
+            agent["description"].to(str) != "", " · " + agent["description"].to(str), ""
+        ),
+    )
+
+
+def agents_bar() -> rx.Component:
+    """The channel's agents, shown in the header."""
+    return rx.cond(
+        TeamState.channel_agents.length() > 0,
+        rx.hstack(
+            rx.icon("bot", size=14, color=rx.color("gray", 10)),
+            rx.foreach(TeamState.channel_agents, _agent_chip),
+            spacing="1",
+            align="center",
+            wrap="wrap",
+            role="list",
+            aria_label="Agents in this channel",
+        ),
+    )
+
+
+def _picker_row(agent: rx.Var[dict[str, Any]], action: rx.Component) -> rx.Component:
+    return rx.hstack(
+        rx.text(agent["emoji"], size="4", aria_hidden="true"),
+        rx.vstack(
+            rx.text(agent["name"], weight="bold", size="2"),
+            rx.text("@", agent["slug"], size="1", color=rx.color("gray", 10)),
+            spacing="0",
+        ),
+        rx.spacer(),
+        action,
+        align="center",
+        width="100%",
+        padding_y="0.25em",
+    )
+
+
+def _in_channel_row(agent: rx.Var[dict[str, Any]]) -> rx.Component:
+    return _picker_row(
+        agent,
+        rx.cond(
+            agent["removable"].to(bool),
+            rx.button(
+                "Remove",
+                size="1",
+                variant="soft",
+                color_scheme="red",
+                aria_label="Remove " + agent["name"].to(str),
+                on_click=TeamState.remove_agent(agent["id"].to(int)),
+            ),
+            rx.text(agent["mode"], size="1", color=rx.color("gray", 10)),
+        ),
+    )
+
+
+def _mine_row(agent: rx.Var[dict[str, Any]]) -> rx.Component:
+    return rx.cond(
+        agent["in_channel"].to(bool),
+        rx.fragment(),
+        _picker_row(
+            agent,
+            rx.button(
+                rx.icon("plus", size=14),
+                "Add",
+                size="1",
+                aria_label="Add " + agent["name"].to(str),
+                on_click=TeamState.add_agent(agent["id"].to(int)),
+            ),
+        ),
+    )
+
+
+def add_agent_dialog() -> rx.Component:
+    """The "Add agent" button and its picker: the user's agents to add, and the
+    channel's agents (removable by their owner or the channel's owner)."""
+    body = rx.vstack(
+        form_alert(TeamState.picker_error),
+        rx.text("In this channel", weight="bold", size="2"),
+        rx.cond(
+            TeamState.channel_agents.length() > 0,
+            rx.vstack(rx.foreach(TeamState.channel_agents, _in_channel_row), width="100%", spacing="1"),
+            rx.text("No agents yet.", size="2", color=rx.color("gray", 10)),
+        ),
+        rx.separator(size="4"),
+        rx.text("Your agents", weight="bold", size="2"),
+        rx.cond(
+            TeamState.picker_loading,
+            rx.spinner(size="2"),
+            rx.cond(
+                TeamState.my_agents.length() > 0,
+                rx.vstack(rx.foreach(TeamState.my_agents, _mine_row), width="100%", spacing="1",
+                          max_height="40vh", overflow_y="auto"),
+                rx.text(
+                    "You have no agents yet. ",
+                    rx.link("Create one", href="/agents/new"),
+                    ", then add it here.",
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
+            ),
+        ),
+        rx.text(
+            "Agents answer when @mentioned, or on every message if set so. They can hand work to each other.",
+            size="1",
+            color=rx.color("gray", 10),
+        ),
+        rx.hstack(
+            rx.dialog.close(rx.button("Done", type="button", variant="soft", color_scheme="gray")),
+            justify="end",
+            width="100%",
+        ),
+        spacing="3",
+        width="100%",
+    )
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button(rx.icon("bot", size=16), "Add agent", variant="soft")),
+        rx.dialog.content(rx.dialog.title("Agents in this channel"), body, max_width="30em"),
+        open=TeamState.dialog_open == PICKER,
+        on_open_change=TeamState.toggle_picker,
+    )
+
+
+def _mention_option(option: rx.Var[dict[str, Any]]) -> rx.Component:
+    return rx.button(
+        rx.text(option["emoji"], as_="span", aria_hidden="true"),
+        "@" + option["slug"].to(str),
+        rx.text(option["name"], as_="span", color=rx.color("gray", 10)),
+        type="button",
+        size="1",
+        variant="surface",
+        aria_label="Mention " + option["name"].to(str),
+        on_click=TeamState.complete_mention(option["slug"].to(str)),
+    )
+
+
+def mention_suggestions() -> rx.Component:
+    return rx.cond(
+        TeamState.mention_options.length() > 0,
+        rx.hstack(
+            rx.text("Mention:", size="1", color=rx.color("gray", 10)),
+            rx.foreach(TeamState.mention_options, _mention_option),
+            spacing="2",
+            align="center",
+            wrap="wrap",
+            role="group",
+            aria_label="Agent suggestions",
+        ),
+    )
+
+
+def replying_indicator() -> rx.Component:
+    return rx.cond(
+        TeamState.replying_text != "",
+        rx.hstack(
+            rx.spinner(size="1"),
+            rx.text(TeamState.replying_text, size="1", color=rx.color("violet", 11)),
+            spacing="1",
+            align="center",
+            aria_live="polite",
+        ),
+    )
+
+
+def stop_button(message_id: rx.Var[int]) -> rx.Component:
+    return rx.button(
+        rx.icon("square", size=12),
+        "Stop",
+        size="1",
+        variant="soft",
+        color_scheme="red",
+        on_click=TeamState.stop_reply(message_id),
+    )
+
+
+def stream_or_content(row: rx.Var[dict[str, Any]]) -> rx.Var[str]:
+    """A message row's text: the streaming reply's text so far while it is being
+    written (only that row's prop changes as it streams), else the stored text."""
+    return rx.cond(
+        row["status"].to(str) == "streaming",
+        TeamState.streams.get(row["id"].to(str), "…").to(str),
+        row["content"].to(str),
+    )

@@ -1,0 +1,131 @@
+"""The "Try it" panel of an agent's page: a private chat with the agent.
+
+Plug-in point: `pages/agents.py`'s `try_it_panel()` returns `try_it_chat()`.
+The agent is the page's (`AgentsState.agent_id`); state lives in state/try_it.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from neurocache_ui.web.components.markdown import safe_markdown
+from neurocache_ui.web.state.agents import AgentsState
+from neurocache_ui.web.state.try_it import TryItState
+
+
+def _bubble(turn: rx.Var[dict[str, Any]]) -> rx.Component:
+    mine = turn["role"].to(str) == "user"
+    return rx.hstack(
+        rx.box(
+            rx.text(rx.cond(mine, "You", AgentsState.agent_name), weight="bold", size="1", color=rx.color("gray", 10)),
+            rx.box(safe_markdown(turn["content"].to(str)), class_name="message-body"),
+            rx.cond(
+                (turn["status"].to(str) != "complete") & ~mine,
+                rx.badge(turn["status"], color_scheme="orange", size="1"),
+            ),
+            background=rx.cond(mine, rx.color("accent", 3), rx.color("gray", 3)),
+            padding_x="0.75em",
+            padding_y="0.5em",
+            border_radius="var(--radius-3)",
+            max_width="85%",
+        ),
+        justify=rx.cond(mine, "end", "start"),
+        width="100%",
+        data_turn_role=turn["role"],
+    )
+
+
+def _streaming_bubble() -> rx.Component:
+    return rx.cond(
+        TryItState.running,
+        rx.hstack(
+            rx.box(
+                rx.hstack(
+                    rx.text(AgentsState.agent_name, weight="bold", size="1", color=rx.color("gray", 10)),
+                    rx.spinner(size="1"),
+                    rx.spacer(),
+                    rx.button(rx.icon("square", size=12), "Stop", size="1", variant="soft", color_scheme="red",
+                              type="button", on_click=TryItState.stop),
+                    align="center",
+                    spacing="2",
+                    width="100%",
+                ),
+                rx.box(
+                    safe_markdown(rx.cond(TryItState.stream_text != "", TryItState.stream_text, "…")),
+                    class_name="message-body",
+                ),
+                background=rx.color("gray", 3),
+                padding_x="0.75em",
+                padding_y="0.5em",
+                border_radius="var(--radius-3)",
+                max_width="85%",
+                min_width="12em",
+            ),
+            width="100%",
+            data_turn_role="streaming",
+        ),
+    )
+
+
+def try_it_chat() -> rx.Component:
+    same_agent = TryItState.try_agent_id == AgentsState.agent_id
+    return rx.vstack(
+        rx.callout(
+            "Try it: a private chat with this agent, using its saved settings and knowledge. "
+            "Nothing here is posted to a channel. Save changes in Settings before trying them.",
+            icon="flask-conical",
+            color_scheme="gray",
+            size="1",
+            width="100%",
+        ),
+        rx.vstack(
+            rx.cond(same_agent, rx.foreach(TryItState.turns, _bubble)),
+            _streaming_bubble(),
+            rx.cond(
+                ~same_agent | (TryItState.turns.length() == 0),
+                rx.cond(~TryItState.running, rx.text("Say something to start.", size="2", color=rx.color("gray", 10))),
+            ),
+            role="log",
+            aria_label="Try it conversation",
+            aria_live="polite",
+            width="100%",
+            spacing="2",
+            min_height="8em",
+            max_height="55vh",
+            overflow_y="auto",
+            padding="0.5em",
+            border=f"1px solid {rx.color('gray', 5)}",
+            border_radius="var(--radius-3)",
+        ),
+        rx.cond(
+            TryItState.try_error != "",
+            rx.callout(TryItState.try_error, icon="triangle_alert", color_scheme="red", size="1", role="alert", width="100%"),
+        ),
+        rx.form(
+            rx.hstack(
+                rx.text_area(
+                    id="try-it-box",
+                    name="prompt",
+                    placeholder="Ask the agent something… (Enter sends)",
+                    aria_label="Message to the agent",
+                    enter_key_submit=True,
+                    rows="2",
+                    width="100%",
+                ),
+                rx.vstack(
+                    rx.button(rx.icon("send-horizontal", size=16), "Send", type="submit", disabled=TryItState.running),
+                    rx.button("Clear", type="button", variant="soft", color_scheme="gray", size="1",
+                              on_click=TryItState.clear, disabled=TryItState.running),
+                    spacing="1",
+                ),
+                width="100%",
+                align="end",
+            ),
+            on_submit=TryItState.ask,
+            reset_on_submit=True,
+            width="100%",
+        ),
+        width="100%",
+        spacing="3",
+    )

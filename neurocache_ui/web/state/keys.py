@@ -1,0 +1,127 @@
+"""/keys: the signed-in user's API keys. Thin: every event resolves the user on
+the server and calls core/apikeys.py.
+
+A new key's secret is held in `new_key` only until the person leaves or
+dismisses it (it is what "shown once" shows); the list only ever has prefixes."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+
+import reflex as rx
+
+from neurocache_ui.services import api_keys
+from neurocache_ui.services.api_keys import ApiKeyPublic
+from neurocache_ui.domain.errors import NeurocacheError
+from neurocache_ui.store.models import utcnow
+from neurocache_ui.web.state.auth import AuthState
+
+EXPIRY_CHOICES: dict[str, int | None] = {
+    "Never": None,
+    "7 days": 7,
+    "30 days": 30,
+    "90 days": 90,
+    "1 year": 365,
+}
+
+
+def _when(moment: datetime | None, empty: str) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else empty
+
+
+def to_row(key: ApiKeyPublic) -> dict[str, Any]:
+    return {
+        "id": key.id,
+        "name": key.name,
+        "prefix": key.prefix + "…",
+        "created": _when(key.created_at, ""),
+        "last_used": _when(key.last_used_at, "Never"),
+        "expires": _when(key.expires_at, "Never"),
+        "status": key.status,
+    }
+
+
+class KeysState(AuthState):
+    keys: list[dict[str, Any]] = []
+    loading: bool = False
+    new_key: str = ""
+    new_key_name: str = ""
+    create_open: bool = False
+    create_error: str = ""
+    expiry: str = "Never"
+    keys_error: str = ""
+
+    async def _reload(self, user_id: int) -> None:
+        self.keys = [to_row(k) for k in await asyncio.to_thread(api_keys.list_keys, user_id)]
+
+    @rx.event
+    async def load(self):
+        """on_load of /keys. A secret shown earlier is not shown again."""
+        self.new_key = ""
+        self.new_key_name = ""
+        self.keys_error = ""
+        user_id = await self._user_id()
+        if user_id is None:
+            return
+        self.loading = True
+        yield
+        try:
+            await self._reload(user_id)
+        except NeurocacheError as error:
+            self.keys_error = str(error)
+        self.loading = False
+
+    @rx.event
+    def set_create_open(self, value: bool):
+        self.create_open = value
+        self.create_error = ""
+        if value:
+            self.expiry = "Never"
+
+    @rx.event
+    def set_expiry(self, value: str):
+        self.expiry = value if value in EXPIRY_CHOICES else "Never"
+
+    @rx.event
+    async def create_key(self, form: dict[str, Any]):
+        user_id = await self._user_id()
+        if user_id is None:
+            yield rx.redirect("/login?next=/keys", replace=True)
+            return
+        days = EXPIRY_CHOICES.get(self.expiry)
+        expires_at = utcnow() + timedelta(days=days) if days else None
+        try:
+            secret, key = await asyncio.to_thread(api_keys.create_key, user_id, str(form.get("name", "")), expires_at)
+        except NeurocacheError as error:
+            self.create_error = str(error)
+            return
+        self.new_key = secret
+        self.new_key_name = key.name
+        self.create_open = False
+        self.create_error = ""
+        await self._reload(user_id)
+
+    @rx.event
+    def dismiss_new_key(self):
+        self.new_key = ""
+        self.new_key_name = ""
+
+    @rx.event
+    def copy_new_key(self):
+        return [rx.set_clipboard(self.new_key), rx.toast.success("Key copied to the clipboard.")]
+
+    @rx.event
+    async def revoke(self, key_id: int):
+        user_id = await self._user_id()
+        if user_id is None:
+            yield rx.redirect("/login?next=/keys", replace=True)
+            return
+        try:
+            key = await asyncio.to_thread(api_keys.revoke_key, user_id, key_id)
+        except NeurocacheError as error:
+            self.keys_error = str(error)
+            return
+        await self._reload(user_id)
+        yield rx.toast.info(f"Key “{key.name}” revoked. Requests with it are refused from now on.")

@@ -1,0 +1,234 @@
+"""The open channel's agents: the team in the header, the "Add agent" picker,
+@mention completion, and agents' replies as they stream in.
+
+A substate of ChatState so its vars travel separately: a streaming reply
+changes only `streams` (message id -> the text so far, ~20 updates a second at
+most, see core/runner.py) and never resends the message lists. A row shows its
+`streams` entry instead of its stored content only while its status is
+"streaming"; message.updated (the final text) drops the entry."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+import reflex as rx
+
+from neurocache_ui.services import agents as agents_core
+from neurocache_ui.services import messaging, team
+from neurocache_ui.services.agent_runs import runner
+from neurocache_ui.domain.errors import NeurocacheError
+from neurocache_ui.services.messaging import MessageView
+from neurocache_ui.web.state.chat import ChatState
+from neurocache_ui.web.state.live import watchers
+
+log = logging.getLogger(__name__)
+
+PICKER = "add-agent"
+MAX_OPTIONS = 6
+PICKER_LIMIT = agents_core.MAX_PAGE_SIZE
+_PARTIAL = re.compile(r"(?:^|[\s(,;])@([a-z0-9-]*)$", re.IGNORECASE)
+
+
+def agent_chip(agent: team.ChannelAgentView, *, is_channel_owner: bool) -> dict[str, Any]:
+    return {
+        "id": agent.id,
+        "slug": agent.slug,
+        "name": agent.name,
+        "emoji": agent.emoji,
+        "description": agent.description,
+        "mode": agents_core.REPLY_MODES.get(agent.reply_mode, agent.reply_mode),
+        "removable": agent.owned or is_channel_owner,
+    }
+
+
+def names_text(names: list[str], verb: str) -> str:
+    if not names:
+        return ""
+    shown = ", ".join(names[:3])
+    return f"{shown} {'is' if len(names) == 1 else 'are'} {verb}…"
+
+
+class TeamState(ChatState):
+    channel_agents: list[dict[str, Any]] = []
+    my_agents: list[dict[str, Any]] = []
+    picker_error: str = ""
+    picker_loading: bool = False
+    streams: dict[str, str] = {}
+    replying: dict[str, str] = {}
+    mention_options: list[dict[str, Any]] = []
+    _composer_text: str = ""
+    _team_channel: int = 0
+
+    @rx.var
+    def replying_text(self) -> str:
+        return names_text(list(dict.fromkeys(self.replying.values())), "replying")
+
+    # ---- the team ----------------------------------------------------------------
+
+    async def _load_team(self) -> None:
+        user_id, channel_id = self.user_id, self.channel_id
+        if not channel_id or not user_id:
+            self.channel_agents = []
+            return
+        try:
+            found = await asyncio.to_thread(team.channel_agents, channel_id, user_id)
+        except NeurocacheError as error:
+            log.info("team of channel %s not loaded: %s", channel_id, error)
+            return
+        self.channel_agents = [agent_chip(a, is_channel_owner=self.is_owner) for a in found]
+
+    @rx.event
+    async def load_team(self):
+        """on_load of /channels/[slug], after ChatState.open_channel (which checked
+        the session and membership; `_load_team` asks core with this user again)."""
+        if await self._user() is None:
+            return
+        if self._team_channel != self.channel_id:
+            self.streams, self.replying, self.mention_options = {}, {}, []
+            self._team_channel = self.channel_id
+        if self.channel_id:
+            watchers.focus(self._token(), self.channel_id)
+        self.replying = {
+            str(row["id"]): row["author"]
+            for row in self.latest + self.recent
+            if row["kind"] == "agent" and row["status"] == runner.STREAMING
+        }
+        await self._load_team()
+
+    async def _load_my_agents(self, user_id: int) -> None:
+        mine = await asyncio.to_thread(agents_core.list_agents, user_id, "", PICKER_LIMIT)
+        in_channel = {a["id"] for a in self.channel_agents}
+        self.my_agents = [
+            {"id": a.id, "slug": a.slug, "name": a.name, "emoji": a.emoji, "in_channel": a.id in in_channel}
+            for a in mine
+        ]
+
+    @rx.event
+    async def toggle_picker(self, is_open: bool):
+        self.dialog_open = PICKER if is_open else ""
+        self.picker_error = ""
+        if not is_open:
+            return
+        user = await self._user_or_login()
+        if user is None:
+            self.picker_error = "Your session has ended. Log in again."
+            return
+        self.picker_loading = True
+        yield
+        try:
+            await self._load_team()
+            await self._load_my_agents(user.id)
+        except NeurocacheError as error:
+            self.picker_error = str(error)
+        self.picker_loading = False
+
+    async def _change_team(self, change) -> bool:
+        user = await self._user_or_login()
+        if user is None:
+            self.picker_error = "Your session has ended. Log in again."
+            return False
+        try:
+            await asyncio.to_thread(change, self.channel_id, user.id)
+            await self._load_team()
+            await self._load_my_agents(user.id)
+        except NeurocacheError as error:
+            self.picker_error = str(error)
+            return False
+        self.picker_error = ""
+        return True
+
+    @rx.event
+    async def add_agent(self, agent_id: int):
+        if await self._change_team(lambda channel_id, user_id: team.add_agent(channel_id, user_id, agent_id)):
+            name = next((a["name"] for a in self.channel_agents if a["id"] == agent_id), "The agent")
+            return rx.toast.success(f"{name} joined the channel")
+
+    @rx.event
+    async def remove_agent(self, agent_id: int):
+        name = next((a["name"] for a in self.channel_agents if a["id"] == agent_id), "The agent")
+        if await self._change_team(lambda channel_id, user_id: team.remove_agent(channel_id, user_id, agent_id)):
+            return rx.toast.success(f"{name} left the channel")
+
+    # ---- @mention completion --------------------------------------------------------
+
+    @rx.event
+    def mention(self, text: str):
+        """on_change of the composer (debounced): agents matching a trailing @partial."""
+        self._composer_text = text
+        match = _PARTIAL.search(text or "")
+        if match is None:
+            if self.mention_options:
+                self.mention_options = []
+            return
+        partial = match.group(1).lower()
+        options = [
+            {"slug": a["slug"], "name": a["name"], "emoji": a["emoji"]}
+            for a in self.channel_agents
+            if a["slug"].startswith(partial) or a["name"].lower().startswith(partial)
+        ][:MAX_OPTIONS]
+        if options != self.mention_options:
+            self.mention_options = options
+
+    @rx.event
+    def complete_mention(self, slug: str):
+        text = self._composer_text
+        match = _PARTIAL.search(text)
+        start = match.start(1) - 1 if match else len(text)
+        completed = f"{text[:start]}@{slug} "
+        self._composer_text = completed
+        self.mention_options = []
+        # Setting a text area's value puts the caret at its end, so focusing it is
+        # enough; no rx.call_script, which the browser could only run through eval.
+        return [rx.set_value("composer", completed), rx.set_focus("composer")]
+
+    # ---- replies --------------------------------------------------------------------------
+
+    async def _message_sent(self, view: MessageView, user_id: int) -> None:
+        """Called by ChatState.send once a person's message is stored: agents get to work."""
+        self._composer_text = ""
+        self.mention_options = []
+        try:
+            runner.trigger(view, triggered_by_user_id=user_id)
+        except Exception:  # the message is sent; agents failing to start must not undo that
+            log.exception("starting agents for message %s failed", view.id)
+
+    @rx.event
+    async def stop_reply(self, message_id: int):
+        user = await self._user_or_login()
+        if user is None:
+            return
+        try:
+            await runner.stop_reply(message_id, user.id)
+        except NeurocacheError as error:
+            return rx.toast.error(str(error))
+
+    async def _on_event(self, channel_id: int, event: dict[str, Any]) -> bool:
+        """A live event (from ChatState.apply_event); True when nothing else needs it."""
+        kind = event.get("type", "")
+        if kind == runner.STREAM:
+            key = str(event.get("message_id"))
+            if channel_id == self.channel_id and key in self.replying:
+                self.streams = {**self.streams, key: event.get("text", "")}
+            return True
+        if kind == team.CHANGED:
+            if channel_id == self.channel_id:
+                await self._load_team()
+            return True
+        if channel_id != self.channel_id or kind not in (messaging.CREATED, messaging.UPDATED):
+            return False
+        message = event.get("message") or {}
+        if message.get("author_kind") != "agent":
+            return False
+        key = str(message.get("id"))
+        if message.get("status") == runner.STREAMING:
+            if key not in self.replying:
+                self.replying = {**self.replying, key: message.get("author_name", "An agent")}
+        else:
+            if key in self.replying:
+                self.replying = {k: v for k, v in self.replying.items() if k != key}
+            if key in self.streams:
+                self.streams = {k: v for k, v in self.streams.items() if k != key}
+        return False
