@@ -32,7 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import redis  # noqa: E402
 
-from neurocache_ui.infra.window_cache import TAIL, RedisChannelCache, member_of, score_of  # noqa: E402
+from neurocache_ui.domain.messages import score_of  # noqa: E402
+from neurocache_ui.infra.window_cache import TAIL, RedisChannelCache, member_of  # noqa: E402
 
 REDIS_URL = os.environ.get("NEUROCACHE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 CHANNELS = 100

@@ -86,7 +86,7 @@ def main() -> int:
         from neurocache_ui.services import messaging
         from neurocache_ui.infra.window_cache import RedisChannelCache, get_cache
         from neurocache_ui.store.db import get_engine
-        from neurocache_ui.services.messaging import MessageView
+        from neurocache_ui.domain.messages import MessageView
         from neurocache_ui.store.models import Channel, Message, User
 
         print(f"setting up: {MESSAGES:,} messages in Postgres, window of {get_settings().cache_window} in Redis ...")

@@ -1,61 +1,41 @@
 """Channel events for every backend worker: Redis pub/sub, or in-process fan-out.
 
-An event is `(channel_id, event)` where `event` is a JSON-able dict with a
-"type": "message.created" / "message.updated" carry {"message": MessageView dict},
-"message.deleted" carries {"message_id": id, "message": MessageView dict};
-ephemeral kinds (typing, presence) are added by other modules with their own
-fields. The bus is a notification, not storage: a message is in the database
-before its event is published, publishing never raises (a failure is logged and
-viewers catch up from the database), and subscribers de-duplicate by message id.
-
-`listen()` is an endless async iterator that reconnects by itself after a Redis
-outage. Events published while it was disconnected are lost, so after every
-reconnect it yields `(0, {"type": "bus.reconnected"})` (0 is never a channel id):
-consumers should reload what their viewers show from `messages.recent_messages`.
-"""
+Publishing never raises (a failure is logged; viewers catch up from the
+database). `listen()` yields decoded `domain.events` and reconnects by itself;
+after a reconnect it yields `BusReconnected` on channel 0, since events
+published meanwhile are lost (see docs/ARCHITECTURE.md)."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator
 
 import redis
 import redis.asyncio as aioredis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from neurocache_ui.domain import events
+from neurocache_ui.domain.events import BusReconnected, Event
 from neurocache_ui.infra.window_cache import SOCKET_TIMEOUT, redis_client
 from neurocache_ui.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-Event = tuple[int, dict[str, Any]]
-
 TOPIC = "nc:events"
-RECONNECTED = "bus.reconnected"
 QUEUE_LIMIT = 10_000  # per local subscriber; a stuck consumer must not eat all memory
 WARN_EVERY = 60.0
 _RECONNECT_MIN, _RECONNECT_MAX = 0.2, 5.0
 
 
-def _encode(channel_id: int, event: Mapping[str, Any]) -> str:
-    if "type" not in event:
-        raise ValueError("a bus event needs a 'type'")
-    return json.dumps({"channel_id": channel_id, "event": dict(event)}, separators=(",", ":"), ensure_ascii=False)
-
-
-def _decode(raw: str | bytes) -> Event | None:
-    try:
-        data = json.loads(raw)
-        return int(data["channel_id"]), dict(data["event"])
-    except (ValueError, KeyError, TypeError):
+def _decode(raw: str | bytes) -> tuple[int, Event] | None:
+    if (envelope := events.decode(raw)) is None:
         log.warning("ignoring a malformed bus event: %.200r", raw)
         return None
+    return envelope.channel_id, envelope.event
 
 
 class _LocalHub:
@@ -64,17 +44,17 @@ class _LocalHub:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._queues: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[str]]] = []
+        self._queues: list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[bytes]]] = []
 
-    def add(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str]) -> None:
+    def add(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[bytes]) -> None:
         with self._lock:
             self._queues.append((loop, queue))
 
-    def discard(self, queue: asyncio.Queue[str]) -> None:
+    def discard(self, queue: asyncio.Queue[bytes]) -> None:
         with self._lock:
             self._queues = [(l, q) for l, q in self._queues if q is not queue]
 
-    def publish(self, raw: str) -> None:
+    def publish(self, raw: bytes) -> None:
         with self._lock:
             targets = list(self._queues)
         for loop, queue in targets:
@@ -84,7 +64,7 @@ class _LocalHub:
                 self.discard(queue)
 
     @staticmethod
-    def _put(queue: asyncio.Queue[str], raw: str) -> None:
+    def _put(queue: asyncio.Queue[bytes], raw: str) -> None:
         try:
             queue.put_nowait(raw)
         except asyncio.QueueFull:
@@ -102,9 +82,9 @@ def _warn(message: str, *args: object) -> None:
         log.warning(message, *args)
 
 
-def publish(channel_id: int, event: Mapping[str, Any]) -> bool:
+def publish(channel_id: int, event: Event) -> bool:
     """Send `event` to every listener of every worker; False if it could not be sent."""
-    raw = _encode(channel_id, event)
+    raw = events.encode(channel_id, event)
     url = get_settings().redis_url
     if not url:
         _local.publish(raw)
@@ -113,11 +93,11 @@ def publish(channel_id: int, event: Mapping[str, Any]) -> bool:
         redis_client(url).publish(TOPIC, raw)
         return True
     except (redis.RedisError, OSError) as error:
-        _warn("Could not publish a %s event (viewers will catch up on reload): %s", event.get("type"), error)
+        _warn("Could not publish a %s event (viewers will catch up on reload): %s", event.type, error)
         return False
 
 
-async def listen(*, ready: asyncio.Event | None = None) -> AsyncIterator[Event]:
+async def listen(*, ready: asyncio.Event | None = None) -> AsyncIterator[tuple[int, Event]]:
     """Every event of every channel, forever. `ready` is set whenever the
     subscription is live (and cleared while reconnecting)."""
     url = get_settings().redis_url
@@ -126,8 +106,8 @@ async def listen(*, ready: asyncio.Event | None = None) -> AsyncIterator[Event]:
         yield item
 
 
-async def _local_events(ready: asyncio.Event | None) -> AsyncIterator[Event]:
-    queue: asyncio.Queue[str] = asyncio.Queue(QUEUE_LIMIT)
+async def _local_events(ready: asyncio.Event | None) -> AsyncIterator[tuple[int, Event]]:
+    queue: asyncio.Queue[bytes] = asyncio.Queue(QUEUE_LIMIT)
     _local.add(asyncio.get_running_loop(), queue)
     if ready is not None:
         ready.set()
@@ -139,7 +119,7 @@ async def _local_events(ready: asyncio.Event | None) -> AsyncIterator[Event]:
         _local.discard(queue)
 
 
-async def _redis_events(url: str, ready: asyncio.Event | None) -> AsyncIterator[Event]:
+async def _redis_events(url: str, ready: asyncio.Event | None) -> AsyncIterator[tuple[int, Event]]:
     delay = _RECONNECT_MIN
     connected_before = False
     while True:
@@ -161,7 +141,7 @@ async def _redis_events(url: str, ready: asyncio.Event | None) -> AsyncIterator[
                 ready.set()
             if connected_before:
                 log.info("Event bus reconnected to Redis")
-                yield 0, {"type": RECONNECTED}
+                yield 0, BusReconnected()
             connected_before, delay = True, _RECONNECT_MIN
             while True:
                 message = await pubsub.get_message(timeout=1.0)

@@ -55,7 +55,7 @@ from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
@@ -63,6 +63,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from neurocache_ui.domain.messages import score_of
 from neurocache_ui.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,6 @@ WARN_EVERY = 60.0  # seconds between repeated outage warnings
 KEY_PREFIX = "nc:cache:v1"  # bump the version when the entry format changes
 WHOLE = b"#all"
 TAIL = b"#tail"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ID_DIGITS = 19
 
 
@@ -143,16 +143,6 @@ class Miss:
     read); None means the cache is unreachable, so do not try to fill it."""
 
     token: str | None
-
-
-def score_of(created_at: datetime) -> int:
-    """Microseconds since 1970 UTC: integer, exact, ordered like `created_at`."""
-    return (created_at - _EPOCH) // timedelta(microseconds=1)
-
-
-def datetime_of(score: int) -> datetime:
-    """The inverse of `score_of`."""
-    return _EPOCH + timedelta(microseconds=score)
 
 
 def _id_prefix(message_id: int) -> bytes:

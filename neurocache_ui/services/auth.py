@@ -19,6 +19,7 @@ from sqlmodel import delete, select, update
 
 from neurocache_ui.services import login_throttle
 from neurocache_ui.infra import ratelimit
+from neurocache_ui.domain.events import SessionsEnded
 from neurocache_ui.infra import bus
 from neurocache_ui.store.db import database_guard, session_scope
 from neurocache_ui.domain.errors import Invalid
@@ -158,7 +159,6 @@ HANDOFF_SECONDS = 60
 real session over plain HTTP, so the real token only ever travels in an HttpOnly
 cookie that page scripts cannot read (see api/browser_session.py)."""
 WRONG_PASSWORD = "Your current password is not correct."
-SESSIONS_ENDED = "sessions.ended"
 """Bus event (on channel 0, "everyone's"): a user's sessions were revoked, so every
 worker makes that user's open tabs re-check theirs and forget what they showed."""
 
@@ -216,7 +216,7 @@ def end_all_sessions(user_id: int, *, except_token: str | None = None) -> int:
         condition = condition & (AuthSession.token_hash != _token_hash(except_token))
     with session_scope() as session:
         ended = session.exec(delete(AuthSession).where(condition)).rowcount or 0
-    bus.publish(0, {"type": SESSIONS_ENDED, "user_id": user_id})
+    bus.publish(0, SessionsEnded(user_id=user_id))
     return ended
 
 

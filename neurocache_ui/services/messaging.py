@@ -20,19 +20,18 @@ callers and pass `viewer_id=None`.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
-from datetime import datetime
-from typing import Any, Literal, NamedTuple
+from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from neurocache_ui.domain.events import MessageCreated, MessageDeleted, MessageEvent, MessageUpdated
 from neurocache_ui.infra import bus
 from neurocache_ui.services import channels
-from neurocache_ui.infra.window_cache import ChannelCache, Miss, Window, datetime_of, get_cache, score_of
+from neurocache_ui.infra.window_cache import ChannelCache, Miss, Window, get_cache
+from neurocache_ui.domain.messages import AuthorKind, Cursor, MessageView, decode_cursor
 from neurocache_ui.store.db import database_guard, get_engine, session_scope
 from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
 from neurocache_ui.store.models import Agent, Message, User, UTCDateTime, utcnow
@@ -40,86 +39,11 @@ from neurocache_ui.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-AuthorKind = Literal["user", "agent", "system"]
 SYSTEM_NAME = "Neurocache"
 STATUS_MAX = 20  # the column's length
 MESSAGE_NOT_FOUND = "Message not found."
-CREATED, UPDATED, DELETED = "message.created", "message.updated", "message.deleted"
 UNAVAILABLE_WRITE = "The message store is unreachable right now, so nothing was saved. Try again in a moment."
 UNAVAILABLE_READ = "Messages cannot be loaded right now because the database is unreachable. Try again in a moment."
-
-
-@dataclass(frozen=True, slots=True)
-class MessageView:
-    """A message as every viewer sees it, author name included, so a cached copy
-    needs no database lookup to render. Timestamps are aware UTC."""
-
-    id: int
-    channel_id: int
-    user_id: int | None
-    agent_id: int | None
-    author_name: str
-    author_kind: AuthorKind
-    content: str
-    status: str
-    created_at: datetime
-    edited_at: datetime | None
-
-    @property
-    def cursor(self) -> str:
-        """Keyset cursor for `older_messages(before=...)`: messages strictly older than this one."""
-        return encode_cursor(self.created_at, self.id)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able: datetimes as ISO 8601 strings."""
-        data = asdict(self)
-        data["created_at"] = self.created_at.isoformat()
-        data["edited_at"] = self.edited_at.isoformat() if self.edited_at else None
-        return data
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> MessageView:
-        """Accepts `to_dict()` output (ISO strings) or datetimes. Positional on
-        purpose: this runs 100 times per cached channel read."""
-        created, edited = data["created_at"], data.get("edited_at")
-        return cls(
-            data["id"],
-            data["channel_id"],
-            data.get("user_id"),
-            data.get("agent_id"),
-            data["author_name"],
-            data["author_kind"],
-            data["content"],
-            data["status"],
-            created if isinstance(created, datetime) else datetime.fromisoformat(created),
-            edited if edited is None or isinstance(edited, datetime) else datetime.fromisoformat(edited),
-        )
-
-    @classmethod
-    def from_json(cls, raw: str | bytes) -> MessageView:
-        return cls.from_dict(json.loads(raw))
-
-
-class Cursor(NamedTuple):
-    """A position in a channel's history: the `(created_at, id)` of a message."""
-
-    created_at: datetime
-    id: int
-
-
-def encode_cursor(created_at: datetime, message_id: int) -> str:
-    return f"{score_of(created_at)}_{message_id}"
-
-
-def decode_cursor(value: str) -> Cursor:
-    try:
-        micros, message_id = (int(part) for part in value.split("_"))
-        return Cursor(datetime_of(micros), message_id)
-    except (ValueError, OverflowError):
-        raise Invalid("That page position is not valid; reload the channel.", "before") from None
 
 
 # ---------------------------------------------------------------- validation
@@ -310,19 +234,16 @@ def get_message(message_id: int, *, viewer_id: int | None) -> MessageView:
 # ---------------------------------------------------------------- writes
 
 
-def _after_commit(event: str, view: MessageView, update_cache: Callable[[ChannelCache], None]) -> None:
+def _after_commit(event: type[MessageEvent], view: MessageView, update_cache: Callable[[ChannelCache], None]) -> None:
     """Cache, then publish. The write is committed: neither step may undo or fail it."""
     try:
         update_cache(get_cache())
     except Exception:  # the cache reports its own outages; this is a bug guard
         log.exception("cache update after %s of message %s failed", event, view.id)
-    payload: dict[str, Any] = {"type": event, "message": view.to_dict()}
-    if event == DELETED:
-        payload["message_id"] = view.id
     try:
-        bus.publish(view.channel_id, payload)
+        bus.publish(view.channel_id, event(message=view))
     except Exception:
-        log.exception("publishing %s of message %s failed", event, view.id)
+        log.exception("publishing %s of message %s failed", event.__name__, view.id)
 
 
 def post_message(
@@ -361,7 +282,7 @@ def post_message(
             # A foreign key: the channel (or the agent) no longer exists.
             raise NotFound(channels.NOT_FOUND) from None
     assert view is not None
-    _after_commit(CREATED, view, lambda cache: cache.add(view))
+    _after_commit(MessageCreated, view, lambda cache: cache.add(view))
     return view
 
 
@@ -397,7 +318,7 @@ def edit_message(message_id: int, *, user_id: int, content: str) -> MessageView:
     with database_guard(UNAVAILABLE_WRITE):
         _check_author(message_id, user_id)
         view = _update(message_id, {"content": text, "edited_at": utcnow()}, Message.user_id == user_id)
-    _after_commit(UPDATED, view, lambda cache: cache.replace(view))
+    _after_commit(MessageUpdated, view, lambda cache: cache.replace(view))
     return view
 
 
@@ -408,7 +329,7 @@ def update_agent_message(message_id: int, *, agent_id: int, content: str, status
     text = clean_content(content, allow_empty=status != "complete")
     with database_guard(UNAVAILABLE_WRITE):
         view = _update(message_id, {"content": text, "status": status}, Message.agent_id == agent_id)
-    _after_commit(UPDATED, view, lambda cache: cache.replace(view))
+    _after_commit(MessageUpdated, view, lambda cache: cache.replace(view))
     return view
 
 
@@ -423,4 +344,4 @@ def delete_message(message_id: int, *, user_id: int) -> None:
             ).rowcount
         if view is None or not deleted:
             raise NotFound(MESSAGE_NOT_FOUND)
-    _after_commit(DELETED, view, lambda cache: cache.remove(view))
+    _after_commit(MessageDeleted, view, lambda cache: cache.remove(view))

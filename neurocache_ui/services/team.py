@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, select
 
+from neurocache_ui.domain.events import TeamChanged
 from neurocache_ui.infra import bus
 from neurocache_ui.services import channels
 from neurocache_ui.store.db import database_guard, session_scope
@@ -38,7 +39,6 @@ from neurocache_ui.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-CHANGED = "channel.agents"
 AGENT_NOT_FOUND = "Agent not found."
 NOT_IN_CHANNEL = "That agent is not in this channel."
 UNAVAILABLE = "The channel's agents cannot be changed right now because the database is unreachable. Try again in a moment."
@@ -84,7 +84,7 @@ def _agents_query(channel_id: int) -> sa.Select:
 
 def _announce(channel_id: int) -> None:
     try:
-        bus.publish(channel_id, {"type": CHANGED})
+        bus.publish(channel_id, TeamChanged())
     except Exception:  # publishing never fails the change; pages catch up on reload
         log.exception("publishing a team change of channel %s failed", channel_id)
 
@@ -177,4 +177,4 @@ def remove_agent(channel_id: int, actor_id: int, agent_id: int) -> None:
     _announce(channel_id)
 
 
-__all__ = ["CHANGED", "ChannelAgentView", "add_agent", "channel_agents", "remove_agent", "team"]
+__all__ = ["ChannelAgentView", "add_agent", "channel_agents", "remove_agent", "team"]

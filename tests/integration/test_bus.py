@@ -1,5 +1,5 @@
 """The event bus: every listener (every worker) gets every event, after the commit,
-with the message as a dict; Redis outages never lose a stored message and the
+as typed events; Redis outages never lose a stored message and the
 listeners reconnect by themselves."""
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
+from neurocache_ui.domain.events import PresenceChanged, TypingChanged
 from neurocache_ui.infra import bus
 from neurocache_ui.services import messaging
-from neurocache_ui.services.messaging import MessageView
+from neurocache_ui.domain.messages import MessageView
 from tests.integration.messaging_support import Stores, make_channel, make_user, message_ids, setup_stores
 
 
@@ -39,8 +40,8 @@ class Listener:
     async def _run(self) -> None:
         async for channel_id, event in bus.listen(ready=self.ready):
             if self.check is not None:
-                await asyncio.to_thread(self.check, channel_id, event)
-            self.events.append((channel_id, event))
+                await asyncio.to_thread(self.check, channel_id, event.model_dump(mode="json"))
+            self.events.append((channel_id, event.model_dump(mode="json")))
 
     def types(self, channel_id: int) -> list[str]:
         return [e["type"] for c, e in self.events if c == channel_id]
@@ -70,15 +71,15 @@ async def test_every_listener_gets_message_events_after_commit(stores: Stores) -
         view = await asyncio.to_thread(messaging.post_message, channel, user_id=ada, content="hello")
         edited = await asyncio.to_thread(messaging.edit_message, view.id, user_id=ada, content="hello!")
         await asyncio.to_thread(messaging.delete_message, view.id, user_id=ada)
-        assert bus.publish(channel, {"type": "typing", "names": ["Ada"]})
+        assert bus.publish(channel, PresenceChanged(names=["Ada"]))
         for worker in workers:
             await worker.wait_for(4, channel)
-            assert worker.types(channel) == ["message.created", "message.updated", "message.deleted", "typing"]
-            created, updated, deleted, typing = [e for c, e in worker.events if c == channel]
+            assert worker.types(channel) == ["message.created", "message.updated", "message.deleted", "presence"]
+            created, updated, deleted, presence = [e for c, e in worker.events if c == channel]
             assert MessageView.from_dict(created["message"]) == view
             assert MessageView.from_dict(updated["message"]) == edited
-            assert deleted["message_id"] == view.id
-            assert typing["names"] == ["Ada"]
+            assert deleted["message"]["id"] == view.id
+            assert presence["names"] == ["Ada"]
     finally:
         for worker in workers:
             worker.stop()
@@ -97,12 +98,12 @@ async def test_bus_reconnects_after_a_redis_outage(redis_stores: Stores, redis_s
         try:
             # Publishing fails, the message is stored anyway and acknowledged.
             lost = await asyncio.to_thread(messaging.post_message, channel, user_id=ada, content="two")
-            assert bus.publish(channel, {"type": "typing", "names": []}) is False
+            assert bus.publish(channel, TypingChanged()) is False
             await asyncio.wait_for(_until(lambda: not worker.ready.is_set()), 10)
         finally:
             await asyncio.to_thread(redis_server.start)
         await asyncio.wait_for(worker.ready.wait(), 15)
-        assert (0, {"type": bus.RECONNECTED}) in worker.events
+        assert (0, {"type": "bus.reconnected"}) in worker.events
 
         await asyncio.sleep(1.1)  # the cache skips Redis for a second after a failure
         third = await asyncio.to_thread(messaging.post_message, channel, user_id=ada, content="three")
@@ -121,6 +122,15 @@ async def _until(condition: Callable[[], bool]) -> None:
         await asyncio.sleep(0.05)
 
 
-async def test_events_need_a_type(stores: Stores) -> None:
-    with pytest.raises(ValueError):
-        bus.publish(1, {"names": []})
+async def test_malformed_events_are_ignored(redis_stores: Stores) -> None:
+    """A worker running other code (a rolling deploy) may publish what this one
+    cannot read: it is skipped, and the events after it still arrive."""
+    worker = Listener()
+    try:
+        await asyncio.wait_for(worker.ready.wait(), 10)
+        redis_stores.raw_redis().publish(bus.TOPIC, b'{"channel_id": 1, "event": {"names": []}}')
+        assert bus.publish(1, TypingChanged())
+        await worker.wait_for(1, 1)
+        assert worker.events == [(1, {"type": "typing"})]
+    finally:
+        worker.stop()

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from neurocache_ui.services import messaging
-from neurocache_ui.infra.window_cache import Miss, Window, get_cache, member_of, score_of
-from neurocache_ui.services.messaging import MessageView
+from neurocache_ui.domain.messages import score_of
+from neurocache_ui.infra.window_cache import Miss, Window, get_cache, member_of
+from neurocache_ui.domain.messages import MessageView
 from tests.integration.messaging_support import (
     Stores,
     TcpProxy,

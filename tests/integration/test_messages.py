@@ -12,7 +12,7 @@ from neurocache_ui.infra import bus
 from neurocache_ui.services import messaging
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound, Unavailable
-from neurocache_ui.services.messaging import MessageView
+from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.store.models import Message
 from tests.conftest import free_port
 from tests.integration.messaging_support import (
@@ -207,7 +207,7 @@ def test_database_down_means_unavailable_and_nothing_published(stores: Stores, u
                 break
             await asyncio.sleep(0.05)
         task.cancel()
-        return [(c, e["type"], e["message"]["id"]) for c, e in received] + [view.id]
+        return [(c, e.type, e.message.id) for c, e in received] + [view.id]
 
     *events, last_id = asyncio.run(scenario())
     assert events == [(channel, "message.created", last_id)]  # only the committed one

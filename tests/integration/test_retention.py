@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from neurocache_ui.services import auth, messaging, retention
 from neurocache_ui.infra.window_cache import Miss, get_cache
 from neurocache_ui.store.db import get_engine
-from neurocache_ui.services.messaging import MessageView
+from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.settings import PROJECT_ROOT
 from tests.integration.messaging_support import (
     Stores,

@@ -28,7 +28,7 @@ from neurocache_ui.services.auth import CurrentUser, create_user
 from neurocache_ui.store.db import get_engine, session_scope
 from neurocache_ui.domain.errors import NotFound
 from neurocache_ui.infra.llm import NO_PROVIDER_NOTICE
-from neurocache_ui.services.messaging import MessageView
+from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.store.models import Message, UsageEvent
 from neurocache_ui.settings import PROJECT_ROOT
 from tests.fakes.openai_server import FakeOpenAIServer
@@ -113,7 +113,7 @@ class BusRecorder:
         async def run() -> None:
             async for channel_id, event in bus.listen(ready=ready):
                 if channel_id == self.channel_id:
-                    self.events.append((time.monotonic(), event))
+                    self.events.append((time.monotonic(), event.model_dump(mode="json")))
 
         self._task = asyncio.create_task(run())
         await asyncio.wait_for(ready.wait(), 10)
@@ -129,14 +129,14 @@ class BusRecorder:
         return [
             (at, e["text"])
             for at, e in self.events
-            if e["type"] == runner.STREAM and (message_id is None or e["message_id"] == message_id)
+            if e["type"] == "agent.stream" and (message_id is None or e["message_id"] == message_id)
         ]
 
     async def wait_for_stream(self, predicate, timeout: float = 20) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for _, event in self.events:
-                if event["type"] == runner.STREAM and predicate(event):
+                if event["type"] == "agent.stream" and predicate(event):
                     return event
             await asyncio.sleep(0.02)
         raise AssertionError("no matching agent.stream event")
@@ -200,9 +200,9 @@ async def test_several_agents_answer_at_the_same_time(stores: Stores, fake_provi
     assert sorted(m.author_name for m in replies) == ["Alpha", "Beta"]
     assert all(m.content == "one two three four five" and m.status == "complete" for m in replies)
     # Both were streaming at once: both placeholders exist before either reply is final.
-    kinds = [(e["type"], e.get("message", {}).get("author_kind")) for _, e in recorder.events if e["type"] != runner.STREAM]
+    kinds = [(e["type"], e.get("message", {}).get("author_kind")) for _, e in recorder.events if e["type"] != "agent.stream"]
     assert kinds == [("message.created", "user"), *[("message.created", "agent")] * 2, *[("message.updated", "agent")] * 2]
-    streaming = {e["message_id"] for _, e in recorder.events if e["type"] == runner.STREAM}
+    streaming = {e["message_id"] for _, e in recorder.events if e["type"] == "agent.stream"}
     assert streaming == {m.id for m in replies}
 
 
@@ -231,7 +231,7 @@ async def test_streaming_updates_are_flushed_at_most_every_50_ms(stores: Stores,
     assert texts == sorted(texts, key=len) and len(set(texts)) == len(texts)
     kinds = [e["type"] for _, e in recorder.events]
     assert kinds[0] == "message.created" and kinds[-1] == "message.updated"
-    assert max(len(json.dumps(e)) for _, e in recorder.events if e["type"] == runner.STREAM) < len(reply.content) + 100
+    assert max(len(json.dumps(e)) for _, e in recorder.events if e["type"] == "agent.stream") < len(reply.content) + 100
 
 
 async def test_a_lone_token_is_not_held_back(stores: Stores, fake_provider: FakeOpenAIServer) -> None:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from neurocache_ui.services.agent_runs import runner
-from neurocache_ui.services.messaging import MessageView
+from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.store.models import Agent
 
 

@@ -31,7 +31,7 @@ from neurocache_ui.api.schemas import (
 from neurocache_ui.services import agents, channels, collective, messaging, team
 from neurocache_ui.services.agent_runs import runner
 from neurocache_ui.services.channels import ChannelView
-from neurocache_ui.services.messaging import MessageView
+from neurocache_ui.domain.messages import MessageView
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/channels", tags=["channels"])

@@ -70,13 +70,14 @@ from typing import Any, TypeVar
 import redis
 import sqlalchemy as sa
 
+from neurocache_ui.domain.events import AgentStreamed
 from neurocache_ui.infra import bus, llm
 from neurocache_ui.services import knowledge, messaging, spend, team, usage
 from neurocache_ui.domain import prompts
 from neurocache_ui.infra.window_cache import redis_client
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.domain.errors import NeurocacheError, NotFound
-from neurocache_ui.services.messaging import MessageView
+from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.store.models import Agent, Channel, Message, User
 from neurocache_ui.settings import get_settings
 
@@ -86,7 +87,6 @@ HOP_LIMIT = 3
 """A message that HOP_LIMIT agent replies led to triggers no further agent."""
 FLUSH_INTERVAL = 0.05
 """Seconds between two in-progress updates of one reply (the newest text wins)."""
-STREAM = "agent.stream"
 STOP_POLL = 0.1
 RUN_TTL = 15
 """Seconds a reply's "running" key lives without being refreshed (every RUN_REFRESH)."""
@@ -484,7 +484,7 @@ async def _write(
     stream: llm.ChatStream | None = None
     cut = False
     flusher = Flusher(
-        lambda text: _in_thread(bus.publish, channel.id, {"type": STREAM, "message_id": running.message_id, "text": text})
+        lambda text: _in_thread(bus.publish, channel.id, AgentStreamed(message_id=running.message_id, text=text))
     )
     consumer: asyncio.Task[None] | None = None
     watchers: list[asyncio.Task[Any]] = []
@@ -621,7 +621,6 @@ async def stop_reply(message_id: int, user_id: int) -> bool:
 __all__ = [
     "FLUSH_INTERVAL",
     "HOP_LIMIT",
-    "STREAM",
     "Flusher",
     "choose_repliers",
     "compose",

@@ -18,7 +18,18 @@ import reflex as rx
 from neurocache_ui.services import auth, channels, messaging
 from neurocache_ui.infra import bus, presence
 from neurocache_ui.domain.errors import NeurocacheError, NotFound
-from neurocache_ui.services.messaging import MessageView
+from neurocache_ui.domain.events import (
+    AgentStreamed,
+    Event,
+    MessageCreated,
+    MessageDeleted,
+    MessageUpdated,
+    PresenceChanged,
+    SessionsEnded,
+    TeamChanged,
+    TypingChanged,
+)
+from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.live import watchers
 
@@ -28,10 +39,7 @@ LATEST_BLOCK = 20
 RECENT_CAP = 200
 PAGE = 50
 RECENT_CHANNELS = 5
-TYPING, PRESENCE = "typing", "presence"
-SESSIONS_ENDED = auth.SESSIONS_ENDED
 SESSION_ENDED_ELSEWHERE = "You were logged out: your password changed or all sessions were ended. Log in again."
-TEAM_EVENTS = frozenset({"agent.stream", "channel.agents"})  # handled by state/team.py
 
 Row = dict[str, Any]
 
@@ -59,17 +67,16 @@ def mark_days(rows: list[Row], previous_day: str = "") -> list[Row]:
     return rows
 
 
-def updated_rows(rows: list[Row], event: dict[str, Any]) -> list[Row]:
+def updated_rows(rows: list[Row], event: Event) -> list[Row]:
     """A message list after one live event; idempotent, so a repeated event is harmless."""
-    kind = event.get("type", "")
-    if kind == "message.deleted":
-        return [r for r in rows if r["id"] != event["message_id"]]
-    if kind not in ("message.created", "message.updated"):
+    if isinstance(event, MessageDeleted):
+        return [r for r in rows if r["id"] != event.message.id]
+    if not isinstance(event, MessageCreated | MessageUpdated):
         return rows
-    row = to_row(MessageView.from_dict(event["message"]))
+    row = to_row(event.message)
     if any(r["id"] == row["id"] for r in rows):
         return [row if r["id"] == row["id"] else r for r in rows]
-    return rows + [row] if kind == "message.created" else rows
+    return rows + [row] if isinstance(event, MessageCreated) else rows
 
 
 class ChatState(AuthState):
@@ -413,18 +420,18 @@ class ChatState(AuthState):
 
         return await self.get_state(TeamState)
 
-    async def _apply_event(self, channel_id: int, event: dict[str, Any]) -> None:
-        kind = event.get("type", "")
-        if kind == SESSIONS_ENDED:
-            if event.get("user_id") == self.user_id and await self._user() is None:
+    async def _apply_event(self, channel_id: int, event: Event) -> None:
+        if isinstance(event, SessionsEnded):
+            if event.user_id == self.user_id and await self._user() is None:
                 await self._reset_tab()
                 (await self.get_state(AuthState)).ended_notice = SESSION_ENDED_ELSEWHERE
             return
-        if kind in TEAM_EVENTS or (event.get("message") or {}).get("author_kind") == "agent":
+        message = getattr(event, "message", None)
+        if isinstance(event, AgentStreamed | TeamChanged) or (message is not None and message.author_kind == "agent"):
             if await (await self._team())._on_event(channel_id, event):
                 return
         if channel_id != self.channel_id:
-            if kind == messaging.CREATED and event["message"].get("user_id") != self.user_id:
+            if isinstance(event, MessageCreated) and event.message.user_id != self.user_id:
                 self.channel_list = [
                     {**c, "unread": c["unread"] + 1} if c["id"] == channel_id else c for c in self.channel_list
                 ]
@@ -432,19 +439,18 @@ class ChatState(AuthState):
                 rows = updated_rows(cached["rows"], event)[-PAGE:]
                 self._channel_cache = {**self._channel_cache, channel_id: {**cached, "rows": rows}}
             return
-        if kind == messaging.CREATED:
-            view = MessageView.from_dict(event["message"])
-            self._add(to_row(view))
-            if view.user_id is not None:
+        if isinstance(event, MessageCreated):
+            self._add(to_row(event.message))
+            if event.message.user_id is not None:
                 await self._refresh_typing()
-        elif kind == messaging.UPDATED:
-            self._replace(event["message"]["id"], to_row(MessageView.from_dict(event["message"])))
-        elif kind == messaging.DELETED:
-            self._replace(event["message_id"], None)
-        elif kind == TYPING:
+        elif isinstance(event, MessageUpdated):
+            self._replace(event.message.id, to_row(event.message))
+        elif isinstance(event, MessageDeleted):
+            self._replace(event.message.id, None)
+        elif isinstance(event, TypingChanged):
             await self._refresh_typing()
-        elif kind == PRESENCE:
-            self.online_names = event.get("names", [])
+        elif isinstance(event, PresenceChanged):
+            self.online_names = event.names
 
     async def _resync(self) -> None:
         """After the bus lost events (Redis reconnect): reload the open channel."""
@@ -476,7 +482,7 @@ class ChatState(AuthState):
         names = await asyncio.to_thread(presence.online, self.channel_id)
         if names != self.online_names:
             self.online_names = names
-            await asyncio.to_thread(bus.publish, self.channel_id, {"type": PRESENCE, "names": names})
+            await asyncio.to_thread(bus.publish, self.channel_id, PresenceChanged(names=names))
 
     @rx.event
     async def typing(self, _value: str):
@@ -485,7 +491,7 @@ class ChatState(AuthState):
         if user is None or not self.channel_id or not await self._ensure_joined(user):
             return
         await asyncio.to_thread(presence.set_typing, self.channel_id, user.id, user.name)
-        await asyncio.to_thread(bus.publish, self.channel_id, {"type": TYPING})
+        await asyncio.to_thread(bus.publish, self.channel_id, TypingChanged())
 
     # ---- channel management -------------------------------------------------------
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import reflex as rx
 
 from neurocache_ui.infra import bus
-from neurocache_ui.services.auth import SESSIONS_ENDED, CurrentUser
+from neurocache_ui.domain.events import AgentStreamed, BusReconnected, Event, SessionsEnded
+from neurocache_ui.services.auth import CurrentUser
 
 if TYPE_CHECKING:
     from neurocache_ui.web.state.chat import ChatState
@@ -96,22 +97,20 @@ def _is_local(app: rx.App, token: str) -> bool:
     return record is not None and record.instance_id == manager.instance_id
 
 
-async def _deliver(app: rx.App, state_cls: type[ChatState], token: str, channel_id: int, event: dict[str, Any]) -> None:
+async def _deliver(app: rx.App, state_cls: type[ChatState], token: str, channel_id: int, event: Event) -> None:
     try:
         async with app.modify_state(rx.BaseStateToken(ident=token, cls=state_cls)) as state:
             chat = await state.get_state(state_cls)
             if not chat.channel_id and (seat := watchers.seat_of(token)):
                 await chat._restore(token, *seat)
-            if event.get("type") == bus.RECONNECTED:
+            if isinstance(event, BusReconnected):
                 await chat._resync()
             else:
                 await chat._apply_event(channel_id, event)
     except Exception:
-        log.exception("could not deliver %s to a viewer of channel %s", event.get("type"), channel_id)
+        log.exception("could not deliver %s to a viewer of channel %s", event.type, channel_id)
 
 
-FOCUSED_ONLY = frozenset({"agent.stream"})
-"""Events only the tabs that have the channel open need (not its sidebar badge)."""
 
 
 async def relay(app: rx.App) -> None:
@@ -120,14 +119,14 @@ async def relay(app: rx.App) -> None:
 
     async for channel_id, event in bus.listen():
         targets = []
-        kind = event.get("type")
-        if kind == bus.RECONNECTED:
+        if isinstance(event, BusReconnected):
             tokens = watchers.all_tokens()
-        elif kind == SESSIONS_ENDED:
-            tokens = watchers.tabs_of(event.get("user_id", 0))
+        elif isinstance(event, SessionsEnded):
+            tokens = watchers.tabs_of(event.user_id)
         else:
             tokens = watchers.tokens(channel_id)
-        focused_only = event.get("type") in FOCUSED_ONLY
+        # A reply streaming in matters only to tabs that have its channel open.
+        focused_only = isinstance(event, AgentStreamed)
         for token in tokens:
             if focused_only and not watchers.sees(token, channel_id):
                 continue

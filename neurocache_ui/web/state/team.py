@@ -17,10 +17,11 @@ from typing import Any
 import reflex as rx
 
 from neurocache_ui.services import agents as agents_core
-from neurocache_ui.services import messaging, team
+from neurocache_ui.services import team
 from neurocache_ui.services.agent_runs import runner
 from neurocache_ui.domain.errors import NeurocacheError
-from neurocache_ui.services.messaging import MessageView
+from neurocache_ui.domain.events import AgentStreamed, Event, MessageCreated, MessageUpdated, TeamChanged
+from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.live import watchers
 
@@ -205,27 +206,26 @@ class TeamState(ChatState):
         except NeurocacheError as error:
             return rx.toast.error(str(error))
 
-    async def _on_event(self, channel_id: int, event: dict[str, Any]) -> bool:
-        """A live event (from ChatState.apply_event); True when nothing else needs it."""
-        kind = event.get("type", "")
-        if kind == runner.STREAM:
-            key = str(event.get("message_id"))
+    async def _on_event(self, channel_id: int, event: Event) -> bool:
+        """A live event (from ChatState._apply_event); True when nothing else needs it."""
+        if isinstance(event, AgentStreamed):
+            key = str(event.message_id)
             if channel_id == self.channel_id and key in self.replying:
-                self.streams = {**self.streams, key: event.get("text", "")}
+                self.streams = {**self.streams, key: event.text}
             return True
-        if kind == team.CHANGED:
+        if isinstance(event, TeamChanged):
             if channel_id == self.channel_id:
                 await self._load_team()
             return True
-        if channel_id != self.channel_id or kind not in (messaging.CREATED, messaging.UPDATED):
+        if channel_id != self.channel_id or not isinstance(event, MessageCreated | MessageUpdated):
             return False
-        message = event.get("message") or {}
-        if message.get("author_kind") != "agent":
+        message = event.message
+        if message.author_kind != "agent":
             return False
-        key = str(message.get("id"))
-        if message.get("status") == runner.STREAMING:
+        key = str(message.id)
+        if message.status == runner.STREAMING:
             if key not in self.replying:
-                self.replying = {**self.replying, key: message.get("author_name", "An agent")}
+                self.replying = {**self.replying, key: message.author_name}
         else:
             if key in self.replying:
                 self.replying = {k: v for k, v in self.replying.items() if k != key}

@@ -1,0 +1,108 @@
+"""What the bus carries: one model per event type, tagged by `type`.
+
+Services publish these after their commit; the web relay and tests receive them
+already decoded (once per worker). The bus is a notification, not storage:
+whoever misses an event heals from the database (see docs/ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from neurocache_ui.domain.messages import MessageView
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class MessageCreated(_Event):
+    type: Literal["message.created"] = "message.created"
+    message: MessageView
+
+
+class MessageUpdated(_Event):
+    type: Literal["message.updated"] = "message.updated"
+    message: MessageView
+
+
+class MessageDeleted(_Event):
+    type: Literal["message.deleted"] = "message.deleted"
+    message: MessageView
+
+
+class AgentStreamed(_Event):
+    """An agent's reply so far; only tabs that have the channel open need it."""
+
+    type: Literal["agent.stream"] = "agent.stream"
+    message_id: int
+    text: str
+
+
+class TeamChanged(_Event):
+    """Agents joined or left the channel: viewers reload its team."""
+
+    type: Literal["channel.agents"] = "channel.agents"
+
+
+class TypingChanged(_Event):
+    """Someone started or stopped typing: viewers re-read who is typing."""
+
+    type: Literal["typing"] = "typing"
+
+
+class PresenceChanged(_Event):
+    type: Literal["presence"] = "presence"
+    names: list[str]
+
+
+class SessionsEnded(_Event):
+    """A user's sessions ended (password change, log out everywhere); published
+    on channel 0, which no channel uses."""
+
+    type: Literal["sessions.ended"] = "sessions.ended"
+    user_id: int
+
+
+class BusReconnected(_Event):
+    """The bus was disconnected and events may be lost: reload what is shown."""
+
+    type: Literal["bus.reconnected"] = "bus.reconnected"
+
+
+Event = Annotated[
+    MessageCreated
+    | MessageUpdated
+    | MessageDeleted
+    | AgentStreamed
+    | TeamChanged
+    | TypingChanged
+    | PresenceChanged
+    | SessionsEnded
+    | BusReconnected,
+    Field(discriminator="type"),
+]
+MessageEvent = MessageCreated | MessageUpdated | MessageDeleted
+
+
+class Envelope(BaseModel):
+    """An event and the channel it concerns, as it travels between workers."""
+
+    channel_id: int
+    event: Event
+
+
+_ENVELOPE = TypeAdapter(Envelope)
+
+
+def encode(channel_id: int, event: Event) -> bytes:
+    return Envelope(channel_id=channel_id, event=event).model_dump_json().encode()
+
+
+def decode(raw: str | bytes) -> Envelope | None:
+    """None for anything that is not a well-formed event (logged by the caller)."""
+    try:
+        return _ENVELOPE.validate_json(raw)
+    except ValidationError:
+        return None

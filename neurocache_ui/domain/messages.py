@@ -1,0 +1,100 @@
+"""A message as every viewer sees it, and its place in a channel's order.
+
+`score_of` (microseconds since 1970 UTC) orders messages the same way in the
+cache window, the keyset cursor and the database, so pages meet without gaps."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, NamedTuple
+
+from neurocache_ui.domain.errors import Invalid
+
+AuthorKind = Literal["user", "agent", "system"]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def score_of(created_at: datetime) -> int:
+    """Microseconds since 1970 UTC: integer, exact, ordered like `created_at`."""
+    return (created_at - _EPOCH) // timedelta(microseconds=1)
+
+
+def datetime_of(score: int) -> datetime:
+    """The inverse of `score_of`."""
+    return _EPOCH + timedelta(microseconds=score)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    """Author name included, so a cached copy needs no database lookup to render.
+    Timestamps are aware UTC."""
+
+    id: int
+    channel_id: int
+    user_id: int | None
+    agent_id: int | None
+    author_name: str
+    author_kind: AuthorKind
+    content: str
+    status: str
+    created_at: datetime
+    edited_at: datetime | None
+
+    @property
+    def cursor(self) -> str:
+        """Keyset cursor for `older_messages(before=...)`: messages strictly older than this one."""
+        return encode_cursor(self.created_at, self.id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able: datetimes as ISO 8601 strings."""
+        data = asdict(self)
+        data["created_at"] = self.created_at.isoformat()
+        data["edited_at"] = self.edited_at.isoformat() if self.edited_at else None
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MessageView:
+        """Accepts `to_dict()` output (ISO strings) or datetimes. Positional on
+        purpose: this runs 100 times per cached channel read."""
+        created, edited = data["created_at"], data.get("edited_at")
+        return cls(
+            data["id"],
+            data["channel_id"],
+            data.get("user_id"),
+            data.get("agent_id"),
+            data["author_name"],
+            data["author_kind"],
+            data["content"],
+            data["status"],
+            created if isinstance(created, datetime) else datetime.fromisoformat(created),
+            edited if edited is None or isinstance(edited, datetime) else datetime.fromisoformat(edited),
+        )
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> MessageView:
+        return cls.from_dict(json.loads(raw))
+
+
+class Cursor(NamedTuple):
+    """A position in a channel's history: the `(created_at, id)` of a message."""
+
+    created_at: datetime
+    id: int
+
+
+def encode_cursor(created_at: datetime, message_id: int) -> str:
+    return f"{score_of(created_at)}_{message_id}"
+
+
+def decode_cursor(value: str) -> Cursor:
+    try:
+        micros, message_id = (int(part) for part in value.split("_"))
+        return Cursor(datetime_of(micros), message_id)
+    except (ValueError, OverflowError):
+        raise Invalid("That page position is not valid; reload the channel.", "before") from None
