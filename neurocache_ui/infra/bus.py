@@ -20,7 +20,7 @@ from redis.retry import Retry
 
 from neurocache_ui.domain import events
 from neurocache_ui.domain.events import BusReconnected, Event
-from neurocache_ui.infra.window_cache import SOCKET_TIMEOUT, redis_client
+from neurocache_ui.infra.redis import SOCKET_TIMEOUT, redis_client
 from neurocache_ui.settings import get_settings
 
 log = logging.getLogger(__name__)

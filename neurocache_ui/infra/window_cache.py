@@ -60,17 +60,15 @@ from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from neurocache_ui.domain.messages import score_of
+from neurocache_ui.infra.redis import redis_client
 from neurocache_ui.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SOCKET_TIMEOUT = 0.5  # seconds, connect and read: an outage must fail fast
 RETRY_AFTER = 1.0  # seconds without Redis calls after a failure
 WARN_EVERY = 60.0  # seconds between repeated outage warnings
 KEY_PREFIX = "nc:cache:v1"  # bump the version when the entry format changes
@@ -438,19 +436,6 @@ return 0
 _TRIM = _BUMP + "return redis.call('ZREMRANGEBYSCORE', KEYS[1], '(-inf', '(' .. ARGV[2])\n"
 
 _DROP = _BUMP + "return redis.call('DEL', KEYS[1])\n"
-
-
-@lru_cache(maxsize=8)
-def redis_client(url: str) -> redis.Redis:
-    """One pooled client per URL: short timeouts and no retries, because redis-py's
-    default retry with backoff would turn an outage into seconds per call."""
-    return redis.Redis.from_url(
-        url,
-        socket_timeout=SOCKET_TIMEOUT,
-        socket_connect_timeout=SOCKET_TIMEOUT,
-        retry=Retry(NoBackoff(), 0),
-        health_check_interval=30,
-    )
 
 
 class RedisChannelCache(ChannelCache):

@@ -37,7 +37,7 @@ from typing import Literal
 
 import redis
 
-from neurocache_ui.infra.window_cache import redis_client
+from neurocache_ui.infra.redis import redis_client
 from neurocache_ui.infra.ratelimit import RateLimiter
 from neurocache_ui.settings import Settings, get_settings
 

@@ -74,7 +74,7 @@ from neurocache_ui.domain.events import AgentStreamed
 from neurocache_ui.infra import bus, llm
 from neurocache_ui.services import knowledge, messaging, spend, team, usage
 from neurocache_ui.domain import prompts
-from neurocache_ui.infra.window_cache import redis_client
+from neurocache_ui.infra.redis import redis_client
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.domain.errors import NeurocacheError, NotFound
 from neurocache_ui.domain.messages import MessageView
