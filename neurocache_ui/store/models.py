@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from neurocache_ui.domain import limits
+
 # SQLite only auto-increments an INTEGER PRIMARY KEY, Postgres wants room to grow.
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -64,8 +66,8 @@ class User(SQLModel, table=True):
     __tablename__ = "user_account"
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=100)
-    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(max_length=limits.USER_NAME_MAX)
+    email: str = Field(max_length=limits.EMAIL_MAX, unique=True, index=True)
     password_hash: str = Field(max_length=255)
     created_at: datetime = timestamp()
 
@@ -85,10 +87,10 @@ class AuthSession(SQLModel, table=True):
 
 class Channel(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    slug: str = Field(max_length=80, unique=True, index=True)
-    name: str = Field(max_length=80)
-    description: str = Field(default="", max_length=500)
-    goal: str = Field(default="", max_length=2000)
+    slug: str = Field(max_length=limits.CHANNEL_SLUG_MAX, unique=True, index=True)
+    name: str = Field(max_length=limits.CHANNEL_NAME_MAX)
+    description: str = Field(default="", max_length=limits.CHANNEL_DESCRIPTION_MAX)
+    goal: str = Field(default="", max_length=limits.CHANNEL_GOAL_MAX)
     owner_id: int = fk("user_account.id", ondelete="CASCADE")
     created_at: datetime = timestamp()
     archived_at: datetime | None = timestamp(nullable=True)
@@ -112,15 +114,15 @@ class Agent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = fk("user_account.id", ondelete="CASCADE")
-    slug: str = Field(max_length=40)
-    name: str = Field(max_length=60)
-    emoji: str = Field(default="🤖", max_length=16)
-    description: str = Field(default="", max_length=500)
+    slug: str = Field(max_length=limits.AGENT_SLUG_MAX)
+    name: str = Field(max_length=limits.AGENT_NAME_MAX)
+    emoji: str = Field(default="🤖", max_length=limits.AGENT_EMOJI_MAX)
+    description: str = Field(default="", max_length=limits.AGENT_DESCRIPTION_MAX)
     instructions: str = Field(default="", sa_type=sa.Text())
-    model: str = Field(max_length=100)
+    model: str = Field(max_length=limits.MODEL_NAME_MAX)
     temperature: float = Field(default=0.7)
     max_tokens: int = Field(default=1024)
-    reply_mode: str = Field(default="mentions", max_length=20)
+    reply_mode: str = Field(default="mentions", max_length=limits.REPLY_MODE_MAX)
     context_size: int = Field(default=20)
     knowledge_enabled: bool = Field(default=True)
     created_at: datetime = timestamp()
@@ -154,7 +156,7 @@ class Message(SQLModel, table=True):
     user_id: int | None = fk("user_account.id", ondelete="SET NULL", nullable=True, index=False)
     agent_id: int | None = fk("agent.id", ondelete="SET NULL", nullable=True, index=False)
     content: str = Field(sa_type=sa.Text())
-    status: str = Field(default="complete", max_length=20)
+    status: str = Field(default="complete", max_length=limits.MESSAGE_STATUS_MAX)
     created_at: datetime = timestamp(index=True)
     edited_at: datetime | None = timestamp(nullable=True)
     hop: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
@@ -170,7 +172,7 @@ class ApiKey(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = fk("user_account.id", ondelete="CASCADE")
-    name: str = Field(max_length=100)
+    name: str = Field(max_length=limits.KEY_NAME_MAX)
     prefix: str = Field(max_length=20)
     key_hash: str = Field(max_length=64, unique=True, index=True)
     created_at: datetime = timestamp()
@@ -192,7 +194,7 @@ class UsageEvent(SQLModel, table=True):
     agent_id: int | None = fk("agent.id", ondelete="SET NULL", nullable=True, index=False)
     channel_id: int | None = fk("channel.id", ondelete="SET NULL", nullable=True, index=False)
     source: str = Field(max_length=10)
-    model: str = Field(default="", max_length=100)
+    model: str = Field(default="", max_length=limits.MODEL_NAME_MAX)
     prompt_tokens: int = Field(default=0)
     completion_tokens: int = Field(default=0)
     latency_ms: int = Field(default=0)
@@ -207,7 +209,7 @@ class KnowledgeDocument(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     agent_id: int = fk("agent.id", ondelete="CASCADE")
     owner_id: int = fk("user_account.id", ondelete="CASCADE")
-    filename: str = Field(max_length=255)
+    filename: str = Field(max_length=limits.FILENAME_MAX)
     content_type: str = Field(max_length=100)
     size_bytes: int
     chunk_count: int = Field(default=0)

@@ -1,0 +1,24 @@
+"""Every length limit, declared once: the tables' columns, the checks, the API
+schemas and the forms all read these, so they can never disagree."""
+
+from __future__ import annotations
+
+USER_NAME_MAX = 100
+EMAIL_MAX = 254
+
+CHANNEL_NAME_MAX = 80
+CHANNEL_SLUG_MAX = 80
+CHANNEL_DESCRIPTION_MAX = 500
+CHANNEL_GOAL_MAX = 2000
+
+AGENT_NAME_MAX = 60
+AGENT_SLUG_MAX = 40
+AGENT_EMOJI_MAX = 16
+AGENT_DESCRIPTION_MAX = 500
+AGENT_INSTRUCTIONS_MAX = 8000
+MODEL_NAME_MAX = 100
+REPLY_MODE_MAX = 20
+
+MESSAGE_STATUS_MAX = 20
+KEY_NAME_MAX = 100
+FILENAME_MAX = 255
