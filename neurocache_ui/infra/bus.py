@@ -10,25 +10,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from collections.abc import AsyncIterator
+from functools import lru_cache
+from typing import NamedTuple
 
 import redis
-import redis.asyncio as aioredis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from neurocache_ui.domain import events
 from neurocache_ui.domain.events import BusReconnected, Event
-from neurocache_ui.infra.redis import SOCKET_TIMEOUT, redis_client
+from neurocache_ui.infra.redis import (
+    REDIS_ERRORS,
+    Outage,
+    redis_client,
+    subscription_client,
+)
 from neurocache_ui.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 TOPIC = "nc:events"
 QUEUE_LIMIT = 10_000  # per local subscriber; a stuck consumer must not eat all memory
-WARN_EVERY = 60.0
-_RECONNECT_MIN, _RECONNECT_MAX = 0.2, 5.0
 
 
 def _decode(raw: str | bytes) -> tuple[int, Event] | None:
@@ -72,14 +73,19 @@ class _LocalHub:
 
 
 _local = _LocalHub()
-_last_warning = [float("-inf")]
 
 
-def _warn(message: str, *args: object) -> None:
-    now = time.monotonic()
-    if now - _last_warning[0] >= WARN_EVERY:
-        _last_warning[0] = now
-        log.warning(message, *args)
+class _Outages(NamedTuple):
+    publishing: Outage
+    listening: Outage
+
+
+@lru_cache(maxsize=8)
+def _outages(url: str) -> _Outages:
+    """Per URL. Publishing and listening use other connections, so they fail and recover apart."""
+    return _Outages(
+        Outage(log, "Event publishing", "viewers catch up on reload"), Outage(log, "The event subscription", "reconnecting")
+    )
 
 
 def publish(channel_id: int, event: Event) -> bool:
@@ -89,12 +95,12 @@ def publish(channel_id: int, event: Event) -> bool:
     if not url:
         _local.publish(raw)
         return True
-    try:
+
+    def send() -> bool:
         redis_client(url).publish(TOPIC, raw)
         return True
-    except (redis.RedisError, OSError) as error:
-        _warn("Could not publish a %s event (viewers will catch up on reload): %s", event.type, error)
-        return False
+
+    return _outages(url).publishing.call(send, lambda: False, event.type)
 
 
 async def listen(*, ready: asyncio.Event | None = None) -> AsyncIterator[tuple[int, Event]]:
@@ -120,16 +126,10 @@ async def _local_events(ready: asyncio.Event | None) -> AsyncIterator[tuple[int,
 
 
 async def _redis_events(url: str, ready: asyncio.Event | None) -> AsyncIterator[tuple[int, Event]]:
-    delay = _RECONNECT_MIN
+    outage = _outages(url).listening
     connected_before = False
     while True:
-        client = aioredis.Redis.from_url(
-            url,
-            socket_connect_timeout=SOCKET_TIMEOUT,
-            socket_timeout=10,  # a blocked read longer than this means a dead link
-            health_check_interval=5,  # PING an idle subscription to notice a dead server
-            retry=Retry(NoBackoff(), 0),
-        )
+        client = subscription_client(url)
         pubsub = client.pubsub()
         try:
             await pubsub.subscribe(TOPIC)
@@ -139,24 +139,23 @@ async def _redis_events(url: str, ready: asyncio.Event | None) -> AsyncIterator[
                 raise redis.ConnectionError("Redis did not confirm the subscription")
             if ready is not None:
                 ready.set()
+            outage.succeeded()
             if connected_before:
-                log.info("Event bus reconnected to Redis")
                 yield 0, BusReconnected()
-            connected_before, delay = True, _RECONNECT_MIN
+            connected_before = True
             while True:
                 message = await pubsub.get_message(timeout=1.0)
                 if message is not None and message.get("type") == "message":
                     if (item := _decode(message["data"])) is not None:
                         yield item
-        except (redis.RedisError, OSError) as error:
+        except REDIS_ERRORS as error:
             if ready is not None:
                 ready.clear()
-            _warn("Event bus lost Redis (%s: %s); reconnecting", type(error).__name__, error)
+            outage.failed(error, TOPIC)
         finally:
             try:
                 await pubsub.aclose()
                 await client.aclose()
-            except (redis.RedisError, OSError):
+            except REDIS_ERRORS:
                 pass
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, _RECONNECT_MAX)
+        await asyncio.sleep(outage.wait())

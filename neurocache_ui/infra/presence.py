@@ -1,22 +1,9 @@
 """Who is online in a channel and who is typing: ephemeral, never in Postgres.
 
-With REDIS_URL set, every backend worker shares one view through Redis: per
-channel and kind, a sorted set of user ids scored by last-seen time plus a hash
-of their display names. Entries older than the kind's TTL are dropped on read
-(ZREMRANGEBYSCORE) and the keys expire on their own once a channel goes quiet.
-Scores come from Redis's own clock (TIME inside a script), so workers whose
-clocks disagree still agree on who is present.
-
-Without REDIS_URL there is one worker (DESIGN.md), and an in-process dict with
-the same behaviour stands in.
-
-Presence is decoration: if Redis is down or slow, every function here logs a
-warning (at most once a minute) and answers "nobody", and it does not retry
-Redis for a couple of seconds, so a dead Redis never stalls or breaks the chat.
-
-Presence does not check membership: callers check it (channels.ensure_member)
-before reporting a heartbeat, so this module never touches the database.
-"""
+Shared by every worker through Redis (a sorted set of user ids per channel and kind,
+scored by Redis's clock) when REDIS_URL is set, else in this process. Presence is
+decoration: if Redis fails it shows nobody (see `infra.redis.Outage`). Callers check
+membership first, so this module never touches the database."""
 
 from __future__ import annotations
 
@@ -28,19 +15,15 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 import redis
-from redis.backoff import NoBackoff
 from redis.commands.core import Script
-from redis.retry import Retry
 
+from neurocache_ui.infra.redis import Outage, redis_client
 from neurocache_ui.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 ONLINE_TTL = 60.0  # seconds; pages send a heartbeat well within this window
 TYPING_TTL = 6.0  # seconds; a typing page refreshes every few seconds
-SOCKET_TIMEOUT = 0.5
-RETRY_AFTER = 2.0  # seconds without Redis calls after a failure
-WARN_EVERY = 60.0
 KEY_PREFIX = "nc:presence"
 
 
@@ -83,48 +66,15 @@ class _Redis(NamedTuple):
     client: redis.Redis
     touch: Script
     live: Script
+    outage: Outage
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def _connect(url: str) -> _Redis:
-    """One pooled client per URL, with the scripts sent by hash (EVALSHA).
-
-    No retries: redis-py's default retry with backoff would turn a Redis
-    outage into seconds of waiting on every call."""
-    client = redis.Redis.from_url(
-        url,
-        socket_timeout=SOCKET_TIMEOUT,
-        socket_connect_timeout=SOCKET_TIMEOUT,
-        retry=Retry(NoBackoff(), 0),
-        decode_responses=True,
-    )
-    return _Redis(client, client.register_script(_TOUCH_SCRIPT), client.register_script(_LIVE_SCRIPT))
-
-
-class _RedisHealth:
-    """Remembers a recent failure per URL so we skip Redis briefly and warn rarely."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._down_until: dict[str, float] = {}
-        self._last_warning: dict[str, float] = {}
-
-    def usable(self, url: str) -> bool:
-        with self._lock:
-            return time.monotonic() >= self._down_until.get(url, 0.0)
-
-    def failed(self, url: str, error: Exception) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._down_until[url] = now + RETRY_AFTER
-            warn = now - self._last_warning.get(url, float("-inf")) >= WARN_EVERY
-            if warn:
-                self._last_warning[url] = now
-        if warn:
-            log.warning("Presence is unavailable, showing nobody online: Redis error %s: %s", type(error).__name__, error)
-
-
-_health = _RedisHealth()
+    """The scripts (sent by hash, EVALSHA) and the outage state of one Redis URL."""
+    client = redis_client(url)
+    outage = Outage(log, "Presence", "showing nobody online")
+    return _Redis(client, client.register_script(_TOUCH_SCRIPT), client.register_script(_LIVE_SCRIPT), outage)
 
 
 class Roster:
@@ -146,7 +96,7 @@ class Roster:
         if url := get_settings().redis_url:
             keys = self._keys(channel_id)
             expire = max(1, round(self.ttl + 0.5))
-            self._redis(url, lambda r: r.touch(keys=keys, args=[user_id, name, expire]))
+            self._redis(url, "touch", lambda r: r.touch(keys=keys, args=[user_id, name, expire]))
             return
         with self._lock:
             self._local.setdefault(channel_id, {})[user_id] = (time.monotonic() + self.ttl, name)
@@ -161,7 +111,7 @@ class Roster:
                 pipe.hdel(names, user_id)
                 pipe.execute()
 
-            self._redis(url, run)
+            self._redis(url, "drop", run)
             return
         with self._lock:
             self._local.get(channel_id, {}).pop(user_id, None)
@@ -170,8 +120,9 @@ class Roster:
         """Everyone still within the TTL, sorted by name."""
         if url := get_settings().redis_url:
             keys = self._keys(channel_id)
-            flat = self._redis(url, lambda r: r.live(keys=keys, args=[self.ttl])) or []
-            people = [Present(int(flat[i]), flat[i + 1] or f"User {flat[i]}") for i in range(0, len(flat), 2)]
+            flat: list[bytes] = self._redis(url, "live", lambda r: r.live(keys=keys, args=[self.ttl])) or []
+            ids = [int(user_id) for user_id in flat[::2]]
+            people = [Present(i, name.decode() or f"User {i}") for i, name in zip(ids, flat[1::2], strict=True)]
         else:
             people = self._local_live(channel_id)
         return sorted(people, key=lambda p: (p.name.casefold(), p.user_id))
@@ -195,15 +146,10 @@ class Roster:
                 del self._local[channel_id]  # quiet channels do not accumulate
             return [Present(user_id, name) for user_id, (_, name) in seen.items()]
 
-    def _redis(self, url: str, action: Callable[[_Redis], Any]) -> Any:
-        """Run `action`; on any Redis failure log, back off and return None."""
-        if not _health.usable(url):
-            return None
-        try:
-            return action(_connect(url))
-        except (redis.RedisError, OSError) as error:
-            _health.failed(url, error)
-            return None
+    def _redis(self, url: str, what: str, action: Callable[[_Redis], Any]) -> Any:
+        """`action`'s result, or None while Redis is skipped or when it fails."""
+        scripts = _connect(url)
+        return scripts.outage.call(lambda: action(scripts), lambda: None, f"{self.kind} {what}")
 
 
 _online = Roster("online", ONLINE_TTL)

@@ -1,27 +1,9 @@
-"""Request limits with the `limits` package: the API's per-key limit, and the
-other throttles built on the same `RateLimiter` (named functions at the end).
+"""Request limits: the API's per-key limit and the throttles built on the same
+`RateLimiter` (per user, invalid keys and sign-ups per IP, log-ins, model quotas).
 
-The limit is NEUROCACHE_RATE_LIMIT ("60/minute" by default; several limits as
-"60/minute;1000/day"), counted per API key with a *moving window*: a request is
-allowed when fewer than N requests of that key happened in the last window
-length, so a client may spend the whole amount in a burst and then gets 429
-until the oldest request leaves the window (`Retry-After` says when).
-
-Storage: Redis when REDIS_URL is set, so every worker shares one count per key;
-in-process memory otherwise (one worker). If Redis fails, this process falls
-back to its own in-memory count for RETRY_AFTER seconds, then tries Redis again:
-limits stay roughly enforced (per worker) instead of failing every request or
-letting everything through.
-
-`check(key_id)` costs two Redis round trips (acquire, then the window's stats
-for the headers); measured with the key check in bench/bench_api.py.
-
-Besides the per-key limit (NEUROCACHE_RATE_LIMIT): each user across all their
-keys (NEUROCACHE_USER_RATE_LIMIT), API requests with an invalid key per client
-IP (NEUROCACHE_INVALID_KEY_RATE_LIMIT), sign-ups per client IP
-(NEUROCACHE_SIGNUP_RATE_LIMIT), and failed log-ins (core/login_throttle.py).
-Each counts under its own identifier prefix ("key:", "user:", ...).
-"""
+Moving windows counted in Redis when REDIS_URL is set, so every worker shares one
+count; in this worker's memory otherwise, and while Redis fails (`infra.redis.Outage`)
+so limits stay roughly enforced instead of failing or letting everything through."""
 
 from __future__ import annotations
 
@@ -29,21 +11,19 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from typing import TypeVar
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
+from typing import TypeVar
 
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
 
+from neurocache_ui.infra.redis import REDIS_ERRORS, Outage, redis_client
 from neurocache_ui.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-SOCKET_TIMEOUT = 0.5  # seconds: an outage must fail fast, like core.cache
-RETRY_AFTER = 2.0  # seconds on the in-memory fallback after a Redis failure
-WARN_EVERY = 60.0
 KEY_PREFIX = "nc:ratelimit"
 T = TypeVar("T")
 Strategy = MovingWindowRateLimiter | SlidingWindowCounterRateLimiter
@@ -82,7 +62,10 @@ class Decision:
 
 
 class RateLimiter:
-    """Checks requests against `rule` (the `limits` notation) for any identifier."""
+    """Checks requests against `rule` (the `limits` notation, "60/minute;1000/day")
+    for any identifier. A moving window: a request is allowed when fewer than N of
+    that identifier's happened in the last window length, so a client may spend the
+    whole amount in a burst, then waits until its oldest request leaves the window."""
 
     def __init__(self, rule: str, redis_url: str | None = None, *, approximate: bool = False) -> None:
         """`approximate`: a sliding window *counter* (two counters per identifier,
@@ -92,31 +75,17 @@ class RateLimiter:
         self.items: list[RateLimitItem] = parse_many(rule)
         if not self.items:
             raise ValueError(f"no rate limit in {rule!r}")
-        self.redis_url = redis_url
         strategy = SlidingWindowCounterRateLimiter if approximate else MovingWindowRateLimiter
         self._memory: Strategy = strategy(MemoryStorage())
         self._redis: Strategy | None = None
-        self._redis_errors: tuple[type[BaseException], ...] = ()
-        self._skip_redis_until = 0.0
-        self._last_warning = float("-inf")
+        self._outage = Outage(log, "The rate-limit store", "counting in this worker's memory")
         if redis_url:
-            storage = RedisStorage(
-                redis_url,
-                key_prefix=KEY_PREFIX,
-                socket_timeout=SOCKET_TIMEOUT,
-                socket_connect_timeout=SOCKET_TIMEOUT,
-                health_check_interval=30,
-            )
-            self._redis = strategy(storage)
-            self._redis_errors = (*_as_tuple(storage.base_exceptions), OSError)
-
-    def _limiter(self) -> Strategy:
-        if self._redis is not None and time.monotonic() >= self._skip_redis_until:
-            return self._redis
-        return self._memory
+            pool = redis_client(redis_url).connection_pool
+            self._redis = strategy(RedisStorage(redis_url, connection_pool=pool, key_prefix=KEY_PREFIX))
 
     def check(self, identifier: str | int) -> Decision:
-        """Count one request for `identifier` and say whether it may proceed."""
+        """Count one request for `identifier` and say whether it may proceed: two Redis
+        round trips (acquire, then the window's statistics for the headers)."""
         return self._with_fallback(self._check, str(identifier))
 
     def refusal(self, identifier: str | int) -> Decision | None:
@@ -137,21 +106,11 @@ class RateLimiter:
         counting it: for throttles that count only failures (log-ins)."""
         return self._with_fallback(self._peek, str(identifier))
 
-    def _with_fallback(
-        self, action: Callable[[Strategy, str], T], identifier: str
-    ) -> T:
-        limiter = self._limiter()
-        try:
-            return action(limiter, identifier)
-        except self._redis_errors as error:
-            if limiter is self._memory:
-                raise
-            self._skip_redis_until = time.monotonic() + RETRY_AFTER
-            now = time.monotonic()
-            if now - self._last_warning >= WARN_EVERY:
-                self._last_warning = now
-                log.warning("Rate limits fall back to this worker's memory: Redis failed (%s)", error)
-            return action(self._memory, identifier)
+    def _with_fallback(self, action: Callable[[Strategy, str], T], identifier: str) -> T:
+        in_memory = partial(action, self._memory, identifier)
+        if self._redis is None:
+            return in_memory()
+        return self._outage.call(partial(action, self._redis, identifier), in_memory, "counting")
 
     def _peek(self, limiter: Strategy, identifier: str) -> Decision:
         # The first limit that would refuse decides, as in `_check`.
@@ -179,16 +138,12 @@ class RateLimiter:
     def reset(self, identifier: str | int) -> None:
         """Forget the identifier's counts (tests, or an operator lifting a block)."""
         for item in self.items:
-            for limiter in (self._memory, self._redis):
-                if limiter is not None:
-                    try:
-                        limiter.clear(item, str(identifier))
-                    except self._redis_errors:
-                        pass
-
-
-def _as_tuple(exceptions: type[BaseException] | tuple[type[BaseException], ...]) -> tuple[type[BaseException], ...]:
-    return exceptions if isinstance(exceptions, tuple) else (exceptions,)
+            self._memory.clear(item, str(identifier))
+            if self._redis is not None:
+                try:
+                    self._redis.clear(item, str(identifier))
+                except REDIS_ERRORS as error:
+                    self._outage.failed(error, "reset")
 
 
 @lru_cache(maxsize=32)  # one per rule: an evicted limiter would forget its in-memory counts

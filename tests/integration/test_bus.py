@@ -11,10 +11,16 @@ from typing import Any
 import pytest
 
 from neurocache_ui.domain.events import PresenceChanged, TypingChanged
+from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.infra import bus
 from neurocache_ui.services import messaging
-from neurocache_ui.domain.messages import MessageView
-from tests.integration.messaging_support import Stores, make_channel, make_user, message_ids, setup_stores
+from tests.integration.messaging_support import (
+    Stores,
+    make_channel,
+    make_user,
+    message_ids,
+    setup_stores,
+)
 
 
 @pytest.fixture(params=["postgres+redis", "sqlite+memory"])

@@ -3,15 +3,17 @@ expiry, and healing after Redis outages with nothing stale or missing."""
 
 from __future__ import annotations
 
+import json
 import time
+import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from neurocache_ui.services import messaging
-from neurocache_ui.domain.messages import score_of
+from neurocache_ui.domain.messages import MessageView, score_of
 from neurocache_ui.infra.window_cache import Miss, Window, get_cache, member_of
-from neurocache_ui.domain.messages import MessageView
+from neurocache_ui.services import messaging
 from tests.integration.messaging_support import (
     Stores,
     TcpProxy,
@@ -122,6 +124,46 @@ def test_window_is_capped_and_stays_a_suffix(stores: Stores, use_settings) -> No
     messaging.delete_message(views[-1].id, user_id=ada)
     assert [m.content for m in messaging.recent_messages(channel, 5, viewer_id=None)] == ["6", "7", "8", "9", "10"]
     assert [m.content for m in read_without_sql(channel, 5)] == ["6", "7", "8", "9", "10"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """The least a cache entry is (domain.messages.MessageView has more)."""
+
+    id: int
+    channel_id: int
+    created_at: datetime
+    text: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps({"id": self.id, "text": self.text})
+
+
+def test_equal_times_sort_by_id_at_the_edge_of_a_partial_window(stores: Stores) -> None:
+    """Both caches keep the database's (created_at, id) order where a partial window
+    starts: what sorts before its oldest entry belongs to the database pages."""
+    cache, channel = get_cache(), uuid.uuid4().int % 10**12
+    t = datetime(2024, 5, 1, 12, tzinfo=UTC)
+
+    def ids() -> list[tuple[int, str]]:
+        found = cache.read(channel, 10)
+        assert isinstance(found, Window) and not found.whole
+        return [(e["id"], e["text"]) for e in found.entries()]
+
+    miss = cache.read(channel, 10)
+    assert isinstance(miss, Miss) and miss.token is not None
+    assert cache.fill(channel, [Entry(20, channel, t), Entry(30, channel, t + timedelta(seconds=1))], whole=False, token=miss.token)
+    cache.add(Entry(10, channel, t))  # same time, smaller id: before the window
+    cache.add(Entry(5, channel, t - timedelta(seconds=1)))  # older: before the window
+    cache.add(Entry(25, channel, t))  # same time, larger id: inside
+    cache.add(Entry(25, channel, t, "again"))  # already there: an add does not overwrite
+    assert ids() == [(20, ""), (25, ""), (30, "")]
+    cache.replace(Entry(20, channel, t, "edited"))  # the oldest entry itself stays in
+    assert ids() == [(20, "edited"), (25, ""), (30, "")]
+    cache.remove(Entry(10, channel, t))  # not in the window, and not meant to be
+    assert ids() == [(20, "edited"), (25, ""), (30, "")]
+    cache.remove(Entry(27, channel, t))  # meant to be in it but is not: start over
+    assert isinstance(cache.read(channel, 10), Miss)
 
 
 def test_a_fill_that_raced_a_write_is_refused(stores: Stores) -> None:

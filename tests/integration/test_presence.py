@@ -16,6 +16,7 @@ import redis
 
 from neurocache_ui.infra import presence
 from neurocache_ui.infra.presence import Present
+from neurocache_ui.infra.redis import RETRY_AFTER
 from neurocache_ui.settings import PROJECT_ROOT
 
 
@@ -162,7 +163,7 @@ def test_presence_recovers_after_a_redis_restart(redis_server, use_settings: Cal
     finally:
         redis_server.start()
 
-    deadline = time.monotonic() + presence.RETRY_AFTER + 5
+    deadline = time.monotonic() + RETRY_AFTER + 5
     while time.monotonic() < deadline:
         presence.heartbeat(channel, 1, "Ada")
         if presence.online(channel) == ["Ada"]:
