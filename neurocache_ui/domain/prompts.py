@@ -1,26 +1,8 @@
-"""The chat messages sent to the model for an agent's reply.
+"""What the model is told for an agent's reply, built from plain data (no I/O).
 
-Pure functions over plain data: no database, no network. The caller loads the
-agent, the channel, its other agents, the recent messages and the knowledge
-excerpts, and gets back OpenAI-style `[{"role": ..., "content": ...}]`.
-
-Three situations:
-- `build_channel_messages`: the agent replies in a channel, among people and
-  other agents (its teammates).
-- `build_try_messages`: the agent's owner tries it in a private chat.
-- `build_api_messages`: an API caller sent OpenAI-style messages for `agent:<slug>`.
-
-What the model sees in a channel: one system message (who it is, its owner's
-instructions, the channel's name and goal, its teammates and how to hand work
-to them, numbered knowledge excerpts to cite), then the last
-`agent.context_size` messages, its own as "assistant", everyone else's as
-"user" prefixed with the author's name ("Ada: ..."), because a chat model only
-knows two sides of a conversation.
-
-Inputs are duck-typed: `core.models.Agent`, `messages.MessageView`,
-`channels.ChannelView` and `knowledge.SearchHit` fit as they are; the small
-dataclasses below are for callers (and tests) that build the data themselves.
-"""
+One builder per situation: in a channel, in a private "Try it" chat, for an API
+caller, and as one member of a channel's collective answer. Inputs are duck-typed
+(models.Agent, MessageView, ChannelView, knowledge.SearchHit fit as they are)."""
 
 from __future__ import annotations
 
@@ -38,19 +20,6 @@ EXCERPT_MAX_CHARS = 1500  # one excerpt in the prompt; chunks are ~800 character
 # ---------------------------------------------------------------- inputs
 
 
-class AgentLike(Protocol):
-    @property
-    def slug(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def description(self) -> str: ...
-    @property
-    def instructions(self) -> str: ...
-    @property
-    def context_size(self) -> int: ...
-
-
 class TeammateLike(Protocol):
     @property
     def slug(self) -> str: ...
@@ -58,6 +27,20 @@ class TeammateLike(Protocol):
     def name(self) -> str: ...
     @property
     def description(self) -> str: ...
+
+
+class MemberLike(TeammateLike, Protocol):
+    """An agent of a channel's team, told apart by id (models.Agent fits)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+
+class AgentLike(MemberLike, Protocol):
+    @property
+    def instructions(self) -> str: ...
+    @property
+    def context_size(self) -> int: ...
 
 
 class ChannelLike(Protocol):
@@ -226,11 +209,10 @@ def system_prompt(
 
 
 def _is_own(message: HistoryLike, agent: AgentLike) -> bool:
-    agent_id = getattr(agent, "id", None)
     if message.author_kind != "agent":
         return False
-    if agent_id is not None and message.agent_id is not None:
-        return message.agent_id == agent_id
+    if agent.id is not None and message.agent_id is not None:
+        return message.agent_id == agent.id
     return message.author_name == agent.name
 
 
@@ -256,7 +238,7 @@ def history_messages(agent: AgentLike, history: Sequence[HistoryLike], limit: in
     return out
 
 
-# ---------------------------------------------------------------- the three situations
+# ---------------------------------------------------------------- the situations
 
 
 def build_channel_messages(
@@ -317,19 +299,22 @@ def content_text(content: Any) -> str:
     raise Invalid("Message content must be a string or a list of text parts.", "messages")
 
 
-def build_api_messages(
-    agent: AgentLike, messages: Sequence[Mapping[str, Any]], *, knowledge: Sequence[ExcerptLike] = ()
-) -> list[ChatMessage]:
-    """Messages for an API call to `agent:<slug>` with the caller's OpenAI-style
-    `messages`. The agent's system message comes first; the caller's own system
-    (or developer) messages are added to it under "Additional instructions from
-    the caller", since some servers accept a single leading system message.
-    The conversation is kept as sent (the caller decides how much context to pay for);
-    tool messages are not supported and are dropped."""
+@dataclass(frozen=True)
+class ApiRequest:
+    """An API caller's OpenAI-style messages, checked: its own system (or developer)
+    texts, and the user/assistant turns as sent (the caller decides how much
+    context to pay for). Tool messages are not supported and are dropped."""
+
+    instructions: tuple[str, ...]
+    turns: tuple[ChatMessage, ...]
+
+
+def parse_api_messages(messages: Sequence[Mapping[str, Any]]) -> ApiRequest:
+    """Invalid (422 on `messages`) for anything a model could not be asked with."""
     if not messages:
         raise Invalid("messages must contain at least one message.", "messages")
     extra: list[str] = []
-    conversation: list[ChatMessage] = []
+    turns: list[ChatMessage] = []
     for message in messages:
         if not isinstance(message, Mapping):
             raise Invalid("Each message must be an object with a role and content.", "messages")
@@ -339,37 +324,61 @@ def build_api_messages(
             if text.strip():
                 extra.append(text.strip())
         elif role in ("user", "assistant"):
-            conversation.append({"role": role, "content": text})
+            turns.append({"role": role, "content": text})
         elif role in ("tool", "function"):
             continue
         else:
             raise Invalid(f"Unknown message role {role!r}; use system, user or assistant.", "messages")
-    if not any(m["role"] == "user" for m in conversation):
+    if not any(m["role"] == "user" for m in turns):
         raise Invalid("messages must contain at least one user message.", "messages")
+    return ApiRequest(tuple(extra), tuple(turns))
+
+
+def build_api_messages(agent: AgentLike, request: ApiRequest, *, knowledge: Sequence[ExcerptLike] = ()) -> list[ChatMessage]:
+    """Messages for an API call to `agent:<slug>`. The agent's system message comes
+    first; the caller's own system texts are added to it under "Additional
+    instructions from the caller", since some servers accept a single leading
+    system message."""
     system = system_prompt(agent, knowledge=knowledge, via_api=True)
-    if extra:
-        system += "\n\n## Additional instructions from the caller\n" + "\n\n".join(extra)
-    return [{"role": "system", "content": system}, *conversation]
+    if request.instructions:
+        system += "\n\n## Additional instructions from the caller\n" + "\n\n".join(request.instructions)
+    return [{"role": "system", "content": system}, *request.turns]
 
 
-def knowledge_query(
-    history: Sequence[HistoryLike | Mapping[str, Any]], agent: AgentLike | None = None, *, max_chars: int = 500
-) -> str:
-    """Text to search the agent's knowledge with: the newest message the agent
-    is answering (the newest usable one not written by the agent itself; for
-    OpenAI-style messages, the newest user message), trimmed."""
-    for message in reversed(history):
-        if isinstance(message, Mapping):
-            if message.get("role") == "user":
-                return content_text(message.get("content")).strip()[:max_chars]
-            continue
-        if _usable(message) and not (agent is not None and _is_own(message, agent)):
-            return message.content.strip()[:max_chars]
-    return ""
+def _collective_section(agent: AgentLike, channel: ChannelLike, members: Sequence[MemberLike]) -> str:
+    lines = [
+        "## Your team",
+        f"You are one of the agents of the channel #{channel.name}; the question below is asked of the whole team at once, "
+        "and your answers are then combined into one reply.",
+    ]
+    if channel.goal.strip():
+        lines.append(f"The channel's goal: {channel.goal.strip()}")
+    others = [a for a in members if a.id != agent.id]
+    if others:
+        lines.append("Your teammates, who answer in parallel with you:")
+        lines += [f"- {a.name} (@{a.slug})" + (f": {a.description.strip()}" if a.description.strip() else "") for a in others]
+    lines.append("Answer from your own speciality, concisely; leave to your teammates what is theirs.")
+    return "\n".join(lines)
+
+
+def build_team_messages(
+    agent: AgentLike,
+    channel: ChannelLike,
+    members: Sequence[MemberLike],
+    request: ApiRequest,
+    *,
+    knowledge: Sequence[ExcerptLike] = (),
+) -> list[ChatMessage]:
+    """One agent's part of a channel's collective answer: its API prompt, told that
+    it is one specialist of the team and what the channel's goal is."""
+    built = build_api_messages(agent, request, knowledge=knowledge)
+    built[0] = {"role": "system", "content": built[0]["content"] + "\n\n" + _collective_section(agent, channel, members)}
+    return built
 
 
 __all__ = [
     "AgentProfile",
+    "ApiRequest",
     "ChannelInfo",
     "Excerpt",
     "HistoryMessage",
@@ -377,9 +386,10 @@ __all__ = [
     "Turn",
     "build_api_messages",
     "build_channel_messages",
+    "build_team_messages",
     "build_try_messages",
     "content_text",
     "history_messages",
-    "knowledge_query",
+    "parse_api_messages",
     "system_prompt",
 ]

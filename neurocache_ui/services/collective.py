@@ -1,45 +1,25 @@
-"""The collective: ask every agent of a channel at once, then synthesise one answer.
-
-Used by the API twice: `channel:<slug>` as a chat-completions model, and
-`POST /channels/{slug}/query`. Steps:
-
-1. `gather(...)`: each agent of the channel answers the caller's conversation in
-   parallel, as itself (its instructions, its knowledge excerpts), told that it
-   is one specialist of the channel's team and what the channel's goal is.
-2. `synthesis_stream(...)`: one more model call combines the successful answers
-   into a single reply toward the channel's goal (NEUROCACHE_DEFAULT_MODEL, since
-   a channel has no model of its own). It is a `core.llm.ChatStream`, so the API
-   can stream it or collect it.
-3. `ask(...)` does both; with `record=True` the question, every answer and the
-   synthesis are also posted in the channel (they appear live in the hub).
-
-Every model call is recorded as usage (one event per call, attributed to the
-agent, the channel and the API key) by the caller-supplied `source`, and each
-one (every agent's and the synthesis) counts against the asking person's hourly
-quota and the model allow-list (core.spend, checked by core.llm). The team is
-at most NEUROCACHE_MAX_AGENTS_PER_CHANNEL agents (core.team), so one question
-costs at most that many calls plus one.
-"""
+"""The collective: a channel asked as one model (`channel:<slug>`, POST
+/channels/{slug}/query). Every agent answers in parallel through the reply
+pipeline, then one more call (the default model) combines the answers toward the
+channel's goal. Every call counts against the asker's quota and is recorded."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from neurocache_ui.services import channels, knowledge, messaging, spend, team, usage, usage_writer
-from neurocache_ui.infra import llm
-from neurocache_ui.domain import prompts
+from neurocache_ui.domain import reply_rules
+from neurocache_ui.domain.errors import Invalid
+from neurocache_ui.infra.llm import Refusal
+from neurocache_ui.services import channels, messaging, team, usage
+from neurocache_ui.services.agent_runs import pipeline
+from neurocache_ui.services.agent_runs.pipeline import Caller, CompletionResult
 from neurocache_ui.services.channels import ChannelView
-from neurocache_ui.domain.errors import Invalid, NeurocacheError
-from neurocache_ui.store.models import Agent
 from neurocache_ui.settings import get_settings
+from neurocache_ui.store.models import Agent
 
-log = logging.getLogger(__name__)
-
-KNOWLEDGE_HITS = 4
 NO_AGENTS = "This channel has no agents yet. Add agents to the channel before asking it."
 
 
@@ -48,7 +28,7 @@ class AgentAnswer:
     agent_id: int
     slug: str
     name: str
-    result: llm.CompletionResult
+    result: CompletionResult
 
     @property
     def ok(self) -> bool:
@@ -60,7 +40,7 @@ class CollectiveAnswer:
     channel: ChannelView
     question: str
     answers: list[AgentAnswer]
-    synthesis: llm.CompletionResult
+    synthesis: CompletionResult
     message_ids: list[int] = field(default_factory=list)
 
     @property
@@ -70,32 +50,6 @@ class CollectiveAnswer:
     @property
     def completion_tokens(self) -> int:
         return self.synthesis.completion_tokens + sum(a.result.completion_tokens for a in self.answers)
-
-
-def _team_section(channel: ChannelView, agent: Agent, members: Sequence[Agent]) -> str:
-    lines = [
-        "## Your team",
-        f"You are one of the agents of the channel #{channel.name}; the question below is asked of the whole team at once, "
-        "and your answers are then combined into one reply.",
-    ]
-    if channel.goal.strip():
-        lines.append(f"The channel's goal: {channel.goal.strip()}")
-    others = [a for a in members if a.id != agent.id]
-    if others:
-        lines.append("Your teammates, who answer in parallel with you:")
-        lines += [f"- {a.name} (@{a.slug})" + (f": {a.description.strip()}" if a.description.strip() else "") for a in others]
-    lines.append("Answer from your own speciality, concisely; leave to your teammates what is theirs.")
-    return "\n".join(lines)
-
-
-def agent_messages(
-    channel: ChannelView, agent: Agent, members: Sequence[Agent], conversation: Sequence[Mapping[str, Any]],
-    excerpts: Sequence[Any] = (),
-) -> list[dict[str, str]]:
-    """The messages for one agent's part: its API prompt plus the team section."""
-    built = prompts.build_api_messages(agent, conversation, knowledge=excerpts)
-    built[0] = {"role": "system", "content": built[0]["content"] + "\n\n" + _team_section(channel, agent, members)}
-    return built
 
 
 def synthesis_messages(channel: ChannelView, question: str, answers: Sequence[AgentAnswer]) -> list[dict[str, str]]:
@@ -115,10 +69,10 @@ def synthesis_messages(channel: ChannelView, question: str, answers: Sequence[Ag
 
 def question_of(conversation: Sequence[Mapping[str, Any]]) -> str:
     """The newest user message's text: what the channel is asked."""
-    for message in reversed(conversation):
-        if isinstance(message, Mapping) and message.get("role") == "user":
-            return prompts.content_text(message.get("content")).strip()
-    raise Invalid("messages must contain at least one user message.", "messages")
+    question = reply_rules.latest_user_text(conversation)
+    if question is None:
+        raise Invalid("messages must contain at least one user message.", "messages")
+    return question
 
 
 def resolve(user_id: int, channel_slug: str) -> tuple[ChannelView, list[Agent]]:
@@ -131,73 +85,44 @@ def resolve(user_id: int, channel_slug: str) -> tuple[ChannelView, list[Agent]]:
 
 
 async def _answer(
-    user_id: int,
-    channel: ChannelView,
-    agent: Agent,
-    members: Sequence[Agent],
-    conversation: Sequence[Mapping[str, Any]],
-    *,
-    temperature: float | None,
-    max_tokens: int | None,
+    agent: Agent, situation: pipeline.TeamQuestion, caller: Caller, *, temperature: float | None, max_tokens: int | None
 ) -> AgentAnswer:
     assert agent.id is not None
-    excerpts: list[Any] = []
-    if agent.knowledge_enabled:
-        query = prompts.knowledge_query(conversation)
-        try:
-            excerpts = await asyncio.to_thread(knowledge.search, agent.id, query, KNOWLEDGE_HITS) if query else []
-        except NeurocacheError as error:  # answer without excerpts rather than not at all
-            log.warning("knowledge search for agent %s failed: %s", agent.id, error)
-    result = await llm.complete_chat(
-        agent_messages(channel, agent, members, conversation, excerpts),
-        model=agent.model,
-        temperature=agent.temperature if temperature is None else temperature,
-        max_tokens=agent.max_tokens if max_tokens is None else max_tokens,
-        user_id=user_id,
-    )
-    return AgentAnswer(agent.id, agent.slug, agent.name, result)
+    reply = await pipeline.prepare(agent, situation, caller, temperature=temperature, max_tokens=max_tokens)
+    return AgentAnswer(agent.id, agent.slug, agent.name, await reply.stream.collect())
 
 
 async def gather(
-    user_id: int,
+    caller: Caller,
     channel: ChannelView,
     members: Sequence[Agent],
     conversation: Sequence[Mapping[str, Any]],
     *,
     temperature: float | None = None,
     max_tokens: int | None = None,
-    source: usage.Source = "api",
-    api_key_id: int | None = None,
 ) -> list[AgentAnswer]:
-    """Every agent's answer, in the team's order; usage recorded per call."""
-    prompts.build_api_messages(members[0], conversation)  # validate the conversation once, before any call
+    """Every agent's answer, in the team's order; usage recorded per call.
+    The conversation is checked, and the provider, once before any call."""
+    caller = replace(caller, channel_id=channel.id)
+    situation = pipeline.TeamQuestion.to_team(channel, members, conversation)
+    pipeline.ensure_provider()
     answers = await asyncio.gather(
-        *(
-            _answer(user_id, channel, agent, members, conversation, temperature=temperature, max_tokens=max_tokens)
-            for agent in members
-        )
+        *(_answer(agent, situation, caller, temperature=temperature, max_tokens=max_tokens) for agent in members)
     )
     for answer in answers:
-        if not answer.result.attempts:
-            continue  # refused before any call (core.spend): nothing was spent
-        usage_writer.enqueue_result(
-            user_id, answer.result, source=source, agent_id=answer.agent_id, channel_id=channel.id, api_key_id=api_key_id
-        )
+        await pipeline.record_usage(caller, answer.result, agent_id=answer.agent_id)
     return list(answers)
 
 
 def synthesis_stream(
-    user_id: int, channel: ChannelView, question: str, answers: Sequence[AgentAnswer], *, max_tokens: int | None = None
-) -> llm.ChatStream | None:
+    caller: Caller, channel: ChannelView, question: str, answers: Sequence[AgentAnswer], *, max_tokens: int | None = None
+) -> pipeline.ChatStream | None:
     """The synthesis as a stream, or None when no agent answered (nothing to combine)."""
     good = [a for a in answers if a.ok]
     if not good:
         return None
-    return llm.stream_chat(
-        synthesis_messages(channel, question, good),
-        model=get_settings().default_model,
-        max_tokens=max_tokens,
-        user_id=user_id,
+    return pipeline.call_model(
+        synthesis_messages(channel, question, good), model=get_settings().default_model, max_tokens=max_tokens, caller=caller
     )
 
 
@@ -207,17 +132,20 @@ def failure_message(answers: Sequence[AgentAnswer]) -> str:
     return "No agent of the channel could answer: " + " ".join(reasons)
 
 
-def refusal_of(answers: Sequence[AgentAnswer]) -> spend.Refusal | None:
-    """Why no agent answered, when it is because core.spend refused the calls
+def refusal_of(answers: Sequence[AgentAnswer]) -> Refusal | None:
+    """Why no agent answered, when it is because the spending gate refused the calls
     (the API answers 429 or 422 for that, not a provider error)."""
     if any(a.ok for a in answers):
         return None
     return next((a.result.refusal for a in answers if a.result.refusal is not None), None)
 
 
-def failed_result(message: str, refusal: spend.Refusal | None = None) -> llm.CompletionResult:
-    return llm.CompletionResult(text="", model=get_settings().default_model, outcome="error", prompt_tokens=0,
-                                completion_tokens=0, latency_ms=0, error=message, refusal=refusal)
+def failed_result(message: str, refusal: Refusal | None = None) -> CompletionResult:
+    """A call that was never made (nothing to combine, or no provider)."""
+    return CompletionResult(
+        text="", model=get_settings().default_model, outcome="error", prompt_tokens=0, completion_tokens=0,
+        latency_ms=0, error=message, refusal=refusal,
+    )
 
 
 def record_in_channel(user_id: int, answer: CollectiveAnswer) -> list[int]:
@@ -250,18 +178,18 @@ async def ask(
     question = question_of(conversation)
     if record:  # refuse before spending tokens on a channel the user cannot post in
         await asyncio.to_thread(channels.ensure_can_post, channel.id, user_id)
-    answers = await gather(
-        user_id, channel, members, conversation, temperature=temperature, max_tokens=max_tokens,
-        source=source, api_key_id=api_key_id,
-    )
-    stream = synthesis_stream(user_id, channel, question, answers, max_tokens=max_tokens)
+    caller = Caller(user_id, source, api_key_id, channel.id)
+    try:
+        answers = await gather(caller, channel, members, conversation, temperature=temperature, max_tokens=max_tokens)
+    except pipeline.NoProvider as missing:
+        answers = [AgentAnswer(a.id, a.slug, a.name, failed_result(str(missing))) for a in members if a.id is not None]
+    stream = synthesis_stream(caller, channel, question, answers, max_tokens=max_tokens)
     if stream is None:
         refusal = refusal_of(answers)
         synthesis = failed_result(refusal.message if refusal else failure_message(answers), refusal)
     else:
         synthesis = await stream.collect()
-        if synthesis.attempts:
-            usage_writer.enqueue_result(user_id, synthesis, source=source, channel_id=channel.id, api_key_id=api_key_id)
+        await pipeline.record_usage(caller, synthesis)
     result = CollectiveAnswer(channel, question, answers, synthesis)
     if record:
         result.message_ids = await asyncio.to_thread(record_in_channel, user_id, result)
@@ -271,7 +199,6 @@ async def ask(
 __all__ = [
     "AgentAnswer",
     "CollectiveAnswer",
-    "agent_messages",
     "ask",
     "gather",
     "question_of",

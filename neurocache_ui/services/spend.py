@@ -1,29 +1,7 @@
-"""What model calls may be spent: the one place every limit on spending lives.
-
-Three protections, each checked before a call reaches the provider:
-
-- **Per message** (`take_message_call`): one person's message in a channel may
-  set off at most NEUROCACHE_MAX_CALLS_PER_MESSAGE model calls in total, across
-  the whole hand-off tree it starts (every agent that answers it, every agent
-  those answers mention, ...). The tree is named by its root message's id, which
-  core/runner.py carries down the tree. The count is one Redis `INCR` (atomic, so
-  every worker shares it; the key expires after MESSAGE_BUDGET_TTL) or, without
-  Redis, an in-process counter (one worker). A database row would be as atomic
-  but costs a migration and a write transaction per call for a count that only
-  matters for a few minutes. If Redis fails, the worker counts in its own memory:
-  the budget stays enforced per worker rather than failing every reply.
-  The call that finds the budget *just* spent (count == limit + 1) is the one
-  that reports it, so the channel shows one notice per tree, not one per agent.
-- **Per person and hour** (`charge_user`): optional NEUROCACHE_USER_MODEL_CALLS_PER_HOUR,
-  counted with core.ratelimit.RateLimiter (moving window, Redis-shared).
-- **Model allow-list** (`check_model`): NEUROCACHE_ALLOWED_MODELS; agents are
-  refused at save time by core/agents.py and again here at call time, for an
-  agent saved before the list changed.
-
-core/llm.py calls `refusal_for` before every model call, so no caller can skip
-the quota or the allow-list; a refusal ends the call without contacting the
-provider and is reported as `CompletionResult.refusal`.
-"""
+"""Every limit on spending model calls, checked before a call reaches the provider:
+the call budget of one person's message across its whole hand-off tree, each
+person's hourly quota, and the model allow-list. The agent-answer pipeline
+(services/agent_runs) hands `gate_for(user_id)` to every model call it makes."""
 
 from __future__ import annotations
 
@@ -33,12 +11,12 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
 
 import redis
 
-from neurocache_ui.infra.redis import redis_client
+from neurocache_ui.infra.llm import Gate, Refusal
 from neurocache_ui.infra.ratelimit import RateLimiter
+from neurocache_ui.infra.redis import redis_client
 from neurocache_ui.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -47,18 +25,6 @@ MESSAGE_BUDGET_KEY = "nc:spend:message:{}"
 MESSAGE_BUDGET_TTL = 3600
 """Seconds a message's call count is kept: far longer than any hand-off tree runs."""
 QUOTA_PREFIX = "quota:user:"
-
-RefusalReason = Literal["quota", "model"]
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why a model call was not made; `message` is written to be shown."""
-
-    reason: RefusalReason
-    message: str
-    retry_after: int | None = None
-    """Seconds until the call may be made again (quota only)."""
 
 
 # ---------------------------------------------------------------- the allow-list
@@ -119,6 +85,15 @@ def reset_user_quota(user_id: int) -> None:
         _quota_limiter(f"{settings.user_model_calls_per_hour}/hour", settings.redis_url).reset(f"{QUOTA_PREFIX}{user_id}")
 
 
+def gate_for(user_id: int | None) -> Gate:
+    """The check a model call made for `user_id` passes before reaching the provider."""
+
+    async def gate(model: str) -> Refusal | None:
+        return await refusal_for(model, user_id)
+
+    return gate
+
+
 async def refusal_for(model: str, user_id: int | None, settings: Settings | None = None) -> Refusal | None:
     """Everything checked before one model call: the allow-list, then the quota
     (a refused model is not charged). The quota's store is asked from a thread,
@@ -156,6 +131,9 @@ _local = _LocalCounts()
 
 
 def _incr(budget_id: int, redis_url: str | None) -> int:
+    """One Redis INCR, atomic and shared by every worker (a database row would cost a
+    migration and a write per call for a count that matters for minutes). If Redis
+    fails, this worker counts alone: the budget stays enforced per worker."""
     if redis_url:
         key = MESSAGE_BUDGET_KEY.format(budget_id)
         try:
@@ -179,7 +157,9 @@ class MessageCall:
 
 
 def take_message_call(budget_id: int, settings: Settings | None = None) -> MessageCall:
-    """Count one model call against the tree of message `budget_id` (blocking)."""
+    """Count one model call against the tree of message `budget_id` (blocking).
+    The hop limit bounds depth, not breadth: this bounds the whole tree. The call
+    that finds the budget just spent announces it, so a channel shows one notice."""
     settings = settings or get_settings()
     count = _incr(budget_id, settings.redis_url)
     limit = settings.max_calls_per_message
@@ -199,6 +179,7 @@ __all__ = [
     "Refusal",
     "charge_user",
     "check_model",
+    "gate_for",
     "message_budget_notice",
     "model_allowed",
     "model_refused_message",

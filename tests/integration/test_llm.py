@@ -1,4 +1,4 @@
-"""core.llm against the fake OpenAI-compatible server, over real HTTP with the real client."""
+"""infra/llm against the fake OpenAI-compatible server, over real HTTP with the real client."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 
 from neurocache_ui.infra import llm
 from neurocache_ui.infra.llm import NO_PROVIDER_NOTICE
-from tests.fakes.openai_server import FakeOpenAIServer
+from testkit.fake_provider import FakeOpenAIServer
+from testkit.servers import free_port
 
 SECRET_KEY = "sk-test-Very5ecretKeyThatMustNeverLeak0123456789"
 MESSAGES = [
@@ -180,16 +181,16 @@ async def test_cancelling_the_task_marks_the_reply_stopped(provider: FakeOpenAIS
     assert stream.result.text.startswith("a")
 
 
-async def test_complete_chat_returns_the_whole_reply(provider: FakeOpenAIServer) -> None:
+async def test_collect_returns_the_whole_reply(provider: FakeOpenAIServer) -> None:
     provider.configure(reply="The answer is 42.")
-    result = await llm.complete_chat(MESSAGES, model="fake-model", max_tokens=100)
+    result = await llm.stream_chat(MESSAGES, model="fake-model", max_tokens=100).collect()
     assert result.outcome == "ok" and result.text == "The answer is 42."
     assert result.completion_tokens == 4
 
 
 async def test_max_tokens_is_passed_and_reported(provider: FakeOpenAIServer) -> None:
     provider.configure(reply="one two three four five")
-    result = await llm.complete_chat(MESSAGES, model="fake-model", max_tokens=2)
+    result = await llm.stream_chat(MESSAGES, model="fake-model", max_tokens=2).collect()
     assert result.text == "one two" and result.finish_reason == "length"
 
 
@@ -205,9 +206,25 @@ async def test_no_provider_configured(use_settings) -> None:
 async def test_base_url_without_key_is_configured(fake_provider: FakeOpenAIServer, use_settings) -> None:
     use_settings(OPENAI_API_KEY=None, OPENAI_BASE_URL=fake_provider.base_url)
     assert llm.provider_configured() is True
-    result = await llm.complete_chat(MESSAGES, model="fake-model")
+    result = await llm.stream_chat(MESSAGES, model="fake-model").collect()
     assert result.outcome == "ok"
     assert fake_provider.requests()[0]["headers"]["authorization"] == f"Bearer {llm.PLACEHOLDER_KEY}"
+
+
+async def test_a_refusing_gate_keeps_the_call_from_the_provider(provider: FakeOpenAIServer) -> None:
+    """Spending limits plug in as the gate: a refusal ends the call before any request."""
+    asked: list[str] = []
+
+    async def gate(model: str) -> llm.Refusal | None:
+        asked.append(model)
+        return llm.Refusal("quota", "No more calls this hour.", retry_after=60) if len(asked) > 1 else None
+
+    assert (await llm.stream_chat(MESSAGES, model="fake-model", gate=gate).collect()).ok
+    deltas, result = await stream_all(gate=gate)
+    assert deltas == [] and result.outcome == "error" and result.error == "No more calls this hour."
+    assert result.refusal == llm.Refusal("quota", "No more calls this hour.", retry_after=60)
+    assert result.attempts == 0 and result.prompt_tokens == 0
+    assert asked == ["fake-model", "fake-model"] and len(provider.requests()) == 1
 
 
 async def test_errors_never_contain_the_key(provider: FakeOpenAIServer) -> None:
@@ -230,8 +247,6 @@ async def test_errors_never_contain_the_key(provider: FakeOpenAIServer) -> None:
 
 
 async def test_unreachable_provider_names_the_host_without_credentials(use_settings) -> None:
-    from tests.conftest import free_port
-
     use_settings(
         OPENAI_API_KEY=SECRET_KEY,
         OPENAI_BASE_URL=f"http://user:hunter2@127.0.0.1:{free_port()}/v1",

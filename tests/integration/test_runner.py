@@ -1,7 +1,7 @@
-"""Agents replying in channels (core/runner.py) on real stores: Postgres (or SQLite)
+"""Agents replying in channels (services/agent_runs) on real stores: Postgres (or SQLite)
 with Redis (or the in-process fallback), and the fake OpenAI-compatible provider
 over real HTTP. Nothing of ours is mocked: a person's message is stored with
-core.messages, the runner is started exactly as the hub starts it, and what
+services.messaging, the runner is started exactly as the hub starts it, and what
 viewers would see is read back from the bus and the database."""
 
 from __future__ import annotations
@@ -21,17 +21,20 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from neurocache_ui.services import agents, channels, knowledge, messaging, spend, team
-from neurocache_ui.infra import bus
-from neurocache_ui.services.agent_runs import runner
-from neurocache_ui.services.auth import CurrentUser, create_user
-from neurocache_ui.store.db import get_engine, session_scope
 from neurocache_ui.domain.errors import NotFound
-from neurocache_ui.infra.llm import NO_PROVIDER_NOTICE
 from neurocache_ui.domain.messages import MessageView
-from neurocache_ui.store.models import Message, UsageEvent
+from neurocache_ui.domain.reply_rules import HOP_LIMIT
+from neurocache_ui.infra import bus
+from neurocache_ui.infra.llm import NO_PROVIDER_NOTICE
+from neurocache_ui.services import agents, channels, knowledge, messaging, spend, team
+from neurocache_ui.services.agent_runs import runner
+from neurocache_ui.services.agent_runs.delivery import INTERRUPTED, TOO_LONG
+from neurocache_ui.services.agent_runs.throttle import FLUSH_INTERVAL
+from neurocache_ui.services.auth import CurrentUser, create_user
 from neurocache_ui.settings import PROJECT_ROOT
-from tests.fakes.openai_server import FakeOpenAIServer
+from neurocache_ui.store.db import get_engine, session_scope
+from neurocache_ui.store.models import Message, UsageEvent
+from testkit.fake_provider import FakeOpenAIServer
 from tests.integration.messaging_support import Stores, setup_stores
 
 pytestmark = pytest.mark.timeout(120)
@@ -184,9 +187,9 @@ async def test_the_hop_limit_ends_an_agent_to_agent_loop(stores: Stores, fake_pr
     room = Team({"name": "Alpha"}, {"name": "Beta"})
     fake_provider.configure(replies=["@beta your turn", "@alpha your turn", "@beta again", "@alpha again", "@beta more"])
     await room.say("@alpha start the loop")
-    assert [m.author_name for m in room.replies()] == ["Alpha", "Beta", "Alpha"][: runner.HOP_LIMIT]
-    assert len(fake_provider.requests()) == runner.HOP_LIMIT
-    assert room.hops() == list(range(runner.HOP_LIMIT + 1))
+    assert [m.author_name for m in room.replies()] == ["Alpha", "Beta", "Alpha"][: HOP_LIMIT]
+    assert len(fake_provider.requests()) == HOP_LIMIT
+    assert room.hops() == list(range(HOP_LIMIT + 1))
     # The last reply mentions Beta and is complete, but triggered nobody.
     assert room.replies()[-1].content == "@beta again" and room.replies()[-1].status == "complete"
 
@@ -223,7 +226,7 @@ async def test_streaming_updates_are_flushed_at_most_every_50_ms(stores: Stores,
     times = [at for at, _ in updates]
     texts = [text for _, text in updates]
     # 80 tokens over ~0.8 s: per token would be 80 updates, every 50 ms is ~16.
-    assert 5 <= len(updates) <= duration / runner.FLUSH_INTERVAL + 2, (len(updates), duration)
+    assert 5 <= len(updates) <= duration / FLUSH_INTERVAL + 2, (len(updates), duration)
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.035 and sum(gaps) / len(gaps) >= 0.045, gaps
     # Each update is the whole text so far, growing, and ends before the final message.
@@ -309,7 +312,7 @@ async def test_an_abandoned_reply_can_still_be_closed(any_stores: Stores) -> Non
     orphan = messaging.post_message(room.channel.id, agent_id=room.agents["scout"].id, content="half a", status="streaming", hop=1)
     assert await runner.stop_reply(orphan.id, room.ada.id) is True
     closed = messaging.get_message(orphan.id, viewer_id=room.ada.id)
-    assert closed.status == "incomplete" and closed.content == f"half a\n\n{runner.INTERRUPTED}"
+    assert closed.status == "incomplete" and closed.content == f"half a\n\n{INTERRUPTED}"
 
 
 async def test_provider_errors_are_shown_in_the_reply(stores: Stores, fake_provider: FakeOpenAIServer) -> None:
@@ -360,7 +363,7 @@ async def test_a_shutdown_keeps_what_was_written(stores: Stores, fake_provider: 
         await runner.shutdown()
     [reply] = room.replies()
     assert reply.status == "incomplete" and reply.content.startswith("word0 word1 word2")
-    assert reply.content.endswith(runner.INTERRUPTED)
+    assert reply.content.endswith(INTERRUPTED)
 
 
 async def test_a_reply_longer_than_a_message_is_cut(stores: Stores, fake_provider: FakeOpenAIServer, use_settings) -> None:
@@ -370,7 +373,7 @@ async def test_a_reply_longer_than_a_message_is_cut(stores: Stores, fake_provide
     await room.say("@scout go")
     [reply] = room.replies()
     assert reply.status == "incomplete" and len(reply.content) <= 200
-    assert reply.content.endswith(runner.TOO_LONG)
+    assert reply.content.endswith(TOO_LONG)
 
 
 # ---------------------------------------------------------------- what the model sees, and usage
@@ -431,7 +434,7 @@ async def test_the_api_path_triggers_the_same_replies(stores: Stores, fake_provi
     assert [e.user_id for e in usage_events(room.bob.id)] == [room.bob.id]
 
 
-# ---------------------------------------------------------------- what one message may spend (core/spend.py)
+# ---------------------------------------------------------------- what one message may spend (services/spend.py)
 
 
 def notices(room: Team) -> list[MessageView]:

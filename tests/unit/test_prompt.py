@@ -1,4 +1,4 @@
-"""core.prompt: what the model is told, built from plain data."""
+"""domain/prompts.py and the knowledge query (domain/reply_rules.py): what the model is told, from plain data."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from neurocache_ui.domain.prompts import (
     Turn,
     build_api_messages,
     build_channel_messages,
+    build_team_messages,
     build_try_messages,
-    knowledge_query,
+    parse_api_messages,
     system_prompt,
 )
+from neurocache_ui.domain.reply_rules import knowledge_query, latest_user_text
 
 SCOUT = AgentProfile(
     id=7,
@@ -147,12 +149,13 @@ def test_try_it_chat_keeps_context_size_turns() -> None:
 def test_api_messages_put_the_agent_first_and_merge_caller_system() -> None:
     messages = build_api_messages(
         SCOUT,
-        [
+        parse_api_messages([
             {"role": "system", "content": "Answer in one line."},
             {"role": "user", "content": [{"type": "text", "text": "Hello"}, {"type": "text", "text": "there"}]},
             {"role": "assistant", "content": "Hi."},
+            {"role": "tool", "content": "dropped"},
             {"role": "user", "content": "Who are you?"},
-        ],
+        ]),
     )
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
     system = messages[0]["content"]
@@ -168,13 +171,24 @@ def test_api_messages_put_the_agent_first_and_merge_caller_system() -> None:
 )
 def test_api_messages_reject_unusable_input(bad: list) -> None:
     with pytest.raises(Invalid):
-        build_api_messages(SCOUT, bad)
+        parse_api_messages(bad)
+
+
+def test_a_team_member_is_told_about_the_team_after_its_api_prompt() -> None:
+    critic = AgentProfile(id=8, slug="critic", name="Critic", description="Reviews drafts for risks.")
+    request = parse_api_messages([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Go?"}])
+    messages = build_team_messages(SCOUT, LAUNCH, [SCOUT, critic], request)
+    alone = build_api_messages(SCOUT, request)
+    assert messages[1:] == alone[1:] == [{"role": "user", "content": "Go?"}]
+    system = messages[0]["content"]
+    assert system.startswith(alone[0]["content"] + "\n\n## Your team\nYou are one of the agents of the channel #launch")
+    assert "The channel's goal: Ship the v2 launch plan by Friday." in system
+    assert "- Critic (@critic): Reviews drafts for risks." in system and "- Scout (@scout)" not in system
 
 
 def test_knowledge_query_is_the_message_being_answered() -> None:
-    history = [user("Ada", "What is the refund policy?"), agent_msg("Scout", 7, "Let me check.")]
-    assert knowledge_query(history, SCOUT) == "What is the refund policy?"
-    handoff = [user("Ada", "Plan it"), agent_msg("Writer", 8, "@scout find the launch date")]
-    assert knowledge_query(handoff, SCOUT) == "@scout find the launch date"
-    assert knowledge_query([{"role": "user", "content": "pricing?"}, {"role": "assistant", "content": "x"}]) == "pricing?"
-    assert knowledge_query([]) == ""
+    assert knowledge_query("  What is the refund policy?  ") == "What is the refund policy?"
+    assert knowledge_query("x" * 900) == "x" * 500
+    conversation = [{"role": "user", "content": [{"type": "text", "text": "pricing?"}]}, {"role": "assistant", "content": "x"}]
+    assert latest_user_text(conversation) == "pricing?"
+    assert latest_user_text([{"role": "system", "content": "only system"}]) is None

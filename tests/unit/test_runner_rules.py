@@ -1,5 +1,5 @@
-"""The agent runner's pure rules: mentions, who replies, how a reply is stored,
-and the 50 ms throttle (core/runner.py)."""
+"""The reply rules (domain/reply_rules.py): mentions and who replies; how a reply
+is stored (agent_runs/delivery.py); the 50 ms throttle (agent_runs/throttle.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from neurocache_ui.services.agent_runs import runner
+from neurocache_ui.domain import reply_rules
 from neurocache_ui.domain.messages import MessageView
+from neurocache_ui.services.agent_runs.delivery import compose
+from neurocache_ui.services.agent_runs.throttle import Flusher
 from neurocache_ui.store.models import Agent
 
 
@@ -30,7 +32,7 @@ from neurocache_ui.store.models import Agent
     ],
 )
 def test_mentions_are_whole_slugs(text: str, found: set[str]) -> None:
-    assert runner.mentions(text, ["scout", "scout-2", "critic"]) == found
+    assert reply_rules.mentions(text, ["scout", "scout-2", "critic"]) == found
 
 
 def view(kind: str, content: str, agent_id: int | None = None) -> MessageView:
@@ -47,31 +49,31 @@ def test_who_replies() -> None:
     team = [agent(1, "scout"), agent(2, "greeter", "all")]
 
     def ids(message: MessageView, hop: int = 0) -> list[int | None]:
-        return [a.id for a in runner.choose_repliers(message, team, hop)]
+        return [a.id for a in reply_rules.choose_repliers(message, team, hop)]
 
     assert ids(view("user", "hello")) == [2]
     assert ids(view("user", "@scout hello")) == [1, 2]
     assert ids(view("agent", "done", agent_id=1), 1) == []  # "all" is for people's messages
     assert ids(view("agent", "@greeter over to you", agent_id=1), 1) == [2]
     assert ids(view("agent", "@scout and @greeter", agent_id=2), 1) == [1]  # never itself
-    assert ids(view("agent", "@greeter", agent_id=1), runner.HOP_LIMIT) == []
+    assert ids(view("agent", "@greeter", agent_id=1), reply_rules.HOP_LIMIT) == []
     assert ids(view("system", "@scout")) == []
 
 
 def test_compose() -> None:
-    assert runner.compose("Hi.", outcome="ok", error=None, stopped_by="", sources="Sources: a.md", cut=False) == (
+    assert compose("Hi.", outcome="ok", error=None, stopped_by="", sources="Sources: a.md", cut=False) == (
         "Hi.\n\nSources: a.md",
         "complete",
     )
-    assert runner.compose("Hal", outcome="stopped", error=None, stopped_by="Bob", sources="", cut=False) == (
+    assert compose("Hal", outcome="stopped", error=None, stopped_by="Bob", sources="", cut=False) == (
         "Hal\n\n⏹ Stopped by Bob.",
         "incomplete",
     )
-    assert runner.compose("", outcome="error", error="Boom.", stopped_by="", sources="Sources: a.md", cut=False) == (
+    assert compose("", outcome="error", error="Boom.", stopped_by="", sources="Sources: a.md", cut=False) == (
         "⚠️ Boom.",
         "error",
     )
-    assert runner.compose("Part", outcome="timeout", error="Slow.", stopped_by="", sources="", cut=False) == (
+    assert compose("Part", outcome="timeout", error="Slow.", stopped_by="", sources="", cut=False) == (
         "Part\n\n⚠️ Slow.",
         "incomplete",
     )
@@ -83,7 +85,7 @@ async def test_the_flusher_sends_at_most_once_per_interval() -> None:
     async def send(text: str) -> None:
         sent.append((time.monotonic(), text))
 
-    flusher = runner.Flusher(send, interval=0.05)
+    flusher = Flusher(send, interval=0.05)
     started = time.monotonic()
     for i in range(100):  # a token every 5 ms for half a second
         flusher.update(f"t{i}")

@@ -1,1 +1,3 @@
-"""See docs/ARCHITECTURE.md."""
+"""Agents answering: pipeline.py is the one way a reply is prepared (Try it, the API,
+the collective and channel replies all use it); delivery.py streams and composes
+it; runner.py runs channel replies, with stops.py and throttle.py; private.py is Try it."""

@@ -9,9 +9,12 @@ from typing import Any
 
 import reflex as rx
 
+from neurocache_ui.web.components.forms import form_alert, message_box
 from neurocache_ui.web.components.markdown import safe_markdown
 from neurocache_ui.web.state.agents import AgentsState
 from neurocache_ui.web.state.try_it import TryItState
+
+_BUBBLE: dict[str, Any] = {"padding_x": "0.75em", "padding_y": "0.5em", "border_radius": "var(--radius-3)", "max_width": "85%"}
 
 
 def _bubble(turn: rx.Var[dict[str, Any]]) -> rx.Component:
@@ -25,10 +28,7 @@ def _bubble(turn: rx.Var[dict[str, Any]]) -> rx.Component:
                 rx.badge(turn["status"], color_scheme="orange", size="1"),
             ),
             background=rx.cond(mine, rx.color("accent", 3), rx.color("gray", 3)),
-            padding_x="0.75em",
-            padding_y="0.5em",
-            border_radius="var(--radius-3)",
-            max_width="85%",
+            **_BUBBLE,
         ),
         justify=rx.cond(mine, "end", "start"),
         width="100%",
@@ -56,11 +56,8 @@ def _streaming_bubble() -> rx.Component:
                     class_name="message-body",
                 ),
                 background=rx.color("gray", 3),
-                padding_x="0.75em",
-                padding_y="0.5em",
-                border_radius="var(--radius-3)",
-                max_width="85%",
                 min_width="12em",
+                **_BUBBLE,
             ),
             width="100%",
             data_turn_role="streaming",
@@ -98,20 +95,11 @@ def try_it_chat() -> rx.Component:
             border=f"1px solid {rx.color('gray', 5)}",
             border_radius="var(--radius-3)",
         ),
-        rx.cond(
-            TryItState.try_error != "",
-            rx.callout(TryItState.try_error, icon="triangle_alert", color_scheme="red", size="1", role="alert", width="100%"),
-        ),
+        form_alert(TryItState.try_error, size="1"),
         rx.form(
             rx.hstack(
-                rx.text_area(
-                    id="try-it-box",
-                    name="prompt",
-                    placeholder="Ask the agent something… (Enter sends)",
-                    aria_label="Message to the agent",
-                    enter_key_submit=True,
-                    rows="2",
-                    width="100%",
+                message_box(
+                    "try-it-box", "prompt", placeholder="Ask the agent something… (Enter sends)", label="Message to the agent"
                 ),
                 rx.vstack(
                     rx.button(rx.icon("send-horizontal", size=16), "Send", type="submit", disabled=TryItState.running),

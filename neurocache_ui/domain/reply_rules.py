@@ -1,0 +1,87 @@
+"""Who answers a channel message, how far agents may hand work on, and what an
+answer searches its knowledge for. Pure rules, shared by every agent reply:
+the channel, Try it, the API and the collective."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
+
+from neurocache_ui.domain.prompts import HistoryLike, content_text
+
+HOP_LIMIT = 3
+"""A message that HOP_LIMIT agent replies led to triggers no further agent, so
+two agents that keep mentioning each other stop."""
+KNOWLEDGE_HITS = 4
+"""Knowledge excerpts one reply is given."""
+QUERY_MAX_CHARS = 500
+
+
+class ReplierLike(Protocol):
+    """An agent of the channel (models.Agent fits)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def reply_mode(self) -> str: ...
+
+
+A = TypeVar("A", bound=ReplierLike)
+
+
+def mentions(text: str, slugs: Iterable[str]) -> set[str]:
+    """The slugs @mentioned in `text` as whole words, case-insensitively
+    (`@scout-2` and `bob@scout` do not name `scout`)."""
+    found = set()
+    for slug in slugs:
+        if re.search(rf"(?<![\w@])@{re.escape(slug)}(?!-?\w)", text, re.IGNORECASE):
+            found.add(slug)
+    return found
+
+
+def starts_replies(message: HistoryLike, hop: int) -> bool:
+    """Whether any agent may answer this message: system notices and messages at the
+    hop limit trigger nobody. `hop` is 0 for a person's message, the trigger's + 1 for a reply."""
+    return message.author_kind != "system" and hop < HOP_LIMIT and bool((message.content or "").strip())
+
+
+def choose_repliers(message: HistoryLike, agents: Sequence[A], hop: int) -> list[A]:
+    """The agents that answer: those @mentioned, and for a person's message also
+    those answering every message; never the author itself."""
+    if not starts_replies(message, hop):
+        return []
+    named = mentions(message.content, [a.slug for a in agents])
+    by_person = message.author_kind == "user"
+    return [
+        agent
+        for agent in agents
+        if agent.id != message.agent_id and (agent.slug in named or (by_person and agent.reply_mode == "all"))
+    ]
+
+
+def knowledge_query(question: str) -> str:
+    """What a reply searches its agent's knowledge with: the message it answers, trimmed."""
+    return question.strip()[:QUERY_MAX_CHARS]
+
+
+def latest_user_text(conversation: Sequence[Mapping[str, Any]]) -> str | None:
+    """The newest user message's text in OpenAI-style messages (None: there is none):
+    what an API caller, a Try it turn or a channel question asks."""
+    for message in reversed(conversation):
+        if isinstance(message, Mapping) and message.get("role") == "user":
+            return content_text(message.get("content")).strip()
+    return None
+
+
+__all__ = [
+    "HOP_LIMIT",
+    "KNOWLEDGE_HITS",
+    "choose_repliers",
+    "knowledge_query",
+    "latest_user_text",
+    "mentions",
+    "starts_replies",
+]
