@@ -9,8 +9,8 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from neurocache_ui.services import auth
 from neurocache_ui.domain.errors import NeurocacheError
+from neurocache_ui.services import api_keys, auth, retention
 
 
 def _user_create(args: argparse.Namespace) -> str:
@@ -19,12 +19,7 @@ def _user_create(args: argparse.Namespace) -> str:
 
 
 def _key_create(args: argparse.Namespace) -> str:
-    from datetime import timedelta
-
-    from neurocache_ui.services import api_keys
-    from neurocache_ui.store.models import utcnow
-
-    expires_at = utcnow() + timedelta(days=args.expires_days) if args.expires_days else None
+    expires_at = api_keys.expiry_after(args.expires_days)
     secret, key = api_keys.create_key_for_email(args.email, args.name, expires_at)
     expiry = f", expires {key.expires_at:%Y-%m-%d %H:%M} UTC" if key.expires_at else ""
     # The key alone on the last line, so scripts can take it with `tail -n 1`.
@@ -32,9 +27,7 @@ def _key_create(args: argparse.Namespace) -> str:
 
 
 def _retention_run(args: argparse.Namespace) -> str:
-    from neurocache_ui.services.retention import run_retention
-
-    report = run_retention()
+    report = retention.run_retention()
     if report.cache_error:
         print(f"warning: cache not trimmed: {report.cache_error}", file=sys.stderr)
     return report.summary()

@@ -1,10 +1,6 @@
-"""The API's FastAPI app. Reflex mounts the hub into it (`rx.App(api_transformer=
-fastapi_app)`), so its routes come first and everything else falls through to
-the hub. All routes live under /api/v1; docs at /api/v1/docs, the schema at
-/api/v1/openapi.json.
-
-This app's own lifespan never runs under Reflex: nothing here needs start-up
-work (the usage writer starts its thread on first use)."""
+"""The API's FastAPI app, under /api/v1 (docs at /api/v1/docs). Reflex mounts the
+hub into it (`rx.App(api_transformer=fastapi_app)`), so these routes come first.
+Its own lifespan never runs under Reflex, and nothing here needs one."""
 
 from __future__ import annotations
 

@@ -1,17 +1,8 @@
-"""Typed dependencies of the API routes.
-
-`CurrentKey` is what a route declares to require an API key: the bearer key is
-checked against the database on every request (so revocation is immediate on
-every worker), then counted against the key's rate limit and its owner's limit
-across all their keys. A request with an invalid key is counted against its
-client IP instead (429 once that is used up, 401 before). All of it is sync and
-runs in the threadpool, like the sync routes.
-
-The client IP is the TCP peer (`request.client.host`). Behind a reverse proxy
-that is the proxy, so every client would share one count, unless the ASGI
-server is told to take the client from the proxy's X-Forwarded-For (its
-proxy-headers option, trusting only the proxy's address); a header any client
-can set must never be trusted."""
+"""`CurrentKey`: what a route declares to require an API key. The key is checked
+in the database on every request (revocation is immediate on every worker), then
+counted against the rate limits, in one sync dependency (one threadpool trip).
+The client IP is the TCP peer: behind a proxy, configure the server's trusted
+proxy headers; a header any client can set is never trusted."""
 
 from __future__ import annotations
 
@@ -21,8 +12,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from neurocache_ui.api.errors import ApiError
-from neurocache_ui.services import api_keys
-from neurocache_ui.infra import ratelimit
+from neurocache_ui.services import api_keys, limits
 from neurocache_ui.services.api_keys import KeyContext
 
 bearer = HTTPBearer(
@@ -45,7 +35,7 @@ def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | N
         raise ApiError(401, MISSING, code="missing_api_key", headers=CHALLENGE)
     key = api_keys.authenticate(credentials.credentials.strip())
     if key is None:
-        decision = ratelimit.check_invalid_key(request.client.host if request.client else "unknown")
+        decision = limits.count_invalid_key(request.client.host if request.client else "unknown")
         if not decision.allowed:
             raise ApiError(
                 429,
@@ -61,11 +51,11 @@ def rate_limit(request: Request, key: KeyContext) -> None:
     """429 (with Retry-After) once the key, or its owner across all their keys,
     has used up the rate limit. The user is counted only for requests the key's
     limit let through; the headers show the key's limit, or the user's when it refuses."""
-    decision, whose = ratelimit.check_key(key.key_id), "this key"
-    if decision.allowed and (refused := ratelimit.check_user(key.user_id)) is not None:
-        decision, whose = refused, "your account (all its keys together)"
+    verdict = limits.count_request(key)
+    decision = verdict.decision
     request.state.rate_limit = decision  # the middleware adds the X-RateLimit-* headers
     if not decision.allowed:
+        whose = "your account (all its keys together)" if verdict.by_account else "this key"
         raise ApiError(
             429,
             f"Rate limit reached: {decision.limit} requests per window for {whose}. "

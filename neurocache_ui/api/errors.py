@@ -1,10 +1,7 @@
 """Every API error in OpenAI's shape: {"error": {"message", "type", "param", "code"}}.
 
-Statuses: 401 no or bad key, 403 not allowed, 404 not found (also someone
-else's agent or channel), 413 body too large, 422 invalid input, 429 rate
-limited, 502/504 the model provider failed or timed out, 503 a store is down.
-Messages come from core's errors (written to be shown) or are fixed here; an
-unexpected exception is logged and answered with a generic 500, never a trace."""
+Messages come from the services' errors (written to be shown) or are fixed here;
+an unexpected exception is logged and answered with a generic 500, never a trace."""
 
 from __future__ import annotations
 
@@ -17,8 +14,15 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from neurocache_ui.domain.errors import (
+    Forbidden,
+    Invalid,
+    NeurocacheError,
+    NotFound,
+    Unavailable,
+)
 from neurocache_ui.services.agents import SettingsInvalid
-from neurocache_ui.domain.errors import Forbidden, Invalid, NeurocacheError, NotFound, Unavailable
+from neurocache_ui.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +91,13 @@ def error_response(
     return JSONResponse(error_body(status, message, code=code, param=param), status_code=status, headers=headers)
 
 
+def too_large_message() -> str:
+    return f"The request body is too large: the limit is {get_settings().api_max_body_bytes:,} bytes."
+
+
 _DEFAULT_MESSAGES = {
     404: "Not found. See /api/v1/docs for the endpoints.",
     405: "This endpoint does not accept that method.",
-    413: "The request body is too large.",
 }
 
 
@@ -101,9 +108,7 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, ApiError):
         return error_response(status, message, code=error.code, param=error.param, headers=error.headers)
     if status == 413:
-        from neurocache_ui.settings import get_settings
-
-        message = f"The request body is too large: the limit is {get_settings().api_max_body_bytes:,} bytes."
+        message = too_large_message()
     elif status in _DEFAULT_MESSAGES or not message:
         message = _DEFAULT_MESSAGES.get(status, message or "The request failed.")
     return error_response(status, message, headers=error.headers)
@@ -127,7 +132,7 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     return error_response(422, message, param=where or None)
 
 
-async def _core_error(request: Request, error: Exception) -> JSONResponse:
+async def _service_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, NeurocacheError)
     if isinstance(error, SettingsInvalid):
         message = " ".join(f"{name}: {text}" for name, text in error.field_errors.items()) or str(error)
@@ -140,7 +145,7 @@ async def _core_error(request: Request, error: Exception) -> JSONResponse:
         return error_response(422, str(error), param=error.field)
     if isinstance(error, Unavailable):
         return error_response(503, str(error), headers={"Retry-After": "5"})
-    log.error("unmapped core error %s: %s", type(error).__name__, error)
+    log.error("unmapped service error %s: %s", type(error).__name__, error)
     return error_response(500, "The request failed unexpectedly. Try again in a moment.")
 
 
@@ -163,9 +168,9 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(NeurocacheError, _core_error)
+    app.add_exception_handler(NeurocacheError, _service_error)
     app.add_exception_handler(DataError, _unstorable)
     app.add_exception_handler(Exception, _unexpected)
 
 
-__all__ = ["ApiError", "error_body", "error_response", "install"]
+__all__ = ["ApiError", "error_body", "error_response", "install", "too_large_message"]

@@ -1,18 +1,7 @@
-"""Per-request bookkeeping for /api/v1 (pure ASGI, so streamed responses pass
-through untouched): the request body size limit (413), rate-limit headers on
-every response, and one usage event per request attributed to its key.
-
-Body limit: a Content-Length above NEUROCACHE_API_MAX_BODY_BYTES is refused
-before anything is read; a body without a length (chunked) is counted as it
-arrives and refused once it passes the limit. Both answer in the API's error
-shape.
-
-The key and the rate-limit decision are put in the request's state by
-`deps.current_key`; a route that records its own usage (chat completions, with
-tokens and agent) sets `state.usage_recorded`. Requests refused before a key
-was known (401) cannot be attributed and are not recorded; requests refused by
-the rate limit (429) are not recorded either, so a client hammering a limit
-cannot turn its refused requests into database writes."""
+"""Per-request bookkeeping for /api/v1, pure ASGI so streams pass untouched: the
+body size limit (413), rate-limit headers on every response, and one usage record
+per request for its key (not for 401s or 429s: refused requests must not turn into
+writes; routes that record their own usage set `state.usage_recorded`)."""
 
 from __future__ import annotations
 
@@ -21,8 +10,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from neurocache_ui.api.errors import ApiError, error_response
-from neurocache_ui.services import usage_writer
+from neurocache_ui.api.errors import ApiError, error_response, too_large_message
+from neurocache_ui.services import usage
 from neurocache_ui.settings import get_settings
 
 PREFIX = "/api/"
@@ -37,10 +26,9 @@ class ApiMiddleware:
             await self.app(scope, receive, send)
             return
         limit = get_settings().api_max_body_bytes
-        too_large = f"The request body is too large: the limit is {limit:,} bytes."
         length = _content_length(scope)
         if length is not None and length > limit:
-            await error_response(413, too_large, headers={"Connection": "close"})(scope, receive, send)
+            await error_response(413, too_large_message(), headers={"Connection": "close"})(scope, receive, send)
             return
         received = 0
 
@@ -50,7 +38,7 @@ class ApiMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise ApiError(413, too_large)
+                    raise ApiError(413, too_large_message())
             return message
 
         started = time.perf_counter()
@@ -77,12 +65,14 @@ class ApiMiddleware:
         finally:
             key = state.get("api_key")
             if key is not None and not state.get("usage_recorded") and status != 429:
-                usage_writer.enqueue(
-                    key.user_id,
-                    source="api",
-                    api_key_id=key.key_id,
-                    latency_ms=round((time.perf_counter() - started) * 1000),
-                    outcome="ok" if status < 400 else "error",
+                usage.enqueue(
+                    usage.UsageRecord(
+                        key.user_id,
+                        "api",
+                        api_key_id=key.key_id,
+                        latency_ms=round((time.perf_counter() - started) * 1000),
+                        outcome="ok" if status < 400 else "error",
+                    )
                 )
 
 

@@ -1,5 +1,6 @@
 """Request and response bodies of the API (pydantic), so the OpenAPI schema
-documents every field. Agent settings reuse core.agents' model as is."""
+documents every field. Agent settings reuse the hub form's model as is, and
+length limits come from domain.limits."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from neurocache_ui.domain import limits
 from neurocache_ui.services.agents import AgentPublic, AgentSettings
-from neurocache_ui.services.channels import DESCRIPTION_MAX, GOAL_MAX, NAME_MAX
 
 # ---------------------------------------------------------------- errors
 
@@ -135,9 +136,9 @@ class AgentList(BaseModel):
 class ChannelCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(max_length=NAME_MAX, description="Shown in the hub; the slug is derived from it.")
-    description: str = Field(default="", max_length=DESCRIPTION_MAX)
-    goal: str = Field(default="", max_length=GOAL_MAX, description="What the channel's agents work toward.")
+    name: str = Field(max_length=limits.CHANNEL_NAME_MAX, description="Shown in the hub; the slug is derived from it.")
+    description: str = Field(default="", max_length=limits.CHANNEL_DESCRIPTION_MAX)
+    goal: str = Field(default="", max_length=limits.CHANNEL_GOAL_MAX, description="What the channel's agents work toward.")
 
 
 class ChannelAgent(BaseModel):
@@ -203,7 +204,10 @@ class MessageList(BaseModel):
 class MessageCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    content: str = Field(max_length=200_000, description="Markdown text; @slug mentions call agents.")
+    content: str = Field(
+        description="Markdown text; @slug mentions call agents. At most the hub's NEUROCACHE_MAX_MESSAGE_CHARS "
+        "characters, not counting surrounding whitespace."
+    )
 
 
 class QueryRequest(BaseModel):

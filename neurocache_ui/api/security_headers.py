@@ -1,50 +1,6 @@
-"""What a browser may do with the hub's responses: security headers on every HTTP
-response, and which origins may open the live connection (websocket).
-
-`SecurityHeaders` is the outermost `api_transformer` (neurocache_ui.py), so it
-wraps everything the one port serves: the hub's pages (the compiled frontend,
-with `--single-port`), the API, Reflex's own endpoints and every error page. It is
-pure ASGI so streamed responses pass through untouched. A header a response
-already sets is kept.
-
-The Content-Security-Policy of the hub's pages (`page_policy`):
-
-- `default-src 'self'`: anything not listed below only from the hub itself.
-- `script-src 'self' 'unsafe-eval' 'sha256-…'`: the build's script files, plus the
-  inline scripts of its prerendered pages (colour mode, React Router's boot and
-  stream hand-off), allowed by hash: they are read from the build directory on
-  the first request. No 'unsafe-inline', so an injected inline script or event
-  attribute does not run. 'unsafe-eval' is unavoidable in Reflex 0.10: an event
-  handler's client-side effects (`rx.toast`, `rx.set_clipboard`, `rx.call_script`)
-  travel over the websocket as JavaScript source that the client runs with
-  `eval` (.web/utils/state.js, `_call_script`/`_call_function`).
-- `style-src 'self' 'unsafe-inline'`: Emotion (Reflex's `css` props) inserts
-  `<style>` elements at run time and Radix sets `style` attributes.
-- `img-src 'self' data: blob:`: icons and inline images only; chat content never
-  loads images from elsewhere (components/markdown.py shows them as links).
-- `font-src 'self' data:`: bundled fonts (KaTeX's, for math in messages).
-- `connect-src 'self'`: the API and the websocket (CSP3: 'self' covers ws/wss to
-  the same host and port).
-- `object-src 'none'`, `base-uri 'self'`, `form-action 'self'`: no plugins, no
-  `<base>` that re-points relative URLs, no form posting elsewhere.
-- `frame-ancestors 'none'` (and `X-Frame-Options: DENY` for older browsers): no
-  site may frame the hub (click-jacking).
-
-The API's responses (JSON, event streams) get `API_POLICY`: nothing may load from
-them. The API's Swagger page (/api/v1/docs) is FastAPI's, which loads Swagger UI from
-cdn.jsdelivr.net and starts it with an inline script; it gets the same policy
-with that CDN and inline scripts allowed. It shows only the API's own schema.
-
-Origins: CORS comes from Reflex (rxconfig.py `cors_allowed_origins`, set from
-NEUROCACHE_CORS_ORIGINS), which is enough for HTTP: a foreign page's request gets
-no Access-Control-Allow-Origin. The websocket needs more, because python-engineio
-checks a handshake's Origin only against the list Reflex hands it, and that list
-would either be empty (engineio then checks nothing) or lack the hub's own
-origin (its own pages would be refused). `restrict_socket_origins` replaces it
-with `socket_origin_allowed`: the hub's own origin plus the configured ones.
-Browsers always send Origin on a websocket handshake and a page cannot forge
-it, so a foreign site cannot drive a viewer's session through the websocket.
-"""
+"""What a browser may do with the hub's responses: security headers (CSP and
+friends) on every HTTP response of the one port, and which origins may open the
+websocket. Pure ASGI, outermost `api_transformer`; a header a response sets is kept."""
 
 from __future__ import annotations
 
@@ -70,15 +26,18 @@ SWAGGER_CDN = "https://cdn.jsdelivr.net"
 
 _PAGE_POLICY: dict[str, tuple[str, ...]] = {
     "default-src": ("'self'",),
+    # + the prerendered pages' inline scripts by hash (page_policy), never 'unsafe-inline'.
+    # 'unsafe-eval' is unavoidable in Reflex 0.10: rx.toast, rx.set_clipboard and
+    # rx.call_script reach the client as JavaScript source it runs with eval.
     "script-src": ("'self'", "'unsafe-eval'"),
-    "style-src": ("'self'", "'unsafe-inline'"),
-    "img-src": ("'self'", "data:", "blob:"),
-    "font-src": ("'self'", "data:"),
-    "connect-src": ("'self'",),
+    "style-src": ("'self'", "'unsafe-inline'"),  # Emotion inserts <style>, Radix sets style=
+    "img-src": ("'self'", "data:", "blob:"),  # chat content never loads images from elsewhere
+    "font-src": ("'self'", "data:"),  # bundled fonts (KaTeX)
+    "connect-src": ("'self'",),  # the API and the websocket (CSP3: 'self' covers ws/wss)
     "object-src": ("'none'",),
     "base-uri": ("'self'",),
     "form-action": ("'self'",),
-    "frame-ancestors": ("'none'",),
+    "frame-ancestors": ("'none'",),  # no click-jacking (X-Frame-Options for older browsers)
 }
 
 FIXED_HEADERS = {
@@ -143,7 +102,8 @@ def page_policy() -> str:
 
 @cache
 def docs_policy() -> str:
-    """The Swagger page's CSP: the hub's, plus the CDN FastAPI loads Swagger UI from and its inline start-up script."""
+    """The Swagger page's CSP: the hub's, plus the CDN FastAPI loads Swagger UI from
+    and its inline start-up script (the page shows only the API's own schema)."""
     policy = dict(_PAGE_POLICY)
     policy["script-src"] = ("'self'", SWAGGER_CDN, "'unsafe-inline'")
     policy["style-src"] = (*policy["style-src"], SWAGGER_CDN)
@@ -205,7 +165,11 @@ def socket_origin_allowed(origin: str, environ: dict[str, Any]) -> bool:
 
 
 def restrict_socket_origins(app: rx.App) -> None:
-    """Make the websocket accept handshakes from the hub's own and the configured origins only."""
+    """Make the websocket accept handshakes from the hub's own and the configured
+    origins only. CORS covers HTTP, but python-engineio checks a handshake's Origin
+    only against the list Reflex hands it, which is either empty (nothing checked)
+    or lacks the hub's own origin. Browsers always send Origin there and a page
+    cannot forge it, so a foreign site cannot drive a viewer's session."""
     if app.sio is None:  # the app has no state, hence no websocket
         return
     app.sio.eio.cors_allowed_origins = socket_origin_allowed

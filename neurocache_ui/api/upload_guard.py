@@ -1,23 +1,8 @@
-"""Guards Reflex's file upload endpoint (POST /_upload) before any of the body is read.
-
-Reflex parses an upload's multipart body (spooling files to disk) before it
-calls the upload handler, and it accepts any caller, signed in or not, and any
-size. This ASGI wrapper sits around the whole app (`rx.App(api_transformer=[...,
-upload_guard])`) and answers POST /_upload itself when:
-- the request carries no valid session cookie (`core.auth.SESSION_COOKIE`): 401.
-  The browser's upload is a same-origin XMLHttpRequest, which sends the cookie;
-- its Content-Length is above the upload limit (NEUROCACHE_MAX_UPLOAD_BYTES for
-  all the files of one upload together, plus UPLOAD_OVERHEAD_BYTES for the
-  multipart framing): 413, with nothing read;
-- it has no Content-Length (chunked) and its body grows past that limit: 413.
-  The app is told the client went away (Reflex then drops what it parsed),
-  and whatever it answers is replaced.
-Both 413s close the connection, so the server does not read the rest.
-
-The upload handler still checks the session of its own page state and caps
-each file it reads (state/knowledge.py); this wrapper keeps unauthenticated
-and oversized bodies from costing anything at all.
-"""
+"""Guards Reflex's upload endpoint (POST /_upload) before any of the body is read:
+Reflex parses (and spools) a multipart body before the handler runs, for anyone,
+at any size. No valid session cookie: 401; too large by Content-Length or while
+counting a chunked body: 413 with the connection closed. The handler still checks
+its own session and caps each file (web/state/knowledge.py)."""
 
 from __future__ import annotations
 
@@ -29,8 +14,8 @@ from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from neurocache_ui.services.auth import SESSION_COOKIE, user_for_session
 from neurocache_ui.domain.errors import Unavailable
+from neurocache_ui.services.auth import SESSION_COOKIE, user_for_session
 from neurocache_ui.settings import get_settings
 
 UPLOAD_OVERHEAD_BYTES = 64 * 1024
@@ -81,7 +66,9 @@ class UploadGuard:
         await self._counted(scope, receive, send, limit)
 
     async def _counted(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        """Run the app, cutting the body off once more than `limit` bytes arrived."""
+        """Run the app, cutting the body off once more than `limit` bytes arrived: the
+        app is told the client went away (Reflex drops what it parsed) and its
+        answer is replaced by the 413."""
         received = 0
         cut = False
         started = False

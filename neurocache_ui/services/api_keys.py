@@ -1,18 +1,6 @@
-"""API keys: create (shown once), list, revoke, and authenticate a request's key.
-
-A key is `nck_` followed by 43 URL-safe characters (32 random bytes, 256 bits).
-The database keeps only its SHA-256 (`key_hash`) and its first characters
-(`prefix`, what lists show): reading the table does not let anyone call the API.
-A slow password hash is not needed: the secret has full entropy, so nothing can
-be guessed from the hash, and a lookup stays one unique-index probe.
-
-`authenticate` runs on every API request and asks the database every time (one
-indexed SELECT in autocommit mode; key check and rate limit together are
-measured in bench/bench_api.py). So a revocation or an expiry takes effect on the very next
-request on every worker, with no cache to invalidate. `last_used_at` is written
-at most once a minute per key (a conditional UPDATE only when the stored time is
-older), so steady traffic costs no writes.
-"""
+"""API keys: create (the secret shown once), list, revoke, and authenticate a
+request's key. Only a key's SHA-256 and prefix are stored; the secret has full
+entropy, so a fast hash suffices and a lookup is one unique-index probe."""
 
 from __future__ import annotations
 
@@ -24,16 +12,18 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from pydantic import BaseModel, computed_field
+from sqlmodel import Session
 
-from neurocache_ui.store.db import database_guard, get_engine, session_scope
 from neurocache_ui.domain.errors import Invalid, NotFound
-from neurocache_ui.store.models import ApiKey, User, UTCDateTime, utcnow
+from neurocache_ui.domain.limits import KEY_NAME_MAX
+from neurocache_ui.services.auth import normalize_email
 from neurocache_ui.settings import get_settings
+from neurocache_ui.store.db import database_guard, get_engine, session_scope
+from neurocache_ui.store.models import ApiKey, User, UTCDateTime, utcnow
 
 KEY_PREFIX = "nck_"
 SECRET_BYTES = 32
 PREFIX_CHARS = 12  # "nck_" + 8 characters: enough to tell keys apart in a list
-NAME_MAX = 100
 LAST_USED_EVERY = timedelta(minutes=1)
 NOT_FOUND = "API key not found."
 ACCOUNT_GONE = "Account not found."
@@ -84,62 +74,64 @@ def new_secret() -> str:
 
 
 def _public(row: ApiKey) -> ApiKeyPublic:
-    assert row.id is not None
-    return ApiKeyPublic(
-        id=row.id,
-        name=row.name,
-        prefix=row.prefix,
-        created_at=row.created_at,
-        last_used_at=row.last_used_at,
-        expires_at=row.expires_at,
-        revoked_at=row.revoked_at,
-    )
+    return ApiKeyPublic.model_validate(row, from_attributes=True)
 
 
 def _clean_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
         raise Invalid("Give the key a name, e.g. where it will be used.", "name")
-    if len(name) > NAME_MAX:
-        raise Invalid(f"Key name must be at most {NAME_MAX} characters.", "name")
+    if len(name) > KEY_NAME_MAX:
+        raise Invalid(f"Key name must be at most {KEY_NAME_MAX} characters.", "name")
     return name
 
 
-def create_key(user_id: int, name: str, expires_at: datetime | None = None) -> tuple[str, ApiKeyPublic]:
-    """A new key for the user: (the secret, shown to them once; its public view).
+def expiry_after(days: int | None) -> datetime | None:
+    """When a key made now for `days` days expires (None: never)."""
+    return utcnow() + timedelta(days=days) if days else None
 
-    At most NEUROCACHE_MAX_KEYS_PER_USER active keys per user (revoked and
-    expired ones do not count): keys are cheap to make, and each is a separate
-    credential to leak and a separate per-key rate limit. A no-op UPDATE of the
-    user's row comes before the count: it locks that row on Postgres and takes
-    the write lock on SQLite, so two concurrent creations cannot pass the cap
-    together."""
-    name = _clean_name(name)
+
+def _checked_expiry(expires_at: datetime | None) -> datetime | None:
     if expires_at is not None:
         if expires_at.tzinfo is None:
             raise Invalid("Expiry must include a time zone (UTC).", "expires_at")
         if expires_at <= utcnow():
             raise Invalid("Expiry must be in the future.", "expires_at")
+    return expires_at
+
+
+def _add_key(session: Session, user_id: int, name: str, expires_at: datetime | None) -> tuple[str, ApiKeyPublic]:
+    """At most NEUROCACHE_MAX_KEYS_PER_USER active keys per user: each key is one
+    more credential to leak and one more per-key rate limit. The no-op UPDATE of
+    the user's row locks it (Postgres) or takes the write lock (SQLite) before the
+    count, so two concurrent creations cannot pass the cap together."""
+    locked = session.exec(sa.update(User).where(User.id == user_id).values(id=User.id))  # type: ignore[call-overload,arg-type]
+    if not locked.rowcount:
+        raise NotFound(ACCOUNT_GONE)
+    active = session.exec(  # type: ignore[call-overload]
+        sa.select(sa.func.count()).select_from(ApiKey).where(ApiKey.user_id == user_id, _active(utcnow()))
+    ).scalar_one()
+    cap = get_settings().max_keys_per_user
+    if active >= cap:
+        raise Invalid(
+            f"You already have {active} active API keys, the most allowed ({cap}). "
+            "Revoke a key you no longer use, then create the new one.",
+            "name",
+        )
     secret = new_secret()
     row = ApiKey(
         user_id=user_id, name=name, prefix=secret[:PREFIX_CHARS], key_hash=hash_key(secret), expires_at=expires_at
     )
-    cap = get_settings().max_keys_per_user
-    with database_guard(), session_scope() as session:
-        locked = session.exec(sa.update(User).where(User.id == user_id).values(id=User.id))  # type: ignore[call-overload,arg-type]
-        if not locked.rowcount:
-            raise NotFound(ACCOUNT_GONE)
-        active = session.exec(  # type: ignore[call-overload]
-            sa.select(sa.func.count()).select_from(ApiKey).where(ApiKey.user_id == user_id, _active(utcnow()))
-        ).scalar_one()
-        if active >= cap:
-            raise Invalid(
-                f"You already have {active} active API keys, the most allowed ({cap}). "
-                "Revoke a key you no longer use, then create the new one.",
-                "name",
-            )
-        session.add(row)
+    session.add(row)
+    session.flush()
     return secret, _public(row)
+
+
+def create_key(user_id: int, name: str, expires_at: datetime | None = None) -> tuple[str, ApiKeyPublic]:
+    """A new key for the user: (the secret, shown to them once; its public view)."""
+    name, expires_at = _clean_name(name), _checked_expiry(expires_at)
+    with database_guard(), session_scope() as session:
+        return _add_key(session, user_id, name, expires_at)
 
 
 def _active(now: datetime) -> sa.ColumnElement[bool]:
@@ -152,11 +144,12 @@ def _active(now: datetime) -> sa.ColumnElement[bool]:
 
 def create_key_for_email(email: str, name: str, expires_at: datetime | None = None) -> tuple[str, ApiKeyPublic]:
     """For the CLI: a key for the account with this email."""
+    name, expires_at = _clean_name(name), _checked_expiry(expires_at)
     with database_guard(), session_scope() as session:
-        user_id = session.exec(sa.select(User.id).where(User.email == email.strip().lower())).scalar()  # type: ignore[call-overload]
-    if user_id is None:
-        raise NotFound(f"No account uses the email {email!r}.")
-    return create_key(user_id, name, expires_at)
+        user_id = session.exec(sa.select(User.id).where(User.email == normalize_email(email))).scalar()  # type: ignore[call-overload]
+        if user_id is None:
+            raise NotFound(f"No account uses the email {email!r}.")
+        return _add_key(session, user_id, name, expires_at)
 
 
 def list_keys(user_id: int) -> list[ApiKeyPublic]:
@@ -189,7 +182,9 @@ _LOOKUP = sa.select(ApiKey.id, ApiKey.user_id, ApiKey.expires_at, ApiKey.revoked
 
 def authenticate(plaintext: str | None) -> KeyContext | None:
     """The key's owner and id, or None for a malformed, unknown, revoked or
-    expired key. errors.Unavailable when the database cannot be asked."""
+    expired key; errors.Unavailable when the database cannot be asked. Asked on
+    every request, with no cache, so a revocation or expiry counts on the next
+    request on every worker; last_used_at is written at most once a minute."""
     if not looks_like_key(plaintext):
         return None
     assert plaintext is not None
@@ -223,6 +218,7 @@ __all__ = [
     "authenticate",
     "create_key",
     "create_key_for_email",
+    "expiry_after",
     "hash_key",
     "list_keys",
     "looks_like_key",

@@ -1,32 +1,7 @@
-"""Failed log-ins, throttled per account and per client IP.
-
-Failures count in a moving window (core/ratelimit.py, so Redis when REDIS_URL
-is set and this process's memory otherwise or while Redis is down):
-
-- per account, NEUROCACHE_LOGIN_FAILURES_PER_ACCOUNT ("10/15 minutes"): once
-  full, every log-in for that email is refused before the password is checked,
-  the right password too, until the oldest failure leaves the window. Online
-  guessing of one password is bounded to that many guesses per window. Each
-  attempt takes its slot *before* the password check and a success clears the
-  account's count, so parallel attempts cannot overshoot the limit.
-  The identifier is the normalized email, not the user id, so an unknown email
-  fills and locks exactly like a real one: the lock reveals nothing. Redis
-  keeps a SHA-256 of the email, not the address.
-- per client IP, NEUROCACHE_LOGIN_FAILURES_PER_IP ("30/15 minutes"): bounds
-  one client trying a few passwords on many accounts (credential stuffing).
-
-A refused attempt is not counted (the window would never drain) and costs no
-password hash. A successful log-in clears the account's failures, not the IP's:
-a client that owns one account must not be able to wash its IP count with it.
-The IP count is checked before and counted after a failure, so a burst of
-parallel attempts from one IP may overshoot it by the attempts in flight.
-
-Trade-off: anyone who knows an email can keep that account locked by failing on
-purpose (denial of service); the lock is temporary and the hub's other sessions
-stay signed in. Behind a reverse proxy the client IP is the proxy's unless the
-proxy hop is trusted (Reflex's `trusted_proxy_hops`, REFLEX_TRUSTED_PROXY_HOPS),
-so every client would share the per-IP count.
-"""
+"""Failed log-ins, throttled per account (the email's hash, so unknown emails lock
+alike) and per client IP (credential stuffing), in infra/ratelimit.py's moving
+windows. Refused attempts cost no password hash and are not counted; a success
+clears the account's count, never the IP's. docs/SECURITY.md has the trade-offs."""
 
 from __future__ import annotations
 
@@ -58,8 +33,9 @@ def ip_id(client_ip: str) -> str:
 
 def admit(email: str, client_ip: str | None) -> str | None:
     """Before the password check: the message to refuse this log-in with, or
-    None after counting the attempt against the account (`record_success`
-    takes it back)."""
+    None after counting the attempt against the account (`record_success` takes
+    it back), so parallel attempts cannot overshoot the account's limit. The IP is
+    only checked here and counted on failure: a burst may overshoot it slightly."""
     if client_ip:
         network = _ip_limiter().peek(ip_id(client_ip))
         if not network.allowed:

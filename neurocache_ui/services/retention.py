@@ -1,18 +1,7 @@
-"""Chat history retention: delete messages older than NEUROCACHE_RETENTION_DAYS.
-
-One run deletes from the database in batches (short transactions, so the chat
-never waits on a long lock), then trims the very same time range from the cache
-windows with one pipelined ZREMRANGEBYSCORE per channel: readers see the window
-before or after the trim, never an empty or re-ordered one (the seed's
-read-all/delete/re-push eviction did both).
-
-Concurrency: every worker runs the hourly loop, and an operator may run the CLI
-at the same time. On Postgres a run first takes a session advisory lock; a run
-that cannot get it reports `skipped` and does nothing. The batches also use
-FOR UPDATE SKIP LOCKED, so even without the lock no row is deleted twice or
-waited on. On SQLite (one worker) an in-process lock does the same, and the
-database's single writer serialises any second process.
-"""
+"""Chat history retention: delete messages older than NEUROCACHE_RETENTION_DAYS in
+short batches, then trim the same range from the cache windows in one pipelined
+pass, so readers never see an empty or re-ordered window. One run at a time: a
+Postgres advisory lock (others report `skipped`), an in-process lock on SQLite."""
 
 from __future__ import annotations
 
@@ -25,11 +14,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from neurocache_ui.services.auth import purge_expired_sessions
 from neurocache_ui.infra.window_cache import get_cache
+from neurocache_ui.services.auth import purge_expired_sessions
+from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import Message, UTCDateTime, utcnow
-from neurocache_ui.settings import get_settings
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 
 from neurocache_ui.api.app import PREFIX, create_app
 from neurocache_ui.services import agents, api_keys, auth, channels, team
+from testkit.fake_provider import FakeOpenAIServer
+from testkit.servers import RedisServer
 from tests.api.test_keys import assert_openai_error
-from tests.conftest import RedisServer
-from tests.fakes.openai_server import FakeOpenAIServer
 
 
 @dataclass

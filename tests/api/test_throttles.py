@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from neurocache_ui.services import api_keys, auth
 from neurocache_ui.infra import ratelimit
+from neurocache_ui.services import api_keys, auth
+from testkit.hub import HubServer
+from testkit.servers import RedisServer
 from tests.api.test_keys import assert_openai_error
-from tests.conftest import RedisServer
-from tests.e2e.conftest import HubServer
 
 INVALID_PER_IP = 5
 PER_USER = 8

@@ -1,4 +1,4 @@
-"""core.apikeys on Postgres and SQLite: keys shown once, stored as a hash,
+"""services.api_keys on Postgres and SQLite: keys shown once, stored as a hash,
 authenticated, revoked and expired; the CLI prints a working key."""
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from neurocache_ui.services import api_keys, auth
-from neurocache_ui.store.db import get_engine
 from neurocache_ui.domain.errors import Invalid, NotFound
-from neurocache_ui.store.models import utcnow
+from neurocache_ui.domain.limits import KEY_NAME_MAX
+from neurocache_ui.services import api_keys, auth
 from neurocache_ui.settings import PROJECT_ROOT
+from neurocache_ui.store.db import get_engine
+from neurocache_ui.store.models import utcnow
 from tests.integration.messaging_support import make_user
 
 
@@ -136,3 +137,18 @@ def test_member_channel_id_for_the_api(database: str) -> None:
     for slug, user in ((channel.slug, bob), ("no-such-channel", ada)):
         with pytest.raises(NotFound):
             channels.member_channel_id(slug, user)
+
+
+def test_expiry_after_days() -> None:
+    assert api_keys.expiry_after(None) is None and api_keys.expiry_after(0) is None
+    soon = api_keys.expiry_after(7)
+    assert soon is not None and abs(soon - (utcnow() + timedelta(days=7))) < timedelta(seconds=5)
+
+
+def test_key_names_are_limited_by_the_column(database: str) -> None:
+    user = make_user()
+    _, key = api_keys.create_key(user, "k" * KEY_NAME_MAX)
+    assert len(key.name) == KEY_NAME_MAX
+    with pytest.raises(Invalid) as caught:
+        api_keys.create_key(user, "k" * (KEY_NAME_MAX + 1))
+    assert caught.value.field == "name" and str(KEY_NAME_MAX) in str(caught.value)

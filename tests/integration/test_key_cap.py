@@ -1,5 +1,5 @@
 """The cap on active API keys per user (NEUROCACHE_MAX_KEYS_PER_USER), on Postgres
-and SQLite, through core (the hub's keys page) and the CLI."""
+and SQLite, through services/api_keys.py (the hub's keys page) and the CLI."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from datetime import timedelta
 
 import pytest
 
-from neurocache_ui.services import api_keys, auth
-from neurocache_ui.store.db import session_scope
 from neurocache_ui.domain.errors import Invalid, NotFound
-from neurocache_ui.store.models import ApiKey, utcnow
+from neurocache_ui.services import api_keys, auth
 from neurocache_ui.settings import PROJECT_ROOT
+from neurocache_ui.store.db import session_scope
+from neurocache_ui.store.models import ApiKey, utcnow
 from tests.integration.messaging_support import make_user
 
 CAP_REACHED = (

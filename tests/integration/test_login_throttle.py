@@ -1,4 +1,4 @@
-"""Log-in and sign-up throttles (core/login_throttle.py, ratelimit.check_signup)
+"""Log-in and sign-up throttles (services/login_throttle.py, ratelimit.check_signup)
 on Postgres with the counts in Redis, and in this process's memory without Redis."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from neurocache_ui.services import auth
 from neurocache_ui.services.auth import LOGIN_FAILED, AuthError
 from neurocache_ui.settings import Settings, SettingsError
-from tests.conftest import RedisServer
+from testkit.servers import RedisServer
 
 PASSWORD = "analytical engine 1843"
 ACCOUNT_LOCKED = re.compile(r"^Too many failed log-ins for this account\. Try again in (\d+) minutes?\.$")

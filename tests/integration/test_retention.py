@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from neurocache_ui.services import auth, messaging, retention
-from neurocache_ui.infra.window_cache import Miss, get_cache
-from neurocache_ui.store.db import get_engine
 from neurocache_ui.domain.messages import MessageView
+from neurocache_ui.infra.window_cache import Miss, get_cache
+from neurocache_ui.services import auth, messaging, retention
 from neurocache_ui.settings import PROJECT_ROOT
+from neurocache_ui.store.db import get_engine
 from tests.integration.messaging_support import (
     Stores,
     insert_messages,

@@ -81,3 +81,15 @@ def test_change_password_needs_the_current_one_and_ends_other_sessions(database:
     assert auth.authenticate(user.email, "a brand new passphrase") == user
     with pytest.raises(AuthError):
         auth.authenticate(user.email, PASSWORD)
+
+
+def test_sign_up_and_log_in_hand_over_a_code_in_the_same_transaction(database: str) -> None:
+    email = f"ada-{uuid.uuid4().hex}@example.com"
+    joined = auth.sign_up(name="Ada Lovelace", email=email, password=PASSWORD)
+    assert joined.user.email == email and auth.user_for_session(auth.claim_handoff(joined.code)) == joined.user
+    with pytest.raises(AuthError):
+        auth.sign_up(name="Ada again", email=email.upper(), password=PASSWORD)  # taken
+    entered = auth.log_in(email, PASSWORD)
+    assert entered.user == joined.user and auth.user_for_session(auth.claim_handoff(entered.code)) == joined.user
+    with pytest.raises(AuthError):
+        auth.log_in(email, "not my password")

@@ -1,4 +1,4 @@
-"""core.usage: recording model calls and summarizing them, on Postgres and on SQLite."""
+"""services.usage: recording model calls and summarizing them, on Postgres and on SQLite."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from neurocache_ui.services import usage
-from neurocache_ui.store.db import get_engine, session_scope
 from neurocache_ui.domain.errors import Invalid
 from neurocache_ui.infra.llm import CompletionResult
+from neurocache_ui.services import usage
+from neurocache_ui.store.db import get_engine, session_scope
 from neurocache_ui.store.models import ApiKey, UsageEvent
 from tests.integration.messaging_support import make_agent, make_channel, make_user
 
@@ -26,6 +26,10 @@ def make_key(user_id: int, name: str) -> int:
     return key.id
 
 
+def record(user_id: int, **fields) -> int | None:
+    return usage.record(usage.UsageRecord(user_id, **fields))
+
+
 def stored(event_id: int) -> UsageEvent:
     with session_scope() as session:
         row = session.get(UsageEvent, event_id)
@@ -37,7 +41,7 @@ def test_record_stores_an_event(database: str) -> None:
     ada = make_user()
     agent = make_agent(ada)
     channel = make_channel(ada)
-    event_id = usage.record(
+    event_id = record(
         ada,
         source="hub",
         agent_id=agent,
@@ -70,24 +74,24 @@ def test_record_result_from_the_provider_layer(database: str) -> None:
 def test_record_rejects_unknown_source_and_outcome(database: str) -> None:
     ada = make_user()
     with pytest.raises(Invalid):
-        usage.record(ada, source="cli")  # type: ignore[arg-type]
+        record(ada, source="cli")
     with pytest.raises(Invalid):
-        usage.record(ada, source="hub", outcome="maybe")
+        record(ada, source="hub", outcome="maybe")
 
 
 def test_record_survives_deleted_references(database: str) -> None:
     """An agent deleted while its reply ran: the event is kept without the reference."""
     ada = make_user()
-    event_id = usage.record(ada, source="hub", agent_id=10**9, channel_id=10**9, prompt_tokens=3, latency_ms=-5)
+    event_id = record(ada, source="hub", agent_id=10**9, channel_id=10**9, prompt_tokens=3, latency_ms=-5)
     assert event_id is not None
     row = stored(event_id)
     assert (row.agent_id, row.channel_id, row.prompt_tokens, row.latency_ms) == (None, None, 3, 0)
-    assert usage.record(10**9, source="hub") is None  # the user is gone: nothing to record
+    assert record(10**9, source="hub") is None  # the user is gone: nothing to record
 
 
 def seed(user: int, **kwargs) -> None:
     for latency in range(100, 1100, 100):  # 100 ... 1000 ms
-        usage.record(user, latency_ms=latency, **kwargs)
+        record(user, latency_ms=latency, **kwargs)
 
 
 def test_summary_by_agent_with_percentiles_and_errors(database: str) -> None:
@@ -96,12 +100,12 @@ def test_summary_by_agent_with_percentiles_and_errors(database: str) -> None:
     writer = make_agent(ada, "Writer")
     since = datetime.now(UTC) - timedelta(minutes=5)
     seed(ada, source="hub", agent_id=scout, prompt_tokens=10, completion_tokens=2)
-    usage.record(ada, source="hub", agent_id=writer, latency_ms=300, outcome="error")
-    usage.record(ada, source="hub", agent_id=writer, latency_ms=500, outcome="timeout")
-    usage.record(ada, source="hub", agent_id=writer, latency_ms=700, outcome="stopped", completion_tokens=4)
-    usage.record(ada, source="api", latency_ms=50)  # a channel call: no single agent
+    record(ada, source="hub", agent_id=writer, latency_ms=300, outcome="error")
+    record(ada, source="hub", agent_id=writer, latency_ms=500, outcome="timeout")
+    record(ada, source="hub", agent_id=writer, latency_ms=700, outcome="stopped", completion_tokens=4)
+    record(ada, source="api", latency_ms=50)  # a channel call: no single agent
     bob = make_user("Bob")
-    usage.record(bob, source="hub", agent_id=make_agent(bob), latency_ms=1)  # not Ada's
+    record(bob, source="hub", agent_id=make_agent(bob), latency_ms=1)  # not Ada's
 
     rows = usage.summarize(ada, since, "agent")
     assert [(r.key, r.label, r.requests) for r in rows] == [(scout, "Scout", 10), (writer, "Writer", 3), (None, "No agent", 1)]
@@ -123,9 +127,9 @@ def test_summary_by_key(database: str) -> None:
     laptop = make_key(ada, "Laptop")
     since = datetime.now(UTC) - timedelta(minutes=5)
     seed(ada, source="api", api_key_id=ci, prompt_tokens=1)
-    usage.record(ada, source="api", api_key_id=laptop, latency_ms=40, outcome="error")
-    usage.record(ada, source="hub", latency_ms=70)
-    usage.record(ada, source="hub", latency_ms=90)
+    record(ada, source="api", api_key_id=laptop, latency_ms=40, outcome="error")
+    record(ada, source="hub", latency_ms=70)
+    record(ada, source="hub", latency_ms=90)
     with session_scope() as session:  # revoking is not deleting, but a deleted key leaves NULL behind
         session.execute(sa.delete(ApiKey).where(ApiKey.id == laptop))
 
@@ -138,7 +142,7 @@ def test_summary_by_key(database: str) -> None:
 
 
 def record_at(user: int, moment: datetime, latency: int = 100, outcome: str = "ok") -> None:
-    usage.record(user, source="hub", latency_ms=latency, outcome=outcome, created_at=moment, completion_tokens=1)
+    record(user, source="hub", latency_ms=latency, outcome=outcome, created_at=moment, completion_tokens=1)
 
 
 def test_summary_by_hour_fills_gaps(database: str) -> None:
@@ -195,7 +199,7 @@ def test_percentile_matches_percentile_cont() -> None:
 def test_events_are_counted_per_user_only(database: str) -> None:
     ada, bob = make_user("Ada"), make_user("Bob")
     since = datetime.now(UTC) - timedelta(minutes=1)
-    usage.record(bob, source="hub", latency_ms=10)
+    record(bob, source="hub", latency_ms=10)
     assert usage.totals(ada, since).requests == 0
     with get_engine().connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(UsageEvent).where(UsageEvent.user_id == bob)).scalar() == 1

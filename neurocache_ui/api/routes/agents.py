@@ -1,5 +1,5 @@
 """/agents: the key owner's agents, with the same settings model and validation
-as the hub's generated form (core.agents.AgentSettings)."""
+as the hub's generated form (services.agents.AgentSettings)."""
 
 from __future__ import annotations
 
@@ -39,13 +39,11 @@ def get_agent(slug: str, key: CurrentKey) -> AgentPublic:
 
 @router.patch("/{slug}", response_model=AgentPublic, summary="Change some of an agent's settings")
 def update_agent(slug: str, body: Annotated[AgentUpdate, Body()], key: CurrentKey) -> AgentPublic:  # type: ignore[valid-type]
-    agent = agents.get_agent(key.user_id, slug)
     changes: dict[str, Any] = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
-    return agents.update_agent(key.user_id, agent.id, changes)
+    return agents.update_agent(key.user_id, slug, changes)
 
 
 @router.delete("/{slug}", status_code=204, response_class=Response, summary="Delete an agent")
 def delete_agent(slug: str, key: CurrentKey) -> Response:
-    agent = agents.get_agent(key.user_id, slug)
-    agents.delete_agent(key.user_id, agent.id)
+    agents.delete_agent(key.user_id, slug)
     return Response(status_code=204)

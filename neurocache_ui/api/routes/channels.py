@@ -4,7 +4,6 @@ and the collective query."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 from typing import Annotated
 
@@ -28,12 +27,11 @@ from neurocache_ui.api.schemas import (
     QueryResponse,
     Usage,
 )
+from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.services import agents, channels, collective, messaging, team
 from neurocache_ui.services.agent_runs import runner
 from neurocache_ui.services.channels import ChannelView
-from neurocache_ui.domain.messages import MessageView
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/channels", tags=["channels"])
 _CURSOR = re.compile(r"^\d{1,19}(_\d{1,19})?$")
 MAX_ID = 2**63 - 1
@@ -42,7 +40,7 @@ BAD_CURSOR = "before must be a message cursor or id from an earlier page."
 
 
 def _position(before: str) -> int | str:
-    """`before` as core.messages.older_messages takes it: a message id (int) or a
+    """`before` as messaging.older_messages takes it: a message id (int) or a
     cursor (str). Numbers beyond the database's bigint range are refused here,
     because the database (or its driver) would fail on them with an error that
     is not the caller's to see."""
@@ -54,12 +52,15 @@ def _position(before: str) -> int | str:
     return int(before) if before.isdigit() else before
 
 
+def _agent(agent: team.ChannelAgentView) -> ChannelAgent:
+    return ChannelAgent(slug=agent.slug, name=agent.name, emoji=agent.emoji, description=agent.description, owned=agent.owned)
+
+
 def _public(view: ChannelView, user_id: int) -> ChannelPublic:
-    members = team.channel_agents(view.id, user_id)
     return ChannelPublic(
         id=view.id, slug=view.slug, name=view.name, description=view.description, goal=view.goal,
         is_owner=view.is_owner, archived=view.archived, created_at=view.created_at, member_count=view.member_count,
-        agents=[ChannelAgent(slug=a.slug, name=a.name, emoji=a.emoji, description=a.description, owned=a.owned) for a in members],
+        agents=[_agent(a) for a in team.channel_agents(view.id, user_id)],
     )
 
 
@@ -91,19 +92,18 @@ def get_channel(slug: str, key: CurrentKey) -> ChannelPublic:
 
 @router.post("/{slug}/agents", response_model=ChannelAgent, status_code=201, summary="Add one of your agents")
 def add_agent(slug: str, body: ChannelAgentAdd, key: CurrentKey) -> ChannelAgent:
-    channel = channels.get_channel(slug, key.user_id)
+    channel_id = channels.member_channel_id(slug, key.user_id)
     agent = agents.get_agent(key.user_id, body.agent)
-    added = team.add_agent(channel.id, key.user_id, agent.id)
-    return ChannelAgent(slug=added.slug, name=added.name, emoji=added.emoji, description=added.description, owned=added.owned)
+    return _agent(team.add_agent(channel_id, key.user_id, agent.id))
 
 
 @router.delete("/{slug}/agents/{agent}", status_code=204, response_class=Response, summary="Remove an agent")
 def remove_agent(slug: str, agent: str, key: CurrentKey) -> Response:
-    channel = channels.get_channel(slug, key.user_id)
-    found = next((a for a in team.channel_agents(channel.id, key.user_id) if a.slug == agent), None)
+    channel_id = channels.member_channel_id(slug, key.user_id)
+    found = next((a for a in team.channel_agents(channel_id, key.user_id) if a.slug == agent), None)
     if found is None:
         raise ApiError(404, team.NOT_IN_CHANNEL)
-    team.remove_agent(channel.id, key.user_id, found.id)
+    team.remove_agent(channel_id, key.user_id, found.id)
     return Response(status_code=204)
 
 
@@ -116,8 +116,8 @@ def list_messages(
         str | None, Query(max_length=40, description="A message's `cursor` (or id): return messages older than it.")
     ] = None,
 ) -> Response:
-    """The newest page comes from the channel's cache window (core.messages);
-    older pages from the database by keyset cursor."""
+    """The newest page comes from the channel's cache window; older pages from
+    the database by keyset cursor."""
     channel_id = channels.member_channel_id(slug, key.user_id)  # membership checked here, once
     if before:
         views = messaging.older_messages(channel_id, before=_position(before), limit=limit + 1, viewer_id=None)
@@ -136,8 +136,8 @@ async def post_message(slug: str, body: MessageCreate, key: CurrentKey) -> Messa
     (and those that answer every message) start replying in the background."""
 
     def store() -> MessageView:
-        channel = channels.get_channel(slug, key.user_id)
-        return messaging.post_message(channel.id, user_id=key.user_id, content=body.content)
+        channel_id = channels.member_channel_id(slug, key.user_id)
+        return messaging.post_message(channel_id, user_id=key.user_id, content=body.content)
 
     view = await asyncio.to_thread(store)
     runner.trigger(view, triggered_by_user_id=key.user_id)

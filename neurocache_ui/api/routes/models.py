@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from neurocache_ui.api.deps import CurrentKey
 from neurocache_ui.api.errors import ApiError
 from neurocache_ui.api.schemas import ModelCard, ModelList
-from neurocache_ui.services import agents, channels
 from neurocache_ui.domain.errors import NotFound
+from neurocache_ui.services import agents, channels
 
 router = APIRouter(tags=["models"])
 AGENT, CHANNEL = "agent:", "channel:"

@@ -1,4 +1,4 @@
-"""GET /usage: the key owner's usage, from core.usage.summarize."""
+"""GET /usage: the key owner's usage, from services.usage's summaries."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from neurocache_ui.api.deps import CurrentKey
 from neurocache_ui.api.errors import ApiError
 from neurocache_ui.api.schemas import UsageRowPublic, UsageSummary
 from neurocache_ui.services import usage
-from neurocache_ui.store.models import utcnow
 
 router = APIRouter(tags=["usage"])
 MAX_AGE = timedelta(days=400)
@@ -32,7 +31,7 @@ def get_usage(
     since: Annotated[datetime | None, Query(description="ISO 8601 start (default: 30 days ago); without a zone, UTC.")] = None,
     group_by: Annotated[Literal["key", "agent", "day", "hour"], Query()] = "day",
 ) -> UsageSummary:
-    now = utcnow()
+    now = datetime.now(UTC)
     start = since or now - timedelta(days=30)
     if start.tzinfo is None:
         start = start.replace(tzinfo=UTC)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from neurocache_ui.web.components.forms import field, form_alert
-from neurocache_ui.web.components.layout import hub_page
 from neurocache_ui.domain.passwords import MIN_LENGTH
+from neurocache_ui.web.components.forms import field, form_alert, submit_button
+from neurocache_ui.web.components.layout import hub_page
 from neurocache_ui.web.state.account import AccountState
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
@@ -25,10 +25,7 @@ def _password_form() -> rx.Component:
                   auto_complete="new-password", placeholder=f"At least {MIN_LENGTH} characters"),
             field("Repeat new password", "repeat", form_id="account", error=errors.get("repeat", ""),
                   input_type="password", auto_complete="new-password"),
-            rx.button(
-                rx.cond(AccountState.password_saving, rx.spinner(size="2"), rx.fragment()),
-                "Change password", type="submit", disabled=AccountState.password_saving,
-            ),
+            submit_button("Change password", AccountState.password_saving),
             spacing="3",
             width="100%",
             align="start",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from neurocache_ui.web.components.forms import field, form_alert
-from neurocache_ui.web.components.layout import public_frame
+from neurocache_ui.domain.limits import EMAIL_MAX, USER_NAME_MAX
 from neurocache_ui.domain.passwords import MIN_LENGTH
+from neurocache_ui.web.components.forms import field, form_alert, submit_button
+from neurocache_ui.web.components.layout import public_frame
 from neurocache_ui.web.state.auth import AuthState
 
 
@@ -32,55 +33,42 @@ def _card(title: str, subtitle: str, form: rx.Component, footer: rx.Component) -
     )
 
 
-def _submit(label: str) -> rx.Component:
-    return rx.button(
-        rx.cond(AuthState.submitting, rx.spinner(size="2"), rx.fragment()),
-        label,
-        type="submit",
-        size="3",
+def _form(submit: str, on_submit: rx.EventHandler, *fields: rx.Component) -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            form_alert(AuthState.form_error),
+            *fields,
+            submit_button(submit, AuthState.submitting, size="3", width="100%"),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=on_submit,
         width="100%",
-        disabled=AuthState.submitting,
     )
 
 
 def signup() -> rx.Component:
-    form = rx.form(
-        rx.vstack(
-            form_alert(AuthState.form_error),
-            field("Name", "name", form_id="signup", error=AuthState.field_errors.get("name", ""), auto_complete="name", max_length=100),
-            field("Email", "email", form_id="signup", error=AuthState.field_errors.get("email", ""), input_type="email", auto_complete="email", max_length=254),
-            field(
-                "Password",
-                "password",
-                form_id="signup",
-                error=AuthState.field_errors.get("password", ""),
-                input_type="password",
-                auto_complete="new-password",
-                placeholder=f"At least {MIN_LENGTH} characters",
-            ),
-            _submit("Sign up"),
-            spacing="3",
-            width="100%",
-        ),
-        on_submit=AuthState.signup,
-        width="100%",
+    errors = AuthState.field_errors
+    form = _form(
+        "Sign up",
+        AuthState.signup,
+        field("Name", "name", form_id="signup", error=errors.get("name", ""), auto_complete="name",
+              max_length=USER_NAME_MAX),
+        field("Email", "email", form_id="signup", error=errors.get("email", ""), input_type="email",
+              auto_complete="email", max_length=EMAIL_MAX),
+        field("Password", "password", form_id="signup", error=errors.get("password", ""), input_type="password",
+              auto_complete="new-password", placeholder=f"At least {MIN_LENGTH} characters"),
     )
     footer = rx.text("Already have an account? ", rx.link("Log in", href="/login"), size="2")
     return _card("Create your account", "Start building agents in a minute.", form, footer)
 
 
 def login() -> rx.Component:
-    form = rx.form(
-        rx.vstack(
-            form_alert(AuthState.form_error),
-            field("Email", "email", form_id="login", input_type="email", auto_complete="email"),
-            field("Password", "password", form_id="login", input_type="password", auto_complete="current-password"),
-            _submit("Log in"),
-            spacing="3",
-            width="100%",
-        ),
-        on_submit=AuthState.login,
-        width="100%",
+    form = _form(
+        "Log in",
+        AuthState.login,
+        field("Email", "email", form_id="login", input_type="email", auto_complete="email", max_length=EMAIL_MAX),
+        field("Password", "password", form_id="login", input_type="password", auto_complete="current-password"),
     )
     footer = rx.text("New to Neurocache? ", rx.link("Sign up", href="/signup"), size="2")
     return _card("Welcome back", "Log in to your hub.", form, footer)

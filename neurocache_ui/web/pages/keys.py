@@ -6,6 +6,8 @@ from typing import Any
 
 import reflex as rx
 
+from neurocache_ui.domain.limits import KEY_NAME_MAX
+from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.layout import empty_state, hub_page
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
@@ -21,7 +23,7 @@ def _create_dialog() -> rx.Component:
             rx.form(
                 rx.vstack(
                     rx.el.label("Name", html_for="key-name", class_name="text-sm font-medium"),
-                    rx.input(id="key-name", name="name", placeholder="e.g. billing service", max_length=100,
+                    rx.input(id="key-name", name="name", placeholder="e.g. billing service", max_length=KEY_NAME_MAX,
                              required=True, auto_focus=True, width="100%"),
                     rx.el.label("Expires", html_for="key-expiry", class_name="text-sm font-medium"),
                     rx.select(list(EXPIRY_CHOICES), value=KeysState.expiry, on_change=KeysState.set_expiry,
@@ -80,23 +82,13 @@ def _status(status: rx.Var[str]) -> rx.Component:
 
 
 def _revoke(key: rx.Var[dict[str, Any]]) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button("Revoke", size="1", variant="soft", color_scheme="red", aria_label="Revoke " + key["name"].to(str))
-        ),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Revoke “", key["name"].to(str), "”?"),
-            rx.alert_dialog.description(
-                "Every request with this key is refused from now on, on every server. This cannot be undone."
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Revoke key", color_scheme="red", on_click=KeysState.revoke(key["id"].to(int)))),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-        ),
+    name = key["name"].to(str)
+    return confirm_dialog(
+        rx.button("Revoke", size="1", variant="soft", color_scheme="red", aria_label="Revoke " + name),
+        "Revoke “" + name + "”?",
+        "Every request with this key is refused from now on, on every server. This cannot be undone.",
+        "Revoke key",
+        KeysState.revoke(key["id"].to(int)),
     )
 
 

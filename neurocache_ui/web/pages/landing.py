@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from neurocache_ui.services.auth import HOME
 from neurocache_ui.web.components.layout import public_frame
 from neurocache_ui.web.state.auth import AuthState
 
@@ -40,7 +41,7 @@ def landing() -> rx.Component:
             ),
             rx.cond(
                 AuthState.is_logged_in,
-                rx.link(rx.button("Open the hub", size="4"), href="/channels"),
+                rx.link(rx.button("Open the hub", size="4"), href=HOME),
                 rx.hstack(
                     rx.link(rx.button("Sign up", size="4"), href="/signup"),
                     rx.link(rx.button("Log in", size="4", variant="outline"), href="/login"),

@@ -1,5 +1,5 @@
 """/account: change the password, log out everywhere. Both end other sessions,
-and every open tab of those sessions is told (core/auth publishes `sessions.ended`)."""
+and every open tab of those sessions is told (services/auth publishes `SessionsEnded`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import asyncio
 
 import reflex as rx
 
-from neurocache_ui.api.browser_session import LOGOUT_PATH
-from neurocache_ui.services import auth
 from neurocache_ui.domain.errors import NeurocacheError
+from neurocache_ui.services import auth
 from neurocache_ui.web.state.auth import SESSION_ENDED, AuthState, full_page_load
 
 
@@ -59,4 +58,4 @@ class AccountState(AuthState):
         if user is not None:
             await asyncio.to_thread(auth.end_all_sessions, user.id)
         await self._reset_tab()
-        return full_page_load(LOGOUT_PATH)
+        return full_page_load(auth.LOGOUT_PATH)

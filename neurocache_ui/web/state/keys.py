@@ -1,21 +1,18 @@
-"""/keys: the signed-in user's API keys. Thin: every event resolves the user on
-the server and calls core/apikeys.py.
-
-A new key's secret is held in `new_key` only until the person leaves or
-dismisses it (it is what "shown once" shows); the list only ever has prefixes."""
+"""/keys: the signed-in user's API keys; every event re-resolves the user and calls
+services/api_keys.py. A new key's secret stays in `new_key` only until the person
+dismisses it or leaves (shown once); the list only ever has prefixes."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import reflex as rx
 
+from neurocache_ui.domain.errors import NeurocacheError
 from neurocache_ui.services import api_keys
 from neurocache_ui.services.api_keys import ApiKeyPublic
-from neurocache_ui.domain.errors import NeurocacheError
-from neurocache_ui.store.models import utcnow
 from neurocache_ui.web.state.auth import AuthState
 
 EXPIRY_CHOICES: dict[str, int | None] = {
@@ -90,8 +87,7 @@ class KeysState(AuthState):
         if user_id is None:
             yield rx.redirect("/login?next=/keys", replace=True)
             return
-        days = EXPIRY_CHOICES.get(self.expiry)
-        expires_at = utcnow() + timedelta(days=days) if days else None
+        expires_at = api_keys.expiry_after(EXPIRY_CHOICES.get(self.expiry))
         try:
             secret, key = await asyncio.to_thread(api_keys.create_key, user_id, str(form.get("name", "")), expires_at)
         except NeurocacheError as error:

@@ -1,13 +1,8 @@
 """/usage: the signed-in user's usage (hub chat and API), live while the page is open.
 
-Live updates poll: the page ticks every POLL_MS (an invisible rx.moment) and
-the tick asks core.usage_writer.latest_event_id, one index range scan; only
-when it changed (or the time window moved on, every REFRESH_EVERY seconds) are
-the summaries recomputed. Chosen over pushing "usage" events on the bus
-because the bus is keyed by channel and its relay drives the chat's state;
-polling needs no user-scoped fan-out, survives Redis restarts and reconnects to
-any worker with nothing to resubscribe, and costs one cheap query per open page
-every two seconds."""
+The page ticks every POLL_MS and asks `usage.latest_event_id` (one index range
+scan); summaries are recomputed only when it changed or every REFRESH_EVERY s.
+Polling needs no user-scoped bus fan-out and survives Redis restarts and reconnects."""
 
 from __future__ import annotations
 
@@ -15,14 +10,13 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import reflex as rx
 
-from neurocache_ui.services import usage, usage_writer
 from neurocache_ui.domain.errors import NeurocacheError
-from neurocache_ui.store.models import utcnow
+from neurocache_ui.services import usage
 from neurocache_ui.web.state.auth import AuthState
 
 log = logging.getLogger(__name__)
@@ -78,7 +72,7 @@ def _point(row: usage.UsageRow, bucket: usage.GroupBy) -> dict[str, Any]:
 def summaries(user_id: int, period: str) -> dict[str, Any]:
     """Everything the page shows for one period (runs in a thread)."""
     spec = PERIODS[period]
-    now = utcnow()
+    now = datetime.now(UTC)
     since = now - spec.span
     total = usage.totals(user_id, since, until=now)
     return {
@@ -109,7 +103,7 @@ class UsageState(AuthState):
 
     async def _refresh(self, user_id: int) -> None:
         try:
-            marker = await asyncio.to_thread(usage_writer.latest_event_id, user_id)
+            marker = await asyncio.to_thread(usage.latest_event_id, user_id)
             data = await asyncio.to_thread(summaries, user_id, self.period)
         except NeurocacheError as error:
             self.usage_error = str(error)
@@ -150,7 +144,7 @@ class UsageState(AuthState):
         if not self.user_id:
             return
         try:
-            marker = await asyncio.to_thread(usage_writer.latest_event_id, self.user_id)
+            marker = await asyncio.to_thread(usage.latest_event_id, self.user_id)
         except Exception:
             return
         if marker != self._marker or time.monotonic() - self._refreshed_at >= REFRESH_EVERY:

@@ -1,129 +1,30 @@
-"""Usage: one row per model call or API request, and the dashboard's summaries.
-
-`record` is called after every model call, from the hub ("hub": an agent
-replying in a channel or a "Try it" chat) and from the API ("api", with the key
-that made the request). Recording is best effort: the reply has already been
-delivered, so a failure is logged, never raised. References to an agent,
-channel or key deleted meanwhile are dropped (stored as NULL, exactly what ON
-DELETE SET NULL would have done had the row been written a moment earlier).
-
-`summarize` groups one user's events since a time by API key, agent, day,
-hour or minute (UTC) and reports requests, tokens, errors and latency percentiles (p50,
-p95, linear interpolation like Postgres' `percentile_cont`: computed by
-Postgres itself there, in Python on SQLite). Day, hour and minute series include empty
-buckets, so a chart has no holes.
-"""
+"""The usage dashboard's reads: one user's usage records grouped by key, agent,
+day, hour or minute, with latency percentiles like Postgres' `percentile_cont`
+(computed by Postgres there, in Python on SQLite) and no holes in time series."""
 
 from __future__ import annotations
 
-import logging
 import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from neurocache_ui.store.db import get_engine, session_scope
 from neurocache_ui.domain.errors import Invalid
+from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import Agent, ApiKey, UsageEvent, UTCDateTime, utcnow
 
-log = logging.getLogger(__name__)
-
-Source = Literal["hub", "api"]
 GroupBy = Literal["key", "agent", "day", "hour", "minute"]
-SOURCES = ("hub", "api")
-OUTCOMES = ("ok", "error", "timeout", "stopped")
 ERROR_OUTCOMES = ("error", "timeout")
 """What counts as an error; "stopped" (a person stopped the reply) does not."""
-MODEL_MAX = 100  # the column's length
 MAX_FILLED_BUCKETS = 2000
 HUB_LABEL = "Hub"
 DELETED_KEY_LABEL = "Deleted key"
 NO_AGENT_LABEL = "No agent"
-
-
-def record(
-    user_id: int,
-    *,
-    source: Source,
-    model: str = "",
-    prompt_tokens: int = 0,
-    completion_tokens: int = 0,
-    latency_ms: int = 0,
-    outcome: str = "ok",
-    agent_id: int | None = None,
-    channel_id: int | None = None,
-    api_key_id: int | None = None,
-    created_at: datetime | None = None,
-) -> int | None:
-    """Store one usage event and return its id (None if it could not be stored).
-
-    Invalid for an unknown `source` or `outcome`: those are programming errors."""
-    if source not in SOURCES:
-        raise Invalid(f"Usage source must be one of {', '.join(SOURCES)}.", "source")
-    if outcome not in OUTCOMES:
-        raise Invalid(f"Usage outcome must be one of {', '.join(OUTCOMES)}.", "outcome")
-    values: dict[str, Any] = {
-        "user_id": user_id,
-        "source": source,
-        "model": (model or "")[:MODEL_MAX],
-        "prompt_tokens": max(0, int(prompt_tokens)),
-        "completion_tokens": max(0, int(completion_tokens)),
-        "latency_ms": max(0, int(latency_ms)),
-        "outcome": outcome,
-        "agent_id": agent_id,
-        "channel_id": channel_id,
-        "api_key_id": api_key_id,
-        "created_at": created_at or utcnow(),
-    }
-    for attempt in range(2):
-        try:
-            with session_scope() as session:
-                row = UsageEvent(**values)
-                session.add(row)
-                session.flush()
-                return row.id
-        except IntegrityError:
-            if attempt or not any(values[k] is not None for k in ("agent_id", "channel_id", "api_key_id")):
-                log.warning("usage event for user %s dropped: the user no longer exists", user_id)
-                return None
-            # An agent, channel or key was deleted while the call ran.
-            values.update(agent_id=None, channel_id=None, api_key_id=None)
-        except DBAPIError as error:
-            log.warning("usage event for user %s not recorded: %s", user_id, error.orig or error)
-            return None
-    return None
-
-
-def record_result(
-    user_id: int,
-    result: Any,
-    *,
-    source: Source,
-    agent_id: int | None = None,
-    channel_id: int | None = None,
-    api_key_id: int | None = None,
-) -> int | None:
-    """`record` for a `core.llm.CompletionResult`."""
-    return record(
-        user_id,
-        source=source,
-        model=result.model,
-        prompt_tokens=result.prompt_tokens,
-        completion_tokens=result.completion_tokens,
-        latency_ms=result.latency_ms,
-        outcome=result.outcome,
-        agent_id=agent_id,
-        channel_id=channel_id,
-        api_key_id=api_key_id,
-    )
-
-
-# ---------------------------------------------------------------- summaries
+RECENT = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -191,7 +92,7 @@ def _floor(moment: datetime, group_by: GroupBy) -> datetime:
 
 
 def _check_group(group_by: str) -> GroupBy:
-    if group_by not in ("key", "agent", "day", "hour", "minute"):
+    if group_by not in get_args(GroupBy):
         raise Invalid("Group usage by key, agent, day, hour or minute.", "group_by")
     return group_by  # type: ignore[return-value]
 
@@ -349,4 +250,14 @@ def totals(user_id: int, since: datetime, *, until: datetime | None = None) -> U
     return UsageRow("total", "Total", a.requests, a.prompt_tokens, a.completion_tokens, a.errors, a.p50, a.p95)
 
 
-__all__ = ["UsageRow", "percentile", "record", "record_result", "summarize", "totals"]
+def latest_event_id(user_id: int) -> int:
+    """The highest id among the user's records of the last RECENT minutes (0 for
+    none): the dashboard's cheap "anything new?" probe, whichever worker wrote it
+    (ids only grow). One range scan of the (user_id, created_at) index."""
+    since = sa.literal(utcnow() - RECENT, UTCDateTime())
+    query = sa.select(sa.func.max(UsageEvent.id)).where(UsageEvent.user_id == user_id, UsageEvent.created_at >= since)
+    with get_engine().connect() as conn:
+        return int(conn.execute(query).scalar() or 0)
+
+
+__all__ = ["GroupBy", "UsageRow", "latest_event_id", "percentile", "summarize", "totals"]
