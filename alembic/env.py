@@ -1,4 +1,4 @@
-"""Alembic environment: the URL comes from our settings, the schema from core.models."""
+"""Alembic environment: the URL comes from our settings, the schema from store.models."""
 
 from __future__ import annotations
 

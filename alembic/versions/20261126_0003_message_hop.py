@@ -1,7 +1,7 @@
 """message hop
 
 `message.hop`: how many agent replies led to a message (0 for a person's,
-the trigger's hop + 1 for an agent's reply). core/runner.py stops agent-to-agent
+the trigger's hop + 1 for an agent's reply). The agent runner stops agent-to-agent
 hand-offs at its hop limit. Existing rows get 0 (written by people, or replies
 to them). Batch mode so the downgrade also works on SQLite.
 

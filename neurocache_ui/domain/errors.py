@@ -1,4 +1,4 @@
-"""Errors that core/ raises for callers to translate (a UI message, an HTTP status).
+"""Errors that services raise for callers to translate (a UI message, an HTTP status).
 
 Messages are written for the person who caused them and never contain internals."""
 

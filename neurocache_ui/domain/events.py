@@ -17,19 +17,22 @@ class _Event(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class MessageCreated(_Event):
+class _AboutMessage(_Event):
+    """The whole message travels with its event, so no viewer has to read it back."""
+
+    message: MessageView
+
+
+class MessageCreated(_AboutMessage):
     type: Literal["message.created"] = "message.created"
-    message: MessageView
 
 
-class MessageUpdated(_Event):
+class MessageUpdated(_AboutMessage):
     type: Literal["message.updated"] = "message.updated"
-    message: MessageView
 
 
-class MessageDeleted(_Event):
+class MessageDeleted(_AboutMessage):
     type: Literal["message.deleted"] = "message.deleted"
-    message: MessageView
 
 
 class AgentStreamed(_Event):

@@ -1,22 +1,8 @@
-"""Forms generated from pydantic models: the pure part, with no Reflex in it.
-
-`form_fields(Model)` reads each field's annotation, constraints (annotated_types
-`Ge`/`Gt`/`Le`/`Lt`/`MinLen`/`MaxLen`/`MultipleOf`), `title`, `description`,
-default and `json_schema_extra`, and returns one `FieldSpec` per field saying which
-widget shows it and with which limits. `components/model_form.py` renders the
-specs; adding a field to a model therefore adds it to every form of that model.
-
-A browser form submits strings (a switch submits "on" or nothing, a slider may
-submit a list): `parse_form` turns that back into Python values for the model to
-validate, and `field_errors` turns the model's `ValidationError` into one short
-message per field, written with the field's title, for showing next to it.
-
-`json_schema_extra` keys understood here (all optional):
-- `widget`: force a widget: "text", "textarea", "number", "slider", "switch", "select";
-- `step`: the step of a number or slider when there is no `multiple_of`;
-- `choices`: labels for a Literal's or Enum's values, `{value: label}`;
-- `placeholder`: placeholder text of a text field.
-"""
+"""Forms generated from pydantic models, with no Reflex in it: `form_fields` says
+which widget shows each field and with which limits, `parse_form` turns the
+browser's strings back into values for the model, and `field_errors` words the
+model's refusals as one short message per field. Adding a field to a model
+therefore adds it to every form of that model (web/components/model_form.py)."""
 
 from __future__ import annotations
 
@@ -167,7 +153,12 @@ def _label(name: str, info: FieldInfo) -> str:
 
 
 def field_spec(name: str, info: FieldInfo) -> FieldSpec:
-    """The spec of one pydantic field; TypeError for a type no widget can edit."""
+    """The spec of one pydantic field; TypeError for a type no widget can edit.
+
+    Read from its annotation, constraints, title, description, default and these
+    optional `json_schema_extra` keys: `widget` (one of KINDS, to force one),
+    `step` (of a number without `multiple_of`), `choices` (`{value: label}` for a
+    Literal's or Enum's values), `placeholder` (of a text field)."""
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     annotation, optional = _unwrap_optional(info.annotation)
     annotation, inner_metadata = _strip_annotated(annotation)
@@ -301,6 +292,16 @@ def parse_form(model_cls: type[BaseModel], form: Mapping[str, Any]) -> dict[str,
 # ---------------------------------------------------------------- errors
 
 
+_BOUNDS: dict[str, tuple[str, str]] = {
+    "greater_than_equal": ("ge", "at least"),
+    "greater_than": ("gt", "more than"),
+    "less_than_equal": ("le", "at most"),
+    "less_than": ("lt", "less than"),
+    "multiple_of": ("multiple_of", "a multiple of"),
+}
+"""Pydantic's number-bound error types: (the bound's key in `ctx`, how the rule reads)."""
+
+
 def _number_text(value: Any) -> str:
     return format_number(value) if isinstance(value, int | float) else str(value)
 
@@ -318,16 +319,9 @@ def error_message(label: str, error: Mapping[str, Any], spec: FieldSpec | None =
     if kind == "string_too_long":
         have = f" (it has {len(given):,})" if isinstance(given, str) else ""
         return f"{label} must be at most {ctx['max_length']:,} characters{have}."
-    if kind == "greater_than_equal":
-        return f"{label} must be at least {_number_text(ctx['ge'])}."
-    if kind == "greater_than":
-        return f"{label} must be more than {_number_text(ctx['gt'])}."
-    if kind == "less_than_equal":
-        return f"{label} must be at most {_number_text(ctx['le'])}."
-    if kind == "less_than":
-        return f"{label} must be less than {_number_text(ctx['lt'])}."
-    if kind == "multiple_of":
-        return f"{label} must be a multiple of {_number_text(ctx['multiple_of'])}."
+    if kind in _BOUNDS:
+        key, words = _BOUNDS[kind]
+        return f"{label} must be {words} {_number_text(ctx[key])}."
     if kind.startswith("int_"):
         return f"{label} is required." if blank else f"{label} must be a whole number."
     if kind.startswith("float_") or kind in ("finite_number",):

@@ -1,43 +1,28 @@
-"""Channels and their members: the one place for channel rules.
+"""Channels and their members: the one place for channel rules, for the hub and the API.
 
-The hub's pages and the HTTP API both call these functions, so a rule enforced
-here is enforced everywhere. Visibility follows DESIGN.md's security rule: a
-channel exists, for a given user, only if they are a member. Every read by a
-non-member therefore raises `NotFound` (never `Forbidden`), so nobody can probe
-for channels they are not in. `Forbidden` is kept for members trying an
-owner-only change.
-
-Archived channels are read-only: members can still open them, read and leave,
-but nobody can post (`ensure_can_post`) or invite until the owner unarchives.
-"""
+A channel exists, for a given user, only if they are a member: every read by a
+non-member is NotFound (never Forbidden), so nobody can probe for channels.
+Archived channels are read-only: members can still open them, read and leave."""
 
 from __future__ import annotations
 
-import re
-import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, delete, select, update
+from sqlmodel import Session
 
+from neurocache_ui.domain import limits, slugs
+from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
 from neurocache_ui.services.auth import normalize_email
-from neurocache_ui.store.db import get_engine, session_scope
-from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound, Unavailable
-from neurocache_ui.store.models import Channel, ChannelMember, Message, User, utcnow
+from neurocache_ui.store.db import session_scope
+from neurocache_ui.store.models import Channel, utcnow
+from neurocache_ui.store.repositories import channels as repo
+from neurocache_ui.store.slug_claim import insert_with_free_slug
 
-NAME_MAX = 80
-DESCRIPTION_MAX = 500
-GOAL_MAX = 2000
-SLUG_MAX = 80  # the column's length
 NOT_FOUND = "Channel not found."
 ARCHIVED = "This channel is archived, so it is read-only."
-_NON_SLUG = re.compile(r"[^a-z0-9]+")
-_CREATE_ATTEMPTS = 6
 
 
 @dataclass(frozen=True)
@@ -79,8 +64,8 @@ def _clean_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
         raise Invalid("Channel name is required.", "name")
-    if len(name) > NAME_MAX:
-        raise Invalid(f"Channel name must be at most {NAME_MAX} characters.", "name")
+    if len(name) > limits.CHANNEL_NAME_MAX:
+        raise Invalid(f"Channel name must be at most {limits.CHANNEL_NAME_MAX} characters.", "name")
     return name
 
 
@@ -92,54 +77,11 @@ def _clean_text(value: str, *, field: str, label: str, maximum: int) -> str:
 
 
 def slugify(name: str) -> str:
-    """The URL part for a name: ASCII lowercase letters, digits and single dashes.
-
-    Accents are folded ("Café" -> "cafe"); a name with no usable letters becomes
-    "channel". A slug is never all digits, so it can never be mistaken for an id."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = _NON_SLUG.sub("-", ascii_name.lower()).strip("-")[:SLUG_MAX].rstrip("-")
-    if not slug:
-        return "channel"
-    if slug.isdigit():
-        slug = f"channel-{slug}"[:SLUG_MAX]
-    return slug
+    """A channel's slug for its name; "channel" when the name has no usable letters."""
+    return slugs.slugify(name, fallback="channel", max_length=limits.CHANNEL_SLUG_MAX)
 
 
-def _with_suffix(base: str, suffix: str) -> str:
-    return f"{base[: SLUG_MAX - len(suffix) - 1].rstrip('-')}-{suffix}"
-
-
-def _free_slug(session: Session, base: str, *, random_suffix: bool) -> str:
-    """The base slug if free, else the lowest free `base-N` (N >= 2).
-
-    After repeated collisions (a burst of same-named channels) a random suffix
-    ends the race instead of every creator chasing the same next number."""
-    if random_suffix:
-        return _with_suffix(base, secrets.token_hex(3))
-    prefix = base[: SLUG_MAX - 4]  # suffixed slugs may have a shortened base
-    taken = set(session.exec(select(Channel.slug).where(Channel.slug.startswith(prefix))).all())
-    if base not in taken:
-        return base
-    n = 2
-    while _with_suffix(base, str(n)) in taken:
-        n += 1
-    return _with_suffix(base, str(n))
-
-
-# ---------------------------------------------------------------- reads
-
-
-def _member_count() -> sa.ScalarSelect[int]:
-    """Correlated on the outer Channel only; the alias keeps it from also
-    correlating with the viewer's membership row that the outer query joins."""
-    everyone = aliased(ChannelMember)
-    return (
-        select(sa.func.count())
-        .select_from(everyone)
-        .where(everyone.channel_id == Channel.id)
-        .correlate(Channel)
-        .scalar_subquery()
-    )
+# ---------------------------------------------------------------- reads and checks
 
 
 def _view(channel: Channel, viewer_id: int, member_count: int) -> ChannelView:
@@ -159,12 +101,7 @@ def _view(channel: Channel, viewer_id: int, member_count: int) -> ChannelView:
 
 
 def _channel_for_member(session: Session, channel_id: int, user_id: int) -> Channel:
-    """The channel, if `user_id` is a member (one query); NotFound otherwise."""
-    channel = session.exec(
-        select(Channel)
-        .join(ChannelMember, ChannelMember.channel_id == Channel.id)
-        .where(Channel.id == channel_id, ChannelMember.user_id == user_id)
-    ).first()
+    channel = repo.for_member(session, channel_id, user_id)
     if channel is None:
         raise NotFound(NOT_FOUND)
     return channel
@@ -177,109 +114,58 @@ def _owned_channel(session: Session, channel_id: int, actor_id: int, action: str
     return channel
 
 
-def get_channel(slug_or_id: str | int, viewer_id: int) -> ChannelView:
-    """An `int` is an id, a `str` is a slug (slugs are never all digits).
-
-    One query: the viewer's membership is a join, so a non-member gets the same
-    NotFound as for a channel that does not exist."""
-    key = Channel.id == slug_or_id if isinstance(slug_or_id, int) else Channel.slug == slug_or_id
-    with session_scope() as session:
-        row = session.exec(
-            select(Channel, _member_count())
-            .join(ChannelMember, ChannelMember.channel_id == Channel.id)
-            .where(key, ChannelMember.user_id == viewer_id)
-        ).first()
-    if row is None:
+def _visible_view(session: Session, slug_or_id: str | int, viewer_id: int) -> ChannelView:
+    found = repo.visible(session, slug_or_id, viewer_id)
+    if found is None:
         raise NotFound(NOT_FOUND)
-    return _view(row[0], viewer_id, row[1])
+    return _view(found[0], viewer_id, found[1])
+
+
+def get_channel(slug_or_id: str | int, viewer_id: int) -> ChannelView:
+    """An `int` is an id, a `str` is a slug. One query: a non-member gets the
+    same NotFound as for a channel that does not exist."""
+    with session_scope() as session:
+        return _visible_view(session, slug_or_id, viewer_id)
 
 
 def member_channel_id(slug_or_id: str | int, user_id: int) -> int:
     """The id of the channel, if `user_id` is a member; NotFound otherwise.
-
-    One index probe (slug, then the membership primary key) and nothing else:
-    for hot paths (the API's message reads) that need no more than the id."""
-    key = Channel.id == slug_or_id if isinstance(slug_or_id, int) else Channel.slug == slug_or_id
-    query = (
-        sa.select(Channel.id)
-        .join(ChannelMember, ChannelMember.channel_id == Channel.id)  # type: ignore[arg-type]
-        .where(key, ChannelMember.user_id == user_id)
-    )
-    # Autocommit: one statement, so no BEGIN/COMMIT round trips.
-    with get_engine().connect() as conn:
-        found = conn.execution_options(isolation_level="AUTOCOMMIT").execute(query).scalar()
+    One statement, for hot paths (the API's message reads) that need only the id."""
+    found = repo.member_channel_id(slug_or_id, user_id)
     if found is None:
         raise NotFound(NOT_FOUND)
     return found
 
 
-def ensure_member(channel_id: int, user_id: int) -> None:
-    """Raise NotFound unless the user is a member: one primary-key lookup.
+def ensure_member(channel_id: int, user_id: int, *, session: Session | None = None) -> None:
+    """NotFound unless the user is a member: one primary-key lookup, in the
+    caller's transaction when `session` is given. On every message read and send."""
+    with session_scope(session) as unit:
+        if not repo.is_member(unit, channel_id, user_id):
+            raise NotFound(NOT_FOUND)
 
-    Called on every message read and send, so it must stay this cheap."""
-    with session_scope() as session:
-        found = session.exec(
-            select(ChannelMember.user_id).where(
-                ChannelMember.channel_id == channel_id, ChannelMember.user_id == user_id
-            )
-        ).first()
-    if found is None:
+
+def ensure_can_post(channel_id: int, user_id: int, *, session: Session | None = None) -> None:
+    """Like `ensure_member` (one lookup), and Forbidden for an archived channel."""
+    with session_scope(session) as unit:
+        member, archived_at = repo.membership(unit, channel_id, user_id)
+    if not member:
         raise NotFound(NOT_FOUND)
-
-
-def ensure_can_post(channel_id: int, user_id: int) -> None:
-    """Like `ensure_member` (same single lookup), and also refuse archived
-    channels, which are read-only. The messages module calls it before a send."""
-    with session_scope() as session:
-        row = session.exec(
-            select(ChannelMember.user_id, Channel.archived_at)
-            .join(Channel, Channel.id == ChannelMember.channel_id)
-            .where(ChannelMember.channel_id == channel_id, ChannelMember.user_id == user_id)
-        ).first()
-    if row is None:
-        raise NotFound(NOT_FOUND)
-    if row[1] is not None:
+    if archived_at is not None:
         raise Forbidden(ARCHIVED)
 
 
 def list_channels(user_id: int) -> list[ChannelSummary]:
-    """The user's active channels, by name, with unread counts, in one query.
-
-    Unread = messages after the member's read marker, not written by the user
-    (agents' and system messages count). The count is a correlated subquery so
-    each channel costs one index range scan and there is no N+1."""
-    unread = (
-        select(sa.func.count())
-        .select_from(Message)
-        .where(
-            Message.channel_id == ChannelMember.channel_id,
-            Message.id > sa.func.coalesce(ChannelMember.last_read_message_id, 0),
-            sa.or_(Message.user_id.is_(None), Message.user_id != user_id),
-        )
-        .scalar_subquery()
-    )
+    """The user's active channels, by name, with unread counts, in one query."""
     with session_scope() as session:
-        rows = session.exec(
-            select(Channel.id, Channel.slug, Channel.name, unread)
-            .join(ChannelMember, ChannelMember.channel_id == Channel.id)
-            .where(ChannelMember.user_id == user_id, Channel.archived_at.is_(None))
-            .order_by(sa.func.lower(Channel.name), Channel.id)
-        ).all()
+        rows = repo.summaries(session, user_id)
     return [ChannelSummary(id=r[0], slug=r[1], name=r[2], unread=r[3]) for r in rows]
 
 
 def members(channel_id: int, viewer_id: int) -> list[Member]:
-    """Everyone in the channel, by name. One query: the viewer is always in a
-    channel's own member list, so an empty result means "not a member"."""
-    viewer = aliased(ChannelMember)
+    """Everyone in the channel, by name; NotFound unless the viewer is one of them."""
     with session_scope() as session:
-        rows = session.exec(
-            select(User.id, User.name)
-            .join(ChannelMember, ChannelMember.user_id == User.id)
-            .join(viewer, sa.and_(viewer.channel_id == ChannelMember.channel_id, viewer.user_id == viewer_id))
-            .where(ChannelMember.channel_id == channel_id)
-            .order_by(sa.func.lower(User.name), User.id)
-        ).all()
+        rows = repo.members(session, channel_id, viewer_id)
     if not rows:
         raise NotFound(NOT_FOUND)
     return [Member(user_id=r[0], name=r[1]) for r in rows]
@@ -289,33 +175,26 @@ def members(channel_id: int, viewer_id: int) -> list[Member]:
 
 
 def create_channel(owner_id: int, *, name: str, description: str = "", goal: str = "") -> ChannelView:
-    """Create a channel owned by (and containing) `owner_id`.
-
-    The slug is picked by reading the taken ones, then claimed by the unique
-    index: if another request claimed it in between, the insert fails and we
-    pick again, so two same-named channels created at once both succeed."""
+    """Create a channel owned by (and containing) `owner_id`. Same-named channels
+    get numbered slugs, also when created at the same moment."""
     name = _clean_name(name)
-    description = _clean_text(description, field="description", label="Description", maximum=DESCRIPTION_MAX)
-    goal = _clean_text(goal, field="goal", label="Goal", maximum=GOAL_MAX)
-    base = slugify(name)
-    for attempt in range(_CREATE_ATTEMPTS):
-        with session_scope() as session:
-            slug = _free_slug(session, base, random_suffix=attempt >= 3)
+    description = _clean_text(
+        description, field="description", label="Description", maximum=limits.CHANNEL_DESCRIPTION_MAX
+    )
+    goal = _clean_text(goal, field="goal", label="Goal", maximum=limits.CHANNEL_GOAL_MAX)
+
+    def insert(session: Session, slug: str) -> Channel:
         channel = Channel(slug=slug, name=name, description=description, goal=goal, owner_id=owner_id)
-        try:
-            with session_scope() as session:
-                session.add(channel)
-                session.flush()
-                assert channel.id is not None
-                session.add(ChannelMember(channel_id=channel.id, user_id=owner_id))
-        except IntegrityError:
-            with session_scope() as session:
-                slug_taken = session.exec(select(Channel.id).where(Channel.slug == slug)).first()
-            if slug_taken is None:
-                raise  # not a slug race (e.g. the owner no longer exists)
-            continue
-        return _view(channel, owner_id, 1)
-    raise Unavailable("Could not create the channel right now; please try again.")
+        return repo.insert(session, channel)
+
+    channel = insert_with_free_slug(
+        slugify(name),
+        max_length=limits.CHANNEL_SLUG_MAX,
+        taken=repo.slugs_starting,
+        insert=insert,
+        busy="Could not create the channel right now; please try again.",
+    )
+    return _view(channel, owner_id, 1)
 
 
 def rename(channel_id: int, actor_id: int, name: str) -> ChannelView:
@@ -325,32 +204,33 @@ def rename(channel_id: int, actor_id: int, name: str) -> ChannelView:
         channel = _owned_channel(session, channel_id, actor_id, "rename it")
         channel.name = name
         session.add(channel)
-    return get_channel(channel_id, actor_id)
+        session.flush()
+        return _visible_view(session, channel_id, actor_id)
+
+
+def _set_archived(channel_id: int, actor_id: int, archived: bool) -> None:
+    """Owner only; idempotent."""
+    with session_scope() as session:
+        channel = _owned_channel(session, channel_id, actor_id, "archive it" if archived else "unarchive it")
+        if (channel.archived_at is not None) != archived:
+            channel.archived_at = utcnow() if archived else None
+            session.add(channel)
 
 
 def archive(channel_id: int, actor_id: int) -> None:
-    """Owner only. Hides the channel from sidebars and makes it read-only; idempotent."""
-    with session_scope() as session:
-        channel = _owned_channel(session, channel_id, actor_id, "archive it")
-        if channel.archived_at is None:
-            channel.archived_at = utcnow()
-            session.add(channel)
+    """Hides the channel from sidebars and makes it read-only."""
+    _set_archived(channel_id, actor_id, True)
 
 
 def unarchive(channel_id: int, actor_id: int) -> None:
-    """Owner only; idempotent."""
-    with session_scope() as session:
-        channel = _owned_channel(session, channel_id, actor_id, "unarchive it")
-        if channel.archived_at is not None:
-            channel.archived_at = None
-            session.add(channel)
+    _set_archived(channel_id, actor_id, False)
 
 
 def delete_channel(channel_id: int, actor_id: int) -> None:
-    """Owner only. The database cascades to members, messages and agent links."""
+    """Owner only; its members, messages and agent links go with it."""
     with session_scope() as session:
         _owned_channel(session, channel_id, actor_id, "delete it")
-        session.exec(delete(Channel).where(Channel.id == channel_id))
+        repo.delete_channel(session, channel_id)
 
 
 def invite(channel_id: int, actor_id: int, email: str) -> Member:
@@ -363,24 +243,27 @@ def invite(channel_id: int, actor_id: int, email: str) -> Member:
     email = normalize_email(email or "")
     if not email:
         raise Invalid("Enter the email address of the person to invite.", "email")
-    with session_scope() as session:
-        channel = _channel_for_member(session, channel_id, actor_id)
-        if channel.archived_at is not None:
-            raise Forbidden("This channel is archived; unarchive it before inviting people.")
-        user = session.exec(select(User).where(User.email == email)).first()
-        if user is None or user.id is None:
-            raise Invalid(f"Could not invite {email}. If they have no account yet, ask them to sign up first.", "email")
-    invitee = Member(user_id=user.id, name=user.name)
     already = Invalid(f"{email} is already a member of this channel.", "email")
     try:
         with session_scope() as session:
-            session.add(ChannelMember(channel_id=channel_id, user_id=user.id))
+            channel = _channel_for_member(session, channel_id, actor_id)
+            if channel.archived_at is not None:
+                raise Forbidden("This channel is archived; unarchive it before inviting people.")
+            found = repo.invitee(session, channel_id, email)
+            if found is None or found[0].id is None:
+                raise Invalid(
+                    f"Could not invite {email}. If they have no account yet, ask them to sign up first.", "email"
+                )
+            user, is_member = found
+            if is_member:
+                raise already
+            repo.add_member(session, channel_id, user.id)
     except IntegrityError:
-        # Either already a member (the primary key) or the channel was deleted
-        # a moment ago (the foreign key); tell the two apart.
+        # Invited by someone else a moment ago (the primary key), or the channel
+        # was deleted meanwhile (the foreign key); tell the two apart.
         ensure_member(channel_id, actor_id)
         raise already from None
-    return invitee
+    return Member(user_id=user.id, name=user.name)
 
 
 def leave(channel_id: int, user_id: int) -> None:
@@ -390,33 +273,16 @@ def leave(channel_id: int, user_id: int) -> None:
         channel = _channel_for_member(session, channel_id, user_id)
         if channel.owner_id == user_id:
             raise Invalid("You own this channel, so you cannot leave it. Delete the channel instead.")
-        session.exec(
-            delete(ChannelMember).where(ChannelMember.channel_id == channel_id, ChannelMember.user_id == user_id)
-        )
+        repo.remove_member(session, channel_id, user_id)
 
 
 def mark_read(channel_id: int, user_id: int, message_id: int) -> bool:
     """Move the user's read marker forward to `message_id`; True if it moved.
 
-    One conditional UPDATE, so concurrent calls (two tabs) can only move it
-    forward. A message from another channel (a stale page) or one deleted
-    meanwhile leaves the marker alone instead of failing."""
-    marker = ChannelMember.last_read_message_id
-    in_channel = (
-        select(Message.id).where(Message.id == message_id, Message.channel_id == channel_id).exists()
-    )
+    A message from another channel (a stale page) or one deleted meanwhile
+    leaves the marker alone instead of failing; a non-member gets NotFound."""
     with session_scope() as session:
-        result = session.exec(
-            update(ChannelMember)
-            .where(
-                ChannelMember.channel_id == channel_id,
-                ChannelMember.user_id == user_id,
-                sa.or_(marker.is_(None), marker < message_id),
-                in_channel,
-            )
-            .values(last_read_message_id=message_id)
-        )
-        moved = bool(result.rowcount)
-    if not moved:
-        ensure_member(channel_id, user_id)
+        moved = repo.move_read_marker(session, channel_id, user_id, message_id)
+        if not moved:
+            ensure_member(channel_id, user_id, session=session)
     return moved

@@ -1,27 +1,8 @@
-"""Agents' knowledge: uploaded documents, cut into passages, found by full-text search.
-
-An owner uploads .txt, .md or .pdf files to one of their agents
-(`add_document`). The text is extracted (PDFs by core.pdf_text, in a confined
-child process with page, character, time and memory limits), cut into passages of
-about `CHUNK_CHARS` characters on paragraph, line and sentence boundaries, with
-a short overlap so a fact split across a boundary is still found, and stored as
-knowledge_chunk rows. When the agent replies, `search` returns the passages
-that best match the message it answers; core.prompt puts them, numbered and
-named, into the system message for the model to cite.
-
-Search uses the database's own full-text engine (objects made by migration 0002):
-- Postgres: the generated `search_vector` tsvector column (english stemming,
-  GIN index), `to_tsquery` + `ts_rank`;
-- SQLite: the `knowledge_chunk_fts` FTS5 table (porter stemming), `MATCH` + `bm25`.
-A chat message is a question, not a query: its words are OR-ed (common English
-words dropped), so a passage needs only some of them and ranks higher the more
-(and rarer) words it shares. User text never reaches either query language
-unquoted: only word characters are kept, each as a quoted term.
-
-Ownership: every function that takes `owner_id` only sees that user's agents and
-documents; someone else's is NotFound, like one that does not exist. `search`
-is also called by trusted code (the agent runner) with no `owner_id`.
-"""
+"""Agents' knowledge: uploaded .txt, .md and .pdf files, cut into passages and
+found by full-text search when the agent replies. A question's words are OR-ed
+(common English words dropped), so a passage ranks higher the more (and rarer)
+words it shares; user text reaches the query language only as quoted \\w+ terms.
+Functions taking `owner_id` see only that user's agents and documents."""
 
 from __future__ import annotations
 
@@ -32,14 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath, PureWindowsPath
 
-import sqlalchemy as sa
 from sqlmodel import Session
 
-from neurocache_ui.store.db import database_guard, get_engine, session_scope
+from neurocache_ui.domain import limits
+from neurocache_ui.domain.chunking import chunk_text, normalize_text
 from neurocache_ui.domain.errors import Invalid, NotFound
-from neurocache_ui.store.models import Agent, KnowledgeChunk, KnowledgeDocument
 from neurocache_ui.infra.pdf_text import PdfError, PdfLimits, extract_pdf_text
 from neurocache_ui.settings import get_settings
+from neurocache_ui.store.db import database_guard, session_scope
+from neurocache_ui.store.models import KnowledgeDocument
+from neurocache_ui.store.repositories import agents as agent_rows
+from neurocache_ui.store.repositories import knowledge as repo
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +38,6 @@ CONTENT_TYPES = {
     ".pdf": "application/pdf",
 }
 SUPPORTED = ".txt, .md or .pdf"
-FILENAME_MAX = 255  # the column's length
-CHUNK_CHARS = 800
-OVERLAP_CHARS = 150
 SEARCH_LIMIT_MAX = 20
 QUERY_WORDS_MAX = 32
 STOP_WORDS = frozenset(
@@ -97,14 +78,15 @@ class SearchHit:
 
 
 def clean_filename(filename: str) -> str:
-    """The file's own name (no folders), printable, at most FILENAME_MAX characters."""
+    """The file's own name (no folders), printable, within the column's length."""
     name = PureWindowsPath(PurePosixPath(filename or "").name).name
     name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C").strip()
     if not name or name in (".", ".."):
         raise Invalid("The file has no name. Choose a .txt, .md or .pdf file.", "file")
-    if len(name) > FILENAME_MAX:
+    maximum = limits.FILENAME_MAX
+    if len(name) > maximum:
         stem, dot, ext = name.rpartition(".")
-        name = (stem[: FILENAME_MAX - len(ext) - 1] + dot + ext) if dot and len(ext) < 16 else name[:FILENAME_MAX]
+        name = (stem[: maximum - len(ext) - 1] + dot + ext) if dot and len(ext) < 16 else name[:maximum]
     return name
 
 
@@ -165,17 +147,6 @@ def _plain_text(filename: str, data: bytes) -> str:
         return data.decode("cp1252", errors="replace")  # older Windows editors
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def normalize_text(text: str) -> str:
-    """Unix newlines, no control characters, single spaces, at most one blank line in a row."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    text = _CONTROL.sub("", text)
-    lines = [re.sub(r" {2,}", " ", line).strip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
 def extract_text(filename: str, data: bytes) -> str:
     """A document's text, normalized; Invalid for unsupported or unreadable files."""
     content_type = content_type_of(filename)
@@ -183,76 +154,12 @@ def extract_text(filename: str, data: bytes) -> str:
     return normalize_text(raw)
 
 
-# ---------------------------------------------------------------- chunking
-
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
-
-
-def _hard_split(text: str, size: int) -> list[str]:
-    """Cut a piece longer than `size` at spaces (or anywhere, for one huge word)."""
-    parts: list[str] = []
-    while len(text) > size:
-        cut = text.rfind(" ", 0, size + 1)
-        if cut <= size // 2:
-            cut = size
-        parts.append(text[:cut].strip())
-        text = text[cut:].strip()
-    if text:
-        parts.append(text)
-    return parts
-
-
-def _pieces(text: str, size: int) -> list[tuple[str, str]]:
-    """(separator before, text) for every sentence: "\n\n" starts a paragraph,
-    "\n" a line, " " the next sentence on a line."""
-    pieces: list[tuple[str, str]] = []
-    for paragraph in re.split(r"\n\s*\n", text):
-        separator = "\n\n"
-        for line in paragraph.split("\n"):
-            line = line.strip()
-            if not line:
-                continue
-            for sentence in _SENTENCE_END.split(line):
-                for part in _hard_split(sentence.strip(), size):
-                    pieces.append((separator, part))
-                    separator = " "
-            separator = "\n" if separator == " " else separator
-    return pieces
-
-
-def _render(pieces: list[tuple[str, str]]) -> str:
-    return "".join(text if i == 0 else sep + text for i, (sep, text) in enumerate(pieces))
-
-
-def chunk_text(text: str, size: int = CHUNK_CHARS, overlap: int = OVERLAP_CHARS) -> list[str]:
-    """Passages of at most `size` characters, cut between sentences (preferring
-    paragraph and line breaks as they come), each starting with up to `overlap`
-    characters of whole sentences from the end of the previous one."""
-    chunks: list[str] = []
-    current: list[tuple[str, str]] = []
-    for separator, piece in _pieces(text, size):
-        if current and len(_render([*current, (separator, piece)])) > size:
-            chunks.append(_render(current))
-            tail: list[tuple[str, str]] = []
-            for item in reversed(current):
-                if len(_render([item, *tail])) > overlap:
-                    break
-                tail.insert(0, item)
-            current = tail if len(_render([*tail, (separator, piece)])) <= size else []
-        current.append((separator, piece))
-    if current:
-        chunks.append(_render(current))
-    return chunks
-
-
 # ---------------------------------------------------------------- documents
 
 
-def _owned_agent(session: Session, owner_id: int, agent_id: int) -> Agent:
-    agent = session.get(Agent, agent_id)
-    if agent is None or agent.owner_id != owner_id:
+def _owned_agent(session: Session, owner_id: int, agent_id: int) -> None:
+    if agent_rows.owned(session, owner_id, agent_id) is None:
         raise NotFound(AGENT_NOT_FOUND)
-    return agent
 
 
 def _view(row: KnowledgeDocument) -> DocumentView:
@@ -266,6 +173,14 @@ def _view(row: KnowledgeDocument) -> DocumentView:
         chunk_count=row.chunk_count,
         created_at=row.created_at,
     )
+
+
+def _size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} bytes"
 
 
 def check_size(filename: str, size: int) -> None:
@@ -283,21 +198,8 @@ def check_size(filename: str, size: int) -> None:
         )
 
 
-def add_document(owner_id: int, agent_id: int, filename: str, data: bytes) -> DocumentView:
-    """Store an uploaded file as the agent's knowledge and return it.
-
-    Invalid (with `field="file"`) for: an unsupported type, an empty or too large
-    file, a file with no readable text or too many passages, a PDF that is
-    unreadable, password-protected, too long or too costly to read.
-    NotFound for an agent that is not the owner's."""
-    name = clean_filename(filename)
-    content_type = content_type_of(name)
-    check_size(name, len(data))
-    with database_guard(UNAVAILABLE):
-        with session_scope() as session:  # the agent check comes before the (slower) text extraction
-            _owned_agent(session, owner_id, agent_id)
-    text = extract_text(name, data)
-    chunks = chunk_text(text)
+def _passages(name: str, content_type: str, data: bytes) -> list[str]:
+    chunks = chunk_text(extract_text(name, data))
     if not chunks:
         hint = " Scanned PDFs need text recognition (OCR) first." if content_type == "application/pdf" else ""
         raise Invalid(f"{name} contains no text to learn from.{hint}", "file")
@@ -308,76 +210,61 @@ def add_document(owner_id: int, agent_id: int, filename: str, data: bytes) -> Do
             "Split it into smaller files.",
             "file",
         )
-    with database_guard(UNAVAILABLE):
-        with session_scope() as session:
-            _owned_agent(session, owner_id, agent_id)
-            document = KnowledgeDocument(
-                agent_id=agent_id,
-                owner_id=owner_id,
-                filename=name,
-                content_type=content_type,
-                size_bytes=len(data),
-                chunk_count=len(chunks),
-            )
-            session.add(document)
-            session.flush()
-            session.execute(
-                sa.insert(KnowledgeChunk),
-                [
-                    {"document_id": document.id, "agent_id": agent_id, "ordinal": number, "content": chunk}
-                    for number, chunk in enumerate(chunks)
-                ],
-            )
-            view = _view(document)
+    return chunks
+
+
+def add_document(owner_id: int, agent_id: int, filename: str, data: bytes) -> DocumentView:
+    """Store an uploaded file as the agent's knowledge and return it.
+
+    Invalid (with `field="file"`) for: an unsupported type, an empty or too large
+    file, a file with no readable text or too many passages, a PDF that is
+    unreadable, password-protected, too long or too costly to read.
+    NotFound for an agent that is not the owner's: checked before the (slow)
+    text extraction, and again in the transaction that writes."""
+    name = clean_filename(filename)
+    content_type = content_type_of(name)
+    check_size(name, len(data))
+    with database_guard(UNAVAILABLE), session_scope() as session:
+        _owned_agent(session, owner_id, agent_id)
+    chunks = _passages(name, content_type, data)
+    with database_guard(UNAVAILABLE), session_scope() as session:
+        _owned_agent(session, owner_id, agent_id)
+        document = KnowledgeDocument(
+            agent_id=agent_id,
+            owner_id=owner_id,
+            filename=name,
+            content_type=content_type,
+            size_bytes=len(data),
+            chunk_count=len(chunks),
+        )
+        view = _view(repo.insert_document(session, document, chunks))
     log.info("agent %s learned %s (%d chunks)", agent_id, name, len(chunks))
     return view
 
 
-def _size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB"
-    if size >= 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size} bytes"
-
-
 def list_documents(owner_id: int, agent_id: int) -> list[DocumentView]:
     """The agent's documents, newest first."""
-    with database_guard(UNAVAILABLE):
-        with session_scope() as session:
-            _owned_agent(session, owner_id, agent_id)
-            rows = session.scalars(
-                sa.select(KnowledgeDocument)
-                .where(KnowledgeDocument.agent_id == agent_id)
-                .order_by(KnowledgeDocument.created_at.desc(), KnowledgeDocument.id.desc())  # type: ignore[union-attr,attr-defined]
-            ).all()
-            return [_view(row) for row in rows]
-
-
-def get_document(owner_id: int, document_id: int) -> DocumentView:
-    with database_guard(UNAVAILABLE):
-        with session_scope() as session:
-            return _view(_owned_document(session, owner_id, document_id))
+    with database_guard(UNAVAILABLE), session_scope() as session:
+        _owned_agent(session, owner_id, agent_id)
+        return [_view(row) for row in repo.documents_of(session, agent_id)]
 
 
 def _owned_document(session: Session, owner_id: int, document_id: int) -> KnowledgeDocument:
-    document = session.get(KnowledgeDocument, document_id)
-    if document is None or document.owner_id != owner_id:
-        raise NotFound(DOCUMENT_NOT_FOUND)
-    agent = session.get(Agent, document.agent_id)
-    if agent is None or agent.owner_id != owner_id:
+    document = repo.owned_document(session, owner_id, document_id)
+    if document is None:
         raise NotFound(DOCUMENT_NOT_FOUND)
     return document
 
 
+def get_document(owner_id: int, document_id: int) -> DocumentView:
+    with database_guard(UNAVAILABLE), session_scope() as session:
+        return _view(_owned_document(session, owner_id, document_id))
+
+
 def delete_document(owner_id: int, document_id: int) -> None:
     """Forget a document and all its passages."""
-    with database_guard(UNAVAILABLE):
-        with session_scope() as session:
-            document = _owned_document(session, owner_id, document_id)
-            # Explicit, not only ON DELETE CASCADE: the search index follows either way.
-            session.execute(sa.delete(KnowledgeChunk).where(KnowledgeChunk.document_id == document_id))  # type: ignore[arg-type]
-            session.delete(document)
+    with database_guard(UNAVAILABLE), session_scope() as session:
+        repo.delete_document(session, _owned_document(session, owner_id, document_id))
 
 
 # ---------------------------------------------------------------- search
@@ -398,55 +285,16 @@ def query_terms(query: str) -> list[str]:
     return terms
 
 
-_POSTGRES_SEARCH = sa.text(
-    """
-    SELECT c.id, c.document_id, c.ordinal, c.content, d.filename,
-           ts_rank(c.search_vector, q.query, 1) AS score
-    FROM knowledge_chunk AS c
-    JOIN knowledge_document AS d ON d.id = c.document_id,
-         to_tsquery('english', :terms) AS q(query)
-    WHERE c.agent_id = :agent_id AND c.search_vector @@ q.query
-    ORDER BY score DESC, c.id
-    LIMIT :limit
-    """
-)
-
-_SQLITE_SEARCH = sa.text(
-    """
-    SELECT c.id, c.document_id, c.ordinal, c.content, d.filename,
-           -bm25(knowledge_chunk_fts) AS score
-    FROM knowledge_chunk_fts
-    JOIN knowledge_chunk AS c ON c.id = knowledge_chunk_fts.rowid
-    JOIN knowledge_document AS d ON d.id = c.document_id
-    WHERE knowledge_chunk_fts MATCH :terms AND c.agent_id = :agent_id
-    ORDER BY bm25(knowledge_chunk_fts), c.id
-    LIMIT :limit
-    """
-)
-
-
 def search(agent_id: int, query: str, limit: int = 4, *, owner_id: int | None = None) -> list[SearchHit]:
     """The agent's passages that best match `query`, best first ([] when
     nothing matches or the query has no meaningful words). With `owner_id`,
     an agent that is not that user's is NotFound."""
     limit = max(1, min(limit, SEARCH_LIMIT_MAX))
-    if owner_id is not None:
-        with database_guard(UNAVAILABLE):
-            with session_scope() as session:
-                _owned_agent(session, owner_id, agent_id)
     terms = query_terms(query)
-    if not terms:
-        return []
-    engine = get_engine()
-    if engine.dialect.name == "postgresql":
-        statement = _POSTGRES_SEARCH
-        expression = " | ".join(f"'{term}'" for term in terms)  # \w+ words: no quotes or operators inside
-    else:
-        statement = _SQLITE_SEARCH
-        expression = " OR ".join(f'"{term}"' for term in terms)  # FTS5 strings; \w+ has no '"'
-    with database_guard(UNAVAILABLE):
-        with engine.connect() as conn:
-            rows = conn.execute(statement, {"terms": expression, "agent_id": agent_id, "limit": limit}).all()
+    with database_guard(UNAVAILABLE), session_scope() as session:
+        if owner_id is not None:
+            _owned_agent(session, owner_id, agent_id)
+        rows = repo.search(session, agent_id, terms, limit) if terms else []
     return [
         SearchHit(
             filename=row.filename,
@@ -465,7 +313,6 @@ __all__ = [
     "SearchHit",
     "add_document",
     "check_size",
-    "chunk_text",
     "delete_document",
     "extract_text",
     "get_document",

@@ -1,41 +1,26 @@
-"""A channel's agents: which agents work in which channel (the `channel_agent` table).
-
-Rules, in line with core/channels.py:
-- Only members see a channel's agents; anyone else gets NotFound, exactly as for
-  a channel that does not exist.
-- A member may add one of their *own* agents (someone else's agent is NotFound,
-  as everywhere in core/agents.py). Adding is idempotent. Archived channels are
-  read-only, so nothing can be added to them.
-- An agent is @mentioned by its slug, and slugs are unique per owner only, so a
-  channel refuses a second agent with a slug already in use there: a mention
-  must name exactly one agent.
-- The agent's owner or the channel's owner may remove an agent; other members
-  get Forbidden.
-- A channel holds at most NEUROCACHE_MAX_AGENTS_PER_CHANNEL agents (10): each is
-  one more model call per message that wakes them all, and per collective query.
-  On Postgres the channel's row is locked while a new agent is added, so two
-  concurrent adds cannot both take the last seat.
-
-Every change publishes `{"type": "channel.agents"}` on the channel's bus, so
-pages showing the channel's team reload it.
-"""
+"""A channel's agents. Members see the team and add their own agents (not to
+archived channels); the agent's owner or the channel's owner removes one. A
+mention must name one agent, so two agents with one slug cannot share a
+channel, and a channel seats at most NEUROCACHE_MAX_AGENTS_PER_CHANNEL (each is
+a model call per message). Changes are announced on the bus after the commit."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, delete, select
+from sqlmodel import Session
 
+from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
 from neurocache_ui.domain.events import TeamChanged
 from neurocache_ui.infra import bus
 from neurocache_ui.services import channels
-from neurocache_ui.store.db import database_guard, session_scope
-from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
-from neurocache_ui.store.models import Agent, Channel, ChannelAgent
 from neurocache_ui.settings import get_settings
+from neurocache_ui.store.db import database_guard, session_scope
+from neurocache_ui.store.models import Agent
+from neurocache_ui.store.repositories import agents as agent_rows
+from neurocache_ui.store.repositories import team as repo
 
 log = logging.getLogger(__name__)
 
@@ -73,15 +58,6 @@ def _view(agent: Agent, viewer_id: int) -> ChannelAgentView:
     )
 
 
-def _agents_query(channel_id: int) -> sa.Select:
-    return (
-        select(Agent)
-        .join(ChannelAgent, ChannelAgent.agent_id == Agent.id)
-        .where(ChannelAgent.channel_id == channel_id)
-        .order_by(sa.func.lower(Agent.name), Agent.id)
-    )
-
-
 def _announce(channel_id: int) -> None:
     try:
         bus.publish(channel_id, TeamChanged())
@@ -91,17 +67,15 @@ def _announce(channel_id: int) -> None:
 
 def channel_agents(channel_id: int, viewer_id: int) -> list[ChannelAgentView]:
     """The channel's agents by name; NotFound unless the viewer is a member."""
-    with database_guard():
-        channels.ensure_member(channel_id, viewer_id)
-        with session_scope() as session:
-            return [_view(agent, viewer_id) for agent in session.exec(_agents_query(channel_id)).all()]
+    with database_guard(), session_scope() as session:
+        channels.ensure_member(channel_id, viewer_id, session=session)
+        return [_view(agent, viewer_id) for agent in repo.agents_of(session, channel_id)]
 
 
 def team(channel_id: int) -> list[Agent]:
     """The channel's agents as full rows, for trusted callers (the agent runner)."""
-    with database_guard():
-        with session_scope() as session:
-            return list(session.exec(_agents_query(channel_id)).all())
+    with database_guard(), session_scope() as session:
+        return list(repo.agents_of(session, channel_id))
 
 
 def full_message(limit: int) -> str:
@@ -111,69 +85,57 @@ def full_message(limit: int) -> str:
     )
 
 
-def _check_room(session: Session, channel_id: int, agent_id: int) -> None:
-    """Invalid when the channel is full, unless the agent is already in it (adding is idempotent)."""
-    seated = session.exec(select(ChannelAgent.agent_id).where(ChannelAgent.channel_id == channel_id)).all()
+def _seat(session: Session, channel_id: int, actor_id: int, agent_id: int) -> tuple[ChannelAgentView, bool]:
+    """The agent's view, and whether it was added now (adding is idempotent)."""
+    channels.ensure_can_post(channel_id, actor_id, session=session)  # NotFound, or Forbidden if archived
+    agent = agent_rows.owned(session, actor_id, agent_id)
+    if agent is None:
+        raise NotFound(AGENT_NOT_FOUND)
+    if repo.slug_clash(session, channel_id, agent):
+        raise Invalid(
+            f"Another agent in this channel is already called @{agent.slug}, so a mention could not tell "
+            "them apart. Change your agent's slug first.",
+            "agent",
+        )
+    view = _view(agent, actor_id)
+    seated = repo.seated(session, channel_id)
+    if agent_id in seated:
+        return view, False
     limit = get_settings().max_agents_per_channel
-    if agent_id not in seated and len(seated) >= limit:
+    if len(seated) >= limit:
         raise Invalid(full_message(limit), "agent")
+    repo.seat(session, channel_id, agent_id)
+    return view, True
 
 
 def add_agent(channel_id: int, actor_id: int, agent_id: int) -> ChannelAgentView:
     """Put one of the actor's agents to work in a channel they are a member of."""
+    view: ChannelAgentView | None = None
     with database_guard(UNAVAILABLE):
-        channel = channels.get_channel(channel_id, actor_id)  # NotFound for non-members
-        if channel.archived:
-            raise Forbidden(channels.ARCHIVED)
-        with session_scope() as session:
-            agent = session.exec(select(Agent).where(Agent.id == agent_id, Agent.owner_id == actor_id)).first()
-            if agent is None:
-                raise NotFound(AGENT_NOT_FOUND)
-            clash = session.exec(
-                _agents_query(channel_id).where(Agent.slug == agent.slug, Agent.id != agent.id)
-            ).first()
-            if clash is not None:
-                raise Invalid(
-                    f"Another agent in this channel is already called @{agent.slug}, so a mention could not tell "
-                    "them apart. Change your agent's slug first.",
-                    "agent",
-                )
-        view = _view(agent, actor_id)
         try:
             with session_scope() as session:
-                # Serialise adds to this channel (FOR UPDATE is ignored on SQLite,
-                # whose writes are serialised anyway), then count its seats.
-                session.exec(select(Channel.id).where(Channel.id == channel_id).with_for_update())
-                _check_room(session, channel_id, agent_id)
-                session.add(ChannelAgent(channel_id=channel_id, agent_id=agent_id))
+                view, added = _seat(session, channel_id, actor_id, agent_id)
         except IntegrityError:
-            # Already in the channel (the primary key), or the channel or agent
-            # was deleted a moment ago (a foreign key): tell the two apart.
-            if not any(a.id == agent_id for a in team(channel_id)):
+            # The seat is written at commit: added by a concurrent request (the primary
+            # key), or the channel or agent was deleted a moment ago (a foreign key).
+            if view is None or not any(a.id == agent_id for a in team(channel_id)):
                 raise NotFound(channels.NOT_FOUND) from None
             return view
-    _announce(channel_id)
+    if added:
+        _announce(channel_id)
     return view
 
 
 def remove_agent(channel_id: int, actor_id: int, agent_id: int) -> None:
     """Take an agent out of a channel: its owner or the channel's owner may."""
-    with database_guard(UNAVAILABLE):
-        channels.ensure_member(channel_id, actor_id)
-        with session_scope() as session:
-            row = session.exec(
-                select(Agent.owner_id, Channel.owner_id)
-                .select_from(ChannelAgent)
-                .join(Agent, Agent.id == ChannelAgent.agent_id)
-                .join(Channel, Channel.id == ChannelAgent.channel_id)
-                .where(ChannelAgent.channel_id == channel_id, ChannelAgent.agent_id == agent_id)
-            ).first()
-            if row is None:
-                raise NotFound(NOT_IN_CHANNEL)
-            agent_owner, channel_owner = row
-            if actor_id not in (agent_owner, channel_owner):
-                raise Forbidden("Only the agent's owner or the channel's owner can remove it from the channel.")
-            session.exec(delete(ChannelAgent).where(ChannelAgent.channel_id == channel_id, ChannelAgent.agent_id == agent_id))
+    with database_guard(UNAVAILABLE), session_scope() as session:
+        channels.ensure_member(channel_id, actor_id, session=session)
+        owners = repo.owners(session, channel_id, agent_id)
+        if owners is None:
+            raise NotFound(NOT_IN_CHANNEL)
+        if actor_id not in owners:
+            raise Forbidden("Only the agent's owner or the channel's owner can remove it from the channel.")
+        repo.unseat(session, channel_id, agent_id)
     _announce(channel_id)
 
 

@@ -1,17 +1,14 @@
-"""Database engine and sessions.
-
-One engine per process and URL. SQLite gets WAL and a busy timeout so the embedded
-default tolerates the hub, the API and the retention job writing at once; Postgres
-gets a pre-ping so a restarted server costs one failed check, not a user's request.
-"""
+"""Database engine and the unit of work: one transaction per service action,
+so a check and the write it guards see the same data. SQLite gets WAL and a
+busy timeout (several writers at once), Postgres a pre-ping (a restarted server
+costs one failed check, not a user's request)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-
-import logging
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -46,15 +43,21 @@ def get_engine() -> Engine:
 
 
 @contextmanager
-def session_scope() -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error.
+def session_scope(joined: Session | None = None) -> Iterator[Session]:
+    """One unit of work: a session that commits on success and rolls back on any error.
 
-    `expire_on_commit=False` lets callers return the rows they just wrote
-    without a second round trip."""
+    Given the caller's session (`joined`), it runs inside that transaction
+    instead and leaves the commit to the caller, so a service's check can be
+    part of another service's write. `expire_on_commit=False` lets callers
+    return the rows they just wrote without a second round trip."""
+    if joined is not None:
+        yield joined
+        return
     with Session(get_engine(), expire_on_commit=False) as session:
         try:
             yield session
-            session.commit()
+            if session.in_transaction():  # a unit that ran nothing has nothing to commit
+                session.commit()
         except BaseException:
             session.rollback()
             raise

@@ -1,9 +1,6 @@
-"""Database tables (SQLModel). The schema lives here and in alembic/versions only.
-
-All timestamps are timezone-aware UTC: `UTCDateTime` stores them as such on
-Postgres and restores the timezone that SQLite drops, so comparisons never mix
-naive and aware datetimes.
-"""
+"""Database tables (SQLModel): the schema lives here and in alembic/versions only.
+Lengths come from domain.limits; every timestamp is aware UTC (`UTCDateTime`
+restores the timezone SQLite drops), so comparisons never mix naive and aware."""
 
 from __future__ import annotations
 
@@ -33,7 +30,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column; use core.models.utcnow()")
+            raise ValueError("naive datetime given to a UTC column; use store.models.utcnow()")
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
@@ -60,6 +57,11 @@ def fk(target: str, *, ondelete: str, nullable: bool = False, index: bool = True
         nullable=nullable,
         index=index,
     )
+
+
+def link(target: str, *, index: bool = False) -> int:
+    """One half of a link table's primary key; the link goes when its target does."""
+    return Field(sa_column_args=[sa.ForeignKey(target, ondelete="CASCADE")], primary_key=True, index=index)
 
 
 class User(SQLModel, table=True):
@@ -99,12 +101,8 @@ class Channel(SQLModel, table=True):
 class ChannelMember(SQLModel, table=True):
     __tablename__ = "channel_member"
 
-    channel_id: int = Field(
-        sa_column_args=[sa.ForeignKey("channel.id", ondelete="CASCADE")], primary_key=True
-    )
-    user_id: int = Field(
-        sa_column_args=[sa.ForeignKey("user_account.id", ondelete="CASCADE")], primary_key=True, index=True
-    )
+    channel_id: int = link("channel.id")
+    user_id: int = link("user_account.id", index=True)
     joined_at: datetime = timestamp()
     last_read_message_id: int | None = Field(default=None, sa_type=BigId, nullable=True)
 
@@ -132,12 +130,8 @@ class Agent(SQLModel, table=True):
 class ChannelAgent(SQLModel, table=True):
     __tablename__ = "channel_agent"
 
-    channel_id: int = Field(
-        sa_column_args=[sa.ForeignKey("channel.id", ondelete="CASCADE")], primary_key=True
-    )
-    agent_id: int = Field(
-        sa_column_args=[sa.ForeignKey("agent.id", ondelete="CASCADE")], primary_key=True, index=True
-    )
+    channel_id: int = link("channel.id")
+    agent_id: int = link("agent.id", index=True)
     added_at: datetime = timestamp()
 
 
@@ -161,7 +155,7 @@ class Message(SQLModel, table=True):
     edited_at: datetime | None = timestamp(nullable=True)
     hop: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     """How many agent replies led to this message: 0 for a person's message, the
-    triggering message's hop + 1 for an agent's reply. core/runner.py stops
+    triggering message's hop + 1 for an agent's reply. The agent runner stops
     agent-to-agent hand-offs at its hop limit, so two agents cannot loop."""
 
 

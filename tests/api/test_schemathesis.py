@@ -8,7 +8,6 @@ generated requests test the endpoints rather than the limiter."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 
 import pytest
 import schemathesis
@@ -21,15 +20,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from neurocache_ui.services import agents, api_keys, auth, channels, team
-from tests.e2e.conftest import HubServer
+from testkit.hub import HubServer
 
 MAX_EXAMPLES = 30
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-
-
-@pytest.fixture(scope="module")
-def fuzz_hub(start_provider_hub: Callable[..., HubServer]) -> HubServer:
-    return start_provider_hub(NEUROCACHE_RATE_LIMIT="100000/minute")
 
 
 @pytest.fixture(scope="module")

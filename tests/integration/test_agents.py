@@ -1,4 +1,4 @@
-"""Agent settings and the owner's agent operations (core/agents.py) on real
+"""Agent settings and the owner's agent operations (services/agents.py) on real
 Postgres and SQLite (the `database` fixture runs each test on both)."""
 
 from __future__ import annotations
@@ -9,13 +9,18 @@ from datetime import UTC
 import pytest
 from sqlmodel import select
 
-from neurocache_ui.services import agents
-from neurocache_ui.services.agents import AgentPublic, AgentSettings, SettingsInvalid, validate_settings
-from neurocache_ui.services.auth import CurrentUser, create_user
-from neurocache_ui.store.db import session_scope
 from neurocache_ui.domain.errors import Invalid, NotFound
-from neurocache_ui.store.models import Agent
+from neurocache_ui.services import agents
+from neurocache_ui.services.agents import (
+    AgentPublic,
+    AgentSettings,
+    SettingsInvalid,
+    validate_settings,
+)
+from neurocache_ui.services.auth import CurrentUser, create_user
 from neurocache_ui.settings import Settings, SettingsError
+from neurocache_ui.store.db import session_scope
+from neurocache_ui.store.models import Agent
 
 pytestmark = pytest.mark.usefixtures("database")
 

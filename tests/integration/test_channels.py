@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
 from neurocache_ui.services import channels
 from neurocache_ui.services.auth import CurrentUser, create_user
 from neurocache_ui.store.db import engine_for, get_engine, session_scope
-from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
 from neurocache_ui.store.models import Channel, Message
 
 

@@ -1,4 +1,4 @@
-"""core.knowledge: uploads, chunking and full-text retrieval, on Postgres and on SQLite."""
+"""services.knowledge: uploads, chunking and full-text retrieval, on Postgres and on SQLite."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfWriter
 
+from neurocache_ui.domain.chunking import CHUNK_CHARS, chunk_text
+from neurocache_ui.domain.errors import Invalid, NotFound
+from neurocache_ui.infra.pdf_text import PdfError, PdfLimits, PdfText, extract_pdf_text
 from neurocache_ui.services import knowledge
 from neurocache_ui.store.db import get_engine, session_scope
-from neurocache_ui.domain.errors import Invalid, NotFound
-from neurocache_ui.services.knowledge import CHUNK_CHARS, chunk_text
 from neurocache_ui.store.models import Agent, KnowledgeChunk, KnowledgeDocument
-from neurocache_ui.infra.pdf_text import PdfError, PdfLimits, PdfText, extract_pdf_text
 from tests.integration.messaging_support import make_agent, make_user
 
 
@@ -315,7 +315,7 @@ def test_a_document_with_too_many_passages_is_refused(owner: tuple[int, int], us
     assert knowledge.add_document(user, agent, "short.txt", text[:1000].encode()).chunk_count == 2
 
 
-# ---------------------------------------------------------------- untrusted PDFs (core.pdf_text)
+# ---------------------------------------------------------------- untrusted PDFs (infra.pdf_text)
 
 
 def limits(**changes: float) -> PdfLimits:

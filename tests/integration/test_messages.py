@@ -1,4 +1,4 @@
-"""core.messages: send/edit/delete/read rules, on Postgres + Redis and on SQLite + in-process."""
+"""services.messaging: send/edit/delete/read rules, on Postgres + Redis and on SQLite + in-process."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound, Unavailable
+from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.infra import bus
 from neurocache_ui.services import messaging
 from neurocache_ui.store.db import get_engine
-from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound, Unavailable
-from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.store.models import Message
-from tests.conftest import free_port
+from testkit.servers import free_port
 from tests.integration.messaging_support import (
     Stores,
     insert_messages,
@@ -52,6 +52,31 @@ def test_post_returns_the_committed_message(stores: Stores) -> None:
     assert row is not None and row.content == "Hello, team"
     assert MessageView.from_dict(view.to_dict()) == view
     assert MessageView.from_json(view.to_json()) == view
+
+
+def test_a_post_checks_and_writes_in_one_transaction(stores: Stores) -> None:
+    """The membership check, the insert and the read-back share one commit: the
+    send path's round trips, and no window in which the member could leave first."""
+    ada = make_user("Ada")
+    channel = make_channel(ada)
+    messaging.post_message(channel, user_id=ada, content="warm up")
+    steps: list[str] = []
+    engine = get_engine()
+
+    def statement(_conn, _cursor, text: str, *_args) -> None:  # noqa: ANN001
+        steps.append(text.split()[0].upper())
+
+    def commit(_conn) -> None:  # noqa: ANN001
+        steps.append("COMMIT")
+
+    sa.event.listen(engine, "before_cursor_execute", statement)
+    sa.event.listen(engine, "commit", commit)
+    try:
+        messaging.post_message(channel, user_id=ada, content="hello")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", statement)
+        sa.event.remove(engine, "commit", commit)
+    assert steps == ["SELECT", "INSERT", "SELECT", "COMMIT"]
 
 
 def test_validation_messages(stores: Stores, use_settings) -> None:

@@ -1,4 +1,4 @@
-"""A channel's agents (core/team.py) on real Postgres and SQLite: who may add,
+"""A channel's agents (services/team.py) on real Postgres and SQLite: who may add,
 list and remove them."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
+from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
 from neurocache_ui.services import agents, channels, team
 from neurocache_ui.services.auth import CurrentUser, create_user
-from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
 
 pytestmark = pytest.mark.usefixtures("database")
 

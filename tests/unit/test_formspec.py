@@ -1,4 +1,4 @@
-"""Forms generated from pydantic models (core/formspec.py), without a browser:
+"""Forms generated from pydantic models (domain/formspec.py), without a browser:
 which widget each field kind gets, with which limits, labels and help; reading a
 submitted form back; and errors as one sentence per field."""
 
@@ -10,7 +10,6 @@ from typing import Annotated, Literal
 import pytest
 from pydantic import BaseModel, Field, ValidationError, create_model
 
-from neurocache_ui.services.agents import AgentSettings
 from neurocache_ui.domain.formspec import (
     Choice,
     FieldSpec,
@@ -20,6 +19,7 @@ from neurocache_ui.domain.formspec import (
     initial_values,
     parse_form,
 )
+from neurocache_ui.services.agents import AgentSettings
 
 
 class Colour(enum.Enum):

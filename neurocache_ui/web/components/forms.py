@@ -43,8 +43,21 @@ def field(
     )
 
 
-def form_alert(message: rx.Var[str]) -> rx.Component:
+def form_alert(message: rx.Var[str], *, size: str = "2") -> rx.Component:
+    """The reason an action failed, announced to screen readers; nothing when empty."""
     return rx.cond(
         message != "",
-        rx.callout(message, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
+        rx.callout(message, icon="triangle_alert", color_scheme="red", size=size, role="alert", width="100%"),
     )
+
+
+def message_box(box_id: str, name: str, *, placeholder: str, label: str, **props: object) -> rx.Component:
+    """A chat text box: Enter sends the form, Shift+Enter adds a line."""
+    return rx.text_area(
+        id=box_id, name=name, placeholder=placeholder, aria_label=label, enter_key_submit=True, rows="2", width="100%", **props
+    )
+
+
+def submit_button(label: str, busy: rx.Var[bool], **props: object) -> rx.Component:
+    """Disabled with a spinner while the form's event runs, so a double click sends once."""
+    return rx.button(rx.cond(busy, rx.spinner(size="2"), rx.fragment()), label, type="submit", disabled=busy, **props)

@@ -8,6 +8,7 @@ import reflex as rx
 
 from neurocache_ui.services.knowledge import SUPPORTED
 from neurocache_ui.settings import get_settings
+from neurocache_ui.web.components.forms import form_alert
 from neurocache_ui.web.state.knowledge import UPLOAD_ID, KnowledgeState
 
 
@@ -66,10 +67,7 @@ def knowledge_panel() -> rx.Component:
             align="center",
             spacing="3",
         ),
-        rx.cond(
-            KnowledgeState.knowledge_error != "",
-            rx.callout(KnowledgeState.knowledge_error, icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
-        ),
+        form_alert(KnowledgeState.knowledge_error),
         rx.cond(
             KnowledgeState.documents.length() > 0,
             rx.table.root(

@@ -1,20 +1,5 @@
-"""Markdown for untrusted text (chat messages, agent replies, "Try it" turns).
-
-One renderer, so every place that shows such text gets the same protections:
-
-- Raw HTML is off (`use_raw=False`; Reflex turns it on by default): `<script>`,
-  `<img onerror=...>` or `<iframe>` in a message show as text.
-- Images become links. An image would make every viewer's browser fetch a URL the
-  author chose as soon as the message shows: a tracking pixel that reports who
-  read it and from which IP, or a request into the viewer's own network. A link
-  fetches nothing until the viewer clicks it. Its text is the image's alt text, or
-  the URL when there is none.
-- Link targets: react-markdown's default `urlTransform` keeps only http(s), mailto,
-  xmpp, irc(s) and relative URLs, for `href` and `src` alike, and empties any other
-  (`javascript:`, `data:`, `vbscript:`), so a link cannot run script. Links open in
-  a new tab without an opener or referrer; `nofollow` because chat links are not
-  endorsed by the hub.
-"""
+"""Markdown for untrusted text (chat messages, agent replies, "Try it" turns): one
+renderer, so every place that shows such text gets the same protections."""
 
 from __future__ import annotations
 
@@ -40,5 +25,12 @@ def _image_as_link(_children: rx.Var[str]) -> rx.Component:
 
 
 def safe_markdown(content: str | rx.Var[str]) -> rx.Component:
-    """Render untrusted markdown: no raw HTML, images as links, only safe link targets."""
+    """Render untrusted markdown.
+
+    - Raw HTML is off (Reflex turns it on by default): `<script>` or `<img onerror>` show as text.
+    - Images become links: an image would make every viewer's browser fetch a URL the
+      author chose (a tracking pixel, or a request into the viewer's own network).
+    - Link targets: react-markdown's default `urlTransform` keeps only http(s), mailto,
+      xmpp, irc(s) and relative URLs and empties the rest (`javascript:`, `data:`); links
+      open in a new tab without opener or referrer, `nofollow` as the hub endorses none."""
     return rx.markdown(content, use_raw=False, component_map={"a": _link, "img": _image_as_link})

@@ -1,21 +1,9 @@
-"""A Reflex form generated from a pydantic model's fields.
+"""A Reflex form generated from a pydantic model's fields (domain/formspec.py).
 
-`model_form(Model, ...)` renders one labelled control per `FieldSpec` that
-`core.formspec.form_fields(Model)` returns, so adding a field to the model adds it
-to the form. Each control has a `<label for>` (its accessible name is the field's
-title), its help text (the field's description) and, when `errors_var[name]` is
-set, an error line with role "alert" right under it.
-
-The controls are uncontrolled (they start from `values_var` and keep what the
-person types), so give the form a `key` that changes whenever `values_var` is
-replaced (another record opened, a save normalised the values) to start it over.
-On submit, the handler receives the browser's strings; read them back with
-`core.formspec.parse_form(Model, form)` and validate with the model.
-
-Widgets: text -> input; textarea -> text area; number -> number input with
-min/max/step; slider -> range input with its bounds and current value shown;
-switch -> switch; select -> select showing each choice's label.
-"""
+Each control has a `<label for>`, its help text and, when `errors_var[name]` is
+set, an error line with role "alert". The controls are uncontrolled: give the
+form a `key` that changes whenever `values_var` is replaced, to start it over.
+Read a submission back with `formspec.parse_form(Model, form)`."""
 
 from __future__ import annotations
 
@@ -25,8 +13,8 @@ from typing import Any
 import reflex as rx
 from pydantic import BaseModel
 
-from neurocache_ui.web.components.forms import form_alert
 from neurocache_ui.domain.formspec import FieldSpec, form_fields, format_number
+from neurocache_ui.web.components.forms import form_alert
 
 FieldChange = Callable[[str, Any], Any]
 
@@ -140,7 +128,7 @@ def model_form(
     """The whole form for `model_cls`.
 
     - `values_var`: field name -> initial value (strings, bools for switches), e.g.
-      from `core.formspec.initial_values`;
+      from `formspec.initial_values`;
     - `errors_var`: field name -> message shown next to that field;
     - `on_submit`: receives the submitted strings (see `parse_form`);
     - `on_change(name, value)`: optional, called as a slider moves so the page can
@@ -158,11 +146,8 @@ def model_form(
             rx.hstack(
                 *actions,
                 rx.button(
-                    rx.cond(submitting, rx.spinner(size="2"), rx.fragment()),
-                    submit_label,
-                    type="submit",
-                    disabled=submitting,
-                    size="3",
+                    rx.cond(submitting, rx.spinner(size="2"), rx.fragment()), submit_label,
+                    type="submit", disabled=submitting, size="3",
                 ),
                 justify="end",
                 spacing="3",

@@ -7,10 +7,11 @@ from typing import Any
 
 import reflex as rx
 
+from neurocache_ui.services.agents import AgentSettings
 from neurocache_ui.web.components.knowledge import knowledge_panel
 from neurocache_ui.web.components.layout import empty_state, hub_page
 from neurocache_ui.web.components.model_form import model_form
-from neurocache_ui.services.agents import AgentSettings
+from neurocache_ui.web.components.try_it import try_it_chat
 from neurocache_ui.web.state.agents import AgentsState
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
@@ -145,14 +146,8 @@ def roster_page() -> rx.Component:
             rx.hstack(
                 rx.input(
                     rx.input.slot(rx.icon("search", size=16)),
-                    value=AgentsState.search,
-                    on_change=AgentsState.set_search,
-                    debounce_timeout=300,
-                    placeholder="Search agents…",
-                    aria_label="Search agents",
-                    type="search",
-                    width="100%",
-                    max_width="24em",
+                    value=AgentsState.search, on_change=AgentsState.set_search, debounce_timeout=300,
+                    placeholder="Search agents…", aria_label="Search agents", type="search", width="100%", max_width="24em",
                 ),
                 rx.spacer(),
                 rx.button(rx.icon("plus", size=16), "New agent", on_click=rx.redirect(f"{ROSTER}/new")),
@@ -208,14 +203,6 @@ def new_agent_page() -> rx.Component:
     )
 
 
-def try_it_panel() -> rx.Component:
-    """The "Try it" tab of an agent's page: a private chat with the agent being edited
-    (components/try_it.py, state/try_it.py)."""
-    from neurocache_ui.web.components.try_it import try_it_chat
-
-    return try_it_chat()
-
-
 def _agent_header() -> rx.Component:
     return rx.hstack(
         rx.center(rx.text(AgentsState.agent_emoji, size="7"), width="2.5em", height="2.5em",
@@ -258,7 +245,7 @@ def agent_page() -> rx.Component:
                         ),
                         rx.tabs.content(rx.box(agent_form("edit-agent", AgentsState.save_agent), padding_top="1em"), value="settings"),
                         rx.tabs.content(rx.box(knowledge_panel(), padding_top="1em"), value="knowledge"),
-                        rx.tabs.content(rx.box(try_it_panel(), padding_top="1em"), value="try-it"),
+                        rx.tabs.content(rx.box(try_it_chat(), padding_top="1em"), value="try-it"),
                         default_value="settings",
                         width="100%",
                     ),

@@ -1,19 +1,20 @@
 """The agent roster (/agents), the new-agent form (/agents/new) and an agent's
 page (/agents/[slug]). Thin: every event resolves the signed-in user on the
-server and calls core/agents.py, which only ever touches that user's agents."""
+server and calls services/agents.py, which only ever touches that user's agents."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
 
-from neurocache_ui.services import agents as agent_core
-from neurocache_ui.services.agents import AgentPublic, AgentSettings, SettingsInvalid
 from neurocache_ui.domain.errors import Invalid, NeurocacheError, NotFound
 from neurocache_ui.domain.formspec import initial_values, parse_form
+from neurocache_ui.services import agents as agent_core
+from neurocache_ui.services.agents import AgentPublic, AgentSettings, SettingsInvalid
 from neurocache_ui.web.state.auth import AuthState
 
 log = logging.getLogger(__name__)
@@ -172,6 +173,18 @@ class AgentsState(AuthState):
             return
         self._show_agent(agent)
 
+    async def _save(self, save: Callable[[], AgentPublic], action: str) -> AgentPublic | None:
+        """The saved agent; None when saving failed, with the reason shown in the form."""
+        try:
+            return await asyncio.to_thread(save)
+        except NeurocacheError as error:
+            self._show_error(error)
+        except Exception:
+            log.exception("%s failed", action)
+            self.agent_form_error = SAVE_FAILED
+        self.saving = False
+        return None
+
     @rx.event
     async def create_agent(self, form: dict[str, Any]):
         user = await self._user()
@@ -180,16 +193,10 @@ class AgentsState(AuthState):
             return
         self.saving = True
         yield
-        try:
-            agent = await asyncio.to_thread(agent_core.create_agent, user.id, parse_form(AgentSettings, form))
-        except NeurocacheError as error:
-            self.saving = False
-            self._show_error(error)
-            return
-        except Exception:
-            log.exception("creating an agent failed")
-            self.saving = False
-            self.agent_form_error = SAVE_FAILED
+        agent = await self._save(
+            lambda: agent_core.create_agent(user.id, parse_form(AgentSettings, form)), "creating an agent"
+        )
+        if agent is None:
             return
         self.saving = False
         self.form_errors = {}
@@ -207,17 +214,11 @@ class AgentsState(AuthState):
             return
         self.saving = True
         yield
-        previous_slug = self.agent_slug
-        try:
-            agent = await asyncio.to_thread(agent_core.update_agent, user.id, self.agent_id, parse_form(AgentSettings, form))
-        except NeurocacheError as error:
-            self.saving = False
-            self._show_error(error)
-            return
-        except Exception:
-            log.exception("saving agent %s failed", self.agent_id)
-            self.saving = False
-            self.agent_form_error = SAVE_FAILED
+        previous_slug, agent_id = self.agent_slug, self.agent_id
+        agent = await self._save(
+            lambda: agent_core.update_agent(user.id, agent_id, parse_form(AgentSettings, form)), f"saving agent {agent_id}"
+        )
+        if agent is None:
             return
         self._show_agent(agent, restart=True)  # show the values as stored (trimmed, derived slug)
         events: list[Any] = [rx.toast.success("Saved")]

@@ -7,8 +7,8 @@ from typing import Any
 
 import reflex as rx
 
-from neurocache_ui.services import knowledge
 from neurocache_ui.domain.errors import NeurocacheError
+from neurocache_ui.services import knowledge
 from neurocache_ui.settings import get_settings
 from neurocache_ui.web.state.agents import AgentsState
 

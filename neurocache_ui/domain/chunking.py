@@ -1,0 +1,77 @@
+"""A document's text, normalised and cut into passages, the unit of knowledge
+retrieval: cut between sentences, with a short overlap so a fact split across
+a boundary is still found."""
+
+from __future__ import annotations
+
+import re
+
+CHUNK_CHARS = 800
+OVERLAP_CHARS = 150
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+def normalize_text(text: str) -> str:
+    """Unix newlines, no control characters, single spaces, at most one blank line in a row."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = _CONTROL.sub("", text)
+    lines = [re.sub(r" {2,}", " ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _hard_split(text: str, size: int) -> list[str]:
+    """Cut a piece longer than `size` at spaces (or anywhere, for one huge word)."""
+    parts: list[str] = []
+    while len(text) > size:
+        cut = text.rfind(" ", 0, size + 1)
+        if cut <= size // 2:
+            cut = size
+        parts.append(text[:cut].strip())
+        text = text[cut:].strip()
+    if text:
+        parts.append(text)
+    return parts
+
+
+def _pieces(text: str, size: int) -> list[tuple[str, str]]:
+    """(separator before, text) for every sentence: "\n\n" starts a paragraph,
+    "\n" a line, " " the next sentence on a line."""
+    pieces: list[tuple[str, str]] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        separator = "\n\n"
+        for line in paragraph.split("\n"):
+            line = line.strip()
+            if not line:
+                continue
+            for sentence in _SENTENCE_END.split(line):
+                for part in _hard_split(sentence.strip(), size):
+                    pieces.append((separator, part))
+                    separator = " "
+            separator = "\n" if separator == " " else separator
+    return pieces
+
+
+def _render(pieces: list[tuple[str, str]]) -> str:
+    return "".join(text if i == 0 else sep + text for i, (sep, text) in enumerate(pieces))
+
+
+def chunk_text(text: str, size: int = CHUNK_CHARS, overlap: int = OVERLAP_CHARS) -> list[str]:
+    """Passages of at most `size` characters, cut between sentences (preferring
+    paragraph and line breaks as they come), each starting with up to `overlap`
+    characters of whole sentences from the end of the previous one."""
+    chunks: list[str] = []
+    current: list[tuple[str, str]] = []
+    for separator, piece in _pieces(text, size):
+        if current and len(_render([*current, (separator, piece)])) > size:
+            chunks.append(_render(current))
+            tail: list[tuple[str, str]] = []
+            for item in reversed(current):
+                if len(_render([item, *tail])) > overlap:
+                    break
+                tail.insert(0, item)
+            current = tail if len(_render([*tail, (separator, piece)])) <= size else []
+        current.append((separator, piece))
+    if current:
+        chunks.append(_render(current))
+    return chunks

@@ -1,0 +1,171 @@
+"""Channel and membership queries. Membership is always a join or a primary-key
+probe in the same statement, so "not a member" costs no extra round trip."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, delete, select, update
+
+from neurocache_ui.store.db import get_engine
+from neurocache_ui.store.models import Channel, ChannelMember, Message, User
+
+
+def _key(slug_or_id: str | int) -> sa.ColumnElement[bool]:
+    """An `int` is an id, a `str` a slug (slugs are never all digits)."""
+    return Channel.id == slug_or_id if isinstance(slug_or_id, int) else Channel.slug == slug_or_id
+
+
+def _member_count() -> sa.ScalarSelect[int]:
+    """Correlated on the outer Channel only; the alias keeps it from also
+    correlating with the viewer's membership row that the outer query joins."""
+    everyone = aliased(ChannelMember)
+    return (
+        select(sa.func.count())
+        .select_from(everyone)
+        .where(everyone.channel_id == Channel.id)
+        .correlate(Channel)
+        .scalar_subquery()
+    )
+
+
+def visible(session: Session, slug_or_id: str | int, viewer_id: int) -> tuple[Channel, int] | None:
+    """The channel and its member count, if `viewer_id` is a member."""
+    row = session.exec(
+        select(Channel, _member_count())
+        .join(ChannelMember, ChannelMember.channel_id == Channel.id)
+        .where(_key(slug_or_id), ChannelMember.user_id == viewer_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def member_channel_id(slug_or_id: str | int, user_id: int) -> int | None:
+    """One statement on an autocommit connection (no BEGIN/COMMIT round trips),
+    for hot paths that need the id and nothing else."""
+    query = (
+        sa.select(Channel.id)
+        .join(ChannelMember, ChannelMember.channel_id == Channel.id)  # type: ignore[arg-type]
+        .where(_key(slug_or_id), ChannelMember.user_id == user_id)
+    )
+    with get_engine().connect() as conn:
+        return conn.execution_options(isolation_level="AUTOCOMMIT").execute(query).scalar()
+
+
+def for_member(session: Session, channel_id: int, user_id: int) -> Channel | None:
+    return session.exec(
+        select(Channel)
+        .join(ChannelMember, ChannelMember.channel_id == Channel.id)
+        .where(Channel.id == channel_id, ChannelMember.user_id == user_id)
+    ).first()
+
+
+def is_member(session: Session, channel_id: int, user_id: int) -> bool:
+    """One primary-key lookup."""
+    found = session.exec(
+        select(ChannelMember.user_id).where(ChannelMember.channel_id == channel_id, ChannelMember.user_id == user_id)
+    ).first()
+    return found is not None
+
+
+def membership(session: Session, channel_id: int, user_id: int) -> tuple[bool, datetime | None]:
+    """(is a member, when the channel was archived) in one lookup."""
+    row = session.exec(
+        select(ChannelMember.user_id, Channel.archived_at)
+        .join(Channel, Channel.id == ChannelMember.channel_id)
+        .where(ChannelMember.channel_id == channel_id, ChannelMember.user_id == user_id)
+    ).first()
+    return (False, None) if row is None else (True, row[1])
+
+
+def summaries(session: Session, user_id: int) -> Sequence[sa.Row[Any]]:
+    """(id, slug, name, unread) of the user's active channels by name.
+
+    Unread = messages after the member's read marker, not written by the user
+    (agents' and system messages count); a correlated subquery, so each channel
+    costs one index range scan and there is no N+1."""
+    unread = (
+        select(sa.func.count())
+        .select_from(Message)
+        .where(
+            Message.channel_id == ChannelMember.channel_id,
+            Message.id > sa.func.coalesce(ChannelMember.last_read_message_id, 0),
+            sa.or_(Message.user_id.is_(None), Message.user_id != user_id),
+        )
+        .scalar_subquery()
+    )
+    return session.exec(
+        select(Channel.id, Channel.slug, Channel.name, unread)
+        .join(ChannelMember, ChannelMember.channel_id == Channel.id)
+        .where(ChannelMember.user_id == user_id, Channel.archived_at.is_(None))
+        .order_by(sa.func.lower(Channel.name), Channel.id)
+    ).all()
+
+
+def members(session: Session, channel_id: int, viewer_id: int) -> Sequence[sa.Row[Any]]:
+    """(user id, name) of everyone in the channel by name; empty unless the viewer is one."""
+    viewer = aliased(ChannelMember)
+    return session.exec(
+        select(User.id, User.name)
+        .join(ChannelMember, ChannelMember.user_id == User.id)
+        .join(viewer, sa.and_(viewer.channel_id == ChannelMember.channel_id, viewer.user_id == viewer_id))
+        .where(ChannelMember.channel_id == channel_id)
+        .order_by(sa.func.lower(User.name), User.id)
+    ).all()
+
+
+def slugs_starting(session: Session, prefix: str) -> set[str]:
+    return set(session.exec(select(Channel.slug).where(Channel.slug.startswith(prefix))).all())
+
+
+def insert(session: Session, channel: Channel) -> Channel:
+    """The channel and its owner's membership."""
+    session.add(channel)
+    session.flush()
+    assert channel.id is not None
+    session.add(ChannelMember(channel_id=channel.id, user_id=channel.owner_id))
+    return channel
+
+
+def delete_channel(session: Session, channel_id: int) -> None:
+    """The database cascades to members, messages and agent links."""
+    session.exec(delete(Channel).where(Channel.id == channel_id))
+
+
+def invitee(session: Session, channel_id: int, email: str) -> tuple[User, bool] | None:
+    """The account with this email and whether it is already a member, in one query."""
+    row = session.exec(
+        select(User, ChannelMember.user_id)
+        .outerjoin(ChannelMember, sa.and_(ChannelMember.user_id == User.id, ChannelMember.channel_id == channel_id))
+        .where(User.email == email)
+    ).first()
+    return None if row is None else (row[0], row[1] is not None)
+
+
+def add_member(session: Session, channel_id: int, user_id: int) -> None:
+    session.add(ChannelMember(channel_id=channel_id, user_id=user_id))
+
+
+def remove_member(session: Session, channel_id: int, user_id: int) -> None:
+    session.exec(delete(ChannelMember).where(ChannelMember.channel_id == channel_id, ChannelMember.user_id == user_id))
+
+
+def move_read_marker(session: Session, channel_id: int, user_id: int, message_id: int) -> bool:
+    """One conditional UPDATE, so concurrent calls can only move the marker
+    forward, and only to a message of this channel; True if it moved."""
+    marker = ChannelMember.last_read_message_id
+    in_channel = select(Message.id).where(Message.id == message_id, Message.channel_id == channel_id).exists()
+    result = session.exec(
+        update(ChannelMember)
+        .where(
+            ChannelMember.channel_id == channel_id,
+            ChannelMember.user_id == user_id,
+            sa.or_(marker.is_(None), marker < message_id),
+            in_channel,
+        )
+        .values(last_read_message_id=message_id)
+    )
+    return bool(result.rowcount)

@@ -1,0 +1,123 @@
+"""Message rows as MessageView, author name included, read newest-first by the
+`(created_at, id)` keyset that the cache window and the cursors also use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from neurocache_ui.domain.messages import AuthorKind, Cursor, MessageView, decode_cursor
+from neurocache_ui.store.models import Agent, Message, User, UTCDateTime
+
+SYSTEM_NAME = "Neurocache"
+"""The author shown on notices that neither a person nor an agent wrote."""
+
+
+def _select_views() -> sa.Select[Any]:
+    return (
+        sa.select(
+            Message.id,
+            Message.channel_id,
+            Message.user_id,
+            Message.agent_id,
+            User.name,
+            Agent.name,
+            Message.content,
+            Message.status,
+            Message.created_at,
+            Message.edited_at,
+        )
+        .select_from(Message)
+        .outerjoin(User, User.id == Message.user_id)  # type: ignore[arg-type]
+        .outerjoin(Agent, Agent.id == Message.agent_id)  # type: ignore[arg-type]
+    )
+
+
+def _view(row: sa.Row[Any]) -> MessageView:
+    message_id, channel_id, user_id, agent_id, user_name, agent_name, content, status, created_at, edited_at = row
+    if user_id is not None:
+        kind: AuthorKind = "user"
+        name = user_name
+    elif agent_id is not None:
+        kind, name = "agent", agent_name
+    else:
+        kind, name = "system", SYSTEM_NAME
+    return MessageView(message_id, channel_id, user_id, agent_id, name, kind, content, status, created_at, edited_at)
+
+
+def _page(session: Session, channel_id: int, limit: int, where: sa.ColumnElement[bool] | None = None) -> list[MessageView]:
+    """Up to `limit` of the channel's newest messages (matching `where`), oldest ->
+    newest, by index ix_message_channel_created."""
+    query = _select_views().where(Message.channel_id == channel_id)
+    if where is not None:
+        query = query.where(where)
+    newest_first = (Message.created_at.desc(), Message.id.desc())  # type: ignore[union-attr,attr-defined]
+    rows = session.connection().execute(query.order_by(*newest_first).limit(limit)).all()
+    return [_view(r) for r in reversed(rows)]
+
+
+def latest(session: Session, channel_id: int, limit: int) -> list[MessageView]:
+    return _page(session, channel_id, limit)
+
+
+def older(session: Session, channel_id: int, before: int | str | Cursor | None, limit: int) -> list[MessageView]:
+    """Strictly older than `before`: a message id, a cursor string or a Cursor."""
+    return _page(session, channel_id, limit, None if before is None else _before(session, channel_id, before))
+
+
+def _before(session: Session, channel_id: int, before: int | str | Cursor) -> sa.ColumnElement[bool]:
+    if isinstance(before, Cursor):
+        cursor = before
+    elif isinstance(before, str):
+        cursor = decode_cursor(before)
+    else:
+        created = session.connection().execute(
+            sa.select(Message.created_at).where(Message.id == before, Message.channel_id == channel_id)
+        ).scalar()
+        if created is None:
+            # The message is gone (deleted, or retention): ids roughly follow time.
+            return Message.id < before  # type: ignore[return-value,operator]
+        cursor = Cursor(created, before)
+    created_at = sa.literal(cursor.created_at, UTCDateTime())
+    return sa.or_(
+        Message.created_at < created_at,  # type: ignore[operator]
+        sa.and_(Message.created_at == created_at, Message.id < cursor.id),  # type: ignore[operator]
+    )
+
+
+def view(session: Session, message_id: int) -> MessageView | None:
+    row = session.connection().execute(_select_views().where(Message.id == message_id)).first()
+    return _view(row) if row is not None else None
+
+
+def insert(session: Session, message: Message) -> MessageView:
+    """The message as stored, author name included."""
+    session.add(message)
+    session.flush()
+    assert message.id is not None
+    stored = view(session, message.id)
+    assert stored is not None
+    return stored
+
+
+def authorship(session: Session, message_id: int) -> tuple[int, int | None] | None:
+    """(channel id, the person who wrote it) of a message, None if it is gone."""
+    row = session.connection().execute(
+        sa.select(Message.channel_id, Message.user_id).where(Message.id == message_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def update(session: Session, message_id: int, values: dict[str, Any], where: sa.ColumnElement[bool]) -> MessageView | None:
+    """The message after the change; None if no message matched."""
+    query = sa.update(Message).where(Message.id == message_id, where).values(**values)  # type: ignore[arg-type]
+    if session.connection().execute(query).rowcount == 0:
+        return None
+    return view(session, message_id)
+
+
+def delete(session: Session, message_id: int, user_id: int) -> bool:
+    query = sa.delete(Message).where(Message.id == message_id, Message.user_id == user_id)  # type: ignore[arg-type]
+    return bool(session.connection().execute(query).rowcount)
