@@ -7,18 +7,29 @@ import reflex as rx
 from neurocache_ui.api.app import fastapi_app
 from neurocache_ui.api.security_headers import SecurityHeaders, restrict_socket_origins
 from neurocache_ui.api.upload_guard import UploadGuard
-from neurocache_ui.web.pages import account, agents, auth, channels, keys, landing, usage
 from neurocache_ui.services.agent_runs import runner
 from neurocache_ui.services.retention import retention_loop
+from neurocache_ui.web.pages import (
+    account,
+    agents,
+    auth,
+    channels,
+    keys,
+    landing,
+    usage,
+)
+from neurocache_ui.web.realtime.relay import relay
+from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.health import redis_watchdog
-from neurocache_ui.web.state.live import relay
+from neurocache_ui.web.state.team import TeamState
 
 # The public API under /api/v1, then wrappers around the whole app (outermost last).
 app = rx.App(api_transformer=[fastapi_app, UploadGuard, SecurityHeaders])
 restrict_socket_origins(app)  # the websocket: own origin + NEUROCACHE_CORS_ORIGINS only
 for module in (landing, auth, channels, agents, keys, usage, account):
     module.add_pages(app)
-app.register_lifespan_task(relay)
+# Live events: the open channel's rows and sidebar first, then its agents' replies.
+app.register_lifespan_task(relay, receivers=(ChatState, TeamState))
 app.register_lifespan_task(redis_watchdog)  # the "reconnecting" notice
 app.register_lifespan_task(retention_loop)
 app.register_lifespan_task(runner.lifespan)  # agents' replies: cancelled (kept as incomplete) at shutdown

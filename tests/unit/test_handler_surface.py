@@ -5,7 +5,11 @@ appears here without being added to the list fails this test."""
 
 from __future__ import annotations
 
-from neurocache_ui.web.state.surface import PUBLIC_HANDLERS, REFLEX_INTERNAL, state_classes
+from neurocache_ui.web.state.surface import (
+    PUBLIC_HANDLERS,
+    REFLEX_INTERNAL,
+    state_classes,
+)
 
 
 def _all_states() -> dict[str, set[str]]:

@@ -7,11 +7,23 @@ from typing import Any
 
 import reflex as rx
 
-from neurocache_ui.web.components.forms import field, form_alert
+from neurocache_ui.domain.limits import (
+    CHANNEL_DESCRIPTION_MAX,
+    CHANNEL_GOAL_MAX,
+    CHANNEL_NAME_MAX,
+)
+from neurocache_ui.web.components.confirm import confirm_dialog
+from neurocache_ui.web.components.forms import field, form_alert, message_box
 from neurocache_ui.web.components.markdown import safe_markdown
-from neurocache_ui.web.components.team import mention_suggestions, replying_indicator, stop_button, stream_or_content
-from neurocache_ui.web.state.team import TeamState
+from neurocache_ui.web.components.team import (
+    mention_suggestions,
+    replying_indicator,
+    stop_button,
+    stream_or_content,
+)
+from neurocache_ui.web.state.channel_admin import ChannelAdminState
 from neurocache_ui.web.state.chat import ChatState
+from neurocache_ui.web.state.team import TeamState
 
 
 def _day_separator(created_at: rx.Var[str]) -> rx.Component:
@@ -30,21 +42,12 @@ def _actions(message_id: rx.Var[int]) -> rx.Component:
     return rx.hstack(
         rx.icon_button(rx.icon("pencil", size=14), size="1", variant="ghost", aria_label="Edit message",
                        on_click=ChatState.start_edit(message_id)),
-        rx.alert_dialog.root(
-            rx.alert_dialog.trigger(
-                rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red", aria_label="Delete message")
-            ),
-            rx.alert_dialog.content(
-                rx.alert_dialog.title("Delete this message?"),
-                rx.alert_dialog.description("Everyone in the channel will stop seeing it. This cannot be undone."),
-                rx.hstack(
-                    rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                    rx.alert_dialog.action(rx.button("Delete", color_scheme="red", on_click=ChatState.delete_message(message_id))),
-                    justify="end",
-                    spacing="3",
-                    margin_top="1em",
-                ),
-            ),
+        confirm_dialog(
+            rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red", aria_label="Delete message"),
+            "Delete this message?",
+            "Everyone in the channel will stop seeing it. This cannot be undone.",
+            "Delete",
+            ChatState.delete_message(message_id),
         ),
         spacing="1",
     )
@@ -180,22 +183,16 @@ def message_log() -> rx.Component:
 def composer() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.cond(
-                ChatState.send_error != "",
-                rx.callout(ChatState.send_error, icon="triangle_alert", color_scheme="red", size="1", role="alert", width="100%"),
-            ),
+            form_alert(ChatState.send_error, size="1"),
             mention_suggestions(),
             rx.hstack(
-                rx.text_area(
-                    id="composer",
-                    name="content",
+                message_box(
+                    "composer",
+                    "content",
                     placeholder="Write a message… (Enter sends, Shift+Enter adds a line)",
-                    aria_label="Message",
-                    enter_key_submit=True,
+                    label="Message",
                     on_change=[ChatState.typing.throttle(2500), TeamState.mention.debounce(120)],
-                    rows="2",
                     resize="vertical",
-                    width="100%",
                     auto_focus=True,
                 ),
                 rx.button(
@@ -219,89 +216,62 @@ def composer() -> rx.Component:
     )
 
 
-def _dialog(name: str, trigger: rx.Component, title: str, body: rx.Component) -> rx.Component:
+def _form_dialog(name: str, trigger: rx.Component, title: str, submit: str, on_submit: rx.EventHandler,
+                 *fields: rx.Component) -> rx.Component:
+    """A channel dialog: a form with its error line, `fields`, Cancel and `submit`.
+    One open at a time (ChatState.dialog_open)."""
+    form = rx.form(
+        rx.vstack(
+            form_alert(ChannelAdminState.dialog_error),
+            *fields,
+            rx.hstack(
+                rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
+                rx.button(submit, type="submit"),
+                justify="end",
+                width="100%",
+            ),
+            spacing="3",
+        ),
+        on_submit=on_submit,
+    )
     return rx.dialog.root(
         rx.dialog.trigger(trigger),
-        rx.dialog.content(rx.dialog.title(title), body, max_width="30em"),
-        open=ChatState.dialog_open == name,
-        on_open_change=lambda is_open: ChatState.toggle_dialog(name, is_open),
+        rx.dialog.content(rx.dialog.title(title), form, max_width="30em"),
+        open=ChannelAdminState.dialog_open == name,
+        on_open_change=lambda is_open: ChannelAdminState.toggle_dialog(name, is_open),
     )
 
 
 def new_channel_dialog() -> rx.Component:
-    form = rx.form(
-        rx.vstack(
-            form_alert(ChatState.dialog_error),
-            field("Name", "name", form_id="new-channel", max_length=80, placeholder="e.g. launch-plan"),
-            field("Description", "description", form_id="new-channel", required=False, max_length=500),
-            field("Goal", "goal", form_id="new-channel", required=False, max_length=2000, placeholder="What should this team achieve?"),
-            rx.hstack(
-                rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
-                rx.button("Create", type="submit"),
-                justify="end",
-                width="100%",
-            ),
-            spacing="3",
-        ),
-        on_submit=ChatState.create_channel,
+    return _form_dialog(
+        "new-channel", rx.button(rx.icon("plus", size=16), "New channel"), "New channel",
+        "Create", ChannelAdminState.create_channel,
+        field("Name", "name", form_id="new-channel", max_length=CHANNEL_NAME_MAX, placeholder="e.g. launch-plan"),
+        field("Description", "description", form_id="new-channel", required=False, max_length=CHANNEL_DESCRIPTION_MAX),
+        field("Goal", "goal", form_id="new-channel", required=False, max_length=CHANNEL_GOAL_MAX,
+              placeholder="What should this team achieve?"),
     )
-    trigger = rx.button(rx.icon("plus", size=16), "New channel")
-    return _dialog("new-channel", trigger, "New channel", form)
 
 
 def invite_dialog() -> rx.Component:
-    form = rx.form(
-        rx.vstack(
-            form_alert(ChatState.dialog_error),
-            field("Email", "email", form_id="invite", input_type="email", placeholder="teammate@example.com"),
-            rx.hstack(
-                rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
-                rx.button("Invite", type="submit"),
-                justify="end",
-                width="100%",
-            ),
-            spacing="3",
-        ),
-        on_submit=ChatState.invite,
-    )
-    trigger = rx.button(rx.icon("user-plus", size=16), "Invite", variant="soft")
-    return _dialog("invite", trigger, "Invite someone to this channel", form)
-
-
-def _confirm(label: str, icon: str, title: str, text: str, on_confirm: rx.EventHandler) -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(rx.button(rx.icon(icon, size=16), label, variant="soft", color_scheme="gray")),
-        rx.alert_dialog.content(
-            rx.alert_dialog.title(title),
-            rx.alert_dialog.description(text),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button(label, color_scheme="red", on_click=on_confirm)),
-                justify="end",
-                spacing="3",
-                margin_top="1em",
-            ),
-        ),
+    return _form_dialog(
+        "invite", rx.button(rx.icon("user-plus", size=16), "Invite", variant="soft"), "Invite someone to this channel",
+        "Invite", ChannelAdminState.invite,
+        field("Email", "email", form_id="invite", input_type="email", placeholder="teammate@example.com"),
     )
 
 
 def rename_dialog() -> rx.Component:
-    form = rx.form(
-        rx.vstack(
-            form_alert(ChatState.dialog_error),
-            field("Name", "name", form_id="rename-channel", max_length=80),
-            rx.hstack(
-                rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
-                rx.button("Save", type="submit"),
-                justify="end",
-                width="100%",
-            ),
-            spacing="3",
-        ),
-        on_submit=ChatState.rename_channel,
+    return _form_dialog(
+        "rename", rx.button(rx.icon("pencil", size=16), "Rename", variant="soft", color_scheme="gray"), "Rename channel",
+        "Save", ChannelAdminState.rename_channel,
+        field("Name", "name", form_id="rename-channel", max_length=CHANNEL_NAME_MAX),
     )
-    trigger = rx.button(rx.icon("pencil", size=16), "Rename", variant="soft", color_scheme="gray")
-    return _dialog("rename", trigger, "Rename channel", form)
+
+
+def _confirm(label: str, icon: str, title: str, text: str, on_confirm: rx.EventHandler) -> rx.Component:
+    trigger = rx.button(rx.icon(icon, size=16), label, variant="soft", color_scheme="gray")
+    return confirm_dialog(trigger, title, text, label, on_confirm)
 
 
 def owner_actions() -> rx.Component:
@@ -310,9 +280,12 @@ def owner_actions() -> rx.Component:
         ChatState.is_owner,
         rx.hstack(
             rename_dialog(),
-            _confirm("Archive", "archive", "Archive this channel?", "It leaves everyone's sidebar and becomes read-only.", ChatState.archive_channel),
-            _confirm("Delete", "trash-2", "Delete this channel?", "Its whole history is deleted for everyone. This cannot be undone.", ChatState.delete_channel),
+            _confirm("Archive", "archive", "Archive this channel?", "It leaves everyone's sidebar and becomes read-only.",
+                     ChannelAdminState.archive_channel),
+            _confirm("Delete", "trash-2", "Delete this channel?", "Its whole history is deleted for everyone. This cannot be undone.",
+                     ChannelAdminState.delete_channel),
             spacing="2",
         ),
-        _confirm("Leave", "log-out", "Leave this channel?", "You will stop seeing its messages until someone invites you again.", ChatState.leave),
+        _confirm("Leave", "log-out", "Leave this channel?", "You will stop seeing its messages until someone invites you again.",
+                 ChannelAdminState.leave),
     )

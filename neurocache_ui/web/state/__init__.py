@@ -1,1 +1,1 @@
-"""Reflex state classes: thin callers of core/ that hold only what pages show."""
+"""Reflex state classes: thin callers of services/ that hold only what pages show."""

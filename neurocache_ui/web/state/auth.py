@@ -1,11 +1,7 @@
-"""Who is signed in, and the sign-up / log-in / log-out events.
-
-The browser holds only an opaque session token in an HttpOnly cookie that page
-scripts cannot read (api/browser_session.py sets it); it reaches the server with
-the websocket handshake, and every protected page and every data event resolves the
-user from it again (`_require_user`). Reflex makes each public method of a State an
-event any tab may call with any arguments, so helpers here are `_private` and the
-handlers that exist are listed in state/surface.py."""
+"""Who is signed in, and the sign-up / log-in / log-out events. The browser holds
+only an opaque session token in an HttpOnly cookie; every protected page and data
+event resolves the user from it again (`_require_user`). Helpers are `_private`:
+the handlers a browser may call are listed in state/surface.py."""
 
 from __future__ import annotations
 
@@ -15,15 +11,13 @@ from http.cookies import SimpleCookie
 from urllib.parse import urlencode
 
 import reflex as rx
-from reflex.state import _override_base_method
 
-from neurocache_ui.api.browser_session import LOGOUT_PATH, SESSION_PATH
-from neurocache_ui.services import auth
 from neurocache_ui.domain.errors import NeurocacheError
 from neurocache_ui.domain.redirects import safe_next
-from neurocache_ui.web.state.live import watchers
+from neurocache_ui.services import auth
+from neurocache_ui.web.realtime.reflex_adapter import replaces_base_method
+from neurocache_ui.web.realtime.watchers import watchers
 
-HOME = "/channels"
 SESSION_ENDED = "Your session has ended. Log in again."
 
 
@@ -48,7 +42,7 @@ class AuthState(rx.State):
     ended_notice: str = ""
 
     @classmethod
-    @_override_base_method  # Reflex refuses to let a state replace its methods otherwise
+    @replaces_base_method
     def _create_setvar(cls) -> None:
         """No generic `setvar` event on our states: it would let any tab set any var
         that has a setter. Every change goes through a handler in state/surface.py."""
@@ -154,14 +148,13 @@ class AuthState(rx.State):
         self._clear_errors()
         self.submitting = False
         if await self._load() is not None:
-            return full_page_load(HOME)
+            return full_page_load(auth.HOME)
 
-    async def _enter(self, user: auth.CurrentUser):
-        """Finish a log-in: the browser swaps a one-time code for its HttpOnly cookie."""
-        code = await asyncio.to_thread(auth.start_handoff, user.id)
+    def _enter(self, signed_in: auth.SignedIn):
+        """Finish a log-in: the browser swaps the one-time code for its HttpOnly cookie."""
         self._clear_errors()
-        target = safe_next(self.router.url.query_parameters.get("next"), HOME)
-        return full_page_load(f"{SESSION_PATH}?{urlencode({'code': code, 'next': target})}")
+        target = safe_next(self.router.url.query_parameters.get("next"), auth.HOME)
+        return full_page_load(f"{auth.SESSION_PATH}?{urlencode({'code': signed_in.code, 'next': target})}")
 
     @rx.event
     async def signup(self, form: dict[str, str]):
@@ -169,8 +162,8 @@ class AuthState(rx.State):
         self.submitting = True
         yield
         try:
-            user = await asyncio.to_thread(
-                auth.create_user,
+            signed_in = await asyncio.to_thread(
+                auth.sign_up,
                 name=form.get("name", ""),
                 email=form.get("email", ""),
                 password=form.get("password", ""),
@@ -184,7 +177,7 @@ class AuthState(rx.State):
                 self.form_error = str(error)
             return
         self.submitting = False
-        yield await self._enter(user)
+        yield self._enter(signed_in)
 
     @rx.event
     async def login(self, form: dict[str, str]):
@@ -192,21 +185,21 @@ class AuthState(rx.State):
         self.submitting = True
         yield
         try:
-            user = await asyncio.to_thread(
-                auth.authenticate, form.get("email", ""), form.get("password", ""), client_ip=self._client_ip()
+            signed_in = await asyncio.to_thread(
+                auth.log_in, form.get("email", ""), form.get("password", ""), client_ip=self._client_ip()
             )
         except auth.AuthError as error:
             self.submitting = False
             self.form_error = str(error)
             return
         self.submitting = False
-        yield await self._enter(user)
+        yield self._enter(signed_in)
 
     @rx.event
     async def logout(self):
         await asyncio.to_thread(auth.end_session, self._current_token())
         await self._reset_tab()
-        return full_page_load(LOGOUT_PATH)
+        return full_page_load(auth.LOGOUT_PATH)
 
 
 def _descendants(state_cls: type[rx.State]) -> list[type[rx.State]]:

@@ -1,82 +1,51 @@
-"""Channel chat: the sidebar's channel list, the open channel's messages, sending.
-
-What the page shows of a channel is split so that a new message sends little:
-`latest` holds the newest few messages and is the only list that changes on a new
-message; every LATEST_BLOCK messages it rolls into `recent`. `older` only changes
-when the user loads older history. Bytes per new message therefore do not grow
-with the channel's length (measured in bench/bench_delivery.py)."""
+"""The sidebar's channels and the open channel: its messages, sending, editing,
+presence and typing, and what live events do to them. The rules for the message
+rows and for events live in web/realtime/ (tested without a browser); this class
+keeps what the page shows and assigns only what changed."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import reflex as rx
 
-from neurocache_ui.services import auth, channels, messaging
-from neurocache_ui.infra import bus, presence
 from neurocache_ui.domain.errors import NeurocacheError, NotFound
 from neurocache_ui.domain.events import (
-    AgentStreamed,
+    BusReconnected,
     Event,
-    MessageCreated,
-    MessageDeleted,
-    MessageUpdated,
     PresenceChanged,
     SessionsEnded,
-    TeamChanged,
-    TypingChanged,
 )
 from neurocache_ui.domain.messages import MessageView
+from neurocache_ui.services import auth, channels, messaging, presence
+from neurocache_ui.services.agent_runs import runner
+from neurocache_ui.web.realtime import dispatch, rows
+from neurocache_ui.web.realtime.rows import PAGE, Window, to_row
+from neurocache_ui.web.realtime.watchers import watchers
 from neurocache_ui.web.state.auth import AuthState
-from neurocache_ui.web.state.live import watchers
 
 log = logging.getLogger(__name__)
 
-LATEST_BLOCK = 20
-RECENT_CAP = 200
-PAGE = 50
-RECENT_CHANNELS = 5
+_META = ("id", "slug", "name", "description", "goal", "is_owner")  # what the page shows of a channel
 SESSION_ENDED_ELSEWHERE = "You were logged out: your password changed or all sessions were ended. Log in again."
 
-Row = dict[str, Any]
+
+def names_text(names: list[str], verb: str) -> str:
+    """Who is doing what, in a line under the composer; at most three names."""
+    if not names:
+        return ""
+    return f"{', '.join(names[:3])} {'is' if len(names) == 1 else 'are'} {verb}…"
 
 
-def to_row(view: MessageView) -> Row:
-    return {
-        "id": view.id,
-        "user_id": view.user_id or 0,
-        "author": view.author_name,
-        "kind": view.author_kind,
-        "content": view.content,
-        "status": view.status,
-        "created_at": view.created_at.isoformat(),
-        "day": view.created_at.date().isoformat(),
-        "edited": view.edited_at is not None,
-        "show_day": False,
-    }
-
-
-def mark_days(rows: list[Row], previous_day: str = "") -> list[Row]:
-    """Flag the first message of each (UTC) day so the page draws a separator."""
-    for row in rows:
-        row["show_day"] = row["day"] != previous_day
-        previous_day = row["day"]
-    return rows
-
-
-def updated_rows(rows: list[Row], event: Event) -> list[Row]:
-    """A message list after one live event; idempotent, so a repeated event is harmless."""
-    if isinstance(event, MessageDeleted):
-        return [r for r in rows if r["id"] != event.message.id]
-    if not isinstance(event, MessageCreated | MessageUpdated):
-        return rows
-    row = to_row(event.message)
-    if any(r["id"] == row["id"] for r in rows):
-        return [row if r["id"] == row["id"] else r for r in rows]
-    return rows + [row] if isinstance(event, MessageCreated) else rows
+def _start_agents(view: MessageView, user_id: int) -> None:
+    """The channel's agents get to work on a person's stored message."""
+    try:
+        runner.trigger(view, triggered_by_user_id=user_id)
+    except Exception:  # the message is sent; agents failing to start must not undo that
+        log.exception("starting agents for message %s failed", view.id)
 
 
 class ChatState(AuthState):
@@ -88,9 +57,9 @@ class ChatState(AuthState):
     channel_goal: str = ""
     is_owner: bool = False
     not_found: bool = False
-    older: list[Row] = []
-    recent: list[Row] = []
-    latest: list[Row] = []
+    older: list[rows.Row] = []
+    recent: list[rows.Row] = []
+    latest: list[rows.Row] = []
     has_more: bool = False
     loading: bool = False
     loading_older: bool = False
@@ -101,6 +70,9 @@ class ChatState(AuthState):
     online_names: list[str] = []
     dialog_error: str = ""
     dialog_open: str = ""
+    # The composer's @mention suggestions (TeamState.mention fills them).
+    mention_options: list[dict[str, Any]] = []
+    _composer_text: str = ""
     # The last few opened channels, kept fresh by live events, so switching back is
     # instant. Backend-only (underscore): never sent to the browser.
     _channel_cache: dict[int, dict[str, Any]] = {}
@@ -113,10 +85,7 @@ class ChatState(AuthState):
 
     @rx.var
     def typing_text(self) -> str:
-        names = self.typing_names
-        if not names:
-            return ""
-        return f"{', '.join(names[:3])} {'is' if len(names) == 1 else 'are'} typing…"
+        return names_text(self.typing_names, "typing")
 
     # ---- helpers -------------------------------------------------------------
 
@@ -128,22 +97,21 @@ class ChatState(AuthState):
     def _token(self) -> str:
         return self.router.session.client_token or self._client_token
 
-    async def _restore(self, token: str, user: auth.CurrentUser, slug: str) -> None:
-        """Re-join after this tab's server state was lost, from what this worker
-        remembers of it (state/live.py), so live events keep arriving."""
-        self._client_token = token
-        self._remember(user)
-        if (channel := await self._member_channel(user, slug)) is not None:
-            await self._join(user, channel)
+    def _window(self) -> Window:
+        return Window(self.older, self.recent, self.latest, self.has_more)
 
-    def _all_rows(self) -> list[Row]:
-        return self.older + self.recent + self.latest
+    def _show(self, window: Window, before: Window | None = None) -> None:
+        """Assign what differs from `before` (all of it without): every assigned
+        list is sent to the page again."""
+        for name in ("older", "recent", "latest"):
+            if before is None or getattr(window, name) is not getattr(before, name):
+                setattr(self, name, getattr(window, name))
+        if before is None or window.has_more != before.has_more:
+            self.has_more = window.has_more
 
-    def _show_rows(self, rows: list[Row]) -> None:
-        rows = mark_days(rows)
-        self.older = []
-        self.recent = rows[:-LATEST_BLOCK] if len(rows) > LATEST_BLOCK else []
-        self.latest = rows[-LATEST_BLOCK:]
+    def _change(self, change: Callable[[Window], Window]) -> None:
+        before = self._window()
+        self._show(change(before), before)
 
     def _watch(self) -> None:
         ids = {c["id"] for c in self.channel_list} | set(self._channel_cache)
@@ -179,9 +147,12 @@ class ChatState(AuthState):
         self.loading = False
         return None
 
+    def _forget_channel(self, channel_id: int) -> None:
+        if channel_id in self._channel_cache:
+            self._channel_cache = {k: v for k, v in self._channel_cache.items() if k != channel_id}
+
     def _close_channel(self) -> None:
-        if self.channel_id:
-            self._channel_cache = {k: v for k, v in self._channel_cache.items() if k != self.channel_id}
+        self._forget_channel(self.channel_id)
         self.channel_id, self.channel_slug, self.channel_name = 0, "", ""
         self.channel_description, self.channel_goal, self.is_owner = "", "", False
         self.older, self.recent, self.latest = [], [], []
@@ -221,8 +192,7 @@ class ChatState(AuthState):
         cached = self._channel_cache.get(channel.id) if self._cache_user == user.id else None
         if cached is not None:  # shown only now that membership is confirmed
             self._apply_channel(cached["meta"])
-            self._show_rows(list(cached["rows"]))
-            self.has_more = cached["has_more"]
+            self._show(rows.shown(list(cached["rows"]), cached["has_more"]))
             self.loading = False
         else:
             self.older, self.recent, self.latest = [], [], []
@@ -243,74 +213,54 @@ class ChatState(AuthState):
             self.loading = False
             self.send_error = str(error)
             return
-        meta = {
-            "id": channel.id, "slug": channel.slug, "name": channel.name,
-            "description": channel.description, "goal": channel.goal, "is_owner": channel.is_owner,
-        }
+        meta = {key: getattr(channel, key) for key in _META}
         self._apply_channel(meta)
         watchers.seat(self._token(), user, channel.slug)
-        self._show_rows([to_row(v) for v in views])
-        self.has_more = len(views) >= PAGE
+        self._show(rows.shown([to_row(v) for v in views], len(views) >= PAGE))
         self.loading = False
-        self._remember_channel()
+        self._remember_channel(meta)
         await self._refresh_channel_list(user.id)
-        await self._mark_read(user.id)
+        if shown := self._window().rows:
+            await asyncio.to_thread(channels.mark_read, self.channel_id, user.id, shown[-1]["id"])
         await self._announce_presence()
 
-    def _apply_channel(self, meta: dict[str, Any]) -> None:
-        self.channel_id = meta["id"]
-        self.channel_slug = meta["slug"]
-        self.channel_name = meta["name"]
-        self.channel_description = meta["description"]
-        self.channel_goal = meta["goal"]
-        self.is_owner = meta["is_owner"]
+    async def _restore(self, token: str, user: auth.CurrentUser, slug: str) -> None:
+        """Re-join after this tab's server state was lost, from what this worker
+        remembers of it (its seat in realtime/watchers.py), so live events keep arriving."""
+        self._client_token = token
+        self._remember(user)
+        if (channel := await self._member_channel(user, slug)) is not None:
+            await self._join(user, channel)
 
-    def _remember_channel(self) -> None:
-        """Keep this channel among the recently opened ones (LRU of RECENT_CHANNELS)."""
-        cache = dict(self._channel_cache) if self._cache_user == self.user_id else {}
+    def _apply_channel(self, meta: Mapping[str, Any]) -> None:
+        self.channel_id, self.channel_slug, self.channel_name = meta["id"], meta["slug"], meta["name"]
+        self.channel_description, self.channel_goal, self.is_owner = meta["description"], meta["goal"], meta["is_owner"]
+
+    def _remember_channel(self, meta: dict[str, Any]) -> None:
+        """Keep this channel among the recently opened ones."""
+        cache = self._channel_cache if self._cache_user == self.user_id else {}
         self._cache_user = self.user_id
-        cache.pop(self.channel_id, None)
-        cache[self.channel_id] = {
-            "slug": self.channel_slug,
-            "meta": {
-                "id": self.channel_id, "slug": self.channel_slug, "name": self.channel_name,
-                "description": self.channel_description, "goal": self.channel_goal, "is_owner": self.is_owner,
-            },
-            "rows": (self.recent + self.latest)[-PAGE:],
-            "has_more": self.has_more or len(self._all_rows()) > PAGE,
-        }
-        while len(cache) > RECENT_CHANNELS:
-            cache.pop(next(iter(cache)))
-        self._channel_cache = cache
-
-    async def _mark_read(self, user_id: int) -> None:
-        rows = self._all_rows()
-        if rows:
-            await asyncio.to_thread(channels.mark_read, self.channel_id, user_id, rows[-1]["id"])
+        shown_rows, has_more = rows.snapshot(self._window())
+        entry = {"meta": meta, "rows": shown_rows, "has_more": has_more}
+        self._channel_cache = rows.remembered(cache, self.channel_id, entry)
 
     @rx.event
     async def load_older(self):
         user = await self._user_or_login()
-        rows = self._all_rows()
-        if user is None or not rows or self.loading_older:
+        shown = self._window().rows
+        if user is None or not shown or self.loading_older:
             return
         self.loading_older = True
         yield
-        first = rows[0]
         try:
             views = await asyncio.to_thread(
-                messaging.older_messages, self.channel_id, before=first["id"], limit=PAGE, viewer_id=user.id
+                messaging.older_messages, self.channel_id, before=shown[0]["id"], limit=PAGE, viewer_id=user.id
             )
         except NeurocacheError as error:
             self.loading_older = False
             self.send_error = str(error)
             return
-        page = [to_row(v) for v in views]
-        mark_days(page)
-        if page and rows:
-            first["show_day"] = first["day"] != page[-1]["day"]
-        self.older = page + self.older
-        self.has_more = len(views) >= PAGE
+        self._change(lambda window: rows.with_older(window, [to_row(v) for v in views], len(views) >= PAGE))
         self.loading_older = False
 
     # ---- sending, editing, deleting --------------------------------------------
@@ -338,43 +288,13 @@ class ChatState(AuthState):
             self.send_error = "Could not send your message right now. It is still in the box; try again."
             return
         self.sending = False
-        self._add(to_row(view))
-        await (await self._team())._message_sent(view, user.id)  # agents get to work
+        self._change(lambda window: rows.added(window, to_row(view)))
+        self._composer_text = ""
+        if self.mention_options:
+            self.mention_options = []
+        _start_agents(view, user.id)
         await asyncio.to_thread(presence.stop_typing, self.channel_id, user.id)
         yield rx.set_value("composer", "")
-
-    def _add(self, row: Row) -> None:
-        rows = self._all_rows()
-        if any(r["id"] == row["id"] for r in rows[-LATEST_BLOCK * 2 :]):
-            return  # already shown: our own send, or a repeated event
-        row["show_day"] = not rows or rows[-1]["day"] != row["day"]
-        latest = self.latest + [row]
-        if len(latest) > LATEST_BLOCK:
-            recent = self.recent + latest[:-1]
-            if len(recent) > RECENT_CAP:
-                # The page shows a bounded window: the oldest rows leave it (and any
-                # loaded older pages, which would otherwise leave a gap) and come
-                # back through "Load older messages".
-                recent = recent[-RECENT_CAP:]
-                self.older = []
-                self.has_more = True
-            self.recent = recent
-            latest = latest[-1:]
-        self.latest = latest
-
-    def _replace(self, message_id: int, row: Row | None) -> None:
-        """Edit (row) or delete (None) a message wherever it is shown."""
-        for name in ("latest", "recent", "older"):
-            rows: list[Row] = getattr(self, name)
-            for index, existing in enumerate(rows):
-                if existing["id"] == message_id:
-                    if row is None:
-                        updated = rows[:index] + rows[index + 1 :]
-                    else:
-                        row["show_day"] = existing["show_day"]
-                        updated = rows[:index] + [row] + rows[index + 1 :]
-                    setattr(self, name, updated)
-                    return
 
     @rx.event
     def start_edit(self, message_id: int):
@@ -397,7 +317,7 @@ class ChatState(AuthState):
         except NeurocacheError as error:
             self.send_error = str(error)
             return
-        self._replace(view.id, to_row(view))
+        self._change(lambda window: rows.replaced(window, view.id, to_row(view)))
         self.editing_id = 0
 
     @rx.event
@@ -410,58 +330,42 @@ class ChatState(AuthState):
         except NeurocacheError as error:
             self.send_error = str(error)
             return
-        self._replace(message_id, None)
+        self._change(lambda window: rows.replaced(window, message_id, None))
 
-    # ---- live events (called by state/live.py on this worker) ----------------
+    # ---- live events (from web/realtime/relay.py, on this worker) ----------------
 
-    async def _team(self):
-        """The channel's agents and their streaming replies (state/team.py)."""
-        from neurocache_ui.web.state.team import TeamState  # a substate of this one
-
-        return await self.get_state(TeamState)
-
-    async def _apply_event(self, channel_id: int, event: Event) -> None:
-        if isinstance(event, SessionsEnded):
+    async def _receive(self, token: str, channel_id: int, event: Event) -> None:
+        if not self.channel_id and (seat := watchers.seat_of(token)) is not None:
+            await self._restore(token, *seat)
+        if isinstance(event, BusReconnected):
+            await self._resync()
+        elif isinstance(event, SessionsEnded):
             if event.user_id == self.user_id and await self._user() is None:
                 await self._reset_tab()
                 (await self.get_state(AuthState)).ended_notice = SESSION_ENDED_ELSEWHERE
-            return
-        message = getattr(event, "message", None)
-        if isinstance(event, AgentStreamed | TeamChanged) or (message is not None and message.author_kind == "agent"):
-            if await (await self._team())._on_event(channel_id, event):
-                return
-        if channel_id != self.channel_id:
-            if isinstance(event, MessageCreated) and event.message.user_id != self.user_id:
-                self.channel_list = [
-                    {**c, "unread": c["unread"] + 1} if c["id"] == channel_id else c for c in self.channel_list
-                ]
-            if (cached := self._channel_cache.get(channel_id)) is not None:
-                rows = updated_rows(cached["rows"], event)[-PAGE:]
-                self._channel_cache = {**self._channel_cache, channel_id: {**cached, "rows": rows}}
-            return
-        if isinstance(event, MessageCreated):
-            self._add(to_row(event.message))
-            if event.message.user_id is not None:
+        elif channel_id != self.channel_id:
+            sidebar, cache = self.channel_list, self._channel_cache
+            if (new_sidebar := dispatch.with_unread(sidebar, channel_id, event, self.user_id)) is not sidebar:
+                self.channel_list = new_sidebar
+            if (new_cache := dispatch.with_cached(cache, channel_id, event)) is not cache:
+                self._channel_cache = new_cache
+        else:
+            self._change(lambda window: rows.after_event(window, event))
+            if isinstance(event, PresenceChanged):
+                self.online_names = event.names
+            if dispatch.refreshes_typing(event):
                 await self._refresh_typing()
-        elif isinstance(event, MessageUpdated):
-            self._replace(event.message.id, to_row(event.message))
-        elif isinstance(event, MessageDeleted):
-            self._replace(event.message.id, None)
-        elif isinstance(event, TypingChanged):
-            await self._refresh_typing()
-        elif isinstance(event, PresenceChanged):
-            self.online_names = event.names
 
     async def _resync(self) -> None:
         """After the bus lost events (Redis reconnect): reload the open channel."""
         if not self.channel_id:
             return
         views = await asyncio.to_thread(messaging.recent_messages, self.channel_id, PAGE, viewer_id=self.user_id)
-        self._show_rows([to_row(v) for v in views])
+        self._show(rows.shown([to_row(v) for v in views], self.has_more))
         self._channel_cache = {}
 
     async def _refresh_typing(self) -> None:
-        self.typing_names = await asyncio.to_thread(presence.typing, self.channel_id, self.user_id)
+        self.typing_names = await asyncio.to_thread(presence.typing_names, self.channel_id, self.user_id)
 
     # ---- presence and typing ----------------------------------------------------
 
@@ -477,12 +381,11 @@ class ChatState(AuthState):
         await self._refresh_typing()
 
     async def _announce_presence(self) -> None:
-        """Mark this user online and tell the other viewers if the roster changed."""
-        await asyncio.to_thread(presence.heartbeat, self.channel_id, self.user_id, self.user_name)
-        names = await asyncio.to_thread(presence.online, self.channel_id)
-        if names != self.online_names:
+        names = await asyncio.to_thread(
+            presence.announce, self.channel_id, self.user_id, self.user_name, shown=list(self.online_names)
+        )
+        if names is not None:
             self.online_names = names
-            await asyncio.to_thread(bus.publish, self.channel_id, PresenceChanged(names=names))
 
     @rx.event
     async def typing(self, _value: str):
@@ -490,82 +393,4 @@ class ChatState(AuthState):
         user = await self._user()
         if user is None or not self.channel_id or not await self._ensure_joined(user):
             return
-        await asyncio.to_thread(presence.set_typing, self.channel_id, user.id, user.name)
-        await asyncio.to_thread(bus.publish, self.channel_id, TypingChanged())
-
-    # ---- channel management -------------------------------------------------------
-
-    @rx.event
-    def toggle_dialog(self, name: str, is_open: bool):
-        """One dialog at a time; opening or closing clears the last error."""
-        self.dialog_open = name if is_open else ""
-        self.dialog_error = ""
-
-    async def _manage(self, action: Callable[[int], Any]) -> tuple[bool, Any]:
-        """Run a channel change as the signed-in user; errors go to the open dialog."""
-        user = await self._user_or_login()
-        if user is None:
-            self.dialog_error = "Your session has ended. Log in again."
-            return False, None
-        try:
-            return True, await asyncio.to_thread(action, user.id)
-        except NeurocacheError as error:
-            self.dialog_error = str(error)
-            return False, None
-
-    @rx.event
-    async def create_channel(self, form: dict[str, str]):
-        def create(user_id: int) -> channels.ChannelView:
-            return channels.create_channel(
-                user_id, name=form.get("name", ""), description=form.get("description", ""), goal=form.get("goal", "")
-            )
-
-        ok, channel = await self._manage(create)
-        if ok:
-            self.dialog_open = ""
-            return rx.redirect(f"/channels/{channel.slug}")
-
-    @rx.event
-    async def invite(self, form: dict[str, str]):
-        email = form.get("email", "").strip()
-        channel_id = self.channel_id
-        ok, _ = await self._manage(lambda user_id: channels.invite(channel_id, user_id, email))
-        if ok:
-            self.dialog_open = ""
-            return rx.toast.success(f"Invited {email}")
-
-    @rx.event
-    async def leave(self):
-        channel_id = self.channel_id
-        ok, _ = await self._manage(lambda user_id: channels.leave(channel_id, user_id))
-        if not ok:
-            return rx.toast.error(self.dialog_error)
-        self._channel_cache.pop(channel_id, None)
-        return rx.redirect("/channels")
-
-    @rx.event
-    async def rename_channel(self, form: dict[str, str]):
-        channel_id, name = self.channel_id, form.get("name", "")
-        ok, channel = await self._manage(lambda user_id: channels.rename(channel_id, user_id, name))
-        if ok:
-            self.dialog_open = ""
-            self.channel_name = channel.name
-            self.channel_list = [{**c, "name": channel.name} if c["id"] == channel_id else c for c in self.channel_list]
-
-    @rx.event
-    async def archive_channel(self):
-        channel_id = self.channel_id
-        ok, _ = await self._manage(lambda user_id: channels.archive(channel_id, user_id))
-        if not ok:
-            return rx.toast.error(self.dialog_error)
-        self._channel_cache.pop(channel_id, None)
-        return [rx.toast.success("Channel archived"), rx.redirect("/channels")]
-
-    @rx.event
-    async def delete_channel(self):
-        channel_id = self.channel_id
-        ok, _ = await self._manage(lambda user_id: channels.delete_channel(channel_id, user_id))
-        if not ok:
-            return rx.toast.error(self.dialog_error)
-        self._channel_cache.pop(channel_id, None)
-        return [rx.toast.success("Channel deleted"), rx.redirect("/channels")]
+        await asyncio.to_thread(presence.typing, self.channel_id, user.id, user.name)

@@ -1,29 +1,26 @@
 """The open channel's agents: the team in the header, the "Add agent" picker,
-@mention completion, and agents' replies as they stream in.
-
-A substate of ChatState so its vars travel separately: a streaming reply
-changes only `streams` (message id -> the text so far, ~20 updates a second at
-most, see core/runner.py) and never resends the message lists. A row shows its
-`streams` entry instead of its stored content only while its status is
-"streaming"; message.updated (the final text) drops the entry."""
+@mention completion, and their replies as they stream in. A substate of ChatState
+so a streaming reply changes only `streams` (message id -> text so far, at most
+~20 updates a second) and never resends the message lists."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
 
+from neurocache_ui.domain.errors import NeurocacheError
+from neurocache_ui.domain.events import Event, TeamChanged
 from neurocache_ui.services import agents as agents_core
 from neurocache_ui.services import team
 from neurocache_ui.services.agent_runs import runner
-from neurocache_ui.domain.errors import NeurocacheError
-from neurocache_ui.domain.events import AgentStreamed, Event, MessageCreated, MessageUpdated, TeamChanged
-from neurocache_ui.domain.messages import MessageView
-from neurocache_ui.web.state.chat import ChatState
-from neurocache_ui.web.state.live import watchers
+from neurocache_ui.web.realtime import dispatch
+from neurocache_ui.web.realtime.watchers import watchers
+from neurocache_ui.web.state.chat import ChatState, names_text
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +42,6 @@ def agent_chip(agent: team.ChannelAgentView, *, is_channel_owner: bool) -> dict[
     }
 
 
-def names_text(names: list[str], verb: str) -> str:
-    if not names:
-        return ""
-    shown = ", ".join(names[:3])
-    return f"{shown} {'is' if len(names) == 1 else 'are'} {verb}…"
-
-
 class TeamState(ChatState):
     channel_agents: list[dict[str, Any]] = []
     my_agents: list[dict[str, Any]] = []
@@ -59,8 +49,6 @@ class TeamState(ChatState):
     picker_loading: bool = False
     streams: dict[str, str] = {}
     replying: dict[str, str] = {}
-    mention_options: list[dict[str, Any]] = []
-    _composer_text: str = ""
     _team_channel: int = 0
 
     @rx.var
@@ -84,7 +72,7 @@ class TeamState(ChatState):
     @rx.event
     async def load_team(self):
         """on_load of /channels/[slug], after ChatState.open_channel (which checked
-        the session and membership; `_load_team` asks core with this user again)."""
+        the session and membership; `_load_team` asks the service with this user again)."""
         if await self._user() is None:
             return
         if self._team_channel != self.channel_id:
@@ -126,7 +114,7 @@ class TeamState(ChatState):
             self.picker_error = str(error)
         self.picker_loading = False
 
-    async def _change_team(self, change) -> bool:
+    async def _change_team(self, change: Callable[[int, int], Any]) -> bool:
         user = await self._user_or_login()
         if user is None:
             self.picker_error = "Your session has ended. Log in again."
@@ -187,15 +175,6 @@ class TeamState(ChatState):
 
     # ---- replies --------------------------------------------------------------------------
 
-    async def _message_sent(self, view: MessageView, user_id: int) -> None:
-        """Called by ChatState.send once a person's message is stored: agents get to work."""
-        self._composer_text = ""
-        self.mention_options = []
-        try:
-            runner.trigger(view, triggered_by_user_id=user_id)
-        except Exception:  # the message is sent; agents failing to start must not undo that
-            log.exception("starting agents for message %s failed", view.id)
-
     @rx.event
     async def stop_reply(self, message_id: int):
         user = await self._user_or_login()
@@ -206,29 +185,17 @@ class TeamState(ChatState):
         except NeurocacheError as error:
             return rx.toast.error(str(error))
 
-    async def _on_event(self, channel_id: int, event: Event) -> bool:
-        """A live event (from ChatState._apply_event); True when nothing else needs it."""
-        if isinstance(event, AgentStreamed):
-            key = str(event.message_id)
-            if channel_id == self.channel_id and key in self.replying:
-                self.streams = {**self.streams, key: event.text}
-            return True
+    async def _receive(self, token: str, channel_id: int, event: Event) -> None:
+        """Live events of the open channel, after ChatState._receive has applied
+        them to the message rows (web/realtime/relay.py calls both)."""
+        if not self.channel_id or channel_id != self.channel_id:
+            return
         if isinstance(event, TeamChanged):
-            if channel_id == self.channel_id:
-                await self._load_team()
-            return True
-        if channel_id != self.channel_id or not isinstance(event, MessageCreated | MessageUpdated):
-            return False
-        message = event.message
-        if message.author_kind != "agent":
-            return False
-        key = str(message.id)
-        if message.status == runner.STREAMING:
-            if key not in self.replying:
-                self.replying = {**self.replying, key: message.author_name}
-        else:
-            if key in self.replying:
-                self.replying = {k: v for k, v in self.replying.items() if k != key}
-            if key in self.streams:
-                self.streams = {k: v for k, v in self.streams.items() if k != key}
-        return False
+            await self._load_team()
+            return
+        replying, streams = self.replying, self.streams
+        new_replying, new_streams = dispatch.replies_after(replying, streams, event)
+        if new_replying is not replying:
+            self.replying = new_replying
+        if new_streams is not streams:
+            self.streams = new_streams

@@ -1,0 +1,87 @@
+"""Which tabs on this worker get a bus event, and what it changes in a tab that
+does not have its channel open (sidebar unread counts, cached channels) or in
+the replies streaming into the open one. Pure functions: an unchanged value
+comes back as the same object, so states assign (and resend) only changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from neurocache_ui.domain.events import (
+    AgentStreamed,
+    BusReconnected,
+    Event,
+    MessageCreated,
+    MessageUpdated,
+    SessionsEnded,
+    TypingChanged,
+)
+from neurocache_ui.services.agent_runs import runner
+from neurocache_ui.web.realtime.rows import PAGE, updated_rows
+from neurocache_ui.web.realtime.watchers import Watchers
+
+SidebarEntry = dict[str, Any]
+
+
+def recipients(watchers: Watchers, channel_id: int, event: Event) -> list[str]:
+    """The tabs that need `event`: a reconnect concerns every tab, ended sessions
+    their user's tabs, a streaming reply only tabs showing its channel, anything
+    else every tab watching the channel."""
+    if isinstance(event, BusReconnected):
+        return watchers.all_tokens()
+    if isinstance(event, SessionsEnded):
+        return watchers.tabs_of(event.user_id)
+    tokens = watchers.tokens(channel_id)
+    if isinstance(event, AgentStreamed):
+        return [token for token in tokens if watchers.sees(token, channel_id)]
+    return tokens
+
+
+def with_unread(sidebar: list[SidebarEntry], channel_id: int, event: Event, viewer_id: int) -> list[SidebarEntry]:
+    """The sidebar after an event in a channel the tab does not have open: a new
+    message from someone else (a person or an agent) is one more unread."""
+    if not isinstance(event, MessageCreated) or event.message.user_id == viewer_id:
+        return sidebar
+    if not any(entry["id"] == channel_id for entry in sidebar):
+        return sidebar
+    return [{**entry, "unread": entry["unread"] + 1} if entry["id"] == channel_id else entry for entry in sidebar]
+
+
+def with_cached(cache: dict[int, dict[str, Any]], channel_id: int, event: Event) -> dict[int, dict[str, Any]]:
+    """The recently opened channels after an event, so switching back shows it."""
+    cached = cache.get(channel_id)
+    if cached is None:
+        return cache
+    before = cached["rows"]
+    rows = updated_rows(before, event)
+    if rows is before:
+        return cache
+    return {**cache, channel_id: {**cached, "rows": rows[-PAGE:]}}
+
+
+def refreshes_typing(event: Event) -> bool:
+    """Whether the open channel re-reads who is typing: someone said so, or a
+    person's message arrived (they stopped)."""
+    if isinstance(event, MessageCreated):
+        return event.message.user_id is not None
+    return isinstance(event, TypingChanged)
+
+
+def replies_after(replying: dict[str, str], streams: dict[str, str], event: Event) -> tuple[dict[str, str], dict[str, str]]:
+    """Agents' replies in the open channel after an event: `replying` (message id
+    -> agent name) while a reply is written, `streams` (message id -> text so far)
+    until its final text arrives as a message update."""
+    if isinstance(event, AgentStreamed):
+        key = str(event.message_id)
+        return replying, ({**streams, key: event.text} if key in replying else streams)
+    if not isinstance(event, MessageCreated | MessageUpdated) or event.message.author_kind != "agent":
+        return replying, streams
+    message = event.message
+    key = str(message.id)
+    if message.status == runner.STREAMING:
+        return (replying if key in replying else {**replying, key: message.author_name}), streams
+    if key in replying:
+        replying = {k: v for k, v in replying.items() if k != key}
+    if key in streams:
+        streams = {k: v for k, v in streams.items() if k != key}
+    return replying, streams

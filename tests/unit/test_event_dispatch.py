@@ -1,0 +1,149 @@
+"""Live events without a browser (web/realtime/dispatch.py): which of this worker's
+tabs receive an event, and what it does to the sidebar's unread counts, the
+cached channels and the agents' replies streaming into the open channel."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from neurocache_ui.domain.events import (
+    AgentStreamed,
+    BusReconnected,
+    MessageCreated,
+    MessageDeleted,
+    MessageUpdated,
+    PresenceChanged,
+    SessionsEnded,
+    TeamChanged,
+    TypingChanged,
+)
+from neurocache_ui.domain.messages import MessageView
+from neurocache_ui.services.agent_runs import runner
+from neurocache_ui.services.auth import CurrentUser
+from neurocache_ui.web.realtime import dispatch, rows
+from neurocache_ui.web.realtime.watchers import Watchers
+
+ADA, BOB = 1, 2
+NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def message(message_id: int, *, channel_id: int = 10, user_id: int | None = BOB, status: str = "complete",
+            content: str = "hello") -> MessageView:
+    agent = user_id is None
+    return MessageView(
+        id=message_id, channel_id=channel_id, user_id=user_id, agent_id=5 if agent else None,
+        author_name="Scout" if agent else "Bob", author_kind="agent" if agent else "user",
+        content=content, status=status, created_at=NOW, edited_at=None,
+    )
+
+
+def three_tabs() -> Watchers:
+    """Ada's tab watches channels 10 and 11 with 10 open; Ada's second tab has 11
+    open; Bob's tab watches 10 and has not opened any channel yet."""
+    watchers = Watchers()
+    watchers.watch("ada-1", {10, 11}, ADA)
+    watchers.focus("ada-1", 10)
+    watchers.watch("ada-2", {10, 11}, ADA)
+    watchers.focus("ada-2", 11)
+    watchers.watch("bob", {10}, BOB)
+    return watchers
+
+
+def test_channel_events_go_to_every_tab_watching_the_channel() -> None:
+    watchers = three_tabs()
+    for event in (MessageCreated(message=message(1)), TypingChanged(), TeamChanged(), PresenceChanged(names=["Bob"])):
+        assert sorted(dispatch.recipients(watchers, 10, event)) == ["ada-1", "ada-2", "bob"]
+    assert sorted(dispatch.recipients(watchers, 11, MessageDeleted(message=message(1, channel_id=11)))) == ["ada-1", "ada-2"]
+    assert dispatch.recipients(watchers, 12, MessageCreated(message=message(1, channel_id=12))) == []
+
+
+def test_a_streaming_reply_goes_only_to_tabs_that_show_its_channel() -> None:
+    watchers = three_tabs()
+    streamed = AgentStreamed(message_id=1, text="so far")
+    assert sorted(dispatch.recipients(watchers, 10, streamed)) == ["ada-1", "bob"]  # bob's focus is unknown
+    assert dispatch.recipients(watchers, 11, streamed) == ["ada-2"]
+
+
+def test_ended_sessions_reach_the_users_tabs_and_a_reconnect_reaches_all() -> None:
+    watchers = three_tabs()
+    assert sorted(dispatch.recipients(watchers, 0, SessionsEnded(user_id=ADA))) == ["ada-1", "ada-2"]
+    assert dispatch.recipients(watchers, 0, SessionsEnded(user_id=99)) == []
+    assert sorted(dispatch.recipients(watchers, 0, BusReconnected())) == ["ada-1", "ada-2", "bob"]
+
+
+def test_a_forgotten_tab_receives_nothing_more() -> None:
+    watchers = three_tabs()
+    watchers.seat("ada-1", CurrentUser(id=ADA, name="Ada", email="ada@example.com"), "launch")
+    watchers.forget("ada-1")
+    assert watchers.seat_of("ada-1") is None
+    assert "ada-1" not in dispatch.recipients(watchers, 10, MessageCreated(message=message(1)))
+    assert "ada-1" not in dispatch.recipients(watchers, 0, SessionsEnded(user_id=ADA))
+    assert "ada-1" not in dispatch.recipients(watchers, 0, BusReconnected())
+    watchers.watch("bob", {11}, BOB)  # Bob's sidebar changed: only channel 11 now
+    assert dispatch.recipients(watchers, 10, MessageCreated(message=message(2))) == ["ada-2"]
+
+
+def test_unread_counts_grow_for_other_peoples_messages_elsewhere() -> None:
+    sidebar = [{"id": 10, "name": "launch", "unread": 0}, {"id": 11, "name": "side", "unread": 2}]
+    from_bob = dispatch.with_unread(sidebar, 11, MessageCreated(message=message(1, channel_id=11)), ADA)
+    assert [entry["unread"] for entry in from_bob] == [0, 3]
+    assert from_bob[0] is sidebar[0]
+    from_agent = dispatch.with_unread(from_bob, 10, MessageCreated(message=message(2, user_id=None)), ADA)
+    assert [entry["unread"] for entry in from_agent] == [1, 3]
+    # Unchanged, so nothing is resent: her own message, edits, deletes, other events, unknown channels.
+    assert dispatch.with_unread(sidebar, 11, MessageCreated(message=message(3, channel_id=11, user_id=ADA)), ADA) is sidebar
+    for event in (MessageUpdated(message=message(1)), MessageDeleted(message=message(1)), TypingChanged()):
+        assert dispatch.with_unread(sidebar, 11, event, ADA) is sidebar
+    assert dispatch.with_unread(sidebar, 12, MessageCreated(message=message(4, channel_id=12)), ADA) is sidebar
+
+
+def test_cached_channels_stay_fresh_for_switching_back() -> None:
+    first = rows.to_row(message(1))
+    cache = {10: {"meta": {"id": 10}, "rows": [first], "has_more": False}}
+    created = dispatch.with_cached(cache, 10, MessageCreated(message=message(2)))
+    assert [r["id"] for r in created[10]["rows"]] == [1, 2] and created[10]["meta"] == {"id": 10}
+    assert cache[10]["rows"] == [first]  # the old value is not changed in place
+    again = dispatch.with_cached(created, 10, MessageCreated(message=message(2)))
+    assert [r["id"] for r in again[10]["rows"]] == [1, 2]
+    edited = dispatch.with_cached(created, 10, MessageUpdated(message=message(1, content="edited")))
+    assert [r["content"] for r in edited[10]["rows"]] == ["edited", "hello"]
+    deleted = dispatch.with_cached(created, 10, MessageDeleted(message=message(1)))
+    assert [r["id"] for r in deleted[10]["rows"]] == [2]
+    assert dispatch.with_cached(cache, 11, MessageCreated(message=message(3, channel_id=11))) is cache
+    assert dispatch.with_cached(cache, 10, TypingChanged()) is cache
+
+
+def test_a_cached_channel_keeps_only_its_newest_page() -> None:
+    cache = {10: {"rows": [rows.to_row(message(i)) for i in range(rows.PAGE)], "has_more": False}}
+    grown = dispatch.with_cached(cache, 10, MessageCreated(message=message(rows.PAGE)))
+    assert [r["id"] for r in grown[10]["rows"]] == list(range(1, rows.PAGE + 1))
+
+
+def test_who_is_typing_is_read_again_when_someone_types_or_a_person_posts() -> None:
+    assert dispatch.refreshes_typing(TypingChanged())
+    assert dispatch.refreshes_typing(MessageCreated(message=message(1)))
+    assert not dispatch.refreshes_typing(MessageCreated(message=message(2, user_id=None)))  # agents do not type
+    assert not dispatch.refreshes_typing(MessageUpdated(message=message(1)))
+    assert not dispatch.refreshes_typing(PresenceChanged(names=[]))
+
+
+def test_an_agents_reply_streams_in_until_its_final_text_arrives() -> None:
+    replying: dict[str, str] = {}
+    streams: dict[str, str] = {}
+    placeholder = MessageCreated(message=message(7, user_id=None, status=runner.STREAMING, content=""))
+    replying, streams = dispatch.replies_after(replying, streams, placeholder)
+    assert replying == {"7": "Scout"} and streams == {}
+    assert dispatch.replies_after(replying, streams, placeholder) == (replying, streams)
+    assert dispatch.replies_after(replying, streams, placeholder)[0] is replying  # a repeat resends nothing
+
+    replying, streams = dispatch.replies_after(replying, streams, AgentStreamed(message_id=7, text="Hel"))
+    replying, streams = dispatch.replies_after(replying, streams, AgentStreamed(message_id=7, text="Hello"))
+    assert streams == {"7": "Hello"}
+    unknown = AgentStreamed(message_id=8, text="not shown")  # a reply this tab never saw start
+    assert dispatch.replies_after(replying, streams, unknown)[1] is streams
+
+    final = MessageUpdated(message=message(7, user_id=None, status="complete", content="Hello there"))
+    assert dispatch.replies_after(replying, streams, final) == ({}, {})
+    people = MessageCreated(message=message(9))
+    assert dispatch.replies_after(replying, streams, people) == (replying, streams)
+    assert dispatch.replies_after(replying, streams, TeamChanged())[1] is streams

@@ -1,0 +1,171 @@
+"""The open channel's message rows (web/realtime/rows.py), without a browser: the
+latest block rolling into `recent`, the bounded window, day separators, repeated
+events, and edits and deletes wherever a message is shown."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from neurocache_ui.domain.events import (
+    MessageCreated,
+    MessageDeleted,
+    MessageUpdated,
+    TypingChanged,
+)
+from neurocache_ui.domain.messages import MessageView
+from neurocache_ui.web.realtime import rows
+from neurocache_ui.web.realtime.rows import (
+    LATEST_BLOCK,
+    PAGE,
+    RECENT_CAP,
+    RECENT_CHANNELS,
+    Window,
+)
+
+DAY_ONE = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def view(message_id: int, *, at: datetime | None = None, content: str = "", edited: bool = False) -> MessageView:
+    created = at or DAY_ONE + timedelta(minutes=message_id)
+    return MessageView(
+        id=message_id, channel_id=1, user_id=7, agent_id=None, author_name="Ada", author_kind="user",
+        content=content or f"message {message_id}", status="complete", created_at=created,
+        edited_at=created + timedelta(minutes=1) if edited else None,
+    )
+
+
+def row(message_id: int, **kwargs: object) -> rows.Row:
+    return rows.to_row(view(message_id, **kwargs))  # type: ignore[arg-type]
+
+
+def ids(shown: list[rows.Row]) -> list[int]:
+    return [r["id"] for r in shown]
+
+
+def window_of(count: int) -> Window:
+    return rows.shown([row(i) for i in range(1, count + 1)], has_more=False)
+
+
+def test_a_row_is_what_the_page_draws() -> None:
+    late = datetime(2025, 3, 1, 23, 59, tzinfo=UTC)
+    assert rows.to_row(view(5, at=late, content="hi", edited=True)) == {
+        "id": 5, "user_id": 7, "author": "Ada", "kind": "user", "content": "hi", "status": "complete",
+        "created_at": late.isoformat(), "day": "2025-03-01", "edited": True, "show_day": False,
+    }
+
+
+def test_a_loaded_channel_keeps_the_newest_block_apart() -> None:
+    window = window_of(LATEST_BLOCK + 7)
+    assert ids(window.older) == []
+    assert ids(window.recent) == list(range(1, 8))
+    assert ids(window.latest) == list(range(8, LATEST_BLOCK + 8))
+    assert ids(window.rows) == list(range(1, LATEST_BLOCK + 8))
+    small = window_of(3)
+    assert small.recent == [] and ids(small.latest) == [1, 2, 3]
+
+
+def test_new_messages_change_only_the_latest_block_until_it_rolls_over() -> None:
+    window = window_of(LATEST_BLOCK - 1)
+    older, recent = window.older, window.recent
+    window = rows.added(window, row(LATEST_BLOCK))
+    assert window.older is older and window.recent is recent  # nothing else is resent
+    assert ids(window.latest)[-1] == LATEST_BLOCK and len(window.latest) == LATEST_BLOCK
+
+    rolled = rows.added(window, row(LATEST_BLOCK + 1))
+    assert ids(rolled.recent) == list(range(1, LATEST_BLOCK + 1))
+    assert ids(rolled.latest) == [LATEST_BLOCK + 1]
+    assert rolled.older is older and not rolled.has_more
+
+
+def test_the_window_is_bounded_and_the_oldest_rows_come_back_through_load_older() -> None:
+    window = rows.with_older(window_of(LATEST_BLOCK), [row(i) for i in range(-9, 1)], has_more=False)
+    assert len(window.older) == 10
+    next_id = LATEST_BLOCK + 1
+    while len(window.recent) + LATEST_BLOCK <= RECENT_CAP:
+        window = rows.added(window, row(next_id))
+        next_id += 1
+    assert len(window.recent) <= RECENT_CAP and len(window.older) == 10
+    for _ in range(LATEST_BLOCK):
+        window = rows.added(window, row(next_id))
+        next_id += 1
+    assert len(window.recent) == RECENT_CAP
+    assert window.older == [] and window.has_more  # no gap: the loaded pages left too
+    assert ids(window.rows) == list(range(next_id - len(window.rows), next_id))  # newest, in order
+
+
+def test_day_separators_mark_the_first_message_of_each_day() -> None:
+    day_two = DAY_ONE + timedelta(days=1)
+    window = rows.shown([row(1), row(2), row(3, at=day_two), row(4, at=day_two + timedelta(hours=1))], has_more=False)
+    assert [r["show_day"] for r in window.rows] == [True, False, True, False]
+    window = rows.added(window, row(5, at=day_two + timedelta(hours=2)))
+    assert window.latest[-1]["show_day"] is False
+    window = rows.added(window, row(6, at=day_two + timedelta(days=1)))
+    assert window.latest[-1]["show_day"] is True
+    assert rows.added(Window(), row(1)).latest[0]["show_day"]  # the first message of an empty channel
+
+
+def test_an_older_page_moves_the_separator_only_when_the_day_continues() -> None:
+    window = window_of(3)
+    assert window.latest[0]["show_day"]
+    same_day = rows.with_older(window, [row(-1), row(0)], has_more=True)
+    assert ids(same_day.older) == [-1, 0] and same_day.has_more
+    assert [r["show_day"] for r in same_day.rows] == [True, False, False, False, False]
+    assert window.latest[0]["show_day"]  # the window it came from is untouched
+
+    earlier = rows.with_older(window, [row(0, at=DAY_ONE - timedelta(days=1))], has_more=False)
+    assert earlier.latest is window.latest  # its first row keeps the separator: nothing resent
+    assert [r["show_day"] for r in earlier.rows] == [True, True, False, False]
+    assert rows.with_older(window, [], has_more=False).latest is window.latest
+
+
+def test_repeated_events_are_harmless() -> None:
+    window = window_of(5)
+    created = MessageCreated(message=view(6))
+    once = rows.after_event(window, created)
+    assert rows.after_event(once, created) is once
+    assert rows.added(once, row(3)) is once  # our own send arriving again as an event
+    assert ids(once.rows) == [1, 2, 3, 4, 5, 6]
+    assert rows.after_event(once, TypingChanged()) is once
+
+
+def test_edits_and_deletes_reach_a_message_wherever_it_is_shown() -> None:
+    window = rows.with_older(window_of(LATEST_BLOCK + 5), [row(i) for i in range(-4, 1)], has_more=True)
+    for message_id, part in [(-2, "older"), (3, "recent"), (LATEST_BLOCK + 2, "latest")]:
+        edited = rows.after_event(window, MessageUpdated(message=view(message_id, content="new text", edited=True)))
+        changed = [name for name in ("older", "recent", "latest") if getattr(edited, name) is not getattr(window, name)]
+        assert changed == [part]
+        shown = next(r for r in edited.rows if r["id"] == message_id)
+        before = next(r for r in window.rows if r["id"] == message_id)
+        assert shown["content"] == "new text" and shown["edited"] and shown["show_day"] == before["show_day"]
+
+        deleted = rows.after_event(window, MessageDeleted(message=view(message_id)))
+        assert message_id not in ids(deleted.rows) and len(deleted.rows) == len(window.rows) - 1
+    missing = view(999)
+    assert rows.after_event(window, MessageUpdated(message=missing)) is window
+    assert rows.after_event(window, MessageDeleted(message=missing)) is window
+
+
+def test_a_cached_channel_follows_events_idempotently() -> None:
+    cached = [row(1), row(2)]
+    created = MessageCreated(message=view(3))
+    once = rows.updated_rows(cached, created)
+    assert ids(once) == [1, 2, 3] and ids(rows.updated_rows(once, created)) == [1, 2, 3]
+    edited = rows.updated_rows(once, MessageUpdated(message=view(2, content="changed")))
+    assert [r["content"] for r in edited] == ["message 1", "changed", "message 3"]
+    assert rows.updated_rows(once, MessageUpdated(message=view(9))) == once  # not cached, not added
+    assert ids(rows.updated_rows(once, MessageDeleted(message=view(1)))) == [2, 3]
+    assert rows.updated_rows(cached, TypingChanged()) is cached
+
+
+def test_the_recent_channels_cache_keeps_the_newest_page_of_the_last_few_channels() -> None:
+    window = rows.with_older(window_of(PAGE + 10), [row(0)], has_more=False)
+    kept, has_more = rows.snapshot(window)
+    assert ids(kept) == list(range(11, PAGE + 11)) and has_more
+    assert rows.snapshot(window_of(3)) == (window_of(3).latest, False)
+
+    cache: dict[int, object] = {}
+    for channel_id in range(1, RECENT_CHANNELS + 2):
+        cache = rows.remembered(cache, channel_id, f"entry {channel_id}")
+    assert list(cache) == list(range(2, RECENT_CHANNELS + 2))  # the least recently opened left
+    cache = rows.remembered(cache, 2, "again")
+    assert list(cache)[-1] == 2 and cache[2] == "again" and len(cache) == RECENT_CHANNELS
