@@ -1,28 +1,8 @@
-"""Public API throughput, and what the key check and rate limit cost per request.
-
-1. Load, against the production-like app (`reflex run --env prod`, Postgres,
-   Redis, 2 Granian workers; the fake OpenAI-compatible provider with zero
-   delay), 16 concurrent clients, each with its own API key and one keep-alive
-   connection, for DURATION seconds after a warm-up:
-     messages     GET /api/v1/channels/{slug}/messages?limit=50 (100 messages in the channel)
-     completions  POST /api/v1/chat/completions, non-streamed, model agent:<slug>
-   Reports req/s, p50 and p99. The load generator is a minimal asyncio HTTP/1.1
-   client (not httpx) so it takes as little as possible of the 2 cores it shares
-   with the server.
-   Targets: messages >= 300 req/s with p99 <= 100 ms.
-
-2. In-process, side by side in rotating blocks (so drift hits both alike):
-     direct        apikeys.authenticate(key) + ratelimit.check_key(id) + check_user(owner):
-                   the work of the dependency, on Postgres and Redis
-     direct-key-only  the same without the per-user limit (what it costs, side by side)
-     baseline      GET .../messages?limit=50 through the API's ASGI app with the key
-                   dependency replaced by a constant (no key check, no rate limit)
-     authenticated the same request with the real key check and rate limit
-   The difference of the medians is what the key check and rate limit add.
-   Target: <= 2 ms per request.
-
-Uses a temporary Postgres database (created and dropped here), a private Redis
-server and temporary work directories. Env: NEUROCACHE_BENCH_PG_URL (admin URL).
+"""Public API throughput, and what the key check and rate limit cost per request
+(docs/PERFORMANCE.md): 16 keep-alive clients with their own keys against the production
+app (2 workers, Postgres + Redis, the fake provider with zero delay), then in-process,
+side by side in rotating blocks, the same request with and without the key dependency.
+Targets: messages >= 300 req/s with p99 <= 100 ms; the key check adds <= 2 ms.
 """
 
 from __future__ import annotations
@@ -32,39 +12,38 @@ import asyncio
 import gc
 import json
 import os
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import sqlalchemy as sa  # noqa: E402
-from fastapi import Request  # noqa: E402
+import httpx
+from fastapi import Request
 
-from tests.conftest import RedisServer, migrate  # noqa: E402
-from tests.e2e.conftest import HubServer  # noqa: E402
-from tests.fakes.openai_server import FakeOpenAIServer  # noqa: E402
+from neurocache_ui.api.app import create_app
+from neurocache_ui.api.deps import current_key
+from neurocache_ui.infra import ratelimit
+from neurocache_ui.services import agents, api_keys, channels, messaging, usage
+from neurocache_ui.settings import get_settings
+from testkit.factories import create_user
+from testkit.fake_provider import FakeOpenAIServer
+from testkit.stack import local_stack
+from testkit.stats import percentile
 
-PG_ADMIN_URL = os.environ.get("NEUROCACHE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 CLIENTS = 16
 MESSAGES = 100
 RATE_LIMIT = "100000/minute"  # the limiters (per key, per user) still run on every request; they never refuse here
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 # ---------------------------------------------------------------- a small keep-alive HTTP client
 
 
 class Connection:
-    """One HTTP/1.1 keep-alive connection; enough for JSON request/response."""
+    """One HTTP/1.1 keep-alive connection; enough for JSON request/response, and (unlike
+    httpx) light enough to leave the 2 cores it shares with the server to the server."""
 
     def __init__(self, host: str, port: int, key: str) -> None:
         self.host, self.port, self.key = host, port, key
@@ -174,12 +153,9 @@ async def load(
 
 def seed(clients: int) -> tuple[list[str], str, str]:
     """A user with `clients` keys, a channel of MESSAGES messages, an agent."""
-    from neurocache_ui.services import agents, api_keys, auth, channels, messaging
-
-    tag = secrets.token_hex(4)
-    user = auth.create_user(name="Bench", email=f"bench-{tag}@example.com", password=f"bench-{tag}-engine-1843")
+    user = create_user("Bench")
     keys = [api_keys.create_key(user.id, f"client {i}")[0] for i in range(clients)]
-    channel = channels.create_channel(user.id, name=f"Bench {tag}")
+    channel = channels.create_channel(user.id, name="Bench")
     for i in range(MESSAGES):
         messaging.post_message(channel.id, user_id=user.id, content=f"message {i} " + "lorem ipsum " * 8)
     agent = agents.create_agent(user.id, {"name": "Bench agent", "max_tokens": 64})
@@ -190,13 +166,10 @@ def seed(clients: int) -> tuple[list[str], str, str]:
 
 
 async def in_process(key: str, slug: str, rounds: int, block: int) -> dict[str, list[float]]:
-    import httpx
-
-    from neurocache_ui.api.app import create_app
-    from neurocache_ui.api.deps import current_key
-    from neurocache_ui.services import api_keys
-    from neurocache_ui.infra import ratelimit
-
+    """Side by side in rotating blocks (so drift hits all alike):
+    direct: authenticate + check_key + check_user, the dependency's work on Postgres and Redis;
+    direct-key-only: the same without the per-user limit; baseline: GET .../messages through
+    the ASGI app with the key dependency replaced by a constant; authenticated: the real one."""
     context = api_keys.authenticate(key)
     assert context is not None
     real = create_app()
@@ -263,73 +236,43 @@ def main() -> None:
     parser.add_argument("--block", type=int, default=100)
     args = parser.parse_args()
 
-    name = f"nc_bench_api_{secrets.token_hex(4)}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    work = Path(tempfile.mkdtemp(prefix="nc-bench-api-"))
-    redis = RedisServer(work)
-    provider = FakeOpenAIServer()
-    server: HubServer | None = None
-    try:
-        migrate(url)
-        redis.start()
-        provider.start()
-        limits = {"NEUROCACHE_RATE_LIMIT": RATE_LIMIT, "NEUROCACHE_USER_RATE_LIMIT": RATE_LIMIT}
-        os.environ.update(DATABASE_URL=url, REDIS_URL=redis.url, OPENAI_BASE_URL=provider.base_url,
-                          OPENAI_API_KEY="bench", **limits)
-        from neurocache_ui.settings import get_settings
-
+    limits = {"NEUROCACHE_RATE_LIMIT": RATE_LIMIT, "NEUROCACHE_USER_RATE_LIMIT": RATE_LIMIT}
+    with local_stack("nc_bench_api") as stack, FakeOpenAIServer() as provider:
+        provider_env = {"OPENAI_BASE_URL": provider.base_url, "OPENAI_API_KEY": "bench"}
+        os.environ.update(**provider_env, **limits)
         get_settings.cache_clear()
-        keys, slug, agent = seed(CLIENTS + 1)
-        server = HubServer(
-            work / "hub", database_url=url, redis_url=redis.url, workers=args.workers,
-            env={**limits, "OPENAI_BASE_URL": provider.base_url, "OPENAI_API_KEY": "bench"},
-        )
-        server.start()
-        assert server.process is not None
-        group = server.process.pid  # started in its own session: the group id is the leader's pid
-        print(f"API load: {CLIENTS} clients, {args.workers} workers, {args.duration:g} s each after {args.warmup:g} s warm-up")
-        completion = json.dumps({"model": f"agent:{agent}", "messages": [{"role": "user", "content": "Summarise the plan in one line."}]}).encode()
-        results = {
-            "messages": asyncio.run(load(server.port, keys[:CLIENTS], "GET", f"/api/v1/channels/{slug}/messages?limit=50", b"", args.warmup, args.duration, group)),
-            "completions": asyncio.run(load(server.port, keys[:CLIENTS], "POST", "/api/v1/chat/completions", completion, args.warmup, args.duration, group)),
-        }
-        for label, r in results.items():
-            print(f"  {label:<12} {r['rps']:7.0f} req/s   p50 {r['p50_ms']:6.1f} ms   p99 {r['p99_ms']:6.1f} ms   "
-                  f"server CPU {r['cpu_ms']:5.2f} ms/request   ({r['requests']} requests, {r['errors']} not 200)")
-        reads = results["messages"]
-        messages_ok = reads["errors"] == 0 and reads["rps"] >= 300 and reads["p99_ms"] <= 100
-        print(f"  target messages >= 300 req/s and p99 <= 100 ms: {'met' if messages_ok else 'NOT met'}")
-        server.stop()
-        server = None
-
-        samples = asyncio.run(in_process(keys[-1], slug, args.rounds, args.block))
-        med = {k: statistics.median(v) * 1000 for k, v in samples.items()}
-        p99 = {k: percentile(v, 99) * 1000 for k, v in samples.items()}
-        print(f"In-process, {args.rounds} rotations x {args.block} calls each:")
-        for label in ("direct", "direct-key-only", "baseline", "authenticated"):
-            print(f"  {label:<15} median {med[label]:6.3f} ms   p99 {p99[label]:6.3f} ms")
-        print(f"  the per-user limit costs {med['direct'] - med['direct-key-only']:.3f} ms "
-              f"({med['direct'] / med['direct-key-only']:.2f}x the key-only check)")
-        added = med["authenticated"] - med["baseline"]
-        print(f"  key check + rate limit add {added:.3f} ms per request (median difference); "
-              f"target <= 2 ms: {'met' if added <= 2 else 'NOT met'}")
-    finally:
-        if server is not None:
+        try:
+            keys, slug, agent = seed(CLIENTS + 1)
+            server = stack.start_hub(workers=args.workers, env={**limits, **provider_env})
+            assert server.process is not None
+            group = server.process.pid  # started in its own session: the group id is the leader's pid
+            print(f"API load: {CLIENTS} clients, {args.workers} workers, {args.duration:g} s each after {args.warmup:g} s warm-up")
+            completion = json.dumps({"model": f"agent:{agent}", "messages": [{"role": "user", "content": "Summarise the plan in one line."}]}).encode()
+            results = {
+                "messages": asyncio.run(load(server.port, keys[:CLIENTS], "GET", f"/api/v1/channels/{slug}/messages?limit=50", b"", args.warmup, args.duration, group)),
+                "completions": asyncio.run(load(server.port, keys[:CLIENTS], "POST", "/api/v1/chat/completions", completion, args.warmup, args.duration, group)),
+            }
+            for label, r in results.items():
+                print(f"  {label:<12} {r['rps']:7.0f} req/s   p50 {r['p50_ms']:6.1f} ms   p99 {r['p99_ms']:6.1f} ms   "
+                      f"server CPU {r['cpu_ms']:5.2f} ms/request   ({r['requests']} requests, {r['errors']} not 200)")
+            reads = results["messages"]
+            messages_ok = reads["errors"] == 0 and reads["rps"] >= 300 and reads["p99_ms"] <= 100
+            print(f"  target messages >= 300 req/s and p99 <= 100 ms: {'met' if messages_ok else 'NOT met'}")
             server.stop()
-        from neurocache_ui.services import usage_writer
 
-        usage_writer.flush()
-        provider.stop()
-        redis.stop()
-        from neurocache_ui.store.db import engine_for
-
-        engine_for(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+            samples = asyncio.run(in_process(keys[-1], slug, args.rounds, args.block))
+            med = {k: statistics.median(v) * 1000 for k, v in samples.items()}
+            p99 = {k: percentile(v, 99) * 1000 for k, v in samples.items()}
+            print(f"In-process, {args.rounds} rotations x {args.block} calls each:")
+            for label in ("direct", "direct-key-only", "baseline", "authenticated"):
+                print(f"  {label:<15} median {med[label]:6.3f} ms   p99 {p99[label]:6.3f} ms")
+            print(f"  the per-user limit costs {med['direct'] - med['direct-key-only']:.3f} ms "
+                  f"({med['direct'] / med['direct-key-only']:.2f}x the key-only check)")
+            added = med["authenticated"] - med["baseline"]
+            print(f"  key check + rate limit add {added:.3f} ms per request (median difference); "
+                  f"target <= 2 ms: {'met' if added <= 2 else 'NOT met'}")
+        finally:
+            usage.flush()
 
 
 if __name__ == "__main__":

@@ -1,18 +1,8 @@
-"""Cache eviction for retention: 100 channels x 5,000 cached messages, 20% expired.
-
-Side by side in one run, against the same Redis:
-  ours    RedisChannelCache.trim_before(): one ZREMRANGEBYSCORE per channel
-          (inside a small script that also bumps the window's version), all
-          channels in one pipeline, after a SCAN for cached windows; atomic per
-          channel, so readers never see a partial or empty window
-  sketch  the seed's evictOldMessages(): per channel LRANGE 0 -1, JSON-parse
-          everything, filter, DEL, then LPUSH the survivors one by one
-Target: ours >= 50x faster. Also checks each result: what is left, and its order
-(the sketch's re-push reverses every channel, one of the bugs DESIGN.md lists).
-
-Only Redis is involved (the database half of retention is the same for both).
-Keys live under a random `ncbench:` prefix and are deleted at the end.
-Env: NEUROCACHE_BENCH_REDIS_URL.
+"""Cache eviction for retention: 100 channels x 5,000 cached messages, 20% expired
+(docs/PERFORMANCE.md). Ours (RedisChannelCache.trim_before: one pipelined, atomic
+ZREMRANGEBYSCORE per channel) against the seed sketch (read all, parse, filter, DEL,
+re-LPUSH one by one), on the same Redis; checks what is left and its order too.
+Target: ours >= 50x faster. Env: NEUROCACHE_BENCH_REDIS_URL (keys under `ncbench:`).
 """
 
 from __future__ import annotations
@@ -30,10 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import redis  # noqa: E402
+import redis
 
-from neurocache_ui.domain.messages import score_of  # noqa: E402
-from neurocache_ui.infra.window_cache import TAIL, RedisChannelCache, member_of  # noqa: E402
+from neurocache_ui.domain.messages import score_of
+from neurocache_ui.infra.window_cache import TAIL, RedisChannelCache, member_of
+from testkit.stats import percentile
 
 REDIS_URL = os.environ.get("NEUROCACHE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 CHANNELS = 100
@@ -115,11 +106,6 @@ def sketch_evict(client: redis.Redis, prefix: str, cutoff: datetime) -> list[flo
             client.lpush(key, json.dumps(message, separators=(",", ":")))
         per_channel.append((time.perf_counter() - start) * 1000)
     return per_channel
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> int:

@@ -1,25 +1,9 @@
-"""History read: open a channel with 10,000 messages and show the latest 100.
+"""History read: open a channel with 10,000 messages and show the latest 100 (docs/PERFORMANCE.md).
 
-Compares, side by side in one run (in rotating blocks, so drift hits all alike,
-with a garbage collection before each block so no contender pays for another's
-garbage; per-call interleaving would charge the cache for the sketch's 10,000
-parsed dicts and for Postgres backends still busy on this 2-core machine):
-  cache     messages.recent_messages(), as every repeated open runs it: one Lua
-            call that revalidates this worker's decoded copy of the window by
-            its version (nothing changed, so nothing is transferred or parsed)
-  cache-full the same read for a worker without a current copy (first open, or
-            right after a new message): the Lua call returns the newest 100 of
-            the sorted-set window as one JSON array, decoded to MessageView
-  pg-orm    the same read from Postgres as our cache-miss path runs it (SQLAlchemy)
-  pg-raw    the same query with plain psycopg, no ORM layer (the fastest
-            "direct Postgres query" we can write)
-  sketch    the seed's design: LPUSH on send; on open LRANGE 0 -1, JSON-parse
-            everything, take the newest 100
-Targets: cache median <= 1 ms, >= 5x faster than Postgres, >= 20x faster than the sketch.
-
-Uses a temporary Postgres database (created and dropped here) and Redis keys
-under a random prefix/channel id that are deleted at the end.
-Env: NEUROCACHE_BENCH_PG_URL (admin URL), NEUROCACHE_BENCH_REDIS_URL.
+Our cache (a repeat open, and a worker's first open), Postgres (our ORM path and raw
+psycopg) and the seed sketch (LRANGE everything, parse, take 100), side by side in
+rotating blocks. Targets: cache median <= 1 ms, >= 5x Postgres, >= 20x the sketch.
+Env: NEUROCACHE_BENCH_REDIS_URL (keys under a random prefix, deleted at the end).
 """
 
 from __future__ import annotations
@@ -38,23 +22,25 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import psycopg  # noqa: E402
-import redis  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-from alembic import command  # noqa: E402
-from alembic.config import Config  # noqa: E402
+import psycopg
+import redis
+import sqlalchemy as sa
 
-PG_ADMIN_URL = os.environ.get("NEUROCACHE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+from neurocache_ui.domain.messages import MessageView
+from neurocache_ui.infra.window_cache import RedisChannelCache, get_cache
+from neurocache_ui.services import messaging
+from neurocache_ui.settings import get_settings
+from neurocache_ui.store.db import get_engine, session_scope
+from neurocache_ui.store.models import Channel, Message, User
+from neurocache_ui.store.repositories import messages as message_rows
+from testkit.database import fresh_database
+from testkit.stats import percentile
+
 REDIS_URL = os.environ.get("NEUROCACHE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 MESSAGES = 10_000
 LATEST = 100
 ROUNDS = 10  # rotations; each times BLOCK calls of every contender
 BLOCK = 40
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -64,31 +50,19 @@ def timed(fn: Callable[[], object]) -> float:
 
 
 def main() -> int:
-    name = f"nc_bench_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    db_url = sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with fresh_database("nc_bench") as db_url:
+        return measure(db_url)
+
+
+def measure(db_url: str) -> int:
     channel_id = random.randint(10**8, 2 * 10**9)  # unique cache keys in a shared Redis
     sketch_key = f"ncbench:{secrets.token_hex(6)}:channel:{channel_id}:messages"
     raw = redis.Redis.from_url(REDIS_URL)
     os.environ.update(DATABASE_URL=db_url, REDIS_URL=REDIS_URL)
     os.environ.pop("NEUROCACHE_CACHE_WINDOW", None)
+    get_settings.cache_clear()
     cache_keys: list[str] = []
     try:
-        from neurocache_ui.settings import PROJECT_ROOT, get_settings
-
-        get_settings.cache_clear()
-        config = Config(str(PROJECT_ROOT / "alembic.ini"))
-        config.set_main_option("sqlalchemy.url", db_url)
-        command.upgrade(config, "head")
-
-        from neurocache_ui.services import messaging
-        from neurocache_ui.infra.window_cache import RedisChannelCache, get_cache
-        from neurocache_ui.store.db import get_engine
-        from neurocache_ui.domain.messages import MessageView
-        from neurocache_ui.store.models import Channel, Message, User
-
         print(f"setting up: {MESSAGES:,} messages in Postgres, window of {get_settings().cache_window} in Redis ...")
         engine = get_engine()
         start = datetime.now(UTC) - timedelta(days=1)
@@ -110,8 +84,13 @@ def main() -> int:
         assert isinstance(cache, RedisChannelCache)
         cache_keys = cache.keys(channel_id)
 
+        def db_latest(limit: int) -> list[MessageView]:
+            """The cache-miss path's read (SQLAlchemy)."""
+            with session_scope() as session:
+                return message_rows.latest(session, channel_id, limit)
+
         # The sketch's list, as its storeMessage would have built it (LPUSH per send).
-        everything = messaging._db_latest(channel_id, MESSAGES)
+        everything = db_latest(MESSAGES)
         pipe = raw.pipeline(transaction=False)
         for view in everything:
             pipe.lpush(sketch_key, view.to_json())
@@ -133,7 +112,7 @@ def main() -> int:
             return [MessageView.from_dict(e) for e in found.entries()]
 
         def pg_orm() -> list[MessageView]:
-            return messaging._db_latest(channel_id, LATEST)
+            return db_latest(LATEST)
 
         def pg_raw() -> list[MessageView]:
             with pg.cursor() as cur:
@@ -156,6 +135,8 @@ def main() -> int:
             assert fn() == expected, f"{label} returned something else"
         samples: dict[str, list[float]] = {label: [] for label in contenders}
         print(f"measuring {ROUNDS} rotations of {BLOCK} calls each ...")
+        # Blocks, not per-call interleaving, each after a collection: no contender pays for another's
+        # garbage (the sketch's 10,000 parsed dicts) or for Postgres backends still busy on 2 cores.
         for _ in range(ROUNDS):
             for label, fn in contenders.items():
                 gc.collect()
@@ -188,12 +169,6 @@ def main() -> int:
         if cache_keys:
             raw.delete(*cache_keys)
         raw.delete(sketch_key)
-        from neurocache_ui.store.db import engine_for
-
-        engine_for(db_url).dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

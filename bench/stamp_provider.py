@@ -1,13 +1,9 @@
-"""A minimal OpenAI-compatible streaming provider that stamps every token with
-the wall-clock time it was written, for bench/bench_agent_stream.py.
+"""A minimal OpenAI-compatible streaming provider for bench/bench_agent_stream.py that
+stamps every token with the wall-clock time it was written.
 
-Each reply is `tokens` tokens " <prefix>t0000", " <prefix>t0001", ... sent
-`interval` seconds apart on a fixed schedule (no drift). `GET /_stamps` returns
-`[[index, unix_ms], ...]` of the last reply; `POST /_control` sets
-{"tokens", "interval", "prefix"}.
-
-    python -m granian --interface asgi bench.stamp_provider:app --port 8012
-"""
+A reply is `tokens` tokens " <prefix>t0000", ... `interval` seconds apart on a fixed
+schedule (no drift); `POST /_control` sets {"tokens", "interval", "prefix"} and
+`GET /_stamps` returns `[[index, unix_ms], ...]` of the last reply."""
 
 from __future__ import annotations
 

@@ -1,59 +1,26 @@
-"""Shared fixtures: real Postgres, real Redis, and a switch for the app's settings.
-
-Every run creates its own Postgres database (and drops only that one) and starts
-its own Redis server on a free port, so runs never touch data they did not make
-and a test may stop "its" Redis to prove the fallback."""
+"""Shared fixtures, thin wrappers over testkit/: per-run Postgres database and Redis, the
+settings switch, the fake model provider, and the app servers the API and browser tests
+share (a start costs a build, so every set of settings runs once per session)."""
 
 from __future__ import annotations
 
-import os
-import secrets
-import shutil
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
-import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 
-from neurocache_ui.settings import PROJECT_ROOT, get_settings
-from tests.fakes.openai_server import FakeOpenAIServer
-
-PG_ADMIN_URL = os.environ.get("NEUROCACHE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def migrate(url: str) -> None:
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("sqlalchemy.url", url)
-    command.upgrade(config, "head")
+from neurocache_ui.settings import get_settings
+from testkit.database import fresh_database, migrate
+from testkit.fake_provider import FakeOpenAIServer
+from testkit.hub import HubServer
+from testkit.servers import RedisServer
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh, migrated Postgres database for this run; dropped afterwards."""
-    name = f"nc_test_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    migrate(url)
-    yield url
-    from neurocache_ui.store.db import engine_for
-
-    engine_for(url).dispose()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -63,47 +30,11 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-class RedisServer:
-    """A private redis-server process that tests may stop and start again."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.workdir = workdir
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        assert binary, "redis-server is not installed (make test installs it)"
-        self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    server.start()
-    yield server
-    server.stop()
+    """This run's own redis-server, which a test may stop to prove the fallback."""
+    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
+        yield server
 
 
 @pytest.fixture
@@ -135,7 +66,6 @@ def database(request: pytest.FixtureRequest, use_settings) -> str:
 
 @pytest.fixture(scope="session")
 def fake_provider_server() -> Iterator[FakeOpenAIServer]:
-    """The fake OpenAI-compatible server (tests/fakes/openai_server.py), one per run."""
     with FakeOpenAIServer() as server:
         yield server
 
@@ -144,9 +74,101 @@ def fake_provider_server() -> Iterator[FakeOpenAIServer]:
 def fake_provider(fake_provider_server: FakeOpenAIServer) -> Iterator[FakeOpenAIServer]:
     """The fake provider with default behaviour and no recorded requests.
 
-    `.base_url` is what OPENAI_BASE_URL should be (`use_settings(**fake_provider.env())`
-    points the app at it); `.configure(...)`, `.requests()`, `.last_body()` drive and
-    inspect it. Controls are reset before and after each test."""
+    `use_settings(**fake_provider.env())` points the app at it; controls are reset
+    before and after each test."""
     fake_provider_server.reset()
     yield fake_provider_server
     fake_provider_server.reset()
+
+
+# ---------------------------------------------------------------- app servers
+
+_running: list[HubServer] = []  # for the failure report
+
+
+@pytest.fixture(scope="session")
+def start_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., HubServer]]:
+    """Start a server with its own settings or command (`HubServer` arguments); all
+    stopped at session end. Use it from module- or session-scoped fixtures."""
+    servers: list[HubServer] = []
+
+    def start(**kwargs: Any) -> HubServer:
+        server = HubServer(tmp_path_factory.mktemp("hub"), **kwargs)
+        servers.append(server)
+        _running.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+        _running.remove(server)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failing test shows what the running servers logged."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        for server in _running:
+            report.sections.append((f"server {server.url} log (tail)", server.log_tail()))
+
+
+PER_IP_LIMITS = {
+    "NEUROCACHE_SIGNUP_RATE_LIMIT": "10000/hour",
+    "NEUROCACHE_LOGIN_FAILURES_PER_IP": "10000/15 minutes",
+    "NEUROCACHE_INVALID_KEY_RATE_LIMIT": "10000/minute",
+}
+"""Every client comes from 127.0.0.1, so the shared hubs raise the per-IP limits (sign-ups,
+failed log-ins, invalid API keys); the per-account log-in lock keeps its default.
+tests/api/test_throttles.py and tests/e2e/test_login_lockout.py check them."""
+ALLOWED_ORIGIN = "http://allowed.example"
+"""The one foreign origin `agent_hub` allows (CORS and the websocket)."""
+
+
+@pytest.fixture(scope="session")
+def start_provider_hub(
+    start_hub: Callable[..., HubServer], postgres_url: str, redis_server: RedisServer, fake_provider_server: FakeOpenAIServer
+) -> Callable[..., HubServer]:
+    """`start_provider_hub(workers=2, **env)`: a production-like hub (Postgres, Redis, the
+    raised per-IP limits) whose model provider is the fake OpenAI-compatible server."""
+
+    def start(workers: int = 2, **env: str) -> HubServer:
+        provider = {"OPENAI_BASE_URL": fake_provider_server.base_url, "OPENAI_API_KEY": "test"}
+        return start_hub(
+            database_url=postgres_url, redis_url=redis_server.url, workers=workers, env={**PER_IP_LIMITS, **provider, **env}
+        )
+
+    return start
+
+
+@pytest.fixture(scope="session")
+def agent_hub(start_provider_hub: Callable[..., HubServer]) -> HubServer:
+    """The production-like hub: two workers, the fake provider, the default per-key
+    limit (60/minute) and one allowed cross-origin caller. The browser and API tests'
+    `hub` and `api_hub`; tests that need "no model provider" run `make run` as it comes
+    (test_default_run.py)."""
+    return start_provider_hub(NEUROCACHE_CORS_ORIGINS=ALLOWED_ORIGIN)
+
+
+@pytest.fixture(scope="session")
+def hub(agent_hub: HubServer) -> HubServer:
+    return agent_hub
+
+
+@pytest.fixture(scope="session")
+def api_hub(agent_hub: HubServer) -> HubServer:
+    return agent_hub
+
+
+@pytest.fixture(scope="session")
+def fuzz_hub(start_provider_hub: Callable[..., HubServer]) -> HubServer:
+    """One worker and a per-key limit no test reaches: schema fuzzing sends many
+    requests with one key, and an upload that stalled the only worker would show."""
+    return start_provider_hub(workers=1, NEUROCACHE_RATE_LIMIT="100000/minute")
+
+
+@pytest.fixture(scope="session")
+def single_worker_hub(fuzz_hub: HubServer) -> HubServer:
+    return fuzz_hub

@@ -1,9 +1,5 @@
-"""The API against the real app: `reflex run --env prod` with Postgres, Redis and
-two workers, the fake OpenAI-compatible provider behind it, and clients that
-talk plain HTTP (httpx) or the official `openai` package.
-
-Server helpers come from tests/e2e/conftest.py (the same `start_hub`, so the
-session stops every server it started, and failures show the servers' logs)."""
+"""API fixtures: callers with keys and clients (httpx, the official `openai` package)
+for the shared production-like `api_hub` (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -15,15 +11,10 @@ import httpx
 import openai
 import pytest
 
-from neurocache_ui.services import agents, api_keys, auth, channels, team
-from tests.conftest import RedisServer
-from tests.e2e.conftest import HubServer, pytest_runtest_makereport, start_hub, start_provider_hub  # noqa: F401  (fixtures and hook)
-
-
-@pytest.fixture(scope="session")
-def api_hub(start_provider_hub: Callable[..., HubServer]) -> HubServer:
-    """Production-like: Postgres, Redis, 2 workers, the default rate limit (60/minute per key)."""
-    return start_provider_hub()
+from neurocache_ui.services import agents, api_keys, channels, team
+from testkit.factories import create_user
+from testkit.hub import HubServer
+from testkit.servers import RedisServer
 
 
 @dataclass
@@ -46,7 +37,7 @@ class Caller:
 
 @pytest.fixture
 def db(use_settings, postgres_url: str, redis_server: RedisServer) -> str:
-    """This process's core/ on the server's database and Redis (so posts reach the hub)."""
+    """This process's services on the server's database and Redis (so posts reach the hub)."""
     use_settings(DATABASE_URL=postgres_url, REDIS_URL=redis_server.url)
     return postgres_url
 
@@ -54,8 +45,7 @@ def db(use_settings, postgres_url: str, redis_server: RedisServer) -> str:
 @pytest.fixture
 def new_caller(api_hub: HubServer, db: str) -> Callable[..., Caller]:
     def make(name: str = "Ada") -> Caller:
-        tag = uuid.uuid4().hex[:8]
-        user = auth.create_user(name=f"{name} {tag}", email=f"{name.lower()}-{tag}@example.com", password=f"engine-{tag}-1843")
+        user = create_user(name)
         secret, key = api_keys.create_key(user.id, f"{name}'s test key")
         return Caller(user.id, user.email, secret, key.id, f"{api_hub.url}/api/v1")
 

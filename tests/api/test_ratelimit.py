@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import redis
 
+from testkit.servers import RedisServer
 from tests.api.conftest import Caller
 from tests.api.test_keys import assert_openai_error
-from tests.conftest import RedisServer
 
 LIMIT = 60
 

@@ -9,7 +9,8 @@ import uuid
 from playwright.sync_api import Page, expect
 
 from neurocache_ui.services.auth import SESSION_COOKIE
-from tests.e2e.conftest import Account, HubServer
+from testkit.factories import Account
+from testkit.hub import HubServer
 from tests.e2e.test_channels import NewContext, SignUp, create_channel
 
 

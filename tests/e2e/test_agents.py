@@ -13,7 +13,8 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from neurocache_ui.services import agents
 from neurocache_ui.services.auth import authenticate
-from tests.e2e.conftest import Account, HubServer
+from testkit.factories import Account
+from testkit.hub import HubServer
 
 NewContext = Callable[..., BrowserContext]
 SignUp = Callable[..., Account]

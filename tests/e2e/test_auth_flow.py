@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import Account, HubServer, new_account
+from testkit.factories import Account, new_account
+from testkit.hub import HubServer
 
 NAV = ["Channels", "Agents", "API keys", "Usage"]
 NewContext = Callable[..., BrowserContext]

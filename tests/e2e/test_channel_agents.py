@@ -16,9 +16,17 @@ from playwright.sync_api import Page, expect
 from neurocache_ui.services import agents
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import UsageEvent, User
-from tests.e2e.conftest import Account, HubServer
-from tests.e2e.test_channels import NewContext, SignUp, create_channel, invite, log, send
-from tests.fakes.openai_server import FakeOpenAIServer
+from testkit.factories import Account
+from testkit.fake_provider import FakeOpenAIServer
+from testkit.hub import HubServer
+from tests.e2e.test_channels import (
+    NewContext,
+    SignUp,
+    create_channel,
+    invite,
+    log,
+    send,
+)
 
 WORDS = [f"alpha{i:02d}" for i in range(40)]
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from tests.conftest import RedisServer
-from tests.e2e.conftest import Account, HubServer
+from testkit.factories import Account
+from testkit.hub import HubServer
+from testkit.servers import RedisServer
 from tests.e2e.test_channels import create_channel, invite, log, send
 
 NewContext = Callable[..., BrowserContext]

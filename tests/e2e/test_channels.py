@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import Account, HubServer
+from testkit.factories import Account
+from testkit.hub import HubServer
 
 NewContext = Callable[..., BrowserContext]
 SignUp = Callable[..., Account]

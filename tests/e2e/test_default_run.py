@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import BrowserContext, expect
 
-from tests.e2e.conftest import Account, HubServer
+from testkit.factories import Account
+from testkit.hub import HubServer
 
 
 @pytest.fixture(scope="module")

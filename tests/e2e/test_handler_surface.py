@@ -19,14 +19,21 @@ import pytest
 import socketio
 import sqlalchemy as sa
 
-from neurocache_ui.services import agents, api_keys, auth, channels, messaging, team
 from neurocache_ui.infra import presence
+from neurocache_ui.services import agents, api_keys, auth, channels, messaging, team
 from neurocache_ui.store.db import get_engine
-from neurocache_ui.store.models import Agent, ApiKey, Channel, ChannelAgent, ChannelMember, Message
+from neurocache_ui.store.models import (
+    Agent,
+    ApiKey,
+    Channel,
+    ChannelAgent,
+    ChannelMember,
+    Message,
+)
 from neurocache_ui.web.state.surface import PUBLIC_HANDLERS, state_classes
-from tests.conftest import RedisServer
-from tests.e2e.conftest import HubServer
-from tests.fakes.openai_server import FakeOpenAIServer
+from testkit.fake_provider import FakeOpenAIServer
+from testkit.hub import HubServer
+from testkit.servers import RedisServer
 
 NAMESPACE = "/_event"  # Reflex's socket.io path and namespace
 

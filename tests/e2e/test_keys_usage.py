@@ -10,7 +10,7 @@ from collections.abc import Callable
 import httpx
 from playwright.sync_api import BrowserContext, expect
 
-from tests.e2e.conftest import HubServer
+from testkit.hub import HubServer
 
 
 def test_create_key_call_api_watch_usage_revoke(hub: HubServer, new_context: Callable[..., BrowserContext], sign_up) -> None:

@@ -21,8 +21,8 @@ from neurocache_ui.api.upload_guard import upload_limit
 from neurocache_ui.services import auth
 from neurocache_ui.services.auth import SESSION_COOKIE
 from neurocache_ui.web.state.knowledge import KnowledgeState
-from tests.conftest import RedisServer
-from tests.e2e.conftest import Account, HubServer, new_account
+from testkit.factories import Account, new_account
+from testkit.hub import HubServer
 from tests.e2e.test_agents import create_agent, signed_in
 from tests.integration.test_knowledge import bomb_pdf
 
@@ -68,13 +68,6 @@ def test_an_empty_document_is_refused_with_a_clear_message(new_context: NewConte
 
 
 # ---------------------------------------------------------------- untrusted uploads
-
-
-@pytest.fixture(scope="module")
-def single_worker_hub(start_hub: Callable[..., HubServer], postgres_url: str, redis_server: RedisServer) -> HubServer:
-    """One Granian worker: a request that stalled the upload's event loop could
-    not be answered by another worker instead."""
-    return start_hub(database_url=postgres_url, redis_url=redis_server.url, workers=1)
 
 
 def test_a_pdf_bomb_is_refused_while_the_server_keeps_answering(

@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, expect
 
-from tests.e2e.conftest import Account, HubServer
+from testkit.factories import Account
+from testkit.hub import HubServer
 
 LOCKED = re.compile(r"^Too many failed log-ins for this account\. Try again in 1[45] minutes\.$")
 

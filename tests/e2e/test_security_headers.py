@@ -21,11 +21,12 @@ import httpx
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from tests.conftest import free_port
-from tests.e2e.conftest import ALLOWED_ORIGIN, HubServer
+from testkit.fake_provider import FakeOpenAIServer
+from testkit.hub import HubServer
+from testkit.servers import free_port
+from tests.conftest import ALLOWED_ORIGIN
 from tests.e2e.test_channel_agents import add_agent, make_agent, reply_row  # noqa: F401 (make_agent: a fixture)
 from tests.e2e.test_channels import NewContext, SignUp, create_channel, log, send
-from tests.fakes.openai_server import FakeOpenAIServer
 
 FOREIGN_ORIGIN = "http://evil.example"
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")

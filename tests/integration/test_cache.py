@@ -264,7 +264,7 @@ def test_a_partition_heals_without_stale_or_missing_messages(request, use_settin
 
 
 def test_reads_fall_back_to_the_database_while_redis_is_unreachable(redis_stores: Stores, use_settings) -> None:
-    from tests.conftest import free_port
+    from testkit.servers import free_port
 
     ada = make_user()
     channel = make_channel(ada)

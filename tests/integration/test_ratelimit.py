@@ -10,7 +10,7 @@ import pytest
 from neurocache_ui.infra import ratelimit
 from neurocache_ui.infra.ratelimit import RateLimiter
 from neurocache_ui.settings import Settings, SettingsError
-from tests.conftest import RedisServer
+from testkit.servers import RedisServer
 
 
 def _ident() -> str:

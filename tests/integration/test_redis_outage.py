@@ -18,7 +18,7 @@ from neurocache_ui.infra import bus, presence
 from neurocache_ui.infra.ratelimit import RateLimiter
 from neurocache_ui.infra.redis import RETRY_AFTER, Outage, redis_client, watch
 from neurocache_ui.infra.window_cache import Miss, RedisChannelCache
-from tests.conftest import RedisServer, free_port
+from testkit.servers import RedisServer, free_port
 
 LOGGER = "neurocache_ui.tests.outage"
 

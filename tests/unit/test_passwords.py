@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from neurocache_ui.domain.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, needs_rehash, password_problem, verify_password
+from neurocache_ui.domain.passwords import (
+    MAX_LENGTH,
+    MIN_LENGTH,
+    hash_password,
+    needs_rehash,
+    password_problem,
+    verify_password,
+)
 
 GOOD = "correct horse battery staple"
 

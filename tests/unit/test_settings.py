@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from neurocache_ui.settings import DEFAULT_DATABASE_URL, DEFAULT_MODEL, PROJECT_ROOT, Settings, SettingsError
+from neurocache_ui.settings import (
+    DEFAULT_DATABASE_URL,
+    DEFAULT_MODEL,
+    PROJECT_ROOT,
+    Settings,
+    SettingsError,
+)
 
 
 def test_defaults_run_without_any_configuration() -> None:

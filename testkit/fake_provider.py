@@ -1,50 +1,26 @@
-"""A fake OpenAI-compatible model provider, served over real HTTP.
+"""A fake OpenAI-compatible model provider over real HTTP, deterministic and scriptable.
 
-The official `openai` client (our code, or a test) talks to it exactly as to
-api.openai.com: `POST /v1/chat/completions` (streamed as server-sent events in
-OpenAI's chunk format, ending with `data: [DONE]`, or as one JSON body) and
-`GET /v1/models`.
-
-Replies are deterministic. By default the reply is `"Echo: <last user message>"`;
-a test may script fixed replies instead. A reply is streamed one word token at
-a time (`"Echo:"`, `" hello"`, ...) and usage is counted in the same word
-tokens: `prompt_tokens` is the number of words in all request messages,
-`completion_tokens` the number of tokens sent.
-
-Controls live in the server process and are changed through `/_control/*`
-endpoints, so they also work when the app under test runs in another process
-(e2e). `FakeOpenAIServer` starts the server (granian, one worker, a free port
-on 127.0.0.1) and wraps the control endpoints in a Python API:
-
-    server.configure(token_delay=0.05, fail_status=500, fail_times=2)
-    server.requests()        # every request received since the last reset
-    server.reset()           # default behaviour, requests forgotten, hangs released
-
-Run it by hand with `python -m tests.fakes.openai_server --port 8011`.
-"""
+Replies echo the last user message ("Echo: hi") one word token at a time, unless a test
+scripts them; controls live in the server process behind `/_control/*`, so they also
+work when the app under test runs elsewhere. `FakeOpenAIServer` starts and drives it.
+By hand: `python -m testkit.fake_provider --port 8011`."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
-import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from testkit.servers import AsgiServer
+
 DEFAULT_MODELS = ("fake-model", "gpt-4o-mini")
 HANG_LIMIT_SECONDS = 600  # a forgotten hang ends eventually
 
@@ -293,23 +269,14 @@ async def control_requests() -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- the test-side handle
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class FakeOpenAIServer(AsgiServer):
+    """Runs the fake in its own Granian process and drives its controls.
 
-
-class FakeOpenAIServer:
-    """Runs the fake in its own granian process and drives its controls."""
+    `configure(...)` sets any `Controls` field; usage is counted in the same word
+    tokens the reply is streamed in (prompt: words of all request messages)."""
 
     def __init__(self, port: int | None = None) -> None:
-        self.port = port or _free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-        self._http = httpx.Client(base_url=self.url, timeout=10)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        super().__init__("testkit.fake_provider:app", port)
 
     @property
     def base_url(self) -> str:
@@ -320,59 +287,19 @@ class FakeOpenAIServer:
         """Settings for `use_settings(**server.env())`: our code talks to this fake."""
         return {"OPENAI_BASE_URL": self.base_url, "OPENAI_API_KEY": api_key}
 
-    def start(self, timeout: float = 20) -> None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "granian",
-                "--interface", "asgi",
-                "--host", "127.0.0.1",
-                "--port", str(self.port),
-                "--workers", "1",
-                "--no-ws",
-                "--log-level", "warning",
-                "--working-dir", str(PROJECT_ROOT),
-                "tests.fakes.openai_server:app",
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            start_new_session=True,
-        )  # fmt: skip
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the fake OpenAI server exited with status {self.process.returncode}")
-            try:
-                if self._http.get("/v1/models", timeout=0.5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("the fake OpenAI server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)  # granian's worker too
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        self.process = None
-        self._http.close()
-
     def reset(self) -> None:
-        self._http.post("/_control/reset").raise_for_status()
+        """Default behaviour, requests forgotten, hangs released."""
+        self.http.post("/_control/reset").raise_for_status()
 
     def configure(self, **controls: Any) -> None:
-        """Set any `Controls` field, e.g. configure(fail_status=429, fail_times=1)."""
-        response = self._http.post("/_control/configure", json=controls)
+        """e.g. configure(token_delay=0.05, fail_status=500, fail_times=2)."""
+        response = self.http.post("/_control/configure", json=controls)
         if response.status_code != 200:
             raise ValueError(response.json().get("error"))
 
     def requests(self) -> list[dict[str, Any]]:
         """Requests received since the last reset: {"path", "body", "headers"}."""
-        response = self._http.get("/_control/requests")
+        response = self.http.get("/_control/requests")
         response.raise_for_status()
         return response.json()
 
@@ -381,18 +308,11 @@ class FakeOpenAIServer:
         assert received, "the fake provider received no request"
         return received[-1]["body"]
 
-    def __enter__(self) -> FakeOpenAIServer:
-        self.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
 
 if __name__ == "__main__":
     import argparse
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, default=8011)
     args = parser.parse_args()
     server = FakeOpenAIServer(args.port)

@@ -1,0 +1,49 @@
+"""Chromium and the few page steps every browser test and bench starts with."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Browser, Page, Playwright, expect
+
+from testkit.factories import Account, new_account
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def launch(playwright: Playwright) -> Browser:
+    """Debian's Chromium (`make browser`), headless."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+def sign_up(page: Page, account: Account | None = None) -> Account:
+    """A new account through the real form; returns once the hub shows."""
+    account = account or new_account()
+    page.goto("/signup")
+    page.get_by_label("Name").fill(account.name)
+    page.get_by_label("Email").fill(account.email)
+    page.get_by_label("Password").fill(account.password)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    return account
+
+
+def create_channel(page: Page, name: str, goal: str = "Ship the launch plan") -> None:
+    page.get_by_role("link", name="Channels", exact=True).click()
+    page.get_by_role("button", name="New channel").click()
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Description").fill("Where the launch happens")
+    page.get_by_label("Goal").fill(goal)
+    page.get_by_role("button", name="Create").click()
+    expect(page).to_have_url(re.compile(r"/channels/[a-z0-9-]+/?$"))
+    expect(page.get_by_role("heading", name=f"# {name}")).to_be_visible()
+
+
+def invite(page: Page, email: str) -> None:
+    """From an open channel page, through the Invite dialog."""
+    page.get_by_role("button", name="Invite").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Email").fill(email)
+    dialog.get_by_role("button", name="Invite").click()
+    expect(dialog).to_be_hidden()
