@@ -1,8 +1,5 @@
-"""Configuration read from the environment, in one place.
-
-Every other module asks `get_settings()` instead of reading `os.environ`, so the
-configuration contract (README, DESIGN.md) is enforced and documented here only.
-"""
+"""Configuration read from the environment, in one place: every other module asks
+`get_settings()`, so the contract (README, docs/DEPLOY.md) lives here only."""
 
 from __future__ import annotations
 

@@ -1,24 +1,9 @@
 """Text out of untrusted PDF files, read in a confined child process.
 
-A PDF is a small program for a renderer: a few kilobytes of compressed streams
-can inflate to megabytes of content that take pypdf (pure Python) seconds per
-page to parse, and damaged or hostile object graphs can loop or recurse deeply.
-Parsed in the server's own process, that work would hold the GIL and stall
-every other request of the worker. So `extract_pdf_text` runs pypdf in a child
-Python process (`python -m neurocache_ui.infra.pdf_text`) that
-- gets a CPU-time limit (RLIMIT_CPU) and an address-space limit (RLIMIT_AS),
-  set before it reads the document or imports pypdf, and no core dumps;
-- starts with an empty environment, so a parser bug cannot read the server's
-  secrets (database URL, provider keys) from it;
-- is killed when it has not answered within a wall-clock timeout;
-- stops reading at a page cap and a character cap and says so
-  (`PdfText.truncated`), so its output is bounded whatever the input.
-
-The call blocks its thread for up to the timeout: async callers run it with
-`asyncio.to_thread`. It is the one PDF reader for every caller (knowledge
-uploads, PDFs fetched from the web), which decide what a truncated text means
-for them.
-"""
+A hostile PDF can inflate and loop; parsed in the server it would stall the
+worker. The child gets CPU/memory rlimits, an empty environment, a wall-clock
+kill and page/character caps (docs/SECURITY.md, "Uploads"). It blocks its
+thread: async callers use `asyncio.to_thread`."""
 
 from __future__ import annotations
 
