@@ -123,6 +123,20 @@ class Settings:
     hub on a paid provider cannot be pointed at its most expensive models. Empty:
     any model. Checked when an agent is saved and again before every call."""
     cors_origins: tuple[str, ...] = ()
+    agent_max_steps: int = 6
+    """NEUROCACHE_AGENT_MAX_STEPS: model calls one reply may make while it uses tools;
+    the last one may not call tools, so every reply ends with text."""
+    tool_timeout_seconds: float = 20.0
+    """NEUROCACHE_TOOL_TIMEOUT_SECONDS: one tool call's limit; a slower tool's result is an error the model sees."""
+    tool_output_chars: int = 8000
+    """NEUROCACHE_TOOL_OUTPUT_CHARS: a tool's output is cut to this before the model sees it."""
+    searxng_url: str | None = None
+    """NEUROCACHE_SEARXNG_URL: a SearXNG instance for web_search; unset: the keyless `ddgs` package."""
+    fetch_allowed_hosts: tuple[str, ...] = ()
+    """NEUROCACHE_FETCH_ALLOWED_HOSTS: host:port pairs fetch_url may reach although
+    they resolve to private or loopback addresses (an intranet wiki, a test server)."""
+    fetch_max_bytes: int = 2 * 1024 * 1024
+    """NEUROCACHE_FETCH_MAX_BYTES: the most fetch_url reads of one page."""
     """NEUROCACHE_CORS_ORIGINS: comma-separated origins (scheme://host[:port]) other
     than the hub's own whose pages may call the hub from a browser: the API with
     CORS, the live connection (websocket) with its Origin check. Empty (default):
@@ -221,6 +235,14 @@ class Settings:
                 text("NEUROCACHE_ALLOWED_MODELS") or "", text("NEUROCACHE_DEFAULT_MODEL") or DEFAULT_MODEL
             ),
             cors_origins=_origins(text("NEUROCACHE_CORS_ORIGINS") or ""),
+            agent_max_steps=whole("NEUROCACHE_AGENT_MAX_STEPS", 6, 50),
+            tool_timeout_seconds=positive_float("NEUROCACHE_TOOL_TIMEOUT_SECONDS", 20.0, 600.0),
+            tool_output_chars=whole("NEUROCACHE_TOOL_OUTPUT_CHARS", 8000, 200_000, minimum=100),
+            searxng_url=(text("NEUROCACHE_SEARXNG_URL") or "").rstrip("/") or None,
+            fetch_allowed_hosts=tuple(
+                h.strip().lower() for h in (text("NEUROCACHE_FETCH_ALLOWED_HOSTS") or "").split(",") if h.strip()
+            ),
+            fetch_max_bytes=whole("NEUROCACHE_FETCH_MAX_BYTES", 2 * 1024 * 1024, 100 * 1024 * 1024, minimum=1024),
         )
 
 

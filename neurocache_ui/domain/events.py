@@ -43,6 +43,15 @@ class AgentStreamed(_Event):
     text: str
 
 
+class AgentStepped(_Event):
+    """A tool an agent's reply is using right now ("Searching the web for …"),
+    shown under the reply while it works; empty text clears it."""
+
+    type: Literal["agent.step"] = "agent.step"
+    message_id: int
+    text: str
+
+
 class TeamChanged(_Event):
     """Agents joined or left the channel: viewers reload its team."""
 
@@ -79,6 +88,7 @@ Event = Annotated[
     | MessageUpdated
     | MessageDeleted
     | AgentStreamed
+    | AgentStepped
     | TeamChanged
     | TypingChanged
     | PresenceChanged

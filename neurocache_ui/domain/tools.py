@@ -1,0 +1,93 @@
+"""What an agent's tool is, to everything around it: a spec the model is shown, a
+call the model makes, and an output (text for the model, sources for people).
+Built-in tools, MCP tools and a caller's API tools all fit these types, so the
+reply loop treats them alike (docs/AGENTS.md)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # what OpenAI-compatible servers accept
+
+
+class ToolError(Exception):
+    """A failure the model should read and work around (a bad argument, a refused
+    address, a search that is rate limited): its text becomes the tool's output."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A page a reply drew on, listed under the reply as a link."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    description: str
+    parameters: Mapping[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
+
+    def __post_init__(self) -> None:
+        if not NAME.match(self.name):
+            raise ValueError(f"tool names are 1-64 letters, digits, '_' or '-', got {self.name!r}")
+
+    def to_openai(self) -> dict[str, Any]:
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": dict(self.parameters)},
+        }
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One call as the model asked for it; `arguments` is its raw JSON text."""
+
+    id: str
+    name: str
+    arguments: str
+
+    def parsed_arguments(self) -> dict[str, Any]:
+        """ToolError for arguments that are not a JSON object (models do send those)."""
+        try:
+            value = json.loads(self.arguments or "{}")
+        except ValueError:
+            raise ToolError(f"The arguments of {self.name} were not valid JSON: {self.arguments[:200]!r}") from None
+        if not isinstance(value, dict):
+            raise ToolError(f"The arguments of {self.name} must be a JSON object.")
+        return value
+
+
+@dataclass(frozen=True)
+class ToolOutput:
+    text: str
+    sources: tuple[Source, ...] = ()
+    is_error: bool = False
+
+
+class Tool(Protocol):
+    """A tool the hub runs itself (built in, or an MCP server's)."""
+
+    @property
+    def spec(self) -> ToolSpec: ...
+
+    def step_text(self, arguments: Mapping[str, Any]) -> str:
+        """What viewers see while it runs, e.g. "Searching the web for …"."""
+        ...
+
+    async def run(self, arguments: Mapping[str, Any]) -> ToolOutput:
+        """The output; raise ToolError for a failure the model should see."""
+        ...
+
+
+def truncated(text: str, limit: int) -> str:
+    """A tool's output cut to `limit` characters, saying so, so the model knows it saw part."""
+    if len(text) <= limit:
+        return text
+    note = f"\n[cut: {len(text) - limit} more characters]"
+    return text[: max(0, limit - len(note))] + note
