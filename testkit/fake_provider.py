@@ -31,8 +31,15 @@ class Controls:
 
     reply: str | None = None
     """Fixed reply text for every request (None: echo the last user message)."""
-    replies: list[str] = field(default_factory=list)
-    """Replies used one per request, in order, before falling back to `reply`/echo."""
+    replies: list[str | dict[str, Any]] = field(default_factory=list)
+    """Replies used one per request, in order, before falling back to `reply`/echo. A dict
+    scripts tool calls: {"content": "...", "tool_calls": [{"name", "arguments", "id"?}]}
+    (ignored, like a model would, when the request says tool_choice "none")."""
+    tool_reply: dict[str, Any] | None = None
+    """Once `replies` are used up, this script answers every request that offers tools
+    (a model that calls tools forever), except tool_choice "none"."""
+    reuse_tool_index: bool = False
+    """Stream every tool call at index 0, told apart only by its id (some servers do)."""
     first_token_delay: float = 0.0
     """Seconds before the first token (non-streamed: before the response)."""
     token_delay: float = 0.0
@@ -95,10 +102,33 @@ def _text_of(content: Any) -> str:
     return ""
 
 
+def _script_for(body: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """(text, tool calls) to answer with; calls get ids and JSON-text arguments."""
+    controls = state.controls
+    tools_allowed = bool(body.get("tools")) and body.get("tool_choice") != "none"
+    script: str | dict[str, Any]
+    if controls.replies:
+        script = controls.replies.pop(0)
+    elif tools_allowed and controls.tool_reply is not None:
+        script = controls.tool_reply
+    else:
+        return _reply_for(body), []
+    if isinstance(script, str):
+        return script, []
+    calls = []
+    for call in script.get("tool_calls") or [] if tools_allowed else []:
+        arguments = call.get("arguments", {})
+        calls.append({
+            "id": call.get("id") or f"call_{uuid.uuid4().hex[:12]}",
+            "name": call["name"],
+            "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments),
+        })
+    text = script.get("content") or ""
+    return (text if text or calls else _reply_for(body)), calls
+
+
 def _reply_for(body: dict[str, Any]) -> str:
     controls = state.controls
-    if controls.replies:
-        return controls.replies.pop(0)
     if controls.reply is not None:
         return controls.reply
     last_user = ""
@@ -165,16 +195,18 @@ async def chat_completions(request: Request) -> Response:
         return _error(400, "messages must be a non-empty list.")
 
     model = body.get("model") or "fake-model"
-    tokens = tokens_of(_reply_for(body))
+    text, calls = _script_for(body)
+    tokens = tokens_of(text)
     limit = body.get("max_completion_tokens") or body.get("max_tokens")
-    finish_reason = "stop"
+    finish_reason = "tool_calls" if calls else "stop"
     if isinstance(limit, int) and limit < len(tokens):
         tokens, finish_reason = tokens[:limit], "length"
     usage = {
         "prompt_tokens": _prompt_tokens(body),
-        "completion_tokens": len(tokens),
-        "total_tokens": _prompt_tokens(body) + len(tokens),
+        "completion_tokens": len(tokens) + len(calls),
+        "total_tokens": _prompt_tokens(body) + len(tokens) + len(calls),
     }
+    wire_calls = [{"id": c["id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}} for c in calls]
     completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())
 
@@ -189,7 +221,8 @@ async def chat_completions(request: Request) -> Response:
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": "".join(tokens), "refusal": None},
+                    "message": {"role": "assistant", "content": "".join(tokens) or (None if calls else ""), "refusal": None}
+                    | ({"tool_calls": wire_calls} if wire_calls else {}),
                     "logprobs": None,
                     "finish_reason": finish_reason,
                 }
@@ -226,6 +259,13 @@ async def chat_completions(request: Request) -> Response:
             if number and controls.token_delay:
                 await asyncio.sleep(controls.token_delay)
             yield chunk({"content": token})
+        for number, call in enumerate(calls):
+            index = 0 if controls.reuse_tool_index else number
+            head = {"id": call["id"], "type": "function", "function": {"name": call["name"], "arguments": ""}}
+            yield chunk({"tool_calls": [{"index": index, **head}]})
+            half = len(call["arguments"]) // 2
+            for piece in (call["arguments"][:half], call["arguments"][half:]):
+                yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
         yield chunk({}, finish_reason)
         if include_usage:
             final = {

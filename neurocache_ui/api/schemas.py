@@ -49,7 +49,8 @@ class ModelList(BaseModel):
 
 
 class ChatMessageIn(BaseModel):
-    """An OpenAI chat message. Text content only (a string or text parts)."""
+    """An OpenAI chat message: a string or content parts (text, and image_url for
+    vision models); assistant `tool_calls` and `tool` results of the caller's own tools."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -64,9 +65,19 @@ class StreamOptions(BaseModel):
     include_usage: bool = False
 
 
+class ChatCompletionTool(BaseModel):
+    """One of the caller's own tools (OpenAI function tool). The model gets it next to
+    the agent's tools; a call to it ends the completion with `tool_calls` for the caller."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: Literal["function"] = "function"
+    function: dict[str, Any] = Field(description="name (1-64 of a-z A-Z 0-9 _ -), description, parameters (JSON Schema).")
+
+
 class ChatCompletionRequest(BaseModel):
-    """OpenAI Chat Completions. Fields not listed (tools, logprobs, ...) are
-    accepted and ignored; `n` must be 1."""
+    """OpenAI Chat Completions. Fields not listed (logprobs, ...) are accepted and
+    ignored; `n` must be 1. An agent runs its own tools on the server."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -79,6 +90,9 @@ class ChatCompletionRequest(BaseModel):
     stream_options: StreamOptions | None = None
     n: int | None = Field(default=None, ge=1, le=1, description="Only 1 is supported.")
     user: str | None = None
+    tools: list[ChatCompletionTool] | None = Field(
+        default=None, max_length=128, description="The caller's own tools (agent models only); their calls come back as tool_calls."
+    )
 
 
 class Usage(BaseModel):
@@ -87,9 +101,23 @@ class Usage(BaseModel):
     total_tokens: int
 
 
+class ChatCompletionFunctionCall(BaseModel):
+    name: str
+    arguments: str = Field(description="JSON text of the arguments.")
+
+
+class ChatCompletionToolCall(BaseModel):
+    """A call to one of the caller's tools; answer it with a `tool` message with this id."""
+
+    id: str
+    type: Literal["function"] = "function"
+    function: ChatCompletionFunctionCall
+
+
 class AssistantMessage(BaseModel):
     role: Literal["assistant"] = "assistant"
-    content: str
+    content: str | None
+    tool_calls: list[ChatCompletionToolCall] | None = None
 
 
 class Choice(BaseModel):
@@ -116,7 +144,8 @@ AgentUpdate: type[BaseModel] = create_model(  # type: ignore[call-overload]
     "AgentUpdate",
     __config__=ConfigDict(extra="forbid"),
     __doc__="Any subset of the agent's settings; the rest stay. Rules are those of AgentCreate; "
-    "a null or empty slug is derived again from the name.",
+    "a null or empty slug is derived again from the name. `mcp_servers` replaces the list; "
+    "a server given without a token keeps the token stored for its URL.",
     **{
         name: (field.annotation | None, Field(default=None, title=field.title, description=field.description))
         for name, field in AgentSettings.model_fields.items()

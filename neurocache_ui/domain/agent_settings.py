@@ -13,13 +13,86 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from neurocache_ui.domain import limits, slugs
 from neurocache_ui.domain.errors import Invalid
 from neurocache_ui.domain.formspec import error_message, field_errors
+from neurocache_ui.domain.tools import NAME as TOOL_NAME
 
 DEFAULT_EMOJI = "🤖"
 RESERVED_SLUGS = frozenset({"new"})
 """Slugs that are hub routes (/agents/new), so no agent may use them."""
 REPLY_MODES: dict[str, str] = {"mentions": "When @mentioned", "all": "On every message"}
 
+ToolName = Literal["web_search", "fetch_url"]
+TOOLS: dict[str, str] = {"web_search": "Web search", "fetch_url": "Read web pages"}
+"""The built-in tools an agent may be given (services/tools runs them), with their form labels."""
+MAX_MCP_SERVERS = 5
+MCP_URL_MAX = 2048
+MCP_TOKEN_MAX = 4096
+
 SettingsModel = TypeVar("SettingsModel", bound=BaseModel)
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    """Each value once, in the order first given."""
+    return list(dict.fromkeys(values))
+
+
+class McpServer(BaseModel):
+    """An MCP server an agent uses (streamable HTTP); its tools are all on except
+    `disabled_tools` (their names as the server lists them)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    url: str = Field(min_length=1, max_length=MCP_URL_MAX, description="The server's streamable HTTP URL.")
+    token: str | None = Field(
+        default=None, max_length=MCP_TOKEN_MAX,
+        description="Sent as a bearer token. Write-only: reads say `has_token`; a server given again "
+        "without a token keeps its stored one.",
+    )
+    disabled_tools: list[str] = Field(
+        default_factory=list, max_length=200, description="Names of the server's tools the agent may not call."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, value: str) -> str:
+        scheme, _, rest = value.partition("://")
+        if scheme.lower() not in ("http", "https") or not rest.strip("/"):
+            raise ValueError("An MCP server's URL must start with http:// or https://.")
+        return value
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("disabled_tools")
+    @classmethod
+    def _tool_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not TOOL_NAME.match(name):
+                raise ValueError(f"{name!r} is not a tool name (1-64 letters, digits, '_' or '-').")
+        return _unique(value)
+
+
+class McpServerPublic(BaseModel):
+    """An MCP server as reads show it: whether it has a token, never the token."""
+
+    url: str
+    has_token: bool
+    disabled_tools: list[str]
+
+    @classmethod
+    def of(cls, server: McpServer) -> McpServerPublic:
+        return cls(url=server.url, has_token=bool(server.token), disabled_tools=list(server.disabled_tools))
+
+
+def keep_tokens(new: list[McpServer], old: list[McpServer]) -> list[McpServer]:
+    """`new` where a server given without a token keeps the one stored for its URL,
+    since reads never return tokens (to drop a token, remove the server first)."""
+    stored = {server.url: server.token for server in old if server.token}
+    return [
+        server.model_copy(update={"token": stored[server.url]}) if not server.token and server.url in stored else server
+        for server in new
+    ]
 
 
 def model_field(**default: Any) -> Any:
@@ -92,6 +165,19 @@ class AgentSettingsBase(BaseModel):
     knowledge_enabled: bool = Field(
         default=True, title="Use knowledge", description="Search the agent's knowledge documents when it answers."
     )
+    tools: list[ToolName] = Field(
+        default_factory=list,
+        title="Tools",
+        description="What the agent may do on its own while it answers; it lists the pages it used as sources.",
+        json_schema_extra={"choices": TOOLS},
+    )
+    mcp_servers: list[McpServer] = Field(
+        default_factory=list,
+        max_length=MAX_MCP_SERVERS,
+        title="MCP servers",
+        description=f"Up to {MAX_MCP_SERVERS} MCP servers whose tools the agent may call.",
+        json_schema_extra={"form": False},  # edited in its own section of the agent page
+    )
 
     @field_validator("name")
     @classmethod
@@ -121,6 +207,26 @@ class AgentSettingsBase(BaseModel):
             raise ValueError("Slug needs at least one letter, so it is never mistaken for an id.")
         if value in RESERVED_SLUGS:
             raise ValueError(f'"{value}" is reserved; pick another slug.')
+        return value
+
+    @field_validator("tools")
+    @classmethod
+    def _tools_once(cls, value: list[str]) -> list[str]:
+        return _unique(value)
+
+    @field_validator("mcp_servers", mode="before")
+    @classmethod
+    def _at_most(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple) and len(value) > MAX_MCP_SERVERS:
+            raise ValueError(f"An agent may use at most {MAX_MCP_SERVERS} MCP servers.")
+        return value
+
+    @field_validator("mcp_servers")
+    @classmethod
+    def _servers_once(cls, value: list[McpServer]) -> list[McpServer]:
+        urls = [server.url for server in value]
+        if len(set(urls)) < len(urls):
+            raise ValueError("Each MCP server may be added once.")
         return value
 
     @field_validator("emoji", mode="before")

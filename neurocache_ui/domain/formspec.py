@@ -11,7 +11,7 @@ import math
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import annotated_types as at
@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-Kind = Literal["text", "textarea", "number", "slider", "switch", "select"]
+Kind = Literal["text", "textarea", "number", "slider", "switch", "select", "checkboxes"]
 KINDS: tuple[str, ...] = typing.get_args(Kind)
 LONG_TEXT = 500
 """A `str` allowing more than this many characters is edited in a textarea."""
@@ -65,6 +65,8 @@ class FieldSpec:
         """A Python value as the widget shows it (strings, except a switch's bool)."""
         if self.kind == "switch":
             return bool(value)
+        if self.kind == "checkboxes":
+            return [_choice_text(item) for item in value or ()]
         if value is None:
             return ""
         if isinstance(value, enum.Enum):
@@ -158,7 +160,8 @@ def field_spec(name: str, info: FieldInfo) -> FieldSpec:
     Read from its annotation, constraints, title, description, default and these
     optional `json_schema_extra` keys: `widget` (one of KINDS, to force one),
     `step` (of a number without `multiple_of`), `choices` (`{value: label}` for a
-    Literal's or Enum's values), `placeholder` (of a text field)."""
+    Literal's or Enum's values), `placeholder` (of a text field). A list of a
+    Literal or Enum is a group of checkboxes (any number of the choices)."""
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     annotation, optional = _unwrap_optional(info.annotation)
     annotation, inner_metadata = _strip_annotated(annotation)
@@ -181,6 +184,10 @@ def field_spec(name: str, info: FieldInfo) -> FieldSpec:
     choices = _choices(annotation, extra.get("choices", {}))
     if choices is not None:
         return FieldSpec(kind="select", choices=choices, **common)
+    items = typing.get_args(annotation) if typing.get_origin(annotation) in (list, tuple, set, frozenset) else ()
+    item_choices = _choices(_strip_annotated(items[0])[0], extra.get("choices", {})) if items else None
+    if item_choices is not None and items[1:] in ((), (Ellipsis,)):
+        return FieldSpec(kind="checkboxes", choices=item_choices, **common)
     if annotation is bool:
         return FieldSpec(kind="switch", **common)
     if annotation in (int, float):
@@ -213,9 +220,14 @@ def field_spec(name: str, info: FieldInfo) -> FieldSpec:
     raise TypeError(f"field {name!r}: no form widget for {info.annotation!r}")
 
 
+def in_form(info: FieldInfo) -> bool:
+    """False for `json_schema_extra={"form": False}`: in the model (and API), edited elsewhere."""
+    return not (isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("form") is False)
+
+
 def form_fields(model_cls: type[BaseModel]) -> list[FieldSpec]:
-    """One spec per field, in the model's declaration order."""
-    return [field_spec(name, info) for name, info in model_cls.model_fields.items()]
+    """One spec per field in a form, in the model's declaration order."""
+    return [field_spec(name, info) for name, info in model_cls.model_fields.items() if in_form(info)]
 
 
 def initial_values(model_cls: type[BaseModel], values: Mapping[str, Any] | BaseModel | None = None) -> dict[str, Any]:
@@ -231,6 +243,7 @@ def initial_values(model_cls: type[BaseModel], values: Mapping[str, Any] | BaseM
 
 
 # ---------------------------------------------------------------- parsing
+_SWITCH = FieldSpec(name="", kind="switch", label="")
 
 
 def _number(raw: str, number_type: type | None) -> Any:
@@ -246,8 +259,24 @@ def _number(raw: str, number_type: type | None) -> Any:
     return value
 
 
+def checkbox_name(spec: FieldSpec, choice: Choice) -> str:
+    """One checkbox's name: one per choice, as a form read as a dict keeps one value per name."""
+    return f"{spec.name}.{_choice_text(choice.value)}"
+
+
+def _checked(spec: FieldSpec, form: Mapping[str, Any]) -> list[Any]:
+    """Checked `name.<value>` boxes, or the list (or one value) given under the name."""
+    given = form.get(spec.name)
+    if given is None:
+        return [c.value for c in spec.choices if parse_value(_SWITCH, form.get(checkbox_name(spec, c)))]
+    as_select = replace(spec, kind="select")
+    return [parse_value(as_select, text) for text in (given if isinstance(given, list | tuple) else [given])]
+
+
 def parse_value(spec: FieldSpec, raw: Any) -> Any:
     """One submitted value as the Python value the model should validate."""
+    if spec.kind == "checkboxes":
+        return _checked(spec, {spec.name: raw} if raw is not None else {})
     if spec.kind == "switch":
         if isinstance(raw, list):
             raw = raw[-1] if raw else None
@@ -280,9 +309,13 @@ def parse_form(model_cls: type[BaseModel], form: Mapping[str, Any]) -> dict[str,
     Keys that are not fields of the model are dropped (a browser form also submits
     buttons and Reflex adds control ids). A switch that is off is simply missing from
     a submission, so a missing switch is False; any other missing field is left out
-    (its default applies, or the model says it is required)."""
+    (its default applies, or the model says it is required). Likewise unchecked
+    checkboxes are missing: a group's value is the checked ones (`checkbox_name`)."""
     values: dict[str, Any] = {}
     for spec in form_fields(model_cls):
+        if spec.kind == "checkboxes":
+            values[spec.name] = _checked(spec, form)
+            continue
         if spec.name not in form and spec.kind != "switch":
             continue
         values[spec.name] = parse_value(spec, form.get(spec.name))

@@ -6,12 +6,13 @@ cache window, the keyset cursor and the database, so pages meet without gaps."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, NamedTuple
 
 from neurocache_ui.domain.errors import Invalid
+from neurocache_ui.domain.tools import Source
 
 AuthorKind = Literal["user", "agent", "system"]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -42,6 +43,8 @@ class MessageView:
     status: str
     created_at: datetime
     edited_at: datetime | None
+    sources: tuple[Source, ...] = ()
+    """The pages an agent's reply drew on, listed under it as links."""
 
     @property
     def cursor(self) -> str:
@@ -62,7 +65,7 @@ class MessageView:
     def from_dict(cls, data: Mapping[str, Any]) -> MessageView:
         """Accepts `to_dict()` output (ISO strings) or datetimes. Positional on
         purpose: this runs 100 times per cached channel read."""
-        created, edited = data["created_at"], data.get("edited_at")
+        created, edited, sources = data["created_at"], data.get("edited_at"), data.get("sources")
         return cls(
             data["id"],
             data["channel_id"],
@@ -74,11 +77,37 @@ class MessageView:
             data["status"],
             created if isinstance(created, datetime) else datetime.fromisoformat(created),
             edited if edited is None or isinstance(edited, datetime) else datetime.fromisoformat(edited),
+            sources_of(sources) if sources else (),
         )
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> MessageView:
         return cls.from_dict(json.loads(raw))
+
+
+def sources_of(items: Any) -> tuple[Source, ...]:
+    """Sources from their stored form (`[{"title", "url"}]`) or as they are."""
+    return tuple(item if isinstance(item, Source) else Source(item["title"], item["url"]) for item in items)
+
+
+MAX_SOURCES = 20
+SOURCE_TITLE_MAX = 300
+SOURCE_URL_MAX = 2048
+
+
+def clean_sources(sources: Iterable[Source]) -> tuple[Source, ...]:
+    """The sources worth listing under a reply: http(s) links only (they become
+    `href`s), each URL once, at most MAX_SOURCES; an empty title shows the URL."""
+    kept: dict[str, Source] = {}
+    for source in sources:
+        url = source.url.strip()
+        if len(kept) >= MAX_SOURCES or url in kept or len(url) > SOURCE_URL_MAX:
+            continue
+        if not url.lower().startswith(("http://", "https://")):
+            continue
+        title = " ".join(source.title.split())[:SOURCE_TITLE_MAX] or url[:SOURCE_TITLE_MAX]
+        kept[url] = Source(title, url)
+    return tuple(kept.values())
 
 
 class Cursor(NamedTuple):

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_serializer, field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -19,7 +19,10 @@ from neurocache_ui.domain.agent_settings import (
     REPLY_MODES,
     RESERVED_SLUGS,
     AgentSettingsBase,
+    McpServer,
+    McpServerPublic,
     SettingsInvalid,
+    keep_tokens,
     model_field,
 )
 from neurocache_ui.domain.errors import NotFound
@@ -60,6 +63,11 @@ class AgentPublic(AgentSettings):
     created_at: datetime
     updated_at: datetime
 
+    @field_serializer("mcp_servers", when_used="json")
+    def _without_tokens(self, servers: list[McpServer]) -> list[McpServerPublic]:
+        """What leaves the hub as JSON (the API) says whether a server has a token, never which."""
+        return [McpServerPublic.of(McpServer.model_validate(server)) for server in servers]
+
 
 SETTING_NAMES: tuple[str, ...] = tuple(AgentSettings.model_fields)
 
@@ -84,7 +92,10 @@ def _taken(slug: str) -> SettingsInvalid:
 
 def _public(agent: Agent) -> AgentPublic:
     """Rows were validated on the way in; reading them back does not re-validate."""
-    return AgentPublic.model_construct(**{name: getattr(agent, name) for name in AgentPublic.model_fields})
+    values = {name: getattr(agent, name) for name in AgentPublic.model_fields}
+    values["tools"] = list(agent.tools or [])
+    values["mcp_servers"] = [McpServer.model_construct(**server) for server in agent.mcp_servers or []]
+    return AgentPublic.model_construct(**values)
 
 
 def _owned(session: Session, owner_id: int, key: int | str) -> Agent:
@@ -168,7 +179,11 @@ def update_agent(owner_id: int, agent_id: int | str, data: Mapping[str, Any] | A
     try:
         with session_scope() as session:
             agent = _owned(session, owner_id, agent_id)
-            changes = validate_settings(data, partial=True).model_dump(exclude_unset=True)
+            checked = validate_settings(data, partial=True)
+            changes = checked.model_dump(exclude_unset=True)
+            if "mcp_servers" in changes:
+                old = [McpServer.model_validate(server) for server in agent.mcp_servers or []]
+                changes["mcp_servers"] = [s.model_dump() for s in keep_tokens(checked.mcp_servers, old)]
             settings = validate_settings({**{name: getattr(agent, name) for name in SETTING_NAMES}, **changes})
             values = settings.model_dump()
             slug = values.pop("slug")

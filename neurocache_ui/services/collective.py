@@ -29,6 +29,8 @@ class AgentAnswer:
     slug: str
     name: str
     result: CompletionResult
+    tool_calls: int = 0
+    """Tool calls the agent's own tools made for this answer (its tools run as in a channel)."""
 
     @property
     def ok(self) -> bool:
@@ -89,7 +91,8 @@ async def _answer(
 ) -> AgentAnswer:
     assert agent.id is not None
     reply = await pipeline.prepare(agent, situation, caller, temperature=temperature, max_tokens=max_tokens)
-    return AgentAnswer(agent.id, agent.slug, agent.name, await reply.stream.collect())
+    result = await reply.stream.collect()
+    return AgentAnswer(agent.id, agent.slug, agent.name, result, reply.tool_calls)
 
 
 async def gather(
@@ -110,7 +113,7 @@ async def gather(
         *(_answer(agent, situation, caller, temperature=temperature, max_tokens=max_tokens) for agent in members)
     )
     for answer in answers:
-        await pipeline.record_usage(caller, answer.result, agent_id=answer.agent_id)
+        await pipeline.record_usage(caller, answer.result, agent_id=answer.agent_id, tool_calls=answer.tool_calls)
     return list(answers)
 
 

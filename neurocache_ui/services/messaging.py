@@ -7,7 +7,7 @@ keyset cursor. People are checked for membership; agents pass `viewer_id=None`."
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -20,7 +20,8 @@ from neurocache_ui.domain.events import (
     MessageEvent,
     MessageUpdated,
 )
-from neurocache_ui.domain.messages import Cursor, MessageView
+from neurocache_ui.domain.messages import Cursor, MessageView, clean_sources
+from neurocache_ui.domain.tools import Source
 from neurocache_ui.infra import bus
 from neurocache_ui.infra.window_cache import ChannelCache, Miss, Window, get_cache
 from neurocache_ui.services import channels
@@ -230,13 +231,18 @@ def edit_message(message_id: int, *, user_id: int, content: str) -> MessageView:
     return view
 
 
-def update_agent_message(message_id: int, *, agent_id: int, content: str, status: str = "complete") -> MessageView:
-    """An agent's reply in progress gets its text and status (e.g. "streaming" ->
-    "complete"); only the agent that posted it may update it."""
+def update_agent_message(
+    message_id: int, *, agent_id: int, content: str, status: str = "complete", sources: Sequence[Source] = ()
+) -> MessageView:
+    """An agent's reply in progress gets its text, status (e.g. "streaming" ->
+    "complete") and sources (replacing any before; see clean_sources); only the
+    agent that posted it may update it."""
     status = _clean_status(status)
     text = clean_content(content, allow_empty=status != "complete")
+    stored = [{"title": s.title, "url": s.url} for s in clean_sources(sources)]
+    values = {"content": text, "status": status, "sources": stored}
     with database_guard(UNAVAILABLE_WRITE), session_scope() as session:
-        view = repo.update(session, message_id, {"content": text, "status": status}, Message.agent_id == agent_id)
+        view = repo.update(session, message_id, values, Message.agent_id == agent_id)
     if view is None:
         raise NotFound(MESSAGE_NOT_FOUND)
     _after_commit(MessageUpdated, view, lambda cache: cache.replace(view))

@@ -5,6 +5,7 @@ restores the timezone SQLite drops), so comparisons never mix naive and aware.""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -57,6 +58,11 @@ def fk(target: str, *, ondelete: str, nullable: bool = False, index: bool = True
         nullable=nullable,
         index=index,
     )
+
+
+def json_list() -> Any:
+    """A JSON list column; old rows (and rows written by hand) read as `[]`."""
+    return Field(default_factory=list, sa_type=sa.JSON(), nullable=False, sa_column_kwargs={"server_default": "[]"})
 
 
 def link(target: str, *, index: bool = False) -> int:
@@ -123,6 +129,10 @@ class Agent(SQLModel, table=True):
     reply_mode: str = Field(default="mentions", max_length=limits.REPLY_MODE_MAX)
     context_size: int = Field(default=20)
     knowledge_enabled: bool = Field(default=True)
+    tools: list[str] = json_list()
+    """Names of the built-in tools the agent may call (domain.agent_settings.TOOL_NAMES)."""
+    mcp_servers: list[dict[str, Any]] = json_list()
+    """[{"url", "token", "disabled_tools"}], checked by domain.agent_settings.McpServer."""
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
 
@@ -157,6 +167,8 @@ class Message(SQLModel, table=True):
     """How many agent replies led to this message: 0 for a person's message, the
     triggering message's hop + 1 for an agent's reply. The agent runner stops
     agent-to-agent hand-offs at its hop limit, so two agents cannot loop."""
+    sources: list[dict[str, str]] = json_list()
+    """[{"title", "url"}]: the pages an agent's reply drew on, listed under it."""
 
 
 class ApiKey(SQLModel, table=True):
@@ -193,6 +205,7 @@ class UsageEvent(SQLModel, table=True):
     completion_tokens: int = Field(default=0)
     latency_ms: int = Field(default=0)
     outcome: str = Field(default="ok", max_length=20)
+    tool_calls: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class KnowledgeDocument(SQLModel, table=True):

@@ -251,3 +251,41 @@ def test_the_roster_loads_more_beyond_a_page(
     page.get_by_label("Search agents").fill("odd")
     expect(items).to_have_count(15)
     expect(page.get_by_role("button", name="Load more")).to_have_count(0)
+
+
+def test_tools_are_chosen_with_labelled_checkboxes(
+    new_context: NewContext, hub: HubServer, sign_up: SignUp, postgres_url: str, use_settings
+) -> None:
+    """"Tools" is a group of checkboxes (a fieldset named by its legend); what is
+    checked is stored on the agent, and unchecking takes a tool away again."""
+    page = new_context(base_url=hub.url).new_page()
+    account = sign_up(page)
+    open_roster(page)
+    page.get_by_role("button", name="New agent").click()
+    tools = page.get_by_role("group", name="Tools")
+    expect(tools).to_be_visible()
+    expect(tools.get_by_label("Web search")).not_to_be_checked()
+    expect(tools.get_by_label("Read web pages")).not_to_be_checked()
+    name = f"Researcher {uuid.uuid4().hex[:6]}"
+    page.get_by_label("Name", exact=True).fill(name)
+    tools.get_by_label("Web search").check()
+    tools.get_by_text("Read web pages").click()  # the label toggles its box too
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+    slug = page.url.rstrip("/").rsplit("/", 1)[1]
+
+    use_settings(DATABASE_URL=postgres_url, REDIS_URL=None)
+    owner = authenticate(account.email, account.password)
+    assert agents.get_agent(owner.id, slug).tools == ["web_search", "fetch_url"]
+
+    page.reload()
+    tools = page.get_by_role("group", name="Tools")
+    expect(tools.get_by_label("Web search")).to_be_checked()
+    expect(tools.get_by_label("Read web pages")).to_be_checked()
+    tools.get_by_label("Web search").uncheck()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved", exact=True)).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("group", name="Tools").get_by_label("Web search")).not_to_be_checked()
+    expect(page.get_by_role("group", name="Tools").get_by_label("Read web pages")).to_be_checked()
+    assert agents.get_agent(owner.id, slug).tools == ["fetch_url"]

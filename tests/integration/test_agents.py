@@ -4,9 +4,10 @@ Postgres and SQLite (the `database` fixture runs each test on both)."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC
+from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from neurocache_ui.domain.errors import Invalid, NotFound
@@ -240,6 +241,7 @@ def test_duplicate_copies_every_setting_with_a_new_name_and_slug() -> None:
     source = agents.create_agent(ada.id, {
         "name": "Scout", "emoji": "🔭", "instructions": "Find facts.", "model": "gpt-4o", "temperature": 0.3,
         "max_tokens": 500, "reply_mode": "all", "context_size": 7, "knowledge_enabled": False, "description": "d",
+        "tools": ["web_search"], "mcp_servers": [{"url": "https://tools.example/mcp", "token": "t"}],
     })
     copy = agents.duplicate_agent(ada.id, source.id)
     assert (copy.name, copy.slug) == ("Scout copy", "scout-copy")
@@ -290,3 +292,67 @@ def test_the_allow_list_must_include_the_default_model() -> None:
         Settings.from_env({"NEUROCACHE_ALLOWED_MODELS": "llama3.1"})
     settings = Settings.from_env({"NEUROCACHE_ALLOWED_MODELS": " llama3.1 , llama3.1,", "NEUROCACHE_DEFAULT_MODEL": "llama3.1"})
     assert settings.allowed_models == ("llama3.1",)
+
+
+# ---------------------------------------------------------------- tools and MCP servers
+
+
+def test_tools_are_checked_deduplicated_and_stored_in_order() -> None:
+    ada = make_user()
+    agent = agents.create_agent(ada.id, {"name": "Scout", "tools": ["fetch_url", "web_search", "fetch_url"]})
+    assert agent.tools == ["fetch_url", "web_search"]
+    assert agents.get_agent(ada.id, agent.id).tools == ["fetch_url", "web_search"]
+    assert agents.create_agent(ada.id, {"name": "Plain"}).tools == []
+    assert invalid_fields({"name": "x", "tools": ["web_search", "shell"]}) == {
+        "tools": "Tools must be one of: Web search, Read web pages."
+    }
+    assert invalid_fields({"name": "x", "tools": "web_search"}, partial=True) == {"tools": "Tools: Input should be a valid list."}
+    assert agents.update_agent(ada.id, agent.id, {"tools": []}).tools == []
+    assert agents.update_agent(ada.id, agent.id, {"name": "Scout 2"}).tools == []
+
+
+def test_mcp_servers_are_checked_and_their_tokens_never_leave_as_json() -> None:
+    ada = make_user()
+    server = {"url": "https://tools.example/mcp", "token": "s3cret", "disabled_tools": ["delete", "delete"]}
+    agent = agents.create_agent(ada.id, {"name": "Scout", "mcp_servers": [server, {"url": "http://10.0.0.5:8000/mcp"}]})
+    first, second = agents.get_agent(ada.id, agent.id).mcp_servers
+    assert (first.url, first.token, first.disabled_tools) == ("https://tools.example/mcp", "s3cret", ["delete"])
+    assert (second.token, second.disabled_tools) == (None, [])
+    as_json = agent.model_dump(mode="json")["mcp_servers"]  # what the API sends
+    assert as_json == [
+        {"url": "https://tools.example/mcp", "has_token": True, "disabled_tools": ["delete"]},
+        {"url": "http://10.0.0.5:8000/mcp", "has_token": False, "disabled_tools": []},
+    ]
+    assert "s3cret" not in agent.model_dump_json()
+    # A server sent back without its token (as reads show it) keeps the stored one.
+    changed = agents.update_agent(ada.id, agent.id, {"mcp_servers": [{"url": "https://tools.example/mcp"}]})
+    assert [(s.url, s.token, s.disabled_tools) for s in changed.mcp_servers] == [("https://tools.example/mcp", "s3cret", [])]
+    replaced = agents.update_agent(ada.id, agent.id, {"mcp_servers": [{"url": "https://tools.example/mcp", "token": "new"}]})
+    assert replaced.mcp_servers[0].token == "new"
+
+    bad = invalid_fields({"name": "x", "mcp_servers": [{"url": "file:///etc/passwd"}]})
+    assert bad == {"mcp_servers": "An MCP server's URL must start with http:// or https://."}
+    too_many = [{"url": f"https://mcp{i}.example/"} for i in range(6)]
+    assert invalid_fields({"name": "x", "mcp_servers": too_many}) == {"mcp_servers": "An agent may use at most 5 MCP servers."}
+    twice = [{"url": "https://a.example/mcp"}, {"url": "https://a.example/mcp", "token": "t"}]
+    assert invalid_fields({"name": "x", "mcp_servers": twice}) == {"mcp_servers": "Each MCP server may be added once."}
+    assert "mcp_servers" in invalid_fields({"name": "x", "mcp_servers": [{"url": "https://a.example", "extra": 1}]})
+    assert "mcp_servers" in invalid_fields({"name": "x", "mcp_servers": [{"url": "https://a.example", "disabled_tools": ["a b"]}]})
+
+
+def test_agents_saved_before_tools_existed_have_none() -> None:
+    """Rows written without the new columns (as the migration leaves old ones) read as no tools."""
+    ada = make_user()
+    now = datetime.now(UTC)
+    with session_scope() as session:
+        inserted = session.execute(
+            sa.insert(Agent.__table__).values(  # type: ignore[attr-defined]
+                owner_id=ada.id, slug="old-timer", name="Old timer", emoji="🤖", description="", instructions="",
+                model="gpt-4o-mini", temperature=0.7, max_tokens=100, reply_mode="mentions", context_size=5,
+                knowledge_enabled=True, created_at=now, updated_at=now,
+            )
+        )
+        agent_id = inserted.inserted_primary_key[0]
+    read = agents.get_agent(ada.id, agent_id)
+    assert (read.tools, read.mcp_servers) == ([], [])
+    assert agents.update_agent(ada.id, agent_id, {"tools": ["web_search"]}).tools == ["web_search"]

@@ -9,8 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound, Unavailable
-from neurocache_ui.domain.messages import MessageView
+from neurocache_ui.domain.messages import MAX_SOURCES, MessageView
+from neurocache_ui.domain.tools import Source
 from neurocache_ui.infra import bus
+from neurocache_ui.infra.window_cache import reset_caches
 from neurocache_ui.services import messaging
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import Message
@@ -165,6 +167,55 @@ def test_agent_and_system_messages(stores: Stores) -> None:
         messaging.post_message(channel + 10_000, agent_id=agent, content="lost")
     seen = messaging.recent_messages(channel, viewer_id=ada)
     assert [(m.author_kind, m.content) for m in seen] == [("agent", "Found it."), ("system", "Ada created the channel")]
+
+
+def test_a_replys_sources_are_stored_with_it_and_read_back_everywhere(stores: Stores) -> None:
+    """Sources are structured data of the message (not pasted into its text): the
+    update returns them, and the cached window, a cold cache (the database), older
+    pages and single reads all give them back; links other than http(s) are dropped."""
+    ada = make_user("Ada")
+    channel = make_channel(ada)
+    agent = make_agent(ada, "Scout")
+    question = messaging.post_message(channel, user_id=ada, content="What are cats?")
+    placeholder = messaging.post_message(channel, agent_id=agent, content="", status="streaming")
+    assert placeholder.sources == ()
+    found = [
+        Source("Cat - Wikipedia", "https://en.wikipedia.org/wiki/Cat"),
+        Source("  Cat\ncare  ", "http://cats.example/care"),
+        Source("again", "https://en.wikipedia.org/wiki/Cat"),  # the same page twice is listed once
+        Source("sneaky", "javascript:alert(1)"),
+        Source("", "https://cats.example/untitled"),
+    ]
+    expected = (
+        Source("Cat - Wikipedia", "https://en.wikipedia.org/wiki/Cat"),
+        Source("Cat care", "http://cats.example/care"),
+        Source("https://cats.example/untitled", "https://cats.example/untitled"),
+    )
+    done = messaging.update_agent_message(placeholder.id, agent_id=agent, content="Cats are mammals.", sources=found)
+    assert (done.content, done.sources) == ("Cats are mammals.", expected)
+    assert MessageView.from_json(done.to_json()) == done
+
+    def everywhere() -> list[tuple[Source, ...]]:
+        return [
+            messaging.recent_messages(channel, viewer_id=ada)[-1].sources,
+            messaging.older_messages(channel, before=None, viewer_id=ada)[-1].sources,
+            messaging.get_message(done.id, viewer_id=ada).sources,
+        ]
+
+    assert everywhere() == [expected] * 3  # the window as the update left it
+    reset_caches()  # this process's decoded copy is gone: the window's stored entries are read
+    assert everywhere() == [expected] * 3
+    if stores.cache == "redis":
+        stores.raw_redis().flushdb()
+    reset_caches()  # no window at all: the database answers and fills the window again
+    assert everywhere() == [expected] * 3
+    assert messaging.recent_messages(channel, viewer_id=ada)[0].sources == () == question.sources
+
+    many = [Source(f"Page {i}", f"https://example.com/{i}") for i in range(MAX_SOURCES + 5)]
+    again = messaging.update_agent_message(placeholder.id, agent_id=agent, content="More.", sources=many)
+    assert len(again.sources) == MAX_SOURCES and again.sources[0] == many[0]
+    cleared = messaging.update_agent_message(placeholder.id, agent_id=agent, content="None.")
+    assert cleared.sources == () and messaging.get_message(done.id, viewer_id=ada).sources == ()
 
 
 def test_history_is_oldest_to_newest_and_pages_have_no_gaps(stores: Stores, use_settings) -> None:

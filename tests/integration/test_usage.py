@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from neurocache_ui.domain.errors import Invalid
+from neurocache_ui.domain.tools import ToolCall
 from neurocache_ui.infra.llm import CompletionResult
 from neurocache_ui.services import usage
 from neurocache_ui.store.db import get_engine, session_scope
@@ -69,6 +71,19 @@ def test_record_result_from_the_provider_layer(database: str) -> None:
     )
     row = stored(usage.record_result(ada, result, source="api", api_key_id=key))  # type: ignore[arg-type]
     assert (row.source, row.api_key_id, row.model, row.outcome, row.latency_ms) == ("api", key, "fake-model", "timeout", 60000)
+    assert row.tool_calls == 0
+
+
+def test_tool_calls_are_recorded(database: str) -> None:
+    ada = make_user()
+    assert stored(record(ada, source="hub", tool_calls=3)).tool_calls == 3  # type: ignore[arg-type]
+    assert stored(record(ada, source="hub", tool_calls=-1)).tool_calls == 0  # type: ignore[arg-type]
+    result = CompletionResult(text="hi", model="m", outcome="ok", prompt_tokens=5, completion_tokens=1, latency_ms=9)
+    assert stored(usage.record_result(ada, result, source="hub", tool_calls=2)).tool_calls == 2  # type: ignore[arg-type]
+    # The reply loop's result lists the calls it made; the record counts them.
+    calls = (ToolCall("c1", "web_search", '{"query": "cats"}'), ToolCall("c2", "fetch_url", '{"url": "https://x.example"}'))
+    looped = replace(result, tool_calls=calls)  # type: ignore[call-arg]
+    assert stored(usage.record_result(ada, looped, source="hub")).tool_calls == 2  # type: ignore[arg-type]
 
 
 def test_record_rejects_unknown_source_and_outcome(database: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from neurocache_ui.domain.events import (
+    AgentStepped,
     AgentStreamed,
     BusReconnected,
     MessageCreated,
@@ -62,6 +63,9 @@ def test_a_streaming_reply_goes_only_to_tabs_that_show_its_channel() -> None:
     streamed = AgentStreamed(message_id=1, text="so far")
     assert sorted(dispatch.recipients(watchers, 10, streamed)) == ["ada-1", "bob"]  # bob's focus is unknown
     assert dispatch.recipients(watchers, 11, streamed) == ["ada-2"]
+    stepped = AgentStepped(message_id=1, text="Searching the web for cats")  # its steps likewise
+    assert sorted(dispatch.recipients(watchers, 10, stepped)) == ["ada-1", "bob"]
+    assert dispatch.recipients(watchers, 11, stepped) == ["ada-2"]
 
 
 def test_ended_sessions_reach_the_users_tabs_and_a_reconnect_reaches_all() -> None:
@@ -147,3 +151,24 @@ def test_an_agents_reply_streams_in_until_its_final_text_arrives() -> None:
     people = MessageCreated(message=message(9))
     assert dispatch.replies_after(replying, streams, people) == (replying, streams)
     assert dispatch.replies_after(replying, streams, TeamChanged())[1] is streams
+
+
+def test_a_replys_steps_show_while_it_works_and_go_when_it_is_done() -> None:
+    replying = {"7": "Scout"}
+    steps: dict[str, str] = {}
+    searching = AgentStepped(message_id=7, text="Searching the web for cats")
+    steps = dispatch.steps_after(replying, steps, searching)
+    assert steps == {"7": "Searching the web for cats"}
+    assert dispatch.steps_after(replying, steps, searching) is steps  # a repeat resends nothing
+    steps = dispatch.steps_after(replying, steps, AgentStepped(message_id=7, text="Reading cats.example"))
+    assert steps == {"7": "Reading cats.example"}
+    unknown = AgentStepped(message_id=8, text="not shown")  # a reply this tab never saw start
+    assert dispatch.steps_after(replying, steps, unknown) is steps
+    assert dispatch.steps_after(replying, steps, AgentStreamed(message_id=7, text="Cats are")) is steps
+
+    assert dispatch.steps_after(replying, steps, AgentStepped(message_id=7, text="")) == {}  # empty text clears
+    still = MessageUpdated(message=message(7, user_id=None, status=runner.STREAMING, content="Cats"))
+    assert dispatch.steps_after(replying, steps, still) is steps
+    final = MessageUpdated(message=message(7, user_id=None, status="complete", content="Cats are mammals."))
+    assert dispatch.steps_after(replying, steps, final) == {}
+    assert dispatch.steps_after({}, {}, final) == {}

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError, create_model
 from neurocache_ui.domain.formspec import (
     Choice,
     FieldSpec,
+    checkbox_name,
     field_errors,
     form_fields,
     format_number,
@@ -136,17 +137,20 @@ def test_adding_a_field_to_a_model_adds_it_to_the_form() -> None:
 def test_agent_settings_form() -> None:
     """The agent form the hub shows, field by field."""
     agent = specs(AgentSettings)
-    assert list(agent) == list(AgentSettings.model_fields)
+    # MCP servers are settings too, edited in their own section of the agent page.
+    assert list(agent) == [name for name in AgentSettings.model_fields if name != "mcp_servers"]
     assert {name: s.kind for name, s in agent.items()} == {
         "name": "text", "slug": "text", "emoji": "text", "description": "text", "instructions": "textarea",
         "model": "text", "temperature": "slider", "max_tokens": "number", "reply_mode": "select",
-        "context_size": "slider", "knowledge_enabled": "switch",
+        "context_size": "slider", "knowledge_enabled": "switch", "tools": "checkboxes",
     }
     assert {name: s.label for name, s in agent.items()} == {
         "name": "Name", "slug": "Slug", "emoji": "Avatar", "description": "Description", "instructions": "Instructions",
         "model": "Model", "temperature": "Temperature", "max_tokens": "Max tokens", "reply_mode": "Reply mode",
-        "context_size": "Context size", "knowledge_enabled": "Use knowledge",
+        "context_size": "Context size", "knowledge_enabled": "Use knowledge", "tools": "Tools",
     }
+    assert [(c.value, c.label) for c in agent["tools"].choices] == [("web_search", "Web search"), ("fetch_url", "Read web pages")]
+    assert agent["tools"].default == [] and not agent["tools"].required
     assert (agent["temperature"].min, agent["temperature"].max, agent["temperature"].step, agent["temperature"].default) == (0, 2, 0.1, 0.7)
     assert (agent["max_tokens"].min, agent["max_tokens"].max, agent["max_tokens"].default) == (1, 8192, 1024)
     assert agent["context_size"].help == "How many recent channel messages the agent reads"
@@ -240,3 +244,46 @@ def test_missing_and_minimum_errors() -> None:
         "count": "Count must be at least 1.",
         "weight": "Weight must be a number.",
     }
+
+
+# ---------------------------------------------------------------- several choices, fields left out
+
+
+class Picks(BaseModel):
+    title: str = Field(default="", title="Title")
+    tools: list[Literal["search", "read"]] = Field(
+        default_factory=list, title="Tools", json_schema_extra={"choices": {"search": "Web search"}}
+    )
+    colours: tuple[Colour, ...] = Field(default=(Colour.BLUE,), title="Colours")
+    secret: list[dict[str, str]] = Field(default_factory=list, json_schema_extra={"form": False})
+
+
+def test_a_list_of_choices_is_a_group_of_checkboxes() -> None:
+    found = specs(Picks)
+    assert list(found) == ["title", "tools", "colours"]  # `secret` is no form's business (and has no widget)
+    tools, colours = found["tools"], found["colours"]
+    assert tools.kind == colours.kind == "checkboxes"
+    assert [(c.value, c.label) for c in tools.choices] == [("search", "Web search"), ("read", "read")]
+    assert [c.label for c in colours.choices] == ["Deep red", "Blue"]
+    assert initial_values(Picks) == {"title": "", "tools": [], "colours": ["blue"]}
+    assert initial_values(Picks, {"tools": ["read"], "colours": [Colour.DEEP_RED]})["colours"] == ["red"]
+
+
+def test_checked_boxes_are_read_back_in_choice_order() -> None:
+    """Each box has its own name (`tools.search`); unchecked ones are not submitted."""
+    tools = specs(Picks)["tools"]
+    assert [checkbox_name(tools, c) for c in tools.choices] == ["tools.search", "tools.read"]
+    assert parse_form(Picks, {"tools.read": "on", "tools.search": "on", "colours.red": "on"}) == {
+        "tools": ["search", "read"], "colours": [Colour.DEEP_RED],
+    }
+    assert parse_form(Picks, {"title": "x"}) == {"title": "x", "tools": [], "colours": []}
+    # A list under the field's own name (an API-like dict) works too, in the order given.
+    assert parse_form(Picks, {"tools": ["read", "search"]})["tools"] == ["read", "search"]
+    assert parse_form(Picks, {"tools": "read"})["tools"] == ["read"]
+    assert Picks.model_validate(parse_form(Picks, {"colours.blue": "on"})).colours == (Colour.BLUE,)
+
+
+def test_a_choice_that_is_not_offered_is_refused_by_its_label() -> None:
+    with pytest.raises(ValidationError) as refused:
+        Picks.model_validate(parse_form(Picks, {"tools": ["search", "write"]}))
+    assert field_errors(Picks, refused.value) == {"tools": "Tools must be one of: Web search, read."}

@@ -4,8 +4,10 @@ events, and edits and deletes wherever a message is shown."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from neurocache_ui.domain import events
 from neurocache_ui.domain.events import (
     MessageCreated,
     MessageDeleted,
@@ -13,6 +15,7 @@ from neurocache_ui.domain.events import (
     TypingChanged,
 )
 from neurocache_ui.domain.messages import MessageView
+from neurocache_ui.domain.tools import Source
 from neurocache_ui.web.realtime import rows
 from neurocache_ui.web.realtime.rows import (
     LATEST_BLOCK,
@@ -50,8 +53,24 @@ def test_a_row_is_what_the_page_draws() -> None:
     late = datetime(2025, 3, 1, 23, 59, tzinfo=UTC)
     assert rows.to_row(view(5, at=late, content="hi", edited=True)) == {
         "id": 5, "user_id": 7, "author": "Ada", "kind": "user", "content": "hi", "status": "complete",
-        "created_at": late.isoformat(), "day": "2025-03-01", "edited": True, "show_day": False,
+        "created_at": late.isoformat(), "day": "2025-03-01", "edited": True, "show_day": False, "sources": [],
     }
+
+
+def test_a_replys_sources_are_in_its_row_and_follow_its_updates() -> None:
+    """The links listed under a finished reply come from the message itself."""
+    found = (Source("Cats - Wikipedia", "https://en.wikipedia.org/wiki/Cat"), Source("Cat care", "https://cats.example/care"))
+    answered = replace(view(3), sources=found)
+    assert rows.to_row(answered)["sources"] == [
+        {"title": "Cats - Wikipedia", "url": "https://en.wikipedia.org/wiki/Cat"},
+        {"title": "Cat care", "url": "https://cats.example/care"},
+    ]
+    window = rows.after_event(rows.shown([row(2), row(3)], False), MessageUpdated(message=answered))
+    assert window.latest[-1]["sources"][1]["url"] == "https://cats.example/care"
+    assert rows.updated_rows([row(3)], MessageUpdated(message=answered))[0]["sources"][0]["title"] == "Cats - Wikipedia"
+    # The bus carries them to every worker.
+    envelope = events.decode(events.encode(1, MessageUpdated(message=answered)))
+    assert envelope is not None and envelope.event.message == answered
 
 
 def test_a_loaded_channel_keeps_the_newest_block_apart() -> None:

@@ -23,18 +23,23 @@ from neurocache_ui.api.routes.models import AGENT, CHANNEL, model_not_found
 from neurocache_ui.api.schemas import (
     AssistantMessage,
     ChatCompletion,
+    ChatCompletionFunctionCall,
     ChatCompletionRequest,
+    ChatCompletionToolCall,
     Choice,
     ErrorResponse,
     Usage,
 )
 from neurocache_ui.domain.errors import NotFound
+from neurocache_ui.domain.tools import NAME as TOOL_NAME
+from neurocache_ui.domain.tools import ToolCall
 from neurocache_ui.services import agents, collective, spend
 from neurocache_ui.services.agent_runs import pipeline
 from neurocache_ui.services.agent_runs.pipeline import (
     Caller,
     ChatStream,
     CompletionResult,
+    ToolLoop,
 )
 
 router = APIRouter(tags=["chat"])
@@ -77,7 +82,12 @@ class _Call:
     """One prepared completion: its stream, whose usage it is, and tokens already spent on it."""
 
     def __init__(
-        self, stream: ChatStream, caller: Caller, *, agent_id: int | None = None, extra_usage: tuple[int, int] = (0, 0)
+        self,
+        stream: ChatStream | ToolLoop,
+        caller: Caller,
+        *,
+        agent_id: int | None = None,
+        extra_usage: tuple[int, int] = (0, 0),
     ) -> None:
         self.stream = stream
         self.caller = caller
@@ -85,11 +95,27 @@ class _Call:
         self.extra_prompt, self.extra_completion = extra_usage
 
     async def record(self, result: CompletionResult | None) -> None:
-        await pipeline.record_usage(self.caller, result, agent_id=self.agent_id)
+        calls = (len(result.tool_calls) if result is not None else 0) + getattr(self.stream, "tool_calls_run", 0)
+        await pipeline.record_usage(self.caller, result, agent_id=self.agent_id, tool_calls=calls)
 
 
 def _max_tokens(body: ChatCompletionRequest) -> int | None:
     return body.max_tokens or body.max_completion_tokens
+
+
+def _caller_tools(body: ChatCompletionRequest) -> list[dict[str, Any]]:
+    """The caller's tools as OpenAI definitions; 422 for one no model would accept."""
+    tools = []
+    for number, tool in enumerate(body.tools or []):
+        name = tool.function.get("name")
+        if not isinstance(name, str) or not TOOL_NAME.match(name):
+            raise ApiError(422, f"tools[{number}].function.name must be 1-64 letters, digits, '_' or '-'.", param="tools")
+        tools.append(tool.model_dump(exclude_none=True))
+    return tools
+
+
+def _tool_calls(calls: tuple[ToolCall, ...]) -> list[ChatCompletionToolCall]:
+    return [ChatCompletionToolCall(id=c.id, function=ChatCompletionFunctionCall(name=c.name, arguments=c.arguments)) for c in calls]
 
 
 async def _prepare_agent(caller: Caller, slug: str, body: ChatCompletionRequest, conversation: list[dict[str, Any]]) -> _Call:
@@ -97,8 +123,10 @@ async def _prepare_agent(caller: Caller, slug: str, body: ChatCompletionRequest,
         agent = await asyncio.to_thread(agents.get_agent, caller.user_id, slug)
     except NotFound:
         raise model_not_found(body.model) from None
+    caller_tools = _caller_tools(body)
+    situation = pipeline.ApiChat.of(conversation, tool_turns=bool(caller_tools))
     reply = await pipeline.prepare(
-        agent, pipeline.ApiChat.of(conversation), caller, temperature=body.temperature, max_tokens=_max_tokens(body)
+        agent, situation, caller, temperature=body.temperature, max_tokens=_max_tokens(body), caller_tools=caller_tools
     )
     return _Call(reply.stream, caller, agent_id=agent.id)
 
@@ -179,9 +207,12 @@ async def create_chat_completion(body: ChatCompletionRequest, key: CurrentKey, r
         assert result is not None
         if not result.ok and not result.text:
             raise _provider_error(result)
+        message = AssistantMessage(content=result.text)
+        if result.tool_calls:
+            message = AssistantMessage(content=result.text or None, tool_calls=_tool_calls(result.tool_calls))
         return ChatCompletion(
             id=cid, created=created, model=body.model,
-            choices=[Choice(message=AssistantMessage(content=result.text), finish_reason=result.finish_reason or "stop")],
+            choices=[Choice(message=message, finish_reason=result.finish_reason or "stop")],
             usage=_usage(result.prompt_tokens + call.extra_prompt, result.completion_tokens + call.extra_completion),
         )
 
@@ -204,6 +235,8 @@ async def create_chat_completion(body: ChatCompletionRequest, key: CurrentKey, r
             if result.outcome in ("error", "timeout"):
                 yield f"data: {json.dumps(error_body(502 if result.outcome == 'error' else 504, result.error or 'The model provider failed.'))}\n\n"
                 return
+            for number, asked in enumerate(_tool_calls(result.tool_calls)):
+                yield _chunk(cid, created, body.model, {"tool_calls": [{"index": number, **asked.model_dump()}]})
             yield _chunk(cid, created, body.model, {}, result.finish_reason or "stop")
             if include_usage:
                 yield _chunk(cid, created, body.model, None, usage=_usage(

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from neurocache_ui.domain.tools import ToolCall
 from neurocache_ui.infra.llm.errors import Outcome, Refusal
 
 Message = Mapping[str, Any]
@@ -32,6 +33,8 @@ class CompletionResult:
     attempts: int = 0
     refusal: Refusal | None = None
     """Set when the call's gate refused it before it was made (attempts == 0)."""
+    tool_calls: tuple[ToolCall, ...] = ()
+    """The tools the model asked to call (finish_reason "tool_calls"); only when ok."""
 
     @property
     def ok(self) -> bool:

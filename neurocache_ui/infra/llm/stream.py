@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 import openai
 
+from neurocache_ui.domain.tools import ToolCall
 from neurocache_ui.infra.llm.client import (
     client_for,
     provider_configured,
@@ -63,6 +64,8 @@ class ChatStream:
         first_token_timeout: float | None,
         settings: Settings,
         gate: Gate | None,
+        tools: Sequence[Mapping[str, Any]] = (),
+        tool_choice: str | Mapping[str, Any] | None = None,
     ) -> None:
         self.messages = [dict(m) for m in messages]
         self.model = model
@@ -76,6 +79,11 @@ class ChatStream:
             self.params["temperature"] = temperature
         if max_tokens is not None:
             self.params["max_tokens"] = max_tokens
+        if tools:  # never `tools: []`: some servers reject it
+            self.params["tools"] = [dict(tool) for tool in tools]
+            if tool_choice is not None:
+                self.params["tool_choice"] = tool_choice
+        self._calls = _CallAssembler()
         self.result: CompletionResult | None = None
         self._parts: list[str] = []
         self._started = time.monotonic()
@@ -118,6 +126,11 @@ class ChatStream:
         """The text received so far."""
         return "".join(self._parts)
 
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """The tool calls received so far (complete once the stream has ended)."""
+        return self._calls.finished()
+
     # -- the work
 
     def _finish(self, outcome: Outcome, error: str | None = None) -> CompletionResult:
@@ -128,8 +141,9 @@ class ChatStream:
         estimated = prompt_tokens is None or completion_tokens is None
         if prompt_tokens is None:
             prompt_tokens = estimate_prompt_tokens(self.messages) if self._attempts else 0
+        calls = self._calls.finished()
         if completion_tokens is None:
-            completion_tokens = estimate_tokens(text)
+            completion_tokens = estimate_tokens(text) + sum(estimate_tokens(c.name + c.arguments) for c in calls)
         now = time.monotonic()
         self.result = CompletionResult(
             text=text,
@@ -144,6 +158,7 @@ class ChatStream:
             usage_estimated=estimated and self._attempts > 0,
             attempts=self._attempts,
             refusal=self._refusal,
+            tool_calls=tuple(calls) if outcome == "ok" else (),
         )
         return self.result
 
@@ -169,7 +184,7 @@ class ChatStream:
                     iterator = stream.__aiter__()
                     while True:
                         chunk = await iterator.__anext__()
-                        if self._take(chunk):
+                        if self._take(chunk) is not None or self._calls:
                             return stream, iterator
             except StopAsyncIteration:
                 return stream, None  # type: ignore[return-value]
@@ -199,23 +214,27 @@ class ChatStream:
                 retries += 1
                 await asyncio.sleep(delay)
 
-    def _take(self, chunk: Any) -> bool:
-        """Record one chunk; True when it carried text."""
+    def _take(self, chunk: Any) -> str | None:
+        """Record one chunk; returns the text it carried (tool-call deltas are gathered apart)."""
         if getattr(chunk, "usage", None) is not None:
             self._usage = chunk.usage
-        carried = False
+        carried: list[str] = []
         for choice in getattr(chunk, "choices", None) or []:
             if getattr(choice, "index", 0) != 0:
                 continue
             if choice.finish_reason:
                 self._finish_reason = choice.finish_reason
-            content = getattr(choice.delta, "content", None) if choice.delta is not None else None
+            if choice.delta is None:
+                continue
+            for call in getattr(choice.delta, "tool_calls", None) or []:
+                self._calls.add(call)
+            content = getattr(choice.delta, "content", None)
             if content:
                 if self._first_token_at is None:
                     self._first_token_at = time.monotonic()
                 self._parts.append(content)
-                carried = True
-        return carried
+                carried.append(content)
+        return "".join(carried) if carried else None
 
     async def _next_chunk(self, iterator: Any, deadline: float) -> Any:
         """The next chunk, or ProviderTimeout when the provider goes silent or the reply runs too long."""
@@ -255,26 +274,59 @@ class ChatStream:
             try:
                 stream, iterator = await self._open(deadline)
                 if self._parts:
-                    yield self._parts[-1]
+                    yield self.text
                 while iterator is not None:
                     try:
                         chunk = await self._next_chunk(iterator, deadline)
                     except StopAsyncIteration:
                         break
-                    if self._take(chunk):
-                        yield self._parts[-1]
+                    if (delta := self._take(chunk)) is not None:
+                        yield delta
             except (GeneratorExit, asyncio.CancelledError):
                 self._finish("stopped")
                 raise
             except Exception as error:
                 self._fail(error)
                 return
-            if not self.text.strip():
+            if not self.text.strip() and not self._calls:
                 self._finish("error", "The model returned an empty reply.")
             else:
                 self._finish("ok")
         finally:
             await _close(stream)
+
+
+class _CallAssembler:
+    """Tool calls from their streamed deltas, by index; a new id on an index that
+    already has a call starts another call (some servers send every call at index 0)."""
+
+    def __init__(self) -> None:
+        self._calls: list[list[str]] = []  # [id, name, arguments]
+        self._at: dict[int, list[str]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._calls)
+
+    def add(self, delta: Any) -> None:
+        index = getattr(delta, "index", None) or 0
+        call_id = getattr(delta, "id", None)
+        function = getattr(delta, "function", None)
+        current = self._at.get(index)
+        if current is None or (call_id and current[0] and call_id != current[0]):
+            current = ["", "", ""]
+            self._calls.append(current)
+            self._at[index] = current
+        if call_id:
+            current[0] = call_id
+        if function is not None:
+            current[1] += getattr(function, "name", None) or ""
+            current[2] += getattr(function, "arguments", None) or ""
+
+    def finished(self) -> list[ToolCall]:
+        return [
+            ToolCall(id=call_id or f"call_{number}", name=name, arguments=arguments)
+            for number, (call_id, name, arguments) in enumerate(self._calls)
+        ]
 
 
 async def _close(stream: openai.AsyncStream[Any] | None) -> None:
@@ -295,11 +347,15 @@ def stream_chat(
     timeout: float | None = None,
     first_token_timeout: float | None = None,
     gate: Gate | None = None,
+    tools: Sequence[Mapping[str, Any]] = (),
+    tool_choice: str | Mapping[str, Any] | None = None,
 ) -> ChatStream:
     """Start streaming a reply (lazily: the request is sent on first iteration).
 
     `timeout`/`first_token_timeout` override the settings for this call, in seconds.
-    `gate` is where spending limits plug in: the services pass theirs on every call."""
+    `gate` is where spending limits plug in: the services pass theirs on every call.
+    `tools` are OpenAI tool definitions (left out of the request when empty); the
+    calls the model asks for are on `result.tool_calls`."""
     return ChatStream(
         messages,
         model=model,
@@ -309,4 +365,6 @@ def stream_chat(
         first_token_timeout=first_token_timeout,
         settings=get_settings(),
         gate=gate,
+        tools=tools,
+        tool_choice=tool_choice,
     )

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from neurocache_ui.domain import prompts, reply_rules
-from neurocache_ui.domain.errors import NeurocacheError, Unavailable
+from neurocache_ui.domain.errors import Invalid, NeurocacheError, Unavailable
+from neurocache_ui.domain.tools import Source
 from neurocache_ui.infra import llm
 from neurocache_ui.infra.llm import ChatStream, CompletionResult
-from neurocache_ui.services import knowledge, spend, usage
+from neurocache_ui.services import knowledge, spend, tools, usage
+from neurocache_ui.services.agent_runs import api_turns
+from neurocache_ui.services.agent_runs.tool_loop import OnStep, ToolLoop
 
 log = logging.getLogger(__name__)
 
@@ -100,18 +103,22 @@ class ApiChat:
     """An API caller's OpenAI-style conversation with `agent:<slug>`."""
 
     request: prompts.ApiRequest
+    raw_turns: tuple[Mapping[str, Any], ...]
+    """The turns as sent, image parts and tool calls kept (api_turns.passthrough)."""
 
     @classmethod
-    def of(cls, conversation: Sequence[Mapping[str, Any]]) -> ApiChat:
-        """Invalid (422) for a conversation no model could be asked with."""
-        return cls(prompts.parse_api_messages(conversation))
+    def of(cls, conversation: Sequence[Mapping[str, Any]], *, tool_turns: bool = False) -> ApiChat:
+        """Invalid (422) for a conversation no model could be asked with. `tool_turns`:
+        keep the caller's tool calls and results (when the caller sends its tools)."""
+        request = prompts.parse_api_messages(conversation)
+        return cls(request, api_turns.passthrough(conversation, tool_turns=tool_turns))
 
     @property
     def question(self) -> str:
         return reply_rules.latest_user_text(self.request.turns) or ""
 
     def messages(self, agent: prompts.AgentLike, knowledge: Sequence[prompts.ExcerptLike]) -> list[prompts.ChatMessage]:
-        return prompts.build_api_messages(agent, self.request, knowledge=knowledge)
+        return api_turns.with_turns(prompts.build_api_messages(agent, self.request, knowledge=knowledge), self.raw_turns)
 
 
 @dataclass(frozen=True)
@@ -126,10 +133,12 @@ class TeamQuestion(ApiChat):
         cls, channel: prompts.ChannelLike, members: Sequence[prompts.MemberLike], conversation: Sequence[Mapping[str, Any]]
     ) -> TeamQuestion:
         """Checked once for the whole team, before any call: Invalid (422) as for ApiChat."""
-        return cls(prompts.parse_api_messages(conversation), channel, members)
+        request = prompts.parse_api_messages(conversation)
+        return cls(request, api_turns.passthrough(conversation), channel, members)
 
     def messages(self, agent: prompts.AgentLike, knowledge: Sequence[prompts.ExcerptLike]) -> list[prompts.ChatMessage]:
-        return prompts.build_team_messages(agent, self.channel, self.members, self.request, knowledge=knowledge)
+        built = prompts.build_team_messages(agent, self.channel, self.members, self.request, knowledge=knowledge)
+        return api_turns.with_turns(built, self.raw_turns)
 
 
 # ---------------------------------------------------------------- one reply
@@ -140,14 +149,26 @@ class Reply:
     """A reply ready to stream (the request goes out on first iteration), the
     knowledge it was given, and whether it was cut at the message length limit."""
 
-    stream: ChatStream
+    stream: ChatStream | ToolLoop
     hits: list[knowledge.SearchHit]
     agent_id: int | None
     caller: Caller
     cut: bool = False
 
+    @property
+    def sources(self) -> list[Source]:
+        """The pages the reply's tools drew on, deduplicated by URL, in order."""
+        return list(self.stream.sources) if isinstance(self.stream, ToolLoop) else []
+
+    @property
+    def tool_calls(self) -> int:
+        """How many tool calls the model asked for in this reply (run here, or left to an API caller)."""
+        result = self.stream.result
+        asked = len(result.tool_calls) if result is not None else 0
+        return asked + (self.stream.tool_calls_run if isinstance(self.stream, ToolLoop) else 0)
+
     async def record(self) -> None:
-        await record_usage(self.caller, self.stream.result, agent_id=self.agent_id)
+        await record_usage(self.caller, self.stream.result, agent_id=self.agent_id, tool_calls=self.tool_calls)
 
 
 async def _knowledge_for(agent: AnsweringAgent, question: str) -> list[knowledge.SearchHit]:
@@ -168,19 +189,41 @@ async def prepare(
     *,
     temperature: float | None = None,
     max_tokens: int | None = None,
+    on_step: OnStep | None = None,
+    caller_tools: Sequence[Mapping[str, Any]] = (),
 ) -> Reply:
     """The agent's reply in `situation`, ready to stream; NoProvider without a provider.
-    `temperature`/`max_tokens` override the agent's own (API callers may)."""
+    `temperature`/`max_tokens` override the agent's own (API callers may). With
+    tools (the agent's, or `caller_tools` an API caller sent) the reply is a
+    ToolLoop telling `on_step` what it does; without, one plain model call."""
     ensure_provider()
     hits = await _knowledge_for(agent, situation.question)
-    stream = call_model(
-        situation.messages(agent, hits),
-        model=agent.model,
-        temperature=agent.temperature if temperature is None else temperature,
-        max_tokens=agent.max_tokens if max_tokens is None else max_tokens,
-        caller=caller,
-    )
-    return Reply(stream, hits, agent.id, caller)
+    messages = situation.messages(agent, hits)
+    temperature = agent.temperature if temperature is None else temperature
+    max_tokens = agent.max_tokens if max_tokens is None else max_tokens
+    own = await tools.tools_for(agent)
+    _check_names(own, caller_tools)
+    if not own and not caller_tools:
+        stream = call_model(messages, model=agent.model, temperature=temperature, max_tokens=max_tokens, caller=caller)
+        return Reply(stream, hits, agent.id, caller)
+
+    def start(history: Sequence[llm.Message], definitions: Sequence[Mapping[str, Any]], choice: str) -> ChatStream:
+        return call_model(
+            history, model=agent.model, temperature=temperature, max_tokens=max_tokens, caller=caller,
+            tools=definitions, tool_choice=choice,
+        )
+
+    loop = ToolLoop(messages, own, start=start, model=agent.model, caller_tools=caller_tools, on_step=on_step)
+    return Reply(loop, hits, agent.id, caller)
+
+
+def _check_names(own: Sequence[tools.Tool], caller_tools: Sequence[Mapping[str, Any]]) -> None:
+    """Invalid (422 on `tools`) when a caller's tool has the name of one of the agent's own."""
+    names = {tool.spec.name for tool in own}
+    for tool in caller_tools:
+        name = (tool.get("function") or {}).get("name")
+        if name in names:
+            raise Invalid(f"The agent has its own tool named {name!r}; give yours another name.", "tools")
 
 
 def call_model(
@@ -190,19 +233,27 @@ def call_model(
     caller: Caller,
     temperature: float | None = None,
     max_tokens: int | None = None,
+    tools: Sequence[Mapping[str, Any]] = (),
+    tool_choice: str | None = None,
 ) -> ChatStream:
     """Every model call the hub makes starts here, so none skips the caller's spending gate."""
     return llm.stream_chat(
-        messages, model=model, temperature=temperature, max_tokens=max_tokens, gate=spend.gate_for(caller.user_id)
+        messages, model=model, temperature=temperature, max_tokens=max_tokens, gate=spend.gate_for(caller.user_id),
+        tools=tools, tool_choice=tool_choice,
     )
 
 
-async def record_usage(caller: Caller, result: CompletionResult | None, *, agent_id: int | None = None) -> None:
+async def record_usage(
+    caller: Caller, result: CompletionResult | None, *, agent_id: int | None = None, tool_calls: int = 0
+) -> None:
     """A call refused before it was made cost nothing and is not recorded. API
-    calls are queued (off the request path); the hub's are written at once."""
+    calls are queued (off the request path); the hub's are written at once.
+    One record per reply: a tool loop's calls are summed, with its tool calls."""
     if result is None or not result.attempts:
         return
-    refs = {"agent_id": agent_id, "channel_id": caller.channel_id, "api_key_id": caller.api_key_id}
+    refs: dict[str, Any] = {
+        "agent_id": agent_id, "channel_id": caller.channel_id, "api_key_id": caller.api_key_id, "tool_calls": tool_calls
+    }
     if caller.source == "api":
         usage.enqueue_result(caller.user_id, result, source="api", **refs)
     else:
@@ -219,6 +270,7 @@ __all__ = [
     "PrivateChat",
     "Reply",
     "TeamQuestion",
+    "ToolLoop",
     "call_model",
     "ensure_provider",
     "prepare",

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from neurocache_ui.domain.errors import NeurocacheError
+from neurocache_ui.domain.tools import Source
 from neurocache_ui.services import agents
 from neurocache_ui.services.agent_runs import delivery, pipeline
 
@@ -21,17 +22,23 @@ async def answer(
     show: Callable[[str], Awaitable[Any]],
     stop: asyncio.Event,
     watch: Callable[[], Awaitable[None]] | None = None,
+    on_step: Callable[[str], Awaitable[Any]] | None = None,
+    sources: list[Source] | None = None,
 ) -> tuple[str, str]:
     """(content, status) of the agent's answer to the last turn. Failed turns are
-    not shown to the model; a refusal (no such agent, no provider) is the answer."""
+    not shown to the model; a refusal (no such agent, no provider) is the answer.
+    With tools, `on_step` hears what the agent does ("Searching the web for …",
+    "" when done) and `sources` (if given) is filled with the pages it drew on."""
     try:
         agent = await asyncio.to_thread(agents.get_agent, user_id, agent_id)
         usable = [turn for turn in turns if turn.get("status") != delivery.ERROR]
-        reply = await pipeline.prepare(agent, pipeline.PrivateChat(usable), pipeline.Caller(user_id))
+        reply = await pipeline.prepare(agent, pipeline.PrivateChat(usable), pipeline.Caller(user_id), on_step=on_step)
     except NeurocacheError as error:
         return str(error), delivery.ERROR
     await delivery.stream_reply(reply, show, stop, watch=watch)
     await reply.record()
+    if sources is not None:
+        sources[:] = reply.sources
     return delivery.final_text(reply, stopped_by="you")
 
 

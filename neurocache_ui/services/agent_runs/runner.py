@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from neurocache_ui.domain import reply_rules
 from neurocache_ui.domain.errors import NeurocacheError, NotFound
-from neurocache_ui.domain.events import AgentStreamed
+from neurocache_ui.domain.events import AgentStepped, AgentStreamed
 from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.infra import bus
 from neurocache_ui.services import messaging, spend, team
@@ -231,11 +231,15 @@ async def _write(
     async def publish(text: str) -> None:
         await stops.in_thread(bus.publish, channel.id, AgentStreamed(message_id=running.message_id, text=text))
 
+    async def step(text: str) -> None:
+        await stops.in_thread(bus.publish, channel.id, AgentStepped(message_id=running.message_id, text=text))
+
     try:
         limit = max(1, min(1000, agent.context_size + HISTORY_EXTRA))
         history = await asyncio.to_thread(lambda: messaging.recent_messages(channel.id, limit, viewer_id=None))
         situation = pipeline.InChannel(channel, history, teammates, trigger_view.content)
-        reply = await pipeline.prepare(agent, situation, pipeline.Caller(triggered_by, channel_id=channel.id))
+        caller = pipeline.Caller(triggered_by, channel_id=channel.id)
+        reply = await pipeline.prepare(agent, situation, caller, on_step=step)
         await delivery.stream_reply(reply, publish, running.stop, watch=lambda: stops.watch_remote_stop(running))
     except asyncio.CancelledError:
         # The server is shutting down: keep what arrived, marked as interrupted.
@@ -251,10 +255,13 @@ async def _store(
 ) -> MessageView | None:
     assert agent.id is not None
     content, status = delivery.final_text(reply, stopped_by=running.stopped_by, interrupted=interrupted)
+    sources = reply.sources if reply is not None else []
     final = None
     try:
         final = await asyncio.to_thread(
-            lambda: messaging.update_agent_message(running.message_id, agent_id=agent.id, content=content, status=status)
+            lambda: messaging.update_agent_message(
+                running.message_id, agent_id=agent.id, content=content, status=status, sources=sources
+            )
         )
     except NotFound:
         pass  # the message or the agent was deleted meanwhile

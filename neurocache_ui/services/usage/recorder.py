@@ -51,6 +51,8 @@ class UsageRecord:
     channel_id: int | None = None
     api_key_id: int | None = None
     created_at: datetime = field(default_factory=utcnow)
+    tool_calls: int = 0
+    """How many tool calls the model asked for in this reply (all its steps)."""
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
@@ -59,12 +61,16 @@ class UsageRecord:
             raise Invalid(f"Usage outcome must be one of {', '.join(OUTCOMES)}.", "outcome")
         set_ = object.__setattr__
         set_(self, "model", (self.model or "")[:MODEL_NAME_MAX])
-        for name in ("prompt_tokens", "completion_tokens", "latency_ms"):
+        for name in ("prompt_tokens", "completion_tokens", "latency_ms", "tool_calls"):
             set_(self, name, max(0, int(getattr(self, name))))
 
     @classmethod
-    def of(cls, user_id: int, result: CompletionResult, *, source: Source, **refs: int | None) -> UsageRecord:
-        """The record of a finished model call; `refs`: agent_id, channel_id, api_key_id."""
+    def of(
+        cls, user_id: int, result: CompletionResult, *, source: Source, tool_calls: int | None = None, **refs: int | None
+    ) -> UsageRecord:
+        """The record of a finished model call; `refs`: agent_id, channel_id, api_key_id.
+        `tool_calls` defaults to the result's own count (0 if it has none)."""
+        calls = getattr(result, "tool_calls", 0) if tool_calls is None else tool_calls
         return cls(
             user_id,
             source,
@@ -73,6 +79,7 @@ class UsageRecord:
             completion_tokens=result.completion_tokens,
             latency_ms=result.latency_ms,
             outcome=result.outcome,
+            tool_calls=calls if isinstance(calls, int) else len(calls),
             **refs,  # type: ignore[arg-type]
         )
 
@@ -113,9 +120,11 @@ def record(entry: UsageRecord) -> int | None:
     return None
 
 
-def record_result(user_id: int, result: CompletionResult, *, source: Source, **refs: int | None) -> int | None:
+def record_result(
+    user_id: int, result: CompletionResult, *, source: Source, tool_calls: int | None = None, **refs: int | None
+) -> int | None:
     """`record` for a finished model call."""
-    return record(UsageRecord.of(user_id, result, source=source, **refs))
+    return record(UsageRecord.of(user_id, result, source=source, tool_calls=tool_calls, **refs))
 
 
 def _write_batch(batch: list[UsageRecord]) -> None:
@@ -201,9 +210,11 @@ def enqueue(entry: UsageRecord) -> None:
     _writer.put(entry)
 
 
-def enqueue_result(user_id: int, result: CompletionResult, *, source: Source, **refs: int | None) -> None:
+def enqueue_result(
+    user_id: int, result: CompletionResult, *, source: Source, tool_calls: int | None = None, **refs: int | None
+) -> None:
     """`enqueue` for a finished model call."""
-    enqueue(UsageRecord.of(user_id, result, source=source, **refs))
+    enqueue(UsageRecord.of(user_id, result, source=source, tool_calls=tool_calls, **refs))
 
 
 def flush(timeout: float = 5.0) -> bool:

@@ -8,7 +8,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from neurocache_ui.domain.messages import AuthorKind, Cursor, MessageView, decode_cursor
+from neurocache_ui.domain.messages import (
+    AuthorKind,
+    Cursor,
+    MessageView,
+    decode_cursor,
+    sources_of,
+)
 from neurocache_ui.store.models import Agent, Message, User, UTCDateTime
 
 SYSTEM_NAME = "Neurocache"
@@ -28,6 +34,7 @@ def _select_views() -> sa.Select[Any]:
             Message.status,
             Message.created_at,
             Message.edited_at,
+            Message.sources,
         )
         .select_from(Message)
         .outerjoin(User, User.id == Message.user_id)  # type: ignore[arg-type]
@@ -36,7 +43,7 @@ def _select_views() -> sa.Select[Any]:
 
 
 def _view(row: sa.Row[Any]) -> MessageView:
-    message_id, channel_id, user_id, agent_id, user_name, agent_name, content, status, created_at, edited_at = row
+    message_id, channel_id, user_id, agent_id, user_name, agent_name, content, status, created_at, edited_at, sources = row
     if user_id is not None:
         kind: AuthorKind = "user"
         name = user_name
@@ -44,7 +51,10 @@ def _view(row: sa.Row[Any]) -> MessageView:
         kind, name = "agent", agent_name
     else:
         kind, name = "system", SYSTEM_NAME
-    return MessageView(message_id, channel_id, user_id, agent_id, name, kind, content, status, created_at, edited_at)
+    return MessageView(
+        message_id, channel_id, user_id, agent_id, name, kind, content, status, created_at, edited_at,
+        sources_of(sources) if sources else (),
+    )
 
 
 def _page(session: Session, channel_id: int, limit: int, where: sa.ColumnElement[bool] | None = None) -> list[MessageView]:

@@ -18,6 +18,9 @@ from neurocache_ui.web.components.markdown import safe_markdown
 from neurocache_ui.web.components.team import (
     mention_suggestions,
     replying_indicator,
+    sources_list,
+    step_line,
+    step_of,
     stop_button,
     stream_or_content,
 )
@@ -81,6 +84,8 @@ def message_item(
     show_day: rx.Var[bool],
     mine: rx.Var[bool],
     editing: rx.Var[bool],
+    step: rx.Var[str],
+    sources: rx.Var[list[dict[str, str]]],
 ) -> rx.Component:
     """One message. A memo with plain props, so a new message re-renders only
     itself: the rows already on screen compare equal and are skipped (this is
@@ -108,6 +113,8 @@ def message_item(
                     _edit_form(content),
                     rx.box(safe_markdown(content), class_name="message-body", width="100%"),
                 ),
+                step_line(status, step),
+                rx.cond(status != "streaming", sources_list(sources)),
                 spacing="0",
                 width="100%",
                 align="start",
@@ -136,6 +143,8 @@ def message_row(row: rx.Var[dict[str, Any]]) -> rx.Component:
         show_day=row["show_day"].to(bool),
         mine=(row["user_id"] == ChatState.user_id) & (row["kind"] == "user"),
         editing=ChatState.editing_id == row["id"],
+        step=step_of(row),
+        sources=row.get("sources", []).to(list[dict[str, str]]),
     )
 
 

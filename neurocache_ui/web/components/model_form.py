@@ -13,7 +13,12 @@ from typing import Any
 import reflex as rx
 from pydantic import BaseModel
 
-from neurocache_ui.domain.formspec import FieldSpec, form_fields, format_number
+from neurocache_ui.domain.formspec import (
+    FieldSpec,
+    checkbox_name,
+    form_fields,
+    format_number,
+)
 from neurocache_ui.web.components.forms import form_alert
 
 FieldChange = Callable[[str, Any], Any]
@@ -90,6 +95,35 @@ def _control(spec: FieldSpec, input_id: str, value: rx.Var, error: rx.Var[str], 
     )
 
 
+def _checkboxes(spec: FieldSpec, input_id: str, value: rx.Var, error: rx.Var[str]) -> rx.Component:
+    """A group of checkboxes: a fieldset whose legend is the field's label, each box
+    with its own label; native inputs, so keyboard and screen readers need nothing more."""
+    checked = value.to(list)
+    boxes = [
+        rx.el.label(
+            rx.el.input(
+                type="checkbox", id=f"{input_id}-{index}", name=checkbox_name(spec, choice),
+                default_checked=checked.contains(spec.to_input([choice.value])[0]),
+                style={"accentColor": "var(--accent-9)", "width": "1.1em", "height": "1.1em"},
+            ),
+            choice.label,
+            html_for=f"{input_id}-{index}",
+            style={"display": "flex", "alignItems": "center", "gap": "0.5em", "cursor": "pointer"},
+            class_name="text-sm",
+        )
+        for index, choice in enumerate(spec.choices)
+    ]
+    described = f"{input_id}-help {input_id}-error" if spec.help else f"{input_id}-error"
+    return rx.el.fieldset(
+        rx.el.legend(spec.label, class_name="text-sm font-medium", style={"padding": "0", "marginBottom": "0.25em"}),
+        rx.flex(*boxes, spacing="4", wrap="wrap"),
+        id=input_id,
+        aria_describedby=described,
+        aria_invalid=rx.cond(error != "", "true", "false"),
+        style={"border": "none", "padding": "0", "margin": "0", "minWidth": "0"},
+    )
+
+
 def model_field(
     spec: FieldSpec,
     *,
@@ -104,7 +138,10 @@ def model_field(
     # Not `values_var.get(name, default)`: Reflex's get falls back on any falsy value (a switch that is off).
     value = rx.cond(values_var.contains(spec.name), values_var[spec.name], spec.to_input(spec.default))
     label = rx.el.label(spec.label, html_for=input_id, class_name="text-sm font-medium")
-    control = _control(spec, input_id, value, error, on_change)
+    if spec.kind == "checkboxes":
+        label, control = rx.fragment(), _checkboxes(spec, input_id, value, error)
+    else:
+        control = _control(spec, input_id, value, error, on_change)
     help_text = rx.text(spec.help, id=f"{input_id}-help", size="1", color=rx.color("gray", 11)) if spec.help else rx.fragment()
     error_line = rx.cond(error != "", rx.text(error, id=f"{input_id}-error", role="alert", color_scheme="red", size="2"))
     head = rx.hstack(control, label, align="center", spacing="2") if spec.kind == "switch" else rx.fragment(label, control)

@@ -204,3 +204,63 @@ def stream_or_content(row: rx.Var[dict[str, Any]]) -> rx.Var[str]:
         TeamState.streams.get(row["id"].to(str), "…").to(str),
         row["content"].to(str),
     )
+
+
+def step_of(row: rx.Var[dict[str, Any]]) -> rx.Var[str]:
+    """What a streaming reply is doing right now ("Searching the web for …"), else ""."""
+    return rx.cond(row["status"].to(str) == "streaming", TeamState.steps.get(row["id"].to(str), "").to(str), "")
+
+
+def step_line(status: rx.Var[str], step: rx.Var[str]) -> rx.Component:
+    """A streaming reply's current step, announced politely as it changes; the
+    status region is there for the whole reply so screen readers hear each step."""
+    return rx.cond(
+        status == "streaming",
+        rx.box(
+            rx.cond(
+                step != "",
+                rx.hstack(
+                    rx.icon("wrench", size=14, aria_hidden="true"),
+                    rx.text(step, size="1"),
+                    spacing="1",
+                    align="center",
+                    color=rx.color("violet", 11),
+                    class_name="agent-step",
+                ),
+            ),
+            role="status",
+            aria_live="polite",
+            width="100%",
+        ),
+    )
+
+
+def _source_item(source: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.el.li(
+        rx.el.a(
+            source["title"], href=source["url"], target="_blank", rel="noopener noreferrer nofollow",
+            title=source["url"], style={"color": "var(--accent-11)", "textDecoration": "underline"},
+        ),
+        rx.text(" · ", source["url"], as_="span", size="1", color=rx.color("gray", 10),
+                style={"overflowWrap": "anywhere"}),
+        class_name="text-sm",
+    )
+
+
+def sources_list(sources: rx.Var[list[dict[str, str]]]) -> rx.Component:
+    """The pages a finished reply drew on, as links under its text (opened in a new tab)."""
+    return rx.cond(
+        sources.length() > 0,
+        rx.box(
+            rx.text("Sources", size="1", weight="bold", color=rx.color("gray", 11)),
+            rx.el.ul(
+                rx.foreach(sources, _source_item),
+                style={"listStyle": "decimal", "paddingLeft": "1.5em", "margin": "0"},
+            ),
+            role="group",
+            aria_label="Sources",
+            class_name="message-sources",
+            margin_top="0.25em",
+            width="100%",
+        ),
+    )

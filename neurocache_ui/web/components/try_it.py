@@ -11,6 +11,7 @@ import reflex as rx
 
 from neurocache_ui.web.components.forms import form_alert, message_box
 from neurocache_ui.web.components.markdown import safe_markdown
+from neurocache_ui.web.components.team import sources_list, step_line
 from neurocache_ui.web.state.agents import AgentsState
 from neurocache_ui.web.state.try_it import TryItState
 
@@ -23,6 +24,7 @@ def _bubble(turn: rx.Var[dict[str, Any]]) -> rx.Component:
         rx.box(
             rx.text(rx.cond(mine, "You", AgentsState.agent_name), weight="bold", size="1", color=rx.color("gray", 10)),
             rx.box(safe_markdown(turn["content"].to(str)), class_name="message-body"),
+            rx.cond(~mine, sources_list(turn.get("sources", []).to(list[dict[str, str]]))),
             rx.cond(
                 (turn["status"].to(str) != "complete") & ~mine,
                 rx.badge(turn["status"], color_scheme="orange", size="1"),
@@ -55,6 +57,7 @@ def _streaming_bubble() -> rx.Component:
                     safe_markdown(rx.cond(TryItState.stream_text != "", TryItState.stream_text, "…")),
                     class_name="message-body",
                 ),
+                step_line(rx.Var.create("streaming"), TryItState.step_text),
                 background=rx.color("gray", 3),
                 min_width="12em",
                 **_BUBBLE,

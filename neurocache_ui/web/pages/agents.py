@@ -1,5 +1,5 @@
-"""/agents (the roster), /agents/new and /agents/[slug] (an agent's settings, and
-the "Try it" panel where its owner chats with it privately)."""
+"""/agents (the roster), /agents/new and /agents/[slug] (an agent's settings, its
+knowledge, its MCP servers, and the "Try it" panel where its owner chats with it privately)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ import reflex as rx
 from neurocache_ui.services.agents import AgentSettings
 from neurocache_ui.web.components.knowledge import knowledge_panel
 from neurocache_ui.web.components.layout import empty_state, hub_page
+from neurocache_ui.web.components.mcp import mcp_panel
 from neurocache_ui.web.components.model_form import model_form
 from neurocache_ui.web.components.try_it import try_it_chat
 from neurocache_ui.web.state.agents import AgentsState
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.knowledge import KnowledgeState
+from neurocache_ui.web.state.mcp import McpState
 
 ROSTER = "/agents"
 
@@ -241,10 +243,12 @@ def agent_page() -> rx.Component:
                         rx.tabs.list(
                             rx.tabs.trigger("Settings", value="settings"),
                             rx.tabs.trigger("Knowledge", value="knowledge"),
+                            rx.tabs.trigger("MCP servers", value="mcp"),
                             rx.tabs.trigger("Try it", value="try-it"),
                         ),
                         rx.tabs.content(rx.box(agent_form("edit-agent", AgentsState.save_agent), padding_top="1em"), value="settings"),
                         rx.tabs.content(rx.box(knowledge_panel(), padding_top="1em"), value="knowledge"),
+                        rx.tabs.content(rx.box(mcp_panel(), padding_top="1em"), value="mcp"),
                         rx.tabs.content(rx.box(try_it_chat(), padding_top="1em"), value="try-it"),
                         default_value="settings",
                         width="100%",
@@ -262,4 +266,4 @@ def add_pages(app: rx.App) -> None:
     on_load = [AuthState.check_session, ChatState.load_channels]
     app.add_page(roster_page, route=ROSTER, title="Agents · Neurocache", on_load=[*on_load, AgentsState.load])
     app.add_page(new_agent_page, route=f"{ROSTER}/new", title="New agent · Neurocache", on_load=[*on_load, AgentsState.start_new])
-    app.add_page(agent_page, route=f"{ROSTER}/[slug]", title="Agent · Neurocache", on_load=[*on_load, AgentsState.open_agent, KnowledgeState.load_documents])
+    app.add_page(agent_page, route=f"{ROSTER}/[slug]", title="Agent · Neurocache", on_load=[*on_load, AgentsState.open_agent, KnowledgeState.load_documents, McpState.load_mcp])

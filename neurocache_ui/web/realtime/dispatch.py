@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from neurocache_ui.domain.events import (
+    AgentStepped,
     AgentStreamed,
     BusReconnected,
     Event,
@@ -25,14 +26,14 @@ SidebarEntry = dict[str, Any]
 
 def recipients(watchers: Watchers, channel_id: int, event: Event) -> list[str]:
     """The tabs that need `event`: a reconnect concerns every tab, ended sessions
-    their user's tabs, a streaming reply only tabs showing its channel, anything
+    their user's tabs, a streaming reply (and its steps) only tabs showing its channel, anything
     else every tab watching the channel."""
     if isinstance(event, BusReconnected):
         return watchers.all_tokens()
     if isinstance(event, SessionsEnded):
         return watchers.tabs_of(event.user_id)
     tokens = watchers.tokens(channel_id)
-    if isinstance(event, AgentStreamed):
+    if isinstance(event, AgentStreamed | AgentStepped):
         return [token for token in tokens if watchers.sees(token, channel_id)]
     return tokens
 
@@ -85,3 +86,21 @@ def replies_after(replying: dict[str, str], streams: dict[str, str], event: Even
     if key in streams:
         streams = {k: v for k, v in streams.items() if k != key}
     return replying, streams
+
+
+def steps_after(replying: dict[str, str], steps: dict[str, str], event: Event) -> dict[str, str]:
+    """What each reply in the open channel is doing (message id -> "Searching the
+    web for …"): set by its steps while it is written (empty text clears), gone
+    once its final text arrives."""
+    if isinstance(event, AgentStepped):
+        key = str(event.message_id)
+        if key not in replying or steps.get(key, "") == event.text:
+            return steps
+        if event.text:
+            return {**steps, key: event.text}
+        return {k: v for k, v in steps.items() if k != key}
+    if isinstance(event, MessageCreated | MessageUpdated) and event.message.status != runner.STREAMING:
+        key = str(event.message.id)
+        if key in steps:
+            return {k: v for k, v in steps.items() if k != key}
+    return steps

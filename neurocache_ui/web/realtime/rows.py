@@ -39,6 +39,7 @@ def to_row(view: MessageView) -> Row:
         "day": view.created_at.date().isoformat(),
         "edited": view.edited_at is not None,
         "show_day": False,
+        "sources": [{"title": source.title, "url": source.url} for source in view.sources],
     }
 
 

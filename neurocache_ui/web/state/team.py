@@ -1,7 +1,8 @@
 """The open channel's agents: the team in the header, the "Add agent" picker,
 @mention completion, and their replies as they stream in. A substate of ChatState
 so a streaming reply changes only `streams` (message id -> text so far, at most
-~20 updates a second) and never resends the message lists."""
+~20 updates a second) and `steps` (message id -> the tool it is using, e.g.
+"Searching the web for …") and never resends the message lists."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ class TeamState(ChatState):
     picker_error: str = ""
     picker_loading: bool = False
     streams: dict[str, str] = {}
+    steps: dict[str, str] = {}
     replying: dict[str, str] = {}
     _team_channel: int = 0
 
@@ -76,7 +78,7 @@ class TeamState(ChatState):
         if await self._user() is None:
             return
         if self._team_channel != self.channel_id:
-            self.streams, self.replying, self.mention_options = {}, {}, []
+            self.streams, self.steps, self.replying, self.mention_options = {}, {}, {}, []
             self._team_channel = self.channel_id
         if self.channel_id:
             watchers.focus(self._token(), self.channel_id)
@@ -199,3 +201,6 @@ class TeamState(ChatState):
             self.replying = new_replying
         if new_streams is not streams:
             self.streams = new_streams
+        steps = dispatch.steps_after(replying, self.steps, event)
+        if steps is not self.steps:
+            self.steps = steps

@@ -1,5 +1,6 @@
 """"Try it" on an agent's page: the turns live in this tab's state only; the reply
-streams into `stream_text` (its own small var) and Stop works across reconnects.
+streams into `stream_text` (its own small var), what its tools do into `step_text`,
+the pages they read end up as the answer turn's `sources`; Stop works across reconnects.
 The answer itself comes from services/agent_runs/private.py."""
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import Any
 import reflex as rx
 
 from neurocache_ui.domain.errors import Invalid
+from neurocache_ui.domain.messages import clean_sources
+from neurocache_ui.domain.tools import Source
 from neurocache_ui.services import auth, messaging
 from neurocache_ui.services.agent_runs import private
 from neurocache_ui.web.state.agents import AgentsState
@@ -28,8 +31,10 @@ _stops: dict[str, asyncio.Event] = {}
 
 class TryItState(AuthState):
     try_agent_id: int = 0
-    turns: list[dict[str, str]] = []
+    turns: list[dict[str, Any]] = []
+    """{"role", "content", "status"}, and the answers' "sources" ([{"title", "url"}])."""
     stream_text: str = ""
+    step_text: str = ""
     running: bool = False
     stop_requested: bool = False
     try_error: str = ""
@@ -62,24 +67,29 @@ class TryItState(AuthState):
                 return
             self.try_error = ""
             self.turns = [*self.turns, {"role": "user", "content": text, "status": "complete"}][-MAX_TURNS:]
-            self.running, self.stop_requested, self.stream_text = True, False, ""
-            turns = list(self.turns)
+            self.running, self.stop_requested, self.stream_text, self.step_text = True, False, "", ""
+            turns = [{key: turn[key] for key in ("role", "content", "status")} for turn in self.turns]
             session_token = self._current_token()
             tab = self.router.session.client_token
+        sources: list[Source] = []
         try:
-            content, status = await self._reply(session_token, agent_id, turns, tab)
+            content, status = await self._reply(session_token, agent_id, turns, tab, sources)
         except Exception:
             log.exception("a Try it reply failed")
             content, status = "⚠️ The reply failed unexpectedly. Try again in a moment.", "error"
+        links = [{"title": source.title, "url": source.url} for source in clean_sources(sources)]
         async with self:
             if self.try_agent_id == agent_id:
-                self.turns = [*self.turns, {"role": "assistant", "content": content, "status": status}][-MAX_TURNS:]
-            self.stream_text = ""
+                answer = {"role": "assistant", "content": content, "status": status, "sources": links}
+                self.turns = [*self.turns, answer][-MAX_TURNS:]
+            self.stream_text = self.step_text = ""
             self.running = False
             self.stop_requested = False
 
-    async def _reply(self, session_token: str, agent_id: int, turns: list[dict[str, str]], tab: str) -> tuple[str, str]:
-        """(content, status) of the agent's answer to the last turn."""
+    async def _reply(
+        self, session_token: str, agent_id: int, turns: list[dict[str, str]], tab: str, sources: list[Source]
+    ) -> tuple[str, str]:
+        """(content, status) of the agent's answer to the last turn; `sources` gets the pages it drew on."""
         user = await asyncio.to_thread(auth.user_for_session, session_token)
         if user is None:
             return "Your session has ended. Log in again.", "error"
@@ -91,6 +101,10 @@ class TryItState(AuthState):
                 if self.stop_requested:
                     stop.set()
 
+        async def step(text: str) -> None:
+            async with self:
+                self.step_text = text
+
         async def watch_stop() -> None:
             while not stop.is_set():
                 await asyncio.sleep(STOP_POLL)
@@ -99,7 +113,9 @@ class TryItState(AuthState):
                         stop.set()
 
         try:
-            return await private.answer(user.id, agent_id, turns, show=show, stop=stop, watch=watch_stop)
+            return await private.answer(
+                user.id, agent_id, turns, show=show, stop=stop, watch=watch_stop, on_step=step, sources=sources
+            )
         finally:
             if _stops.get(tab) is stop:
                 del _stops[tab]

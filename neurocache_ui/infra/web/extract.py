@@ -1,0 +1,120 @@
+"""A fetched page as text a model can read: the main text of HTML (trafilatura drops
+tags, scripts and navigation), plain text and markdown as they are, PDFs through the
+confined parser knowledge uploads use. Anything else is refused with a reason, since
+binary bytes are no use to a model and parsing them is a risk."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+from neurocache_ui.infra.pdf_text import PdfError, extract_pdf_text
+from neurocache_ui.infra.web.safe_fetch import FetchedPage
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+TEXT_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown", "text/csv", "application/json"})
+PDF_TYPES = frozenset({"application/pdf", "application/x-pdf"})
+UNLABELLED = frozenset({"", "application/octet-stream", "binary/octet-stream"})
+PDF_REASONS = {
+    "not_pdf": "is not a valid PDF",
+    "encrypted": "is a password-protected PDF",
+    "damaged": "is a PDF that could not be read; it may be damaged",
+    "too_costly": "is a PDF too costly to read",
+}
+
+
+class Unreadable(Exception):
+    """The page was fetched but has no text we read; the message says why, for the model."""
+
+
+@dataclass(frozen=True)
+class PageText:
+    """`truncated`: the page (size cap) or its text (PDF caps) was cut, so this is only its start."""
+
+    title: str
+    text: str
+    kind: Literal["html", "text", "pdf"]
+    truncated: bool
+
+
+async def page_text(page: FetchedPage) -> PageText:
+    """The readable text of `page`; Unreadable for other content types and empty pages.
+    HTML and PDF parsing run off the event loop."""
+    kind = _kind(page)
+    if kind == "html":
+        title, text = await asyncio.to_thread(_html_text, page.body, page.url)
+        if not text.strip():
+            raise Unreadable(f"{page.url} has no readable text (it may need JavaScript to show its content).")
+        return PageText(title=title or _name_of(page.url), text=text, kind="html", truncated=page.truncated)
+    if kind == "text":
+        text = _decoded(page.body, page.charset)
+        return PageText(title=_text_title(text) or _name_of(page.url), text=text, kind="text", truncated=page.truncated)
+    if page.truncated:
+        raise Unreadable(f"{page.url} is a PDF larger than the size limit, so it was not read.")
+    try:
+        pdf = await asyncio.to_thread(extract_pdf_text, page.body)
+    except PdfError as error:
+        raise Unreadable(f"{page.url} {PDF_REASONS.get(error.reason, 'could not be read')}.") from None
+    if not pdf.text.strip():
+        raise Unreadable(f"{page.url} is a PDF without text (perhaps scanned images).")
+    return PageText(title=_name_of(page.url), text=pdf.text, kind="pdf", truncated=pdf.truncated)
+
+
+def _kind(page: FetchedPage) -> Literal["html", "text", "pdf"]:
+    media = page.content_type
+    if media in PDF_TYPES or (media in UNLABELLED and page.body.startswith(b"%PDF-")):
+        return "pdf"
+    if media in HTML_TYPES:
+        return "html"
+    if media in TEXT_TYPES:
+        return "text"
+    if media in UNLABELLED:
+        start = page.body[:512].lstrip().lower()
+        if start.startswith((b"<!doctype html", b"<html")):
+            return "html"
+    shown = media or "no content type"
+    raise Unreadable(
+        f"{page.url} is {shown}, which cannot be read as text (web pages, plain text, markdown and PDFs can)."
+    )
+
+
+def _html_text(html: bytes, url: str) -> tuple[str, str]:
+    """(title, main text); trafilatura's fuller extraction first, its baseline for pages
+    too small or odd for it."""
+    import trafilatura  # imported here: loading it costs a second, and only fetch_url needs it
+
+    document = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, include_tables=True, include_images=False
+    )
+    title = (getattr(document, "title", None) or "").strip()
+    text = (getattr(document, "text", None) or "").strip()
+    if not text:
+        _element, text, _length = trafilatura.baseline(html)
+    return title, text.strip()
+
+
+def _decoded(body: bytes, charset: str | None) -> str:
+    try:
+        return body.decode(charset or "utf-8", errors="replace")
+    except LookupError:  # a charset name Python does not know
+        return body.decode("utf-8", errors="replace")
+
+
+def _text_title(text: str) -> str:
+    """A markdown document's first heading."""
+    for line in text.splitlines()[:20]:
+        if line.startswith("#"):
+            return line.lstrip("#").strip()[:200]
+    return ""
+
+
+def _name_of(url: str) -> str:
+    """The last part of the URL's path, or its host: a title for pages without one."""
+    parts = urlsplit(url)
+    name = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
+    return name or parts.hostname or url
+
+
+__all__ = ["PageText", "Unreadable", "page_text"]

@@ -1,0 +1,229 @@
+"""An agent's reply with tools: model calls, each streamed, with the tools it asks
+for run in between (in parallel, each bounded in time and output), until it answers
+with text. Consumed exactly like one `ChatStream` (deltas, `text`, `result`,
+`aclose`), so the channel, Try it, the API and the collective need not know."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
+from types import TracebackType
+from typing import Any
+
+from neurocache_ui.domain.tools import Source, Tool, ToolCall, ToolError, truncated
+from neurocache_ui.infra.llm import ChatStream, CompletionResult, Message
+from neurocache_ui.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+StartCall = Callable[[Sequence[Message], Sequence[Mapping[str, Any]], str], ChatStream]
+"""Starts one model call: (messages, tool definitions, tool_choice) -> stream."""
+OnStep = Callable[[str], Awaitable[Any]]
+"""Told what the reply is doing ("Searching the web for …"); "" when that ended."""
+
+STEP_SEPARATOR = "\n\n"
+
+
+class ToolLoop:
+    """Text deltas of a reply that may call tools; `result` sums every call's tokens.
+
+    `caller_tools` are the API caller's own: when the model calls one, the loop ends
+    with `result.tool_calls` (finish_reason "tool_calls") for the caller to run."""
+
+    def __init__(
+        self,
+        messages: Sequence[Message],
+        tools: Sequence[Tool],
+        *,
+        start: StartCall,
+        model: str,
+        caller_tools: Sequence[Mapping[str, Any]] = (),
+        on_step: OnStep | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self.messages: list[dict[str, Any]] = [dict(m) for m in messages]
+        self.model = model
+        self.settings = settings or get_settings()
+        self._start = start
+        self._tools = {tool.spec.name: tool for tool in tools}
+        self._caller_names = {str((t.get("function") or {}).get("name")) for t in caller_tools}
+        self._definitions = [tool.spec.to_openai() for tool in tools] + [dict(t) for t in caller_tools]
+        self.on_step = on_step
+        self.sources: list[Source] = []
+        self.tool_calls_run = 0
+        self.steps = 0
+        self.result: CompletionResult | None = None
+        self._parts: list[str] = []
+        self._results: list[CompletionResult] = []
+        self._current: ChatStream | None = None
+        self._stepped = False
+        self._started = time.monotonic()
+        self._gen = self._run()
+
+    # -- the ChatStream interface
+
+    def __aiter__(self) -> ToolLoop:
+        return self
+
+    async def __anext__(self) -> str:
+        return await self._gen.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop early: the model call and any running tools are cancelled; the result is "stopped"."""
+        await self._gen.aclose()
+        if self.result is None:
+            self._finish("stopped")
+
+    async def __aenter__(self) -> ToolLoop:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.aclose()
+
+    async def collect(self) -> CompletionResult:
+        async with self:
+            async for _ in self:
+                pass
+        assert self.result is not None
+        return self.result
+
+    @property
+    def text(self) -> str:
+        return "".join(self._parts)
+
+    # -- the loop
+
+    async def _run(self) -> AsyncIterator[str]:
+        self._started = time.monotonic()
+        try:
+            while True:
+                last = self.steps >= self.settings.agent_max_steps
+                stream = self._start(self.messages, self._definitions, "none" if last else "auto")
+                self._current = stream
+                self.steps += 1
+                separate = bool(self._parts)
+                async with stream:
+                    async for delta in stream:
+                        if separate:
+                            separate = False
+                            self._parts.append(STEP_SEPARATOR)
+                            yield STEP_SEPARATOR
+                        self._parts.append(delta)
+                        yield delta
+                result = stream.result
+                assert result is not None
+                self._results.append(result)
+                self._current = None
+                if not result.ok or not result.tool_calls or last:
+                    self._finish(result.outcome, result.error, finish_reason=result.finish_reason)
+                    return
+                theirs = [call for call in result.tool_calls if call.name in self._caller_names]
+                if theirs:  # the API caller runs these; the hub's own in the same turn are dropped
+                    self._finish("ok", finish_reason="tool_calls", tool_calls=tuple(theirs))
+                    return
+                await self._run_tools(stream.text, result.tool_calls)
+        except (GeneratorExit, asyncio.CancelledError):
+            self._finish("stopped")
+            raise
+        finally:
+            if self.on_step is not None and self._stepped:  # stopped in the middle of a step
+                await _quietly(self.on_step(""))
+
+    async def _run_tools(self, text: str, calls: Sequence[ToolCall]) -> None:
+        self.messages.append({
+            "role": "assistant",
+            "content": text or None,
+            "tool_calls": [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}} for c in calls
+            ],
+        })
+        if self.on_step is not None:
+            self._stepped = True
+            await _quietly(self.on_step(self._step_text(calls)))
+        outputs = await asyncio.gather(*(self._run_one(call) for call in calls))
+        self.tool_calls_run += len(calls)
+        if self.on_step is not None:  # the step ended; the next model call may announce another
+            self._stepped = False
+            await _quietly(self.on_step(""))
+        for call, output in zip(calls, outputs, strict=True):
+            self.messages.append({"role": "tool", "tool_call_id": call.id, "content": output})
+
+    def _step_text(self, calls: Sequence[ToolCall]) -> str:
+        texts = []
+        for call in calls:
+            tool = self._tools.get(call.name)
+            try:
+                texts.append(tool.step_text(call.parsed_arguments()) if tool is not None else f"Calling {call.name}")
+            except Exception:  # bad arguments: the tool's run reports them to the model
+                texts.append(f"Calling {call.name}")
+        return " · ".join(dict.fromkeys(t for t in texts if t))
+
+    async def _run_one(self, call: ToolCall) -> str:
+        """The text the model reads for `call`: the tool's output or what went wrong."""
+        limit = self.settings.tool_output_chars
+        tool = self._tools.get(call.name)
+        if tool is None:
+            return f"Error: there is no tool named {call.name!r}. Available tools: {', '.join(self._tools) or 'none'}."
+        timeout = self.settings.tool_timeout_seconds
+        try:
+            output = await asyncio.wait_for(tool.run(call.parsed_arguments()), timeout)
+        except ToolError as error:
+            return truncated(f"Error: {error}", limit)
+        except TimeoutError:
+            return f"Error: {call.name} did not finish within {timeout:g} seconds."
+        except Exception as error:
+            log.exception("tool %s failed", call.name)
+            return f"Error: {call.name} failed ({type(error).__name__})."
+        for source in output.sources:
+            if all(source.url != known.url for known in self.sources):
+                self.sources.append(source)
+        text = f"Error: {output.text}" if output.is_error else output.text
+        return truncated(text, limit)
+
+    def _finish(
+        self,
+        outcome: Any,
+        error: str | None = None,
+        *,
+        finish_reason: str | None = None,
+        tool_calls: tuple[ToolCall, ...] = (),
+    ) -> None:
+        if self.result is not None:
+            return
+        if outcome == "ok" and not tool_calls and not self.text.strip():
+            outcome, error = "error", "The model returned an empty reply."
+        if self._current is not None and self._current.result is not None and self._current.result not in self._results:
+            self._results.append(self._current.result)
+        results = self._results
+        first = results[0] if results else None
+        base = first or CompletionResult(
+            text="", model=self.model, outcome=outcome, prompt_tokens=0, completion_tokens=0, latency_ms=0
+        )
+        self.result = replace(
+            base,
+            text=self.text,
+            outcome=outcome,
+            error=error,
+            prompt_tokens=sum(r.prompt_tokens for r in results),
+            completion_tokens=sum(r.completion_tokens for r in results),
+            latency_ms=round((time.monotonic() - self._started) * 1000),
+            finish_reason=finish_reason,
+            usage_estimated=any(r.usage_estimated for r in results),
+            attempts=sum(r.attempts for r in results),
+            refusal=next((r.refusal for r in results if r.refusal is not None), None),
+            tool_calls=tool_calls,
+        )
+
+
+async def _quietly(awaitable: Awaitable[Any]) -> None:
+    """A step notice that fails (the bus is down) must not end the reply."""
+    try:
+        await awaitable
+    except Exception as error:
+        log.warning("publishing a reply step failed: %s", error)
+
+
+__all__ = ["OnStep", "StartCall", "ToolLoop"]

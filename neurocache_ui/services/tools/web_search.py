@@ -1,0 +1,63 @@
+"""The built-in `web_search` tool: the model gives a query and reads the top results
+(numbered title, URL, snippet); the results are the reply's sources. Failures (rate
+limits, an unreachable search service) come back as ToolError text for the model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from neurocache_ui.domain.tools import Source, ToolError, ToolOutput, ToolSpec
+from neurocache_ui.infra.web.search import SearchFailed, search_web
+
+MAX_QUERY_CHARS = 400
+SHOWN_QUERY_CHARS = 80
+
+
+class WebSearch:
+    """Implements domain.tools.Tool."""
+
+    spec = ToolSpec(
+        name="web_search",
+        description=(
+            "Search the web. Returns the top 5 results, each with title, URL and a short snippet. "
+            "Use fetch_url on a result's URL to read the page itself."
+        ),
+        parameters={
+            "type": "object",
+            "properties": {"query": {"type": "string", "description": "What to search for, as you would type it."}},
+            "required": ["query"],
+            "additionalProperties": False,
+        },
+    )
+
+    def step_text(self, arguments: Mapping[str, Any]) -> str:
+        query = " ".join(str(arguments.get("query") or "").split())
+        if len(query) > SHOWN_QUERY_CHARS:
+            query = query[: SHOWN_QUERY_CHARS - 1] + "…"
+        return f"Searching the web for “{query}”"
+
+    async def run(self, arguments: Mapping[str, Any]) -> ToolOutput:
+        query = arguments.get("query")
+        if not isinstance(query, str) or not query.strip():
+            raise ToolError("web_search needs a non-empty `query` string.")
+        query = " ".join(query.split())
+        if len(query) > MAX_QUERY_CHARS:
+            raise ToolError(f"The query is too long ({len(query)} characters); use at most {MAX_QUERY_CHARS}.")
+        try:
+            results = await search_web(query)
+        except SearchFailed as error:
+            raise ToolError(str(error)) from None
+        if not results:
+            return ToolOutput(text=f"No web results for “{query}”.")
+        lines = [f"Web results for “{query}”:"]
+        for number, result in enumerate(results, start=1):
+            lines += ["", f"{number}. {result.title}", f"   {result.url}"]
+            if result.snippet:
+                lines.append(f"   {result.snippet}")
+        return ToolOutput(text="\n".join(lines), sources=tuple(Source(title=r.title, url=r.url) for r in results))
+
+
+TOOL = WebSearch()
+
+__all__ = ["TOOL", "WebSearch"]

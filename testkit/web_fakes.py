@@ -1,0 +1,279 @@
+"""The web, as the agent tools' tests meet it, on loopback: a page server (an article
+wrapped in scripts and navigation, text, markdown, a PDF, an image, redirects, a huge and
+a slow page), a fake SearXNG (JSON, or 429 on demand) and a proxy that refuses every
+request (so `ddgs` is pointed nowhere). Each is a real HTTP server on a free port that
+logs the requests it receives, so a test can prove a refused target got none."""
+
+from __future__ import annotations
+
+import json
+import socketserver
+import ssl
+import subprocess
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Self
+from urllib.parse import parse_qs, urlsplit
+
+ARTICLE_TITLE = "Tidal Pools of Brittany"
+ARTICLE_SENTENCE = "Researchers have counted more than forty species in a single pool near Roscoff"
+SCRIPT_SECRET = "SCRIPT-ONLY-TEXT-7731"
+ARTICLE_HTML = f"""<!doctype html>
+<html><head><title>{ARTICLE_TITLE}</title>
+<script>var leaked = "{SCRIPT_SECRET}"; document.title = "{SCRIPT_SECRET}";</script>
+<style>body {{ font-family: serif }}</style></head>
+<body>
+<nav><a href="/">Home</a> | <a href="/about">About us</a> | <a href="/shop">Shop</a></nav>
+<article><h1>{ARTICLE_TITLE}</h1>
+<p>The tidal pools of Brittany are home to anemones, crabs and small fish that survive twice-daily
+exposure to air. Visitors should walk only on bare rock and put every stone back where it was.</p>
+<p>{ARTICLE_SENTENCE}, where the tide range exceeds nine metres and the water warms quickly.</p>
+<script>document.write("{SCRIPT_SECRET}");</script>
+</article>
+<footer>Copyright 2026 Coastal Notes. All rights reserved.</footer>
+</body></html>""".encode()
+TEXT_BODY = "Plain notes: the ferry leaves Roscoff at 08:15.\nBring a coat.\n"
+MARKDOWN_BODY = "# Packing list\n\n- boots\n- a bucket\n"
+PDF_SENTENCE = "Anemones close when the tide goes out"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def one_page_pdf(text: str) -> bytes:
+    """A valid one-page PDF with `text` on it (Helvetica), written by hand."""
+    escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    content = f"BT /F1 12 Tf 72 720 Td ({escaped}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def self_signed_certificate(directory: Path, name: str = "localhost") -> Path:
+    """A PEM file holding a key and a self-signed certificate for `name` (made by openssl):
+    the server's identity, and the only root a test client trusts."""
+    pem = directory / f"{name}.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-days", "2", "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
+         "-keyout", str(pem), "-out", str(directory / "cert.pem")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    pem.write_text(pem.read_text() + (directory / "cert.pem").read_text())
+    return pem
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One request a fake server received."""
+
+    path: str
+    headers: dict[str, str]
+
+
+@dataclass
+class Answer:
+    status: int = 200
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes | Iterable[bytes] = b""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Http
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        owner = self.server.owner
+        owner.requests.append(Seen(path=self.path, headers={k.lower(): v for k, v in self.headers.items()}))
+        answer = owner.answer(self.path)
+        body = answer.body
+        try:
+            self.send_response(answer.status)
+            for name, value in answer.headers:
+                self.send_header(name, value)
+            if isinstance(body, bytes):
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            for chunk in body:
+                self.wfile.write(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client stopped reading: a size cap or a timeout
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class _Http(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, owner: FakeWebServer) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.owner = owner
+
+
+class FakeWebServer:
+    """A threaded HTTP server on 127.0.0.1; subclasses decide each `answer`."""
+
+    def __init__(self, tls_pem: Path | None = None) -> None:
+        self.requests: list[Seen] = []
+        self.stopping = threading.Event()
+        self._http = _Http(self)
+        self.scheme = "http"
+        if tls_pem is not None:  # https with this key and certificate
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(tls_pem)
+            self._http.socket = context.wrap_socket(self._http.socket, server_side=True)
+            self.scheme = "https"
+        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self._http.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://127.0.0.1:{self.port}"
+
+    def answer(self, path: str) -> Answer:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self._http.shutdown()
+        self._http.server_close()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+class PageServer(FakeWebServer):
+    """/article (HTML with scripts and navigation), /notes.txt, /notes.md, /paper.pdf,
+    /image.png, /huge (8 MB of text, streamed), /slow (answers after `slow_seconds`),
+    /redirect?to=URL, /cookie-redirect (sets a cookie, then to /article), /loop."""
+
+    slow_seconds = 5.0
+
+    def answer(self, path: str) -> Answer:
+        parts = urlsplit(path)
+        route = parts.path
+        if route == "/article":
+            return Answer(headers=[("Content-Type", "text/html; charset=utf-8")], body=ARTICLE_HTML)
+        if route == "/notes.txt":
+            return Answer(headers=[("Content-Type", "text/plain; charset=utf-8")], body=TEXT_BODY.encode())
+        if route == "/notes.md":
+            return Answer(headers=[("Content-Type", "text/markdown")], body=MARKDOWN_BODY.encode())
+        if route == "/paper.pdf":
+            return Answer(headers=[("Content-Type", "application/pdf")], body=one_page_pdf(PDF_SENTENCE))
+        if route == "/image.png":
+            return Answer(headers=[("Content-Type", "image/png")], body=PNG_BYTES)
+        if route == "/huge":
+            line = b"All work and no play makes Jack a dull boy.\n"
+            chunk = line * (65536 // len(line))
+            return Answer(headers=[("Content-Type", "text/plain")], body=(chunk for _ in range(8 * 1024 * 1024 // len(chunk))))
+        if route == "/slow":
+            self.stopping.wait(self.slow_seconds)
+            return Answer(headers=[("Content-Type", "text/plain")], body=b"finally")
+        if route == "/redirect":
+            target = parse_qs(parts.query).get("to", ["/article"])[0]
+            return Answer(status=302, headers=[("Location", target)])
+        if route == "/cookie-redirect":
+            return Answer(status=302, headers=[("Set-Cookie", "session=page-secret; Path=/"), ("Location", "/article")])
+        if route == "/loop":
+            return Answer(status=302, headers=[("Location", f"/loop?n={len(self.requests)}")])
+        return Answer(status=404, headers=[("Content-Type", "text/plain")], body=b"no such page")
+
+
+class FakeSearxng(FakeWebServer):
+    """SearXNG's `/search?q=...&format=json`: seven results per query (so a top-5 cut
+    shows), or HTTP 429 while `rate_limited` is set. `queries` lists what was asked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rate_limited = False
+        self.queries: list[str] = []
+
+    def answer(self, path: str) -> Answer:
+        parts = urlsplit(path)
+        params = parse_qs(parts.query)
+        if parts.path != "/search" or params.get("format") != ["json"]:
+            return Answer(status=403, headers=[("Content-Type", "text/html")], body=b"<h1>403 Forbidden</h1>")
+        if self.rate_limited:
+            return Answer(status=429, headers=[("Content-Type", "text/plain")], body=b"Too Many Requests")
+        query = params.get("q", [""])[0]
+        self.queries.append(query)
+        results = [
+            {"title": f"Result {n} about {query}", "url": f"https://example.org/{n}", "content": f"Snippet {n} on {query}.",
+             "engine": "fake"}
+            for n in range(1, 8)
+        ]  # fmt: skip
+        body = {"query": query, "number_of_results": len(results), "results": results}
+        return Answer(headers=[("Content-Type", "application/json")], body=json.dumps(body).encode())
+
+
+class RefusingProxy:
+    """An HTTP proxy on loopback that answers 502 to every request and counts them: set as
+    DDGS_PROXY it keeps `ddgs` off the network and makes each of its engines fail."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        owner = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                owner.connections += 1
+                self.request.settimeout(5)
+                deadline = time.monotonic() + 5
+                data = b""
+                while b"\r\n\r\n" not in data and time.monotonic() < deadline:
+                    part = self.request.recv(4096)
+                    if not part:
+                        break
+                    data += part
+                self.request.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+        class Server(socketserver.ThreadingTCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self._server = Server(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()

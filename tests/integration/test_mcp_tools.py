@@ -1,0 +1,198 @@
+"""MCP servers as agent tools, against a real MCP server (testkit/mcp_server.py, the same
+`mcp` package) over streamable HTTP: discovery, namespacing, calls, disabled tools,
+bearer tokens, unreachable servers and the address rules shared with fetch_url."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+
+from neurocache_ui.domain.errors import Invalid, NotFound
+from neurocache_ui.domain.tools import NAME, ToolError, ToolSpec
+from neurocache_ui.infra import mcp_client
+from neurocache_ui.services import agents, mcp_servers
+from neurocache_ui.services.tools import mcp, tools_for
+from testkit.mcp_server import TOKEN, McpTestServer
+from testkit.servers import free_port
+from tests.integration.messaging_support import make_agent, make_user
+
+
+@pytest.fixture(scope="module")
+def mcp_server() -> Iterator[McpTestServer]:
+    with McpTestServer() as server:
+        yield server
+
+
+@pytest.fixture
+def server(mcp_server: McpTestServer, use_settings) -> Iterator[McpTestServer]:
+    """The test server, reachable: its host:port is in NEUROCACHE_FETCH_ALLOWED_HOSTS
+    (with a closed port next to it, for "unreachable")."""
+    mcp_server.closed_port = free_port()  # type: ignore[attr-defined]
+    use_settings(
+        NEUROCACHE_FETCH_ALLOWED_HOSTS=f"{mcp_server.host_port},127.0.0.1:{mcp_server.closed_port}",  # type: ignore[attr-defined]
+        NEUROCACHE_TOOL_TIMEOUT_SECONDS="5",
+    )
+    mcp.forget()
+    mcp_server.clear_calls()
+    yield mcp_server
+    mcp.forget()
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def closed_url(server: McpTestServer) -> str:
+    return f"http://127.0.0.1:{server.closed_port}/mcp"  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- the client and the tools
+
+
+def test_discovery_lists_every_server_and_names_failures(server: McpTestServer) -> None:
+    found = run(mcp.discover([{"url": server.open_url}, {"url": closed_url(server), "token": None}]))
+    assert [t.name for t in found[0].tools] == ["add", "shout", "picture", "fail"]
+    assert found[0].error == "" and found[0].host == server.host_port
+    assert found[0].tools[0].input_schema["properties"].keys() == {"a", "b"}
+    assert found[1].tools == ()
+    assert found[1].error.startswith(f"Could not reach 127.0.0.1:{server.closed_port}")  # type: ignore[attr-defined]
+
+
+def test_tools_are_namespaced_unique_and_disabled_ones_left_out(server: McpTestServer) -> None:
+    agent = type("Agent", (), {"id": 1, "mcp_servers": [
+        {"url": server.open_url, "token": None, "disabled_tools": ["fail", "picture"]},
+        {"url": server.secure_url, "token": TOKEN, "disabled_tools": []},
+    ]})()
+    tools = run(mcp.mcp_tools(agent))
+    names = [tool.spec.name for tool in tools]
+    assert names == ["mcp1_add", "mcp1_shout", "mcp2_add", "mcp2_shout", "mcp2_picture", "mcp2_fail"]
+    assert all(NAME.match(name) for name in names)
+    spec = tools[0].spec.to_openai()["function"]
+    assert spec["parameters"]["required"] == ["a", "b"]
+    assert "Add two whole numbers." in spec["description"] and server.host_port in spec["description"]
+
+
+def test_long_and_odd_names_fit_the_limit() -> None:
+    taken: set[str] = set()
+    first = mcp.tool_name(3, "a.very/odd name" + "x" * 80, taken)
+    taken.add(first)
+    second = mcp.tool_name(3, "a.very/odd name" + "x" * 80, taken)
+    assert NAME.match(first) and NAME.match(second)
+    assert first.startswith("mcp3_a_very_odd_name") and len(first) == 64
+    assert second != first and second.endswith("_2") and len(second) == 64
+
+
+def test_a_tool_call_reaches_the_server_and_returns_its_text(server: McpTestServer) -> None:
+    agent = type("Agent", (), {"id": 1, "mcp_servers": [{"url": server.open_url}]})()
+    tools = {tool.spec.name: tool for tool in run(mcp.mcp_tools(agent))}
+    add = tools["mcp1_add"]
+    assert add.step_text({"a": 2, "b": 5}) == f"Using add on {server.host_port}…"
+    output = run(add.run({"a": 2, "b": 5}))
+    assert output.text == "7" and not output.is_error
+    assert server.calls() == [{"name": "add", "arguments": {"a": 2, "b": 5}}]
+    picture = run(tools["mcp1_picture"].run({"caption": "a dot"}))
+    assert picture.text == "a dot\n\n[an image (image/png) that is not shown here]"
+    with pytest.raises(ToolError, match="fail on 127.0.0.1:.* failed: .*the disk is full"):
+        run(tools["mcp1_fail"].run({"reason": "the disk is full"}))
+
+
+def test_discovery_is_cached_for_replies(server: McpTestServer) -> None:
+    agent = type("Agent", (), {"id": 1, "mcp_servers": [{"url": server.open_url}]})()
+    run(mcp.mcp_tools(agent))
+    requests = server.request_count()
+    assert requests > 0
+    again = run(mcp.mcp_tools(agent))
+    assert len(again) == 4 and server.request_count() == requests
+    run(mcp.discover(agent.mcp_servers))  # the agent page always asks again
+    assert server.request_count() > requests
+
+
+def test_a_token_is_required_and_sent(server: McpTestServer) -> None:
+    without, wrong, right = run(mcp.discover([
+        {"url": server.secure_url},
+        {"url": server.secure_url, "token": "not-it"},
+        {"url": server.secure_url, "token": TOKEN},
+    ]))
+    assert without.error == f"{server.host_port} needs a token (HTTP 401)."
+    assert wrong.error == f"{server.host_port} refused the token (HTTP 401)."
+    assert right.error == "" and len(right.tools) == 4
+    agent = type("Agent", (), {"id": 1, "mcp_servers": [{"url": server.secure_url, "token": TOKEN}]})()
+    shout = next(t for t in run(mcp.mcp_tools(agent)) if t.spec.name == "mcp1_shout")
+    assert run(shout.run({"text": "hi"})).text == "HI"
+
+
+def test_an_unreachable_server_gives_a_clear_error_and_no_tools(server: McpTestServer) -> None:
+    agent = type("Agent", (), {"id": 1, "mcp_servers": [{"url": closed_url(server)}, {"url": server.open_url}]})()
+    names = [t.spec.name for t in run(mcp.mcp_tools(agent))]
+    assert names == ["mcp2_add", "mcp2_shout", "mcp2_picture", "mcp2_fail"]
+    with pytest.raises(mcp_client.McpFailure, match=r"^Could not reach 127\.0\.0\.1:\d+"):
+        run(mcp_client.call_tool(closed_url(server), None, "add", {}, timeout=5))
+    missing = run(mcp.discover([{"url": server.url + "/elsewhere/mcp"}]))[0]
+    assert missing.error == f"{server.host_port} has no MCP endpoint at /elsewhere/mcp (HTTP 404)."
+
+
+def test_private_addresses_are_refused_unless_allowed(mcp_server: McpTestServer, use_settings) -> None:
+    use_settings(NEUROCACHE_FETCH_ALLOWED_HOSTS=None)
+    mcp.forget()
+    mcp_server.clear_calls()
+    found = run(mcp.discover([{"url": mcp_server.open_url}, {"url": "http://169.254.169.254/mcp"}]))
+    assert "not a public internet address (loopback)" in found[0].error
+    assert "cloud metadata" in found[1].error
+    tool = mcp.McpTool(
+        spec=ToolSpec(name="mcp1_add", description="add"), remote_name="add", url=mcp_server.open_url, token=None
+    )
+    with pytest.raises(ToolError, match="loopback"):
+        run(tool.run({"a": 1, "b": 2}))
+    agent = type("Agent", (), {"id": 1, "mcp_servers": [{"url": mcp_server.open_url}]})()
+    assert run(mcp.mcp_tools(agent)) == []
+    assert mcp_server.request_count() == 0 and mcp_server.calls() == []
+    for url in ("ftp://example.com/mcp", "http://user:secret@example.com/mcp"):
+        with pytest.raises(mcp_client.McpRefused):
+            run(mcp_client.check_url(url))
+
+
+# ---------------------------------------------------------------- an agent's servers (owner only)
+
+
+def test_the_owner_manages_servers_and_tokens_never_come_back(database: str, server: McpTestServer, use_settings) -> None:
+    use_settings(
+        DATABASE_URL=database, REDIS_URL=None, NEUROCACHE_TOOL_TIMEOUT_SECONDS="5",
+        NEUROCACHE_FETCH_ALLOWED_HOSTS=server.host_port,
+    )
+    owner, stranger = make_user("Ada"), make_user("Eve")
+    agent_id = make_agent(owner)
+    views = run(mcp_servers.add_server(owner, agent_id, f"  {server.secure_url} ", TOKEN))
+    assert [(v.url, v.host, v.has_token, v.disabled_tools) for v in views] == [(server.secure_url, server.host_port, True, ())]
+    assert "token" not in vars(views[0])
+    run(mcp_servers.add_server(owner, agent_id, server.open_url, "  "))
+    with pytest.raises(Invalid, match="already on the agent"):
+        run(mcp_servers.add_server(owner, agent_id, server.open_url))
+    with pytest.raises(Invalid, match="loopback") as refused:
+        run(mcp_servers.add_server(owner, agent_id, "http://127.0.0.1:9/mcp"))
+    assert refused.value.field == "url"
+    with pytest.raises(Invalid, match="http:// or https://"):
+        run(mcp_servers.add_server(owner, agent_id, "gopher://example.com"))
+    with pytest.raises(NotFound):
+        run(mcp_servers.add_server(stranger, agent_id, server.open_url))
+    with pytest.raises(NotFound):
+        mcp_servers.set_tool_enabled(stranger, agent_id, server.open_url, "add", False)
+
+    views = mcp_servers.set_tool_enabled(owner, agent_id, server.open_url, "fail", False)
+    assert views[1].disabled_tools == ("fail",) and not views[1].has_token
+    stored = agents.get_agent(owner, agent_id)
+    assert stored.mcp_servers[0].token == TOKEN and stored.mcp_servers[1].disabled_tools == ["fail"]
+
+    found = run(mcp_servers.discover_tools(owner, agent_id))
+    assert [(s.url, len(s.tools), s.error) for s in found] == [(server.secure_url, 4, ""), (server.open_url, 4, "")]
+    names = [t.spec.name for t in run(tools_for(agents.get_agent(owner, agent_id)))]
+    assert "mcp2_fail" not in names and {"mcp1_fail", "mcp2_add"} <= set(names)
+
+    mcp_servers.set_tool_enabled(owner, agent_id, server.open_url, "fail", True)
+    assert mcp_servers.list_servers(owner, agent_id)[1].disabled_tools == ()
+    assert [v.url for v in mcp_servers.remove_server(owner, agent_id, server.secure_url)] == [server.open_url]
+    with pytest.raises(NotFound, match="not on this agent"):
+        mcp_servers.remove_server(owner, agent_id, server.secure_url)
+    with pytest.raises(NotFound):
+        run(mcp_servers.discover_tools(stranger, agent_id))
