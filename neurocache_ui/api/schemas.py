@@ -209,6 +209,11 @@ class ChannelAgentAdd(BaseModel):
     agent: str = Field(min_length=1, max_length=100, description="The slug of one of your agents.")
 
 
+class SourcePublic(BaseModel):
+    title: str
+    url: str
+
+
 class MessagePublic(BaseModel):
     id: int
     channel_id: int
@@ -221,6 +226,7 @@ class MessagePublic(BaseModel):
     created_at: datetime
     edited_at: datetime | None
     cursor: str = Field(description="Pass as `before` to page to older messages.")
+    sources: list[SourcePublic] = Field(default_factory=list, description="The pages an agent's reply drew on.")
 
 
 class MessageList(BaseModel):

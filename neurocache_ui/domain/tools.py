@@ -85,6 +85,27 @@ class Tool(Protocol):
         ...
 
 
+def one_string(name: str, description: str) -> dict[str, Any]:
+    """The JSON schema of a tool that takes one required string, the most common shape."""
+    return {
+        "type": "object",
+        "properties": {name: {"type": "string", "description": description}},
+        "required": [name],
+        "additionalProperties": False,
+    }
+
+
+def text_argument(arguments: Mapping[str, Any], name: str, *, tool: str, limit: int) -> str:
+    """A required string argument, stripped; a ToolError the model can act on otherwise."""
+    value = arguments.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise ToolError(f"{tool} needs a non-empty `{name}` string.")
+    value = value.strip()
+    if len(value) > limit:
+        raise ToolError(f"The {name} is too long ({len(value)} characters); use at most {limit}.")
+    return value
+
+
 def truncated(text: str, limit: int) -> str:
     """A tool's output cut to `limit` characters, saying so, so the model knows it saw part."""
     if len(text) <= limit:

@@ -7,6 +7,7 @@ fake SearXNG); the provider and SearXNG are real HTTP servers."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
@@ -224,3 +225,30 @@ async def test_a_caller_tool_named_like_the_agents_own_is_a_422(searxng: FakeSea
             await client.chat.completions.create(model="agent:scout", messages=[{"role": "user", "content": "hi"}], tools=[clash])
     assert "own tool named 'web_search'" in str(raised.value)
     assert fake_provider.requests() == []
+
+
+async def test_channel_messages_carry_the_sources_of_an_agents_reply(
+    searxng: FakeSearxng, fake_provider: FakeOpenAIServer
+) -> None:
+    """A reply that searched lists its pages as structured `sources` in GET
+    /channels/{slug}/messages, not pasted into its text."""
+    api = Api()
+    channel = channels.create_channel(api.ada.id, name=f"Launch {uuid.uuid4().hex[:6]}")
+    team.add_agent(channel.id, api.ada.id, api.scout.id)
+    fake_provider.configure(replies=list(SEARCH_THEN_ANSWER))
+    transport = httpx.ASGITransport(app=create_app())
+    headers = {"Authorization": f"Bearer {api.secret}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test/api/v1", headers=headers) as http:
+        posted = await http.post(f"/channels/{channel.slug}/messages", json={"content": "@scout weather at launch?"})
+        assert posted.status_code == 201
+        for _ in range(200):
+            data = (await http.get(f"/channels/{channel.slug}/messages")).json()["data"]
+            replies = [m for m in data if m["author_kind"] == "agent" and m["status"] == "complete"]
+            if replies:
+                break
+            await asyncio.sleep(0.05)
+    [reply] = replies
+    assert reply["content"] == "Clear skies at the launch site."
+    assert [s["url"] for s in reply["sources"]] == [f"https://example.org/{n}" for n in range(1, 6)]
+    assert all(s["title"] for s in reply["sources"])
+    assert [m["sources"] for m in data if m["author_kind"] == "user"] == [[]]

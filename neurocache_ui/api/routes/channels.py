@@ -25,6 +25,7 @@ from neurocache_ui.api.schemas import (
     MessagePublic,
     QueryRequest,
     QueryResponse,
+    SourcePublic,
     Usage,
 )
 from neurocache_ui.domain.messages import MessageView
@@ -69,6 +70,7 @@ def _message(view: MessageView) -> MessagePublic:
         id=view.id, channel_id=view.channel_id, author_name=view.author_name, author_kind=view.author_kind,
         user_id=view.user_id, agent_id=view.agent_id, content=view.content, status=view.status,
         created_at=view.created_at, edited_at=view.edited_at, cursor=view.cursor,
+        sources=[SourcePublic(title=s.title, url=s.url) for s in view.sources],
     )
 
 

@@ -19,6 +19,7 @@ from neurocache_ui.infra.llm.errors import (
 )
 from neurocache_ui.infra.llm.result import CompletionResult, Message, estimate_tokens
 from neurocache_ui.infra.llm.stream import ChatStream, Gate, stream_chat
+from neurocache_ui.infra.llm.text_stream import TextStream
 
 __all__ = [
     "NO_PROVIDER_NOTICE",
@@ -29,6 +30,7 @@ __all__ = [
     "Message",
     "Outcome",
     "Refusal",
+    "TextStream",
     "available_models",
     "describe_error",
     "estimate_tokens",

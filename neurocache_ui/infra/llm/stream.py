@@ -8,7 +8,6 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from types import TracebackType
 from typing import Any
 
 import openai
@@ -37,6 +36,7 @@ from neurocache_ui.infra.llm.result import (
     estimate_prompt_tokens,
     estimate_tokens,
 )
+from neurocache_ui.infra.llm.text_stream import TextStream
 from neurocache_ui.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ Gate = Callable[[str], Awaitable[Refusal | None]]
 """Asked with the model name before the first attempt; a Refusal ends the call unmade."""
 
 
-class ChatStream:
+class ChatStream(TextStream):
     """Text deltas of one model reply; `result` is set when it ends.
 
         async with stream:                # leaving early marks the result "stopped"
@@ -92,39 +92,6 @@ class ChatStream:
         self._finish_reason: str | None = None
         self._attempts = 0
         self._gen = self._run()
-
-    # -- the iterator protocol
-
-    def __aiter__(self) -> ChatStream:
-        return self
-
-    async def __anext__(self) -> str:
-        return await self._gen.__anext__()
-
-    async def aclose(self) -> None:
-        """Stop early: the provider connection is closed, the result is "stopped"."""
-        await self._gen.aclose()
-        if self.result is None:
-            self._finish("stopped")
-
-    async def __aenter__(self) -> ChatStream:
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        await self.aclose()
-
-    async def collect(self) -> CompletionResult:
-        """Read the whole reply and return the result."""
-        async with self:
-            async for _ in self:
-                pass
-        assert self.result is not None
-        return self.result
-
-    @property
-    def text(self) -> str:
-        """The text received so far."""
-        return "".join(self._parts)
 
     @property
     def tool_calls(self) -> list[ToolCall]:

@@ -10,11 +10,10 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
-from types import TracebackType
 from typing import Any
 
 from neurocache_ui.domain.tools import Source, Tool, ToolCall, ToolError, truncated
-from neurocache_ui.infra.llm import ChatStream, CompletionResult, Message
+from neurocache_ui.infra.llm import ChatStream, CompletionResult, Message, TextStream
 from neurocache_ui.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -27,7 +26,7 @@ OnStep = Callable[[str], Awaitable[Any]]
 STEP_SEPARATOR = "\n\n"
 
 
-class ToolLoop:
+class ToolLoop(TextStream):
     """Text deltas of a reply that may call tools; `result` sums every call's tokens.
 
     `caller_tools` are the API caller's own: when the model calls one, the loop ends
@@ -63,37 +62,6 @@ class ToolLoop:
         self._started = time.monotonic()
         self._gen = self._run()
 
-    # -- the ChatStream interface
-
-    def __aiter__(self) -> ToolLoop:
-        return self
-
-    async def __anext__(self) -> str:
-        return await self._gen.__anext__()
-
-    async def aclose(self) -> None:
-        """Stop early: the model call and any running tools are cancelled; the result is "stopped"."""
-        await self._gen.aclose()
-        if self.result is None:
-            self._finish("stopped")
-
-    async def __aenter__(self) -> ToolLoop:
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        await self.aclose()
-
-    async def collect(self) -> CompletionResult:
-        async with self:
-            async for _ in self:
-                pass
-        assert self.result is not None
-        return self.result
-
-    @property
-    def text(self) -> str:
-        return "".join(self._parts)
-
     # -- the loop
 
     async def _run(self) -> AsyncIterator[str]:
@@ -107,6 +75,8 @@ class ToolLoop:
                 separate = bool(self._parts)
                 async with stream:
                     async for delta in stream:
+                        if self._stepped:  # the last step shows until the model writes again
+                            await self._clear_step()
                         if separate:
                             separate = False
                             self._parts.append(STEP_SEPARATOR)
@@ -129,8 +99,8 @@ class ToolLoop:
             self._finish("stopped")
             raise
         finally:
-            if self.on_step is not None and self._stepped:  # stopped in the middle of a step
-                await _quietly(self.on_step(""))
+            if self._stepped:  # stopped during a step, or ended without more text
+                await self._clear_step()
 
     async def _run_tools(self, text: str, calls: Sequence[ToolCall]) -> None:
         self.messages.append({
@@ -145,11 +115,13 @@ class ToolLoop:
             await _quietly(self.on_step(self._step_text(calls)))
         outputs = await asyncio.gather(*(self._run_one(call) for call in calls))
         self.tool_calls_run += len(calls)
-        if self.on_step is not None:  # the step ended; the next model call may announce another
-            self._stepped = False
-            await _quietly(self.on_step(""))
         for call, output in zip(calls, outputs, strict=True):
             self.messages.append({"role": "tool", "tool_call_id": call.id, "content": output})
+
+    async def _clear_step(self) -> None:
+        self._stepped = False
+        if self.on_step is not None:
+            await _quietly(self.on_step(""))
 
     def _step_text(self, calls: Sequence[ToolCall]) -> str:
         texts = []

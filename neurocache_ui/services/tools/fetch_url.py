@@ -9,7 +9,14 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from neurocache_ui.domain.tools import Source, ToolError, ToolOutput, ToolSpec
+from neurocache_ui.domain.tools import (
+    Source,
+    ToolError,
+    ToolOutput,
+    ToolSpec,
+    one_string,
+    text_argument,
+)
 from neurocache_ui.infra.web.extract import Unreadable, page_text
 from neurocache_ui.infra.web.safe_fetch import FetchError, safe_fetch
 
@@ -25,12 +32,7 @@ class FetchUrl:
             "Read a web page (or a plain-text, markdown or PDF document) and return its main text. "
             "Only public http(s) addresses can be read."
         ),
-        parameters={
-            "type": "object",
-            "properties": {"url": {"type": "string", "description": "The full http:// or https:// address."}},
-            "required": ["url"],
-            "additionalProperties": False,
-        },
+        parameters=one_string("url", "The full http:// or https:// address."),
     )
 
     def step_text(self, arguments: Mapping[str, Any]) -> str:
@@ -42,11 +44,7 @@ class FetchUrl:
         return f"Reading {host or url[:80] or 'a page'}…"
 
     async def run(self, arguments: Mapping[str, Any]) -> ToolOutput:
-        url = arguments.get("url")
-        if not isinstance(url, str) or not url.strip():
-            raise ToolError("fetch_url needs a non-empty `url` string.")
-        if len(url) > MAX_URL_CHARS:
-            raise ToolError(f"The URL is too long ({len(url)} characters); use at most {MAX_URL_CHARS}.")
+        url = text_argument(arguments, "url", tool="fetch_url", limit=MAX_URL_CHARS)
         try:
             page = await safe_fetch(url)
             content = await page_text(page)

@@ -7,7 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from neurocache_ui.domain.tools import Source, ToolError, ToolOutput, ToolSpec
+from neurocache_ui.domain.tools import (
+    Source,
+    ToolError,
+    ToolOutput,
+    ToolSpec,
+    one_string,
+    text_argument,
+)
 from neurocache_ui.infra.web.search import SearchFailed, search_web
 
 MAX_QUERY_CHARS = 400
@@ -23,12 +30,7 @@ class WebSearch:
             "Search the web. Returns the top 5 results, each with title, URL and a short snippet. "
             "Use fetch_url on a result's URL to read the page itself."
         ),
-        parameters={
-            "type": "object",
-            "properties": {"query": {"type": "string", "description": "What to search for, as you would type it."}},
-            "required": ["query"],
-            "additionalProperties": False,
-        },
+        parameters=one_string("query", "What to search for, as you would type it."),
     )
 
     def step_text(self, arguments: Mapping[str, Any]) -> str:
@@ -38,12 +40,7 @@ class WebSearch:
         return f"Searching the web for “{query}”"
 
     async def run(self, arguments: Mapping[str, Any]) -> ToolOutput:
-        query = arguments.get("query")
-        if not isinstance(query, str) or not query.strip():
-            raise ToolError("web_search needs a non-empty `query` string.")
-        query = " ".join(query.split())
-        if len(query) > MAX_QUERY_CHARS:
-            raise ToolError(f"The query is too long ({len(query)} characters); use at most {MAX_QUERY_CHARS}.")
+        query = " ".join(text_argument(arguments, "query", tool="web_search", limit=MAX_QUERY_CHARS).split())
         try:
             results = await search_web(query)
         except SearchFailed as error:
