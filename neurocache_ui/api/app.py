@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from neurocache_ui.api import browser_session, errors
+from neurocache_ui.api import attachments, browser_session, errors
 from neurocache_ui.api.middleware import ApiMiddleware
 from neurocache_ui.api.routes import agents, channels, chat, models, usage
 from neurocache_ui.api.schemas import ErrorResponse
@@ -57,6 +57,7 @@ def create_app() -> FastAPI:
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(browser_session.router)  # the hub's HttpOnly session cookie
+    app.include_router(attachments.router)  # channel images, for members (cookie session)
 
     @app.api_route(
         PREFIX + "/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False

@@ -214,6 +214,14 @@ class SourcePublic(BaseModel):
     url: str
 
 
+class ImagePublic(BaseModel):
+    id: int
+    filename: str
+    width: int
+    height: int
+    url: str = Field(description="Same-origin; served to members of the channel with a hub session.")
+
+
 class MessagePublic(BaseModel):
     id: int
     channel_id: int
@@ -227,6 +235,7 @@ class MessagePublic(BaseModel):
     edited_at: datetime | None
     cursor: str = Field(description="Pass as `before` to page to older messages.")
     sources: list[SourcePublic] = Field(default_factory=list, description="The pages an agent's reply drew on.")
+    images: list[ImagePublic] = Field(default_factory=list, description="Images attached in the hub.")
 
 
 class MessageList(BaseModel):

@@ -2,7 +2,8 @@
 Reflex parses (and spools) a multipart body before the handler runs, for anyone,
 at any size. No valid session cookie: 401; too large by Content-Length or while
 counting a chunked body: 413 with the connection closed. The handler still checks
-its own session and caps each file (web/state/knowledge.py)."""
+its own session and caps each file (web/state/knowledge.py, web/state/attachments.py).
+The cap fits the larger of a knowledge upload and a message's worth of images."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neurocache_ui.domain.errors import Unavailable
+from neurocache_ui.services.attachments import MAX_IMAGE_BYTES, MAX_PER_MESSAGE
 from neurocache_ui.services.auth import SESSION_COOKIE, user_for_session
 from neurocache_ui.settings import get_settings
 
@@ -27,7 +29,7 @@ UNAVAILABLE = "Uploads are unavailable right now. Try again in a moment."
 
 def upload_limit() -> int:
     """The largest upload request body accepted, in bytes."""
-    return get_settings().max_upload_bytes + UPLOAD_OVERHEAD_BYTES
+    return max(get_settings().max_upload_bytes, MAX_IMAGE_BYTES * MAX_PER_MESSAGE) + UPLOAD_OVERHEAD_BYTES
 
 
 def _too_large(limit: int) -> JSONResponse:

@@ -15,6 +15,8 @@ from neurocache_ui.domain.errors import Invalid
 from neurocache_ui.domain.tools import Source
 
 AuthorKind = Literal["user", "agent", "system"]
+ATTACHMENT_PATH = "/attachments"
+"""Where the hub serves a message's images (api/attachments.py), same origin."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -45,6 +47,8 @@ class MessageView:
     edited_at: datetime | None
     sources: tuple[Source, ...] = ()
     """The pages an agent's reply drew on, listed under it as links."""
+    attachments: tuple[AttachmentRef, ...] = ()
+    """The images sent with the message, in the order they were attached."""
 
     @property
     def cursor(self) -> str:
@@ -66,6 +70,7 @@ class MessageView:
         """Accepts `to_dict()` output (ISO strings) or datetimes. Positional on
         purpose: this runs 100 times per cached channel read."""
         created, edited, sources = data["created_at"], data.get("edited_at"), data.get("sources")
+        attached = data.get("attachments")
         return cls(
             data["id"],
             data["channel_id"],
@@ -78,11 +83,39 @@ class MessageView:
             created if isinstance(created, datetime) else datetime.fromisoformat(created),
             edited if edited is None or isinstance(edited, datetime) else datetime.fromisoformat(edited),
             sources_of(sources) if sources else (),
+            attachments_of(attached) if attached else (),
         )
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> MessageView:
         return cls.from_dict(json.loads(raw))
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentRef:
+    """What a viewer needs to show an attached image; the bytes are served by
+    ATTACHMENT_PATH to members of the channel only."""
+
+    id: int
+    filename: str
+    width: int
+    height: int
+
+    @property
+    def url(self) -> str:
+        return f"{ATTACHMENT_PATH}/{self.id}"
+
+    @property
+    def thumbnail_url(self) -> str:
+        return f"{ATTACHMENT_PATH}/{self.id}/thumbnail"
+
+
+def attachments_of(items: Any) -> tuple[AttachmentRef, ...]:
+    """Attachment refs from their dict form (`to_dict()`) or as they are."""
+    return tuple(
+        item if isinstance(item, AttachmentRef) else AttachmentRef(item["id"], item["filename"], item["width"], item["height"])
+        for item in items
+    )
 
 
 def sources_of(items: Any) -> tuple[Source, ...]:

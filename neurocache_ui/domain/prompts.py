@@ -105,6 +105,7 @@ class HistoryMessage:
     author_kind: str = "user"  # "user" | "agent" | "system"
     agent_id: int | None = None
     status: str = "complete"
+    images: tuple[str, ...] = ()  # `data:` URLs, already encoded (services/attachments.py)
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,7 @@ def _usable(message: HistoryLike) -> bool:
         return False
     if getattr(message, "status", "complete") in SKIPPED_STATUSES:
         return False
-    return bool((message.content or "").strip())
+    return bool((message.content or "").strip() or getattr(message, "images", ()))
 
 
 def history_messages(agent: AgentLike, history: Sequence[HistoryLike], limit: int | None = None) -> list[ChatMessage]:
@@ -234,7 +235,9 @@ def history_messages(agent: AgentLike, history: Sequence[HistoryLike], limit: in
         if _is_own(message, agent):
             out.append({"role": "assistant", "content": message.content})
         else:
-            out.append({"role": "user", "content": f"{message.author_name}: {message.content}"})
+            text = f"{message.author_name}: {message.content}"  # then its images, as OpenAI image_url parts
+            parts = [{"type": "image_url", "image_url": {"url": url}} for url in getattr(message, "images", ())]
+            out.append({"role": "user", "content": [{"type": "text", "text": text}, *parts] if parts else text})
     return out
 
 
@@ -303,7 +306,8 @@ def content_text(content: Any) -> str:
 class ApiRequest:
     """An API caller's OpenAI-style messages, checked: its own system (or developer)
     texts, and the user/assistant turns as sent (the caller decides how much
-    context to pay for). Tool messages are not supported and are dropped."""
+    context to pay for). Tool turns are kept only when the caller sends tools
+    (services/agent_runs/api_turns.py); otherwise they are dropped."""
 
     instructions: tuple[str, ...]
     turns: tuple[ChatMessage, ...]

@@ -1,4 +1,5 @@
-"""Agents' knowledge: uploaded .txt, .md and .pdf files, cut into passages and
+"""Agents' knowledge: uploaded .txt, .md and .pdf files (and images, known by
+their file name and the description in their metadata), cut into passages and
 found by full-text search when the agent replies. A question's words are OR-ed
 (common English words dropped), so a passage ranks higher the more (and rarer)
 words it shares; user text reaches the query language only as quoted \\w+ terms.
@@ -18,6 +19,7 @@ from sqlmodel import Session
 from neurocache_ui.domain import limits
 from neurocache_ui.domain.chunking import chunk_text, normalize_text
 from neurocache_ui.domain.errors import Invalid, NotFound
+from neurocache_ui.infra import images
 from neurocache_ui.infra.pdf_text import PdfError, PdfLimits, extract_pdf_text
 from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import database_guard, session_scope
@@ -36,8 +38,15 @@ CONTENT_TYPES = {
     ".md": "text/markdown",
     ".markdown": "text/markdown",
     ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
 }
 SUPPORTED = ".txt, .md or .pdf"
+SUPPORTED_IMAGES = ".png, .jpg, .webp or .gif"
+"""Images are found by their file name and metadata description only (_image_text)."""
 SEARCH_LIMIT_MAX = 20
 QUERY_WORDS_MAX = 32
 STOP_WORDS = frozenset(
@@ -147,10 +156,24 @@ def _plain_text(filename: str, data: bytes) -> str:
         return data.decode("cp1252", errors="replace")  # older Windows editors
 
 
+def _image_text(filename: str, data: bytes) -> str:
+    """What an image can be found by: its name (words split out) and the text in
+    its metadata (PNG Description/Title, EXIF ImageDescription). Its pixels are
+    not read: no captioning or OCR here."""
+    images.decode(data, filename)  # a real PNG, JPEG, WebP or GIF within the pixel limit
+    words = re.sub(r"[_\-.]+", " ", PurePosixPath(filename).stem).strip()
+    return "\n".join(part for part in (f"Image: {filename} ({words})", images.metadata_text(data, filename)) if part)
+
+
 def extract_text(filename: str, data: bytes) -> str:
     """A document's text, normalized; Invalid for unsupported or unreadable files."""
     content_type = content_type_of(filename)
-    raw = _pdf_text(filename, data) if content_type == "application/pdf" else _plain_text(filename, data)
+    if content_type == "application/pdf":
+        raw = _pdf_text(filename, data)
+    elif content_type.startswith("image/"):
+        raw = _image_text(filename, data)
+    else:
+        raw = _plain_text(filename, data)
     return normalize_text(raw)
 
 

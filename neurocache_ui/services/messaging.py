@@ -24,7 +24,7 @@ from neurocache_ui.domain.messages import Cursor, MessageView, clean_sources
 from neurocache_ui.domain.tools import Source
 from neurocache_ui.infra import bus
 from neurocache_ui.infra.window_cache import ChannelCache, Miss, Window, get_cache
-from neurocache_ui.services import channels
+from neurocache_ui.services import attachments, channels
 from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import database_guard, session_scope
 from neurocache_ui.store.models import Message, utcnow
@@ -178,6 +178,7 @@ def post_message(
     content: str,
     status: str = "complete",
     hop: int = 0,
+    attachment_ids: Sequence[int] = (),
 ) -> MessageView:
     """Store a message and return it once committed.
 
@@ -185,11 +186,15 @@ def post_message(
     archived), checked in the same transaction as the insert. An agent
     (`agent_id`) or a system notice (neither) is trusted; agents may post an
     empty placeholder while a reply is still in progress (`status` other than
-    "complete"). `hop` counts the agent replies that led here."""
+    "complete"). `hop` counts the agent replies that led here. A person may send
+    `attachment_ids`, their own images uploaded here (services/attachments.py),
+    linked in the same transaction; then the text may be empty."""
     if user_id is not None and agent_id is not None:
         raise Invalid("A message has one author: a person or an agent, not both.")
+    if attachment_ids and user_id is None:
+        raise Invalid("Only a person's message can carry images.", "attachments")
     status = _clean_status(status)
-    text = clean_content(content, allow_empty=user_id is None and status != "complete")
+    text = clean_content(content, allow_empty=bool(attachment_ids) or (user_id is None and status != "complete"))
     try:
         with database_guard(UNAVAILABLE_WRITE), session_scope() as session:
             if user_id is not None:
@@ -198,6 +203,9 @@ def post_message(
                 channel_id=channel_id, user_id=user_id, agent_id=agent_id, content=text, status=status, hop=hop
             )
             view = repo.insert(session, row)
+            if attachment_ids and user_id is not None:
+                attachments.link(session, view.id, attachment_ids, channel_id=channel_id, user_id=user_id)
+                view = repo.view(session, view.id) or view
     except IntegrityError:
         # A foreign key: the channel (or the agent) no longer exists.
         raise NotFound(channels.NOT_FOUND) from None

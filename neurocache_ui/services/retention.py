@@ -1,7 +1,9 @@
 """Chat history retention: delete messages older than NEUROCACHE_RETENTION_DAYS in
 short batches, then trim the same range from the cache windows in one pipelined
 pass, so readers never see an empty or re-ordered window. One run at a time: a
-Postgres advisory lock (others report `skipped`), an in-process lock on SQLite."""
+Postgres advisory lock (others report `skipped`), an in-process lock on SQLite.
+A message's images go with it (foreign-key cascade); images uploaded but never
+sent go after ABANDONED_AFTER."""
 
 from __future__ import annotations
 
@@ -19,10 +21,12 @@ from neurocache_ui.services.auth import purge_expired_sessions
 from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import Message, UTCDateTime, utcnow
+from neurocache_ui.store.repositories import attachments
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
+ABANDONED_AFTER = timedelta(days=1)
 INTERVAL_SECONDS = 3600.0
 # pg_advisory_lock key: any constant unique to this job ("ncretent" as bytes).
 ADVISORY_LOCK_KEY = int.from_bytes(b"ncretent", "big") & 0x7FFF_FFFF_FFFF_FFFF
@@ -38,6 +42,7 @@ class RetentionReport:
     skipped: bool = False
     cache_error: str | None = None
     sessions_purged: int = 0
+    images_abandoned: int = 0
 
     def summary(self) -> str:
         if self.skipped:
@@ -45,7 +50,7 @@ class RetentionReport:
         text = (
             f"retention: deleted {self.messages_deleted} messages older than {self.cutoff.isoformat()}, "
             f"trimmed {self.cache_entries_trimmed} cache entries, {self.channels_touched} channels touched, "
-            f"removed {self.sessions_purged} expired login sessions"
+            f"removed {self.sessions_purged} expired login sessions and {self.images_abandoned} images never sent"
         )
         if self.cache_error:
             text += f" (cache not trimmed: {self.cache_error}; it is dropped when the cache is back)"
@@ -78,6 +83,8 @@ def _purge(conn: sa.Connection, cutoff: datetime, batch_size: int, on_batch: Cal
             on_batch(len(channel_ids))
         if len(channel_ids) < batch_size:
             break
+    with conn.begin():
+        abandoned = attachments.delete_abandoned(conn, utcnow() - ABANDONED_AFTER)
     try:
         trimmed = get_cache().trim_before(cutoff, channels)
         cache_error = None
@@ -90,6 +97,7 @@ def _purge(conn: sa.Connection, cutoff: datetime, batch_size: int, on_batch: Cal
         cache_entries_trimmed=sum(trimmed.values()),
         channels_touched=len(channels | set(trimmed)),
         cache_error=cache_error,
+        images_abandoned=abandoned,
     )
 
 

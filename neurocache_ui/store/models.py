@@ -169,6 +169,9 @@ class Message(SQLModel, table=True):
     agent-to-agent hand-offs at its hop limit, so two agents cannot loop."""
     sources: list[dict[str, str]] = json_list()
     """[{"title", "url"}]: the pages an agent's reply drew on, listed under it."""
+    attachments: list[dict[str, Any]] = json_list()
+    """[{"id", "filename", "width", "height"}]: the images sent with it (their bytes
+    are in `attachment`), kept here so reading a page of messages stays one query."""
 
 
 class ApiKey(SQLModel, table=True):
@@ -243,3 +246,22 @@ class KnowledgeChunk(SQLModel, table=True):
     agent_id: int = Field(index=True)
     ordinal: int
     content: str = Field(sa_type=sa.Text())
+
+
+class Attachment(SQLModel, table=True):
+    """An image sent in a channel: stored in the database (capped in size by
+    services/attachments.py) so every host can serve it. Uploaded before its
+    message is sent (`message_id` NULL until then); goes with its message or channel."""
+
+    id: int | None = Field(default=None, sa_type=BigId, primary_key=True)
+    channel_id: int = fk("channel.id", ondelete="CASCADE")
+    message_id: int | None = fk("message.id", ondelete="CASCADE", nullable=True, big=True)
+    user_id: int | None = fk("user_account.id", ondelete="SET NULL", nullable=True, index=False)
+    content_type: str = Field(max_length=50)
+    filename: str = Field(max_length=limits.FILENAME_MAX)
+    size: int
+    width: int
+    height: int
+    data: bytes = Field(sa_type=sa.LargeBinary())
+    thumbnail: bytes = Field(sa_type=sa.LargeBinary())
+    created_at: datetime = timestamp()

@@ -14,7 +14,7 @@ from neurocache_ui.domain.events import (
     MessageUpdated,
     TypingChanged,
 )
-from neurocache_ui.domain.messages import MessageView
+from neurocache_ui.domain.messages import AttachmentRef, MessageView
 from neurocache_ui.domain.tools import Source
 from neurocache_ui.web.realtime import rows
 from neurocache_ui.web.realtime.rows import (
@@ -54,6 +54,7 @@ def test_a_row_is_what_the_page_draws() -> None:
     assert rows.to_row(view(5, at=late, content="hi", edited=True)) == {
         "id": 5, "user_id": 7, "author": "Ada", "kind": "user", "content": "hi", "status": "complete",
         "created_at": late.isoformat(), "day": "2025-03-01", "edited": True, "show_day": False, "sources": [],
+        "images": [],
     }
 
 
@@ -71,6 +72,18 @@ def test_a_replys_sources_are_in_its_row_and_follow_its_updates() -> None:
     # The bus carries them to every worker.
     envelope = events.decode(events.encode(1, MessageUpdated(message=answered)))
     assert envelope is not None and envelope.event.message == answered
+
+
+def test_a_messages_images_are_in_its_row_and_travel_on_the_bus() -> None:
+    """Every viewer draws the thumbnails from the event itself (no extra lookup)."""
+    sent = replace(view(4), attachments=(AttachmentRef(9, "cat.png", 640, 480), AttachmentRef(10, "dog.gif", 10, 10)))
+    assert rows.to_row(sent)["images"] == [
+        {"id": "9", "filename": "cat.png", "url": "/attachments/9", "thumb": "/attachments/9/thumbnail"},
+        {"id": "10", "filename": "dog.gif", "url": "/attachments/10", "thumb": "/attachments/10/thumbnail"},
+    ]
+    envelope = events.decode(events.encode(1, MessageCreated(message=sent)))
+    assert envelope is not None and envelope.event.message == sent
+    assert MessageView.from_json(sent.to_json()) == sent
 
 
 def test_a_loaded_channel_keeps_the_newest_block_apart() -> None:

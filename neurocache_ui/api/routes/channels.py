@@ -20,6 +20,7 @@ from neurocache_ui.api.schemas import (
     ChannelList,
     ChannelPublic,
     ChannelSummary,
+    ImagePublic,
     MessageCreate,
     MessageList,
     MessagePublic,
@@ -71,6 +72,7 @@ def _message(view: MessageView) -> MessagePublic:
         user_id=view.user_id, agent_id=view.agent_id, content=view.content, status=view.status,
         created_at=view.created_at, edited_at=view.edited_at, cursor=view.cursor,
         sources=[SourcePublic(title=s.title, url=s.url) for s in view.sources],
+        images=[ImagePublic(id=a.id, filename=a.filename, width=a.width, height=a.height, url=a.url) for a in view.attachments],
     )
 
 

@@ -16,12 +16,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from neurocache_ui.domain import reply_rules
+from neurocache_ui.domain import prompts, reply_rules
 from neurocache_ui.domain.errors import NeurocacheError, NotFound
 from neurocache_ui.domain.events import AgentStepped, AgentStreamed
 from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.infra import bus
-from neurocache_ui.services import messaging, spend, team
+from neurocache_ui.services import attachments, messaging, spend, team
 from neurocache_ui.services.agent_runs import delivery, pipeline, stops
 from neurocache_ui.services.agent_runs.delivery import COMPLETE, ERROR, STREAMING
 from neurocache_ui.store.db import get_engine
@@ -237,6 +237,7 @@ async def _write(
     try:
         limit = max(1, min(1000, agent.context_size + HISTORY_EXTRA))
         history = await asyncio.to_thread(lambda: messaging.recent_messages(channel.id, limit, viewer_id=None))
+        history = await asyncio.to_thread(_with_images, history, agent.context_size)
         situation = pipeline.InChannel(channel, history, teammates, trigger_view.content)
         caller = pipeline.Caller(triggered_by, channel_id=channel.id)
         reply = await pipeline.prepare(agent, situation, caller, on_step=step)
@@ -248,6 +249,19 @@ async def _write(
     except NeurocacheError as error:
         log.warning("agent %s could not prepare reply %s: %s", agent.id, running.message_id, error)
     return await _store(agent, running, reply)
+
+
+def _with_images(history: list[MessageView], context_size: int) -> list[Any]:
+    """The history, its messages with images (among the newest `context_size`)
+    carrying them as data URLs for the model."""
+    recent = history[-context_size:] if context_size > 0 else []
+    ids = [m.id for m in recent if m.attachments]
+    found = attachments.model_images(ids) if ids else {}
+    return [
+        prompts.HistoryMessage(m.author_name, m.content, m.author_kind, m.agent_id, m.status, found[m.id])
+        if m.id in found else m
+        for m in history
+    ]
 
 
 async def _store(

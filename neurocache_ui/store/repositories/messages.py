@@ -12,6 +12,7 @@ from neurocache_ui.domain.messages import (
     AuthorKind,
     Cursor,
     MessageView,
+    attachments_of,
     decode_cursor,
     sources_of,
 )
@@ -35,6 +36,7 @@ def _select_views() -> sa.Select[Any]:
             Message.created_at,
             Message.edited_at,
             Message.sources,
+            Message.attachments,
         )
         .select_from(Message)
         .outerjoin(User, User.id == Message.user_id)  # type: ignore[arg-type]
@@ -43,7 +45,7 @@ def _select_views() -> sa.Select[Any]:
 
 
 def _view(row: sa.Row[Any]) -> MessageView:
-    message_id, channel_id, user_id, agent_id, user_name, agent_name, content, status, created_at, edited_at, sources = row
+    message_id, channel_id, user_id, agent_id, user_name, agent_name, content, status, created_at, edited_at, sources, images = row
     if user_id is not None:
         kind: AuthorKind = "user"
         name = user_name
@@ -53,7 +55,7 @@ def _view(row: sa.Row[Any]) -> MessageView:
         kind, name = "system", SYSTEM_NAME
     return MessageView(
         message_id, channel_id, user_id, agent_id, name, kind, content, status, created_at, edited_at,
-        sources_of(sources) if sources else (),
+        sources_of(sources) if sources else (), attachments_of(images) if images else (),
     )
 
 

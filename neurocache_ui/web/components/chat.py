@@ -24,6 +24,7 @@ from neurocache_ui.web.components.team import (
     stop_button,
     stream_or_content,
 )
+from neurocache_ui.web.state.attachments import ACCEPT, UPLOAD_ID, AttachmentsState
 from neurocache_ui.web.state.channel_admin import ChannelAdminState
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.team import TeamState
@@ -72,6 +73,44 @@ def _edit_form(content: rx.Var[str]) -> rx.Component:
     )
 
 
+def _image(image: rx.Var[dict[str, str]]) -> rx.Component:
+    """A sent image: its thumbnail, opening the full image (members only, api/attachments.py)."""
+    return rx.link(
+        rx.image(src=image["thumb"], alt=image["filename"], max_height="240px", max_width="320px",
+                 border_radius="var(--radius-2)", loading="lazy", class_name="message-image"),
+        href=image["url"], is_external=True,
+    )
+
+
+def _preview(image: rx.Var[dict[str, str]]) -> rx.Component:
+    """An image chosen for the next message, with its remove button."""
+    return rx.box(
+        rx.image(src=image["thumb"], alt=image["filename"], height="64px", border_radius="var(--radius-2)",
+                 class_name="composer-preview"),
+        rx.icon_button(rx.icon("x", size=12), size="1", variant="solid", color_scheme="gray", radius="full",
+                       aria_label="Remove " + image["filename"].to(str), type="button",
+                       on_click=AttachmentsState.remove_image(image["id"]),
+                       position="absolute", top="-6px", right="-6px"),
+        position="relative",
+    )
+
+
+def _attach_button() -> rx.Component:
+    """"Attach image": choosing files uploads them at once (previews appear)."""
+    return rx.upload.root(
+        rx.icon_button(
+            rx.cond(AttachmentsState.attaching, rx.spinner(size="2"), rx.icon("image-plus", size=16)),
+            type="button", variant="soft", size="3", aria_label="Attach image", title="Attach image",
+        ),
+        id=UPLOAD_ID,
+        accept=ACCEPT,
+        multiple=True,
+        max_files=4,
+        on_drop=AttachmentsState.attach_images(rx.upload_files_chunk(upload_id=UPLOAD_ID)),
+        no_drag=True,
+    )
+
+
 @rx.memo
 def message_item(
     message_id: rx.Var[int],
@@ -86,6 +125,7 @@ def message_item(
     editing: rx.Var[bool],
     step: rx.Var[str],
     sources: rx.Var[list[dict[str, str]]],
+    images: rx.Var[list[dict[str, str]]],
 ) -> rx.Component:
     """One message. A memo with plain props, so a new message re-renders only
     itself: the rows already on screen compare equal and are skipped (this is
@@ -113,6 +153,7 @@ def message_item(
                     _edit_form(content),
                     rx.box(safe_markdown(content), class_name="message-body", width="100%"),
                 ),
+                rx.cond(images.length() > 0, rx.hstack(rx.foreach(images, _image), wrap="wrap", spacing="2")),
                 step_line(status, step),
                 rx.cond(status != "streaming", sources_list(sources)),
                 spacing="0",
@@ -145,6 +186,7 @@ def message_row(row: rx.Var[dict[str, Any]]) -> rx.Component:
         editing=ChatState.editing_id == row["id"],
         step=step_of(row),
         sources=row.get("sources", []).to(list[dict[str, str]]),
+        images=row.get("images", []).to(list[dict[str, str]]),
     )
 
 
@@ -193,8 +235,15 @@ def composer() -> rx.Component:
     return rx.form(
         rx.vstack(
             form_alert(ChatState.send_error, size="1"),
+            form_alert(AttachmentsState.attach_error, size="1"),
             mention_suggestions(),
+            rx.cond(
+                ChatState.pending_images.length() > 0,
+                rx.hstack(rx.foreach(ChatState.pending_images, _preview), wrap="wrap", spacing="3", padding_top="6px",
+                          role="group", aria_label="Images to send"),
+            ),
             rx.hstack(
+                _attach_button(),
                 message_box(
                     "composer",
                     "content",

@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from neurocache_ui.services.knowledge import SUPPORTED
+from neurocache_ui.services.knowledge import SUPPORTED, SUPPORTED_IMAGES
 from neurocache_ui.settings import get_settings
 from neurocache_ui.web.components.forms import form_alert
 from neurocache_ui.web.state.knowledge import UPLOAD_ID, KnowledgeState
@@ -31,7 +31,8 @@ def knowledge_panel() -> rx.Component:
     return rx.vstack(
         rx.text(
             f"Documents this agent retrieves from when it answers ({SUPPORTED} files, "
-            f"up to {limit_mb:g} MB per upload). The best passages for each question go into its prompt, and its reply names them.",
+            f"up to {limit_mb:g} MB per upload). The best passages for each question go into its prompt, and its reply names them. "
+            f"Images ({SUPPORTED_IMAGES}) are found by their file name and the description stored in the file, not by what they show.",
             color=rx.color("gray", 11),
         ),
         rx.upload(
@@ -42,7 +43,8 @@ def knowledge_panel() -> rx.Component:
                 spacing="1",
             ),
             id=UPLOAD_ID,
-            accept={"text/plain": [".txt"], "text/markdown": [".md"], "application/pdf": [".pdf"]},
+            accept={"text/plain": [".txt"], "text/markdown": [".md"], "application/pdf": [".pdf"], "image/png": [".png"],
+                    "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"], "image/gif": [".gif"]},
             max_size=get_settings().max_upload_bytes,
             multiple=True,
             border=f"1px dashed {rx.color('gray', 7)}",

@@ -17,7 +17,7 @@ from neurocache_ui.domain.events import (
     MessageDeleted,
     MessageUpdated,
 )
-from neurocache_ui.domain.messages import MessageView
+from neurocache_ui.domain.messages import AttachmentRef, MessageView
 
 LATEST_BLOCK = 20
 RECENT_CAP = 200
@@ -40,7 +40,13 @@ def to_row(view: MessageView) -> Row:
         "edited": view.edited_at is not None,
         "show_day": False,
         "sources": [{"title": source.title, "url": source.url} for source in view.sources],
+        "images": [image_of(ref) for ref in view.attachments],
     }
+
+
+def image_of(ref: AttachmentRef) -> dict[str, str]:
+    """An image as a row shows it: the thumbnail, linking to the full image."""
+    return {"id": str(ref.id), "filename": ref.filename, "url": ref.url, "thumb": ref.thumbnail_url}
 
 
 def mark_days(rows: list[Row], previous_day: str = "") -> list[Row]:

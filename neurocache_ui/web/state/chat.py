@@ -72,6 +72,7 @@ class ChatState(AuthState):
     dialog_open: str = ""
     # The composer's @mention suggestions (TeamState.mention fills them).
     mention_options: list[dict[str, Any]] = []
+    pending_images: list[dict[str, Any]] = []  # uploaded, sent with the next message (state/attachments.py)
     _composer_text: str = ""
     # The last few opened channels, kept fresh by live events, so switching back is
     # instant. Backend-only (underscore): never sent to the browser.
@@ -235,6 +236,7 @@ class ChatState(AuthState):
     def _apply_channel(self, meta: Mapping[str, Any]) -> None:
         self.channel_id, self.channel_slug, self.channel_name = meta["id"], meta["slug"], meta["name"]
         self.channel_description, self.channel_goal, self.is_owner = meta["description"], meta["goal"], meta["is_owner"]
+        self.pending_images = [p for p in self.pending_images if p["channel_id"] == self.channel_id]
 
     def _remember_channel(self, meta: dict[str, Any]) -> None:
         """Keep this channel among the recently opened ones."""
@@ -276,7 +278,8 @@ class ChatState(AuthState):
         self.send_error = ""
         yield
         try:
-            view = await asyncio.to_thread(messaging.post_message, self.channel_id, user_id=user.id, content=content)
+            ids = [int(p["id"]) for p in self.pending_images if p["channel_id"] == self.channel_id]
+            view = await asyncio.to_thread(messaging.post_message, self.channel_id, user_id=user.id, content=content, attachment_ids=ids)
         except NeurocacheError as error:
             # The text stays in the box: only a stored message clears it.
             self.sending = False
@@ -289,7 +292,7 @@ class ChatState(AuthState):
             return
         self.sending = False
         self._change(lambda window: rows.added(window, to_row(view)))
-        self._composer_text = ""
+        self._composer_text, self.pending_images = "", []
         if self.mention_options:
             self.mention_options = []
         _start_agents(view, user.id)

@@ -37,6 +37,7 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
         "create_agent", "delete_agent", "duplicate_agent", "load", "load_more", "open_agent", "save_agent",
         "set_field", "set_search", "start_new",
     }),
+    "AttachmentsState": frozenset({"attach_images", "remove_image"}),
     "KnowledgeState": frozenset({"delete_document", "load_documents", "track_progress", "upload", "upload_started"}),
     "McpState": frozenset({"add_mcp_server", "discover_mcp_tools", "load_mcp", "remove_mcp_server", "toggle_mcp_tool"}),
     "TryItState": frozenset({"ask", "clear", "stop"}),
