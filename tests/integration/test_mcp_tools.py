@@ -13,6 +13,7 @@ from neurocache_ui.domain.errors import Invalid, NotFound
 from neurocache_ui.domain.tools import NAME, ToolError, ToolSpec
 from neurocache_ui.infra import mcp_client
 from neurocache_ui.services import agents, mcp_servers
+from neurocache_ui.services.agent_runs import private
 from neurocache_ui.services.tools import mcp, tools_for
 from testkit.mcp_server import TOKEN, McpTestServer
 from testkit.servers import free_port
@@ -196,3 +197,45 @@ def test_the_owner_manages_servers_and_tokens_never_come_back(database: str, ser
         mcp_servers.remove_server(owner, agent_id, server.secure_url)
     with pytest.raises(NotFound):
         run(mcp_servers.discover_tools(stranger, agent_id))
+
+
+# ---------------------------------------------------------------- a reply that uses them
+
+
+def test_a_reply_calls_an_mcp_tool_and_answers_with_its_result(
+    database: str, server: McpTestServer, fake_provider, use_settings
+) -> None:
+    """The model (the fake provider) calls the agent's MCP tool by its namespaced
+    name; the hub calls the MCP server, hands the result back, and the reply ends
+    with the model's text, the step shown on the way."""
+    use_settings(
+        DATABASE_URL=database, REDIS_URL=None, NEUROCACHE_TOOL_TIMEOUT_SECONDS="5",
+        NEUROCACHE_FETCH_ALLOWED_HOSTS=server.host_port, **fake_provider.env(),
+    )
+    owner = make_user("Ada")
+    agent = agents.create_agent(owner, {"name": "Adder", "model": "fake-model"})
+    run(mcp_servers.add_server(owner, agent.id, server.open_url))
+    fake_provider.configure(replies=[
+        {"tool_calls": [{"name": "mcp1_add", "arguments": {"a": 2, "b": 40}}]},
+        "The sum is 42.",
+    ])  # fmt: skip
+    steps: list[str] = []
+    shown: list[str] = []
+
+    async def show(text: str) -> None:
+        shown.append(text)
+
+    async def step(text: str) -> None:
+        steps.append(text)
+
+    content, status = run(private.answer(
+        owner, agent.id, [{"role": "user", "content": "What is 2 + 40?"}],
+        show=show, stop=asyncio.Event(), on_step=step,
+    ))  # fmt: skip
+    assert (content, status) == ("The sum is 42.", "complete")
+    assert server.calls() == [{"name": "add", "arguments": {"a": 2, "b": 40}}]
+    assert steps == [f"Using add on {server.host_port}…", ""]
+    first, second = (r["body"] for r in fake_provider.requests())
+    assert "mcp1_add" in [t["function"]["name"] for t in first["tools"]]
+    [result] = [m for m in second["messages"] if m["role"] == "tool"]
+    assert "42" in result["content"]
