@@ -227,8 +227,11 @@ async def test_streaming_updates_are_flushed_at_most_every_50_ms(stores: Stores,
     texts = [text for _, text in updates]
     # 80 tokens over ~0.8 s: per token would be 80 updates, every 50 ms is ~16.
     assert 5 <= len(updates) <= duration / FLUSH_INTERVAL + 2, (len(updates), duration)
+    # Measured on arrival, so one late delivery can bunch two updates: the mean gap
+    # is what is checked here; the spacing at the sender is checked exactly in
+    # tests/unit/test_runner_rules.py.
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 0.035 and sum(gaps) / len(gaps) >= 0.045, gaps
+    assert sum(gaps) / len(gaps) >= 0.045, gaps
     # Each update is the whole text so far, growing, and ends before the final message.
     assert all(reply.content.startswith(text) and text for text in texts)
     assert texts == sorted(texts, key=len) and len(set(texts)) == len(texts)
