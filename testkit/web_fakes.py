@@ -12,12 +12,15 @@ import ssl
 import subprocess
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Self
 from urllib.parse import parse_qs, urlsplit
+
+from testkit.documents import make_pdf
 
 ARTICLE_TITLE = "Tidal Pools of Brittany"
 ARTICLE_SENTENCE = "Researchers have counted more than forty species in a single pool near Roscoff"
@@ -43,26 +46,8 @@ PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def one_page_pdf(text: str) -> bytes:
-    """A valid one-page PDF with `text` on it (Helvetica), written by hand."""
-    escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-    content = f"BT /F1 12 Tf 72 720 Td ({escaped}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    """A valid one-page PDF with `text` on it."""
+    return make_pdf([text])
 
 
 def self_signed_certificate(directory: Path, name: str = "localhost") -> Path:
@@ -132,7 +117,7 @@ class _Http(ThreadingHTTPServer):
         self.owner = owner
 
 
-class FakeWebServer:
+class FakeWebServer(ABC):
     """A threaded HTTP server on 127.0.0.1; subclasses decide each `answer`."""
 
     def __init__(self, tls_pem: Path | None = None) -> None:
@@ -155,8 +140,8 @@ class FakeWebServer:
     def url(self) -> str:
         return f"{self.scheme}://127.0.0.1:{self.port}"
 
-    def answer(self, path: str) -> Answer:
-        raise NotImplementedError
+    @abstractmethod
+    def answer(self, path: str) -> Answer: ...
 
     def start(self) -> None:
         self._thread.start()

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -20,6 +21,9 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from neurocache_ui.services import agents
+from neurocache_ui.store.db import get_engine
+from neurocache_ui.store.models import User
 from testkit import browser as pages
 from testkit.factories import Account
 
@@ -75,3 +79,16 @@ def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
 def sign_up() -> Callable[..., Account]:
     """`sign_up(page)`: a new account through the real form; returns once the hub shows."""
     return pages.sign_up
+
+
+@pytest.fixture
+def make_agent(use_settings, postgres_url: str) -> Callable[..., agents.AgentPublic]:
+    """An agent owned by a signed-up account, made through core (the agent form has its own tests)."""
+    use_settings(DATABASE_URL=postgres_url, REDIS_URL=None)
+
+    def make(owner: Account, name: str, **settings: object) -> agents.AgentPublic:
+        with get_engine().connect() as conn:
+            owner_id = conn.execute(sa.select(User.id).where(User.email == owner.email)).scalar_one()
+        return agents.create_agent(owner_id, {"name": name, "model": "fake-model", **settings})
+
+    return make

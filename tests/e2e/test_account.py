@@ -9,9 +9,10 @@ import uuid
 from playwright.sync_api import Page, expect
 
 from neurocache_ui.services.auth import SESSION_COOKIE
+from testkit.browser import create_channel
 from testkit.factories import Account
 from testkit.hub import HubServer
-from tests.e2e.test_channels import NewContext, SignUp, create_channel
+from tests.e2e.test_channels import NewContext, SignUp
 
 
 def log_in(page: Page, account: Account, password: str | None = None) -> None:

@@ -12,10 +12,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Locator, Page, expect
 
-from neurocache_ui.services import agents
 from neurocache_ui.store.db import get_engine
-from neurocache_ui.store.models import Message, User
-from testkit.factories import Account
+from neurocache_ui.store.models import Message
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
 from testkit.web_fakes import ARTICLE_TITLE, FakeSearxng, PageServer
@@ -48,18 +46,6 @@ def tools_hub(start_provider_hub: Callable[..., HubServer], searxng: FakeSearxng
     return start_provider_hub(
         NEUROCACHE_SEARXNG_URL=searxng.url, NEUROCACHE_FETCH_ALLOWED_HOSTS=f"127.0.0.1:{pages.port}"
     )
-
-
-@pytest.fixture
-def make_agent(use_settings, postgres_url: str) -> Callable[..., agents.AgentPublic]:
-    use_settings(DATABASE_URL=postgres_url, REDIS_URL=None)
-
-    def make(owner: Account, name: str, **settings: object) -> agents.AgentPublic:
-        with get_engine().connect() as conn:
-            owner_id = conn.execute(sa.select(User.id).where(User.email == owner.email)).scalar_one()
-        return agents.create_agent(owner_id, {"name": name, "model": "fake-model", **settings})
-
-    return make
 
 
 def script_research(fake_provider: FakeOpenAIServer, pages: PageServer) -> None:

@@ -7,41 +7,19 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
 
-import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from neurocache_ui.services import agents
 from neurocache_ui.store.db import get_engine
-from neurocache_ui.store.models import UsageEvent, User
+from neurocache_ui.store.models import UsageEvent
+from testkit.browser import create_channel, invite
 from testkit.factories import Account
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
-from tests.e2e.test_channels import (
-    NewContext,
-    SignUp,
-    create_channel,
-    invite,
-    log,
-    send,
-)
+from tests.e2e.test_channels import NewContext, SignUp, log, send
 
 WORDS = [f"alpha{i:02d}" for i in range(40)]
-
-
-@pytest.fixture
-def make_agent(use_settings, postgres_url: str) -> Callable[..., agents.AgentPublic]:
-    """An agent owned by a signed-up account, made through core (the agent form has its own tests)."""
-    use_settings(DATABASE_URL=postgres_url, REDIS_URL=None)
-
-    def make(owner: Account, name: str, **settings: object) -> agents.AgentPublic:
-        with get_engine().connect() as conn:
-            owner_id = conn.execute(sa.select(User.id).where(User.email == owner.email)).scalar_one()
-        return agents.create_agent(owner_id, {"name": name, "model": "fake-model", **settings})
-
-    return make
 
 
 def add_agent(page: Page, name: str) -> None:

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
+from testkit.browser import create_channel, invite
 from testkit.factories import Account
 from testkit.hub import HubServer
 from testkit.servers import RedisServer
-from tests.e2e.test_channels import create_channel, invite, log, send
+from tests.e2e.test_channels import log, send
 
 NewContext = Callable[..., BrowserContext]
 SignUp = Callable[..., Account]

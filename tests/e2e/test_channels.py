@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, Page, expect
 
+from testkit.browser import create_channel, invite
 from testkit.factories import Account
 from testkit.hub import HubServer
 
@@ -17,30 +18,10 @@ NewContext = Callable[..., BrowserContext]
 SignUp = Callable[..., Account]
 
 
-def create_channel(page: Page, name: str, goal: str = "Ship the launch plan") -> None:
-    page.get_by_role("link", name="Channels", exact=True).click()
-    page.get_by_role("button", name="New channel").click()
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Description").fill("Where the launch happens")
-    page.get_by_label("Goal").fill(goal)
-    page.get_by_role("button", name="Create").click()
-    expect(page).to_have_url(re.compile(r"/channels/[a-z0-9-]+/?$"))
-    expect(page.get_by_role("heading", name=f"# {name}")).to_be_visible()
-
-
 def send(page: Page, text: str) -> None:
     box = page.get_by_role("textbox", name="Message")
     box.fill(text)
     box.press("Enter")
-
-
-def invite(page: Page, email: str) -> None:
-    """From an open channel page, through the Invite dialog."""
-    page.get_by_role("button", name="Invite").click()
-    dialog = page.get_by_role("dialog")
-    dialog.get_by_label("Email").fill(email)
-    dialog.get_by_role("button", name="Invite").click()
-    expect(dialog).to_be_hidden()
 
 
 def log(page: Page):

@@ -21,10 +21,10 @@ from neurocache_ui.api.upload_guard import upload_limit
 from neurocache_ui.services import auth
 from neurocache_ui.services.auth import SESSION_COOKIE
 from neurocache_ui.web.state.knowledge import KnowledgeState
+from testkit.documents import bomb_pdf
 from testkit.factories import Account, new_account
 from testkit.hub import HubServer
 from tests.e2e.test_agents import create_agent, signed_in
-from tests.integration.test_knowledge import bomb_pdf
 
 NewContext = Callable[..., BrowserContext]
 SignUp = Callable[..., Account]

@@ -21,12 +21,13 @@ import httpx
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
+from testkit.browser import create_channel
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
 from testkit.servers import free_port
 from tests.conftest import ALLOWED_ORIGIN
-from tests.e2e.test_channel_agents import add_agent, make_agent, reply_row  # noqa: F401 (make_agent: a fixture)
-from tests.e2e.test_channels import NewContext, SignUp, create_channel, log, send
+from tests.e2e.test_channel_agents import add_agent, reply_row
+from tests.e2e.test_channels import NewContext, SignUp, log, send
 
 FOREIGN_ORIGIN = "http://evil.example"
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
@@ -207,7 +208,7 @@ def test_images_in_agent_replies_are_links_that_fetch_nothing(
     sign_up: SignUp,
     pixel_server: PixelServer,
     fake_provider: FakeOpenAIServer,
-    make_agent,  # noqa: F811 (the fixture imported above)
+    make_agent,
 ) -> None:
     pixel_server.paths.clear()
     page = new_context(base_url=agent_hub.url).new_page()

@@ -1,0 +1,53 @@
+"""Documents written by hand for tests: PDFs of known text, and a PDF bomb."""
+
+from __future__ import annotations
+
+import zlib
+
+
+def pdf_file(contents: list[bytes], *, page_count: int | None = None, flate: bool = False) -> bytes:
+    """A minimal valid PDF whose page i draws contents[i % len(contents)] with
+    Helvetica as /F1: several pages may share one content stream object. With
+    `flate`, streams are FlateDecode-compressed."""
+    page_count = page_count or len(contents)
+    first_page = 4 + len(contents)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{' '.join(f'{first_page + i} 0 R' for i in range(page_count))}] /Count {page_count} >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    for content in contents:
+        data = zlib.compress(content, 9) if flate else content
+        flate_filter = b" /Filter /FlateDecode" if flate else b""
+        objects.append(b"<< /Length %d%s >>\nstream\n" % (len(data), flate_filter) + data + b"\nendstream")
+    for i in range(page_count):
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {4 + i % len(contents)} 0 R >>".encode()
+        )
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def make_pdf(pages: list[str]) -> bytes:
+    """One line of text per page."""
+    escaped = [text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") for text in pages]
+    return pdf_file([f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode() for text in escaped])
+
+
+def bomb_pdf(pages: int = 20) -> bytes:
+    """A few KB that inflate to `pages` pages of 1 MB of drawing operators each
+    (all pages share one compressed content stream): ~600,000 characters of text
+    per page, and seconds of parsing."""
+    line = b"BT /F1 12 Tf 72 720 Td (All work and no play makes Jack a dull boy.) Tj ET\n"
+    content = (line * (1024 * 1024 // len(line) + 1))[: 1024 * 1024]
+    return pdf_file([content], page_count=pages, flate=True)
