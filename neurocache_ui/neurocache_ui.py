@@ -7,7 +7,7 @@ import reflex as rx
 from neurocache_ui.api.app import fastapi_app
 from neurocache_ui.api.security_headers import SecurityHeaders, restrict_socket_origins
 from neurocache_ui.api.upload_guard import UploadGuard
-from neurocache_ui.services.agent_runs import runner
+from neurocache_ui.services.agent_runs import orphans, runner
 from neurocache_ui.services.retention import retention_loop
 from neurocache_ui.web.pages import (
     account,
@@ -33,3 +33,4 @@ app.register_lifespan_task(relay, receivers=(ChatState, TeamState))
 app.register_lifespan_task(redis_watchdog)  # the "reconnecting" notice
 app.register_lifespan_task(retention_loop)
 app.register_lifespan_task(runner.lifespan)  # agents' replies: cancelled (kept as incomplete) at shutdown
+app.register_lifespan_task(orphans.sweep_forever)  # replies whose worker died end as interrupted

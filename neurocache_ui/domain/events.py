@@ -36,10 +36,14 @@ class MessageDeleted(_AboutMessage):
 
 
 class AgentStreamed(_Event):
-    """An agent's reply so far; only tabs that have the channel open need it."""
+    """Text appended to an agent's reply: `text` goes at character `offset` of the
+    reply so far (offset 0 starts it over), so an update's size does not grow with
+    the reply. Only tabs that have the channel open need it; a worker that missed
+    one takes the whole text so far from services/agent_runs/progress.py."""
 
     type: Literal["agent.stream"] = "agent.stream"
     message_id: int
+    offset: int = 0
     text: str
 
 

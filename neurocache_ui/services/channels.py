@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -153,6 +154,12 @@ def ensure_can_post(channel_id: int, user_id: int, *, session: Session | None = 
         raise NotFound(NOT_FOUND)
     if archived_at is not None:
         raise Forbidden(ARCHIVED)
+
+
+def may_post(channel_id: int, user_id: int) -> sa.ColumnElement[bool]:
+    """The condition `ensure_can_post` checks, as SQL for a write to check in one
+    statement; when it fails, `ensure_can_post` says why."""
+    return repo.can_post(channel_id, user_id)
 
 
 def list_channels(user_id: int) -> list[ChannelSummary]:

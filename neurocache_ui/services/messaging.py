@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -197,12 +198,16 @@ def post_message(
     text = clean_content(content, allow_empty=bool(attachment_ids) or (user_id is None and status != "complete"))
     try:
         with database_guard(UNAVAILABLE_WRITE), session_scope() as session:
-            if user_id is not None:
-                channels.ensure_can_post(channel_id, user_id, session=session)
             row = Message(
                 channel_id=channel_id, user_id=user_id, agent_id=agent_id, content=text, status=status, hop=hop
             )
-            view = repo.insert(session, row)
+            # A person's right to post is checked by the INSERT itself: one round trip.
+            guard = channels.may_post(channel_id, user_id) if user_id is not None else None
+            view = repo.insert(session, row, only_if=guard)
+            if view is None:
+                assert user_id is not None
+                channels.ensure_can_post(channel_id, user_id, session=session)  # raises the reason
+                raise NotFound(channels.NOT_FOUND)
             if attachment_ids and user_id is not None:
                 attachments.link(session, view.id, attachment_ids, channel_id=channel_id, user_id=user_id)
                 view = repo.view(session, view.id) or view
@@ -240,17 +245,27 @@ def edit_message(message_id: int, *, user_id: int, content: str) -> MessageView:
 
 
 def update_agent_message(
-    message_id: int, *, agent_id: int, content: str, status: str = "complete", sources: Sequence[Source] = ()
+    message_id: int,
+    *,
+    agent_id: int,
+    content: str,
+    status: str = "complete",
+    sources: Sequence[Source] = (),
+    only_if_streaming: bool = False,
 ) -> MessageView:
     """An agent's reply in progress gets its text, status (e.g. "streaming" ->
     "complete") and sources (replacing any before; see clean_sources); only the
-    agent that posted it may update it."""
+    agent that posted it may update it. `only_if_streaming`: NotFound (nothing
+    written or published) if the reply has ended meanwhile, so of several workers
+    ending one reply at once exactly one does."""
     status = _clean_status(status)
     text = clean_content(content, allow_empty=status != "complete")
     stored = [{"title": s.title, "url": s.url} for s in clean_sources(sources)]
     values = {"content": text, "status": status, "sources": stored}
+    mine = Message.agent_id == agent_id
+    where = sa.and_(mine, Message.status == "streaming") if only_if_streaming else mine
     with database_guard(UNAVAILABLE_WRITE), session_scope() as session:
-        view = repo.update(session, message_id, values, Message.agent_id == agent_id)
+        view = repo.update(session, message_id, values, where)
     if view is None:
         raise NotFound(MESSAGE_NOT_FOUND)
     _after_commit(MessageUpdated, view, lambda cache: cache.replace(view))

@@ -152,6 +152,13 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         # The channel's history is read newest-first by (created_at, id) keyset pages.
         sa.Index("ix_message_channel_created", "channel_id", "created_at", "id"),
+        # The orphan sweeper's replies still being written (services/agent_runs/orphans.py).
+        sa.Index(
+            "ix_message_streaming",
+            "created_at",
+            postgresql_where=sa.text("status = 'streaming'"),
+            sqlite_where=sa.text("status = 'streaming'"),
+        ),
         sa.CheckConstraint("user_id IS NULL OR agent_id IS NULL", name="ck_message_one_author"),
     )
 

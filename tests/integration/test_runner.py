@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import os
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from neurocache_ui.domain.reply_rules import HOP_LIMIT
 from neurocache_ui.infra import bus
 from neurocache_ui.infra.llm import NO_PROVIDER_NOTICE
 from neurocache_ui.services import agents, channels, knowledge, messaging, spend, team
-from neurocache_ui.services.agent_runs import runner
+from neurocache_ui.services.agent_runs import progress, runner
 from neurocache_ui.services.agent_runs.delivery import INTERRUPTED, TOO_LONG
 from neurocache_ui.services.agent_runs.throttle import FLUSH_INTERVAL
 from neurocache_ui.services.auth import CurrentUser, create_user
@@ -103,11 +102,14 @@ class Team:
 
 
 class BusRecorder:
-    """Every bus event of one channel, with the time it arrived."""
+    """Every bus event of one channel, with the time it arrived, and each streaming
+    reply's text as a viewer rebuilds it from the appended parts."""
 
     def __init__(self, channel_id: int) -> None:
         self.channel_id = channel_id
         self.events: list[tuple[float, dict[str, Any]]] = []
+        self.texts: dict[int, str] = {}
+        self._so_far: list[tuple[float, int, str]] = []
         self._task: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> BusRecorder:
@@ -116,7 +118,7 @@ class BusRecorder:
         async def run() -> None:
             async for channel_id, event in bus.listen(ready=ready):
                 if channel_id == self.channel_id:
-                    self.events.append((time.monotonic(), event.model_dump(mode="json")))
+                    self._record(time.monotonic(), event.model_dump(mode="json"))
 
         self._task = asyncio.create_task(run())
         await asyncio.wait_for(ready.wait(), 10)
@@ -128,19 +130,25 @@ class BusRecorder:
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
 
-    def streams(self, message_id: int | None = None) -> list[tuple[float, str]]:
-        return [
-            (at, e["text"])
-            for at, e in self.events
-            if e["type"] == "agent.stream" and (message_id is None or e["message_id"] == message_id)
-        ]
+    def _record(self, at: float, event: dict[str, Any]) -> None:
+        self.events.append((at, event))
+        if event["type"] == "agent.stream":
+            before = self.texts.get(event["message_id"], "")
+            assert event["offset"] <= len(before), "an update was missed"  # the bus lost nothing here
+            self.texts[event["message_id"]] = text = before[: event["offset"]] + event["text"]
+            self._so_far.append((at, event["message_id"], text))
 
-    async def wait_for_stream(self, predicate, timeout: float = 20) -> dict[str, Any]:
+    def streams(self, message_id: int | None = None) -> list[tuple[float, str]]:
+        """(arrival, the reply's text so far) of each streaming update."""
+        return [(at, text) for at, mid, text in self._so_far if message_id is None or mid == message_id]
+
+    async def wait_for_stream(self, predicate, timeout: float = 20) -> int:
+        """The id of the first reply whose text so far matches `predicate`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for _, event in self.events:
-                if event["type"] == "agent.stream" and predicate(event):
-                    return event
+            for _, message_id, text in self._so_far:
+                if predicate(text):
+                    return message_id
             await asyncio.sleep(0.02)
         raise AssertionError("no matching agent.stream event")
 
@@ -232,12 +240,15 @@ async def test_streaming_updates_are_flushed_at_most_every_50_ms(stores: Stores,
     # tests/unit/test_runner_rules.py.
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert sum(gaps) / len(gaps) >= 0.045, gaps
-    # Each update is the whole text so far, growing, and ends before the final message.
+    # The text so far (rebuilt from the appended parts) grows with each update and
+    # ends before the final message; after the first, an update carries only its part.
     assert all(reply.content.startswith(text) and text for text in texts)
     assert texts == sorted(texts, key=len) and len(set(texts)) == len(texts)
     kinds = [e["type"] for _, e in recorder.events]
     assert kinds[0] == "message.created" and kinds[-1] == "message.updated"
-    assert max(len(json.dumps(e)) for _, e in recorder.events if e["type"] == "agent.stream") < len(reply.content) + 100
+    parts = [e for _, e in recorder.events if e["type"] == "agent.stream"]
+    assert [e["offset"] for e in parts] == [0] + [len(text) for text in texts[:-1]]
+    assert max(len(e["text"]) for e in parts[1:]) < len(reply.content) // 2
 
 
 async def test_a_lone_token_is_not_held_back(stores: Stores, fake_provider: FakeOpenAIServer) -> None:
@@ -246,8 +257,7 @@ async def test_a_lone_token_is_not_held_back(stores: Stores, fake_provider: Fake
     fake_provider.configure(reply="first second", token_delay=1.0)
     async with BusRecorder(room.channel.id) as recorder:
         await room.post("@scout slowly")
-        event = await recorder.wait_for_stream(lambda e: e["text"] == "first", timeout=10)
-        assert event["text"] == "first"
+        await recorder.wait_for_stream(lambda text: text == "first", timeout=10)
         first_seen = recorder.streams()[0][0]
         await runner.drain(timeout=20)
     second = next(at for at, text in recorder.streams() if text == "first second")
@@ -262,8 +272,8 @@ async def test_stop_keeps_the_partial_text_as_incomplete(any_stores: Stores, fak
     fake_provider.configure(reply=" ".join(f"word{i}" for i in range(100)), token_delay=0.1)
     async with BusRecorder(room.channel.id) as recorder:
         await room.post("@scout tell me everything")
-        event = await recorder.wait_for_stream(lambda e: "word3" in e["text"])
-        assert await runner.stop_reply(event["message_id"], room.bob.id) is True  # any member may stop
+        message_id = await recorder.wait_for_stream(lambda text: "word3" in text)
+        assert await runner.stop_reply(message_id, room.bob.id) is True  # any member may stop
         await runner.drain(timeout=10)
     [reply] = room.replies()
     assert reply.status == "incomplete"
@@ -281,10 +291,10 @@ async def test_stop_from_another_process_reaches_the_running_reply(stores: Store
     fake_provider.configure(reply=" ".join(f"word{i}" for i in range(100)), token_delay=0.1)
     async with BusRecorder(room.channel.id) as recorder:
         await room.post("@scout tell me everything")
-        event = await recorder.wait_for_stream(lambda e: "word2" in e["text"])
+        message_id = await recorder.wait_for_stream(lambda text: "word2" in text)
         script = (
             "import asyncio; from neurocache_ui.services.agent_runs import runner; "
-            f"print(asyncio.run(runner.stop_reply({event['message_id']}, {room.bob.id})))"
+            f"print(asyncio.run(runner.stop_reply({message_id}, {room.bob.id})))"
         )
         env = {**os.environ, "DATABASE_URL": stores.database_url, "REDIS_URL": stores.redis_url or ""}
         done = await asyncio.to_thread(
@@ -302,17 +312,19 @@ async def test_non_members_cannot_stop_a_reply(stores: Stores, fake_provider: Fa
     fake_provider.configure(reply="a b c d e f g h", token_delay=0.2)
     async with BusRecorder(room.channel.id) as recorder:
         await room.post("@scout go")
-        event = await recorder.wait_for_stream(lambda e: bool(e["text"]))
+        message_id = await recorder.wait_for_stream(bool)
         with pytest.raises(NotFound):
-            await runner.stop_reply(event["message_id"], person("Eve").id)
+            await runner.stop_reply(message_id, person("Eve").id)
         await runner.drain(timeout=20)
     assert room.replies()[0].status == "complete"
 
 
 async def test_an_abandoned_reply_can_still_be_closed(any_stores: Stores) -> None:
-    """A reply whose worker died stays "streaming"; Stop closes it instead of doing nothing."""
+    """A reply whose worker died stays "streaming"; Stop closes it with the text it had
+    streamed instead of doing nothing."""
     room = Team({"name": "Scout"})
-    orphan = messaging.post_message(room.channel.id, agent_id=room.agents["scout"].id, content="half a", status="streaming", hop=1)
+    orphan = messaging.post_message(room.channel.id, agent_id=room.agents["scout"].id, content="", status="streaming", hop=1)
+    await progress.Progress(room.channel.id, orphan.id).publish("half a")  # then its worker died
     assert await runner.stop_reply(orphan.id, room.ada.id) is True
     closed = messaging.get_message(orphan.id, viewer_id=room.ada.id)
     assert closed.status == "incomplete" and closed.content == f"half a\n\n{INTERRUPTED}"
@@ -362,7 +374,7 @@ async def test_a_shutdown_keeps_what_was_written(stores: Stores, fake_provider: 
     fake_provider.configure(reply=" ".join(f"word{i}" for i in range(100)), token_delay=0.1)
     async with BusRecorder(room.channel.id) as recorder:
         await room.post("@scout go on")
-        await recorder.wait_for_stream(lambda e: "word2" in e["text"])
+        await recorder.wait_for_stream(lambda text: "word2" in text)
         await runner.shutdown()
     [reply] = room.replies()
     assert reply.status == "incomplete" and reply.content.startswith("word0 word1 word2")

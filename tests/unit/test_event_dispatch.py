@@ -1,6 +1,6 @@
 """Live events without a browser (web/realtime/dispatch.py): which of this worker's
 tabs receive an event, and what it does to the sidebar's unread counts, the
-cached channels and the agents' replies streaming into the open channel."""
+cached channels and who is replying in the open channel."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def test_channel_events_go_to_every_tab_watching_the_channel() -> None:
 
 def test_a_streaming_reply_goes_only_to_tabs_that_show_its_channel() -> None:
     watchers = three_tabs()
-    streamed = AgentStreamed(message_id=1, text="so far")
+    streamed = AgentStreamed(message_id=1, offset=0, text="so far")
     assert sorted(dispatch.recipients(watchers, 10, streamed)) == ["ada-1", "bob"]  # bob's focus is unknown
     assert dispatch.recipients(watchers, 11, streamed) == ["ada-2"]
     stepped = AgentStepped(message_id=1, text="Searching the web for cats")  # its steps likewise
@@ -131,26 +131,21 @@ def test_who_is_typing_is_read_again_when_someone_types_or_a_person_posts() -> N
     assert not dispatch.refreshes_typing(PresenceChanged(names=[]))
 
 
-def test_an_agents_reply_streams_in_until_its_final_text_arrives() -> None:
-    replying: dict[str, str] = {}
-    streams: dict[str, str] = {}
+def test_who_is_replying_lasts_until_the_replys_final_text_arrives() -> None:
     placeholder = MessageCreated(message=message(7, user_id=None, status=runner.STREAMING, content=""))
-    replying, streams = dispatch.replies_after(replying, streams, placeholder)
-    assert replying == {"7": "Scout"} and streams == {}
-    assert dispatch.replies_after(replying, streams, placeholder) == (replying, streams)
-    assert dispatch.replies_after(replying, streams, placeholder)[0] is replying  # a repeat resends nothing
-
-    replying, streams = dispatch.replies_after(replying, streams, AgentStreamed(message_id=7, text="Hel"))
-    replying, streams = dispatch.replies_after(replying, streams, AgentStreamed(message_id=7, text="Hello"))
-    assert streams == {"7": "Hello"}
-    unknown = AgentStreamed(message_id=8, text="not shown")  # a reply this tab never saw start
-    assert dispatch.replies_after(replying, streams, unknown)[1] is streams
+    replying = dispatch.replying_after({}, placeholder)
+    assert replying == {"7": "Scout"}
+    assert dispatch.replying_after(replying, placeholder) is replying  # a repeat resends nothing
+    assert dispatch.replying_after(replying, AgentStreamed(message_id=7, offset=0, text="Hel")) is replying
+    assert not dispatch.ends_stream(placeholder)
 
     final = MessageUpdated(message=message(7, user_id=None, status="complete", content="Hello there"))
-    assert dispatch.replies_after(replying, streams, final) == ({}, {})
+    assert dispatch.ends_stream(final)
+    assert dispatch.replying_after(replying, final) == {}
     people = MessageCreated(message=message(9))
-    assert dispatch.replies_after(replying, streams, people) == (replying, streams)
-    assert dispatch.replies_after(replying, streams, TeamChanged())[1] is streams
+    assert not dispatch.ends_stream(people)
+    assert dispatch.replying_after(replying, people) is replying
+    assert dispatch.replying_after(replying, TeamChanged()) is replying
 
 
 def test_a_replys_steps_show_while_it_works_and_go_when_it_is_done() -> None:
@@ -164,7 +159,7 @@ def test_a_replys_steps_show_while_it_works_and_go_when_it_is_done() -> None:
     assert steps == {"7": "Reading cats.example"}
     unknown = AgentStepped(message_id=8, text="not shown")  # a reply this tab never saw start
     assert dispatch.steps_after(replying, steps, unknown) is steps
-    assert dispatch.steps_after(replying, steps, AgentStreamed(message_id=7, text="Cats are")) is steps
+    assert dispatch.steps_after(replying, steps, AgentStreamed(message_id=7, offset=0, text="Cats are")) is steps
 
     assert dispatch.steps_after(replying, steps, AgentStepped(message_id=7, text="")) == {}  # empty text clears
     still = MessageUpdated(message=message(7, user_id=None, status=runner.STREAMING, content="Cats"))
@@ -172,3 +167,29 @@ def test_a_replys_steps_show_while_it_works_and_go_when_it_is_done() -> None:
     final = MessageUpdated(message=message(7, user_id=None, status="complete", content="Cats are mammals."))
     assert dispatch.steps_after(replying, steps, final) == {}
     assert dispatch.steps_after({}, {}, final) == {}
+
+
+def test_a_frame_of_events_changes_each_part_of_a_tab_once() -> None:
+    """A burst arrives as one frame: 300 posts in the open channel, some elsewhere,
+    presence and typing; the tab's rows end as if applied one by one, bounded."""
+    window = rows.shown([rows.to_row(message(1))], False)
+    sidebar = [{"id": 10, "name": "launch", "unread": 0}, {"id": 11, "name": "side", "unread": 0}]
+    items: list[tuple[int, object]] = [(10, MessageCreated(message=message(i))) for i in range(2, 302)]
+    items += [(11, MessageCreated(message=message(400 + i, channel_id=11))) for i in range(3)]
+    items += [(10, PresenceChanged(names=["Ada", "Bob"])), (10, TypingChanged())]
+    frame = dispatch.frame_after(window, sidebar, {}, open_channel=10, viewer_id=ADA, items=items)  # type: ignore[arg-type]
+    one_by_one = window
+    for _, event in items[:300]:
+        one_by_one = rows.after_event(one_by_one, event)  # type: ignore[arg-type]
+    assert frame.window == one_by_one
+    assert frame.window.rows[-1]["id"] == 301 and len(frame.window.rows) <= rows.RECENT_CAP + rows.LATEST_BLOCK
+    assert [entry["unread"] for entry in frame.sidebar] == [0, 3]
+    assert frame.online_names == ["Ada", "Bob"] and frame.refresh_typing
+    assert not (frame.resync or frame.sessions_ended)
+
+    quiet = dispatch.frame_after(window, sidebar, {}, open_channel=10, viewer_id=ADA, items=[(0, BusReconnected())])
+    assert quiet.window is window and quiet.sidebar is sidebar and quiet.online_names is None and quiet.resync
+    ended = dispatch.frame_after(window, sidebar, {}, open_channel=10, viewer_id=ADA, items=[(0, SessionsEnded(user_id=ADA))])
+    assert ended.sessions_ended
+    other = dispatch.frame_after(window, sidebar, {}, open_channel=10, viewer_id=ADA, items=[(0, SessionsEnded(user_id=BOB))])
+    assert not other.sessions_ended

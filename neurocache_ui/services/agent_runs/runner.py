@@ -18,11 +18,11 @@ import sqlalchemy as sa
 
 from neurocache_ui.domain import prompts, reply_rules
 from neurocache_ui.domain.errors import NeurocacheError, NotFound
-from neurocache_ui.domain.events import AgentStepped, AgentStreamed
+from neurocache_ui.domain.events import AgentStepped
 from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.infra import bus
 from neurocache_ui.services import attachments, messaging, spend, team
-from neurocache_ui.services.agent_runs import delivery, pipeline, stops
+from neurocache_ui.services.agent_runs import delivery, orphans, pipeline, progress, stops
 from neurocache_ui.services.agent_runs.delivery import COMPLETE, ERROR, STREAMING
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import Agent, Channel, Message, User
@@ -207,11 +207,8 @@ async def _reply(
         log.warning("agent %s could not start a reply in channel %s: %s", agent.id, channel.id, error)
         return
     running = stops.Running(placeholder.id, channel.id, agent.id)
-    await stops.register(running)
-    try:
+    async with stops.lease(running):
         final = await _write(agent, channel, trigger_view, running, teammates=teammates, triggered_by=triggered_by)
-    finally:
-        await stops.unregister(running)
     if final is not None and final.status == COMPLETE:
         await handle_new_message(final, triggered_by_user_id=triggered_by, hop=hop, budget_id=budget_id)
 
@@ -227,9 +224,7 @@ async def _write(
 ) -> MessageView | None:
     """Stream the model's reply into the placeholder; returns the stored final message."""
     reply: pipeline.Reply | None = None
-
-    async def publish(text: str) -> None:
-        await stops.in_thread(bus.publish, channel.id, AgentStreamed(message_id=running.message_id, text=text))
+    shown = progress.Progress(channel.id, running.message_id)
 
     async def step(text: str) -> None:
         await stops.in_thread(bus.publish, channel.id, AgentStepped(message_id=running.message_id, text=text))
@@ -241,7 +236,7 @@ async def _write(
         situation = pipeline.InChannel(channel, history, teammates, trigger_view.content)
         caller = pipeline.Caller(triggered_by, channel_id=channel.id)
         reply = await pipeline.prepare(agent, situation, caller, on_step=step)
-        await delivery.stream_reply(reply, publish, running.stop, watch=lambda: stops.watch_remote_stop(running))
+        await delivery.stream_reply(reply, shown.publish, running.stop)
     except asyncio.CancelledError:
         # The server is shutting down: keep what arrived, marked as interrupted.
         await _store(agent, running, reply, interrupted=True)
@@ -270,7 +265,7 @@ async def _store(
     assert agent.id is not None
     content, status = delivery.final_text(reply, stopped_by=running.stopped_by, interrupted=interrupted)
     sources = reply.sources if reply is not None else []
-    final = None
+    final, ended = None, True
     try:
         final = await asyncio.to_thread(
             lambda: messaging.update_agent_message(
@@ -280,7 +275,10 @@ async def _store(
     except NotFound:
         pass  # the message or the agent was deleted meanwhile
     except Exception:
+        ended = False  # its text so far stays for the orphan sweeper (orphans.py)
         log.exception("storing agent %s's reply %s failed", agent.id, running.message_id)
+    if ended:
+        await stops.in_thread(progress.clear, running.message_id)
     if reply is not None:
         await reply.record()
     return final
@@ -304,15 +302,8 @@ async def stop_reply(message_id: int, user_id: int) -> bool:
     sent = await stops.request_stop(message_id, await asyncio.to_thread(_user_name, user_id))
     if sent != "nobody":
         return sent != "unreachable"
-    # Nobody runs it (its process died): close it so it stops looking alive.
-    content, status = delivery.compose(view.content, outcome="stopped", error=None, stopped_by="", sources="", cut=False)
-    try:
-        await asyncio.to_thread(
-            lambda: messaging.update_agent_message(message_id, agent_id=view.agent_id, content=content, status=status)
-        )
-    except NotFound:
-        return False
-    return True
+    # Nobody runs it (its process died): end it now as the orphan sweeper would.
+    return await asyncio.to_thread(orphans.end, message_id, view.agent_id)
 
 
 __all__ = [

@@ -1,6 +1,7 @@
-"""The ~50 ms flush of a streaming reply: viewers get the whole text so far at most
-once per interval, never once per token, so a fast model costs a few updates a
-second and a slow one still shows each token within the interval."""
+"""The ~50 ms flush of a streaming reply: its sender gets the whole text so far at
+most once per interval, never once per token, so a fast model costs a few updates a
+second and a slow one still shows each token within the interval (channel viewers
+are then sent only the appended part, progress.py)."""
 
 from __future__ import annotations
 

@@ -81,6 +81,17 @@ def membership(session: Session, channel_id: int, user_id: int) -> tuple[bool, d
     return (False, None) if row is None else (True, row[1])
 
 
+def can_post(channel_id: int, user_id: int) -> sa.ColumnElement[bool]:
+    """SQL that holds while the user is a member of the channel and it is not
+    archived, for a write that checks it in the same statement."""
+    return sa.exists().where(
+        ChannelMember.channel_id == channel_id,
+        ChannelMember.user_id == user_id,
+        Channel.id == ChannelMember.channel_id,
+        Channel.archived_at.is_(None),
+    )
+
+
 def summaries(session: Session, user_id: int) -> Sequence[sa.Row[Any]]:
     """(id, slug, name, unread) of the user's active channels by name.
 

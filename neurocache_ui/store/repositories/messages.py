@@ -104,14 +104,21 @@ def view(session: Session, message_id: int) -> MessageView | None:
     return _view(row) if row is not None else None
 
 
-def insert(session: Session, message: Message) -> MessageView:
-    """The message as stored, author name included."""
-    session.add(message)
-    session.flush()
-    assert message.id is not None
-    stored = view(session, message.id)
-    assert stored is not None
-    return stored
+def insert(session: Session, message: Message, *, only_if: sa.ColumnElement[bool] | None = None) -> MessageView | None:
+    """The message as stored, author name included, in one round trip (INSERT …
+    RETURNING). With `only_if` nothing is inserted, and None returned, unless it holds."""
+    table = Message.__table__
+    names = [column.name for column in table.columns if column.name != "id"]
+    values = [sa.literal(getattr(message, name), type_=table.c[name].type) for name in names]
+    source = sa.select(*values).where(only_if) if only_if is not None else sa.select(*values)
+    # RETURNING cannot join: the names come from subqueries on the new row's columns.
+    user_name = sa.select(User.name).where(User.id == sa.literal_column("message.user_id")).scalar_subquery()
+    agent_name = sa.select(Agent.name).where(Agent.id == sa.literal_column("message.agent_id")).scalar_subquery()
+    returned = [table.c[name] for name in ("id", "channel_id", "user_id", "agent_id")] + [user_name, agent_name] + [
+        table.c[name] for name in ("content", "status", "created_at", "edited_at", "sources", "attachments")
+    ]
+    row = session.connection().execute(sa.insert(table).from_select(names, source).returning(*returned)).first()
+    return _view(row) if row is not None else None
 
 
 def authorship(session: Session, message_id: int) -> tuple[int, int | None] | None:

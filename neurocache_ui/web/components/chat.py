@@ -15,6 +15,7 @@ from neurocache_ui.domain.limits import (
 from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.forms import field, form_alert, message_box
 from neurocache_ui.web.components.markdown import safe_markdown
+from neurocache_ui.web.components.stream_text import stream_text
 from neurocache_ui.web.components.team import (
     mention_suggestions,
     replying_indicator,
@@ -22,7 +23,6 @@ from neurocache_ui.web.components.team import (
     step_line,
     step_of,
     stop_button,
-    stream_or_content,
 )
 from neurocache_ui.web.state.attachments import ACCEPT, UPLOAD_ID, AttachmentsState
 from neurocache_ui.web.state.channel_admin import ChannelAdminState
@@ -151,7 +151,11 @@ def message_item(
                 rx.cond(
                     editing,
                     _edit_form(content),
-                    rx.box(safe_markdown(content), class_name="message-body", width="100%"),
+                    rx.cond(
+                        status == "streaming",
+                        stream_text(message_id),
+                        rx.box(safe_markdown(content), class_name="message-body", width="100%"),
+                    ),
                 ),
                 rx.cond(images.length() > 0, rx.hstack(rx.foreach(images, _image), wrap="wrap", spacing="2")),
                 step_line(status, step),
@@ -177,7 +181,7 @@ def message_row(row: rx.Var[dict[str, Any]]) -> rx.Component:
         message_id=row["id"].to(int),
         author=row["author"].to(str),
         kind=row["kind"].to(str),
-        content=stream_or_content(row),
+        content=row["content"].to(str),
         status=row["status"].to(str),
         created_at=row["created_at"].to(str),
         edited=row["edited"].to(bool),

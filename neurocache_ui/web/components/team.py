@@ -196,16 +196,6 @@ def stop_button(message_id: rx.Var[int]) -> rx.Component:
     )
 
 
-def stream_or_content(row: rx.Var[dict[str, Any]]) -> rx.Var[str]:
-    """A message row's text: the streaming reply's text so far while it is being
-    written (only that row's prop changes as it streams), else the stored text."""
-    return rx.cond(
-        row["status"].to(str) == "streaming",
-        TeamState.streams.get(row["id"].to(str), "…").to(str),
-        row["content"].to(str),
-    )
-
-
 def step_of(row: rx.Var[dict[str, Any]]) -> rx.Var[str]:
     """What a streaming reply is doing right now ("Searching the web for …"), else ""."""
     return rx.cond(row["status"].to(str) == "streaming", TeamState.steps.get(row["id"].to(str), "").to(str), "")

@@ -5,6 +5,7 @@ comes back as the same object, so states assign (and resend) only changes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from neurocache_ui.domain.events import (
@@ -13,12 +14,14 @@ from neurocache_ui.domain.events import (
     BusReconnected,
     Event,
     MessageCreated,
+    MessageEvent,
     MessageUpdated,
+    PresenceChanged,
     SessionsEnded,
     TypingChanged,
 )
 from neurocache_ui.services.agent_runs import runner
-from neurocache_ui.web.realtime.rows import PAGE, updated_rows
+from neurocache_ui.web.realtime.rows import PAGE, Window, after_event, updated_rows
 from neurocache_ui.web.realtime.watchers import Watchers
 
 SidebarEntry = dict[str, Any]
@@ -68,24 +71,21 @@ def refreshes_typing(event: Event) -> bool:
     return isinstance(event, TypingChanged)
 
 
-def replies_after(replying: dict[str, str], streams: dict[str, str], event: Event) -> tuple[dict[str, str], dict[str, str]]:
-    """Agents' replies in the open channel after an event: `replying` (message id
-    -> agent name) while a reply is written, `streams` (message id -> text so far)
-    until its final text arrives as a message update."""
-    if isinstance(event, AgentStreamed):
-        key = str(event.message_id)
-        return replying, ({**streams, key: event.text} if key in replying else streams)
+def ends_stream(event: MessageEvent) -> bool:
+    """Whether the event carries an agent reply's final text (nothing more streams)."""
+    return event.message.author_kind == "agent" and event.message.status != runner.STREAMING
+
+
+def replying_after(replying: dict[str, str], event: Event) -> dict[str, str]:
+    """Agents' replies being written in the open channel (message id -> agent
+    name) after an event; their text goes to the page outside the state
+    (realtime/streams.py)."""
     if not isinstance(event, MessageCreated | MessageUpdated) or event.message.author_kind != "agent":
-        return replying, streams
-    message = event.message
-    key = str(message.id)
-    if message.status == runner.STREAMING:
-        return (replying if key in replying else {**replying, key: message.author_name}), streams
-    if key in replying:
-        replying = {k: v for k, v in replying.items() if k != key}
-    if key in streams:
-        streams = {k: v for k, v in streams.items() if k != key}
-    return replying, streams
+        return replying
+    key = str(event.message.id)
+    if event.message.status == runner.STREAMING:
+        return replying if key in replying else {**replying, key: event.message.author_name}
+    return {k: v for k, v in replying.items() if k != key} if key in replying else replying
 
 
 def steps_after(replying: dict[str, str], steps: dict[str, str], event: Event) -> dict[str, str]:
@@ -104,3 +104,43 @@ def steps_after(replying: dict[str, str], steps: dict[str, str], event: Event) -
         if key in steps:
             return {k: v for k, v in steps.items() if k != key}
     return steps
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What one frame of events changes in a tab; unchanged parts are the same objects."""
+
+    window: Window
+    sidebar: list[SidebarEntry]
+    cache: dict[int, dict[str, Any]]
+    online_names: list[str] | None  # None: unchanged
+    resync: bool  # events were lost: reload the open channel
+    refresh_typing: bool
+    sessions_ended: bool  # the viewer's sessions ended somewhere: re-check this tab's
+
+
+def frame_after(
+    window: Window,
+    sidebar: list[SidebarEntry],
+    cache: dict[int, dict[str, Any]],
+    *,
+    open_channel: int,
+    viewer_id: int,
+    items: list[tuple[int, Event]],
+) -> Frame:
+    """A tab after a frame of events in order: its open channel's rows, its
+    sidebar and its cached channels each change once, however many events came."""
+    online, resync, typing, ended = None, False, False, False
+    for channel_id, event in items:
+        if isinstance(event, BusReconnected):
+            resync = True
+        elif isinstance(event, SessionsEnded):
+            ended = ended or event.user_id == viewer_id
+        elif channel_id != open_channel:
+            sidebar = with_unread(sidebar, channel_id, event, viewer_id)
+            cache = with_cached(cache, channel_id, event)
+        else:
+            window = after_event(window, event)
+            online = event.names if isinstance(event, PresenceChanged) else online
+            typing = typing or refreshes_typing(event)
+    return Frame(window, sidebar, cache, online, resync, typing, ended)

@@ -1,6 +1,6 @@
 """The one module that uses Reflex's internals: which worker holds a tab's
-websocket, changing a tab's state from outside an event, pushing a raw delta, and
-replacing a base method. Reflex has no public API for these; when an upgrade
+websocket, changing a tab's state from outside an event, pushing a raw delta or a
+script, and replacing a base method. Reflex has no public API for these; when an upgrade
 moves them, this is the only file to change."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import reflex as rx
 from reflex.state import StateUpdate, _override_base_method
 from reflex_base.constants.state import FIELD_MARKER
+from reflex_base.event import Event
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,15 @@ async def tab_states(app: rx.App, token: str, classes: Sequence[type[rx.State]])
     others), locked like an event handler's; changes reach the page on exit."""
     async with app.modify_state(rx.BaseStateToken(ident=token, cls=classes[0])) as root:
         yield [await root.get_state(state_cls) for state_cls in classes]
+
+
+async def run_script(app: rx.App, token: str, code: str) -> None:
+    """Run `code` in tab `token`'s page, without loading or changing its state
+    (what `rx.call_script` does from a handler)."""
+    if app.event_namespace is None:
+        return
+    call = Event(name="_call_script", payload={"javascript_code": code, "callback": None})
+    await app.event_namespace.emit_update(StateUpdate(events=[call]), token)
 
 
 async def push_to_every_tab(app: rx.App, state_cls: type[rx.State], var_name: str, value: Any) -> None:

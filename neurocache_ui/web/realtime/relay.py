@@ -1,51 +1,155 @@
-"""The lifespan task that carries bus events into the page state of this worker's
-tabs. The bus yields each event decoded once per worker; `dispatch` picks the
-tabs, and each registered state class applies the event to its own vars."""
+"""The lifespan task that carries bus events into this worker's tabs, one frame at a time.
+
+Each tab has a queue: the first event after a quiet spell goes out at once, the
+ones arriving meanwhile are delivered together at most every FRAME seconds, in one
+state change (so a burst of 300 posts costs a tab a few dozen socket messages, not
+300). Streaming text bypasses the page state: the tab is sent the appended text
+(realtime/streams.py). Only the state classes an event concerns are loaded."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import reflex as rx
 
-from neurocache_ui.domain.events import Event
+from neurocache_ui.domain.events import (
+    AgentStreamed,
+    BusReconnected,
+    Event,
+    MessageDeleted,
+    MessageEvent,
+)
 from neurocache_ui.services import live
+from neurocache_ui.services.agent_runs import progress
 from neurocache_ui.web.realtime import reflex_adapter
-from neurocache_ui.web.realtime.dispatch import recipients
+from neurocache_ui.web.realtime.dispatch import ends_stream, recipients
+from neurocache_ui.web.realtime.streams import reply_texts, script
 from neurocache_ui.web.realtime.watchers import watchers
 
 log = logging.getLogger(__name__)
+
+FRAME = 0.05
+"""Seconds between two deliveries to one tab; what arrives meanwhile goes out together."""
+
+Item = tuple[int, Event]
 
 
 class Receiver(Protocol):
     """A state class that takes live events. Private (underscore), so no browser
     can call it as an event handler."""
 
-    async def _receive(self, token: str, channel_id: int, event: Event) -> None: ...
+    @classmethod
+    def _wants(cls, event: Event) -> bool: ...
+
+    async def _receive(self, token: str, items: list[Item]) -> None: ...
 
 
-async def _deliver(app: rx.App, receivers: Sequence[type[rx.State]], token: str, channel_id: int, event: Event) -> None:
-    try:
-        async with reflex_adapter.tab_states(app, token, receivers) as states:
-            tab_parts: list[Receiver] = states
-            for part in tab_parts:
-                await part._receive(token, channel_id, event)
-    except Exception:
-        log.exception("could not deliver %s to a viewer of channel %s", event.type, channel_id)
+@dataclass
+class _Tab:
+    events: list[Item] = field(default_factory=list)
+    streams: dict[int, None] = field(default_factory=dict)  # message ids with new text, in order
+    task: asyncio.Task[None] | None = None
+    last: float = float("-inf")
+    # Held from reading what the tab lacks to sending it, so two sends of one
+    # reply's text reach the page in the order their offsets were taken.
+    pushing: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class _Relay:
+    def __init__(self, app: rx.App, receivers: Sequence[type[rx.State]]) -> None:
+        self.app = app
+        self.receivers = receivers
+        self.tabs: dict[str, _Tab] = {}
+
+    async def take(self, channel_id: int, event: Event) -> None:
+        if isinstance(event, AgentStreamed) and not reply_texts.apply(event):
+            text = await asyncio.to_thread(progress.text_so_far, event.message_id)
+            reply_texts.set(event.message_id, text if text is not None else "")
+        if isinstance(event, BusReconnected):
+            reply_texts.clear()
+        for token in recipients(watchers, channel_id, event):
+            if not reflex_adapter.is_local(self.app, token):
+                watchers.forget(token)
+                reply_texts.forget_tab(token)
+                self.tabs.pop(token, None)
+                continue
+            tab = self.tabs.setdefault(token, _Tab())
+            if isinstance(event, AgentStreamed):
+                tab.streams[event.message_id] = None
+            else:
+                tab.events.append((channel_id, event))
+            if tab.task is None:
+                tab.task = asyncio.create_task(self._run(token, tab))
+        if isinstance(event, MessageDeleted) or (isinstance(event, MessageEvent) and ends_stream(event)):
+            reply_texts.ended(event.message.id)
+
+    async def _run(self, token: str, tab: _Tab) -> None:
+        """Deliver this tab's queue frame by frame until it is empty."""
+        try:
+            while tab.events or tab.streams:
+                if (wait := tab.last + FRAME - time.monotonic()) > 0:
+                    await asyncio.sleep(wait)
+                tab.last = time.monotonic()
+                events, tab.events = tab.events, []
+                streams, tab.streams = list(tab.streams), {}
+                await self._deliver(token, events, streams)
+        finally:
+            tab.task = None
+
+    async def push_streams(self, token: str, message_ids: list[int]) -> None:
+        tab = self.tabs.setdefault(token, _Tab())
+        async with tab.pushing:
+            if updates := reply_texts.updates_for(token, message_ids):
+                await reflex_adapter.run_script(self.app, token, script(updates))
+
+    async def _deliver(self, token: str, events: list[Item], streams: list[int]) -> None:
+        try:
+            if streams:
+                await self.push_streams(token, streams)
+            if events:
+                wanted = [cls for cls in self.receivers if any(cls._wants(e) for _, e in events)]  # type: ignore[attr-defined]
+                if wanted:
+                    async with reflex_adapter.tab_states(self.app, token, wanted) as states:
+                        parts: list[Receiver] = states
+                        for part in parts:
+                            await part._receive(token, events)
+        except Exception:
+            log.exception(
+                "could not deliver %d events to tab %s…",
+                len(events) + len(streams),
+                token[:8],
+            )
+
+
+_running: list[_Relay] = []  # this worker's relay, once its lifespan task runs
 
 
 async def relay(app: rx.App, receivers: Sequence[type[rx.State]]) -> None:
     """Lifespan task: bus events -> the page state of this worker's viewers.
-    `receivers` get each event in order; the first is the others' ancestor."""
-    async for channel_id, event in live.events():
-        targets = []
-        for token in recipients(watchers, channel_id, event):
-            if reflex_adapter.is_local(app, token):
-                targets.append(token)
-            else:
-                watchers.forget(token)
-        if targets:
-            await asyncio.gather(*(_deliver(app, receivers, token, channel_id, event) for token in targets))
+    `receivers` get each frame's events in order; a class listed before another
+    must be its ancestor or unrelated."""
+    fanout = _Relay(app, receivers)
+    _running.append(fanout)
+    try:
+        async for channel_id, event in live.events():
+            await fanout.take(channel_id, event)
+    finally:
+        _running.remove(fanout)
+
+
+async def catch_up(token: str, message_ids: list[int]) -> None:
+    """Send tab `token`, which has just loaded its channel, the whole text so far
+    of these streaming replies; deltas continue from there."""
+    if not _running or not message_ids:
+        return
+    for message_id in message_ids:
+        reply_texts.forget_tab_reply(token, message_id)
+        if reply_texts.text(message_id) is None:
+            text = await asyncio.to_thread(progress.text_so_far, message_id)
+            reply_texts.set(message_id, text if text is not None else "")
+    await _running[0].push_streams(token, message_ids)

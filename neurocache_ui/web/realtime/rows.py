@@ -81,10 +81,10 @@ def shown(rows: list[Row], has_more: bool) -> Window:
 
 def added(window: Window, row: Row) -> Window:
     """`row` appended; unchanged when it is already shown (our own send, a repeated event)."""
-    rows = window.rows
-    if any(r["id"] == row["id"] for r in rows[-LATEST_BLOCK * 2 :]):
+    tail = (window.recent[-LATEST_BLOCK:] + window.latest) or window.older[-1:]  # never the whole window
+    if any(r["id"] == row["id"] for r in tail):
         return window
-    row = {**row, "show_day": not rows or rows[-1]["day"] != row["day"]}
+    row = {**row, "show_day": not tail or tail[-1]["day"] != row["day"]}
     latest = window.latest + [row]
     if len(latest) <= LATEST_BLOCK:
         return replace(window, latest=latest)

@@ -13,12 +13,7 @@ from typing import Any
 import reflex as rx
 
 from neurocache_ui.domain.errors import NeurocacheError, NotFound
-from neurocache_ui.domain.events import (
-    BusReconnected,
-    Event,
-    PresenceChanged,
-    SessionsEnded,
-)
+from neurocache_ui.domain.events import AgentStepped, Event, TeamChanged
 from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.services import auth, channels, messaging, presence
 from neurocache_ui.services.agent_runs import runner
@@ -335,29 +330,34 @@ class ChatState(AuthState):
             return
         self._change(lambda window: rows.replaced(window, message_id, None))
 
-    # ---- live events (from web/realtime/relay.py, on this worker) ----------------
+    # ---- live events (from web/realtime/relay.py, a frame at a time, on this worker) ----
 
-    async def _receive(self, token: str, channel_id: int, event: Event) -> None:
+    @classmethod
+    def _wants(cls, event: Event) -> bool:
+        return not isinstance(event, AgentStepped | TeamChanged)
+
+    async def _receive(self, token: str, items: list[tuple[int, Event]]) -> None:
         if not self.channel_id and (seat := watchers.seat_of(token)) is not None:
             await self._restore(token, *seat)
-        if isinstance(event, BusReconnected):
+        before = self._window()
+        frame = dispatch.frame_after(
+            before, self.channel_list, self._channel_cache, open_channel=self.channel_id, viewer_id=self.user_id, items=items
+        )
+        if frame.sessions_ended and await self._user() is None:
+            await self._reset_tab()
+            (await self.get_state(AuthState)).ended_notice = SESSION_ENDED_ELSEWHERE
+            return
+        self._show(frame.window, before)
+        if frame.sidebar is not self.channel_list:
+            self.channel_list = frame.sidebar
+        if frame.cache is not self._channel_cache:
+            self._channel_cache = frame.cache
+        if frame.online_names is not None:
+            self.online_names = frame.online_names
+        if frame.resync:
             await self._resync()
-        elif isinstance(event, SessionsEnded):
-            if event.user_id == self.user_id and await self._user() is None:
-                await self._reset_tab()
-                (await self.get_state(AuthState)).ended_notice = SESSION_ENDED_ELSEWHERE
-        elif channel_id != self.channel_id:
-            sidebar, cache = self.channel_list, self._channel_cache
-            if (new_sidebar := dispatch.with_unread(sidebar, channel_id, event, self.user_id)) is not sidebar:
-                self.channel_list = new_sidebar
-            if (new_cache := dispatch.with_cached(cache, channel_id, event)) is not cache:
-                self._channel_cache = new_cache
-        else:
-            self._change(lambda window: rows.after_event(window, event))
-            if isinstance(event, PresenceChanged):
-                self.online_names = event.names
-            if dispatch.refreshes_typing(event):
-                await self._refresh_typing()
+        elif frame.refresh_typing:
+            await self._refresh_typing()
 
     async def _resync(self) -> None:
         """After the bus lost events (Redis reconnect): reload the open channel."""

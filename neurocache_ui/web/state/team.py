@@ -1,8 +1,8 @@
 """The open channel's agents: the team in the header, the "Add agent" picker,
-@mention completion, and their replies as they stream in. A substate of ChatState
-so a streaming reply changes only `streams` (message id -> text so far, at most
-~20 updates a second) and `steps` (message id -> the tool it is using, e.g.
-"Searching the web for …") and never resends the message lists."""
+@mention completion, and who is replying. A substate of ChatState, so a reply's
+`steps` (message id -> the tool it is using, e.g. "Searching the web for …")
+never resend the message lists; its text reaches the page outside the state
+(web/realtime/streams.py)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,17 @@ from typing import Any
 import reflex as rx
 
 from neurocache_ui.domain.errors import NeurocacheError
-from neurocache_ui.domain.events import Event, TeamChanged
+from neurocache_ui.domain.events import (
+    AgentStepped,
+    Event,
+    MessageCreated,
+    MessageUpdated,
+    TeamChanged,
+)
 from neurocache_ui.services import agents as agents_core
 from neurocache_ui.services import team
 from neurocache_ui.services.agent_runs import runner
-from neurocache_ui.web.realtime import dispatch
+from neurocache_ui.web.realtime import dispatch, relay
 from neurocache_ui.web.realtime.watchers import watchers
 from neurocache_ui.web.state.chat import ChatState, names_text
 
@@ -48,7 +54,6 @@ class TeamState(ChatState):
     my_agents: list[dict[str, Any]] = []
     picker_error: str = ""
     picker_loading: bool = False
-    streams: dict[str, str] = {}
     steps: dict[str, str] = {}
     replying: dict[str, str] = {}
     _team_channel: int = 0
@@ -78,7 +83,7 @@ class TeamState(ChatState):
         if await self._user() is None:
             return
         if self._team_channel != self.channel_id:
-            self.streams, self.steps, self.replying, self.mention_options = {}, {}, {}, []
+            self.steps, self.replying, self.mention_options = {}, {}, []
             self._team_channel = self.channel_id
         if self.channel_id:
             watchers.focus(self._token(), self.channel_id)
@@ -87,6 +92,7 @@ class TeamState(ChatState):
             for row in self.latest + self.recent
             if row["kind"] == "agent" and row["status"] == runner.STREAMING
         }
+        await relay.catch_up(self._token(), [int(key) for key in self.replying])
         await self._load_team()
 
     async def _load_my_agents(self, user_id: int) -> None:
@@ -187,20 +193,25 @@ class TeamState(ChatState):
         except NeurocacheError as error:
             return rx.toast.error(str(error))
 
-    async def _receive(self, token: str, channel_id: int, event: Event) -> None:
+    @classmethod
+    def _wants(cls, event: Event) -> bool:
+        if isinstance(event, MessageCreated | MessageUpdated):
+            return event.message.author_kind == "agent"
+        return isinstance(event, TeamChanged | AgentStepped)
+
+    async def _receive(self, token: str, items: list[tuple[int, Event]]) -> None:
         """Live events of the open channel, after ChatState._receive has applied
         them to the message rows (web/realtime/relay.py calls both)."""
-        if not self.channel_id or channel_id != self.channel_id:
-            return
-        if isinstance(event, TeamChanged):
-            await self._load_team()
-            return
-        replying, streams = self.replying, self.streams
-        new_replying, new_streams = dispatch.replies_after(replying, streams, event)
-        if new_replying is not replying:
-            self.replying = new_replying
-        if new_streams is not streams:
-            self.streams = new_streams
-        steps = dispatch.steps_after(replying, self.steps, event)
+        replying, steps, team_changed = self.replying, self.steps, False
+        for channel_id, event in items:
+            if not self.channel_id or channel_id != self.channel_id:
+                continue
+            team_changed = team_changed or isinstance(event, TeamChanged)
+            steps = dispatch.steps_after(replying, steps, event)
+            replying = dispatch.replying_after(replying, event)
+        if replying is not self.replying:
+            self.replying = replying
         if steps is not self.steps:
             self.steps = steps
+        if team_changed:
+            await self._load_team()
