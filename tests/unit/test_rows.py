@@ -4,6 +4,8 @@ events, and edits and deletes wherever a message is shown."""
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -53,8 +55,8 @@ def test_a_row_is_what_the_page_draws() -> None:
     late = datetime(2025, 3, 1, 23, 59, tzinfo=UTC)
     assert rows.to_row(view(5, at=late, content="hi", edited=True)) == {
         "id": 5, "user_id": 7, "author": "Ada", "kind": "user", "content": "hi", "status": "complete",
-        "created_at": late.isoformat(), "day": "2025-03-01", "edited": True, "show_day": False, "sources": [],
-        "images": [],
+        "created_at": late.isoformat(), "day": "2025-03-01", "edited": True, "show_day": False, "sources": "",
+        "images": "",
     }
 
 
@@ -62,13 +64,13 @@ def test_a_replys_sources_are_in_its_row_and_follow_its_updates() -> None:
     """The links listed under a finished reply come from the message itself."""
     found = (Source("Cats - Wikipedia", "https://en.wikipedia.org/wiki/Cat"), Source("Cat care", "https://cats.example/care"))
     answered = replace(view(3), sources=found)
-    assert rows.to_row(answered)["sources"] == [
+    assert json.loads(rows.to_row(answered)["sources"]) == [
         {"title": "Cats - Wikipedia", "url": "https://en.wikipedia.org/wiki/Cat"},
         {"title": "Cat care", "url": "https://cats.example/care"},
     ]
     window = rows.after_event(rows.shown([row(2), row(3)], False), MessageUpdated(message=answered))
-    assert window.latest[-1]["sources"][1]["url"] == "https://cats.example/care"
-    assert rows.updated_rows([row(3)], MessageUpdated(message=answered))[0]["sources"][0]["title"] == "Cats - Wikipedia"
+    assert json.loads(window.latest[-1]["sources"])[1]["url"] == "https://cats.example/care"
+    assert json.loads(rows.updated_rows([row(3)], MessageUpdated(message=answered))[0]["sources"])[0]["title"] == "Cats - Wikipedia"
     # The bus carries them to every worker.
     envelope = events.decode(events.encode(1, MessageUpdated(message=answered)))
     assert envelope is not None and envelope.event.message == answered
@@ -77,7 +79,7 @@ def test_a_replys_sources_are_in_its_row_and_follow_its_updates() -> None:
 def test_a_messages_images_are_in_its_row_and_travel_on_the_bus() -> None:
     """Every viewer draws the thumbnails from the event itself (no extra lookup)."""
     sent = replace(view(4), attachments=(AttachmentRef(9, "cat.png", 640, 480), AttachmentRef(10, "dog.gif", 10, 10)))
-    assert rows.to_row(sent)["images"] == [
+    assert json.loads(rows.to_row(sent)["images"]) == [
         {"id": "9", "filename": "cat.png", "url": "/attachments/9", "thumb": "/attachments/9/thumbnail"},
         {"id": "10", "filename": "dog.gif", "url": "/attachments/10", "thumb": "/attachments/10/thumbnail"},
     ]

@@ -111,6 +111,11 @@ def _attach_button() -> rx.Component:
     )
 
 
+def _parsed(text: rx.Var[str]) -> rx.Var[list[dict[str, str]]]:
+    """A row's list, which travels as JSON text (web/realtime/rows.py)."""
+    return rx.Var(_js_expr=f"JSON.parse({text} || '[]')", _var_data=text._get_all_var_data()).to(list[dict[str, str]])
+
+
 @rx.memo
 def message_item(
     message_id: rx.Var[int],
@@ -124,8 +129,8 @@ def message_item(
     mine: rx.Var[bool],
     editing: rx.Var[bool],
     step: rx.Var[str],
-    sources: rx.Var[list[dict[str, str]]],
-    images: rx.Var[list[dict[str, str]]],
+    sources: rx.Var[str],
+    images: rx.Var[str],
 ) -> rx.Component:
     """One message. A memo with plain props, so a new message re-renders only
     itself: the rows already on screen compare equal and are skipped (this is
@@ -157,9 +162,9 @@ def message_item(
                         rx.box(safe_markdown(content), class_name="message-body", width="100%"),
                     ),
                 ),
-                rx.cond(images.length() > 0, rx.hstack(rx.foreach(images, _image), wrap="wrap", spacing="2")),
+                rx.cond(images != "", rx.hstack(rx.foreach(_parsed(images), _image), wrap="wrap", spacing="2")),
                 step_line(status, step),
-                rx.cond(status != "streaming", sources_list(sources)),
+                rx.cond((status != "streaming") & (sources != ""), sources_list(_parsed(sources))),
                 spacing="0",
                 width="100%",
                 align="start",
@@ -189,8 +194,8 @@ def message_row(row: rx.Var[dict[str, Any]]) -> rx.Component:
         mine=(row["user_id"] == ChatState.user_id) & (row["kind"] == "user"),
         editing=ChatState.editing_id == row["id"],
         step=step_of(row),
-        sources=row.get("sources", []).to(list[dict[str, str]]),
-        images=row.get("images", []).to(list[dict[str, str]]),
+        sources=row["sources"].to(str),
+        images=row["images"].to(str),
     )
 
 

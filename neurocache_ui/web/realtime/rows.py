@@ -8,6 +8,7 @@ object: the state assigns, and Reflex resends, only the lists that changed."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -39,9 +40,15 @@ def to_row(view: MessageView) -> Row:
         "day": view.created_at.date().isoformat(),
         "edited": view.edited_at is not None,
         "show_day": False,
-        "sources": [{"title": source.title, "url": source.url} for source in view.sources],
-        "images": [image_of(ref) for ref in view.attachments],
+        "sources": _as_text([{"title": source.title, "url": source.url} for source in view.sources]),
+        "images": _as_text([image_of(ref) for ref in view.attachments]),
     }
+
+
+def _as_text(items: list[dict[str, str]]) -> str:
+    """A row's list as JSON text ("" when empty): a row that did not change then
+    compares equal on the page, which skips re-rendering it (an array never does)."""
+    return json.dumps(items, ensure_ascii=False) if items else ""
 
 
 def image_of(ref: AttachmentRef) -> dict[str, str]:
