@@ -43,8 +43,8 @@ class Entry:
     created_at: datetime
     json: str
 
-    def to_json(self) -> str:
-        return self.json
+    def to_row(self) -> list[object]:
+        return [self.id, self.json]
 
 
 def make_entries(now: datetime, cutoff: datetime) -> dict[int, list[Entry]]:
@@ -131,7 +131,7 @@ def main() -> int:
             if run == 0:
                 for channel_id in (1, CHANNELS):
                     found = cache.read(channel_id, PER_CHANNEL)
-                    assert [e["id"] for e in found.entries()] == expected_ids[channel_id]
+                    assert [row[0] for row in found.rows()] == expected_ids[channel_id]
         print(f"ours: {OUR_RUNS} runs, results checked (expired gone, order kept)")
 
         sketch_totals: list[float] = []

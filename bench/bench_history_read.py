@@ -1,8 +1,9 @@
 """History read: open a channel with 10,000 messages and show the latest 100 (docs/PERFORMANCE.md).
 
-Our cache (a repeat open, and a worker's first open), Postgres (our ORM path and raw
-psycopg) and the seed sketch (LRANGE everything, parse, take 100), side by side in
-rotating blocks. Targets: cache median <= 1 ms, >= 5x Postgres, >= 20x the sketch.
+Our cache (a repeat open, and a worker's first open: "cold", no decoded copy yet),
+Postgres (our ORM path and raw psycopg) and the seed sketch (LRANGE everything, parse,
+take 100), side by side in rotating blocks. Targets: cache median <= 1 ms, >= 5x
+Postgres, >= 20x the sketch; cold faster than raw psycopg.
 Env: NEUROCACHE_BENCH_REDIS_URL (keys under a random prefix, deleted at the end).
 """
 
@@ -107,9 +108,9 @@ def measure(db_url: str) -> int:
         def cache_read() -> list[MessageView]:
             return messaging.recent_messages(channel_id, LATEST, viewer_id=None)
 
-        def cache_full() -> list[MessageView]:
-            found = cache.read(channel_id, LATEST)  # no known version: full transfer
-            return [MessageView.from_dict(e) for e in found.entries()]
+        def cache_cold() -> list[MessageView]:
+            cache.memo.forget(channel_id)  # as in a worker that never read the window
+            return messaging.recent_messages(channel_id, LATEST, viewer_id=None)
 
         def pg_orm() -> list[MessageView]:
             return db_latest(LATEST)
@@ -129,7 +130,7 @@ def measure(db_url: str) -> int:
             parsed = [json.loads(m) for m in raw.lrange(sketch_key, 0, -1)]  # newest first
             return [MessageView.from_dict(d) for d in reversed(parsed[:LATEST])]
 
-        contenders = {"cache": cache_read, "cache-full": cache_full, "pg-orm": pg_orm, "pg-raw": pg_raw, "sketch": sketch}
+        contenders = {"cache": cache_read, "cold": cache_cold, "pg-orm": pg_orm, "pg-raw": pg_raw, "sketch": sketch}
         expected = pg_orm()
         for label, fn in contenders.items():  # warm up (fills the window) and check answers agree
             assert fn() == expected, f"{label} returned something else"
@@ -152,18 +153,17 @@ def measure(db_url: str) -> int:
             print(f"{label:<11}{medians[label]:>11.3f}{percentile(s, 95):>10.3f}{ratio:>17.1f}x")
         pg_ratio = min(medians["pg-orm"], medians["pg-raw"]) / medians["cache"]
         sketch_ratio = medians["sketch"] / medians["cache"]
-        full_pg = min(medians["pg-orm"], medians["pg-raw"]) / medians["cache-full"]
-        full_sketch = medians["sketch"] / medians["cache-full"]
+        cache_raw = medians["cache"] / medians["pg-raw"]
+        cold_raw = medians["cold"] / medians["pg-raw"]
         checks = [
             (f"cache median {medians['cache']:.3f} ms <= 1 ms", medians["cache"] <= 1.0),
             (f"cache >= 5x faster than the fastest Postgres read ({pg_ratio:.1f}x)", pg_ratio >= 5),
             (f"cache >= 20x faster than the sketch ({sketch_ratio:.1f}x)", sketch_ratio >= 20),
+            (f"cold (a worker's first read) faster than raw psycopg ({1 / cold_raw:.2f}x)", cold_raw < 1),
         ]
-        print()
+        print(f"\ncache / raw = {cache_raw:.3f}   cold / raw = {cold_raw:.3f}")
         for text, ok in checks:
             print(f"{'PASS' if ok else 'MISS'}  {text}")
-        print(f"INFO  cache-full: median {medians['cache-full']:.3f} ms, {full_pg:.1f}x the fastest Postgres read "
-              f"({medians['pg-orm'] / medians['cache-full']:.1f}x our SQLAlchemy read), {full_sketch:.1f}x the sketch")
         return 0 if all(ok for _, ok in checks) else 1
     finally:
         if cache_keys:

@@ -118,7 +118,7 @@ def _cached_window(cache: ChannelCache, channel_id: int, limit: int) -> tuple[Wi
         views: list[MessageView] = memo[2]
         return found, views[-limit:]
     try:
-        views = [MessageView.from_dict(entry) for entry in found.entries()]
+        views = found.views()
     except (ValueError, KeyError, TypeError, IndexError):
         # Unreadable entries (corruption, a format this version does not know):
         # drop the window and read the database instead of failing the read.

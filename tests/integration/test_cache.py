@@ -3,7 +3,6 @@ expiry, and healing after Redis outages with nothing stale or missing."""
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -43,7 +42,7 @@ def cached(channel_id: int, limit: int = 1000) -> Window | Miss:
 
 def cached_contents(channel_id: int) -> list[str] | None:
     found = cached(channel_id)
-    return None if isinstance(found, Miss) else [MessageView.from_dict(e).content for e in found.entries()]
+    return None if isinstance(found, Miss) else [view.content for view in found.views()]
 
 
 def read_without_sql(channel_id: int, limit: int = 50) -> list[MessageView]:
@@ -135,8 +134,8 @@ class Entry:
     created_at: datetime
     text: str = ""
 
-    def to_json(self) -> str:
-        return json.dumps({"id": self.id, "text": self.text})
+    def to_row(self) -> list[object]:
+        return [self.id, self.text]
 
 
 def test_equal_times_sort_by_id_at_the_edge_of_a_partial_window(stores: Stores) -> None:
@@ -148,7 +147,7 @@ def test_equal_times_sort_by_id_at_the_edge_of_a_partial_window(stores: Stores) 
     def ids() -> list[tuple[int, str]]:
         found = cache.read(channel, 10)
         assert isinstance(found, Window) and not found.whole
-        return [(e["id"], e["text"]) for e in found.entries()]
+        return [(row[0], row[1]) for row in found.rows()]
 
     miss = cache.read(channel, 10)
     assert isinstance(miss, Miss) and miss.token is not None

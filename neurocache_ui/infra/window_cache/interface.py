@@ -5,7 +5,6 @@ so the message service and retention never ask which one they have."""
 
 from __future__ import annotations
 
-import json
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
@@ -14,13 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+import orjson
+
+from neurocache_ui.domain.messages import MessageView
+
 WHOLE = b"#all"
 TAIL = b"#tail"
 _ID_DIGITS = 19
 
 
 class Cacheable(Protocol):
-    """What the cache needs of a message (domain.messages.MessageView)."""
+    """What the cache needs of a message (domain.messages.MessageView: the row is
+    what `MessageView.from_row` reads back)."""
 
     @property
     def id(self) -> int: ...
@@ -31,13 +35,13 @@ class Cacheable(Protocol):
     @property
     def created_at(self) -> datetime: ...
 
-    def to_json(self) -> str: ...
+    def to_row(self) -> list[Any]: ...
 
 
 @dataclass(frozen=True)
 class Window:
-    """A hit: up to `limit` entries, oldest -> newest, as ONE JSON array (`payload`,
-    built inside Redis, so the reply is one string and the client parses once).
+    """A hit: up to `limit` entries, oldest -> newest, as ONE JSON array of
+    `[id, row]` pairs (`payload`), parsed once, with orjson.
     `payload` is None when the window is unchanged since the `known` token the
     reader passed. `whole` means the window is the channel's entire history,
     so fewer than `limit` is the truth. `token` is the window's version."""
@@ -47,10 +51,23 @@ class Window:
     whole: bool
     token: str
 
-    def entries(self) -> list[dict[str, object]]:
+    def _pairs(self) -> list[Any]:
         if self.payload is None:
             raise ValueError("unchanged window: use the entries decoded for its token")
-        return [pair[1] for pair in json.loads(self.payload)]
+        return orjson.loads(self.payload)
+
+    def rows(self) -> list[Any]:
+        """The entries' rows as stored (`Cacheable.to_row`)."""
+        return [pair[1] for pair in self._pairs()]
+
+    def views(self) -> list[MessageView]:
+        """The entries as messages; ValueError, TypeError or IndexError if unreadable."""
+        from_row = MessageView.from_row
+        return [from_row(pair[1]) for pair in self._pairs()]
+
+    def entries(self) -> list[dict[str, Any]]:
+        """The messages in `MessageView.to_dict` form, for tests and tools."""
+        return [view.to_dict() for view in self.views()]
 
 
 @dataclass(frozen=True)
@@ -77,6 +94,11 @@ class Memo:
                 self._items.move_to_end(channel_id)
             return item
 
+    def forget(self, channel_id: int) -> None:
+        """Drop a channel's decoded copy: its next read is a worker's first (benchmarks)."""
+        with self._lock:
+            self._items.pop(channel_id, None)
+
     def put(self, channel_id: int, token: str, limit: int, value: Any) -> None:
         with self._lock:
             self._items[channel_id] = (token, limit, value)
@@ -91,8 +113,8 @@ def id_prefix(message_id: int) -> bytes:
 
 
 def member_of(entry: Cacheable) -> bytes:
-    """The JSON pair `["<zero-padded id>", {message}]` stored for `entry`."""
-    return id_prefix(entry.id) + entry.to_json().encode() + b"]"
+    """The JSON pair `["<zero-padded id>", [row]]` stored for `entry`."""
+    return id_prefix(entry.id) + orjson.dumps(entry.to_row()) + b"]"
 
 
 class ChannelCache(ABC):

@@ -1,12 +1,8 @@
--- ARGV: limit, ttl, known epoch ('' for none).
--- Returns {'', epoch} without a complete window; {kind, epoch} when the epoch is
--- still the known one (nothing to send); else {kind, epoch, json, count}, the
--- newest `limit` entries joined into one JSON array the client parses once.
+-- ARGV: ttl. Returns {kind, epoch}: kind '' without a complete window. The
+-- entries are not returned from here: the client reads them with a plain ZRANGE
+-- in the same MULTI, as moving long strings through Lua costs more than the rest.
 local epoch = redis.call('GET', KEYS[2]) or ''
 local kind = window_kind()
 if not kind then return {'', epoch} end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-if ARGV[3] ~= '' and ARGV[3] == epoch then return {kind, epoch} end
-local items = redis.call('ZRANGE', KEYS[1], -tonumber(ARGV[1]), -1)
-if string.byte(items[1], 1) == 35 then table.remove(items, 1) end -- the marker
-return {kind, epoch, '[' .. table.concat(items, ',') .. ']', #items}
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return {kind, epoch}
