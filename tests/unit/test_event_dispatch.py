@@ -123,12 +123,12 @@ def test_a_cached_channel_keeps_only_its_newest_page() -> None:
     assert [r["id"] for r in grown[10]["rows"]] == list(range(1, rows.PAGE + 1))
 
 
-def test_who_is_typing_is_read_again_when_someone_types_or_a_person_posts() -> None:
-    assert dispatch.refreshes_typing(TypingChanged())
-    assert dispatch.refreshes_typing(MessageCreated(message=message(1)))
-    assert not dispatch.refreshes_typing(MessageCreated(message=message(2, user_id=None)))  # agents do not type
-    assert not dispatch.refreshes_typing(MessageUpdated(message=message(1)))
-    assert not dispatch.refreshes_typing(PresenceChanged(names=[]))
+def test_a_persons_message_ends_their_typing_at_once() -> None:
+    typing = ["Bob", "Cy"]
+    assert dispatch.typing_after(typing, MessageCreated(message=message(1))) == ["Cy"]  # Bob posted
+    assert dispatch.typing_after(typing, MessageCreated(message=message(2, user_id=None))) is typing  # agents do not type
+    assert dispatch.typing_after(typing, MessageUpdated(message=message(1))) is typing
+    assert dispatch.typing_after(["Cy"], MessageCreated(message=message(3))) == ["Cy"]
 
 
 def test_who_is_replying_lasts_until_the_replys_final_text_arrives() -> None:
@@ -177,19 +177,19 @@ def test_a_frame_of_events_changes_each_part_of_a_tab_once() -> None:
     items: list[tuple[int, object]] = [(10, MessageCreated(message=message(i))) for i in range(2, 302)]
     items += [(11, MessageCreated(message=message(400 + i, channel_id=11))) for i in range(3)]
     items += [(10, PresenceChanged(names=["Ada", "Bob"])), (10, TypingChanged())]
-    frame = dispatch.frame_after(window, sidebar, {}, open_channel=10, viewer_id=ADA, items=items)  # type: ignore[arg-type]
+    frame = dispatch.frame_after(window, sidebar, {}, ["Bob"], open_channel=10, viewer_id=ADA, items=items)  # type: ignore[arg-type]
     one_by_one = window
     for _, event in items[:300]:
         one_by_one = rows.after_event(one_by_one, event)  # type: ignore[arg-type]
     assert frame.window == one_by_one
     assert frame.window.rows[-1]["id"] == 301 and len(frame.window.rows) <= rows.RECENT_CAP + rows.LATEST_BLOCK
     assert [entry["unread"] for entry in frame.sidebar] == [0, 3]
-    assert frame.online_names == ["Ada", "Bob"] and frame.refresh_typing
+    assert frame.online_names == ["Ada", "Bob"] and frame.refresh_typing and frame.typing == []
     assert not (frame.resync or frame.sessions_ended)
 
-    quiet = dispatch.frame_after(window, sidebar, {}, open_channel=10, viewer_id=ADA, items=[(0, BusReconnected())])
+    quiet = dispatch.frame_after(window, sidebar, {}, [], open_channel=10, viewer_id=ADA, items=[(0, BusReconnected())])
     assert quiet.window is window and quiet.sidebar is sidebar and quiet.online_names is None and quiet.resync
-    ended = dispatch.frame_after(window, sidebar, {}, open_channel=10, viewer_id=ADA, items=[(0, SessionsEnded(user_id=ADA))])
+    ended = dispatch.frame_after(window, sidebar, {}, [], open_channel=10, viewer_id=ADA, items=[(0, SessionsEnded(user_id=ADA))])
     assert ended.sessions_ended
-    other = dispatch.frame_after(window, sidebar, {}, open_channel=10, viewer_id=ADA, items=[(0, SessionsEnded(user_id=BOB))])
+    other = dispatch.frame_after(window, sidebar, {}, [], open_channel=10, viewer_id=ADA, items=[(0, SessionsEnded(user_id=BOB))])
     assert not other.sessions_ended

@@ -63,12 +63,12 @@ def with_cached(cache: dict[int, dict[str, Any]], channel_id: int, event: Event)
     return {**cache, channel_id: {**cached, "rows": rows[-PAGE:]}}
 
 
-def refreshes_typing(event: Event) -> bool:
-    """Whether the open channel re-reads who is typing: someone said so, or a
-    person's message arrived (they stopped)."""
-    if isinstance(event, MessageCreated):
-        return event.message.user_id is not None
-    return isinstance(event, TypingChanged)
+def typing_after(typing: list[str], event: Event) -> list[str]:
+    """Who is typing after a person's message arrives: they stopped (their name goes
+    at once, without reading the roster before the message is shown)."""
+    if not isinstance(event, MessageCreated) or event.message.user_id is None or event.message.author_name not in typing:
+        return typing
+    return [name for name in typing if name != event.message.author_name]
 
 
 def ends_stream(event: MessageEvent) -> bool:
@@ -113,9 +113,10 @@ class Frame:
     window: Window
     sidebar: list[SidebarEntry]
     cache: dict[int, dict[str, Any]]
+    typing: list[str]
     online_names: list[str] | None  # None: unchanged
     resync: bool  # events were lost: reload the open channel
-    refresh_typing: bool
+    refresh_typing: bool  # someone started or stopped typing: re-read the roster
     sessions_ended: bool  # the viewer's sessions ended somewhere: re-check this tab's
 
 
@@ -123,6 +124,7 @@ def frame_after(
     window: Window,
     sidebar: list[SidebarEntry],
     cache: dict[int, dict[str, Any]],
+    typing: list[str],
     *,
     open_channel: int,
     viewer_id: int,
@@ -130,7 +132,7 @@ def frame_after(
 ) -> Frame:
     """A tab after a frame of events in order: its open channel's rows, its
     sidebar and its cached channels each change once, however many events came."""
-    online, resync, typing, ended = None, False, False, False
+    online, resync, refresh, ended = None, False, False, False
     for channel_id, event in items:
         if isinstance(event, BusReconnected):
             resync = True
@@ -142,5 +144,6 @@ def frame_after(
         else:
             window = after_event(window, event)
             online = event.names if isinstance(event, PresenceChanged) else online
-            typing = typing or refreshes_typing(event)
-    return Frame(window, sidebar, cache, online, resync, typing, ended)
+            typing = typing_after(typing, event)
+            refresh = refresh or isinstance(event, TypingChanged)
+    return Frame(window, sidebar, cache, typing, online, resync, refresh, ended)

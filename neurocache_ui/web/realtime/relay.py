@@ -1,9 +1,9 @@
 """The lifespan task that carries bus events into this worker's tabs, one frame at a time.
 
-Each tab has a queue: the first event after a quiet spell goes out at once, the
-ones arriving meanwhile are delivered together at most every FRAME seconds, in one
-state change (so a burst of 300 posts costs a tab a few dozen socket messages, not
-300). Streaming text bypasses the page state: the tab is sent the appended text
+Each tab has a queue delivered in frames, each one state change: a few frames may
+go out back to back (a typing notice must not hold up the message after it), then
+one every FRAME seconds with everything that arrived meanwhile (so a burst of 300
+posts costs a tab a few dozen socket messages, not 300). Streaming text bypasses the page state: the tab is sent the appended text
 (realtime/streams.py). Only the state classes an event concerns are loaded."""
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from neurocache_ui.web.realtime.watchers import watchers
 log = logging.getLogger(__name__)
 
 FRAME = 0.05
-"""Seconds between two deliveries to one tab; what arrives meanwhile goes out together."""
+"""Seconds between two deliveries to one tab once its BURST allowance is spent."""
+BURST = 3
 
 Item = tuple[int, Event]
 
@@ -54,7 +55,8 @@ class _Tab:
     events: list[Item] = field(default_factory=list)
     streams: dict[int, None] = field(default_factory=dict)  # message ids with new text, in order
     task: asyncio.Task[None] | None = None
-    last: float = float("-inf")
+    allowance: float = BURST  # frames that may go out at once; one comes back every FRAME
+    stamp: float = field(default_factory=time.monotonic)
     # Held from reading what the tab lacks to sending it, so two sends of one
     # reply's text reach the page in the order their offsets were taken.
     pushing: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -92,9 +94,13 @@ class _Relay:
         """Deliver this tab's queue frame by frame until it is empty."""
         try:
             while tab.events or tab.streams:
-                if (wait := tab.last + FRAME - time.monotonic()) > 0:
-                    await asyncio.sleep(wait)
-                tab.last = time.monotonic()
+                now = time.monotonic()
+                tab.allowance = min(BURST, tab.allowance + (now - tab.stamp) / FRAME)
+                tab.stamp = now
+                if tab.allowance < 1:
+                    await asyncio.sleep((1 - tab.allowance) * FRAME)
+                    continue
+                tab.allowance -= 1
                 events, tab.events = tab.events, []
                 streams, tab.streams = list(tab.streams), {}
                 await self._deliver(token, events, streams)

@@ -341,17 +341,17 @@ class ChatState(AuthState):
             await self._restore(token, *seat)
         before = self._window()
         frame = dispatch.frame_after(
-            before, self.channel_list, self._channel_cache, open_channel=self.channel_id, viewer_id=self.user_id, items=items
-        )
+            before, self.channel_list, self._channel_cache, self.typing_names,
+            open_channel=self.channel_id, viewer_id=self.user_id, items=items,
+        )  # fmt: skip
         if frame.sessions_ended and await self._user() is None:
             await self._reset_tab()
             (await self.get_state(AuthState)).ended_notice = SESSION_ENDED_ELSEWHERE
             return
         self._show(frame.window, before)
-        if frame.sidebar is not self.channel_list:
-            self.channel_list = frame.sidebar
-        if frame.cache is not self._channel_cache:
-            self._channel_cache = frame.cache
+        for name, value in (("channel_list", frame.sidebar), ("_channel_cache", frame.cache), ("typing_names", frame.typing)):
+            if value is not getattr(self, name):  # only changes are assigned, so only they are sent
+                setattr(self, name, value)
         if frame.online_names is not None:
             self.online_names = frame.online_names
         if frame.resync:
