@@ -1,7 +1,9 @@
 """An agent's reply streaming to a viewer's browser (docs/PERFORMANCE.md): the latency we
 add per token (on the watcher's screen minus written by bench/stamp_provider.py, same
 clock) and websocket messages per second per viewer, on the production app (2 workers,
-Postgres + Redis). Targets: p95 added latency <= 100 ms; <= 25 messages/s per viewer.
+Postgres + Redis), and how a viewer's bytes per second change from the first quarter
+of a reply to the last (flat: each update carries only the appended text). Targets: p95
+added latency <= 100 ms; <= 25 messages/s per viewer; last/first quarter bytes ~1.
 
     .venv/bin/python bench/bench_agent_stream.py [--tokens 150] [--interval 0.02] [--replies 3]
 """
@@ -93,6 +95,7 @@ def main() -> None:
     latencies: list[float] = []
     rates: list[float] = []
     frame_bytes: list[float] = []
+    growth: list[float] = []
     with local_stack() as stack, StampProvider() as provider:
         server = stack.start_hub(workers=args.workers, env={"OPENAI_BASE_URL": provider.base_url, "OPENAI_API_KEY": "bench"})
         with sync_playwright() as pw:
@@ -138,6 +141,9 @@ def main() -> None:
                 duration = max(end - start, 1) / 1000
                 rates.append(len(during) / duration)
                 frame_bytes.append(sum(f[1] for f in during) / duration)
+                quarter = (end - start) / 4
+                first = sum(f[1] for f in during if f[0] <= start + quarter)
+                growth.append(sum(f[1] for f in during if f[0] >= end - quarter) / max(first, 1))
                 print(f"reply {reply}: {len(seen)}/{args.tokens} tokens seen, {len(during)} messages in {duration:.2f} s",
                       flush=True)
             browser.close()
@@ -152,8 +158,8 @@ def main() -> None:
     print("  of which the 50 ms flush throttle accounts for up to 50 ms (on average ~25 ms) by design")
     print(f"  websocket messages per viewer: {rate:5.1f}/s (target <= {MESSAGES_TARGET:.0f}/s; ratio {rate / MESSAGES_TARGET:.2f});"
           f" one per token would be {tokens_per_s:.0f}/s, so {tokens_per_s / rate:.1f}x fewer")
-    print(f"  bytes per viewer while streaming: {sum(frame_bytes) / len(frame_bytes) / 1024:6.1f} KiB/s"
-          f" (each update carries the whole text so far)")
+    print(f"  bytes per viewer while streaming: {sum(frame_bytes) / len(frame_bytes) / 1024:6.1f} KiB/s;"
+          f" last quarter of a reply / first quarter: {sum(growth) / len(growth):.2f}x")
 
 
 if __name__ == "__main__":

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import socketio
 import sqlalchemy as sa
 
 from neurocache_ui.infra import presence
@@ -34,8 +32,7 @@ from neurocache_ui.web.state.surface import PUBLIC_HANDLERS, state_classes
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
 from testkit.servers import RedisServer
-
-NAMESPACE = "/_event"  # Reflex's socket.io path and namespace
+from testkit.socket_client import RawTab
 
 # Helpers that were public events before; calling them must do nothing either.
 FORMER_HELPERS: dict[str, dict[str, Any]] = {
@@ -129,39 +126,6 @@ def _calls(her: Victim) -> Iterator[tuple[str, dict[str, Any], str]]:
         yield f"{NAMES[class_name]}.{handler}", payload, paths[0]
 
 
-class RawTab:
-    """One socket.io connection speaking Reflex's event protocol, recording all it receives."""
-
-    def __init__(self, hub: HubServer, cookie: str | None = None) -> None:
-        self.hub = hub
-        self.cookie = cookie
-        self.token = str(uuid.uuid4())
-        self.received: list[str] = []
-        self.client = socketio.AsyncClient(reconnection=False)
-        self.client.on("event", self._record, namespace=NAMESPACE)
-
-    async def _record(self, data: Any) -> None:
-        self.received.append(json.dumps(data, default=str))
-
-    async def __aenter__(self) -> RawTab:
-        headers = {"Cookie": f"{auth.SESSION_COOKIE}={self.cookie}"} if self.cookie else {}
-        await self.client.connect(
-            f"{self.hub.url}?token={self.token}", socketio_path=NAMESPACE, namespaces=[NAMESPACE],
-            transports=["websocket"], headers=headers, wait_timeout=10,
-        )
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.client.disconnect()
-
-    async def call(self, name: str, payload: dict[str, Any], path: str) -> None:
-        router_data = {"pathname": path, "asPath": path, "query": {}}
-        await self.client.emit("event", {"name": name, "payload": payload, "router_data": router_data}, namespace=NAMESPACE)
-
-    def text(self) -> str:
-        return "\n".join(self.received)
-
-
 def _counts(her: Victim) -> dict[str, Any]:
     with get_engine().connect() as conn:
         def one(query: sa.Select) -> Any:
@@ -202,7 +166,7 @@ async def test_a_stranger_gets_nothing_from_any_handler(
     # The calls that end his own session come last, so the rest run signed in.
     calls = sorted(_calls(victim), key=lambda call: call[0].rsplit(".", 1)[1] in SESSION_ENDERS)
     assert len(calls) > 2 * sum(len(h) for h in PUBLIC_HANDLERS.values())  # every handler, from two pages
-    async with RawTab(agent_hub, cookie=cookie) as stranger:
+    async with RawTab(agent_hub.url, cookie=cookie) as stranger:
         for name, payload, path in calls:
             await stranger.call(name, payload, path)
         await _settle(stranger)
@@ -223,7 +187,7 @@ async def test_a_stranger_gets_nothing_from_any_handler(
 async def test_the_probe_sees_her_channel_with_her_session(agent_hub: HubServer, victim: Victim) -> None:
     token = auth.start_session(victim.user.id)
     path = f"/channels/{victim.channel.slug}"
-    async with RawTab(agent_hub, cookie=token) as hers:
+    async with RawTab(agent_hub.url, cookie=token) as hers:
         await hers.call(f"{NAMES['ChatState']}.open_channel", {}, path)
         await _settle(hers)
         assert f"secret-{victim.tag}" in hers.text()
