@@ -59,12 +59,17 @@ class _Registry:
 _registry = _Registry()
 
 
-def trigger(view: MessageView, *, triggered_by_user_id: int) -> asyncio.Task[Any]:
+def trigger(view: MessageView, *, triggered_by_user_id: int) -> asyncio.Task[Any] | None:
     """Start `handle_new_message` in the background (call from a running event
-    loop, e.g. a UI event handler): returns at once."""
-    return _registry.spawn(
-        handle_new_message(view, triggered_by_user_id=triggered_by_user_id), name=f"agents-for-message-{view.id}"
-    )
+    loop, e.g. a UI event handler): returns at once. Never raises: the message is
+    stored, and agents failing to start must not undo that (None, logged)."""
+    try:
+        return _registry.spawn(
+            handle_new_message(view, triggered_by_user_id=triggered_by_user_id), name=f"agents-for-message-{view.id}"
+        )
+    except Exception:
+        log.exception("starting agents for message %s failed", view.id)
+        return None
 
 
 async def drain(timeout: float | None = None) -> None:

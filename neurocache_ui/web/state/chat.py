@@ -14,7 +14,6 @@ import reflex as rx
 
 from neurocache_ui.domain.errors import NeurocacheError, NotFound
 from neurocache_ui.domain.events import AgentStepped, Event, TeamChanged
-from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.services import auth, channels, messaging, presence
 from neurocache_ui.services.agent_runs import runner
 from neurocache_ui.web.realtime import dispatch, rows
@@ -33,14 +32,6 @@ def names_text(names: list[str], verb: str) -> str:
     if not names:
         return ""
     return f"{', '.join(names[:3])} {'is' if len(names) == 1 else 'are'} {verb}…"
-
-
-def _start_agents(view: MessageView, user_id: int) -> None:
-    """The channel's agents get to work on a person's stored message."""
-    try:
-        runner.trigger(view, triggered_by_user_id=user_id)
-    except Exception:  # the message is sent; agents failing to start must not undo that
-        log.exception("starting agents for message %s failed", view.id)
 
 
 class ChatState(AuthState):
@@ -290,7 +281,7 @@ class ChatState(AuthState):
         self._composer_text, self.pending_images = "", []
         if self.mention_options:
             self.mention_options = []
-        _start_agents(view, user.id)
+        runner.trigger(view, triggered_by_user_id=user.id)  # the channel's agents get to work
         await asyncio.to_thread(presence.stop_typing, self.channel_id, user.id)
         yield rx.set_value("composer", "")
 
@@ -390,10 +381,18 @@ class ChatState(AuthState):
         if names is not None:
             self.online_names = names
 
-    @rx.event
+    @rx.event(background=True)
     async def typing(self, _value: str):
-        """on_change of the composer (throttled): tell the channel this user is typing."""
-        user = await self._user()
-        if user is None or not self.channel_id or not await self._ensure_joined(user):
+        """on_change of the composer (throttled): tell the channel this user is typing.
+        In the background, beside the tab's other events: the send that often follows
+        at once must not wait for these checks."""
+        async with self:
+            channel_id, token = self.channel_id, self._current_token()
+        user = await asyncio.to_thread(auth.user_for_session, token)
+        if user is None or not channel_id:
             return
-        await asyncio.to_thread(presence.typing, self.channel_id, user.id, user.name)
+        try:
+            await asyncio.to_thread(channels.ensure_member, channel_id, user.id)
+        except NeurocacheError:
+            return
+        await asyncio.to_thread(presence.typing, channel_id, user.id, user.name)
