@@ -79,7 +79,7 @@ def test_a_search_in_a_channel_shows_its_steps_and_sources_to_everyone(
     new_context: NewContext, tools_hub: HubServer, sign_up: SignUp, fake_provider: FakeOpenAIServer,
     make_agent, searxng: FakeSearxng, pages: PageServer,
 ) -> None:
-    ada, bob, owner, _ = two_people(new_context, tools_hub, sign_up)
+    ada, bob, owner, _, _ = two_people(new_context, tools_hub, sign_up)
     slug = f"scout{uuid.uuid4().hex[:4]}"
     scout = make_agent(owner, f"Scout {slug[-4:]}", slug=slug, tools=["web_search", "fetch_url"])
     add_agent(ada, scout.name)

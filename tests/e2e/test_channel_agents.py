@@ -35,10 +35,13 @@ def agents_in_header(page: Page):
     return page.get_by_role("list", name="Agents in this channel")
 
 
-def two_people(new_context: NewContext, hub: HubServer, sign_up: SignUp) -> tuple[Page, Page, Account, Account]:
-    """Ada's channel with Bob invited, each in their own browser, both looking at it."""
+def two_people(
+    new_context: NewContext, hub: HubServer, sign_up: SignUp, *, bob_hub: HubServer | None = None
+) -> tuple[Page, Page, Account, Account, str]:
+    """Ada's channel with Bob invited, each in their own browser, both looking at it
+    (Bob's on `bob_hub`, another host on the same database and Redis, if given)."""
     ada = new_context(base_url=hub.url).new_page()
-    bob = new_context(base_url=hub.url).new_page()
+    bob = new_context(base_url=(bob_hub or hub).url).new_page()
     ada_account, bob_account = sign_up(ada), sign_up(bob)
     name = f"team {uuid.uuid4().hex[:6]}"
     create_channel(ada, name)
@@ -46,7 +49,7 @@ def two_people(new_context: NewContext, hub: HubServer, sign_up: SignUp) -> tupl
     bob.goto("/channels")
     bob.get_by_role("link", name=name, exact=True).click()
     expect(bob.get_by_role("heading", name=f"# {name}")).to_be_visible()
-    return ada, bob, ada_account, bob_account
+    return ada, bob, ada_account, bob_account, name
 
 
 def reply_row(page: Page, agent_name: str):
@@ -56,7 +59,7 @@ def reply_row(page: Page, agent_name: str):
 def test_add_mention_and_watch_the_reply_stream_in(
     new_context: NewContext, agent_hub: HubServer, sign_up: SignUp, fake_provider: FakeOpenAIServer, make_agent
 ) -> None:
-    ada, bob, owner, _ = two_people(new_context, agent_hub, sign_up)
+    ada, bob, owner, _, _ = two_people(new_context, agent_hub, sign_up)
     slug = f"scout{uuid.uuid4().hex[:4]}"
     scout = make_agent(owner, f"Scout {slug[-4:]}", slug=slug, instructions="Answer in words.")
     make_agent(owner, f"Critic {slug[-4:]}")  # in the picker, never added
@@ -97,7 +100,7 @@ def test_add_mention_and_watch_the_reply_stream_in(
 def test_any_member_can_stop_a_reply(
     new_context: NewContext, agent_hub: HubServer, sign_up: SignUp, fake_provider: FakeOpenAIServer, make_agent
 ) -> None:
-    ada, bob, ada_account, bob_account = two_people(new_context, agent_hub, sign_up)
+    ada, bob, ada_account, bob_account, _ = two_people(new_context, agent_hub, sign_up)
     slug = f"slow{uuid.uuid4().hex[:4]}"
     slowpoke = make_agent(ada_account, f"Slowpoke {slug[-4:]}", slug=slug)
     add_agent(ada, slowpoke.name)

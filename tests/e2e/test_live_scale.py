@@ -17,11 +17,11 @@ from playwright.sync_api import Page, expect
 from neurocache_ui.services import api_keys
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import User
-from testkit.browser import create_channel, invite
+from testkit.browser import create_channel
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
 from testkit.servers import RedisServer
-from tests.e2e.test_channel_agents import add_agent, reply_row
+from tests.e2e.test_channel_agents import add_agent, reply_row, two_people
 from tests.e2e.test_channels import NewContext, SignUp, log, send
 
 WORDS = [f"w{i:03d}" + ("🚀" if i % 7 == 0 else "") for i in range(400)]  # the page counts an emoji as two
@@ -70,15 +70,10 @@ def most_in_one_second(times: list[float]) -> int:
 def test_a_long_reply_streams_as_appended_text(
     new_context: NewContext, agent_hub: HubServer, sign_up: SignUp, fake_provider: FakeOpenAIServer, make_agent
 ) -> None:
-    ada = new_context(base_url=agent_hub.url).new_page()
-    bob = new_context(base_url=agent_hub.url).new_page()
+    ada, bob, owner, _, _ = two_people(new_context, agent_hub, sign_up)
     frames = Frames(bob)
-    owner, bob_account = sign_up(ada), sign_up(bob)
-    name = f"stream {uuid.uuid4().hex[:6]}"
-    create_channel(ada, name)
-    invite(ada, bob_account.email)
-    bob.goto("/channels")
-    bob.get_by_role("link", name=name, exact=True).click()
+    bob.reload()  # with the recorder in place
+    expect(bob.get_by_role("log", name="Messages")).to_be_visible()
     slug = f"essay{uuid.uuid4().hex[:4]}"
     writer = make_agent(owner, f"Essayist {slug[-4:]}", slug=slug)
     add_agent(ada, writer.name)

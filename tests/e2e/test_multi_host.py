@@ -16,11 +16,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from neurocache_ui.services.agent_runs.delivery import INTERRUPTED
-from testkit.browser import create_channel, invite
-from testkit.factories import Account
+from testkit.browser import create_channel
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
-from tests.e2e.test_channel_agents import WORDS, add_agent, agents_in_header, reply_row
+from tests.e2e.test_channel_agents import WORDS, add_agent, agents_in_header, reply_row, two_people
 from tests.e2e.test_channels import NewContext, SignUp, log, send
 
 ORPHAN_DEADLINE_MS = 30_000
@@ -33,22 +32,6 @@ def host_b(start_provider_hub: Callable[..., HubServer]) -> HubServer:
     return start_provider_hub()
 
 
-def on_two_hosts(
-    new_context: NewContext, host_a: HubServer, host_b: HubServer, sign_up: SignUp
-) -> tuple[Page, Page, Account, Account, str]:
-    """Ada's channel with Bob invited: Ada's browser on host A, Bob's on host B."""
-    ada = new_context(base_url=host_a.url).new_page()
-    bob = new_context(base_url=host_b.url).new_page()
-    ada_account, bob_account = sign_up(ada), sign_up(bob)
-    name = f"hosts {uuid.uuid4().hex[:6]}"
-    create_channel(ada, name)
-    invite(ada, bob_account.email)
-    bob.goto("/channels")
-    bob.get_by_role("link", name=name, exact=True).click()
-    expect(bob.get_by_role("heading", name=f"# {name}")).to_be_visible()
-    return ada, bob, ada_account, bob_account, name
-
-
 def send_and_clear(page: Page, text: str) -> None:
     """Send, and wait only until the box is empty again (the message is stored)."""
     send(page, text)
@@ -56,7 +39,7 @@ def send_and_clear(page: Page, text: str) -> None:
 
 
 def test_messages_cross_hosts_in_order(new_context: NewContext, agent_hub: HubServer, host_b: HubServer, sign_up: SignUp) -> None:
-    ada, bob, _, _, _ = on_two_hosts(new_context, agent_hub, host_b, sign_up)
+    ada, bob, _, _, _ = two_people(new_context, agent_hub, sign_up, bob_hub=host_b)
     burst = [f"burst {i:02d} from host A" for i in range(10)]
     for text in burst:
         send_and_clear(ada, text)
@@ -73,7 +56,7 @@ def test_messages_cross_hosts_in_order(new_context: NewContext, agent_hub: HubSe
 def test_presence_and_typing_cross_hosts(
     new_context: NewContext, agent_hub: HubServer, host_b: HubServer, sign_up: SignUp
 ) -> None:
-    ada, bob, ada_account, bob_account, _ = on_two_hosts(new_context, agent_hub, host_b, sign_up)
+    ada, bob, ada_account, bob_account, _ = two_people(new_context, agent_hub, sign_up, bob_hub=host_b)
     for page in (ada, bob):  # each host's page counts the other's viewer
         badge = page.get_by_text("2 online", exact=True)
         expect(badge).to_be_visible()
@@ -87,7 +70,7 @@ def test_presence_and_typing_cross_hosts(
 
 
 def test_unread_counts_cross_hosts(new_context: NewContext, agent_hub: HubServer, host_b: HubServer, sign_up: SignUp) -> None:
-    ada, bob, _, _, name = on_two_hosts(new_context, agent_hub, host_b, sign_up)
+    ada, bob, _, _, name = two_people(new_context, agent_hub, sign_up, bob_hub=host_b)
     create_channel(bob, f"side {uuid.uuid4().hex[:6]}")  # Bob now looks at another channel on host B
     link = bob.get_by_role("link", name=name, exact=True)
     for count in range(1, 4):
@@ -101,7 +84,7 @@ def test_unread_counts_cross_hosts(new_context: NewContext, agent_hub: HubServer
 def test_stop_from_the_other_host(
     new_context: NewContext, agent_hub: HubServer, host_b: HubServer, sign_up: SignUp, fake_provider: FakeOpenAIServer, make_agent
 ) -> None:
-    ada, bob, ada_account, bob_account, _ = on_two_hosts(new_context, agent_hub, host_b, sign_up)
+    ada, bob, ada_account, bob_account, _ = two_people(new_context, agent_hub, sign_up, bob_hub=host_b)
     slug = f"far{uuid.uuid4().hex[:4]}"
     agent = make_agent(ada_account, f"Far {slug[-4:]}", slug=slug)
     add_agent(ada, agent.name)
@@ -127,7 +110,7 @@ def test_a_dead_hosts_reply_is_ended_by_the_other_host(
     new_context: NewContext, agent_hub: HubServer, host_b: HubServer, sign_up: SignUp, fake_provider: FakeOpenAIServer, make_agent
 ) -> None:
     """Kills host B: keep this the module's last test."""
-    ada, bob, ada_account, _, _ = on_two_hosts(new_context, agent_hub, host_b, sign_up)
+    ada, bob, ada_account, _, _ = two_people(new_context, agent_hub, sign_up, bob_hub=host_b)
     slug = f"doomed{uuid.uuid4().hex[:4]}"
     agent = make_agent(ada_account, f"Doomed {slug[-4:]}", slug=slug)
     add_agent(ada, agent.name)
