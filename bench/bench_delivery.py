@@ -3,8 +3,10 @@
 The production app (2 workers each, Postgres + Redis), on one host or two (`--hosts 2`:
 two servers, separate processes and ports, sharing the database and Redis; the sender
 uses the first, the watcher the second). Latency is from Enter to the row in the
-watcher's DOM; websocket bytes per message on a short channel and after 2,000 more
-messages of history (the ratio must stay ~1).
+watcher's DOM, stamped by the pages themselves: from the keydown the sender's page
+receives (the key press as the page sees it; Playwright's press takes ~9 ms of
+DevTools round trip before that, reported too); websocket bytes per message on a short
+channel and after 2,000 more messages of history (the ratio must stay ~1).
 Run: `.venv/bin/python bench/bench_delivery.py [--messages 50] [--hosts 2]`."""
 
 from __future__ import annotations
@@ -38,8 +40,14 @@ WATCH_SCRIPT = """() => {
 }"""
 
 
+# The sender's page stamps each Enter keydown (capture phase, before any handler).
+KEY_SCRIPT = """document.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') window.__enter = Date.now();
+}, true);"""
+
 SENT: dict[str, float] = {}
 SEEN: dict[str, float] = {}
+PRESSED: list[float] = []  # the bench's own press -> the page's keydown, ms
 
 
 def run_phase(sender: Page, watcher: Page, frames: list[int], phase: int, count: int) -> tuple[list[float], list[int]]:
@@ -55,8 +63,10 @@ def run_phase(sender: Page, watcher: Page, frames: list[int], phase: int, count:
         box.press("Enter")
         watcher.wait_for_function(f"() => '{tag}' in window.__seen", timeout=10_000)
         seen = watcher.evaluate(f"window.__seen['{tag}']")
-        SENT[tag], SEEN[tag] = sent, seen
-        latencies.append(seen - sent)
+        keydown = sender.evaluate("window.__enter")
+        PRESSED.append(keydown - sent)
+        SENT[tag], SEEN[tag] = keydown, seen
+        latencies.append(seen - keydown)
         time.sleep(0.15)  # let trailing frames (typing, read markers) land in this message's count
         sizes.append(sum(frames))
     return latencies, sizes
@@ -74,7 +84,9 @@ def main() -> None:
         hosts = [stack.start_hub(workers=args.workers) for _ in range(args.hosts)]
         with sync_playwright() as pw:
             browser = pages.launch(pw)
-            sender = browser.new_context(base_url=hosts[0].url).new_page()
+            sender_context = browser.new_context(base_url=hosts[0].url)
+            sender_context.add_init_script(KEY_SCRIPT)
+            sender = sender_context.new_page()
             watcher = browser.new_context(base_url=hosts[-1].url).new_page()
             frames: list[int] = []
             watcher.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(len(payload))))
@@ -109,9 +121,12 @@ def main() -> None:
     latencies = short_lat + long_lat
     where = "one host" if args.hosts == 1 else "two hosts (sender on one, watcher on the other)"
     print(f"delivery over {len(latencies)} messages, {args.workers} workers each on {where}, Redis, sender -> watcher browser")
-    print(f"  latency p50 {percentile(latencies, 50):6.1f} ms   p95 {percentile(latencies, 95):6.1f} ms"
-          f"   max {max(latencies):6.1f} ms   (targets: p50 <= 30, p95 <= 60)")
-    print(f"  of which Enter -> stored: p50 {percentile(to_server, 50):6.1f} ms, stored -> on the watcher's screen:"
+    print(f"  latency (sender's keydown -> watcher's DOM) p50 {percentile(latencies, 50):6.1f} ms"
+          f"   p95 {percentile(latencies, 95):6.1f} ms   max {max(latencies):6.1f} ms   (targets: p50 <= 30, p95 <= 60)")
+    with_press = [latency + pressed for latency, pressed in zip(latencies, PRESSED)]
+    print(f"  from the bench's key press instead (adds the DevTools round trip, p50 {percentile(PRESSED, 50):.1f} ms):"
+          f" p50 {percentile(with_press, 50):6.1f} ms   p95 {percentile(with_press, 95):6.1f} ms")
+    print(f"  of which keydown -> stored: p50 {percentile(to_server, 50):6.1f} ms, stored -> on the watcher's screen:"
           f" p50 {percentile(to_watcher, 50):6.1f} ms")
     short_med, long_med = statistics.median(short_bytes), statistics.median(long_bytes)
     print(f"  bytes to the watcher per new message, median: {short_med:.0f} B with ~{args.messages} messages shown,"
