@@ -3,18 +3,11 @@
 The database is ours (core/db.py, alembic/), so Reflex is not given a db_url; with
 REDIS_URL set, Reflex keeps page state in Redis so several workers can serve it."""
 
-import os
-
 import reflex as rx
 
 from neurocache_ui.settings import get_settings
 
 settings = get_settings()
-
-# A tab's page state stays in the memory of the worker serving it between events,
-# instead of a Redis lock, read and write per event (each one costs the whole state);
-# it is written back when another worker asks for it or after the hold time.
-os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "true")
 
 config = rx.Config(
     app_name="neurocache_ui",

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 FRAME = 0.05
 """Seconds between two deliveries to one tab once its BURST allowance is spent."""
 BURST = 3
+IDLE_TAB = 60.0
 
 Item = tuple[int, Event]
 
@@ -67,8 +68,19 @@ class _Relay:
         self.app = app
         self.receivers = receivers
         self.tabs: dict[str, _Tab] = {}
+        self.swept = time.monotonic()
+
+    def _forget_idle(self, now: float) -> None:
+        """Drop tabs idle for a minute (closed pages leave no other trace here); their
+        allowance is full again, so nothing is lost if they come back."""
+        self.swept = now
+        for token, tab in list(self.tabs.items()):
+            if tab.task is None and not tab.pushing.locked() and now - tab.stamp > IDLE_TAB:
+                del self.tabs[token]
 
     async def take(self, channel_id: int, event: Event) -> None:
+        if (now := time.monotonic()) - self.swept > IDLE_TAB:
+            self._forget_idle(now)
         if isinstance(event, AgentStreamed) and not reply_texts.apply(event):
             text = await asyncio.to_thread(progress.text_so_far, event.message_id)
             reply_texts.set(event.message_id, text if text is not None else "")

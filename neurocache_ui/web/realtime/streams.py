@@ -69,8 +69,10 @@ class ReplyTexts:
     def ended(self, message_id: int) -> None:
         """The reply's final text is stored: nothing more streams for it."""
         self._texts.pop(message_id, None)
-        for sent in self._sent.values():
+        for token, sent in list(self._sent.items()):
             sent.pop(message_id, None)
+            if not sent:
+                del self._sent[token]
 
     def forget_tab(self, token: str) -> None:
         """The tab's socket is gone from this worker."""
