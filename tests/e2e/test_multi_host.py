@@ -15,8 +15,10 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
+from neurocache_ui.services import agents
 from neurocache_ui.services.agent_runs.delivery import INTERRUPTED
 from testkit.browser import create_channel
+from testkit.factories import Account
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
 from tests.e2e.test_channel_agents import WORDS, add_agent, agents_in_header, reply_row, two_people
@@ -81,17 +83,25 @@ def test_unread_counts_cross_hosts(new_context: NewContext, agent_hub: HubServer
     expect(link.get_by_title("unread messages")).to_have_count(0)
 
 
+def slow_agent_asked_by(
+    asker: Page, ada: Page, bob: Page, owner: Account, fake_provider: FakeOpenAIServer, make_agent
+) -> agents.AgentPublic:
+    """Ada adds a new agent to the channel and `asker` @mentions it; its reply (12 s
+    unless stopped) runs on a worker of the host that took `asker`'s send."""
+    slug = f"slow{uuid.uuid4().hex[:4]}"
+    agent = make_agent(owner, f"Slow {slug[-4:]}", slug=slug)
+    add_agent(ada, agent.name)
+    expect(agents_in_header(bob).get_by_text(agent.name)).to_be_visible()
+    fake_provider.configure(reply=" ".join(WORDS), token_delay=0.3)
+    send(asker, f"@{slug} take your time")
+    return agent
+
+
 def test_stop_from_the_other_host(
     new_context: NewContext, agent_hub: HubServer, host_b: HubServer, sign_up: SignUp, fake_provider: FakeOpenAIServer, make_agent
 ) -> None:
     ada, bob, ada_account, bob_account, _ = two_people(new_context, agent_hub, sign_up, bob_hub=host_b)
-    slug = f"far{uuid.uuid4().hex[:4]}"
-    agent = make_agent(ada_account, f"Far {slug[-4:]}", slug=slug)
-    add_agent(ada, agent.name)
-    expect(agents_in_header(bob).get_by_text(agent.name)).to_be_visible()
-
-    fake_provider.configure(reply=" ".join(WORDS), token_delay=0.3)  # 12 s unless stopped
-    send(ada, f"@{slug} take your time")  # the reply runs on the host A worker that took the send
+    agent = slow_agent_asked_by(ada, ada, bob, ada_account, fake_provider, make_agent)  # runs on host A
     row = reply_row(bob, agent.name)
     expect(row).to_contain_text("alpha02", timeout=10_000)
     row.get_by_role("button", name="Stop").click()  # on host B
@@ -111,13 +121,7 @@ def test_a_dead_hosts_reply_is_ended_by_the_other_host(
 ) -> None:
     """Kills host B: keep this the module's last test."""
     ada, bob, ada_account, _, _ = two_people(new_context, agent_hub, sign_up, bob_hub=host_b)
-    slug = f"doomed{uuid.uuid4().hex[:4]}"
-    agent = make_agent(ada_account, f"Doomed {slug[-4:]}", slug=slug)
-    add_agent(ada, agent.name)
-    expect(agents_in_header(bob).get_by_text(agent.name)).to_be_visible()
-
-    fake_provider.configure(reply=" ".join(WORDS), token_delay=0.3)
-    send(bob, f"@{slug} take your time")  # the reply runs on host B, which took the send
+    agent = slow_agent_asked_by(bob, ada, bob, ada_account, fake_provider, make_agent)  # runs on host B
     row = reply_row(ada, agent.name)
     expect(row).to_contain_text("alpha04", timeout=10_000)
     expect(row.get_by_role("button", name="Stop")).to_be_visible()
