@@ -28,11 +28,11 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     """Full-text search objects are made by hand in migrations (SQLite's FTS5
     tables, Postgres's generated tsvector column and its index): not models."""
-    if type_ == "table" and name and name.startswith(models.KNOWLEDGE_FTS_TABLE):
+    if type_ == "table" and name and name.startswith((models.KNOWLEDGE_FTS_TABLE, models.MESSAGE_FTS_TABLE)):
         return False
-    if type_ == "column" and name == models.KNOWLEDGE_SEARCH_COLUMN:
+    if type_ == "column" and name in (models.KNOWLEDGE_SEARCH_COLUMN, models.MESSAGE_SEARCH_COLUMN):
         return False
-    return not (type_ == "index" and name == models.KNOWLEDGE_SEARCH_INDEX)
+    return not (type_ == "index" and name in (models.KNOWLEDGE_SEARCH_INDEX, models.MESSAGE_SEARCH_INDEX))
 
 
 def url() -> str:
@@ -54,6 +54,11 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     with engine_for(url()).connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch mode rebuilds a table by dropping the old one; with foreign keys
+            # on, that drop would cascade into every table referencing it.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -64,6 +69,9 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")  # the engine's pooled connection goes back as it came
+            connection.commit()
 
 
 if context.is_offline_mode():

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, NamedTuple
 
 from neurocache_ui.domain.errors import Invalid
+from neurocache_ui.domain.reactions import ReactionGroup
 from neurocache_ui.domain.tools import Source
 
 AuthorKind = Literal["user", "agent", "system"]
@@ -50,6 +51,11 @@ class MessageView:
     """The pages an agent's reply drew on, listed under it as links."""
     attachments: tuple[AttachmentRef, ...] = ()
     """The images sent with the message, in the order they were attached."""
+    thread_id: int | None = None
+    """The root of the thread this message replies in; None in the channel itself."""
+    reply_count: int = 0
+    """A root's thread replies."""
+    reactions: tuple[ReactionGroup, ...] = ()
 
     @property
     def cursor(self) -> str:
@@ -71,7 +77,7 @@ class MessageView:
         """Accepts `to_dict()` output (ISO strings) or datetimes. Positional on
         purpose: this runs 100 times per cached channel read."""
         created, edited, sources = data["created_at"], data.get("edited_at"), data.get("sources")
-        attached = data.get("attachments")
+        attached, reactions = data.get("attachments"), data.get("reactions")
         return cls(
             data["id"],
             data["channel_id"],
@@ -85,6 +91,9 @@ class MessageView:
             edited if edited is None or isinstance(edited, datetime) else datetime.fromisoformat(edited),
             sources_of(sources) if sources else (),
             attachments_of(attached) if attached else (),
+            data.get("thread_id"),
+            data.get("reply_count", 0),
+            reactions_of(reactions) if reactions else (),
         )
 
     @classmethod
@@ -107,6 +116,9 @@ class MessageView:
             self.edited_at.isoformat() if self.edited_at else None,
             [[s.title, s.url] for s in self.sources],
             [[a.id, a.filename, a.width, a.height] for a in self.attachments],
+            self.thread_id,
+            self.reply_count,
+            [[r.emoji, r.user_ids, r.names] for r in self.reactions],
         ]
 
     @classmethod
@@ -114,7 +126,7 @@ class MessageView:
         """The inverse of `to_row`. ISO strings, not integer microseconds: parsing one
         costs a quarter of `_EPOCH + timedelta(...)`. Raises ValueError or TypeError
         on a row of another shape."""
-        id_, channel, user, agent, author, kind, content, status, created, edited, sources, attached = row
+        id_, channel, user, agent, author, kind, content, status, created, edited, sources, attached, thread, replies, reactions = row
         return cls(
             id_,
             channel,
@@ -128,6 +140,9 @@ class MessageView:
             _parse_time(edited) if edited is not None else None,
             tuple(Source(title, url) for title, url in sources) if sources else (),
             tuple(AttachmentRef(*item) for item in attached) if attached else (),
+            thread,
+            replies,
+            tuple(ReactionGroup(emoji, tuple(ids), tuple(names)) for emoji, ids, names in reactions) if reactions else (),
         )
 
 
@@ -154,6 +169,16 @@ def attachments_of(items: Any) -> tuple[AttachmentRef, ...]:
     """Attachment refs from their dict form (`to_dict()`) or as they are."""
     return tuple(
         item if isinstance(item, AttachmentRef) else AttachmentRef(item["id"], item["filename"], item["width"], item["height"])
+        for item in items
+    )
+
+
+def reactions_of(items: Any) -> tuple[ReactionGroup, ...]:
+    """Reaction groups from their dict form (`to_dict()` or as stored in
+    `message.reactions`) or as they are."""
+    return tuple(
+        item if isinstance(item, ReactionGroup)
+        else ReactionGroup(item["emoji"], tuple(item.get("user_ids", item.get("users", ()))), tuple(item["names"]))
         for item in items
     )
 

@@ -132,7 +132,9 @@ def _child_main() -> None:
     limits = PdfLimits(**json.loads(sys.argv[1]))
     _confine(limits)
     logging.disable(logging.CRITICAL)  # see stderr=DEVNULL above
-    from pypdf.errors import LimitReachedError  # pypdf's own caps, e.g. on inflated stream size
+    from pypdf.errors import (
+        LimitReachedError,  # pypdf's own caps, e.g. on inflated stream size
+    )
 
     data = sys.stdin.buffer.read()
     try:

@@ -21,6 +21,7 @@ from neurocache_ui.domain.events import (
     MessageEvent,
     MessageUpdated,
 )
+from neurocache_ui.domain.mentions import mentioned
 from neurocache_ui.domain.messages import Cursor, MessageView, clean_sources
 from neurocache_ui.domain.tools import Source
 from neurocache_ui.infra import bus
@@ -29,11 +30,15 @@ from neurocache_ui.services import attachments, channels
 from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import database_guard, session_scope
 from neurocache_ui.store.models import Message, utcnow
+from neurocache_ui.store.repositories import mentions as mention_rows
 from neurocache_ui.store.repositories import messages as repo
 
 log = logging.getLogger(__name__)
 
 MESSAGE_NOT_FOUND = "Message not found."
+THREAD_NOT_FOUND = "That thread is gone: its first message was deleted."
+THREAD_PAGE = 200
+"""Replies a thread shows at once (the newest)."""
 UNAVAILABLE_WRITE = "The message store is unreachable right now, so nothing was saved. Try again in a moment."
 UNAVAILABLE_READ = "Messages cannot be loaded right now because the database is unreachable. Try again in a moment."
 
@@ -142,6 +147,41 @@ def older_messages(
         return repo.older(session, channel_id, before, limit)
 
 
+def thread_messages(
+    root_id: int, *, viewer_id: int | None, limit: int = THREAD_PAGE, channel_id: int | None = None
+) -> tuple[MessageView, list[MessageView]]:
+    """A thread: its root and its newest `limit` replies, oldest first. The root
+    must be in `channel_id` when given (an API path names the channel)."""
+    _check_limit(limit)
+    with database_guard(UNAVAILABLE_READ), session_scope() as session:
+        root = repo.view(session, root_id)
+        if root is None or root.thread_id is not None or (channel_id is not None and root.channel_id != channel_id):
+            raise NotFound(THREAD_NOT_FOUND)
+        if viewer_id is not None:
+            try:
+                channels.ensure_member(root.channel_id, viewer_id, session=session)
+            except NotFound:
+                raise NotFound(THREAD_NOT_FOUND) from None
+        return root, repo.thread(session, root_id, limit)
+
+
+def messages_around(channel_id: int, message_id: int, *, viewer_id: int, limit: int = 50) -> tuple[list[MessageView], bool]:
+    """The channel's messages around one (a search hit, a mention), oldest first:
+    up to `limit` before it, it, and up to `limit` after it; and whether older
+    ones exist. A thread reply is shown by its root."""
+    _check_limit(limit)
+    with database_guard(UNAVAILABLE_READ), session_scope() as session:
+        channels.ensure_member(channel_id, viewer_id, session=session)
+        target = repo.view(session, message_id)
+        if target is None or target.channel_id != channel_id:
+            raise NotFound(MESSAGE_NOT_FOUND)
+        if target.thread_id is not None:
+            target = repo.view(session, target.thread_id) or target
+        before = repo.older(session, channel_id, Cursor(target.created_at, target.id), limit + 1)
+        after = repo.newer(session, channel_id, Cursor(target.created_at, target.id), limit)
+    return before[-limit:] + [target] + after, len(before) > limit
+
+
 def get_message(message_id: int, *, viewer_id: int | None) -> MessageView:
     """One message, if the viewer is a member of its channel."""
     with database_guard(UNAVAILABLE_READ), session_scope() as session:
@@ -180,6 +220,7 @@ def post_message(
     status: str = "complete",
     hop: int = 0,
     attachment_ids: Sequence[int] = (),
+    thread_id: int | None = None,
 ) -> MessageView:
     """Store a message and return it once committed.
 
@@ -189,17 +230,23 @@ def post_message(
     empty placeholder while a reply is still in progress (`status` other than
     "complete"). `hop` counts the agent replies that led here. A person may send
     `attachment_ids`, their own images uploaded here (services/attachments.py),
-    linked in the same transaction; then the text may be empty."""
+    linked in the same transaction; then the text may be empty. `thread_id`
+    makes it a reply in that root's thread (same channel): the root's reply count
+    moves in the same transaction, and viewers get both changes."""
     if user_id is not None and agent_id is not None:
         raise Invalid("A message has one author: a person or an agent, not both.")
     if attachment_ids and user_id is None:
         raise Invalid("Only a person's message can carry images.", "attachments")
     status = _clean_status(status)
     text = clean_content(content, allow_empty=bool(attachment_ids) or (user_id is None and status != "complete"))
+    root: MessageView | None = None
     try:
         with database_guard(UNAVAILABLE_WRITE), session_scope() as session:
+            if thread_id is not None:
+                _check_thread(session, channel_id, thread_id)
             row = Message(
-                channel_id=channel_id, user_id=user_id, agent_id=agent_id, content=text, status=status, hop=hop
+                channel_id=channel_id, user_id=user_id, agent_id=agent_id, content=text, status=status, hop=hop,
+                thread_id=thread_id,
             )
             # A person's right to post is checked by the INSERT itself: one round trip.
             guard = channels.may_post(channel_id, user_id) if user_id is not None else None
@@ -211,11 +258,47 @@ def post_message(
             if attachment_ids and user_id is not None:
                 attachments.link(session, view.id, attachment_ids, channel_id=channel_id, user_id=user_id)
                 view = repo.view(session, view.id) or view
+            if "@" in text and status == "complete":
+                people = mention_rows.channel_people(session, channel_id)
+                mention_rows.add(session, channel_id, view.id, mentioned(text, people, author_id=user_id))
+            if thread_id is not None:
+                repo.count_reply(session, thread_id, +1)
+                root = repo.view(session, thread_id)
     except IntegrityError:
-        # A foreign key: the channel (or the agent) no longer exists.
-        raise NotFound(channels.NOT_FOUND) from None
-    _after_commit(MessageCreated, view, lambda cache: cache.add(view))
+        # A foreign key: the channel, the agent or the thread no longer exists.
+        raise NotFound(channels.NOT_FOUND if thread_id is None else THREAD_NOT_FOUND) from None
+    if root is None:
+        _after_commit(MessageCreated, view, lambda cache: cache.add(view))
+    else:
+        _after_reply(view, root, MessageCreated)
     return view
+
+
+def published_update(view: MessageView) -> None:
+    """After a committed change to a message elsewhere (its reactions): the cache
+    window and every viewer get it."""
+    _after_commit(MessageUpdated, view, lambda cache: _in_window(view) and cache.replace(view))
+
+
+def _in_window(view: MessageView) -> bool:
+    """Whether the message belongs in its channel's cache window (a thread reply does not)."""
+    return view.thread_id is None
+
+
+def _check_thread(session: Session, channel_id: int, thread_id: int) -> None:
+    """A reply's thread is a root message of the same channel."""
+    found = repo.thread_root(session, thread_id)
+    if found is None or found[0] != channel_id:
+        raise NotFound(THREAD_NOT_FOUND)
+    if found[1] is not None:
+        raise Invalid("Reply in the thread's first message: a thread has no threads of its own.", "thread_id")
+
+
+def _after_reply(view: MessageView, root: MessageView, event: type[MessageEvent]) -> None:
+    """A thread reply is not in the channel's window: viewers get the reply (for
+    open threads and unread counts) and the root with its new reply count."""
+    _after_commit(event, view, lambda cache: None)
+    _after_commit(MessageUpdated, root, lambda cache: cache.replace(root))
 
 
 def _check_author(session: Session, message_id: int, user_id: int) -> None:
@@ -240,7 +323,7 @@ def edit_message(message_id: int, *, user_id: int, content: str) -> MessageView:
         view = repo.update(session, message_id, {"content": text, "edited_at": utcnow()}, Message.user_id == user_id)
     if view is None:
         raise NotFound(MESSAGE_NOT_FOUND)
-    _after_commit(MessageUpdated, view, lambda cache: cache.replace(view))
+    _after_commit(MessageUpdated, view, lambda cache: _in_window(view) and cache.replace(view))
     return view
 
 
@@ -268,7 +351,7 @@ def update_agent_message(
         view = repo.update(session, message_id, values, where)
     if view is None:
         raise NotFound(MESSAGE_NOT_FOUND)
-    _after_commit(MessageUpdated, view, lambda cache: cache.replace(view))
+    _after_commit(MessageUpdated, view, lambda cache: _in_window(view) and cache.replace(view))
     return view
 
 
@@ -279,4 +362,11 @@ def delete_message(message_id: int, *, user_id: int) -> None:
         view = repo.view(session, message_id)
         if view is None or not repo.delete(session, message_id, user_id):
             raise NotFound(MESSAGE_NOT_FOUND)
-    _after_commit(MessageDeleted, view, lambda cache: cache.remove(view))
+        root = None
+        if view.thread_id is not None:
+            repo.count_reply(session, view.thread_id, -1)
+            root = repo.view(session, view.thread_id)
+    if root is None:
+        _after_commit(MessageDeleted, view, lambda cache: cache.remove(view))
+    else:
+        _after_reply(view, root, MessageDeleted)

@@ -159,6 +159,8 @@ class Message(SQLModel, table=True):
             postgresql_where=sa.text("status = 'streaming'"),
             sqlite_where=sa.text("status = 'streaming'"),
         ),
+        # A thread's replies, oldest first (threads panel, an agent's thread context).
+        sa.Index("ix_message_thread", "thread_id", "created_at", "id"),
         sa.CheckConstraint("user_id IS NULL OR agent_id IS NULL", name="ck_message_one_author"),
     )
 
@@ -179,6 +181,59 @@ class Message(SQLModel, table=True):
     attachments: list[dict[str, Any]] = json_list()
     """[{"id", "filename", "width", "height"}]: the images sent with it (their bytes
     are in `attachment`), kept here so reading a page of messages stays one query."""
+    thread_id: int | None = fk("message.id", ondelete="CASCADE", nullable=True, index=False, big=True)
+    """The root message of the thread this one replies in (None: in the channel
+    itself). Replies go with their root; a reply is never a root."""
+    reactions: list[dict[str, Any]] = json_list()
+    """[{"emoji", "users": [ids], "names": [names]}] oldest first: the `reaction`
+    rows summed up in their own transaction, so a page of messages stays one query."""
+    reply_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """A root's thread replies, kept by services/messaging.py in the reply's own
+    transaction, so a page of roots shows "N replies" without counting."""
+
+
+MESSAGE_SEARCH_COLUMN = "search_vector"
+"""Postgres: message's generated tsvector column (the language-neutral 'simple'
+configuration, GIN-indexed), made by migration 0007 only; alembic/env.py ignores it."""
+MESSAGE_SEARCH_INDEX = "ix_message_search"
+MESSAGE_FTS_TABLE = "message_fts"
+"""SQLite: the FTS5 index over message.content, kept in sync by triggers."""
+
+
+class Reaction(SQLModel, table=True):
+    """One person's emoji on one message; each person adds an emoji once."""
+
+    message_id: int = Field(sa_column_args=[sa.ForeignKey("message.id", ondelete="CASCADE")], sa_type=BigId, primary_key=True)
+    user_id: int = link("user_account.id", index=True)
+    emoji: str = Field(max_length=limits.REACTION_EMOJI_MAX, primary_key=True)
+    created_at: datetime = timestamp()
+
+
+class Mention(SQLModel, table=True):
+    """A person @mentioned in a message, for their mention badge and Mentions view."""
+
+    __table_args__ = (sa.Index("ix_mention_user_message", "user_id", "message_id"),)
+
+    message_id: int = Field(sa_column_args=[sa.ForeignKey("message.id", ondelete="CASCADE")], sa_type=BigId, primary_key=True)
+    user_id: int = link("user_account.id")
+    channel_id: int = fk("channel.id", ondelete="CASCADE", index=False)
+    seen_at: datetime | None = timestamp(nullable=True)
+
+
+class Summary(SQLModel, table=True):
+    """A summary one person asked for: only they see it until they share it,
+    which posts it in the channel (`shared_message_id`)."""
+
+    id: int | None = Field(default=None, sa_type=BigId, primary_key=True)
+    user_id: int = fk("user_account.id", ondelete="CASCADE", index=False)
+    channel_id: int = fk("channel.id", ondelete="CASCADE", index=False)
+    thread_id: int | None = fk("message.id", ondelete="CASCADE", nullable=True, index=False, big=True)
+    agent_id: int | None = fk("agent.id", ondelete="SET NULL", nullable=True, index=False)
+    content: str = Field(sa_type=sa.Text())
+    message_count: int = Field(default=0)
+    created_at: datetime = timestamp()
+    dismissed_at: datetime | None = timestamp(nullable=True)
+    shared_message_id: int | None = fk("message.id", ondelete="SET NULL", nullable=True, index=False, big=True)
 
 
 class ApiKey(SQLModel, table=True):

@@ -16,7 +16,12 @@ from sqlmodel import SQLModel
 from alembic import command
 from neurocache_ui.settings import PROJECT_ROOT
 from neurocache_ui.store.db import engine_for
-from neurocache_ui.store.models import KNOWLEDGE_FTS_TABLE, KNOWLEDGE_SEARCH_COLUMN
+from neurocache_ui.store.models import (
+    KNOWLEDGE_FTS_TABLE,
+    KNOWLEDGE_SEARCH_COLUMN,
+    MESSAGE_FTS_TABLE,
+    MESSAGE_SEARCH_COLUMN,
+)
 from testkit.database import PG_ADMIN_URL
 
 
@@ -52,7 +57,7 @@ def empty_sqlite(tmp_path: Path) -> Iterator[str]:
 
 def tables(url: str) -> set[str]:
     """Tables, not counting SQLite's full-text index (checked by search_tables)."""
-    return {name for name in all_tables(url) if not name.startswith(KNOWLEDGE_FTS_TABLE)}
+    return {name for name in all_tables(url) if not name.startswith((KNOWLEDGE_FTS_TABLE, MESSAGE_FTS_TABLE))}
 
 
 def all_tables(url: str) -> set[str]:
@@ -62,13 +67,15 @@ def all_tables(url: str) -> set[str]:
 
 
 def search_objects(url: str) -> set[str]:
-    """The hand-written full-text search objects (migration 0002) that exist."""
+    """The hand-written full-text search objects (migrations 0002 and 0007) that exist."""
     engine = engine_for(url)
     engine.dispose()
     inspector = sa.inspect(engine)
-    found = {name for name in inspector.get_table_names() if name == KNOWLEDGE_FTS_TABLE}
-    if "knowledge_chunk" in inspector.get_table_names():
-        found |= {c["name"] for c in inspector.get_columns("knowledge_chunk") if c["name"] == KNOWLEDGE_SEARCH_COLUMN}
+    names = inspector.get_table_names()
+    found = {name for name in names if name in (KNOWLEDGE_FTS_TABLE, MESSAGE_FTS_TABLE)}
+    for table in ("knowledge_chunk", "message"):
+        if table in names:
+            found |= {f"{table}.{c['name']}" for c in inspector.get_columns(table) if c["name"] == KNOWLEDGE_SEARCH_COLUMN}
     return found
 
 
@@ -85,7 +92,11 @@ def test_upgrade_from_empty_matches_models_and_reverses(backend: str, request: p
 
     command.upgrade(config, "head")
     assert tables(url) == model_tables() | {"alembic_version"}
-    expected_search = {KNOWLEDGE_SEARCH_COLUMN} if backend == "empty_postgres" else {KNOWLEDGE_FTS_TABLE}
+    expected_search = (
+        {f"knowledge_chunk.{KNOWLEDGE_SEARCH_COLUMN}", f"message.{MESSAGE_SEARCH_COLUMN}"}
+        if backend == "empty_postgres"
+        else {KNOWLEDGE_FTS_TABLE, MESSAGE_FTS_TABLE}
+    )
     assert search_objects(url) == expected_search
     try:
         command.check(config)

@@ -56,7 +56,7 @@ def test_a_row_is_what_the_page_draws() -> None:
     assert rows.to_row(view(5, at=late, content="hi", edited=True)) == {
         "id": 5, "user_id": 7, "author": "Ada", "kind": "user", "content": "hi", "status": "complete",
         "created_at": late.isoformat(), "day": "2025-03-01", "edited": True, "show_day": False, "sources": "",
-        "images": "",
+        "images": "", "thread_id": 0, "replies": 0, "reactions": "",
     }
 
 

@@ -22,7 +22,13 @@ from neurocache_ui.domain.events import AgentStepped
 from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.infra import bus
 from neurocache_ui.services import attachments, messaging, spend, team
-from neurocache_ui.services.agent_runs import delivery, orphans, pipeline, progress, stops
+from neurocache_ui.services.agent_runs import (
+    delivery,
+    orphans,
+    pipeline,
+    progress,
+    stops,
+)
 from neurocache_ui.services.agent_runs.delivery import COMPLETE, ERROR, STREAMING
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import Agent, Channel, Message, User

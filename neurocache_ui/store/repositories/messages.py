@@ -1,5 +1,7 @@
-"""Message rows as MessageView, author name included, read newest-first by the
-`(created_at, id)` keyset that the cache window and the cursors also use."""
+"""Message rows as MessageView, author name included, read
+newest-first by the `(created_at, id)` keyset that the cache window and the
+cursors also use. A channel's pages hold its own messages; a thread's replies
+are read by their root."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from neurocache_ui.domain.messages import (
     MessageView,
     attachments_of,
     decode_cursor,
+    reactions_of,
     sources_of,
 )
 from neurocache_ui.store.models import Agent, Message, User, UTCDateTime
@@ -37,6 +40,9 @@ def _select_views() -> sa.Select[Any]:
             Message.edited_at,
             Message.sources,
             Message.attachments,
+            Message.thread_id,
+            Message.reply_count,
+            Message.reactions,
         )
         .select_from(Message)
         .outerjoin(User, User.id == Message.user_id)  # type: ignore[arg-type]
@@ -45,7 +51,8 @@ def _select_views() -> sa.Select[Any]:
 
 
 def _view(row: sa.Row[Any]) -> MessageView:
-    message_id, channel_id, user_id, agent_id, user_name, agent_name, content, status, created_at, edited_at, sources, images = row
+    (message_id, channel_id, user_id, agent_id, user_name, agent_name, content, status, created_at, edited_at, sources,
+     images, thread_id, reply_count, reactions) = row
     if user_id is not None:
         kind: AuthorKind = "user"
         name = user_name
@@ -55,19 +62,23 @@ def _view(row: sa.Row[Any]) -> MessageView:
         kind, name = "system", SYSTEM_NAME
     return MessageView(
         message_id, channel_id, user_id, agent_id, name, kind, content, status, created_at, edited_at,
-        sources_of(sources) if sources else (), attachments_of(images) if images else (),
+        sources_of(sources) if sources else (), attachments_of(images) if images else (), thread_id, reply_count or 0,
+        reactions_of(reactions) if reactions else (),
     )
+
+
+def _newest(session: Session, query: sa.Select[Any], limit: int) -> list[MessageView]:
+    """The newest `limit` rows of `query`, oldest -> newest, with their reactions."""
+    newest_first = (Message.created_at.desc(), Message.id.desc())  # type: ignore[union-attr,attr-defined]
+    rows = session.connection().execute(query.order_by(*newest_first).limit(limit)).all()
+    return [_view(r) for r in reversed(rows)]
 
 
 def _page(session: Session, channel_id: int, limit: int, where: sa.ColumnElement[bool] | None = None) -> list[MessageView]:
     """Up to `limit` of the channel's newest messages (matching `where`), oldest ->
-    newest, by index ix_message_channel_created."""
-    query = _select_views().where(Message.channel_id == channel_id)
-    if where is not None:
-        query = query.where(where)
-    newest_first = (Message.created_at.desc(), Message.id.desc())  # type: ignore[union-attr,attr-defined]
-    rows = session.connection().execute(query.order_by(*newest_first).limit(limit)).all()
-    return [_view(r) for r in reversed(rows)]
+    newest, by index ix_message_channel_created; thread replies are not the channel's."""
+    query = _select_views().where(Message.channel_id == channel_id, Message.thread_id.is_(None))  # type: ignore[union-attr]
+    return _newest(session, query if where is None else query.where(where), limit)
 
 
 def latest(session: Session, channel_id: int, limit: int) -> list[MessageView]:
@@ -77,6 +88,29 @@ def latest(session: Session, channel_id: int, limit: int) -> list[MessageView]:
 def older(session: Session, channel_id: int, before: int | str | Cursor | None, limit: int) -> list[MessageView]:
     """Strictly older than `before`: a message id, a cursor string or a Cursor."""
     return _page(session, channel_id, limit, None if before is None else _before(session, channel_id, before))
+
+
+def newer(session: Session, channel_id: int, after: Cursor, limit: int) -> list[MessageView]:
+    """Up to `limit` of the channel's messages strictly newer than `after`, oldest first."""
+    created_at = sa.literal(after.created_at, UTCDateTime())
+    query = _select_views().where(
+        Message.channel_id == channel_id,
+        Message.thread_id.is_(None),  # type: ignore[union-attr]
+        sa.or_(
+            Message.created_at > created_at,  # type: ignore[operator]
+            sa.and_(Message.created_at == created_at, Message.id > after.id),  # type: ignore[operator]
+        ),
+    )
+    oldest_first = (Message.created_at.asc(), Message.id.asc())  # type: ignore[union-attr,attr-defined]
+    rows = session.connection().execute(query.order_by(*oldest_first).limit(limit)).all()
+    return [_view(r) for r in rows]
+
+
+def thread(session: Session, root_id: int, limit: int, before: Cursor | None = None) -> list[MessageView]:
+    """The newest `limit` replies of a thread (older than `before`), oldest first,
+    by index ix_message_thread."""
+    query = _select_views().where(Message.thread_id == root_id)
+    return _newest(session, query if before is None else query.where(_older_than(before)), limit)
 
 
 def _before(session: Session, channel_id: int, before: int | str | Cursor) -> sa.ColumnElement[bool]:
@@ -92,6 +126,10 @@ def _before(session: Session, channel_id: int, before: int | str | Cursor) -> sa
             # The message is gone (deleted, or retention): ids roughly follow time.
             return Message.id < before  # type: ignore[return-value,operator]
         cursor = Cursor(created, before)
+    return _older_than(cursor)
+
+
+def _older_than(cursor: Cursor) -> sa.ColumnElement[bool]:
     created_at = sa.literal(cursor.created_at, UTCDateTime())
     return sa.or_(
         Message.created_at < created_at,  # type: ignore[operator]
@@ -115,7 +153,8 @@ def insert(session: Session, message: Message, *, only_if: sa.ColumnElement[bool
     user_name = sa.select(User.name).where(User.id == sa.literal_column("message.user_id")).scalar_subquery()
     agent_name = sa.select(Agent.name).where(Agent.id == sa.literal_column("message.agent_id")).scalar_subquery()
     returned = [table.c[name] for name in ("id", "channel_id", "user_id", "agent_id")] + [user_name, agent_name] + [
-        table.c[name] for name in ("content", "status", "created_at", "edited_at", "sources", "attachments")
+        table.c[name]
+        for name in ("content", "status", "created_at", "edited_at", "sources", "attachments", "thread_id", "reply_count", "reactions")
     ]
     row = session.connection().execute(sa.insert(table).from_select(names, source).returning(*returned)).first()
     return _view(row) if row is not None else None
@@ -127,6 +166,23 @@ def authorship(session: Session, message_id: int) -> tuple[int, int | None] | No
         sa.select(Message.channel_id, Message.user_id).where(Message.id == message_id)
     ).first()
     return None if row is None else (row[0], row[1])
+
+
+def thread_root(session: Session, message_id: int) -> tuple[int, int | None] | None:
+    """(channel id, thread id) of a message, None if it is gone: a reply's
+    thread must be a root (thread id None) of the same channel."""
+    row = session.connection().execute(
+        sa.select(Message.channel_id, Message.thread_id).where(Message.id == message_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def count_reply(session: Session, root_id: int, change: int) -> None:
+    """One more (or fewer) reply on a root, in the reply's transaction; never below 0."""
+    count = Message.reply_count + change
+    session.connection().execute(
+        sa.update(Message).where(Message.id == root_id).values(reply_count=sa.case((count < 0, 0), else_=count))  # type: ignore[arg-type]
+    )
 
 
 def update(session: Session, message_id: int, values: dict[str, Any], where: sa.ColumnElement[bool]) -> MessageView | None:

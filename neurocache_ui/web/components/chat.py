@@ -1,5 +1,4 @@
-"""The pieces of a channel page: message rows, the message log, the composer and
-the channel dialogs."""
+"""The pieces of a channel page: message rows, the message log and the composer."""
 
 from __future__ import annotations
 
@@ -7,14 +6,10 @@ from typing import Any
 
 import reflex as rx
 
-from neurocache_ui.domain.limits import (
-    CHANNEL_DESCRIPTION_MAX,
-    CHANNEL_GOAL_MAX,
-    CHANNEL_NAME_MAX,
-)
 from neurocache_ui.web.components.confirm import confirm_dialog
-from neurocache_ui.web.components.forms import field, form_alert, message_box
+from neurocache_ui.web.components.forms import form_alert, message_box
 from neurocache_ui.web.components.markdown import safe_markdown
+from neurocache_ui.web.components.reactions import add_reaction_button, reaction_bar
 from neurocache_ui.web.components.stream_text import stream_text
 from neurocache_ui.web.components.team import (
     mention_suggestions,
@@ -25,9 +20,15 @@ from neurocache_ui.web.components.team import (
     stop_button,
 )
 from neurocache_ui.web.state.attachments import ACCEPT, UPLOAD_ID, AttachmentsState
-from neurocache_ui.web.state.channel_admin import ChannelAdminState
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.team import TeamState
+from neurocache_ui.web.state.thread import ThreadState
+
+_HOVER_ACTIONS = {
+    # A row's buttons show on hover and on keyboard focus (and stay reachable by Tab).
+    "& .message-actions": {"opacity": "0"},
+    "&:hover .message-actions, &:focus-within .message-actions": {"opacity": "1"},
+}
 
 
 def _day_separator(created_at: rx.Var[str]) -> rx.Component:
@@ -39,6 +40,30 @@ def _day_separator(created_at: rx.Var[str]) -> rx.Component:
         width="100%",
         role="separator",
         padding_y="0.5em",
+    )
+
+
+def _row_actions(message_id: rx.Var[int], mine: rx.Var[bool], in_thread: rx.Var[bool]) -> rx.Component:
+    return rx.hstack(
+        add_reaction_button(message_id),
+        rx.cond(
+            in_thread,
+            rx.fragment(),
+            rx.icon_button(rx.icon("message-square-reply", size=14), size="1", variant="ghost", aria_label="Reply in thread",
+                           title="Reply in thread", on_click=ThreadState.open_thread(message_id)),
+        ),
+        rx.cond(mine, _actions(message_id)),
+        class_name="message-actions",
+        spacing="1",
+    )
+
+
+def _thread_link(message_id: rx.Var[int], replies: rx.Var[int]) -> rx.Component:
+    """"1 reply" / "N replies" under a thread's root: opens the thread."""
+    return rx.button(
+        rx.icon("messages-square", size=14),
+        rx.cond(replies == 1, "1 reply", replies.to_string() + " replies"),
+        size="1", variant="ghost", on_click=ThreadState.open_thread(message_id), margin_top="2px",
     )
 
 
@@ -131,6 +156,10 @@ def message_item(
     step: rx.Var[str],
     sources: rx.Var[str],
     images: rx.Var[str],
+    replies: rx.Var[int],
+    reactions: rx.Var[str],
+    in_thread: rx.Var[bool],
+    focused: rx.Var[bool],
 ) -> rx.Component:
     """One message. A memo with plain props, so a new message re-renders only
     itself: the rows already on screen compare equal and are skipped (this is
@@ -148,7 +177,7 @@ def message_item(
                     rx.cond(status != "complete", rx.badge(status, color_scheme="orange", size="1")),
                     rx.cond(status == "streaming", stop_button(message_id)),
                     rx.spacer(),
-                    rx.cond(mine, _actions(message_id)),
+                    _row_actions(message_id, mine, in_thread),
                     align="center",
                     width="100%",
                     spacing="2",
@@ -165,6 +194,8 @@ def message_item(
                 rx.cond(images != "", rx.hstack(rx.foreach(_parsed(images), _image), wrap="wrap", spacing="2")),
                 step_line(status, step),
                 rx.cond((status != "streaming") & (sources != ""), sources_list(_parsed(sources))),
+                reaction_bar(message_id, reactions),
+                rx.cond(~in_thread & (replies > 0), _thread_link(message_id, replies)),
                 spacing="0",
                 width="100%",
                 align="start",
@@ -176,12 +207,16 @@ def message_item(
             padding_y="0.25em",
             border_radius="var(--radius-2)",
             _hover={"background": rx.color("gray", 2)},
+            background=rx.cond(focused, rx.color("accent", 3), "transparent"),
+            style=_HOVER_ACTIONS,
             data_message_id=message_id,
         ),
     )
 
 
-def message_row(row: rx.Var[dict[str, Any]]) -> rx.Component:
+def message_row(row: rx.Var[dict[str, Any]], in_thread: bool = False) -> rx.Component:
+    """A row of the channel's log, or of the thread panel (`in_thread`: no thread
+    button or reply count, since it is the thread)."""
     return message_item(
         message_id=row["id"].to(int),
         author=row["author"].to(str),
@@ -196,6 +231,10 @@ def message_row(row: rx.Var[dict[str, Any]]) -> rx.Component:
         step=step_of(row),
         sources=row["sources"].to(str),
         images=row["images"].to(str),
+        replies=row["replies"].to(int),
+        reactions=row["reactions"].to(str),
+        in_thread=in_thread,
+        focused=ChatState.focus_id == row["id"],
     )
 
 
@@ -280,79 +319,4 @@ def composer() -> rx.Component:
         on_submit=ChatState.send,
         reset_on_submit=False,
         width="100%",
-    )
-
-
-def _form_dialog(name: str, trigger: rx.Component, title: str, submit: str, on_submit: rx.EventHandler,
-                 *fields: rx.Component) -> rx.Component:
-    """A channel dialog: a form with its error line, `fields`, Cancel and `submit`.
-    One open at a time (ChatState.dialog_open)."""
-    form = rx.form(
-        rx.vstack(
-            form_alert(ChannelAdminState.dialog_error),
-            *fields,
-            rx.hstack(
-                rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
-                rx.button(submit, type="submit"),
-                justify="end",
-                width="100%",
-            ),
-            spacing="3",
-        ),
-        on_submit=on_submit,
-    )
-    return rx.dialog.root(
-        rx.dialog.trigger(trigger),
-        rx.dialog.content(rx.dialog.title(title), form, max_width="30em"),
-        open=ChannelAdminState.dialog_open == name,
-        on_open_change=lambda is_open: ChannelAdminState.toggle_dialog(name, is_open),
-    )
-
-
-def new_channel_dialog() -> rx.Component:
-    return _form_dialog(
-        "new-channel", rx.button(rx.icon("plus", size=16), "New channel"), "New channel",
-        "Create", ChannelAdminState.create_channel,
-        field("Name", "name", form_id="new-channel", max_length=CHANNEL_NAME_MAX, placeholder="e.g. launch-plan"),
-        field("Description", "description", form_id="new-channel", required=False, max_length=CHANNEL_DESCRIPTION_MAX),
-        field("Goal", "goal", form_id="new-channel", required=False, max_length=CHANNEL_GOAL_MAX,
-              placeholder="What should this team achieve?"),
-    )
-
-
-def invite_dialog() -> rx.Component:
-    return _form_dialog(
-        "invite", rx.button(rx.icon("user-plus", size=16), "Invite", variant="soft"), "Invite someone to this channel",
-        "Invite", ChannelAdminState.invite,
-        field("Email", "email", form_id="invite", input_type="email", placeholder="teammate@example.com"),
-    )
-
-
-def rename_dialog() -> rx.Component:
-    return _form_dialog(
-        "rename", rx.button(rx.icon("pencil", size=16), "Rename", variant="soft", color_scheme="gray"), "Rename channel",
-        "Save", ChannelAdminState.rename_channel,
-        field("Name", "name", form_id="rename-channel", max_length=CHANNEL_NAME_MAX),
-    )
-
-
-def _confirm(label: str, icon: str, title: str, text: str, on_confirm: rx.EventHandler) -> rx.Component:
-    trigger = rx.button(rx.icon(icon, size=16), label, variant="soft", color_scheme="gray")
-    return confirm_dialog(trigger, title, text, label, on_confirm)
-
-
-def owner_actions() -> rx.Component:
-    """Rename/archive/delete for the owner; everyone else may leave."""
-    return rx.cond(
-        ChatState.is_owner,
-        rx.hstack(
-            rename_dialog(),
-            _confirm("Archive", "archive", "Archive this channel?", "It leaves everyone's sidebar and becomes read-only.",
-                     ChannelAdminState.archive_channel),
-            _confirm("Delete", "trash-2", "Delete this channel?", "Its whole history is deleted for everyone. This cannot be undone.",
-                     ChannelAdminState.delete_channel),
-            spacing="2",
-        ),
-        _confirm("Leave", "log-out", "Leave this channel?", "You will stop seeing its messages until someone invites you again.",
-                 ChannelAdminState.leave),
     )

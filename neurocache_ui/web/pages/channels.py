@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from neurocache_ui.web.components.chat import (
-    composer,
+from neurocache_ui.web.components.channel_dialogs import (
     invite_dialog,
-    message_log,
     new_channel_dialog,
     owner_actions,
 )
+from neurocache_ui.web.components.chat import composer, message_log
 from neurocache_ui.web.components.layout import empty_state, hub_page
 from neurocache_ui.web.components.team import add_agent_dialog, agents_bar
 from neurocache_ui.web.state.auth import AuthState

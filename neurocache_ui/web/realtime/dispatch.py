@@ -27,6 +27,13 @@ from neurocache_ui.web.realtime.watchers import Watchers
 SidebarEntry = dict[str, Any]
 
 
+def names_text(names: list[str], verb: str) -> str:
+    """Who is doing what, in a line under the composer; at most three names."""
+    if not names:
+        return ""
+    return f"{', '.join(names[:3])} {'is' if len(names) == 1 else 'are'} {verb}…"
+
+
 def recipients(watchers: Watchers, channel_id: int, event: Event) -> list[str]:
     """The tabs that need `event`: a reconnect concerns every tab, ended sessions
     their user's tabs, a streaming reply (and its steps) only tabs showing its channel, anything

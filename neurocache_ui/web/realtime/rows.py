@@ -42,10 +42,15 @@ def to_row(view: MessageView) -> Row:
         "show_day": False,
         "sources": _as_text([{"title": source.title, "url": source.url} for source in view.sources]),
         "images": _as_text([image_of(ref) for ref in view.attachments]),
+        "thread_id": view.thread_id or 0,
+        "replies": view.reply_count,
+        "reactions": _as_text(
+            [{"emoji": r.emoji, "count": r.count, "users": list(r.user_ids), "names": ", ".join(r.names)} for r in view.reactions]
+        ),
     }
 
 
-def _as_text(items: list[dict[str, str]]) -> str:
+def _as_text(items: list[dict[str, Any]]) -> str:
     """A row's list as JSON text ("" when empty): a row that did not change then
     compares equal on the page, which skips re-rendering it (an array never does)."""
     return json.dumps(items, ensure_ascii=False) if items else ""
@@ -130,7 +135,10 @@ def with_older(window: Window, page: list[Row], has_more: bool) -> Window:
 
 
 def after_event(window: Window, event: Event) -> Window:
-    """The open channel after one live event; idempotent, so a repeated event is harmless."""
+    """The open channel after one live event; idempotent, so a repeated event is
+    harmless. Thread replies are not shown in the channel (their root's update is)."""
+    if isinstance(event, MessageCreated | MessageUpdated | MessageDeleted) and event.message.thread_id is not None:
+        return window
     if isinstance(event, MessageCreated):
         return added(window, to_row(event.message))
     if isinstance(event, MessageUpdated):
@@ -144,7 +152,7 @@ def updated_rows(rows: list[Row], event: Event) -> list[Row]:
     """A cached channel's rows after one live event; idempotent like `after_event`."""
     if isinstance(event, MessageDeleted):
         return [r for r in rows if r["id"] != event.message.id]
-    if not isinstance(event, MessageCreated | MessageUpdated):
+    if not isinstance(event, MessageCreated | MessageUpdated) or event.message.thread_id is not None:
         return rows
     row = to_row(event.message)
     if any(r["id"] == row["id"] for r in rows):

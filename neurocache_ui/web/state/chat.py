@@ -17,6 +17,7 @@ from neurocache_ui.domain.events import AgentStepped, Event, TeamChanged
 from neurocache_ui.services import auth, channels, messaging, presence
 from neurocache_ui.services.agent_runs import runner
 from neurocache_ui.web.realtime import dispatch, rows
+from neurocache_ui.web.realtime.dispatch import names_text
 from neurocache_ui.web.realtime.rows import PAGE, Window, to_row
 from neurocache_ui.web.realtime.watchers import watchers
 from neurocache_ui.web.state.auth import AuthState
@@ -25,13 +26,6 @@ log = logging.getLogger(__name__)
 
 _META = ("id", "slug", "name", "description", "goal", "is_owner")  # what the page shows of a channel
 SESSION_ENDED_ELSEWHERE = "You were logged out: your password changed or all sessions were ended. Log in again."
-
-
-def names_text(names: list[str], verb: str) -> str:
-    """Who is doing what, in a line under the composer; at most three names."""
-    if not names:
-        return ""
-    return f"{', '.join(names[:3])} {'is' if len(names) == 1 else 'are'} {verb}…"
 
 
 class ChatState(AuthState):
@@ -43,6 +37,7 @@ class ChatState(AuthState):
     channel_goal: str = ""
     is_owner: bool = False
     not_found: bool = False
+    focus_id: int = 0  # the message a link opened the channel at (?m=<id>), highlighted
     older: list[rows.Row] = []
     recent: list[rows.Row] = []
     latest: list[rows.Row] = []
@@ -185,12 +180,20 @@ class ChatState(AuthState):
             self.older, self.recent, self.latest = [], [], []
         yield
         await self._join(user, channel)
+        if self.focus_id:  # a search hit or a mention: show it in the middle
+            yield rx.call_script(f"document.querySelector('[data-message-id=\"{self.focus_id}\"]')?.scrollIntoView({{block: 'center'}})")
 
     async def _join(self, user: auth.CurrentUser, channel: channels.ChannelView) -> None:
         """Load a channel `user` is a member of and start receiving its live events.
         Also how a tab whose server state was lost (Redis restarted) gets it back."""
+        focus = self.router.url.query_parameters.get("m", "")
+        self.focus_id = int(focus) if focus.isdigit() and len(focus) < 19 else 0
         try:
-            views = await asyncio.to_thread(messaging.recent_messages, channel.id, PAGE, viewer_id=user.id)
+            if self.focus_id:
+                views, older = await asyncio.to_thread(messaging.messages_around, channel.id, self.focus_id, viewer_id=user.id)
+            else:
+                views = await asyncio.to_thread(messaging.recent_messages, channel.id, PAGE, viewer_id=user.id)
+                older = len(views) >= PAGE
         except NotFound:
             self._close_channel()
             self.loading = False
@@ -203,7 +206,7 @@ class ChatState(AuthState):
         meta = {key: getattr(channel, key) for key in _META}
         self._apply_channel(meta)
         watchers.seat(self._token(), user, channel.slug)
-        self._show(rows.shown([to_row(v) for v in views], len(views) >= PAGE))
+        self._show(rows.shown([to_row(v) for v in views], older))
         self.loading = False
         self._remember_channel(meta)
         await self._refresh_channel_list(user.id)
@@ -365,8 +368,7 @@ class ChatState(AuthState):
 
     @rx.event
     async def heartbeat(self, _value: Any = None):
-        """Every ~20 s from the open channel page: stay 'online', and re-join the
-        channel if this tab's state was lost (e.g. Redis restarted)."""
+        """Every ~20 s from the channel page: stay 'online'; re-join if this tab's state was lost."""
         user = await self._user_or_login()
         if user is None or not await self._ensure_joined(user):
             return
@@ -383,9 +385,7 @@ class ChatState(AuthState):
 
     @rx.event(background=True)
     async def typing(self, _value: str):
-        """on_change of the composer (throttled): tell the channel this user is typing.
-        In the background, beside the tab's other events: the send that often follows
-        at once must not wait for these checks."""
+        """on_change of the composer (throttled), in the background: a send right after must not wait."""
         async with self:
             channel_id, token = self.channel_id, self._current_token()
         user = await asyncio.to_thread(auth.user_for_session, token)

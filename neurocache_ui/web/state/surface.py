@@ -38,6 +38,7 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
         "set_field", "set_search", "start_new",
     }),
     "AttachmentsState": frozenset({"attach_images", "remove_image"}),
+    "ThreadState": frozenset({"open_thread"}),
     "KnowledgeState": frozenset({"delete_document", "load_documents", "track_progress", "upload", "upload_started"}),
     "McpState": frozenset({"add_mcp_server", "discover_mcp_tools", "load_mcp", "remove_mcp_server", "toggle_mcp_tool"}),
     "TryItState": frozenset({"ask", "clear", "stop"}),

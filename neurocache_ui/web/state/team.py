@@ -26,8 +26,9 @@ from neurocache_ui.services import agents as agents_core
 from neurocache_ui.services import team
 from neurocache_ui.services.agent_runs import runner
 from neurocache_ui.web.realtime import dispatch, relay
+from neurocache_ui.web.realtime.dispatch import names_text
 from neurocache_ui.web.realtime.watchers import watchers
-from neurocache_ui.web.state.chat import ChatState, names_text
+from neurocache_ui.web.state.chat import ChatState
 
 log = logging.getLogger(__name__)
 

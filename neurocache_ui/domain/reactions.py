@@ -1,0 +1,53 @@
+"""Emoji reactions: which emoji a person may react with, and how a message's
+reactions are shown (one group per emoji, in the order it was first used)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from neurocache_ui.domain.errors import Invalid
+
+PICKER = ("👍", "❤️", "😂", "🎉", "👀", "✅")
+"""The picker's emoji, in its order."""
+ALLOWED = frozenset(PICKER + ("🙏", "🔥", "🚀", "🤔", "😮", "😢", "👎", "💯"))
+"""What the API accepts too: a small fixed set, so a reaction is always one
+recognisable emoji (no text smuggled under messages)."""
+MAX_PER_MESSAGE = 20
+"""Distinct emoji on one message."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionGroup:
+    """One emoji under a message: who reacted with it, oldest first."""
+
+    emoji: str
+    user_ids: tuple[int, ...]
+    names: tuple[str, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.user_ids)
+
+
+def clean_emoji(emoji: str) -> str:
+    """The emoji if it is one of ALLOWED (a trailing variation selector is optional)."""
+    text = (emoji or "").strip()
+    for candidate in (text, text + "\ufe0f", text.removesuffix("\ufe0f")):
+        if candidate in ALLOWED:
+            return candidate
+    raise Invalid(f"Pick one of these reactions: {' '.join(sorted(ALLOWED, key=_order))}.", "emoji")
+
+
+def _order(emoji: str) -> tuple[int, str]:
+    return (PICKER.index(emoji) if emoji in PICKER else len(PICKER), emoji)
+
+
+def grouped(rows: Iterable[tuple[str, int, str]]) -> tuple[ReactionGroup, ...]:
+    """(emoji, user id, name) rows, oldest first, as one group per emoji."""
+    groups: dict[str, tuple[list[int], list[str]]] = {}
+    for emoji, user_id, name in rows:
+        ids, names = groups.setdefault(emoji, ([], []))
+        ids.append(user_id)
+        names.append(name)
+    return tuple(ReactionGroup(emoji, tuple(ids), tuple(names)) for emoji, (ids, names) in groups.items())
