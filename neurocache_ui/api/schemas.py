@@ -222,6 +222,19 @@ class ImagePublic(BaseModel):
     url: str = Field(description="Same-origin; served to members of the channel with a hub session.")
 
 
+class ReactionPublic(BaseModel):
+    emoji: str
+    count: int
+    user_ids: list[int] = Field(description="Who reacted, oldest first.")
+    names: list[str]
+
+
+class ReactionCreate(BaseModel):
+    """Add a reaction: one of the hub's emoji (👍 ❤️ 😂 🎉 👀 ✅ 🙏 🔥 🚀 🤔 😮 😢 👎 💯)."""
+
+    emoji: str = Field(min_length=1, max_length=16)
+
+
 class MessagePublic(BaseModel):
     id: int
     channel_id: int
@@ -236,6 +249,9 @@ class MessagePublic(BaseModel):
     cursor: str = Field(description="Pass as `before` to page to older messages.")
     sources: list[SourcePublic] = Field(default_factory=list, description="The pages an agent's reply drew on.")
     images: list[ImagePublic] = Field(default_factory=list, description="Images attached in the hub.")
+    thread_id: int | None = Field(default=None, description="The thread's root message; null in the channel itself.")
+    reply_count: int = Field(default=0, description="Replies in this message's thread (roots only).")
+    reactions: list[ReactionPublic] = Field(default_factory=list, description="One entry per emoji, oldest first.")
 
 
 class MessageList(BaseModel):
@@ -251,6 +267,9 @@ class MessageCreate(BaseModel):
     content: str = Field(
         description="Markdown text; @slug mentions call agents. At most the hub's NEUROCACHE_MAX_MESSAGE_CHARS "
         "characters, not counting surrounding whitespace."
+    )
+    thread_id: int | None = Field(
+        default=None, ge=1, le=2**63 - 1, description="Reply in this message's thread (a message of the same channel)."
     )
 
 

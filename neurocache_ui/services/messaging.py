@@ -258,9 +258,8 @@ def post_message(
             if attachment_ids and user_id is not None:
                 attachments.link(session, view.id, attachment_ids, channel_id=channel_id, user_id=user_id)
                 view = repo.view(session, view.id) or view
-            if "@" in text and status == "complete":
-                people = mention_rows.channel_people(session, channel_id)
-                mention_rows.add(session, channel_id, view.id, mentioned(text, people, author_id=user_id))
+            if status == "complete":
+                _record_mentions(session, view)
             if thread_id is not None:
                 repo.count_reply(session, thread_id, +1)
                 root = repo.view(session, thread_id)
@@ -278,6 +277,13 @@ def published_update(view: MessageView) -> None:
     """After a committed change to a message elsewhere (its reactions): the cache
     window and every viewer get it."""
     _after_commit(MessageUpdated, view, lambda cache: _in_window(view) and cache.replace(view))
+
+
+def _record_mentions(session: Session, view: MessageView) -> None:
+    """The people a finished message @mentions, for their badge and Mentions view."""
+    if "@" in view.content:
+        people = mention_rows.channel_people(session, view.channel_id)
+        mention_rows.add(session, view.channel_id, view.id, mentioned(view.content, people, author_id=view.user_id))
 
 
 def _in_window(view: MessageView) -> bool:
@@ -349,6 +355,8 @@ def update_agent_message(
     where = sa.and_(mine, Message.status == "streaming") if only_if_streaming else mine
     with database_guard(UNAVAILABLE_WRITE), session_scope() as session:
         view = repo.update(session, message_id, values, where)
+        if view is not None and status == "complete":
+            _record_mentions(session, view)
     if view is None:
         raise NotFound(MESSAGE_NOT_FOUND)
     _after_commit(MessageUpdated, view, lambda cache: _in_window(view) and cache.replace(view))

@@ -26,6 +26,7 @@ from neurocache_ui.api.schemas import (
     MessagePublic,
     QueryRequest,
     QueryResponse,
+    ReactionPublic,
     SourcePublic,
     Usage,
 )
@@ -66,13 +67,15 @@ def _public(view: ChannelView, user_id: int) -> ChannelPublic:
     )
 
 
-def _message(view: MessageView) -> MessagePublic:
+def message_public(view: MessageView) -> MessagePublic:
     return MessagePublic(
         id=view.id, channel_id=view.channel_id, author_name=view.author_name, author_kind=view.author_kind,
         user_id=view.user_id, agent_id=view.agent_id, content=view.content, status=view.status,
         created_at=view.created_at, edited_at=view.edited_at, cursor=view.cursor,
         sources=[SourcePublic(title=s.title, url=s.url) for s in view.sources],
         images=[ImagePublic(id=a.id, filename=a.filename, width=a.width, height=a.height, url=a.url) for a in view.attachments],
+        thread_id=view.thread_id, reply_count=view.reply_count,
+        reactions=[ReactionPublic(emoji=r.emoji, count=r.count, user_ids=list(r.user_ids), names=list(r.names)) for r in view.reactions],
     )
 
 
@@ -119,17 +122,25 @@ def list_messages(
     before: Annotated[
         str | None, Query(max_length=40, description="A message's `cursor` (or id): return messages older than it.")
     ] = None,
+    thread_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="A thread's root message: return its replies instead, oldest first.")
+    ] = None,
 ) -> Response:
     """The newest page comes from the channel's cache window; older pages from
-    the database by keyset cursor."""
+    the database by keyset cursor. A thread's replies do not appear in the
+    channel's pages: ask for them with `thread_id`."""
     channel_id = channels.member_channel_id(slug, key.user_id)  # membership checked here, once
-    if before:
+    if thread_id is not None:
+        if before:
+            raise ApiError(422, "Threads come in one page, newest replies last: leave out before.", param="before")
+        _root, views = messaging.thread_messages(thread_id, viewer_id=None, limit=limit + 1, channel_id=channel_id)
+    elif before:
         views = messaging.older_messages(channel_id, before=_position(before), limit=limit + 1, viewer_id=None)
     else:
         views = messaging.recent_messages(channel_id, limit + 1, viewer_id=None)
     has_more = len(views) > limit
     views = views[-limit:]
-    page = MessageList(data=[_message(v) for v in views], has_more=has_more, first_cursor=views[0].cursor if views else None)
+    page = MessageList(data=[message_public(v) for v in views], has_more=has_more, first_cursor=views[0].cursor if views else None)
     # Built and checked above: skip FastAPI's second validation of 50 messages.
     return Response(page.model_dump_json(), media_type="application/json")
 
@@ -137,15 +148,16 @@ def list_messages(
 @router.post("/{slug}/messages", response_model=MessagePublic, status_code=201, summary="Post a message as yourself")
 async def post_message(slug: str, body: MessageCreate, key: CurrentKey) -> MessagePublic:
     """Stored, then published (it appears live in the hub), then mentioned agents
-    (and those that answer every message) start replying in the background."""
+    (and those that answer every message) start replying in the background. With
+    `thread_id` it is a reply in that thread, and agents answer there."""
 
     def store() -> MessageView:
         channel_id = channels.member_channel_id(slug, key.user_id)
-        return messaging.post_message(channel_id, user_id=key.user_id, content=body.content)
+        return messaging.post_message(channel_id, user_id=key.user_id, content=body.content, thread_id=body.thread_id)
 
     view = await asyncio.to_thread(store)
     runner.trigger(view, triggered_by_user_id=key.user_id)
-    return _message(view)
+    return message_public(view)
 
 
 @router.post("/{slug}/query", response_model=QueryResponse, summary="Ask every agent of the channel; get the synthesis")

@@ -20,6 +20,8 @@ def channel_people(session: Session, channel_id: int) -> list[tuple[int, str]]:
 
 
 def add(session: Session, channel_id: int, message_id: int, user_ids: Iterable[int]) -> None:
+    """The message's mentions are these people (replacing any written before)."""
+    session.connection().execute(sa.delete(Mention).where(Mention.message_id == message_id))  # type: ignore[arg-type]
     values = [{"message_id": message_id, "user_id": user_id, "channel_id": channel_id} for user_id in user_ids]
     if values:
         session.connection().execute(sa.insert(Mention), values)
