@@ -283,13 +283,16 @@ def leave(channel_id: int, user_id: int) -> None:
         repo.remove_member(session, channel_id, user_id)
 
 
-def mark_read(channel_id: int, user_id: int, message_id: int) -> bool:
-    """Move the user's read marker forward to `message_id`; True if it moved.
+def mark_read(channel_id: int, user_id: int, message_id: int | None = None) -> bool:
+    """Move the user's read marker forward to `message_id` (None: the channel's
+    newest message, thread replies included); True if it moved.
 
     A message from another channel (a stale page) or one deleted meanwhile
     leaves the marker alone instead of failing; a non-member gets NotFound."""
     with session_scope() as session:
-        moved = repo.move_read_marker(session, channel_id, user_id, message_id)
+        if message_id is None:
+            message_id = repo.newest_message_id(session, channel_id)
+        moved = message_id is not None and repo.move_read_marker(session, channel_id, user_id, message_id)
         if not moved:
             ensure_member(channel_id, user_id, session=session)
     return moved

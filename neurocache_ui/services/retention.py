@@ -3,7 +3,9 @@ short batches, then trim the same range from the cache windows in one pipelined
 pass, so readers never see an empty or re-ordered window. One run at a time: a
 Postgres advisory lock (others report `skipped`), an in-process lock on SQLite.
 A message's images go with it (foreign-key cascade); images uploaded but never
-sent go after ABANDONED_AFTER."""
+sent go after ABANDONED_AFTER. A thread lives as long as its newest message: a
+root stays while a reply is newer than the cutoff (its older replies go, and its
+reply count follows); a root that goes takes its replies along (cascade)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from neurocache_ui.infra.window_cache import get_cache
 from neurocache_ui.services.auth import purge_expired_sessions
@@ -57,26 +60,44 @@ class RetentionReport:
         return text
 
 
-def _delete_batch(conn: sa.Connection, cutoff: datetime, batch_size: int) -> list[int]:
-    """Delete up to `batch_size` expired messages; return their channel ids."""
+def _delete_batch(conn: sa.Connection, cutoff: datetime, batch_size: int) -> tuple[list[int], set[int]]:
+    """Delete up to `batch_size` expired messages; return their channel ids, and
+    the channels whose kept roots lost replies (their reply counts are recounted
+    in the same transaction; their cache windows must be dropped)."""
+    before = sa.literal(cutoff, UTCDateTime())
+    reply = sa.orm.aliased(Message)
+    live_thread = sa.select(reply.id).where(reply.thread_id == Message.id, reply.created_at >= before).exists()  # type: ignore[operator]
     oldest = (
         sa.select(Message.id)
-        .where(Message.created_at < sa.literal(cutoff, UTCDateTime()))  # type: ignore[operator]
+        .where(Message.created_at < before, ~live_thread)  # type: ignore[operator]
         .order_by(Message.created_at, Message.id)  # type: ignore[arg-type]
         .limit(batch_size)
     )
     if conn.dialect.name == "postgresql":
         oldest = oldest.with_for_update(skip_locked=True)
     with conn.begin():
-        result = conn.execute(sa.delete(Message).where(Message.id.in_(oldest)).returning(Message.channel_id))  # type: ignore[union-attr]
-        return [row[0] for row in result]
+        result = conn.execute(
+            sa.delete(Message).where(Message.id.in_(oldest)).returning(Message.channel_id, Message.thread_id)  # type: ignore[union-attr]
+        ).all()
+        roots = {thread for _, thread in result if thread is not None}
+        recounted: set[int] = set()
+        if roots:
+            count = sa.select(sa.func.count()).select_from(reply).where(reply.thread_id == Message.id).scalar_subquery()
+            recounted = set(
+                conn.execute(
+                    sa.update(Message).where(Message.id.in_(roots)).values(reply_count=count).returning(Message.channel_id)  # type: ignore[union-attr]
+                ).scalars()
+            )
+        return [channel for channel, _ in result], recounted
 
 
 def _purge(conn: sa.Connection, cutoff: datetime, batch_size: int, on_batch: Callable[[int], None] | None) -> RetentionReport:
     deleted = 0
     channels: set[int] = set()
+    recounted: set[int] = set()
     while True:
-        channel_ids = _delete_batch(conn, cutoff, batch_size)
+        channel_ids, roots_in = _delete_batch(conn, cutoff, batch_size)
+        recounted |= roots_in
         deleted += len(channel_ids)
         channels.update(channel_ids)
         if on_batch is not None and channel_ids:
@@ -87,6 +108,8 @@ def _purge(conn: sa.Connection, cutoff: datetime, batch_size: int, on_batch: Cal
         abandoned = attachments.delete_abandoned(conn, utcnow() - ABANDONED_AFTER)
     try:
         trimmed = get_cache().trim_before(cutoff, channels)
+        for channel_id in recounted:  # a root's reply count changed under its cached copy
+            get_cache().invalidate(channel_id)
         cache_error = None
     except Exception as error:  # the database part is done; report, don't fail
         log.warning("retention could not trim the cache: %s", error)

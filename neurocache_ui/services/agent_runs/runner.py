@@ -1,7 +1,8 @@
 """Agents at work in channels: after every stored message, the agents that answer it
 start one background task each (the caller never waits for a model). A reply is a
 placeholder message that streams on the bus and ends stored as complete,
-incomplete or error; hand-offs between agents share one call budget per message."""
+incomplete or error; hand-offs between agents share one call budget per message.
+A message in a thread is answered in that thread, with the thread as context."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -180,18 +181,18 @@ async def _post(channel_id: int, **fields: Any) -> MessageView:
     return await asyncio.to_thread(lambda: messaging.post_message(channel_id, **fields))
 
 
-async def _may_call(channel_id: int, agent_id: int, budget_id: int, hop: int) -> bool:
+async def _may_call(channel_id: int, agent_id: int, budget_id: int, hop: int, thread_id: int | None) -> bool:
     """Whether the agent may call its model: a provider is configured (else it posts
     the notice) and the message's call budget has room (else one notice per tree)."""
     try:
         pipeline.ensure_provider()
     except pipeline.NoProvider as missing:
-        await _post(channel_id, agent_id=agent_id, content=str(missing), status=ERROR, hop=hop)
+        await _post(channel_id, agent_id=agent_id, content=str(missing), status=ERROR, hop=hop, thread_id=thread_id)
         return False
     call = await stops.in_thread(spend.take_message_call, budget_id)
     if not call.allowed and call.announce:
         try:
-            await _post(channel_id, content=spend.message_budget_notice(), hop=hop)
+            await _post(channel_id, content=spend.message_budget_notice(), hop=hop, thread_id=thread_id)
         except NeurocacheError as error:
             log.warning("could not post the call budget notice in channel %s: %s", channel_id, error)
     return call.allowed
@@ -210,10 +211,12 @@ async def _reply(
     """One agent's reply to `trigger_view`, from placeholder to stored text; a
     complete reply may in turn wake the agents it mentions."""
     assert agent.id is not None
-    if not await _may_call(channel.id, agent.id, budget_id, hop):
+    if not await _may_call(channel.id, agent.id, budget_id, hop, trigger_view.thread_id):
         return
     try:
-        placeholder = await _post(channel.id, agent_id=agent.id, content="", status=STREAMING, hop=hop)
+        placeholder = await _post(
+            channel.id, agent_id=agent.id, content="", status=STREAMING, hop=hop, thread_id=trigger_view.thread_id
+        )
     except NeurocacheError as error:
         log.warning("agent %s could not start a reply in channel %s: %s", agent.id, channel.id, error)
         return
@@ -241,10 +244,10 @@ async def _write(
         await stops.in_thread(bus.publish, channel.id, AgentStepped(message_id=running.message_id, text=text))
 
     try:
-        limit = max(1, min(1000, agent.context_size + HISTORY_EXTRA))
-        history = await asyncio.to_thread(lambda: messaging.recent_messages(channel.id, limit, viewer_id=None))
+        history = await asyncio.to_thread(_history, channel.id, trigger_view.thread_id, agent.context_size)
         history = await asyncio.to_thread(_with_images, history, agent.context_size)
-        situation = pipeline.InChannel(channel, history, teammates, trigger_view.content)
+        where = channel if trigger_view.thread_id is None else _in_thread(channel)
+        situation = pipeline.InChannel(where, history, teammates, trigger_view.content)
         caller = pipeline.Caller(triggered_by, channel_id=channel.id)
         reply = await pipeline.prepare(agent, situation, caller, on_step=step)
         await delivery.stream_reply(reply, shown.publish, running.stop)
@@ -255,6 +258,25 @@ async def _write(
     except NeurocacheError as error:
         log.warning("agent %s could not prepare reply %s: %s", agent.id, running.message_id, error)
     return await _store(agent, running, reply)
+
+
+THREAD_NOTE = "This conversation is a thread in the channel: its first message, then the replies. Answer within the thread."
+
+
+def _in_thread(channel: _ChannelInfo) -> _ChannelInfo:
+    """The channel as a reply in one of its threads sees it: the prompt's channel
+    section says the conversation is a thread (the goal stays)."""
+    return replace(channel, description=f"{channel.description}\n{THREAD_NOTE}".strip())
+
+
+def _history(channel_id: int, thread_id: int | None, context_size: int) -> list[MessageView]:
+    """What a reply reads before answering: the channel's recent messages, or in a
+    thread the thread itself (its root, then its newest replies)."""
+    limit = max(1, min(1000, context_size + HISTORY_EXTRA))
+    if thread_id is None:
+        return messaging.recent_messages(channel_id, limit, viewer_id=None)
+    root, replies = messaging.thread_messages(thread_id, viewer_id=None, limit=limit)
+    return [root, *replies]
 
 
 def _with_images(history: list[MessageView], context_size: int) -> list[Any]:

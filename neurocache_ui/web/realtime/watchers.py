@@ -52,6 +52,11 @@ class Watchers:
     def seat(self, token: str, user: CurrentUser, slug: str) -> None:
         self._seats[token] = (user, slug)
 
+    def unseat(self, token: str) -> None:
+        """The tab left its channel page: nothing to re-join."""
+        self._seats.pop(token, None)
+        self._focus.pop(token, None)
+
     def seat_of(self, token: str) -> tuple[CurrentUser, str] | None:
         return self._seats.get(token)
 

@@ -60,6 +60,7 @@ class ChatState(AuthState):
     _channel_cache: dict[int, dict[str, Any]] = {}
     _cache_user: int = 0  # whose channels `_channel_cache` holds
     _client_token: str = ""
+    _unread_at_open: int = 0
 
     @rx.var
     def empty_channel(self) -> bool:
@@ -83,8 +84,7 @@ class ChatState(AuthState):
         return Window(self.older, self.recent, self.latest, self.has_more)
 
     def _show(self, window: Window, before: Window | None = None) -> None:
-        """Assign what differs from `before` (all of it without): every assigned
-        list is sent to the page again."""
+        """Assign what differs from `before` (all without): every assigned list is resent."""
         for name in ("older", "recent", "latest"):
             if before is None or getattr(window, name) is not getattr(before, name):
                 setattr(self, name, getattr(window, name))
@@ -117,8 +117,7 @@ class ChatState(AuthState):
         return bool(self.channel_id)
 
     async def _member_channel(self, user: auth.CurrentUser, slug_or_id: str | int) -> channels.ChannelView | None:
-        """The channel if `user` is a member; otherwise the page says "not found" and
-        shows nothing of it."""
+        """The channel if `user` is a member; otherwise the page says "not found", showing nothing."""
         try:
             return await asyncio.to_thread(channels.get_channel, slug_or_id, user.id)
         except NotFound:
@@ -152,8 +151,13 @@ class ChatState(AuthState):
 
     @rx.event
     async def load_channels(self):
-        """on_load of hub pages (after check_session): the sidebar's channels."""
+        """on_load of hub pages (after check_session): the sidebar's channels. Off a
+        channel page no channel is open, so its new messages count as unread."""
         if user := await self._user_or_login():
+            if self.channel_id and not self._url_slug():  # seen up to here; later messages are unread
+                await asyncio.to_thread(channels.mark_read, self.channel_id, user.id)
+                self._close_channel()
+                watchers.unseat(self._token())
             await self._refresh_channel_list(user.id)
 
     # ---- opening a channel -----------------------------------------------------
@@ -164,10 +168,9 @@ class ChatState(AuthState):
         user = await self._user_or_login()
         if user is None:
             return
-        self.send_error = ""
-        self.editing_id = 0
-        self.not_found = False
-        self.loading = True
+        self.send_error, self.editing_id, self.not_found, self.loading = "", 0, False, True
+        # What the sidebar counted as unread, before opening marks it read ("Summarize" reads them).
+        self._unread_at_open = next((c["unread"] for c in self.channel_list if c["slug"] == self._url_slug()), 0)
         channel = await self._member_channel(user, self._url_slug())
         if channel is None:
             return
@@ -210,8 +213,7 @@ class ChatState(AuthState):
         self.loading = False
         self._remember_channel(meta)
         await self._refresh_channel_list(user.id)
-        if shown := self._window().rows:
-            await asyncio.to_thread(channels.mark_read, self.channel_id, user.id, shown[-1]["id"])
+        await asyncio.to_thread(channels.mark_read, self.channel_id, user.id)  # thread replies too
         await self._announce_presence()
 
     async def _restore(self, token: str, user: auth.CurrentUser, slug: str) -> None:
