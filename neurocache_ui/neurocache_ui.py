@@ -16,20 +16,24 @@ from neurocache_ui.web.pages import (
     channels,
     keys,
     landing,
+    mentions,
     usage,
 )
 from neurocache_ui.web.realtime.relay import relay
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.health import redis_watchdog
+from neurocache_ui.web.state.mentions import MentionsState
 from neurocache_ui.web.state.team import TeamState
+from neurocache_ui.web.state.thread import ThreadState
 
 # The public API under /api/v1, then wrappers around the whole app (outermost last).
 app = rx.App(api_transformer=[fastapi_app, UploadGuard, SecurityHeaders])
 restrict_socket_origins(app)  # the websocket: own origin + NEUROCACHE_CORS_ORIGINS only
-for module in (landing, auth, channels, agents, keys, usage, account):
+for module in (landing, auth, channels, mentions, agents, keys, usage, account):
     module.add_pages(app)
-# Live events: the open channel's rows and sidebar first, then its agents' replies.
-app.register_lifespan_task(relay, receivers=(ChatState, TeamState))
+# Live events: the open channel's rows and sidebar first, then its agents' replies, then the open thread,
+# then the mention badge.
+app.register_lifespan_task(relay, receivers=(ChatState, TeamState, ThreadState, MentionsState))
 app.register_lifespan_task(redis_watchdog)  # the "reconnecting" notice
 app.register_lifespan_task(retention_loop)
 app.register_lifespan_task(runner.lifespan)  # agents' replies: cancelled (kept as incomplete) at shutdown

@@ -62,6 +62,7 @@ def upgrade() -> None:
     sa.Column('channel_id', sa.Integer(), nullable=False),
     sa.Column('thread_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('agent_id', sa.Integer(), nullable=True),
+    sa.Column('scope', sa.String(length=10), nullable=False),
     sa.Column('content', sa.Text(), nullable=False),
     sa.Column('message_count', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

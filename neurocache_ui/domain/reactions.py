@@ -13,8 +13,6 @@ PICKER = ("👍", "❤️", "😂", "🎉", "👀", "✅")
 ALLOWED = frozenset(PICKER + ("🙏", "🔥", "🚀", "🤔", "😮", "😢", "👎", "💯"))
 """What the API accepts too: a small fixed set, so a reaction is always one
 recognisable emoji (no text smuggled under messages)."""
-MAX_PER_MESSAGE = 20
-"""Distinct emoji on one message."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,9 +3,9 @@ sees the message's new reactions live (it is published as updated)."""
 
 from __future__ import annotations
 
-from neurocache_ui.domain.errors import Invalid, NotFound
+from neurocache_ui.domain.errors import NotFound
 from neurocache_ui.domain.messages import MessageView
-from neurocache_ui.domain.reactions import MAX_PER_MESSAGE, clean_emoji
+from neurocache_ui.domain.reactions import clean_emoji
 from neurocache_ui.services import channels, messaging
 from neurocache_ui.store.db import database_guard, session_scope
 from neurocache_ui.store.repositories import messages as message_rows
@@ -33,8 +33,6 @@ def react(message_id: int, *, user_id: int, emoji: str, on: bool | None = None) 
                 raise NotFound(messaging.MESSAGE_NOT_FOUND)
             return view
         if wanted:
-            if emoji not in (used := repo.emoji_used(session, message_id)) and len(used) >= MAX_PER_MESSAGE:
-                raise Invalid(f"A message can have at most {MAX_PER_MESSAGE} different reactions.", "emoji")
             repo.add(session, message_id, user_id, emoji)
         else:
             repo.remove(session, message_id, user_id, emoji)

@@ -229,6 +229,8 @@ class Summary(SQLModel, table=True):
     channel_id: int = fk("channel.id", ondelete="CASCADE", index=False)
     thread_id: int | None = fk("message.id", ondelete="CASCADE", nullable=True, index=False, big=True)
     agent_id: int | None = fk("agent.id", ondelete="SET NULL", nullable=True, index=False)
+    scope: str = Field(max_length=10)
+    """What it covers: "unread" messages, the "latest" ones (nothing was unread) or a "thread"."""
     content: str = Field(sa_type=sa.Text())
     message_count: int = Field(default=0)
     created_at: datetime = timestamp()

@@ -21,7 +21,13 @@ from testkit.browser import create_channel
 from testkit.factories import Account
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
-from tests.e2e.test_channel_agents import WORDS, add_agent, agents_in_header, reply_row, two_people
+from tests.e2e.test_channel_agents import (
+    WORDS,
+    add_agent,
+    agents_in_header,
+    reply_row,
+    two_people,
+)
 from tests.e2e.test_channels import NewContext, SignUp, log, send
 
 ORPHAN_DEADLINE_MS = 30_000

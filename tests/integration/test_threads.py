@@ -17,7 +17,12 @@ from neurocache_ui.services import channels, messaging
 from neurocache_ui.services.retention import run_retention
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import ChannelMember, Message, utcnow
-from tests.integration.messaging_support import Stores, make_channel, make_user, setup_stores
+from tests.integration.messaging_support import (
+    Stores,
+    make_channel,
+    make_user,
+    setup_stores,
+)
 from tests.integration.test_bus import Listener
 
 

@@ -5,7 +5,6 @@ events, and edits and deletes wherever a message is shown."""
 from __future__ import annotations
 
 import json
-
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 

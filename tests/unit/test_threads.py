@@ -5,10 +5,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from neurocache_ui.domain.events import MessageCreated, MessageDeleted, MessageUpdated, TypingChanged
+from neurocache_ui.domain.events import (
+    MessageCreated,
+    MessageDeleted,
+    MessageUpdated,
+    TypingChanged,
+)
 from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.web.realtime import dispatch, rows
-from neurocache_ui.web.realtime.threads import REPLIES_SHOWN, Thread, concerns, thread_after
+from neurocache_ui.web.realtime.threads import (
+    REPLIES_SHOWN,
+    Thread,
+    concerns,
+    thread_after,
+)
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 ROOT = 100

@@ -4,11 +4,20 @@ Mentions view."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from neurocache_ui.store.models import ChannelMember, Mention, User
+from neurocache_ui.store.models import (
+    Agent,
+    Channel,
+    ChannelMember,
+    Mention,
+    Message,
+    User,
+    utcnow,
+)
 
 
 def channel_people(session: Session, channel_id: int) -> list[tuple[int, str]]:
@@ -25,3 +34,52 @@ def add(session: Session, channel_id: int, message_id: int, user_ids: Iterable[i
     values = [{"message_id": message_id, "user_id": user_id, "channel_id": channel_id} for user_id in user_ids]
     if values:
         session.connection().execute(sa.insert(Mention), values)
+
+
+def _in_member_channels(user_id: int) -> sa.ColumnElement[bool]:
+    """The user's mentions in channels they are still a member of (a left channel's stay hidden)."""
+    return sa.and_(
+        Mention.user_id == user_id,
+        sa.exists().where(ChannelMember.channel_id == Mention.channel_id, ChannelMember.user_id == user_id),
+    )
+
+
+def unseen_count(session: Session, user_id: int) -> int:
+    """How many of the user's mentions they have not seen (their badge), by ix_mention_user_message."""
+    query = sa.select(sa.func.count()).select_from(Mention).where(_in_member_channels(user_id), Mention.seen_at.is_(None))  # type: ignore[union-attr]
+    return int(session.connection().execute(query).scalar_one())
+
+
+def page(session: Session, user_id: int, before: int | None, limit: int) -> list[sa.Row[Any]]:
+    """Up to `limit` of the user's mentions with message ids below `before`, newest
+    first (the keyset of ix_mention_user_message), each with its message, author and
+    channel: (message id, channel id, slug, channel name, content, person author,
+    agent author, created_at, seen_at, thread id)."""
+    query = (
+        sa.select(
+            Mention.message_id, Mention.channel_id, Channel.slug, Channel.name, Message.content, User.name, Agent.name,
+            Message.created_at, Mention.seen_at, Message.thread_id,
+        )
+        .select_from(Mention)
+        .join(Message, Message.id == Mention.message_id)  # type: ignore[arg-type]
+        .join(Channel, Channel.id == Mention.channel_id)  # type: ignore[arg-type]
+        .outerjoin(User, User.id == Message.user_id)  # type: ignore[arg-type]
+        .outerjoin(Agent, Agent.id == Message.agent_id)  # type: ignore[arg-type]
+        .where(_in_member_channels(user_id))
+        .order_by(Mention.message_id.desc())  # type: ignore[attr-defined]
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(Mention.message_id < before)
+    return list(session.connection().execute(query).all())
+
+
+def mark_seen(session: Session, user_id: int, channel_id: int | None, through: int | None) -> int:
+    """Mark the user's unseen mentions (in one channel or all; up to message
+    `through` or all) seen now; how many were."""
+    query = sa.update(Mention).where(Mention.user_id == user_id, Mention.seen_at.is_(None))  # type: ignore[union-attr]
+    if channel_id is not None:
+        query = query.where(Mention.channel_id == channel_id)
+    if through is not None:
+        query = query.where(Mention.message_id <= through)
+    return session.connection().execute(query.values(seen_at=utcnow())).rowcount

@@ -85,6 +85,11 @@ def latest(session: Session, channel_id: int, limit: int) -> list[MessageView]:
     return _page(session, channel_id, limit)
 
 
+def latest_with_replies(session: Session, channel_id: int, limit: int) -> list[MessageView]:
+    """The channel's newest messages, thread replies included (as unread counts count them), oldest first."""
+    return _newest(session, _select_views().where(Message.channel_id == channel_id), limit)
+
+
 def older(session: Session, channel_id: int, before: int | str | Cursor | None, limit: int) -> list[MessageView]:
     """Strictly older than `before`: a message id, a cursor string or a Cursor."""
     return _page(session, channel_id, limit, None if before is None else _before(session, channel_id, before))

@@ -24,11 +24,6 @@ def mine(session: Session, message_id: int, user_id: int, emoji: str) -> bool:
     return session.connection().execute(query).first() is not None
 
 
-def emoji_used(session: Session, message_id: int) -> set[str]:
-    query = sa.select(Reaction.emoji).where(Reaction.message_id == message_id).distinct()
-    return set(session.connection().execute(query).scalars())
-
-
 def add(session: Session, message_id: int, user_id: int, emoji: str) -> None:
     session.connection().execute(sa.insert(Reaction).values(message_id=message_id, user_id=user_id, emoji=emoji))
 

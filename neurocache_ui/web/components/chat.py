@@ -9,7 +9,11 @@ import reflex as rx
 from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.forms import form_alert, message_box
 from neurocache_ui.web.components.markdown import safe_markdown
-from neurocache_ui.web.components.reactions import add_reaction_button, reaction_bar
+from neurocache_ui.web.components.reactions import (
+    add_reaction_button,
+    parsed,
+    reaction_bar,
+)
 from neurocache_ui.web.components.stream_text import stream_text
 from neurocache_ui.web.components.team import (
     mention_suggestions,
@@ -136,11 +140,6 @@ def _attach_button() -> rx.Component:
     )
 
 
-def _parsed(text: rx.Var[str]) -> rx.Var[list[dict[str, str]]]:
-    """A row's list, which travels as JSON text (web/realtime/rows.py)."""
-    return rx.Var(_js_expr=f"JSON.parse({text} || '[]')", _var_data=text._get_all_var_data()).to(list[dict[str, str]])
-
-
 @rx.memo
 def message_item(
     message_id: rx.Var[int],
@@ -191,9 +190,9 @@ def message_item(
                         rx.box(safe_markdown(content), class_name="message-body", width="100%"),
                     ),
                 ),
-                rx.cond(images != "", rx.hstack(rx.foreach(_parsed(images), _image), wrap="wrap", spacing="2")),
+                rx.cond(images != "", rx.hstack(rx.foreach(parsed(images), _image), wrap="wrap", spacing="2")),
                 step_line(status, step),
-                rx.cond((status != "streaming") & (sources != ""), sources_list(_parsed(sources))),
+                rx.cond((status != "streaming") & (sources != ""), sources_list(parsed(sources))),
                 reaction_bar(message_id, reactions),
                 rx.cond(~in_thread & (replies > 0), _thread_link(message_id, replies)),
                 spacing="0",

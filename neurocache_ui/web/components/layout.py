@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
+from neurocache_ui.web.components.search import search_bar
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
+from neurocache_ui.web.state.mentions import MentionsState
 
 NAV = [
     ("Channels", "/channels", "messages-square"),
+    ("Mentions", "/mentions", "at-sign"),
     ("Agents", "/agents", "bot"),
     ("API keys", "/keys", "key-round"),
     ("Usage", "/usage", "chart-line"),
@@ -51,9 +54,17 @@ def public_frame(*children: rx.Component) -> rx.Component:
 
 def _nav_link(label: str, href: str, icon: str) -> rx.Component:
     active = rx.State.router.url.path.startswith(href)
+    # Mentions carries the unseen count, in its accessible name too ("Mentions, 2 unread").
+    counted = href == "/mentions"
+    badge = rx.cond(
+        MentionsState.mention_count > 0,
+        rx.badge(MentionsState.mention_count, size="1", radius="full", color_scheme="red", aria_hidden="true"),
+    ) if counted else rx.fragment()
     return rx.link(
-        rx.hstack(rx.icon(icon, size=18), rx.text(label, size="3"), align="center", spacing="3"),
+        rx.hstack(rx.icon(icon, size=18), rx.text(label, size="3"), rx.spacer(), badge, align="center", spacing="3", width="100%"),
         href=href,
+        aria_label=MentionsState.mention_label if counted else None,
+        title=MentionsState.mention_label if counted else None,
         underline="none",
         color="inherit",
         padding_x="0.75em",
@@ -172,6 +183,7 @@ def hub_page(title: str, *children: rx.Component) -> rx.Component:
             service_banner(),
             sidebar(),
             rx.el.main(
+                search_bar(),
                 rx.heading(title, size="7", margin_bottom="0.75em") if title else rx.fragment(),
                 *children,
                 class_name="flex-1 min-w-0 p-6",

@@ -10,6 +10,7 @@ from neurocache_ui.web.components.layout import hub_page
 from neurocache_ui.web.state.account import AccountState
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
+from neurocache_ui.web.state.mentions import MentionsState
 
 
 def _password_form() -> rx.Component:
@@ -66,5 +67,5 @@ def add_pages(app: rx.App) -> None:
         account_page,
         route="/account",
         title="Account · Neurocache",
-        on_load=[AuthState.check_session, ChatState.load_channels, AccountState.load_account],
+        on_load=[AuthState.check_session, ChatState.load_channels, MentionsState.load_count, AccountState.load_account],
     )

@@ -18,6 +18,7 @@ from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.knowledge import KnowledgeState
 from neurocache_ui.web.state.mcp import McpState
+from neurocache_ui.web.state.mentions import MentionsState
 
 ROSTER = "/agents"
 
@@ -263,7 +264,7 @@ def agent_page() -> rx.Component:
 
 
 def add_pages(app: rx.App) -> None:
-    on_load = [AuthState.check_session, ChatState.load_channels]
+    on_load = [AuthState.check_session, ChatState.load_channels, MentionsState.load_count]
     app.add_page(roster_page, route=ROSTER, title="Agents · Neurocache", on_load=[*on_load, AgentsState.load])
     app.add_page(new_agent_page, route=f"{ROSTER}/new", title="New agent · Neurocache", on_load=[*on_load, AgentsState.start_new])
     app.add_page(agent_page, route=f"{ROSTER}/[slug]", title="Agent · Neurocache", on_load=[*on_load, AgentsState.open_agent, KnowledgeState.load_documents, McpState.load_mcp])

@@ -11,10 +11,15 @@ from neurocache_ui.web.components.channel_dialogs import (
 )
 from neurocache_ui.web.components.chat import composer, message_log
 from neurocache_ui.web.components.layout import empty_state, hub_page
+from neurocache_ui.web.components.summaries import summarize_button, summary_notice
 from neurocache_ui.web.components.team import add_agent_dialog, agents_bar
+from neurocache_ui.web.components.thread import thread_panel
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
+from neurocache_ui.web.state.mentions import MentionsState
+from neurocache_ui.web.state.summaries import SummaryState
 from neurocache_ui.web.state.team import TeamState
+from neurocache_ui.web.state.thread import ThreadState
 
 HEARTBEAT_MS = 20_000
 
@@ -60,6 +65,7 @@ def _header() -> rx.Component:
                 rx.badge(rx.icon("users", size=12), ChatState.online_names.length(), " online", variant="soft", color_scheme="green"),
                 content=ChatState.online_names.join(", "),
             ),
+            summarize_button(False),
             add_agent_dialog(),
             invite_dialog(),
             owner_actions(),
@@ -79,21 +85,28 @@ def channel_page() -> rx.Component:
         rx.cond(
             ChatState.not_found,
             empty_state("search-x", "Channel not found", "It does not exist, or you are not a member. Ask a member to invite you."),
-            rx.vstack(
-                _header(),
-                message_log(),
-                composer(),
-                # Heartbeat: presence, and re-joining if this tab's server state was lost.
-                rx.moment(interval=HEARTBEAT_MS, on_change=ChatState.heartbeat, display="none"),
-                height="calc(100vh - 3em)",
+            rx.hstack(
+                rx.vstack(
+                    _header(),
+                    message_log(),
+                    summary_notice(False),
+                    composer(),
+                    # Heartbeat: presence, and re-joining if this tab's server state was lost.
+                    rx.moment(interval=HEARTBEAT_MS, on_change=ChatState.heartbeat, display="none"),
+                    height="calc(100vh - 5.75rem)",  # the main area's padding and its search bar
+                    width="100%",
+                    min_width="0",
+                    spacing="2",
+                ),
+                thread_panel(),
                 width="100%",
-                spacing="2",
+                spacing="0",
             ),
         ),
     )
 
 
 def add_pages(app: rx.App) -> None:
-    on_load = [AuthState.check_session, ChatState.load_channels]
+    on_load = [AuthState.check_session, ChatState.load_channels, MentionsState.load_count]
     app.add_page(channels_index, route="/channels", title="Channels · Neurocache", on_load=on_load)
-    app.add_page(channel_page, route="/channels/[slug]", title="Channel · Neurocache", on_load=[*on_load, ChatState.open_channel, TeamState.load_team])
+    app.add_page(channel_page, route="/channels/[slug]", title="Channel · Neurocache", on_load=[*on_load, ChatState.open_channel, TeamState.load_team, ThreadState.open_from_url, SummaryState.load_summary(0)])

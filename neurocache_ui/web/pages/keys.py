@@ -12,6 +12,7 @@ from neurocache_ui.web.components.layout import empty_state, hub_page
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.keys import EXPIRY_CHOICES, KeysState
+from neurocache_ui.web.state.mentions import MentionsState
 
 
 def _create_dialog() -> rx.Component:
@@ -158,5 +159,5 @@ def add_pages(app: rx.App) -> None:
         keys_page,
         route="/keys",
         title="API keys · Neurocache",
-        on_load=[AuthState.check_session, ChatState.load_channels, KeysState.load],
+        on_load=[AuthState.check_session, ChatState.load_channels, MentionsState.load_count, KeysState.load],
     )

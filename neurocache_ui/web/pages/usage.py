@@ -9,6 +9,7 @@ import reflex as rx
 from neurocache_ui.web.components.layout import hub_page
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
+from neurocache_ui.web.state.mentions import MentionsState
 from neurocache_ui.web.state.usage import PERIODS, POLL_MS, UsageState
 
 CHART_HEIGHT = 220
@@ -164,5 +165,5 @@ def add_pages(app: rx.App) -> None:
         usage_page,
         route="/usage",
         title="Usage · Neurocache",
-        on_load=[AuthState.check_session, ChatState.load_channels, UsageState.load],
+        on_load=[AuthState.check_session, ChatState.load_channels, MentionsState.load_count, UsageState.load],
     )

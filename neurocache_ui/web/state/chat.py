@@ -151,13 +151,13 @@ class ChatState(AuthState):
 
     @rx.event
     async def load_channels(self):
-        """on_load of hub pages (after check_session): the sidebar's channels. Off a
-        channel page no channel is open, so its new messages count as unread."""
+        """on_load of hub pages (after check_session): the sidebar's channels."""
         if user := await self._user_or_login():
-            if self.channel_id and not self._url_slug():  # seen up to here; later messages are unread
+            if self.channel_id and self._url_slug() != self.channel_slug:  # left it: read up to here
                 await asyncio.to_thread(channels.mark_read, self.channel_id, user.id)
-                self._close_channel()
-                watchers.unseat(self._token())
+                if not self._url_slug():  # off channel pages none is open: its news counts as unread
+                    self._close_channel()
+                    watchers.unseat(self._token())
             await self._refresh_channel_list(user.id)
 
     # ---- opening a channel -----------------------------------------------------

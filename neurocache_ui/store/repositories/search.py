@@ -1,0 +1,123 @@
+"""Message search with the database's own full-text engine (objects made by
+migration 0007): Postgres' generated `message.search_vector` ('simple'
+configuration, GIN index `ix_message_search`) matched by a `to_tsquery`, SQLite's
+`message_fts` FTS5 table matched by MATCH. Only messages of channels the user is
+a member of; newest first by the `(created_at, id)` keyset the channel pages use.
+The snippet (ts_headline / FTS5 snippet) is computed for the page's rows only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from neurocache_ui.domain.messages import Cursor
+from neurocache_ui.store.models import (
+    MESSAGE_FTS_TABLE,
+    MESSAGE_SEARCH_COLUMN,
+    Agent,
+    Channel,
+    ChannelMember,
+    Message,
+    User,
+    UTCDateTime,
+)
+
+START, STOP = "\ue000", "\ue001"
+"""Private-use characters around each matching word of a snippet. Postgres drops
+them from the text before highlighting; SQLite's snippet keeps a message's own, so
+services/search.py shows such a message without highlights. Either way the
+snippet reaches the page as text parts, never as HTML."""
+SNIPPET_WORDS = 30
+_HEADLINE_OPTIONS = f'StartSel="{START}", StopSel="{STOP}", MaxWords={SNIPPET_WORDS}, MinWords=12, ShortWord=0'
+_FTS = sa.table(MESSAGE_FTS_TABLE, sa.column("rowid"))
+
+
+def _page(user_id: int, before: Cursor | None, limit: int) -> sa.Select[Any]:
+    """The matching messages' columns, newest first; the caller adds the match."""
+    query = (
+        sa.select(
+            Message.id.label("id"),  # type: ignore[union-attr]
+            Message.channel_id.label("channel_id"),  # type: ignore[attr-defined]
+            Channel.slug.label("channel_slug"),  # type: ignore[attr-defined]
+            Channel.name.label("channel_name"),  # type: ignore[attr-defined]
+            Message.user_id.label("user_id"),  # type: ignore[union-attr]
+            Message.agent_id.label("agent_id"),  # type: ignore[union-attr]
+            User.name.label("user_name"),  # type: ignore[attr-defined]
+            Agent.name.label("agent_name"),  # type: ignore[attr-defined]
+            Message.created_at.label("created_at"),  # type: ignore[attr-defined]
+            Message.thread_id.label("thread_id"),  # type: ignore[union-attr]
+            Message.content.label("content"),  # type: ignore[attr-defined]
+        )
+        .select_from(Message)
+        .join(ChannelMember, sa.and_(ChannelMember.channel_id == Message.channel_id, ChannelMember.user_id == user_id))  # type: ignore[arg-type]
+        .join(Channel, Channel.id == Message.channel_id)  # type: ignore[arg-type]
+        .outerjoin(User, User.id == Message.user_id)  # type: ignore[arg-type]
+        .outerjoin(Agent, Agent.id == Message.agent_id)  # type: ignore[arg-type]
+        .where(Message.status != "streaming")  # an agent's reply still being written
+        .order_by(Message.created_at.desc(), Message.id.desc())  # type: ignore[union-attr,attr-defined]
+        .limit(limit)
+    )
+    if before is not None:
+        created_at = sa.literal(before.created_at, UTCDateTime())
+        query = query.where(
+            sa.or_(
+                Message.created_at < created_at,  # type: ignore[operator]
+                sa.and_(Message.created_at == created_at, Message.id < before.id),  # type: ignore[operator]
+            )
+        )
+    return query
+
+
+def _postgres(expression: str, user_id: int, before: Cursor | None, limit: int) -> sa.Select[Any]:
+    tsquery = sa.func.to_tsquery(sa.literal_column("'simple'"), sa.bindparam("tsquery", expression))
+    page = _page(user_id, before, limit).where(
+        sa.literal_column(f"message.{MESSAGE_SEARCH_COLUMN}").op("@@")(tsquery)
+    ).cte("page")
+    # The marker characters are dropped from the text first, so only ours remain.
+    text = sa.func.translate(page.c.content, START + STOP, "")
+    snippet = sa.func.ts_headline(sa.literal_column("'simple'"), text, tsquery, _HEADLINE_OPTIONS)
+    columns = [c for c in page.c if c.name != "content"]
+    return sa.select(*columns, text.label("content"), snippet.label("snippet")).order_by(
+        page.c.created_at.desc(), page.c.id.desc()
+    )
+
+
+def _sqlite(expression: str, user_id: int, before: Cursor | None, limit: int) -> sa.Select[Any]:
+    match = sa.text(f"{MESSAGE_FTS_TABLE} MATCH :fts").bindparams(fts=expression)
+    page = (
+        _page(user_id, before, limit)
+        .join(_FTS, _FTS.c.rowid == Message.id)
+        .where(match)
+        .cte("page")
+    )
+    # snippet() needs the MATCH in its own query: re-matched for the page's rows only.
+    # No ellipsis here: services/search.py adds it the same way for both databases.
+    snippet = sa.func.snippet(
+        sa.literal_column(MESSAGE_FTS_TABLE), 0, START, STOP, "", SNIPPET_WORDS
+    )
+    return (
+        sa.select(*page.c, snippet.label("snippet"))
+        .select_from(page.join(_FTS, _FTS.c.rowid == page.c.id))
+        .where(sa.text(f"{MESSAGE_FTS_TABLE} MATCH :fts2").bindparams(fts2=expression))
+        .order_by(page.c.created_at.desc(), page.c.id.desc())
+    )
+
+
+def search(session: Session, user_id: int, words: Sequence[str], before: Cursor | None, limit: int) -> Sequence[sa.Row[Any]]:
+    """Up to `limit` messages holding every one of `words` (the last one as a
+    prefix), in channels `user_id` is a member of, older than `before`, newest
+    first: (id, channel_id, channel_slug, channel_name, user_id, agent_id,
+    user_name, agent_name, created_at, thread_id, content, snippet). `words` are
+    made of letters and digits only (services/search.py), and reach the query
+    language as bound, quoted terms."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        expression = " & ".join(f"'{word}'" for word in words) + ":*"
+        statement = _postgres(expression, user_id, before, limit)
+    else:
+        expression = " ".join(f'"{word}"' for word in words) + "*"
+        statement = _sqlite(expression, user_id, before, limit)
+    return conn.execute(statement).all()
