@@ -280,8 +280,8 @@ def published_update(view: MessageView) -> None:
 
 
 def _record_mentions(session: Session, view: MessageView) -> None:
-    """The people a finished message @mentions, for their badge and Mentions view."""
-    if "@" in view.content:
+    """The people a finished (or edited) message @mentions, for their badge and Mentions view."""
+    if "@" in view.content or view.edited_at is not None:
         people = mention_rows.channel_people(session, view.channel_id)
         mention_rows.add(session, view.channel_id, view.id, mentioned(view.content, people, author_id=view.user_id))
 
@@ -327,6 +327,8 @@ def edit_message(message_id: int, *, user_id: int, content: str) -> MessageView:
     with database_guard(UNAVAILABLE_WRITE), session_scope() as session:
         _check_author(session, message_id, user_id)
         view = repo.update(session, message_id, {"content": text, "edited_at": utcnow()}, Message.user_id == user_id)
+        if view is not None:
+            _record_mentions(session, view)
     if view is None:
         raise NotFound(MESSAGE_NOT_FOUND)
     _after_commit(MessageUpdated, view, lambda cache: _in_window(view) and cache.replace(view))

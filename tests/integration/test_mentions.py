@@ -153,3 +153,17 @@ def test_deleting_a_message_takes_its_mention(stores: Stores) -> None:
     messaging.delete_message(view.id, user_id=ada)
     assert mentions.unseen_count(bob) == 0
     assert mentions.page(bob).items == []
+
+
+def test_an_edit_adds_and_removes_mentions_and_keeps_what_was_seen(stores: Stores) -> None:
+    ada, bob, cleo = make_user("Ada"), make_user("Bob"), make_user("Cleo")
+    channel = make_channel(ada, bob, cleo)
+    view = messaging.post_message(channel, user_id=ada, content="draft")
+    messaging.edit_message(view.id, user_id=ada, content="@Bob have a look")
+    assert recorded(view.id) == {bob} and mentions.unseen_count(bob) == 1
+    mentions.mark_seen(bob)
+    messaging.edit_message(view.id, user_id=ada, content="@Bob and @Cleo have a look")
+    assert recorded(view.id) == {bob, cleo}
+    assert (mentions.unseen_count(bob), mentions.unseen_count(cleo)) == (0, 1)  # Bob had seen it already
+    messaging.edit_message(view.id, user_id=ada, content="never mind")
+    assert recorded(view.id) == set() and mentions.unseen_count(cleo) == 0

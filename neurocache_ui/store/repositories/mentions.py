@@ -29,11 +29,14 @@ def channel_people(session: Session, channel_id: int) -> list[tuple[int, str]]:
 
 
 def add(session: Session, channel_id: int, message_id: int, user_ids: Iterable[int]) -> None:
-    """The message's mentions are these people (replacing any written before)."""
-    session.connection().execute(sa.delete(Mention).where(Mention.message_id == message_id))  # type: ignore[arg-type]
-    values = [{"message_id": message_id, "user_id": user_id, "channel_id": channel_id} for user_id in user_ids]
-    if values:
-        session.connection().execute(sa.insert(Mention), values)
+    """The message's mentions are these people: those no longer named go, new ones
+    come in unseen, and those still named keep whether they were seen (an edit)."""
+    conn, wanted = session.connection(), set(user_ids)
+    had = set(conn.execute(sa.select(Mention.user_id).where(Mention.message_id == message_id)).scalars())
+    if gone := had - wanted:
+        conn.execute(sa.delete(Mention).where(Mention.message_id == message_id, Mention.user_id.in_(gone)))  # type: ignore[arg-type,attr-defined]
+    if new := wanted - had:
+        conn.execute(sa.insert(Mention), [{"message_id": message_id, "user_id": u, "channel_id": channel_id} for u in sorted(new)])
 
 
 def _in_member_channels(user_id: int) -> sa.ColumnElement[bool]:
