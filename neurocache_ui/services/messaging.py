@@ -165,10 +165,12 @@ def thread_messages(
         return root, repo.thread(session, root_id, limit)
 
 
-def messages_around(channel_id: int, message_id: int, *, viewer_id: int, limit: int = 50) -> tuple[list[MessageView], bool]:
+def messages_around(
+    channel_id: int, message_id: int, *, viewer_id: int, limit: int = 50
+) -> tuple[list[MessageView], bool, bool]:
     """The channel's messages around one (a search hit, a mention), oldest first:
     up to `limit` before it, it, and up to `limit` after it; and whether older
-    ones exist. A thread reply is shown by its root."""
+    and newer ones exist. A thread reply is shown by its root."""
     _check_limit(limit)
     with database_guard(UNAVAILABLE_READ), session_scope() as session:
         channels.ensure_member(channel_id, viewer_id, session=session)
@@ -178,8 +180,8 @@ def messages_around(channel_id: int, message_id: int, *, viewer_id: int, limit: 
         if target.thread_id is not None:
             target = repo.view(session, target.thread_id) or target
         before = repo.older(session, channel_id, Cursor(target.created_at, target.id), limit + 1)
-        after = repo.newer(session, channel_id, Cursor(target.created_at, target.id), limit)
-    return before[-limit:] + [target] + after, len(before) > limit
+        after = repo.newer(session, channel_id, Cursor(target.created_at, target.id), limit + 1)
+    return before[-limit:] + [target] + after[:limit], len(before) > limit, len(after) > limit
 
 
 def get_message(message_id: int, *, viewer_id: int | None) -> MessageView:

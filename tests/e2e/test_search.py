@@ -91,6 +91,19 @@ def test_search_finds_shared_messages_and_opens_them_in_place(
     expect(row).to_be_in_viewport()
     expect(log(ada).get_by_text("filler 0", exact=True)).to_be_attached()  # the newer messages follow it
 
+    # The newest messages are further on: a live one does not open a gap; "Jump to newest" shows them.
+    jump = log(ada).get_by_role("button", name="Jump to newest messages")
+    expect(jump).to_be_visible()
+    messaging.post_message(shared.id, user_id=bob_id, content="fresh news after the search")
+    expect(log(bob).get_by_text("fresh news after the search")).to_be_visible()
+    expect(log(ada).get_by_text("fresh news after the search")).to_have_count(0)
+    jump.click()
+    expect(log(ada).get_by_text("fresh news after the search")).to_be_visible()
+    expect(log(ada).get_by_text("filler 59", exact=True)).to_be_visible()
+    expect(jump).to_have_count(0)
+    messaging.post_message(shared.id, user_id=bob_id, content="and live again")
+    expect(log(ada).get_by_text("and live again")).to_be_visible()
+
 
 def test_more_results_and_the_close_button(new_context: NewContext, hub: HubServer, sign_up: SignUp, stores: None) -> None:
     page = new_context(base_url=hub.url).new_page()

@@ -1,13 +1,18 @@
 """Threads in real browsers, two people on the production-like hub: "Reply in
 thread" opens the panel, replies stay out of the channel, "N replies" follows
 live, agents answer inside the thread with the thread as context, and unread
-counts include thread replies."""
+counts include thread replies (and leaving a channel's page marks it read)."""
 
 from __future__ import annotations
 
+import time
 import uuid
 
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
+
+from neurocache_ui.store.db import get_engine
+from neurocache_ui.store.models import Channel, ChannelMember, User
 
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
@@ -24,9 +29,13 @@ def thread(page: Page):
 
 
 def reply(page: Page, text: str) -> None:
+    """Send a reply and wait until it is stored (the box is emptied then, so the
+    next reply is not typed into a box about to be cleared)."""
     box = thread(page).get_by_role("textbox", name="Reply")
     box.fill(text)
     box.press("Enter")
+    expect(thread(page).get_by_text(text)).to_be_visible()
+    expect(box).to_have_value("")
 
 
 def open_thread_on(page: Page, root_text: str) -> None:
@@ -110,11 +119,31 @@ def test_an_agent_answers_in_the_thread_with_the_thread_as_context(
     )
 
 
-def test_thread_replies_count_as_unread(new_context: NewContext, hub: HubServer, sign_up: SignUp) -> None:
-    ada, bob, _, _, name = two_people(new_context, hub, sign_up)
+def read_up_to(email: str, channel_name: str) -> int | None:
+    """Bob's read marker in the channel, as stored."""
+    with get_engine().connect() as conn:
+        return conn.execute(
+            sa.select(ChannelMember.last_read_message_id)
+            .join(User, User.id == ChannelMember.user_id)
+            .join(Channel, Channel.id == ChannelMember.channel_id)
+            .where(User.email == email, Channel.name == channel_name)
+        ).scalar()
+
+
+def test_thread_replies_count_as_unread(
+    new_context: NewContext, hub: HubServer, sign_up: SignUp, use_settings, postgres_url: str
+) -> None:
+    use_settings(DATABASE_URL=postgres_url)
+    ada, bob, _, bob_account, name = two_people(new_context, hub, sign_up)
     send(ada, "Agenda draft")
     expect(row(bob, "Agenda draft")).to_be_visible()
+    draft = int(row(bob, "Agenda draft").get_attribute("data-message-id") or 0)
     bob.get_by_role("link", name="Agents", exact=True).click()
+    # Leaving the channel's page marks it read up to there (what Bob watched arrive).
+    deadline = time.monotonic() + 20
+    while read_up_to(bob_account.email, name) != draft and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert read_up_to(bob_account.email, name) == draft
 
     open_thread_on(ada, "Agenda draft")
     reply(ada, "Item one: budget")

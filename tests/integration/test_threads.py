@@ -119,10 +119,12 @@ def test_messages_around_one_show_a_replys_root(stores: Stores) -> None:
     channel = make_channel(ada)
     views = [messaging.post_message(channel, user_id=ada, content=f"message {i}") for i in range(7)]
     reply = messaging.post_message(channel, user_id=ada, content="in the thread", thread_id=views[3].id)
-    around, older = messaging.messages_around(channel, views[3].id, viewer_id=ada, limit=2)
-    assert [v.id for v in around] == [v.id for v in views[1:6]] and older
-    around, older = messaging.messages_around(channel, reply.id, viewer_id=ada, limit=5)
-    assert [v.id for v in around] == [v.id for v in views] and not older
+    around, older, newer = messaging.messages_around(channel, views[3].id, viewer_id=ada, limit=2)
+    assert [v.id for v in around] == [v.id for v in views[1:6]] and older and newer
+    around, older, newer = messaging.messages_around(channel, reply.id, viewer_id=ada, limit=5)
+    assert [v.id for v in around] == [v.id for v in views] and not older and not newer
+    around, older, newer = messaging.messages_around(channel, views[5].id, viewer_id=ada, limit=1)
+    assert [v.id for v in around] == [v.id for v in views[4:7]] and older and not newer
 
 
 def test_retention_keeps_a_thread_while_it_is_alive(stores: Stores) -> None:

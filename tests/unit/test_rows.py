@@ -202,3 +202,10 @@ def test_the_recent_channels_cache_keeps_the_newest_page_of_the_last_few_channel
     assert list(cache) == list(range(2, RECENT_CHANNELS + 2))  # the least recently opened left
     cache = rows.remembered(cache, 2, "again")
     assert list(cache)[-1] == 2 and cache[2] == "again" and len(cache) == RECENT_CHANNELS
+
+
+def test_a_window_short_of_the_newest_messages_takes_no_live_rows() -> None:
+    """Opened around an older message: appending would leave a gap before the new row."""
+    window = rows.shown([row(1)], has_more=False, has_newer=True)
+    assert rows.added(window, row(2)) is window
+    assert ids(rows.added(replace(window, has_newer=False), row(2)).rows) == [1, 2]

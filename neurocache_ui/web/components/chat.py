@@ -267,6 +267,14 @@ def message_log() -> rx.Component:
         rx.foreach(ChatState.older, message_row),
         rx.foreach(ChatState.recent, message_row),
         rx.foreach(ChatState.latest, message_row),
+        rx.cond(
+            ChatState.has_newer,
+            rx.center(
+                rx.button(rx.icon("arrow-down", size=14), "Jump to newest messages", on_click=ChatState.jump_to_newest,
+                          variant="soft", size="1"),
+                padding="0.5em",
+            ),
+        ),
         role="log",
         aria_label="Messages",
         aria_live="polite",

@@ -78,21 +78,25 @@ class Window:
     recent: list[Row] = field(default_factory=list)
     latest: list[Row] = field(default_factory=list)
     has_more: bool = False
+    has_newer: bool = False  # opened around a message: the newest messages are not shown
 
     @property
     def rows(self) -> list[Row]:
         return self.older + self.recent + self.latest
 
 
-def shown(rows: list[Row], has_more: bool) -> Window:
+def shown(rows: list[Row], has_more: bool, has_newer: bool = False) -> Window:
     """A freshly loaded channel: its rows split so the next message changes little."""
     rows = mark_days(rows)
     recent = rows[:-LATEST_BLOCK] if len(rows) > LATEST_BLOCK else []
-    return Window([], recent, rows[-LATEST_BLOCK:], has_more)
+    return Window([], recent, rows[-LATEST_BLOCK:], has_more, has_newer)
 
 
 def added(window: Window, row: Row) -> Window:
-    """`row` appended; unchanged when it is already shown (our own send, a repeated event)."""
+    """`row` appended; unchanged when it is already shown (our own send, a repeated
+    event) or when the window does not reach the newest messages (no gap is made)."""
+    if window.has_newer:
+        return window
     tail = (window.recent[-LATEST_BLOCK:] + window.latest) or window.older[-1:]  # never the whole window
     if any(r["id"] == row["id"] for r in tail):
         return window
@@ -106,7 +110,7 @@ def added(window: Window, row: Row) -> Window:
     # The page shows a bounded window: the oldest rows leave it (with any loaded
     # older pages, which would otherwise leave a gap) and come back through
     # "Load older messages".
-    return Window([], recent[-RECENT_CAP:], latest[-1:], True)
+    return Window([], recent[-RECENT_CAP:], latest[-1:], True, window.has_newer)
 
 
 def replaced(window: Window, message_id: int, row: Row | None) -> Window:

@@ -17,10 +17,10 @@ from neurocache_ui.domain.events import AgentStepped, Event, TeamChanged
 from neurocache_ui.services import auth, channels, messaging, presence
 from neurocache_ui.services.agent_runs import runner
 from neurocache_ui.web.realtime import dispatch, rows
-from neurocache_ui.web.realtime.dispatch import names_text
 from neurocache_ui.web.realtime.rows import PAGE, Window, to_row
 from neurocache_ui.web.realtime.watchers import watchers
 from neurocache_ui.web.state.auth import AuthState
+from neurocache_ui.web.state.presence import PresenceMixin
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ _META = ("id", "slug", "name", "description", "goal", "is_owner")  # what the pa
 SESSION_ENDED_ELSEWHERE = "You were logged out: your password changed or all sessions were ended. Log in again."
 
 
-class ChatState(AuthState):
+class ChatState(PresenceMixin, AuthState):
     channel_list: list[dict[str, Any]] = []
     channel_id: int = 0
     channel_slug: str = ""
@@ -42,13 +42,12 @@ class ChatState(AuthState):
     recent: list[rows.Row] = []
     latest: list[rows.Row] = []
     has_more: bool = False
+    has_newer: bool = False  # opened at a message (?m=): the newest messages come with "Jump to newest"
     loading: bool = False
     loading_older: bool = False
     send_error: str = ""
     sending: bool = False
     editing_id: int = 0
-    typing_names: list[str] = []
-    online_names: list[str] = []
     dialog_error: str = ""
     dialog_open: str = ""
     # The composer's @mention suggestions (TeamState.mention fills them).
@@ -66,10 +65,6 @@ class ChatState(AuthState):
     def empty_channel(self) -> bool:
         return not (self.older or self.recent or self.latest)
 
-    @rx.var
-    def typing_text(self) -> str:
-        return names_text(self.typing_names, "typing")
-
     # ---- helpers -------------------------------------------------------------
 
     def _url_slug(self) -> str:
@@ -81,7 +76,7 @@ class ChatState(AuthState):
         return self.router.session.client_token or self._client_token
 
     def _window(self) -> Window:
-        return Window(self.older, self.recent, self.latest, self.has_more)
+        return Window(self.older, self.recent, self.latest, self.has_more, self.has_newer)
 
     def _show(self, window: Window, before: Window | None = None) -> None:
         """Assign what differs from `before` (all without): every assigned list is resent."""
@@ -90,6 +85,8 @@ class ChatState(AuthState):
                 setattr(self, name, getattr(window, name))
         if before is None or window.has_more != before.has_more:
             self.has_more = window.has_more
+        if before is None or window.has_newer != before.has_newer:
+            self.has_newer = window.has_newer
 
     def _change(self, change: Callable[[Window], Window]) -> None:
         before = self._window()
@@ -193,10 +190,12 @@ class ChatState(AuthState):
         self.focus_id = int(focus) if focus.isdigit() and len(focus) < 19 else 0
         try:
             if self.focus_id:
-                views, older = await asyncio.to_thread(messaging.messages_around, channel.id, self.focus_id, viewer_id=user.id)
+                views, older, newer = await asyncio.to_thread(
+                    messaging.messages_around, channel.id, self.focus_id, viewer_id=user.id
+                )
             else:
                 views = await asyncio.to_thread(messaging.recent_messages, channel.id, PAGE, viewer_id=user.id)
-                older = len(views) >= PAGE
+                older, newer = len(views) >= PAGE, False
         except NotFound:
             self._close_channel()
             self.loading = False
@@ -209,9 +208,10 @@ class ChatState(AuthState):
         meta = {key: getattr(channel, key) for key in _META}
         self._apply_channel(meta)
         watchers.seat(self._token(), user, channel.slug)
-        self._show(rows.shown([to_row(v) for v in views], older))
+        self._show(rows.shown([to_row(v) for v in views], older, newer))
         self.loading = False
-        self._remember_channel(meta)
+        if not newer:  # a window short of the newest messages is not kept fresh by live events
+            self._remember_channel(meta)
         await self._refresh_channel_list(user.id)
         await asyncio.to_thread(channels.mark_read, self.channel_id, user.id)  # thread replies too
         await self._announce_presence()
@@ -357,44 +357,25 @@ class ChatState(AuthState):
 
     async def _resync(self) -> None:
         """After the bus lost events (Redis reconnect): reload the open channel."""
-        if not self.channel_id:
-            return
-        views = await asyncio.to_thread(messaging.recent_messages, self.channel_id, PAGE, viewer_id=self.user_id)
-        self._show(rows.shown([to_row(v) for v in views], self.has_more))
+        if self.channel_id:
+            await self._load_newest(self.user_id)
         self._channel_cache = {}
 
-    async def _refresh_typing(self) -> None:
-        self.typing_names = await asyncio.to_thread(presence.typing_names, self.channel_id, self.user_id)
-
-    # ---- presence and typing ----------------------------------------------------
+    async def _load_newest(self, user_id: int) -> None:
+        views = await asyncio.to_thread(messaging.recent_messages, self.channel_id, PAGE, viewer_id=user_id)
+        self._show(rows.shown([to_row(v) for v in views], len(views) >= PAGE))
 
     @rx.event
-    async def heartbeat(self, _value: Any = None):
-        """Every ~20 s from the channel page: stay 'online'; re-join if this tab's state was lost."""
+    async def jump_to_newest(self):
+        """"Jump to newest messages" under a channel opened at an older message."""
         user = await self._user_or_login()
-        if user is None or not await self._ensure_joined(user):
-            return
-        self._watch()
-        await self._announce_presence()
-        await self._refresh_typing()
-
-    async def _announce_presence(self) -> None:
-        names = await asyncio.to_thread(
-            presence.announce, self.channel_id, self.user_id, self.user_name, shown=list(self.online_names)
-        )
-        if names is not None:
-            self.online_names = names
-
-    @rx.event(background=True)
-    async def typing(self, _value: str):
-        """on_change of the composer (throttled), in the background: a send right after must not wait."""
-        async with self:
-            channel_id, token = self.channel_id, self._current_token()
-        user = await asyncio.to_thread(auth.user_for_session, token)
-        if user is None or not channel_id:
+        if user is None or not self.channel_id:
             return
         try:
-            await asyncio.to_thread(channels.ensure_member, channel_id, user.id)
-        except NeurocacheError:
+            await self._load_newest(user.id)
+        except NeurocacheError as error:
+            self.send_error = str(error)
             return
-        await asyncio.to_thread(presence.typing, channel_id, user.id, user.name)
+        self.focus_id = 0
+        yield rx.call_script("document.querySelector('[role=log][aria-label=Messages]')?.scrollTo(0, 1e9)")
+

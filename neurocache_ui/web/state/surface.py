@@ -26,8 +26,8 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     "AuthState": frozenset({"check_session", "load_user", "login", "logout", "signup", "skip_if_logged_in"}),
     "AccountState": frozenset({"change_password", "load_account", "logout_everywhere"}),
     "ChatState": frozenset({
-        "cancel_edit", "delete_message", "heartbeat", "load_channels", "load_older", "open_channel", "save_edit",
-        "send", "start_edit", "typing",
+        "cancel_edit", "delete_message", "heartbeat", "jump_to_newest", "load_channels", "load_older", "open_channel",
+        "save_edit", "send", "start_edit", "typing",
     }),
     "ChannelAdminState": frozenset({
         "archive_channel", "create_channel", "delete_channel", "invite", "leave", "rename_channel", "toggle_dialog",
