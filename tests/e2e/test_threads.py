@@ -13,7 +13,6 @@ from playwright.sync_api import Page, expect
 
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import Channel, ChannelMember, User
-
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
 from tests.e2e.test_channel_agents import add_agent, two_people
