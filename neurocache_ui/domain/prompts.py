@@ -117,7 +117,7 @@ class Excerpt:
 # ---------------------------------------------------------------- the system message
 
 
-def _identity(agent: AgentLike) -> str:
+def identity(agent: TeammateLike) -> str:
     line = f"You are {agent.name} (@{agent.slug}), an AI agent in Neurocache Hub."
     description = (agent.description or "").strip()
     return f"{line}\nYour speciality: {description}" if description else line
@@ -195,7 +195,7 @@ def system_prompt(
     """The system message's text; sections without content are left out.
     With a channel it is the channel prompt, without one a private chat's
     (or, `via_api`, an API request's)."""
-    sections = [_identity(agent), _instructions(agent)]
+    sections = [identity(agent), _instructions(agent)]
     if channel is not None:
         sections += [_channel_section(channel), _team_section(agent, teammates)]
     sections.append(_knowledge_section(knowledge))
@@ -217,7 +217,7 @@ def _is_own(message: HistoryLike, agent: AgentLike) -> bool:
     return message.author_name == agent.name
 
 
-def _usable(message: HistoryLike) -> bool:
+def usable(message: HistoryLike) -> bool:
     if message.author_kind == "system":  # notices such as "no model provider"
         return False
     if getattr(message, "status", "complete") in SKIPPED_STATUSES:
@@ -228,8 +228,8 @@ def _usable(message: HistoryLike) -> bool:
 def history_messages(agent: AgentLike, history: Sequence[HistoryLike], limit: int | None = None) -> list[ChatMessage]:
     """The last `limit` (default `agent.context_size`) usable channel messages, oldest first."""
     limit = agent.context_size if limit is None else limit
-    usable = [m for m in history if _usable(m)]
-    recent = usable[-limit:] if limit > 0 else []
+    kept = [m for m in history if usable(m)]
+    recent = kept[-limit:] if limit > 0 else []
     out: list[ChatMessage] = []
     for message in recent:
         if _is_own(message, agent):

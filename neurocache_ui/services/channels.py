@@ -290,9 +290,8 @@ def mark_read(channel_id: int, user_id: int, message_id: int | None = None) -> b
     A message from another channel (a stale page) or one deleted meanwhile
     leaves the marker alone instead of failing; a non-member gets NotFound."""
     with session_scope() as session:
-        if message_id is None:
-            message_id = repo.newest_message_id(session, channel_id)
-        moved = message_id is not None and repo.move_read_marker(session, channel_id, user_id, message_id)
+        target = repo.newest_message_id(channel_id) if message_id is None else message_id
+        moved = repo.move_read_marker(session, channel_id, user_id, target)
         if not moved:
             ensure_member(channel_id, user_id, session=session)
     return moved

@@ -154,14 +154,9 @@ def thread_messages(
     must be in `channel_id` when given (an API path names the channel)."""
     _check_limit(limit)
     with database_guard(UNAVAILABLE_READ), session_scope() as session:
-        root = repo.view(session, root_id)
-        if root is None or root.thread_id is not None or (channel_id is not None and root.channel_id != channel_id):
+        root = _visible(session, root_id, viewer_id, THREAD_NOT_FOUND)
+        if root.thread_id is not None or (channel_id is not None and root.channel_id != channel_id):
             raise NotFound(THREAD_NOT_FOUND)
-        if viewer_id is not None:
-            try:
-                channels.ensure_member(root.channel_id, viewer_id, session=session)
-            except NotFound:
-                raise NotFound(THREAD_NOT_FOUND) from None
         return root, repo.thread(session, root_id, limit)
 
 
@@ -187,14 +182,21 @@ def messages_around(
 def get_message(message_id: int, *, viewer_id: int | None) -> MessageView:
     """One message, if the viewer is a member of its channel."""
     with database_guard(UNAVAILABLE_READ), session_scope() as session:
-        view = repo.view(session, message_id)
-        if view is None:
-            raise NotFound(MESSAGE_NOT_FOUND)
-        if viewer_id is not None:
-            try:
-                channels.ensure_member(view.channel_id, viewer_id, session=session)
-            except NotFound:
-                raise NotFound(MESSAGE_NOT_FOUND) from None
+        return _visible(session, message_id, viewer_id, MESSAGE_NOT_FOUND)
+
+
+def _visible(session: Session, message_id: int, viewer_id: int | None, missing: str) -> MessageView:
+    """The message if it exists and the viewer (None: an agent) is a member of its
+    channel; otherwise NotFound(`missing`), the same for both, so a stranger
+    learns nothing of what exists."""
+    view = repo.view(session, message_id)
+    if view is None:
+        raise NotFound(missing)
+    if viewer_id is not None:
+        try:
+            channels.ensure_member(view.channel_id, viewer_id, session=session)
+        except NotFound:
+            raise NotFound(missing) from None
     return view
 
 

@@ -23,11 +23,6 @@ from tests.integration.messaging_support import (
 )
 
 
-@pytest.fixture(params=["postgres+redis", "sqlite+memory"])
-def stores(request: pytest.FixtureRequest, use_settings) -> Stores:
-    return setup_stores(request, use_settings, request.param)
-
-
 @pytest.fixture
 def redis_stores(request: pytest.FixtureRequest, use_settings) -> Stores:
     return setup_stores(request, use_settings, "postgres+redis")

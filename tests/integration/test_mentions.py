@@ -17,13 +17,7 @@ from tests.integration.messaging_support import (
     make_agent,
     make_channel,
     make_user,
-    setup_stores,
 )
-
-
-@pytest.fixture(params=["postgres+redis", "sqlite+memory"])
-def stores(request: pytest.FixtureRequest, use_settings) -> Stores:
-    return setup_stores(request, use_settings, request.param)
 
 
 def recorded(message_id: int) -> set[int]:

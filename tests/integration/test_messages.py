@@ -24,13 +24,7 @@ from tests.integration.messaging_support import (
     make_channel,
     make_user,
     message_ids,
-    setup_stores,
 )
-
-
-@pytest.fixture(params=["postgres+redis", "sqlite+memory"])
-def stores(request: pytest.FixtureRequest, use_settings) -> Stores:
-    return setup_stores(request, use_settings, request.param)
 
 
 def stored(message_id: int) -> Message | None:

@@ -20,11 +20,6 @@ from tests.integration.messaging_support import (
 )
 
 
-@pytest.fixture(params=["postgres+redis", "sqlite+memory"])
-def stores(request: pytest.FixtureRequest, use_settings) -> Stores:
-    return setup_stores(request, use_settings, request.param)
-
-
 def _message(author: int, *members: int) -> tuple[int, int]:
     """A new channel of `author` with `members`, and a message there: (channel, message)."""
     channel = make_channel(author, *members)

@@ -21,14 +21,8 @@ from tests.integration.messaging_support import (
     Stores,
     make_channel,
     make_user,
-    setup_stores,
 )
 from tests.integration.test_bus import Listener
-
-
-@pytest.fixture(params=["postgres+redis", "sqlite+memory"])
-def stores(request: pytest.FixtureRequest, use_settings) -> Stores:
-    return setup_stores(request, use_settings, request.param)
 
 
 def reply_count(message_id: int) -> int:

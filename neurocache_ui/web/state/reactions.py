@@ -24,12 +24,14 @@ class ReactionsState(AuthState):
     async def react(self, message_id: int, emoji: str, on: bool):
         """Add (`on`) or remove the viewer's `emoji` on a message. The wanted state
         is sent, not "toggle": a double click then cannot undo itself."""
+        if not (isinstance(message_id, int) and 0 < message_id < 2**63 and isinstance(emoji, str) and isinstance(on, bool)):
+            return  # not what the page sends: a forged call
         user, problem = await self._user_or_none()
         if user is None:
             await self._refused(problem)
             return
         try:
-            await asyncio.to_thread(reactions.react, int(message_id), user_id=user.id, emoji=str(emoji), on=bool(on))
+            await asyncio.to_thread(reactions.react, message_id, user_id=user.id, emoji=emoji, on=on)
         except NeurocacheError as error:
             await self._refused(str(error))
 

@@ -66,8 +66,8 @@ class SearchState(AuthState):
         self.has_more = bool(page and page.has_more)
         self._next_cursor = (page.next_cursor or "") if page else ""
 
-    async def _search(self, value: str):
-        text = (value or "")[: message_search.QUERY_MAX]
+    async def _search(self, value: object):
+        text = (value if isinstance(value, str) else "")[: message_search.QUERY_MAX]
         if not text.strip():
             self._close()
             return
@@ -85,7 +85,7 @@ class SearchState(AuthState):
     @rx.event
     async def submit(self, form: dict[str, Any]):
         """Enter in the box: search now, without waiting for the debounce."""
-        async for _ in self._search(str(form.get("q", ""))):
+        async for _ in self._search(form.get("q", "") if isinstance(form, dict) else ""):
             yield
 
     @rx.event

@@ -59,7 +59,7 @@ class ThreadState(ChatState):
     async def open_thread(self, message_id: int):
         """"Reply in thread" / "N replies" on a message of the open channel."""
         user = await self._user_or_login()
-        if user is None or not isinstance(message_id, int) or message_id <= 0:
+        if user is None or not isinstance(message_id, int) or not 0 < message_id < 2**63:
             return
         await self._open(user, message_id)
         yield rx.set_focus(COMPOSER_ID)
