@@ -57,15 +57,20 @@ class AgentStepped(_Event):
 
 
 class TeamChanged(_Event):
-    """Agents joined or left the channel: viewers reload its team."""
+    """Agents or people joined or left the channel: viewers reload its team (the
+    agents in the header, and whom the composer offers to @mention)."""
 
     type: Literal["channel.agents"] = "channel.agents"
 
 
 class TypingChanged(_Event):
-    """Someone started or stopped typing: viewers re-read who is typing."""
+    """Someone is typing in the channel (`thread_id` 0) or in one of its threads;
+    sent every few seconds while they are."""
 
     type: Literal["typing"] = "typing"
+    user_id: int = 0
+    name: str = ""
+    thread_id: int = 0
 
 
 class PresenceChanged(_Event):
@@ -78,6 +83,24 @@ class SessionsEnded(_Event):
     on channel 0, which no channel uses."""
 
     type: Literal["sessions.ended"] = "sessions.ended"
+    user_id: int
+
+
+class MembershipChanged(_Event):
+    """People were added to or taken out of a channel (an invite, leaving, the channel
+    archived or deleted): their own tabs change the sidebar and tell them `notice`."""
+
+    type: Literal["channel.membership"] = "channel.membership"
+    user_ids: list[int]
+    joined: bool
+    notice: str
+
+
+class ReadMoved(_Event):
+    """A user read a channel to its newest message on one tab or device: their
+    other tabs clear its unread count."""
+
+    type: Literal["channel.read"] = "channel.read"
     user_id: int
 
 
@@ -97,6 +120,8 @@ Event = Annotated[
     | TypingChanged
     | PresenceChanged
     | SessionsEnded
+    | MembershipChanged
+    | ReadMoved
     | BusReconnected,
     Field(discriminator="type"),
 ]

@@ -56,6 +56,10 @@ class MessageView:
     reply_count: int = 0
     """A root's thread replies."""
     reactions: tuple[ReactionGroup, ...] = ()
+    version_count: int = 1
+    """How many texts the reply has had (regenerated: more than 1); this is the newest."""
+    notes: tuple[str, ...] = ()
+    """What went wrong while an agent wrote it ("Web search failed: …")."""
 
     @property
     def cursor(self) -> str:
@@ -94,6 +98,8 @@ class MessageView:
             data.get("thread_id"),
             data.get("reply_count", 0),
             reactions_of(reactions) if reactions else (),
+            data.get("version_count", 1),
+            tuple(data.get("notes") or ()),
         )
 
     @classmethod
@@ -119,6 +125,8 @@ class MessageView:
             self.thread_id,
             self.reply_count,
             [[r.emoji, r.user_ids, r.names] for r in self.reactions],
+            self.version_count,
+            list(self.notes),
         ]
 
     @classmethod
@@ -126,7 +134,8 @@ class MessageView:
         """The inverse of `to_row`. ISO strings, not integer microseconds: parsing one
         costs a quarter of `_EPOCH + timedelta(...)`. Raises ValueError or TypeError
         on a row of another shape."""
-        id_, channel, user, agent, author, kind, content, status, created, edited, sources, attached, thread, replies, reactions = row
+        (id_, channel, user, agent, author, kind, content, status, created, edited, sources, attached, thread, replies,
+         reactions, versions, notes) = row
         return cls(
             id_,
             channel,
@@ -143,6 +152,8 @@ class MessageView:
             thread,
             replies,
             tuple(ReactionGroup(emoji, tuple(ids), tuple(names)) for emoji, ids, names in reactions) if reactions else (),
+            versions,
+            tuple(notes) if notes else (),
         )
 
 
@@ -186,6 +197,18 @@ def reactions_of(items: Any) -> tuple[ReactionGroup, ...]:
 def sources_of(items: Any) -> tuple[Source, ...]:
     """Sources from their stored form (`[{"title", "url"}]`) or as they are."""
     return tuple(item if isinstance(item, Source) else Source(item["title"], item["url"]) for item in items)
+
+
+MAX_VERSIONS = 10
+"""A regenerated reply keeps at most this many texts (the oldest go)."""
+MAX_NOTES = 10
+NOTE_MAX = 300
+
+
+def clean_notes(notes: Iterable[str]) -> tuple[str, ...]:
+    """The notes worth showing under a reply: one line each, cut, each once, a few."""
+    kept = dict.fromkeys(" ".join(note.split())[:NOTE_MAX] for note in notes)
+    return tuple(note for note in kept if note)[:MAX_NOTES]
 
 
 MAX_SOURCES = 20

@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from neurocache_ui.domain.emoji_names import EMOJI
 from neurocache_ui.domain.errors import Invalid
 
 PICKER = ("👍", "❤️", "😂", "🎉", "👀", "✅")
-"""The picker's emoji, in its order."""
-ALLOWED = frozenset(PICKER + ("🙏", "🔥", "🚀", "🤔", "😮", "😢", "👎", "💯"))
-"""What the API accepts too: a small fixed set, so a reaction is always one
-recognisable emoji (no text smuggled under messages)."""
+"""The quick reactions, first in the picker."""
+ALLOWED = frozenset(emoji for emoji, _ in EMOJI)
+"""What the picker offers and the API accepts: a fixed set of a few hundred, so a
+reaction is always one recognisable emoji (no text smuggled under messages)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +35,7 @@ def clean_emoji(emoji: str) -> str:
     for candidate in (text, text + "\ufe0f", text.removesuffix("\ufe0f")):
         if candidate in ALLOWED:
             return candidate
-    raise Invalid(f"Pick one of these reactions: {' '.join(sorted(ALLOWED, key=_order))}.", "emoji")
-
-
-def _order(emoji: str) -> tuple[int, str]:
-    return (PICKER.index(emoji) if emoji in PICKER else len(PICKER), emoji)
+    raise Invalid(f"Pick a reaction from the hub's emoji, for example {' '.join(PICKER)}.", "emoji")
 
 
 def grouped(rows: Iterable[tuple[str, int, str]]) -> tuple[ReactionGroup, ...]:

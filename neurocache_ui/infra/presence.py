@@ -1,4 +1,5 @@
-"""Who is online in a channel and who is typing: ephemeral, never in Postgres.
+"""Who is online in a channel: ephemeral, never in Postgres. (Who is typing needs
+no roster: each notice travels on the bus with the name, and pages forget it.)
 
 Shared by every worker through Redis (a sorted set of user ids per channel and kind,
 scored by Redis's clock) when REDIS_URL is set, else in this process. Presence is
@@ -23,7 +24,6 @@ from neurocache_ui.settings import get_settings
 log = logging.getLogger(__name__)
 
 ONLINE_TTL = 60.0  # seconds; pages send a heartbeat well within this window
-TYPING_TTL = 6.0  # seconds; a typing page refreshes every few seconds
 KEY_PREFIX = "nc:presence"
 
 
@@ -153,7 +153,6 @@ class Roster:
 
 
 _online = Roster("online", ONLINE_TTL)
-_typing = Roster("typing", TYPING_TTL)
 
 
 def heartbeat(channel_id: int, user_id: int, name: str) -> None:
@@ -162,9 +161,8 @@ def heartbeat(channel_id: int, user_id: int, name: str) -> None:
 
 
 def went_away(channel_id: int, user_id: int) -> None:
-    """The user closed or switched away from the channel: offline and not typing."""
+    """The user closed or switched away from the channel: offline."""
     _online.drop(channel_id, user_id)
-    _typing.drop(channel_id, user_id)
 
 
 def online(channel_id: int) -> list[str]:
@@ -175,19 +173,3 @@ def online(channel_id: int) -> list[str]:
 def online_users(channel_id: int) -> list[Present]:
     """Like `online`, with user ids, for callers that need to tell people apart."""
     return _online.live(channel_id)
-
-
-def set_typing(channel_id: int, user_id: int, name: str) -> None:
-    """The user is typing; repeat every couple of seconds while they keep typing."""
-    _typing.touch(channel_id, user_id, name)
-
-
-def stop_typing(channel_id: int, user_id: int) -> None:
-    """The user sent or cleared their draft."""
-    _typing.drop(channel_id, user_id)
-
-
-def typing(channel_id: int, exclude_user_id: int | None = None) -> list[str]:
-    """Names of the people typing, sorted; `exclude_user_id` is the viewer,
-    who does not need to be told they are typing."""
-    return [p.name for p in _typing.live(channel_id) if p.user_id != exclude_user_id]

@@ -6,6 +6,7 @@ Archived channels are read-only: members can still open them, read and leave."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -16,11 +17,15 @@ from sqlmodel import Session
 
 from neurocache_ui.domain import limits, slugs
 from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
+from neurocache_ui.domain.events import Event, MembershipChanged, ReadMoved, TeamChanged
+from neurocache_ui.infra import bus
 from neurocache_ui.services.auth import normalize_email
 from neurocache_ui.store.db import session_scope
-from neurocache_ui.store.models import Channel, utcnow
+from neurocache_ui.store.models import Channel, User, utcnow
 from neurocache_ui.store.repositories import channels as repo
 from neurocache_ui.store.slug_claim import insert_with_free_slug
+
+log = logging.getLogger(__name__)
 
 NOT_FOUND = "Channel not found."
 ARCHIVED = "This channel is archived, so it is read-only."
@@ -40,6 +45,8 @@ class ChannelView:
     archived: bool
     created_at: datetime
     member_count: int
+    last_read_id: int | None = None
+    """The newest message the viewer has read (None: nothing yet), for the "New messages" line."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +92,7 @@ def slugify(name: str) -> str:
 # ---------------------------------------------------------------- reads and checks
 
 
-def _view(channel: Channel, viewer_id: int, member_count: int) -> ChannelView:
+def _view(channel: Channel, viewer_id: int, member_count: int, last_read_id: int | None = None) -> ChannelView:
     assert channel.id is not None
     return ChannelView(
         id=channel.id,
@@ -98,6 +105,7 @@ def _view(channel: Channel, viewer_id: int, member_count: int) -> ChannelView:
         archived=channel.archived_at is not None,
         created_at=channel.created_at,
         member_count=member_count,
+        last_read_id=last_read_id,
     )
 
 
@@ -119,7 +127,7 @@ def _visible_view(session: Session, slug_or_id: str | int, viewer_id: int) -> Ch
     found = repo.visible(session, slug_or_id, viewer_id)
     if found is None:
         raise NotFound(NOT_FOUND)
-    return _view(found[0], viewer_id, found[1])
+    return _view(found[0], viewer_id, found[1], found[2])
 
 
 def get_channel(slug_or_id: str | int, viewer_id: int) -> ChannelView:
@@ -181,6 +189,20 @@ def members(channel_id: int, viewer_id: int) -> list[Member]:
 # ---------------------------------------------------------------- writes
 
 
+def announce(channel_id: int, *events: Event) -> None:
+    """Tell viewers about a committed change. Never fails the change: a page that
+    misses the news catches up on its next load."""
+    for event in events:
+        try:
+            bus.publish(channel_id, event)
+        except Exception:
+            log.exception("publishing %s for channel %s failed", event.type, channel_id)
+
+
+def _actor_name(session: Session, user_id: int) -> str:
+    return session.exec(sa.select(User.name).where(User.id == user_id)).scalar_one_or_none() or "Someone"  # type: ignore[call-overload]
+
+
 def create_channel(owner_id: int, *, name: str, description: str = "", goal: str = "") -> ChannelView:
     """Create a channel owned by (and containing) `owner_id`. Same-named channels
     get numbered slugs, also when created at the same moment."""
@@ -216,12 +238,25 @@ def rename(channel_id: int, actor_id: int, name: str) -> ChannelView:
 
 
 def _set_archived(channel_id: int, actor_id: int, archived: bool) -> None:
-    """Owner only; idempotent."""
+    """Owner only; idempotent. Archiving takes the channel out of every member's
+    sidebar at once (unarchiving shows it again on their next load)."""
     with session_scope() as session:
         channel = _owned_channel(session, channel_id, actor_id, "archive it" if archived else "unarchive it")
-        if (channel.archived_at is not None) != archived:
-            channel.archived_at = utcnow() if archived else None
-            session.add(channel)
+        if (channel.archived_at is not None) == archived:
+            return
+        channel.archived_at = utcnow() if archived else None
+        session.add(channel)
+        gone = _gone_from_sidebars(session, channel, actor_id, "archived") if archived else None
+    if gone is not None:
+        announce(channel_id, gone)
+
+
+def _gone_from_sidebars(session: Session, channel: Channel, actor_id: int, what: str) -> MembershipChanged:
+    """The news for every member that the channel leaves their sidebar."""
+    assert channel.id is not None
+    everyone = [row[0] for row in repo.members(session, channel.id, actor_id)]
+    notice = f"#{channel.name} was {what} by {_actor_name(session, actor_id)}."
+    return MembershipChanged(user_ids=everyone, joined=False, notice=notice)
 
 
 def archive(channel_id: int, actor_id: int) -> None:
@@ -236,8 +271,10 @@ def unarchive(channel_id: int, actor_id: int) -> None:
 def delete_channel(channel_id: int, actor_id: int) -> None:
     """Owner only; its members, messages and agent links go with it."""
     with session_scope() as session:
-        _owned_channel(session, channel_id, actor_id, "delete it")
+        channel = _owned_channel(session, channel_id, actor_id, "delete it")
+        gone = _gone_from_sidebars(session, channel, actor_id, "deleted")
         repo.delete_channel(session, channel_id)
+    announce(channel_id, gone)
 
 
 def invite(channel_id: int, actor_id: int, email: str) -> Member:
@@ -265,11 +302,14 @@ def invite(channel_id: int, actor_id: int, email: str) -> Member:
             if is_member:
                 raise already
             repo.add_member(session, channel_id, user.id)
+            notice = f"{_actor_name(session, actor_id)} added you to #{channel.name}."
     except IntegrityError:
         # Invited by someone else a moment ago (the primary key), or the channel
         # was deleted meanwhile (the foreign key); tell the two apart.
         ensure_member(channel_id, actor_id)
         raise already from None
+    # The channel appears in the new member's sidebar; its viewers can @mention them.
+    announce(channel_id, MembershipChanged(user_ids=[user.id], joined=True, notice=notice), TeamChanged())
     return Member(user_id=user.id, name=user.name)
 
 
@@ -281,6 +321,8 @@ def leave(channel_id: int, user_id: int) -> None:
         if channel.owner_id == user_id:
             raise Invalid("You own this channel, so you cannot leave it. Delete the channel instead.")
         repo.remove_member(session, channel_id, user_id)
+        left = MembershipChanged(user_ids=[user_id], joined=False, notice=f"You left #{channel.name}.")
+    announce(channel_id, left, TeamChanged())
 
 
 def mark_read(channel_id: int, user_id: int, message_id: int | None = None) -> bool:
@@ -288,10 +330,13 @@ def mark_read(channel_id: int, user_id: int, message_id: int | None = None) -> b
     newest message, thread replies included); True if it moved.
 
     A message from another channel (a stale page) or one deleted meanwhile
-    leaves the marker alone instead of failing; a non-member gets NotFound."""
+    leaves the marker alone instead of failing; a non-member gets NotFound. Read
+    to the newest, the user's other tabs and devices clear the channel's count."""
     with session_scope() as session:
         target = repo.newest_message_id(channel_id) if message_id is None else message_id
         moved = repo.move_read_marker(session, channel_id, user_id, target)
         if not moved:
             ensure_member(channel_id, user_id, session=session)
+    if moved and message_id is None:
+        announce(channel_id, ReadMoved(user_id=user_id))
     return moved

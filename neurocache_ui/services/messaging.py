@@ -22,7 +22,7 @@ from neurocache_ui.domain.events import (
     MessageUpdated,
 )
 from neurocache_ui.domain.mentions import mentioned
-from neurocache_ui.domain.messages import Cursor, MessageView, clean_sources
+from neurocache_ui.domain.messages import Cursor, MessageView, clean_notes, clean_sources
 from neurocache_ui.domain.tools import Source
 from neurocache_ui.infra import bus
 from neurocache_ui.infra.window_cache import ChannelCache, Miss, Window, get_cache
@@ -225,6 +225,7 @@ def post_message(
     hop: int = 0,
     attachment_ids: Sequence[int] = (),
     thread_id: int | None = None,
+    reply_to_id: int | None = None,
 ) -> MessageView:
     """Store a message and return it once committed.
 
@@ -236,7 +237,8 @@ def post_message(
     `attachment_ids`, their own images uploaded here (services/attachments.py),
     linked in the same transaction; then the text may be empty. `thread_id`
     makes it a reply in that root's thread (same channel): the root's reply count
-    moves in the same transaction, and viewers get both changes."""
+    moves in the same transaction, and viewers get both changes. An agent's reply
+    names the message it answers (`reply_to_id`), for "Regenerate"."""
     if user_id is not None and agent_id is not None:
         raise Invalid("A message has one author: a person or an agent, not both.")
     if attachment_ids and user_id is None:
@@ -250,7 +252,7 @@ def post_message(
                 _check_thread(session, channel_id, thread_id)
             row = Message(
                 channel_id=channel_id, user_id=user_id, agent_id=agent_id, content=text, status=status, hop=hop,
-                thread_id=thread_id,
+                thread_id=thread_id, reply_to_id=reply_to_id,
             )
             # A person's right to post is checked by the INSERT itself: one round trip.
             guard = channels.may_post(channel_id, user_id) if user_id is not None else None
@@ -335,7 +337,7 @@ def edit_message(message_id: int, *, user_id: int, content: str) -> MessageView:
             _record_mentions(session, view)
     if view is None:
         raise NotFound(MESSAGE_NOT_FOUND)
-    _after_commit(MessageUpdated, view, lambda cache: _in_window(view) and cache.replace(view))
+    published_update(view)
     return view
 
 
@@ -346,17 +348,18 @@ def update_agent_message(
     content: str,
     status: str = "complete",
     sources: Sequence[Source] = (),
+    notes: Sequence[str] = (),
     only_if_streaming: bool = False,
 ) -> MessageView:
     """An agent's reply in progress gets its text, status (e.g. "streaming" ->
-    "complete") and sources (replacing any before; see clean_sources); only the
-    agent that posted it may update it. `only_if_streaming`: NotFound (nothing
+    "complete"), sources and notes (replacing any before; see clean_sources,
+    clean_notes); only the agent that posted it may update it. `only_if_streaming`: NotFound (nothing
     written or published) if the reply has ended meanwhile, so of several workers
     ending one reply at once exactly one does."""
     status = _clean_status(status)
     text = clean_content(content, allow_empty=status != "complete")
     stored = [{"title": s.title, "url": s.url} for s in clean_sources(sources)]
-    values = {"content": text, "status": status, "sources": stored}
+    values = {"content": text, "status": status, "sources": stored, "notes": list(clean_notes(notes))}
     mine = Message.agent_id == agent_id
     where = sa.and_(mine, Message.status == "streaming") if only_if_streaming else mine
     with database_guard(UNAVAILABLE_WRITE), session_scope() as session:
@@ -365,7 +368,7 @@ def update_agent_message(
             _record_mentions(session, view)
     if view is None:
         raise NotFound(MESSAGE_NOT_FOUND)
-    _after_commit(MessageUpdated, view, lambda cache: _in_window(view) and cache.replace(view))
+    published_update(view)
     return view
 
 

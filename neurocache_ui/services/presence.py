@@ -25,19 +25,8 @@ def announce(channel_id: int, user_id: int, name: str, *, shown: Sequence[str]) 
     return names
 
 
-def typing(channel_id: int, user_id: int, name: str) -> None:
-    """The user is typing (repeat every few seconds while they are); viewers re-read
-    who is typing."""
-    rosters.set_typing(channel_id, user_id, name)
-    bus.publish(channel_id, TypingChanged())
-
-
-def stop_typing(channel_id: int, user_id: int) -> None:
-    """The user sent their message. No event: viewers re-read who is typing when
-    the message itself arrives."""
-    rosters.stop_typing(channel_id, user_id)
-
-
-def typing_names(channel_id: int, viewer_id: int) -> list[str]:
-    """Who is typing, sorted, without the viewer."""
-    return rosters.typing(channel_id, exclude_user_id=viewer_id)
+def typing(channel_id: int, user_id: int, name: str, thread_id: int = 0) -> None:
+    """The user is typing in the channel (or in thread `thread_id`); repeat every few
+    seconds while they are. Viewers show the name until their message arrives or
+    a few seconds pass without another notice: no roster to keep or re-read."""
+    bus.publish(channel_id, TypingChanged(user_id=user_id, name=" ".join(name.split()), thread_id=thread_id))

@@ -14,7 +14,6 @@ from sqlmodel import Session
 
 from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
 from neurocache_ui.domain.events import TeamChanged
-from neurocache_ui.infra import bus
 from neurocache_ui.services import channels
 from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import database_guard, session_scope
@@ -59,10 +58,7 @@ def _view(agent: Agent, viewer_id: int) -> ChannelAgentView:
 
 
 def _announce(channel_id: int) -> None:
-    try:
-        bus.publish(channel_id, TeamChanged())
-    except Exception:  # publishing never fails the change; pages catch up on reload
-        log.exception("publishing a team change of channel %s failed", channel_id)
+    channels.announce(channel_id, TeamChanged())
 
 
 def channel_agents(channel_id: int, viewer_id: int) -> list[ChannelAgentView]:

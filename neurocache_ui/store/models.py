@@ -190,6 +190,15 @@ class Message(SQLModel, table=True):
     reply_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     """A root's thread replies, kept by services/messaging.py in the reply's own
     transaction, so a page of roots shows "N replies" without counting."""
+    reply_to_id: int | None = Field(default=None, sa_type=BigId, nullable=True)
+    """The message an agent's reply answers ("Regenerate" answers it again). No
+    foreign key: it may be deleted while the answer stays."""
+    versions: list[dict[str, Any]] = json_list()
+    """A regenerated reply's earlier texts, oldest first: [{"content", "status",
+    "sources", "notes", "created_at"}] (domain.messages.MAX_VERSIONS at most)."""
+    notes: list[str] = json_list()
+    """What went wrong while an agent wrote the reply ("Web search failed: …"),
+    shown under it once it is finished."""
 
 
 MESSAGE_SEARCH_COLUMN = "search_vector"

@@ -130,8 +130,8 @@ async def test_malformed_events_are_ignored(redis_stores: Stores) -> None:
     try:
         await asyncio.wait_for(worker.ready.wait(), 10)
         redis_stores.raw_redis().publish(bus.TOPIC, b'{"channel_id": 1, "event": {"names": []}}')
-        assert bus.publish(1, TypingChanged())
+        assert bus.publish(1, TypingChanged(user_id=2, name="Bob"))
         await worker.wait_for(1, 1)
-        assert worker.events == [(1, {"type": "typing"})]
+        assert worker.events == [(1, {"type": "typing", "user_id": 2, "name": "Bob", "thread_id": 0})]
     finally:
         worker.stop()

@@ -58,22 +58,6 @@ def test_heartbeat_and_went_away(backend: str) -> None:
     assert presence.online_users(channel) == [Present(2, "grace")]
 
 
-def test_typing(backend: str) -> None:
-    channel = new_channel()
-    presence.set_typing(channel, 1, "Ada")
-    presence.set_typing(channel, 2, "Grace")
-    presence.set_typing(channel, 3, "alan")
-    assert presence.typing(channel) == ["Ada", "alan", "Grace"]
-    assert presence.typing(channel, exclude_user_id=2) == ["Ada", "alan"]
-    assert presence.online(channel) == []  # typing is its own list
-
-    presence.stop_typing(channel, 1)
-    presence.heartbeat(channel, 3, "alan")
-    presence.went_away(channel, 3)  # leaving also stops typing
-    assert presence.typing(channel) == ["Grace"]
-    assert presence.online(channel) == []
-
-
 def test_entries_expire_after_their_ttl(backend: str) -> None:
     roster = presence.Roster(f"test-{uuid.uuid4().hex[:6]}", ttl=0.4)
     channel = new_channel()
@@ -119,7 +103,7 @@ def test_workers_share_presence_through_redis(redis_server, use_settings: Callab
     presence.heartbeat(channel, 1, "Ada")
     script = (
         "import sys; from neurocache_ui.infra import presence as p; c = int(sys.argv[1]); "
-        "p.heartbeat(c, 2, 'Grace'); p.set_typing(c, 2, 'Grace'); print(p.online_users(c))"
+        "p.heartbeat(c, 2, 'Grace'); print(p.online_users(c))"
     )
     env = {**os.environ, "REDIS_URL": redis_server.url}
     out = subprocess.run(
@@ -127,7 +111,6 @@ def test_workers_share_presence_through_redis(redis_server, use_settings: Callab
     ).stdout
     assert out.strip() == repr([Present(1, "Ada"), Present(2, "Grace")])
     assert presence.online_users(channel) == [Present(1, "Ada"), Present(2, "Grace")]
-    assert presence.typing(channel, exclude_user_id=1) == ["Grace"]
 
 
 def test_redis_down_means_nobody_online_not_an_error(
@@ -138,10 +121,7 @@ def test_redis_down_means_nobody_online_not_an_error(
     with caplog.at_level(logging.WARNING, logger="neurocache_ui.infra.presence"):
         started = time.monotonic()
         presence.heartbeat(channel, 1, "Ada")
-        presence.set_typing(channel, 1, "Ada")
         assert presence.online(channel) == []
-        assert presence.typing(channel) == []
-        presence.stop_typing(channel, 1)
         presence.went_away(channel, 1)
         elapsed = time.monotonic() - started
     warnings = [r for r in caplog.records if r.name == "neurocache_ui.infra.presence"]

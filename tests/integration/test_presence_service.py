@@ -57,12 +57,9 @@ async def test_announcing_tells_the_channel_only_when_the_roster_changed(backend
     assert names == ["Ada", "Bob"] and heard == [PresenceChanged(names=["Ada", "Bob"])]
 
 
-async def test_typing_is_news_and_sending_ends_it_quietly(backend: str) -> None:
+async def test_typing_is_news_that_says_who_and_where(backend: str) -> None:
     channel = uuid.uuid4().int % 10**12
-    _, heard = await _heard(channel, lambda: presence.typing(channel, 2, "Bob"))
-    assert heard == [TypingChanged()]
-    assert presence.typing_names(channel, viewer_id=1) == ["Bob"]
-    assert presence.typing_names(channel, viewer_id=2) == []  # nobody is told they are typing
-
-    _, heard = await _heard(channel, lambda: presence.stop_typing(channel, 2))
-    assert heard == [] and presence.typing_names(channel, viewer_id=1) == []
+    _, heard = await _heard(channel, lambda: presence.typing(channel, 2, "Bob  Smith"))
+    assert heard == [TypingChanged(user_id=2, name="Bob Smith", thread_id=0)]
+    _, heard = await _heard(channel, lambda: presence.typing(channel, 3, "Cy", 77))
+    assert heard == [TypingChanged(user_id=3, name="Cy", thread_id=77)]  # typing in thread 77

@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+from neurocache_ui.domain.emoji_names import EMOJI
 from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
 from neurocache_ui.infra import bus
 from neurocache_ui.services import channels, messaging, reactions
@@ -68,11 +69,14 @@ def test_only_members_of_an_open_channel_react(stores: Stores) -> None:
 def test_emoji_outside_the_set_are_refused(stores: Stores) -> None:
     ada = make_user("Ada")
     _, message = _message(ada)
-    for bad in ("", "lol", "👍👍", "<b>", "\x00"):
-        with pytest.raises(Invalid, match="Pick one of these reactions") as refused:
+    for bad in ("", "lol", "👍👍", "<b>", "\x00", "🇫🇷", "👍🏽"):  # flags and skin tones are not in the picker
+        with pytest.raises(Invalid, match="Pick a reaction") as refused:
             reactions.react(message, user_id=ada, emoji=bad)
         assert refused.value.field == "emoji"
     assert reactions.react(message, user_id=ada, emoji="❤").reactions[0].emoji == "❤️"  # the variation selector is optional
+    for name in ("rocket", "red apple", "pizza"):  # the wider picker: any of its few hundred
+        emoji = next(e for e, n in EMOJI if n == name)
+        assert any(r.emoji == emoji for r in reactions.react(message, user_id=ada, emoji=emoji).reactions)
 
 
 def test_every_viewer_is_told(stores: Stores) -> None:

@@ -148,6 +148,12 @@ async def test_timeout_truncation_unknown_tool_and_tool_error(provider: FakeOpen
     assert len(outputs["l"]) <= 120 and outputs["l"].startswith("word word") and "[cut: " in outputs["l"]
     assert outputs["n"].startswith("Error: there is no tool named 'nope'")
     assert outputs["f"] == "Error: The page refused to load."
+    # What failed stays with the reply for people to read, the long output (a success) not.
+    assert loop.notes == [
+        "Slow failed: slow did not finish within 0.3 seconds.",
+        "Nope failed: there is no tool named 'nope'. Available tools: slow, long, failing.",
+        "Failing failed: The page refused to load.",
+    ]
 
 
 async def test_step_limit_ends_with_a_text_reply(provider: FakeOpenAIServer, use_settings) -> None:

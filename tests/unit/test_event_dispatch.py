@@ -10,10 +10,12 @@ from neurocache_ui.domain.events import (
     AgentStepped,
     AgentStreamed,
     BusReconnected,
+    MembershipChanged,
     MessageCreated,
     MessageDeleted,
     MessageUpdated,
     PresenceChanged,
+    ReadMoved,
     SessionsEnded,
     TeamChanged,
     TypingChanged,
@@ -123,12 +125,20 @@ def test_a_cached_channel_keeps_only_its_newest_page() -> None:
     assert [r["id"] for r in grown[10]["rows"]] == list(range(1, rows.PAGE + 1))
 
 
-def test_a_persons_message_ends_their_typing_at_once() -> None:
-    typing = ["Bob", "Cy"]
-    assert dispatch.typing_after(typing, MessageCreated(message=message(1))) == ["Cy"]  # Bob posted
-    assert dispatch.typing_after(typing, MessageCreated(message=message(2, user_id=None))) is typing  # agents do not type
-    assert dispatch.typing_after(typing, MessageUpdated(message=message(1))) is typing
-    assert dispatch.typing_after(["Cy"], MessageCreated(message=message(3))) == ["Cy"]
+def test_typing_notices_say_who_types_where_and_a_message_ends_them() -> None:
+    after = dispatch.typing_after
+    typing = after([], TypingChanged(user_id=BOB, name="Bob", thread_id=0), ADA, 100.0)
+    assert typing == [{"user_id": BOB, "name": "Bob", "thread": 0, "at": 100.0}]
+    typing = after(typing, TypingChanged(user_id=3, name="Cy", thread_id=42), ADA, 101.0)  # in thread 42
+    assert [(e["name"], e["thread"]) for e in typing] == [("Bob", 0), ("Cy", 42)]
+    assert after(typing, TypingChanged(user_id=ADA, name="Ada"), ADA, 102.0) is typing  # never told about herself
+    again = after(typing, TypingChanged(user_id=BOB, name="Bob", thread_id=0), ADA, 103.0)
+    assert [(e["name"], e["at"]) for e in again] == [("Cy", 101.0), ("Bob", 103.0)]  # a new notice: a new "at"
+    late = after(typing, TypingChanged(user_id=4, name="Di"), ADA, 101.0 + dispatch.TYPING_KEPT + 1)
+    assert [e["name"] for e in late] == ["Di"]  # entries long without a notice are dropped
+    assert [e["name"] for e in after(typing, MessageCreated(message=message(1)), ADA, 104.0)] == ["Cy"]  # Bob posted
+    assert after(typing, MessageCreated(message=message(2, user_id=None)), ADA, 104.0) is typing  # agents do not type
+    assert after(typing, MessageUpdated(message=message(1)), ADA, 104.0) is typing
 
 
 def test_who_is_replying_lasts_until_the_replys_final_text_arrives() -> None:
@@ -177,14 +187,16 @@ def test_a_frame_of_events_changes_each_part_of_a_tab_once() -> None:
     items: list[tuple[int, object]] = [(10, MessageCreated(message=message(i))) for i in range(2, 302)]
     items += [(11, MessageCreated(message=message(400 + i, channel_id=11))) for i in range(3)]
     items += [(10, PresenceChanged(names=["Ada", "Bob"])), (10, TypingChanged())]
-    frame = dispatch.frame_after(window, sidebar, {}, ["Bob"], open_channel=10, viewer_id=ADA, items=items)  # type: ignore[arg-type]
+    bob_typing = [{"user_id": BOB, "name": "Bob", "thread": 0, "at": 1.0}]
+    items += [(10, TypingChanged(user_id=3, name="Cy"))]
+    frame = dispatch.frame_after(window, sidebar, {}, bob_typing, open_channel=10, viewer_id=ADA, items=items, now=5.0)  # type: ignore[arg-type]
     one_by_one = window
     for _, event in items[:300]:
         one_by_one = rows.after_event(one_by_one, event)  # type: ignore[arg-type]
     assert frame.window == one_by_one
     assert frame.window.rows[-1]["id"] == 301 and len(frame.window.rows) <= rows.RECENT_CAP + rows.LATEST_BLOCK
     assert [entry["unread"] for entry in frame.sidebar] == [0, 3]
-    assert frame.online_names == ["Ada", "Bob"] and frame.refresh_typing and frame.typing == []
+    assert frame.online_names == ["Ada", "Bob"] and [e["name"] for e in frame.typing] == ["Cy"]  # Bob posted
     assert not (frame.resync or frame.sessions_ended)
 
     quiet = dispatch.frame_after(window, sidebar, {}, [], open_channel=10, viewer_id=ADA, items=[(0, BusReconnected())])
@@ -193,3 +205,30 @@ def test_a_frame_of_events_changes_each_part_of_a_tab_once() -> None:
     assert ended.sessions_ended
     other = dispatch.frame_after(window, sidebar, {}, [], open_channel=10, viewer_id=ADA, items=[(0, SessionsEnded(user_id=BOB))])
     assert not other.sessions_ended
+
+
+def test_reading_and_membership_news_go_to_the_persons_own_tabs() -> None:
+    watchers = three_tabs()
+    assert sorted(dispatch.recipients(watchers, 10, ReadMoved(user_id=ADA))) == ["ada-1", "ada-2"]
+    joined = MembershipChanged(user_ids=[BOB], joined=True, notice="Ada added you to #launch.")
+    assert dispatch.recipients(watchers, 99, joined) == ["bob"]  # a channel Bob's tab does not watch yet
+    gone = MembershipChanged(user_ids=[ADA, BOB], joined=False, notice="#launch was deleted by Ada.")
+    assert sorted(dispatch.recipients(watchers, 10, gone)) == ["ada-1", "ada-2", "bob"]
+
+
+def test_a_read_elsewhere_clears_the_count_and_membership_news_reloads_the_sidebar() -> None:
+    window = rows.shown([rows.to_row(message(1))], False)
+    sidebar = [{"id": 10, "name": "launch", "unread": 0}, {"id": 11, "name": "side", "unread": 4}]
+    read = dispatch.frame_after(window, sidebar, {}, [], open_channel=10, viewer_id=ADA, items=[(11, ReadMoved(user_id=ADA))])
+    assert [e["unread"] for e in read.sidebar] == [0, 0] and read.window is window
+    someone_else = dispatch.frame_after(window, sidebar, {}, [], open_channel=10, viewer_id=ADA, items=[(11, ReadMoved(user_id=BOB))])
+    assert someone_else.sidebar is sidebar
+
+    added = MembershipChanged(user_ids=[ADA], joined=True, notice="Bob added you to #side.")
+    frame = dispatch.frame_after(window, sidebar, {}, [], open_channel=10, viewer_id=ADA, items=[(12, added)])
+    assert frame.notices == ["Bob added you to #side."] and not frame.left_open
+    removed = MembershipChanged(user_ids=[ADA, BOB], joined=False, notice="#launch was archived by Bob.")
+    frame = dispatch.frame_after(window, sidebar, {}, [], open_channel=10, viewer_id=ADA, items=[(10, removed)])
+    assert frame.notices == ["#launch was archived by Bob."] and frame.left_open
+    elsewhere = dispatch.frame_after(window, sidebar, {}, [], open_channel=11, viewer_id=ADA, items=[(10, removed)])
+    assert elsewhere.notices and not elsewhere.left_open

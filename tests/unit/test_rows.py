@@ -54,8 +54,8 @@ def test_a_row_is_what_the_page_draws() -> None:
     late = datetime(2025, 3, 1, 23, 59, tzinfo=UTC)
     assert rows.to_row(view(5, at=late, content="hi", edited=True)) == {
         "id": 5, "user_id": 7, "author": "Ada", "kind": "user", "content": "hi", "status": "complete",
-        "created_at": late.isoformat(), "day": "2025-03-01", "edited": True, "show_day": False, "sources": "",
-        "images": "", "thread_id": 0, "replies": 0, "reactions": "",
+        "created_at": late.isoformat(), "day": "2025-03-01", "edited": True, "show_day": False, "grouped": False, "sources": "",
+        "images": "", "thread_id": 0, "replies": 0, "reactions": "", "notes": "", "versions": 1, "version": 1,
     }
 
 
@@ -151,6 +151,44 @@ def test_an_older_page_moves_the_separator_only_when_the_day_continues() -> None
     assert rows.with_older(window, [], has_more=False).latest is window.latest
 
 
+def by(author: str, message_id: int, minute: int, *, kind: str = "user", user_id: int = 7) -> rows.Row:
+    base = view(message_id, at=DAY_ONE + timedelta(minutes=minute))
+    return rows.to_row(replace(base, author_name=author, author_kind=kind, user_id=user_id if kind == "user" else None))
+
+
+def test_consecutive_messages_of_one_author_within_five_minutes_are_grouped() -> None:
+    shown = rows.shown(
+        [by("Ada", 1, 0), by("Ada", 2, 3), by("Ada", 3, 9), by("Bob", 4, 10, user_id=8), by("Bob", 5, 11, user_id=8),
+         by("Helper", 6, 12, kind="agent"), by("Helper", 7, 12, kind="agent"), by("Hub", 8, 12, kind="system"),
+         by("Hub", 9, 12, kind="system")],
+        has_more=False,
+    )
+    # 3 is nine minutes after 2's group began but six after 2: a new group; notices never group.
+    assert [r["grouped"] for r in shown.rows] == [False, True, False, False, True, False, True, False, False]
+    # Same name, another person: not one group.
+    assert rows.added(rows.shown([by("Ada", 1, 0)], False), by("Ada", 2, 1, user_id=99)).latest[-1]["grouped"] is False
+    # A live message joins the group of the one before it; a day change starts a new one.
+    live = rows.added(shown, by("Hub", 10, 13, kind="system"))
+    assert live.latest[-1]["grouped"] is False
+    window = rows.shown([by("Ada", 1, 0)], False)
+    assert rows.added(window, by("Ada", 2, 4)).latest[-1]["grouped"] is True
+    assert rows.added(window, row(2, at=DAY_ONE + timedelta(days=1))).latest[-1]["grouped"] is False
+
+
+def test_deleting_a_groups_first_message_makes_the_next_one_lead() -> None:
+    window = rows.shown([by("Bob", 1, 0, user_id=8), by("Ada", 2, 1), by("Ada", 3, 2), by("Ada", 4, 3)], False)
+    after = rows.after_event(window, MessageDeleted(message=view(2)))
+    assert ids(after.rows) == [1, 3, 4]
+    assert [r["grouped"] for r in after.rows] == [False, False, True]
+    # Across the latest block's edge: the first latest row follows the last recent one.
+    long = rows.shown([by("Ada", 1, 0), by("Bob", 2, 0, user_id=8)] + [by("Ada", i, 1) for i in range(3, LATEST_BLOCK + 3)], False)
+    assert ids(long.recent) == [1, 2] and long.latest[0]["grouped"] is False
+    cut = rows.after_event(long, MessageDeleted(message=view(2)))
+    assert ids(cut.recent) == [1] and cut.latest[0]["grouped"] is True
+    older = rows.with_older(rows.shown([by("Ada", 5, 5)], False), [by("Ada", 3, 3), by("Ada", 4, 4)], has_more=False)
+    assert [r["grouped"] for r in older.rows] == [False, True, True]
+
+
 def test_repeated_events_are_harmless() -> None:
     window = window_of(5)
     created = MessageCreated(message=view(6))
@@ -209,3 +247,11 @@ def test_a_window_short_of_the_newest_messages_takes_no_live_rows() -> None:
     window = rows.shown([row(1)], has_more=False, has_newer=True)
     assert rows.added(window, row(2)) is window
     assert ids(rows.added(replace(window, has_newer=False), row(2)).rows) == [1, 2]
+
+
+def test_new_messages_start_after_the_read_marker_at_someone_elses_message() -> None:
+    shown = [by("Ada", 1, 0), by("Bob", 2, 1, user_id=8), by("Ada", 3, 2), by("Bob", 4, 3, user_id=8)]
+    assert rows.first_unread(shown, 1, viewer_id=8) == 3  # Bob's own 2 does not count as new to him
+    assert rows.first_unread(shown, 2, viewer_id=7) == 4
+    assert rows.first_unread(shown, 4, viewer_id=7) == 0  # all read
+    assert rows.first_unread(shown, None, viewer_id=7) == 0  # never opened: no line above everything

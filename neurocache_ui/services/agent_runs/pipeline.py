@@ -161,6 +161,11 @@ class Reply:
         return list(self.stream.sources) if isinstance(self.stream, ToolLoop) else []
 
     @property
+    def notes(self) -> list[str]:
+        """What went wrong with the reply's tools ("Web search failed: …"), shown under it."""
+        return list(self.stream.notes) if isinstance(self.stream, ToolLoop) else []
+
+    @property
     def tool_calls(self) -> int:
         """How many tool calls the model asked for in this reply (run here, or left to an API caller)."""
         result = self.stream.result

@@ -215,7 +215,8 @@ async def _reply(
         return
     try:
         placeholder = await _post(
-            channel.id, agent_id=agent.id, content="", status=STREAMING, hop=hop, thread_id=trigger_view.thread_id
+            channel.id, agent_id=agent.id, content="", status=STREAMING, hop=hop, thread_id=trigger_view.thread_id,
+            reply_to_id=trigger_view.id,
         )
     except NeurocacheError as error:
         log.warning("agent %s could not start a reply in channel %s: %s", agent.id, channel.id, error)
@@ -227,6 +228,24 @@ async def _reply(
         await handle_new_message(final, triggered_by_user_id=triggered_by, hop=hop, budget_id=budget_id)
 
 
+def rewrite(
+    agent: Agent, channel_id: int, asked: MessageView, message_id: int, *, triggered_by: int, teammates: Sequence[Agent]
+) -> asyncio.Task[Any]:
+    """Write reply `message_id` (restarted by services/reply_versions.py) to `asked`
+    again, in the background, reading the conversation as it was before the reply.
+    No hand-offs: the agents it mentions already had their turn."""
+
+    async def run() -> None:
+        channel = await asyncio.to_thread(_channel_info, channel_id)
+        if channel is None:
+            return  # the channel, and the reply with it, were deleted meanwhile
+        running = stops.Running(message_id, channel_id, agent.id or 0)
+        async with stops.lease(running):
+            await _write(agent, channel, asked, running, teammates=teammates, triggered_by=triggered_by, before=message_id)
+
+    return _registry.spawn(run(), name=f"agent-{agent.id}-rewrite-{message_id}")
+
+
 async def _write(
     agent: Agent,
     channel: _ChannelInfo,
@@ -235,8 +254,10 @@ async def _write(
     *,
     teammates: Sequence[Agent],
     triggered_by: int,
+    before: int | None = None,
 ) -> MessageView | None:
-    """Stream the model's reply into the placeholder; returns the stored final message."""
+    """Stream the model's reply into the placeholder; returns the stored final message.
+    `before`: read the conversation as it was before that message (a rewrite)."""
     reply: pipeline.Reply | None = None
     shown = progress.Progress(channel.id, running.message_id)
 
@@ -244,7 +265,7 @@ async def _write(
         await stops.in_thread(bus.publish, channel.id, AgentStepped(message_id=running.message_id, text=text))
 
     try:
-        history = await asyncio.to_thread(_history, channel.id, trigger_view.thread_id, agent.context_size)
+        history = await asyncio.to_thread(_history, channel.id, trigger_view.thread_id, agent.context_size, before)
         history = await asyncio.to_thread(_with_images, history, agent.context_size)
         where = channel if trigger_view.thread_id is None else _in_thread(channel)
         situation = pipeline.InChannel(where, history, teammates, trigger_view.content)
@@ -269,14 +290,17 @@ def _in_thread(channel: _ChannelInfo) -> _ChannelInfo:
     return replace(channel, description=f"{channel.description}\n{THREAD_NOTE}".strip())
 
 
-def _history(channel_id: int, thread_id: int | None, context_size: int) -> list[MessageView]:
+def _history(channel_id: int, thread_id: int | None, context_size: int, before: int | None = None) -> list[MessageView]:
     """What a reply reads before answering: the channel's recent messages, or in a
-    thread the thread itself (its root, then its newest replies)."""
+    thread the thread itself (its root, then its newest replies); with `before`,
+    only what came before that message."""
     limit = max(1, min(1000, context_size + HISTORY_EXTRA))
     if thread_id is None:
+        if before is not None:
+            return messaging.older_messages(channel_id, before=before, limit=limit, viewer_id=None)
         return messaging.recent_messages(channel_id, limit, viewer_id=None)
     root, replies = messaging.thread_messages(thread_id, viewer_id=None, limit=limit)
-    return [root, *replies]
+    return [root, *(reply for reply in replies if before is None or reply.id < before)]
 
 
 def _with_images(history: list[MessageView], context_size: int) -> list[Any]:
@@ -298,11 +322,12 @@ async def _store(
     assert agent.id is not None
     content, status = delivery.final_text(reply, stopped_by=running.stopped_by, interrupted=interrupted)
     sources = reply.sources if reply is not None else []
+    notes = reply.notes if reply is not None else []
     final, ended = None, True
     try:
         final = await asyncio.to_thread(
             lambda: messaging.update_agent_message(
-                running.message_id, agent_id=agent.id, content=content, status=status, sources=sources
+                running.message_id, agent_id=agent.id, content=content, status=status, sources=sources, notes=notes
             )
         )
     except NotFound:
@@ -344,6 +369,7 @@ __all__ = [
     "drain",
     "handle_new_message",
     "lifespan",
+    "rewrite",
     "running_here",
     "shutdown",
     "stop_reply",

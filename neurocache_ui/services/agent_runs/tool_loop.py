@@ -52,6 +52,8 @@ class ToolLoop(TextStream):
         self._definitions = [tool.spec.to_openai() for tool in tools] + [dict(t) for t in caller_tools]
         self.on_step = on_step
         self.sources: list[Source] = []
+        self.notes: list[str] = []
+        """What went wrong with tools ("Web search failed: …"), kept under the finished reply."""
         self.tool_calls_run = 0
         self.steps = 0
         self.result: CompletionResult | None = None
@@ -115,8 +117,10 @@ class ToolLoop(TextStream):
             await _quietly(self.on_step(self._step_text(calls)))
         outputs = await asyncio.gather(*(self._run_one(call) for call in calls))
         self.tool_calls_run += len(calls)
-        for call, output in zip(calls, outputs, strict=True):
+        for call, (output, failed) in zip(calls, outputs, strict=True):
             self.messages.append({"role": "tool", "tool_call_id": call.id, "content": output})
+            if failed:
+                self.notes.append(f"{call.name.replace('_', ' ').capitalize()} failed: {output.removeprefix('Error: ')}")
 
     async def _clear_step(self) -> None:
         self._stepped = False
@@ -133,27 +137,28 @@ class ToolLoop(TextStream):
                 texts.append(f"Calling {call.name}")
         return " · ".join(dict.fromkeys(t for t in texts if t))
 
-    async def _run_one(self, call: ToolCall) -> str:
-        """The text the model reads for `call`: the tool's output or what went wrong."""
+    async def _run_one(self, call: ToolCall) -> tuple[str, bool]:
+        """The text the model reads for `call` (the tool's output or what went wrong),
+        and whether it failed."""
         limit = self.settings.tool_output_chars
         tool = self._tools.get(call.name)
         if tool is None:
-            return f"Error: there is no tool named {call.name!r}. Available tools: {', '.join(self._tools) or 'none'}."
+            return f"Error: there is no tool named {call.name!r}. Available tools: {', '.join(self._tools) or 'none'}.", True
         timeout = self.settings.tool_timeout_seconds
         try:
             output = await asyncio.wait_for(tool.run(call.parsed_arguments()), timeout)
         except ToolError as error:
-            return truncated(f"Error: {error}", limit)
+            return truncated(f"Error: {error}", limit), True
         except TimeoutError:
-            return f"Error: {call.name} did not finish within {timeout:g} seconds."
+            return f"Error: {call.name} did not finish within {timeout:g} seconds.", True
         except Exception as error:
             log.exception("tool %s failed", call.name)
-            return f"Error: {call.name} failed ({type(error).__name__})."
+            return f"Error: {call.name} failed ({type(error).__name__}).", True
         for source in output.sources:
             if all(source.url != known.url for known in self.sources):
                 self.sources.append(source)
         text = f"Error: {output.text}" if output.is_error else output.text
-        return truncated(text, limit)
+        return truncated(text, limit), output.is_error
 
     def _finish(
         self,

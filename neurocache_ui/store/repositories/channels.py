@@ -33,14 +33,14 @@ def _member_count() -> sa.ScalarSelect[int]:
     )
 
 
-def visible(session: Session, slug_or_id: str | int, viewer_id: int) -> tuple[Channel, int] | None:
-    """The channel and its member count, if `viewer_id` is a member."""
+def visible(session: Session, slug_or_id: str | int, viewer_id: int) -> tuple[Channel, int, int | None] | None:
+    """The channel, its member count and the viewer's read marker, if `viewer_id` is a member."""
     row = session.exec(
-        select(Channel, _member_count())
+        select(Channel, _member_count(), ChannelMember.last_read_message_id)
         .join(ChannelMember, ChannelMember.channel_id == Channel.id)
         .where(_key(slug_or_id), ChannelMember.user_id == viewer_id)
     ).first()
-    return None if row is None else (row[0], row[1])
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def member_channel_id(slug_or_id: str | int, user_id: int) -> int | None:

@@ -25,6 +25,10 @@ SYSTEM_NAME = "Neurocache"
 """The author shown on notices that neither a person nor an agent wrote."""
 
 
+_VERSION_COUNT = (sa.func.json_array_length(Message.versions) + 1).label("version_count")
+"""The texts a reply has had: its earlier versions and this one (same function on both backends)."""
+
+
 def _select_views() -> sa.Select[Any]:
     return (
         sa.select(
@@ -43,6 +47,8 @@ def _select_views() -> sa.Select[Any]:
             Message.thread_id,
             Message.reply_count,
             Message.reactions,
+            _VERSION_COUNT,
+            Message.notes,
         )
         .select_from(Message)
         .outerjoin(User, User.id == Message.user_id)  # type: ignore[arg-type]
@@ -52,7 +58,7 @@ def _select_views() -> sa.Select[Any]:
 
 def _view(row: sa.Row[Any]) -> MessageView:
     (message_id, channel_id, user_id, agent_id, user_name, agent_name, content, status, created_at, edited_at, sources,
-     images, thread_id, reply_count, reactions) = row
+     images, thread_id, reply_count, reactions, version_count, notes) = row
     if user_id is not None:
         kind: AuthorKind = "user"
         name = user_name
@@ -63,7 +69,7 @@ def _view(row: sa.Row[Any]) -> MessageView:
     return MessageView(
         message_id, channel_id, user_id, agent_id, name, kind, content, status, created_at, edited_at,
         sources_of(sources) if sources else (), attachments_of(images) if images else (), thread_id, reply_count or 0,
-        reactions_of(reactions) if reactions else (),
+        reactions_of(reactions) if reactions else (), version_count or 1, tuple(notes) if notes else (),
     )
 
 
@@ -160,7 +166,7 @@ def insert(session: Session, message: Message, *, only_if: sa.ColumnElement[bool
     returned = [table.c[name] for name in ("id", "channel_id", "user_id", "agent_id")] + [user_name, agent_name] + [
         table.c[name]
         for name in ("content", "status", "created_at", "edited_at", "sources", "attachments", "thread_id", "reply_count", "reactions")
-    ]
+    ] + [sa.func.json_array_length(table.c.versions) + 1, table.c.notes]
     row = session.connection().execute(sa.insert(table).from_select(names, source).returning(*returned)).first()
     return _view(row) if row is not None else None
 
@@ -201,3 +207,28 @@ def update(session: Session, message_id: int, values: dict[str, Any], where: sa.
 def delete(session: Session, message_id: int, user_id: int) -> bool:
     query = sa.delete(Message).where(Message.id == message_id, Message.user_id == user_id)  # type: ignore[arg-type]
     return bool(session.connection().execute(query).rowcount)
+
+
+def reply_state(session: Session, message_id: int) -> sa.Row[Any] | None:
+    """(agent id, status, content, sources, notes, versions, reply_to_id, created_at)
+    of a message, for regenerating an agent's reply."""
+    return session.connection().execute(
+        sa.select(
+            Message.agent_id, Message.status, Message.content, Message.sources, Message.notes, Message.versions,
+            Message.reply_to_id, Message.created_at,
+        ).where(Message.id == message_id)
+    ).first()
+
+
+def asked_before(session: Session, channel_id: int, thread_id: int | None, before_id: int) -> MessageView | None:
+    """The newest person's message before `before_id` in the same place (the channel
+    itself, or one thread, whose root counts): what a reply without `reply_to_id` answered."""
+    place = (
+        Message.thread_id.is_(None) if thread_id is None  # type: ignore[union-attr]
+        else sa.or_(Message.thread_id == thread_id, Message.id == thread_id)
+    )
+    query = _select_views().where(
+        Message.channel_id == channel_id, place, Message.id < before_id, Message.user_id.is_not(None)  # type: ignore[union-attr]
+    )
+    row = session.connection().execute(query.order_by(Message.id.desc()).limit(1)).first()  # type: ignore[union-attr]
+    return _view(row) if row is not None else None

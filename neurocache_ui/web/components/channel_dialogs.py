@@ -1,7 +1,15 @@
-"""The channel dialogs: creating, inviting, renaming, and the owner's or a
-member's channel actions (archive, delete, leave)."""
+"""The channel's actions and dialogs: creating, inviting, renaming, and the owner's
+or a member's channel actions (archive, delete, leave).
+
+The header's actions are one list, drawn as buttons where the header has room and
+as the items of a "More actions" menu where it has not (phones, or the thread
+panel open beside a laptop's channel): both open the same dialogs, which are
+drawn once and controlled by `ChatState.dialog_open` (one open at a time)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 import reflex as rx
 
@@ -12,14 +20,21 @@ from neurocache_ui.domain.limits import (
 )
 from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.forms import field, form_alert
+from neurocache_ui.web.components.summaries import summarize_button
+from neurocache_ui.web.components.team import add_agent_dialog
 from neurocache_ui.web.state.channel_admin import ChannelAdminState
 from neurocache_ui.web.state.chat import ChatState
+from neurocache_ui.web.state.summaries import SummaryState
+from neurocache_ui.web.state.team import TeamState
 
 
-def _form_dialog(name: str, trigger: rx.Component, title: str, submit: str, on_submit: rx.EventHandler,
-                 *fields: rx.Component) -> rx.Component:
-    """A channel dialog: a form with its error line, `fields`, Cancel and `submit`.
-    One open at a time (ChatState.dialog_open)."""
+def _open(name: str) -> Any:
+    return ChannelAdminState.toggle_dialog(name, True)
+
+
+def _form_dialog(name: str, title: str, submit: str, on_submit: rx.EventHandler, *fields: rx.Component,
+                 trigger: rx.Component | None = None) -> rx.Component:
+    """A channel dialog: a form with its error line, `fields`, Cancel and `submit`."""
     form = rx.form(
         rx.vstack(
             form_alert(ChannelAdminState.dialog_error),
@@ -35,7 +50,7 @@ def _form_dialog(name: str, trigger: rx.Component, title: str, submit: str, on_s
         on_submit=on_submit,
     )
     return rx.dialog.root(
-        rx.dialog.trigger(trigger),
+        rx.dialog.trigger(trigger) if trigger is not None else rx.fragment(),
         rx.dialog.content(rx.dialog.title(title), form, max_width="30em"),
         open=ChannelAdminState.dialog_open == name,
         on_open_change=lambda is_open: ChannelAdminState.toggle_dialog(name, is_open),
@@ -44,48 +59,101 @@ def _form_dialog(name: str, trigger: rx.Component, title: str, submit: str, on_s
 
 def new_channel_dialog() -> rx.Component:
     return _form_dialog(
-        "new-channel", rx.button(rx.icon("plus", size=16), "New channel"), "New channel",
-        "Create", ChannelAdminState.create_channel,
+        "new-channel", "New channel", "Create", ChannelAdminState.create_channel,
         field("Name", "name", form_id="new-channel", max_length=CHANNEL_NAME_MAX, placeholder="e.g. launch-plan"),
         field("Description", "description", form_id="new-channel", required=False, max_length=CHANNEL_DESCRIPTION_MAX),
         field("Goal", "goal", form_id="new-channel", required=False, max_length=CHANNEL_GOAL_MAX,
               placeholder="What should this team achieve?"),
+        trigger=rx.button(rx.icon("plus", size=16), "New channel"),
     )
 
 
-def invite_dialog() -> rx.Component:
-    return _form_dialog(
-        "invite", rx.button(rx.icon("user-plus", size=16), "Invite", variant="soft"), "Invite someone to this channel",
-        "Invite", ChannelAdminState.invite,
-        field("Email", "email", form_id="invite", input_type="email", placeholder="teammate@example.com"),
+def _confirm(name: str, title: str, text: str, action: str, on_confirm: rx.EventHandler) -> rx.Component:
+    return confirm_dialog(
+        None, title, text, action, on_confirm,
+        open=ChannelAdminState.dialog_open == name,
+        on_open_change=lambda is_open: ChannelAdminState.toggle_dialog(name, is_open),
     )
 
 
-def rename_dialog() -> rx.Component:
-    return _form_dialog(
-        "rename", rx.button(rx.icon("pencil", size=16), "Rename", variant="soft", color_scheme="gray"), "Rename channel",
-        "Save", ChannelAdminState.rename_channel,
-        field("Name", "name", form_id="rename-channel", max_length=CHANNEL_NAME_MAX),
-    )
-
-
-def _confirm(label: str, icon: str, title: str, text: str, on_confirm: rx.EventHandler) -> rx.Component:
-    trigger = rx.button(rx.icon(icon, size=16), label, variant="soft", color_scheme="gray")
-    return confirm_dialog(trigger, title, text, label, on_confirm)
-
-
-def owner_actions() -> rx.Component:
-    """Rename/archive/delete for the owner; everyone else may leave."""
-    return rx.cond(
-        ChatState.is_owner,
-        rx.hstack(
-            rename_dialog(),
-            _confirm("Archive", "archive", "Archive this channel?", "It leaves everyone's sidebar and becomes read-only.",
-                     ChannelAdminState.archive_channel),
-            _confirm("Delete", "trash-2", "Delete this channel?", "Its whole history is deleted for everyone. This cannot be undone.",
-                     ChannelAdminState.delete_channel),
-            spacing="2",
+def channel_dialogs() -> rx.Component:
+    """Every dialog the header's actions open, drawn once."""
+    return rx.fragment(
+        _form_dialog(
+            "invite", "Invite someone to this channel", "Invite", ChannelAdminState.invite,
+            field("Email", "email", form_id="invite", input_type="email", placeholder="teammate@example.com"),
         ),
-        _confirm("Leave", "log-out", "Leave this channel?", "You will stop seeing its messages until someone invites you again.",
-                 ChannelAdminState.leave),
+        _form_dialog(
+            "rename", "Rename channel", "Save", ChannelAdminState.rename_channel,
+            field("Name", "name", form_id="rename-channel", max_length=CHANNEL_NAME_MAX),
+        ),
+        _confirm("archive", "Archive this channel?", "It leaves everyone's sidebar and becomes read-only.", "Archive",
+                 ChannelAdminState.archive_channel),
+        _confirm("delete", "Delete this channel?", "Its whole history is deleted for everyone. This cannot be undone.",
+                 "Delete", ChannelAdminState.delete_channel),
+        _confirm("leave", "Leave this channel?", "You will stop seeing its messages until someone invites you again.",
+                 "Leave", ChannelAdminState.leave),
+        add_agent_dialog(),
     )
+
+
+@dataclass(frozen=True)
+class _Action:
+    label: str
+    icon: str
+    event: Any
+    who: str = "all"  # "all", "owner" or "member" (not the owner)
+
+
+def _actions() -> list[_Action]:
+    return [
+        _Action("Add agent", "bot", TeamState.toggle_picker(True)),
+        _Action("Invite", "user-plus", _open("invite")),
+        _Action("Rename", "pencil", _open("rename"), "owner"),
+        _Action("Archive", "archive", _open("archive"), "owner"),
+        _Action("Delete", "trash-2", _open("delete"), "owner"),
+        _Action("Leave", "log-out", _open("leave"), "member"),
+    ]
+
+
+def _for(action: _Action, component: rx.Component) -> rx.Component:
+    if action.who == "owner":
+        return rx.cond(ChatState.is_owner, component)
+    if action.who == "member":
+        return rx.cond(ChatState.is_owner, rx.fragment(), component)
+    return component
+
+
+def _button(action: _Action) -> rx.Component:
+    return _for(action, rx.button(rx.icon(action.icon, size=16), action.label, variant="soft",
+                                  color_scheme="gray" if action.who != "all" else None, on_click=action.event))
+
+
+def _item(action: _Action) -> rx.Component:
+    return _for(action, rx.menu.item(rx.icon(action.icon, size=14), action.label, on_click=action.event))
+
+
+def header_actions() -> rx.Component:
+    """The channel's actions: buttons when its header is wide (≥ 56rem), else in
+    the "More actions" menu. A container query on the header decides, so a
+    thread panel opened beside the channel collapses them before the title wraps."""
+    buttons = rx.hstack(
+        summarize_button(False),
+        *[_button(action) for action in _actions()],
+        spacing="2",
+        align="center",
+        class_name="hidden @4xl:flex",
+    )
+    menu = rx.menu.root(
+        rx.menu.trigger(
+            rx.icon_button(rx.icon("ellipsis", size=18), variant="soft", color_scheme="gray", aria_label="More actions",
+                           title="More actions"),
+        ),
+        rx.menu.content(
+            rx.menu.item(rx.icon("sparkles", size=14), "Summarize", on_click=SummaryState.summarize(0),
+                         disabled=SummaryState.channel_summarizing),
+            *[_item(action) for action in _actions()],
+            align="end",
+        ),
+    )
+    return rx.hstack(buttons, rx.box(menu, class_name="@4xl:hidden"), spacing="2", align="center", flex_shrink="0")

@@ -3,20 +3,24 @@ a trigger, a question, Cancel, and a red button that does it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 from reflex.event import EventHandler, EventSpec
 
 
 def confirm_dialog(
-    trigger: rx.Component,
+    trigger: rx.Component | None,
     title: str | rx.Var[str],
     description: str,
     action: str,
     on_confirm: EventHandler | EventSpec,
+    **control: Any,
 ) -> rx.Component:
-    """`on_confirm`: the event the red `action` button fires."""
+    """`on_confirm`: the event the red `action` button fires. Without a `trigger`,
+    `control` (`open`, `on_open_change`) opens it from elsewhere (a menu item)."""
     return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(trigger),
+        rx.alert_dialog.trigger(trigger) if trigger is not None else rx.fragment(),
         rx.alert_dialog.content(
             rx.alert_dialog.title(title),
             rx.alert_dialog.description(description),
@@ -28,4 +32,5 @@ def confirm_dialog(
                 margin_top="1em",
             ),
         ),
+        **control,
     )

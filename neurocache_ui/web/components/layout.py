@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from neurocache_ui.web.components.search import search_bar
+from neurocache_ui.web.components.client_widgets import viewport_height
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.mentions import MentionsState
@@ -103,17 +104,6 @@ def _channel_link(channel: rx.Var[dict]) -> rx.Component:
     )
 
 
-def _channel_links() -> rx.Component:
-    return rx.vstack(
-        rx.foreach(ChatState.channel_list, _channel_link),
-        spacing="0",
-        width="100%",
-        padding_left="1em",
-        max_height="40vh",
-        overflow_y="auto",
-    )
-
-
 def _account() -> rx.Component:
     return rx.hstack(
         rx.link(
@@ -122,6 +112,7 @@ def _account() -> rx.Component:
                 rx.text(AuthState.user_name, size="2", weight="medium", trim="both", class_name="truncate"),
                 align="center",
                 spacing="2",
+                class_name="min-w-0",
             ),
             href="/account",
             aria_label="Account",
@@ -136,6 +127,7 @@ def _account() -> rx.Component:
             on_click=AuthState.logout,
             variant="soft",
             size="1",
+            flex_shrink="0",
         ),
         align="center",
         width="100%",
@@ -143,25 +135,82 @@ def _account() -> rx.Component:
     )
 
 
-def sidebar() -> rx.Component:
+def _closing(link: rx.Component, in_drawer: bool) -> rx.Component:
+    """In the phone drawer, following a link also closes the drawer."""
+    return rx.dialog.close(link) if in_drawer else link
+
+
+def _sidebar_body(in_drawer: bool) -> rx.Component:
+    """The sidebar's contents: in the wide layout's column, or in the phone drawer."""
+    links = [_closing(_nav_link(*item), in_drawer) for item in NAV]
+    channels = rx.vstack(
+        rx.foreach(ChatState.channel_list, lambda channel: _closing(_channel_link(channel), in_drawer)),
+        spacing="0",
+        width="100%",
+        padding_left="1em",
+        max_height=None if in_drawer else "40vh",
+        overflow_y="auto",
+    )
     return rx.vstack(
         rx.hstack(brand(), rx.spacer(), color_mode_toggle(), width="100%", align="center"),
         rx.el.nav(
-            rx.vstack(_nav_link(*NAV[0]), _channel_links(), *[_nav_link(*item) for item in NAV[1:]], spacing="1", width="100%"),
+            rx.vstack(links[0], channels, *links[1:], spacing="1", width="100%"),
             aria_label="Hub",
             class_name="w-full",
         ),
         rx.spacer(),
         _account(),
-        padding="1em",
-        height=rx.breakpoints(initial="auto", md="100vh"),
-        width=rx.breakpoints(initial="100%", md="16em"),
-        border_right=rx.breakpoints(initial="none", md=f"1px solid {rx.color('gray', 5)}"),
-        border_bottom=rx.breakpoints(initial=f"1px solid {rx.color('gray', 5)}", md="none"),
-        position=rx.breakpoints(initial="static", md="sticky"),
-        top="0",
-        flex_shrink="0",
         spacing="4",
+        height="100%",
+        width="100%",
+    )
+
+
+def sidebar() -> rx.Component:
+    """The wide layout's sidebar column (hidden below 768 px, where the Menu drawer has it)."""
+    return rx.box(
+        _sidebar_body(False),
+        class_name="hidden md:flex flex-col w-64 shrink-0 h-full overflow-y-auto p-4",
+        border_right=f"1px solid {rx.color('gray', 5)}",
+    )
+
+
+def _menu_drawer() -> rx.Component:
+    """Phones: a "Menu" button opening the sidebar as a drawer from the left (a
+    dialog, so Esc, the close button and following a link all close it)."""
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.icon_button(rx.icon("menu", size=20), variant="ghost", size="3", aria_label="Menu", title="Menu"),
+        ),
+        rx.dialog.content(
+            rx.dialog.title("Menu", class_name="sr-only"),
+            rx.dialog.description("Pages, channels and your account", class_name="sr-only"),
+            rx.dialog.close(
+                rx.icon_button(rx.icon("x", size=18), variant="ghost", aria_label="Close menu",
+                               position="absolute", top="0.75em", right="0.75em"),
+            ),
+            _sidebar_body(True),
+            class_name="menu-drawer",
+            style={
+                "position": "fixed", "top": "0", "left": "0", "bottom": "0", "height": "var(--app-height, 100dvh)",
+                "maxHeight": "none", "width": "min(20rem, 86vw)", "margin": "0", "borderRadius": "0",
+                "padding": "1rem", "paddingTop": "3rem", "overflowY": "auto",
+            },
+        ),
+    )
+
+
+def top_bar() -> rx.Component:
+    """Phones only: the Menu button and the brand, above the page."""
+    return rx.hstack(
+        _menu_drawer(),
+        brand(),
+        rx.spacer(),
+        align="center",
+        spacing="2",
+        class_name="flex md:hidden px-3 py-2 shrink-0",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        width="100%",
     )
 
 
@@ -175,21 +224,32 @@ def service_banner() -> rx.Component:
     )
 
 
-def hub_page(title: str, *children: rx.Component) -> rx.Component:
-    """A signed-in page; nothing of it renders until the session is confirmed."""
+def hub_page(title: str, *children: rx.Component, fill: bool = False) -> rx.Component:
+    """A signed-in page; nothing of it renders until the session is confirmed.
+
+    The shell is exactly the visible viewport high (`--app-height` follows the
+    on-screen keyboard, web/components/viewport.py): the sidebar and the page
+    scroll on their own. `fill`: the page fills the height itself (a chat whose
+    log scrolls inside, its composer at the bottom) instead of scrolling."""
+    main_class = "flex-1 min-w-0 min-h-0 flex flex-col p-3 md:p-6 " + ("overflow-hidden" if fill else "overflow-y-auto")
     return rx.cond(
         AuthState.is_logged_in,
-        rx.flex(
+        rx.box(
+            viewport_height(),
             service_banner(),
-            sidebar(),
-            rx.el.main(
-                search_bar(),
-                rx.heading(title, size="7", margin_bottom="0.75em") if title else rx.fragment(),
-                *children,
-                class_name="flex-1 min-w-0 p-6",
+            top_bar(),
+            rx.box(
+                sidebar(),
+                rx.el.main(
+                    search_bar(),
+                    rx.heading(title, size="7", margin_bottom="0.75em") if title else rx.fragment(),
+                    *children,
+                    class_name=main_class,
+                ),
+                class_name="flex flex-1 min-h-0 w-full",
             ),
-            direction=rx.breakpoints(initial="column", md="row"),
-            min_height="100vh",
+            class_name="flex flex-col w-full overflow-hidden",
+            height="var(--app-height, 100dvh)",
         ),
         rx.cond(
             AuthState.ended_notice != "",

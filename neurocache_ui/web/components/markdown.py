@@ -34,3 +34,19 @@ def safe_markdown(content: str | rx.Var[str]) -> rx.Component:
       xmpp, irc(s) and relative URLs and empties the rest (`javascript:`, `data:`); links
       open in a new tab without opener or referrer, `nofollow` as the hub endorses none."""
     return rx.markdown(content, use_raw=False, component_map={"a": _link, "img": _image_as_link})
+
+
+BODY_STYLE = {
+    # Chat-tight paragraphs: react-markdown's blocks keep Radix's 1em margins otherwise.
+    "& p, & ul, & ol, & pre, & blockquote, & table": {"marginTop": "0.35em", "marginBottom": "0.35em"},
+    "& > div > :first-child": {"marginTop": "0"},
+    "& > div > :last-child": {"marginBottom": "0"},
+    "overflowWrap": "anywhere",
+    "& pre": {"overflowX": "auto", "maxWidth": "100%"},
+}
+"""How a message's text sits in its row (also while it streams, and in Try it)."""
+
+
+def message_body(content: str | rx.Var[str]) -> rx.Component:
+    """A message's markdown text, spaced for chat."""
+    return rx.box(safe_markdown(content), class_name="message-body", width="100%", style=BODY_STYLE)

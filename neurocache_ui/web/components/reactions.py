@@ -1,5 +1,5 @@
 """Reactions under a message and the picker that adds one. Both live inside the
-message row's memo (components/chat.py), so they take plain props; the only
+message row's memo (components/message_row.py), so they take plain props; the only
 state they read is the viewer's id, from AuthState, whose few vars change rarely
 (signing in or out, a notice), so channel traffic does not re-render the rows."""
 
@@ -7,37 +7,30 @@ from __future__ import annotations
 
 import reflex as rx
 
-from neurocache_ui.domain.reactions import PICKER
+from neurocache_ui.domain.emoji_names import EMOJI
+from neurocache_ui.web.components.client_widgets import EmojiGrid
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.reactions import ReactionsState
 
+_CHOICES = [[emoji, name] for emoji, name in EMOJI]
+
 
 def add_reaction_button(message_id: rx.Var[int]) -> rx.Component:
-    """"Add reaction": a small picker of PICKER's emoji, each button named by its
-    emoji; choosing one adds it and closes the picker (Radix returns focus to
-    the button, so the keyboard stays where it was)."""
+    """"Add reaction": a picker with a search box over the hub's emoji, the quick
+    ones first; choosing one adds it and closes the picker (Radix returns focus
+    to the button, so the keyboard stays where it was)."""
     return rx.popover.root(
         rx.popover.trigger(
             rx.icon_button(rx.icon("smile-plus", size=14), size="1", variant="ghost", aria_label="Add reaction",
                            title="Add reaction", type="button"),
         ),
         rx.popover.content(
-            rx.hstack(*(_pick(message_id, emoji) for emoji in PICKER), spacing="1"),
+            EmojiGrid.create(emoji=_CHOICES, on_pick=lambda emoji: ReactionsState.react(message_id, emoji, True)),
             size="1",
             side="top",
             align="end",
             aria_label="Pick a reaction",
         ),
-    )
-
-
-def _pick(message_id: rx.Var[int], emoji: str) -> rx.Component:
-    # The handler sits on the Close itself (merged onto the button), not on the
-    # button: a child with its own on_click would get wrapped in a Flex div.
-    return rx.popover.close(
-        rx.button(emoji, size="2", variant="soft", color_scheme="gray", aria_label=emoji, title=emoji, type="button",
-                  padding_x="0", min_width="var(--space-6)"),
-        on_click=ReactionsState.react(message_id, emoji, True),
     )
 
 

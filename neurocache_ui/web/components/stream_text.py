@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from neurocache_ui.web.components.markdown import BODY_STYLE
+
 
 class StreamText(rx.Component):
     library = "$/public" + rx.asset("stream_text.jsx", shared=True)
@@ -19,4 +21,5 @@ def stream_text(message_id: rx.Var[int]) -> rx.Component:
         class_name="message-body",
         white_space="pre-wrap",
         width="100%",
+        style=BODY_STYLE,
     )

@@ -1,5 +1,5 @@
 """A channel's agents on its page: the team in the header, the "Add agent"
-picker, @mention suggestions above the composer, and "<agent> is replying…"."""
+picker, and "<agent> is replying…"."""
 
 from __future__ import annotations
 
@@ -95,8 +95,8 @@ def _mine_row(agent: rx.Var[dict[str, Any]]) -> rx.Component:
 
 
 def add_agent_dialog() -> rx.Component:
-    """The "Add agent" button and its picker: the user's agents to add, and the
-    channel's agents (removable by their owner or the channel's owner)."""
+    """The "Add agent" picker (opened by the header's "Add agent"): the user's agents
+    to add, and the channel's agents (removable by their owner or the channel's owner)."""
     body = rx.vstack(
         form_alert(TeamState.picker_error),
         rx.text("In this channel", weight="bold", size="2"),
@@ -137,38 +137,9 @@ def add_agent_dialog() -> rx.Component:
         width="100%",
     )
     return rx.dialog.root(
-        rx.dialog.trigger(rx.button(rx.icon("bot", size=16), "Add agent", variant="soft")),
         rx.dialog.content(rx.dialog.title("Agents in this channel"), body, max_width="30em"),
         open=TeamState.dialog_open == PICKER,
         on_open_change=TeamState.toggle_picker,
-    )
-
-
-def _mention_option(option: rx.Var[dict[str, Any]]) -> rx.Component:
-    return rx.button(
-        rx.text(option["emoji"], as_="span", aria_hidden="true"),
-        "@" + option["slug"].to(str),
-        rx.text(option["name"], as_="span", color=rx.color("gray", 10)),
-        type="button",
-        size="1",
-        variant="surface",
-        aria_label="Mention " + option["name"].to(str),
-        on_click=TeamState.complete_mention(option["slug"].to(str)),
-    )
-
-
-def mention_suggestions() -> rx.Component:
-    return rx.cond(
-        TeamState.mention_options.length() > 0,
-        rx.hstack(
-            rx.text("Mention:", size="1", color=rx.color("gray", 10)),
-            rx.foreach(TeamState.mention_options, _mention_option),
-            spacing="2",
-            align="center",
-            wrap="wrap",
-            role="group",
-            aria_label="Agent suggestions",
-        ),
     )
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 from neurocache_ui.web.components.channel_dialogs import (
-    invite_dialog,
+    channel_dialogs,
+    header_actions,
     new_channel_dialog,
-    owner_actions,
 )
 from neurocache_ui.web.components.chat import composer, message_log
 from neurocache_ui.web.components.layout import empty_state, hub_page
-from neurocache_ui.web.components.summaries import summarize_button, summary_notice
-from neurocache_ui.web.components.team import add_agent_dialog, agents_bar
+from neurocache_ui.web.components.summaries import summary_notice
+from neurocache_ui.web.components.team import agents_bar
 from neurocache_ui.web.components.thread import thread_panel
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
@@ -46,36 +46,46 @@ def channels_index() -> rx.Component:
     )
 
 
+def _one_line(text: rx.Var[str], **props: object) -> rx.Component:
+    return rx.text(text, size="2", class_name="truncate", width="100%", title=text, **props)
+
+
 def _header() -> rx.Component:
+    """The channel's name, description, goal and team, with its actions on the right.
+    The name never wraps: it is cut with an ellipsis, and the actions fold into
+    "More actions" first (components/channel_dialogs.py)."""
     return rx.hstack(
         rx.vstack(
-            rx.heading("# ", ChatState.channel_name, size="6"),
-            rx.cond(ChatState.channel_description != "", rx.text(ChatState.channel_description, size="2", color=rx.color("gray", 11))),
+            rx.heading("# ", ChatState.channel_name, size="6", class_name="truncate", width="100%", title=ChatState.channel_name),
+            rx.cond(ChatState.channel_description != "", _one_line(ChatState.channel_description, color=rx.color("gray", 11))),
             rx.cond(
                 ChatState.channel_goal != "",
-                rx.hstack(rx.icon("target", size=14), rx.text(ChatState.channel_goal, size="2"), align="center", color=rx.color("accent", 11)),
+                rx.hstack(rx.icon("target", size=14, flex_shrink="0"), _one_line(ChatState.channel_goal), align="center",
+                          color=rx.color("accent", 11), width="100%", min_width="0"),
             ),
             agents_bar(),
             spacing="1",
             align="start",
+            min_width="0",
+            flex="1",
         ),
-        rx.spacer(),
         rx.hstack(
             rx.tooltip(
-                rx.badge(rx.icon("users", size=12), ChatState.online_names.length(), " online", variant="soft", color_scheme="green"),
+                rx.badge(rx.icon("users", size=12), ChatState.online_names.length(), rx.text(" online", class_name="hidden sm:inline"),
+                         variant="soft", color_scheme="green", aria_label=ChatState.online_names.length().to_string() + " online"),
                 content=ChatState.online_names.join(", "),
             ),
-            summarize_button(False),
-            add_agent_dialog(),
-            invite_dialog(),
-            owner_actions(),
+            header_actions(),
             spacing="2",
             align="center",
+            flex_shrink="0",
         ),
         width="100%",
         align="start",
+        spacing="3",
         padding_bottom="0.75em",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
+        flex_shrink="0",
     )
 
 
@@ -93,16 +103,22 @@ def channel_page() -> rx.Component:
                     composer(),
                     # Heartbeat: presence, and re-joining if this tab's server state was lost.
                     rx.moment(interval=HEARTBEAT_MS, on_change=ChatState.heartbeat, display="none"),
-                    height="calc(100vh - 5.75rem)",  # the main area's padding and its search bar
+                    height="100%",
                     width="100%",
                     min_width="0",
                     spacing="2",
+                    class_name="@container",
+                    flex="1",
                 ),
                 thread_panel(),
+                channel_dialogs(),
                 width="100%",
+                flex="1",
+                min_height="0",
                 spacing="0",
             ),
         ),
+        fill=True,
     )
 
 

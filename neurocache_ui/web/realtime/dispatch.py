@@ -5,6 +5,7 @@ comes back as the same object, so states assign (and resend) only changes."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,10 +14,12 @@ from neurocache_ui.domain.events import (
     AgentStreamed,
     BusReconnected,
     Event,
+    MembershipChanged,
     MessageCreated,
     MessageEvent,
     MessageUpdated,
     PresenceChanged,
+    ReadMoved,
     SessionsEnded,
     TypingChanged,
 )
@@ -25,6 +28,11 @@ from neurocache_ui.web.realtime.rows import PAGE, Window, after_event, updated_r
 from neurocache_ui.web.realtime.watchers import Watchers
 
 SidebarEntry = dict[str, Any]
+TypingEntry = dict[str, Any]
+"""{"user_id", "name", "thread" (0: the channel), "at" (when the last notice came)}."""
+TYPING_KEPT = 10.0
+"""Seconds an entry stays after its person's last notice; the page hides it after 5
+(web/components/typing_line.jsx), so nobody lingers when typing stops unsent."""
 
 
 def names_text(names: list[str], verb: str) -> str:
@@ -35,13 +43,16 @@ def names_text(names: list[str], verb: str) -> str:
 
 
 def recipients(watchers: Watchers, channel_id: int, event: Event) -> list[str]:
-    """The tabs that need `event`: a reconnect concerns every tab, ended sessions
-    their user's tabs, a streaming reply (and its steps) only tabs showing its channel, anything
-    else every tab watching the channel."""
+    """The tabs that need `event`: a reconnect concerns every tab; ended sessions,
+    a moved read marker and membership changes their users' tabs; a streaming
+    reply (and its steps) only tabs showing its channel; anything else every tab
+    watching the channel."""
     if isinstance(event, BusReconnected):
         return watchers.all_tokens()
-    if isinstance(event, SessionsEnded):
+    if isinstance(event, SessionsEnded | ReadMoved):
         return watchers.tabs_of(event.user_id)
+    if isinstance(event, MembershipChanged):
+        return [token for user_id in event.user_ids for token in watchers.tabs_of(user_id)]
     tokens = watchers.tokens(channel_id)
     if isinstance(event, AgentStreamed | AgentStepped):
         return [token for token in tokens if watchers.sees(token, channel_id)]
@@ -58,6 +69,13 @@ def with_unread(sidebar: list[SidebarEntry], channel_id: int, event: Event, view
     return [{**entry, "unread": entry["unread"] + 1} if entry["id"] == channel_id else entry for entry in sidebar]
 
 
+def read_in(sidebar: list[SidebarEntry], channel_id: int) -> list[SidebarEntry]:
+    """The sidebar after the viewer read `channel_id` elsewhere: nothing unread there."""
+    if not any(entry["id"] == channel_id and entry["unread"] for entry in sidebar):
+        return sidebar
+    return [{**entry, "unread": 0} if entry["id"] == channel_id else entry for entry in sidebar]
+
+
 def with_cached(cache: dict[int, dict[str, Any]], channel_id: int, event: Event) -> dict[int, dict[str, Any]]:
     """The recently opened channels after an event, so switching back shows it."""
     cached = cache.get(channel_id)
@@ -70,12 +88,18 @@ def with_cached(cache: dict[int, dict[str, Any]], channel_id: int, event: Event)
     return {**cache, channel_id: {**cached, "rows": rows[-PAGE:]}}
 
 
-def typing_after(typing: list[str], event: Event) -> list[str]:
-    """Who is typing after a person's message arrives: they stopped (their name goes
-    at once, without reading the roster before the message is shown)."""
-    if not isinstance(event, MessageCreated) or event.message.user_id is None or event.message.author_name not in typing:
-        return typing
-    return [name for name in typing if name != event.message.author_name]
+def typing_after(typing: list[TypingEntry], event: Event, viewer_id: int, now: float) -> list[TypingEntry]:
+    """Who is typing where after an event: a notice puts its person's entry (with
+    where they type) last, the viewer's own excepted; their message arriving, in
+    the channel or a thread, removes it at once."""
+    if isinstance(event, TypingChanged) and event.user_id and event.user_id != viewer_id:
+        kept = [e for e in typing if e["user_id"] != event.user_id and now - e["at"] < TYPING_KEPT]
+        return [*kept, {"user_id": event.user_id, "name": event.name, "thread": event.thread_id, "at": round(now, 3)}]
+    if isinstance(event, MessageCreated) and event.message.user_id is not None:
+        author = event.message.user_id
+        if any(e["user_id"] == author for e in typing):
+            return [e for e in typing if e["user_id"] != author]
+    return typing
 
 
 def ends_stream(event: MessageEvent) -> bool:
@@ -120,37 +144,45 @@ class Frame:
     window: Window
     sidebar: list[SidebarEntry]
     cache: dict[int, dict[str, Any]]
-    typing: list[str]
+    typing: list[TypingEntry]
     online_names: list[str] | None  # None: unchanged
     resync: bool  # events were lost: reload the open channel
-    refresh_typing: bool  # someone started or stopped typing: re-read the roster
     sessions_ended: bool  # the viewer's sessions ended somewhere: re-check this tab's
+    notices: list[str]  # the viewer joined or left channels: reload the sidebar, tell them these
+    left_open: bool  # ...and one of them is the open channel
 
 
 def frame_after(
     window: Window,
     sidebar: list[SidebarEntry],
     cache: dict[int, dict[str, Any]],
-    typing: list[str],
+    typing: list[TypingEntry],
     *,
     open_channel: int,
     viewer_id: int,
     items: list[tuple[int, Event]],
+    now: float | None = None,
 ) -> Frame:
     """A tab after a frame of events in order: its open channel's rows, its
     sidebar and its cached channels each change once, however many events came."""
-    online, resync, refresh, ended = None, False, False, False
+    online, resync, ended, notices, left_open = None, False, False, [], False
+    now = time.time() if now is None else now
     for channel_id, event in items:
         if isinstance(event, BusReconnected):
             resync = True
         elif isinstance(event, SessionsEnded):
             ended = ended or event.user_id == viewer_id
+        elif isinstance(event, ReadMoved):
+            sidebar = read_in(sidebar, channel_id) if event.user_id == viewer_id else sidebar
+        elif isinstance(event, MembershipChanged):
+            if viewer_id in event.user_ids:
+                notices.append(event.notice)
+                left_open = left_open or (not event.joined and channel_id == open_channel)
         elif channel_id != open_channel:
             sidebar = with_unread(sidebar, channel_id, event, viewer_id)
             cache = with_cached(cache, channel_id, event)
         else:
             window = after_event(window, event)
             online = event.names if isinstance(event, PresenceChanged) else online
-            typing = typing_after(typing, event)
-            refresh = refresh or isinstance(event, TypingChanged)
-    return Frame(window, sidebar, cache, typing, online, resync, refresh, ended)
+            typing = typing_after(typing, event, viewer_id, now)
+    return Frame(window, sidebar, cache, typing, online, resync, ended, notices, left_open)

@@ -45,10 +45,17 @@ async def tab_states(app: rx.App, token: str, classes: Sequence[type[rx.State]])
 async def run_script(app: rx.App, token: str, code: str) -> None:
     """Run `code` in tab `token`'s page, without loading or changing its state
     (what `rx.call_script` does from a handler)."""
-    if app.event_namespace is None:
-        return
-    call = Event(name="_call_script", payload={"javascript_code": code, "callback": None})
-    await app.event_namespace.emit_update(StateUpdate(events=[call]), token)
+    await _send(app, token, [Event(name="_call_script", payload={"javascript_code": code, "callback": None})])
+
+
+async def emit(app: rx.App, token: str, specs: Sequence[Any]) -> None:
+    """Send tab `token` the events a handler would return (e.g. `rx.toast.info(...)`)."""
+    await _send(app, token, Event.from_event_type(list(specs)))
+
+
+async def _send(app: rx.App, token: str, events: list[Event]) -> None:
+    if app.event_namespace is not None and events:
+        await app.event_namespace.emit_update(StateUpdate(events=events), token)
 
 
 async def push_to_every_tab(app: rx.App, state_cls: type[rx.State], var_name: str, value: Any) -> None:

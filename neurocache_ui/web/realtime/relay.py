@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import reflex as rx
 
@@ -43,12 +43,13 @@ Item = tuple[int, Event]
 
 class Receiver(Protocol):
     """A state class that takes live events. Private (underscore), so no browser
-    can call it as an event handler."""
+    can call it as an event handler. `_receive` may return events for the page
+    (toasts), sent once the state change is."""
 
     @classmethod
     def _wants(cls, event: Event) -> bool: ...
 
-    async def _receive(self, token: str, items: list[Item]) -> None: ...
+    async def _receive(self, token: str, items: list[Item]) -> list[Any] | None: ...
 
 
 @dataclass
@@ -132,10 +133,13 @@ class _Relay:
             if events:
                 wanted = [cls for cls in self.receivers if any(cls._wants(e) for _, e in events)]  # type: ignore[attr-defined]
                 if wanted:
+                    said: list[Any] = []
                     async with reflex_adapter.tab_states(self.app, token, wanted) as states:
                         parts: list[Receiver] = states
                         for part in parts:
-                            await part._receive(token, events)
+                            said.extend(await part._receive(token, events) or ())
+                    if said:
+                        await reflex_adapter.emit(self.app, token, said)
         except Exception:
             log.exception(
                 "could not deliver %d events to tab %s…",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from neurocache_ui.domain.events import (
@@ -24,6 +25,8 @@ LATEST_BLOCK = 20
 RECENT_CAP = 200
 PAGE = 50
 RECENT_CHANNELS = 5
+GROUP_GAP = timedelta(minutes=5)
+"""A message this soon after the previous one by the same author continues its group."""
 
 Row = dict[str, Any]
 
@@ -40,6 +43,7 @@ def to_row(view: MessageView) -> Row:
         "day": view.created_at.date().isoformat(),
         "edited": view.edited_at is not None,
         "show_day": False,
+        "grouped": False,
         "sources": _as_text([{"title": source.title, "url": source.url} for source in view.sources]),
         "images": _as_text([image_of(ref) for ref in view.attachments]),
         "thread_id": view.thread_id or 0,
@@ -47,6 +51,9 @@ def to_row(view: MessageView) -> Row:
         "reactions": _as_text(
             [{"emoji": r.emoji, "count": r.count, "users": list(r.user_ids), "names": ", ".join(r.names)} for r in view.reactions]
         ),
+        "notes": "\n".join(view.notes),
+        "versions": view.version_count,
+        "version": view.version_count,  # which text the row shows; "Previous version" goes back
     }
 
 
@@ -61,12 +68,32 @@ def image_of(ref: AttachmentRef) -> dict[str, str]:
     return {"id": str(ref.id), "filename": ref.filename, "url": ref.url, "thumb": ref.thumbnail_url}
 
 
-def mark_days(rows: list[Row], previous_day: str = "") -> list[Row]:
-    """Flag the first message of each (UTC) day, where the page draws a separator."""
+def continues(previous: Row | None, row: Row) -> bool:
+    """Whether `row` continues `previous`'s group (drawn without its author line):
+    the same person or agent, the same day, within GROUP_GAP. Notices stand alone."""
+    if previous is None or previous["day"] != row["day"] or row["kind"] == "system":
+        return False
+    if (previous["kind"], previous["user_id"], previous["author"]) != (row["kind"], row["user_id"], row["author"]):
+        return False
+    gap = datetime.fromisoformat(row["created_at"]) - datetime.fromisoformat(previous["created_at"])
+    return timedelta(0) <= gap <= GROUP_GAP
+
+
+def placed(row: Row, previous: Row | None) -> Row:
+    """`row` with its day separator and grouping as it follows `previous` (None: first shown)."""
+    show_day = previous is None or previous["day"] != row["day"]
+    grouped = continues(previous, row)
+    if row["show_day"] == show_day and row["grouped"] == grouped:
+        return row
+    return {**row, "show_day": show_day, "grouped": grouped}
+
+
+def mark_rows(rows: list[Row], previous: Row | None = None) -> list[Row]:
+    """Each row placed after the one before it (the first after `previous`)."""
     marked = []
     for row in rows:
-        marked.append({**row, "show_day": row["day"] != previous_day})
-        previous_day = row["day"]
+        marked.append(placed(row, previous))
+        previous = row
     return marked
 
 
@@ -87,7 +114,7 @@ class Window:
 
 def shown(rows: list[Row], has_more: bool, has_newer: bool = False) -> Window:
     """A freshly loaded channel: its rows split so the next message changes little."""
-    rows = mark_days(rows)
+    rows = mark_rows(rows)
     recent = rows[:-LATEST_BLOCK] if len(rows) > LATEST_BLOCK else []
     return Window([], recent, rows[-LATEST_BLOCK:], has_more, has_newer)
 
@@ -100,7 +127,7 @@ def added(window: Window, row: Row) -> Window:
     tail = (window.recent[-LATEST_BLOCK:] + window.latest) or window.older[-1:]  # never the whole window
     if any(r["id"] == row["id"] for r in tail):
         return window
-    row = {**row, "show_day": not tail or tail[-1]["day"] != row["day"]}
+    row = placed(row, tail[-1] if tail else None)
     latest = window.latest + [row]
     if len(latest) <= LATEST_BLOCK:
         return replace(window, latest=latest)
@@ -114,27 +141,47 @@ def added(window: Window, row: Row) -> Window:
 
 
 def replaced(window: Window, message_id: int, row: Row | None) -> Window:
-    """A message edited (`row`) or deleted (None) wherever it is shown."""
+    """A message edited (`row`) or deleted (None) wherever it is shown; after a
+    deletion the next row is placed again (it may start a group or a day now)."""
     for name in ("latest", "recent", "older"):
         rows: list[Row] = getattr(window, name)
         for index, existing in enumerate(rows):
             if existing["id"] == message_id:
-                new = [] if row is None else [{**row, "show_day": existing["show_day"]}]
-                return replace(window, **{name: rows[:index] + new + rows[index + 1 :]})
+                if row is not None:
+                    new = [{**row, "show_day": existing["show_day"], "grouped": existing["grouped"]}]
+                    return replace(window, **{name: rows[:index] + new + rows[index + 1 :]})
+                return _without(window, name, index)
     return window
+
+
+def _without(window: Window, name: str, index: int) -> Window:
+    """The window without row `index` of list `name`; the row that now follows the
+    gap is placed again after the one before it (lists it leaves alone stay the same objects)."""
+    names = ("older", "recent", "latest")
+    lists: dict[str, list[Row]] = {n: getattr(window, n) for n in names}
+    rows = lists[name] = lists[name][:index] + lists[name][index + 1 :]
+    at = names.index(name)
+    before = rows[index - 1] if index > 0 else next((lists[n][-1] for n in reversed(names[:at]) if lists[n]), None)
+    spot = (name, index) if index < len(rows) else next(((n, 0) for n in names[at + 1 :] if lists[n]), None)
+    if spot is not None:
+        after = lists[spot[0]][spot[1]]
+        moved = placed(after, before)
+        if moved is not after:
+            lists[spot[0]] = lists[spot[0]][: spot[1]] + [moved] + lists[spot[0]][spot[1] + 1 :]
+    changed = {name} | ({spot[0]} if spot is not None else set())
+    return replace(window, **{n: lists[n] for n in changed})
 
 
 def with_older(window: Window, page: list[Row], has_more: bool) -> Window:
     """An older page put in front; the first row shown so far keeps its day
     separator only if the page ends on another day."""
-    page = mark_days(page)
+    page = mark_rows(page)
     shown_lists = [name for name in ("older", "recent", "latest") if getattr(window, name)] if page else []
     if shown_lists:
         rows: list[Row] = getattr(window, shown_lists[0])
-        first = rows[0]
-        show_day = first["day"] != page[-1]["day"]
-        if show_day != first["show_day"]:
-            window = replace(window, **{shown_lists[0]: [{**first, "show_day": show_day}] + rows[1:]})
+        first = placed(rows[0], page[-1])
+        if first is not rows[0]:
+            window = replace(window, **{shown_lists[0]: [first] + rows[1:]})
     return replace(window, older=page + window.older, has_more=has_more)
 
 
@@ -162,6 +209,16 @@ def updated_rows(rows: list[Row], event: Event) -> list[Row]:
     if any(r["id"] == row["id"] for r in rows):
         return [row if r["id"] == row["id"] else r for r in rows]
     return rows + [row] if isinstance(event, MessageCreated) else rows
+
+
+def first_unread(shown: list[Row], last_read_id: int | None, viewer_id: int) -> int:
+    """The first shown message past the viewer's read marker that someone else
+    wrote, where the page draws "New messages"; 0 when there is none or the viewer
+    has never read the channel (a new member would see the line above everything)."""
+    if last_read_id is None:
+        return 0
+    own = ("user", viewer_id)
+    return next((r["id"] for r in shown if r["id"] > last_read_id and (r["kind"], r["user_id"]) != own), 0)
 
 
 def snapshot(window: Window) -> tuple[list[Row], bool]:

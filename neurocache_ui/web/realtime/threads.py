@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from neurocache_ui.domain.events import (
     Event,
+    MembershipChanged,
     MessageCreated,
     MessageDeleted,
     MessageUpdated,
@@ -25,8 +26,11 @@ class Thread:
 
 
 def concerns(event: Event) -> bool:
-    """Whether an event may change some open thread: a reply in a thread, or a
-    change to a message that has replies (a root's count, text or reactions)."""
+    """Whether an event may change some open thread: a reply in a thread, a
+    change to a message that has replies (a root's count, text or reactions), or
+    the viewer leaving the channel (the panel closes with it)."""
+    if isinstance(event, MembershipChanged):
+        return not event.joined
     if not isinstance(event, MessageCreated | MessageUpdated | MessageDeleted):
         return False
     return event.message.thread_id is not None or (not isinstance(event, MessageCreated) and event.message.reply_count > 0)

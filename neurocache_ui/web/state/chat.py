@@ -14,7 +14,7 @@ import reflex as rx
 
 from neurocache_ui.domain.errors import NeurocacheError, NotFound
 from neurocache_ui.domain.events import AgentStepped, Event, TeamChanged
-from neurocache_ui.services import auth, channels, messaging, presence
+from neurocache_ui.services import auth, channels, messaging
 from neurocache_ui.services.agent_runs import runner
 from neurocache_ui.web.realtime import dispatch, rows
 from neurocache_ui.web.realtime.rows import PAGE, Window, to_row
@@ -25,6 +25,7 @@ from neurocache_ui.web.state.presence import PresenceMixin
 log = logging.getLogger(__name__)
 
 _META = ("id", "slug", "name", "description", "goal", "is_owner")  # what the page shows of a channel
+COMPOSER_ID = "composer"
 SESSION_ENDED_ELSEWHERE = "You were logged out: your password changed or all sessions were ended. Log in again."
 
 
@@ -38,6 +39,7 @@ class ChatState(PresenceMixin, AuthState):
     is_owner: bool = False
     not_found: bool = False
     focus_id: int = 0  # the message a link opened the channel at (?m=<id>), highlighted
+    first_unread_id: int = 0  # where "New messages" starts: the first message unread when the channel was opened
     older: list[rows.Row] = []
     recent: list[rows.Row] = []
     latest: list[rows.Row] = []
@@ -50,10 +52,7 @@ class ChatState(PresenceMixin, AuthState):
     editing_id: int = 0
     dialog_error: str = ""
     dialog_open: str = ""
-    # The composer's @mention suggestions (TeamState.mention fills them).
-    mention_options: list[dict[str, Any]] = []
     pending_images: list[dict[str, Any]] = []  # uploaded, sent with the next message (state/attachments.py)
-    _composer_text: str = ""
     # The last few opened channels, kept fresh by live events, so switching back is
     # instant. Backend-only (underscore): never sent to the browser.
     _channel_cache: dict[int, dict[str, Any]] = {}
@@ -134,7 +133,7 @@ class ChatState(PresenceMixin, AuthState):
         self.channel_id, self.channel_slug, self.channel_name = 0, "", ""
         self.channel_description, self.channel_goal, self.is_owner = "", "", False
         self.older, self.recent, self.latest = [], [], []
-        self.typing_names, self.online_names = [], []
+        self.typists, self.online_names = [], []
 
     # ---- sidebar -------------------------------------------------------------
 
@@ -165,7 +164,7 @@ class ChatState(PresenceMixin, AuthState):
         user = await self._user_or_login()
         if user is None:
             return
-        self.send_error, self.editing_id, self.not_found, self.loading = "", 0, False, True
+        self.send_error, self.editing_id, self.not_found, self.loading, self.first_unread_id = "", 0, False, True, 0
         # What the sidebar counted as unread, before opening marks it read ("Summarize" reads them).
         self._unread_at_open = next((c["unread"] for c in self.channel_list if c["slug"] == self._url_slug()), 0)
         channel = await self._member_channel(user, self._url_slug())
@@ -180,8 +179,6 @@ class ChatState(PresenceMixin, AuthState):
             self.older, self.recent, self.latest = [], [], []
         yield
         await self._join(user, channel)
-        if self.focus_id:  # a search hit or a mention: show it in the middle
-            yield rx.call_script(f"document.querySelector('[data-message-id=\"{self.focus_id}\"]')?.scrollIntoView({{block: 'center'}})")
 
     async def _join(self, user: auth.CurrentUser, channel: channels.ChannelView) -> None:
         """Load a channel `user` is a member of and start receiving its live events.
@@ -209,6 +206,7 @@ class ChatState(PresenceMixin, AuthState):
         self._apply_channel(meta)
         watchers.seat(self._token(), user, channel.slug)
         self._show(rows.shown([to_row(v) for v in views], older, newer))
+        self.first_unread_id = rows.first_unread(self._window().rows, channel.last_read_id, user.id)
         self.loading = False
         if not newer:  # a window short of the newest messages is not kept fresh by live events
             self._remember_channel(meta)
@@ -283,12 +281,9 @@ class ChatState(PresenceMixin, AuthState):
             return
         self.sending = False
         self._change(lambda window: rows.added(window, to_row(view)))
-        self._composer_text, self.pending_images = "", []
-        if self.mention_options:
-            self.mention_options = []
+        self.pending_images = []
         runner.trigger(view, triggered_by_user_id=user.id)  # the channel's agents get to work
-        await asyncio.to_thread(presence.stop_typing, self.channel_id, user.id)
-        yield rx.set_value("composer", "")
+        yield rx.set_value(COMPOSER_ID, "")
 
     @rx.event
     def start_edit(self, message_id: int):
@@ -332,12 +327,13 @@ class ChatState(PresenceMixin, AuthState):
     def _wants(cls, event: Event) -> bool:
         return not isinstance(event, AgentStepped | TeamChanged)
 
-    async def _receive(self, token: str, items: list[tuple[int, Event]]) -> None:
+    async def _receive(self, token: str, items: list[tuple[int, Event]]) -> list[Any] | None:
+        """Apply a frame of live events; returns the toasts it brings (joined or left channels)."""
         if not self.channel_id and (seat := watchers.seat_of(token)) is not None:
             await self._restore(token, *seat)
         before = self._window()
         frame = dispatch.frame_after(
-            before, self.channel_list, self._channel_cache, self.typing_names,
+            before, self.channel_list, self._channel_cache, self.typists,
             open_channel=self.channel_id, viewer_id=self.user_id, items=items,
         )  # fmt: skip
         if frame.sessions_ended and await self._user() is None:
@@ -345,15 +341,21 @@ class ChatState(PresenceMixin, AuthState):
             (await self.get_state(AuthState)).ended_notice = SESSION_ENDED_ELSEWHERE
             return
         self._show(frame.window, before)
-        for name, value in (("channel_list", frame.sidebar), ("_channel_cache", frame.cache), ("typing_names", frame.typing)):
+        for name, value in (("channel_list", frame.sidebar), ("_channel_cache", frame.cache), ("typists", frame.typing)):
             if value is not getattr(self, name):  # only changes are assigned, so only they are sent
                 setattr(self, name, value)
         if frame.online_names is not None:
             self.online_names = frame.online_names
         if frame.resync:
             await self._resync()
-        elif frame.refresh_typing:
-            await self._refresh_typing()
+        if frame.left_open:  # removed from the open channel (left elsewhere, archived, deleted)
+            self._close_channel()
+            self.not_found = True
+            watchers.unseat(token)
+        if frame.notices:
+            await self._refresh_channel_list(self.user_id)
+            return [rx.toast.info(notice) for notice in frame.notices]
+        return None
 
     async def _resync(self) -> None:
         """After the bus lost events (Redis reconnect): reload the open channel."""
@@ -376,6 +378,5 @@ class ChatState(PresenceMixin, AuthState):
         except NeurocacheError as error:
             self.send_error = str(error)
             return
-        self.focus_id = 0
-        yield rx.call_script("document.querySelector('[role=log][aria-label=Messages]')?.scrollTo(0, 1e9)")
+        self.focus_id = 0  # the log starts over at the bottom (components/follow_log.py)
 

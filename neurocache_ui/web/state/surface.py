@@ -32,13 +32,13 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     "ChannelAdminState": frozenset({
         "archive_channel", "create_channel", "delete_channel", "invite", "leave", "rename_channel", "toggle_dialog",
     }),
-    "TeamState": frozenset({"add_agent", "complete_mention", "load_team", "mention", "remove_agent", "stop_reply", "toggle_picker"}),
+    "TeamState": frozenset({"add_agent", "load_team", "regenerate", "remove_agent", "stop_reply", "toggle_picker"}),
     "AgentsState": frozenset({
         "create_agent", "delete_agent", "duplicate_agent", "load", "load_more", "open_agent", "save_agent",
         "set_field", "set_search", "start_new",
     }),
     "AttachmentsState": frozenset({"attach_images", "remove_image"}),
-    "ThreadState": frozenset({"close_thread", "open_from_url", "open_thread", "send_reply"}),
+    "ThreadState": frozenset({"close_thread", "open_from_url", "open_thread", "send_reply", "show_version", "thread_typing"}),
     "KnowledgeState": frozenset({"delete_document", "load_documents", "track_progress", "upload", "upload_started"}),
     "McpState": frozenset({"add_mcp_server", "discover_mcp_tools", "load_mcp", "remove_mcp_server", "toggle_mcp_tool"}),
     "TryItState": frozenset({"ask", "clear", "stop"}),

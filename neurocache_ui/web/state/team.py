@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -23,8 +22,8 @@ from neurocache_ui.domain.events import (
     TeamChanged,
 )
 from neurocache_ui.services import agents as agents_core
-from neurocache_ui.services import team
-from neurocache_ui.services.agent_runs import runner
+from neurocache_ui.services import channels, team
+from neurocache_ui.services.agent_runs import regenerate, runner
 from neurocache_ui.web.realtime import dispatch, relay
 from neurocache_ui.web.realtime.dispatch import names_text
 from neurocache_ui.web.realtime.watchers import watchers
@@ -33,9 +32,17 @@ from neurocache_ui.web.state.chat import ChatState
 log = logging.getLogger(__name__)
 
 PICKER = "add-agent"
-MAX_OPTIONS = 6
 PICKER_LIMIT = agents_core.MAX_PAGE_SIZE
-_PARTIAL = re.compile(r"(?:^|[\s(,;])@([a-z0-9-]*)$", re.IGNORECASE)
+
+
+def mention_candidates(agents: list[dict[str, Any]], people: list[channels.Member], viewer_id: int) -> list[dict[str, Any]]:
+    """What the composers' @mention popup offers: the channel's agents (inserted as
+    `@slug`, which wakes them) and its people but the viewer (inserted as `@Name`,
+    which mentions them)."""
+    return [
+        *({"kind": "agent", "label": a["name"], "insert": a["slug"], "hint": "@" + a["slug"], "icon": a["emoji"]} for a in agents),
+        *({"kind": "person", "label": p.name, "insert": p.name, "hint": "", "icon": "👤"} for p in people if p.user_id != viewer_id),
+    ]
 
 
 def agent_chip(agent: team.ChannelAgentView, *, is_channel_owner: bool) -> dict[str, Any]:
@@ -52,6 +59,7 @@ def agent_chip(agent: team.ChannelAgentView, *, is_channel_owner: bool) -> dict[
 
 class TeamState(ChatState):
     channel_agents: list[dict[str, Any]] = []
+    mention_candidates: list[dict[str, Any]] = []
     my_agents: list[dict[str, Any]] = []
     picker_error: str = ""
     picker_loading: bool = False
@@ -68,14 +76,16 @@ class TeamState(ChatState):
     async def _load_team(self) -> None:
         user_id, channel_id = self.user_id, self.channel_id
         if not channel_id or not user_id:
-            self.channel_agents = []
+            self.channel_agents, self.mention_candidates = [], []
             return
         try:
             found = await asyncio.to_thread(team.channel_agents, channel_id, user_id)
+            people = await asyncio.to_thread(channels.members, channel_id, user_id)
         except NeurocacheError as error:
             log.info("team of channel %s not loaded: %s", channel_id, error)
             return
         self.channel_agents = [agent_chip(a, is_channel_owner=self.is_owner) for a in found]
+        self.mention_candidates = mention_candidates(self.channel_agents, people, user_id)
 
     @rx.event
     async def load_team(self):
@@ -84,7 +94,7 @@ class TeamState(ChatState):
         if await self._user() is None:
             return
         if self._team_channel != self.channel_id:
-            self.steps, self.replying, self.mention_options = {}, {}, []
+            self.steps, self.replying = {}, {}
             self._team_channel = self.channel_id
         if self.channel_id:
             watchers.focus(self._token(), self.channel_id)
@@ -150,38 +160,6 @@ class TeamState(ChatState):
         if await self._change_team(lambda channel_id, user_id: team.remove_agent(channel_id, user_id, agent_id)):
             return rx.toast.success(f"{name} left the channel")
 
-    # ---- @mention completion --------------------------------------------------------
-
-    @rx.event
-    def mention(self, text: str):
-        """on_change of the composer (debounced): agents matching a trailing @partial."""
-        self._composer_text = text
-        match = _PARTIAL.search(text or "")
-        if match is None:
-            if self.mention_options:
-                self.mention_options = []
-            return
-        partial = match.group(1).lower()
-        options = [
-            {"slug": a["slug"], "name": a["name"], "emoji": a["emoji"]}
-            for a in self.channel_agents
-            if a["slug"].startswith(partial) or a["name"].lower().startswith(partial)
-        ][:MAX_OPTIONS]
-        if options != self.mention_options:
-            self.mention_options = options
-
-    @rx.event
-    def complete_mention(self, slug: str):
-        text = self._composer_text
-        match = _PARTIAL.search(text)
-        start = match.start(1) - 1 if match else len(text)
-        completed = f"{text[:start]}@{slug} "
-        self._composer_text = completed
-        self.mention_options = []
-        # Setting a text area's value puts the caret at its end, so focusing it is
-        # enough; no rx.call_script, which the browser could only run through eval.
-        return [rx.set_value("composer", completed), rx.set_focus("composer")]
-
     # ---- replies --------------------------------------------------------------------------
 
     @rx.event
@@ -191,6 +169,18 @@ class TeamState(ChatState):
             return
         try:
             await runner.stop_reply(message_id, user.id)
+        except NeurocacheError as error:
+            return rx.toast.error(str(error))
+
+    @rx.event
+    async def regenerate(self, message_id: int):
+        """"Regenerate" / "Retry" on an agent's reply: written again in place (the old
+        text stays as an earlier version); why it cannot be comes back as a toast."""
+        user = await self._user_or_login()
+        if user is None or not isinstance(message_id, int) or not 0 < message_id < 2**63:
+            return
+        try:
+            await regenerate.regenerate(message_id, user.id)
         except NeurocacheError as error:
             return rx.toast.error(str(error))
 

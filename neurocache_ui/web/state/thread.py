@@ -10,9 +10,9 @@ import reflex as rx
 
 from neurocache_ui.domain.errors import NeurocacheError
 from neurocache_ui.domain.events import Event, MessageCreated
-from neurocache_ui.services import auth, messaging
+from neurocache_ui.services import auth, messaging, reply_versions
 from neurocache_ui.services.agent_runs import runner
-from neurocache_ui.web.realtime import relay
+from neurocache_ui.web.realtime import relay, rows
 from neurocache_ui.web.realtime.rows import Row, to_row
 from neurocache_ui.web.realtime.threads import Thread, concerns, thread_after
 from neurocache_ui.web.state.chat import ChatState
@@ -71,6 +71,11 @@ class ThreadState(ChatState):
     def close_thread(self):
         self._close()
 
+    @rx.event(background=True)
+    async def thread_typing(self, _value: str):
+        """on_change of the thread's Reply box (throttled): typing shows in this thread only."""
+        await self._typing_in(lambda state: state.thread_id)
+
     @rx.event
     async def open_from_url(self):
         """on_load of /channels/[slug]: a link to a thread reply (?m=<id>) opens its
@@ -110,6 +115,24 @@ class ThreadState(ChatState):
         runner.trigger(view, triggered_by_user_id=user.id)  # agents mentioned here answer in the thread
         yield rx.set_value(COMPOSER_ID, "")
 
+    @rx.event
+    async def show_version(self, message_id: int, number: int):
+        """"Previous version" / "Next version" under a regenerated reply, in the
+        channel's log or the thread panel; the next change to it shows the newest."""
+        user = await self._user_or_login()
+        valid = all(isinstance(n, int) and 0 < n < 2**63 for n in (message_id, number))
+        if user is None or not valid:
+            return
+        try:
+            view = await asyncio.to_thread(reply_versions.version, message_id, number, viewer_id=user.id)
+        except NeurocacheError as error:
+            return rx.toast.error(str(error))
+        row = {**to_row(view), "version": number}
+        self._change(lambda window: rows.replaced(window, message_id, row))
+        replies = self.thread_replies
+        if any(r["id"] == message_id for r in replies):
+            self.thread_replies = [row if r["id"] == message_id else r for r in replies]
+
     # ---- live events (web/realtime/relay.py) ------------------------------------
 
     @classmethod
@@ -118,6 +141,9 @@ class ThreadState(ChatState):
 
     async def _receive(self, token: str, items: list[tuple[int, Event]]) -> None:
         if not self.thread_id:
+            return
+        if not self.channel_id:  # the channel closed under it (ChatState._receive ran first)
+            self._close()
             return
         thread = Thread(self.thread_root, self.thread_replies)
         for channel_id, event in items:
