@@ -68,12 +68,13 @@ def test_add_mention_and_watch_the_reply_stream_in(
     expect(agents_in_header(ada).get_by_text(scout.name)).to_be_visible()
     expect(agents_in_header(bob).get_by_text(scout.name)).to_be_visible()  # the other viewer's header follows
 
-    # @ completion: typing "@sc" offers the channel's matching agent.
+    # @ completion: typing "@sc" offers the channel's matching agent; a click picks it.
     box = ada.get_by_role("textbox", name="Message")
     box.press_sequentially(f"hello @{slug[:3]}")
-    ada.get_by_role("button", name=f"Mention {scout.name}").click()
+    suggestions = ada.get_by_role("listbox", name="Mention suggestions")
+    suggestions.get_by_role("option", name=scout.name).click()
     expect(box).to_have_value(f"hello @{slug} ")
-    expect(ada.get_by_role("button", name=f"Mention {scout.name}")).to_have_count(0)
+    expect(suggestions).to_have_count(0)
 
     fake_provider.configure(reply=" ".join(WORDS), token_delay=0.12)  # ~5 s of tokens
     box.press_sequentially("what do you know?")

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from neurocache_ui.infra import presence
+from neurocache_ui.infra import bus, presence
 from neurocache_ui.services import agents, api_keys, auth, channels, messaging, team
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import (
@@ -166,6 +166,16 @@ async def test_a_stranger_gets_nothing_from_any_handler(
     # The calls that end his own session come last, so the rest run signed in.
     calls = sorted(_calls(victim), key=lambda call: call[0].rsplit(".", 1)[1] in SESSION_ENDERS)
     assert len(calls) > 2 * sum(len(h) for h in PUBLIC_HANDLERS.values())  # every handler, from two pages
+    heard: list[str] = []
+    ready = asyncio.Event()
+
+    async def listen() -> None:  # what her channel's viewers are told meanwhile (typing, presence)
+        async for channel_id, event in bus.listen(ready=ready):
+            if channel_id == victim.channel.id:
+                heard.append(event.type)
+
+    listener = asyncio.create_task(listen())
+    await asyncio.wait_for(ready.wait(), 10)
     async with RawTab(agent_hub.url, cookie=cookie) as stranger:
         for name, payload, path in calls:
             await stranger.call(name, payload, path)
@@ -181,7 +191,10 @@ async def test_a_stranger_gets_nothing_from_any_handler(
     after = _counts(victim)
     assert after == {**before, "messages": before["messages"] + 1}  # only her own live post
     assert fake_provider.requests() == [], "a stranger made her agent call the model"
-    assert presence.online(victim.channel.id) == [] and presence.typing(victim.channel.id) == []
+    listener.cancel()
+    await asyncio.gather(listener, return_exceptions=True)
+    assert presence.online(victim.channel.id) == []
+    assert "typing" not in heard and "presence" not in heard, f"her viewers were told {heard}"
 
 
 async def test_the_probe_sees_her_channel_with_her_session(agent_hub: HubServer, victim: Victim) -> None:

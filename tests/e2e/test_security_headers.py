@@ -222,7 +222,7 @@ def test_images_in_agent_replies_are_links_that_fetch_nothing(
     fake_provider.configure(reply=f"Here: ![the chart]({pixel_server.url}/agent.png)")
     box = page.get_by_role("textbox", name="Message")
     box.press_sequentially(f"draw @{slug[:4]}")
-    page.get_by_role("button", name=f"Mention {agent.name}").click()  # completion without eval
+    page.get_by_role("listbox", name="Mention suggestions").get_by_role("option", name=agent.name).click()  # no eval
     expect(box).to_have_value(f"draw @{slug} ")
     box.press_sequentially("a chart")
     box.press("Enter")

@@ -54,9 +54,12 @@ def test_a_row_is_what_the_page_draws() -> None:
     late = datetime(2025, 3, 1, 23, 59, tzinfo=UTC)
     assert rows.to_row(view(5, at=late, content="hi", edited=True)) == {
         "id": 5, "user_id": 7, "author": "Ada", "kind": "user", "content": "hi", "status": "complete",
-        "created_at": late.isoformat(), "day": "2025-03-01", "edited": True, "show_day": False, "grouped": False, "sources": "",
-        "images": "", "thread_id": 0, "replies": 0, "reactions": "", "notes": "", "versions": 1, "version": 1,
+        "created_at": late.isoformat(), "day": "2025-03-01", "edited": True, "mark": "", "sources": "",
+        "images": "", "thread_id": 0, "replies": 0, "reactions": "",
     }
+    # Notes and earlier versions only travel when a reply has them.
+    regenerated = rows.to_row(replace(view(6), notes=("Web search failed: timeout",), version_count=3))
+    assert regenerated["notes"] == "Web search failed: timeout" and regenerated["versions"] == 3
 
 
 def test_a_replys_sources_are_in_its_row_and_follow_its_updates() -> None:
@@ -129,25 +132,25 @@ def test_the_window_is_bounded_and_the_oldest_rows_come_back_through_load_older(
 def test_day_separators_mark_the_first_message_of_each_day() -> None:
     day_two = DAY_ONE + timedelta(days=1)
     window = rows.shown([row(1), row(2), row(3, at=day_two), row(4, at=day_two + timedelta(hours=1))], has_more=False)
-    assert [r["show_day"] for r in window.rows] == [True, False, True, False]
+    assert [r["mark"] == "day" for r in window.rows] == [True, False, True, False]
     window = rows.added(window, row(5, at=day_two + timedelta(hours=2)))
-    assert window.latest[-1]["show_day"] is False
+    assert window.latest[-1]["mark"] != "day"
     window = rows.added(window, row(6, at=day_two + timedelta(days=1)))
-    assert window.latest[-1]["show_day"] is True
-    assert rows.added(Window(), row(1)).latest[0]["show_day"]  # the first message of an empty channel
+    assert window.latest[-1]["mark"] == "day"
+    assert rows.added(Window(), row(1)).latest[0]["mark"] == "day"  # the first message of an empty channel
 
 
 def test_an_older_page_moves_the_separator_only_when_the_day_continues() -> None:
     window = window_of(3)
-    assert window.latest[0]["show_day"]
+    assert window.latest[0]["mark"] == "day"
     same_day = rows.with_older(window, [row(-1), row(0)], has_more=True)
     assert ids(same_day.older) == [-1, 0] and same_day.has_more
-    assert [r["show_day"] for r in same_day.rows] == [True, False, False, False, False]
-    assert window.latest[0]["show_day"]  # the window it came from is untouched
+    assert [r["mark"] == "day" for r in same_day.rows] == [True, False, False, False, False]
+    assert window.latest[0]["mark"] == "day"  # the window it came from is untouched
 
     earlier = rows.with_older(window, [row(0, at=DAY_ONE - timedelta(days=1))], has_more=False)
     assert earlier.latest is window.latest  # its first row keeps the separator: nothing resent
-    assert [r["show_day"] for r in earlier.rows] == [True, True, False, False]
+    assert [r["mark"] == "day" for r in earlier.rows] == [True, True, False, False]
     assert rows.with_older(window, [], has_more=False).latest is window.latest
 
 
@@ -164,29 +167,29 @@ def test_consecutive_messages_of_one_author_within_five_minutes_are_grouped() ->
         has_more=False,
     )
     # 3 is nine minutes after 2's group began but six after 2: a new group; notices never group.
-    assert [r["grouped"] for r in shown.rows] == [False, True, False, False, True, False, True, False, False]
+    assert [r["mark"] == "group" for r in shown.rows] == [False, True, False, False, True, False, True, False, False]
     # Same name, another person: not one group.
-    assert rows.added(rows.shown([by("Ada", 1, 0)], False), by("Ada", 2, 1, user_id=99)).latest[-1]["grouped"] is False
+    assert rows.added(rows.shown([by("Ada", 1, 0)], False), by("Ada", 2, 1, user_id=99)).latest[-1]["mark"] != "group"
     # A live message joins the group of the one before it; a day change starts a new one.
     live = rows.added(shown, by("Hub", 10, 13, kind="system"))
-    assert live.latest[-1]["grouped"] is False
+    assert live.latest[-1]["mark"] != "group"
     window = rows.shown([by("Ada", 1, 0)], False)
-    assert rows.added(window, by("Ada", 2, 4)).latest[-1]["grouped"] is True
-    assert rows.added(window, row(2, at=DAY_ONE + timedelta(days=1))).latest[-1]["grouped"] is False
+    assert rows.added(window, by("Ada", 2, 4)).latest[-1]["mark"] == "group"
+    assert rows.added(window, row(2, at=DAY_ONE + timedelta(days=1))).latest[-1]["mark"] != "group"
 
 
 def test_deleting_a_groups_first_message_makes_the_next_one_lead() -> None:
     window = rows.shown([by("Bob", 1, 0, user_id=8), by("Ada", 2, 1), by("Ada", 3, 2), by("Ada", 4, 3)], False)
     after = rows.after_event(window, MessageDeleted(message=view(2)))
     assert ids(after.rows) == [1, 3, 4]
-    assert [r["grouped"] for r in after.rows] == [False, False, True]
+    assert [r["mark"] == "group" for r in after.rows] == [False, False, True]
     # Across the latest block's edge: the first latest row follows the last recent one.
     long = rows.shown([by("Ada", 1, 0), by("Bob", 2, 0, user_id=8)] + [by("Ada", i, 1) for i in range(3, LATEST_BLOCK + 3)], False)
-    assert ids(long.recent) == [1, 2] and long.latest[0]["grouped"] is False
+    assert ids(long.recent) == [1, 2] and long.latest[0]["mark"] != "group"
     cut = rows.after_event(long, MessageDeleted(message=view(2)))
-    assert ids(cut.recent) == [1] and cut.latest[0]["grouped"] is True
+    assert ids(cut.recent) == [1] and cut.latest[0]["mark"] == "group"
     older = rows.with_older(rows.shown([by("Ada", 5, 5)], False), [by("Ada", 3, 3), by("Ada", 4, 4)], has_more=False)
-    assert [r["grouped"] for r in older.rows] == [False, True, True]
+    assert [r["mark"] == "group" for r in older.rows] == [False, True, True]
 
 
 def test_repeated_events_are_harmless() -> None:
@@ -207,7 +210,7 @@ def test_edits_and_deletes_reach_a_message_wherever_it_is_shown() -> None:
         assert changed == [part]
         shown = next(r for r in edited.rows if r["id"] == message_id)
         before = next(r for r in window.rows if r["id"] == message_id)
-        assert shown["content"] == "new text" and shown["edited"] and shown["show_day"] == before["show_day"]
+        assert shown["content"] == "new text" and shown["edited"] and shown["mark"] == before["mark"]
 
         deleted = rows.after_event(window, MessageDeleted(message=view(message_id)))
         assert message_id not in ids(deleted.rows) and len(deleted.rows) == len(window.rows) - 1

@@ -214,8 +214,7 @@ def message_item(
     status: rx.Var[str],
     created_at: rx.Var[str],
     edited: rx.Var[bool],
-    show_day: rx.Var[bool],
-    grouped: rx.Var[bool],
+    mark: rx.Var[str],
     first_unread: rx.Var[bool],
     mine: rx.Var[bool],
     editing: rx.Var[bool],
@@ -233,7 +232,8 @@ def message_item(
     """One message. A memo with plain props, so a new message re-renders only
     itself: the rows already on screen compare equal and are skipped (this is
     most of the delivery latency budget; see docs/PERFORMANCE.md)."""
-    continued = grouped & ~show_day & ~first_unread
+    show_day = mark == "day"
+    continued = (mark == "group") & ~first_unread
     rewritable = (kind == "agent") & (status != "streaming")
     return rx.fragment(
         rx.cond(show_day, _day_separator(created_at)),
@@ -320,8 +320,7 @@ def _item(row: rx.Var[dict[str, Any]], *, in_thread: bool) -> rx.Component:
         status=row["status"].to(str),
         created_at=row["created_at"].to(str),
         edited=row["edited"].to(bool),
-        show_day=row["show_day"].to(bool) if not in_thread else False,
-        grouped=row["grouped"].to(bool) if not in_thread else False,
+        mark=row["mark"].to(str) if not in_thread else "",
         first_unread=(ChatState.first_unread_id == row["id"]) if not in_thread else False,
         mine=(row["user_id"] == ChatState.user_id) & (row["kind"] == "user"),
         editing=ChatState.editing_id == row["id"],
@@ -332,8 +331,8 @@ def _item(row: rx.Var[dict[str, Any]], *, in_thread: bool) -> rx.Component:
         reactions=row["reactions"].to(str),
         in_thread=in_thread,
         focused=ChatState.focus_id == row["id"],
-        notes=row["notes"].to(str),
-        version=row["version"].to(int),
-        versions=row["versions"].to(int),
+        notes=row.get("notes", "").to(str),
+        version=row.get("version", row.get("versions", 1)).to(int),
+        versions=row.get("versions", 1).to(int),
         key=row["id"].to(str),
     )

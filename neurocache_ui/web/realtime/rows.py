@@ -32,7 +32,11 @@ Row = dict[str, Any]
 
 
 def to_row(view: MessageView) -> Row:
-    return {
+    """The page's row: `mark` says what is drawn before it ("day": a day separator,
+    "group": nothing, it continues its author's group); `notes` and `versions`
+    are there only when a reply has them, so the rows resent with each new message
+    stay small (bench/bench_delivery.py)."""
+    row: Row = {
         "id": view.id,
         "user_id": view.user_id or 0,
         "author": view.author_name,
@@ -42,8 +46,7 @@ def to_row(view: MessageView) -> Row:
         "created_at": view.created_at.isoformat(),
         "day": view.created_at.date().isoformat(),
         "edited": view.edited_at is not None,
-        "show_day": False,
-        "grouped": False,
+        "mark": "",
         "sources": _as_text([{"title": source.title, "url": source.url} for source in view.sources]),
         "images": _as_text([image_of(ref) for ref in view.attachments]),
         "thread_id": view.thread_id or 0,
@@ -51,10 +54,12 @@ def to_row(view: MessageView) -> Row:
         "reactions": _as_text(
             [{"emoji": r.emoji, "count": r.count, "users": list(r.user_ids), "names": ", ".join(r.names)} for r in view.reactions]
         ),
-        "notes": "\n".join(view.notes),
-        "versions": view.version_count,
-        "version": view.version_count,  # which text the row shows; "Previous version" goes back
     }
+    if view.notes:
+        row["notes"] = "\n".join(view.notes)
+    if view.version_count > 1:
+        row["versions"] = view.version_count  # the row shows the newest; ThreadState.show_version an earlier one
+    return row
 
 
 def _as_text(items: list[dict[str, Any]]) -> str:
@@ -80,12 +85,10 @@ def continues(previous: Row | None, row: Row) -> bool:
 
 
 def placed(row: Row, previous: Row | None) -> Row:
-    """`row` with its day separator and grouping as it follows `previous` (None: first shown)."""
-    show_day = previous is None or previous["day"] != row["day"]
-    grouped = continues(previous, row)
-    if row["show_day"] == show_day and row["grouped"] == grouped:
-        return row
-    return {**row, "show_day": show_day, "grouped": grouped}
+    """`row` marked as it follows `previous` (None: the first shown): a new day, the
+    same author's group going on, or neither."""
+    mark = "day" if previous is None or previous["day"] != row["day"] else "group" if continues(previous, row) else ""
+    return row if row["mark"] == mark else {**row, "mark": mark}
 
 
 def mark_rows(rows: list[Row], previous: Row | None = None) -> list[Row]:
@@ -148,7 +151,7 @@ def replaced(window: Window, message_id: int, row: Row | None) -> Window:
         for index, existing in enumerate(rows):
             if existing["id"] == message_id:
                 if row is not None:
-                    new = [{**row, "show_day": existing["show_day"], "grouped": existing["grouped"]}]
+                    new = [{**row, "mark": existing["mark"]}]
                     return replace(window, **{name: rows[:index] + new + rows[index + 1 :]})
                 return _without(window, name, index)
     return window
