@@ -34,8 +34,8 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     }),
     "TeamState": frozenset({"add_agent", "complete_mention", "load_team", "mention", "remove_agent", "stop_reply", "toggle_picker"}),
     "AgentsState": frozenset({
-        "create_agent", "delete_agent", "duplicate_agent", "load", "load_more", "open_agent", "save_agent",
-        "set_field", "set_search", "start_new",
+        "apply_template", "create_agent", "delete_agent", "duplicate_agent", "load", "load_model_choices", "load_more",
+        "open_agent", "save_agent", "set_field", "set_search", "start_new",
     }),
     "AttachmentsState": frozenset({"attach_images", "remove_image"}),
     "ThreadState": frozenset({"close_thread", "open_from_url", "open_thread", "send_reply"}),
