@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from neurocache_ui.domain import prompts, reply_rules
 from neurocache_ui.domain.errors import Invalid, NeurocacheError, Unavailable
-from neurocache_ui.domain.tools import Source
+from neurocache_ui.domain.tools import Source, Step
 from neurocache_ui.infra import llm
 from neurocache_ui.infra.llm import ChatStream, CompletionResult
 from neurocache_ui.services import knowledge, spend, tools, usage
@@ -159,6 +159,11 @@ class Reply:
     def sources(self) -> list[Source]:
         """The pages the reply's tools drew on, deduplicated by URL, in order."""
         return list(self.stream.sources) if isinstance(self.stream, ToolLoop) else []
+
+    @property
+    def steps(self) -> list[Step]:
+        """What the reply's tools did, in order, failures included."""
+        return list(self.stream.step_log) if isinstance(self.stream, ToolLoop) else []
 
     @property
     def tool_calls(self) -> int:

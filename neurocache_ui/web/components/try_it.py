@@ -9,6 +9,7 @@ from typing import Any
 
 import reflex as rx
 
+from neurocache_ui.web.components.follow_log import follow_log
 from neurocache_ui.web.components.forms import form_alert, message_box
 from neurocache_ui.web.components.markdown import safe_markdown
 from neurocache_ui.web.components.team import sources_list, step_line
@@ -16,6 +17,34 @@ from neurocache_ui.web.state.agents import AgentsState
 from neurocache_ui.web.state.try_it import TryItState
 
 _BUBBLE: dict[str, Any] = {"padding_x": "0.75em", "padding_y": "0.5em", "border_radius": "var(--radius-3)", "max_width": "85%"}
+LOG_ID = "try-it-log"
+
+
+def _step_item(step: rx.Var[dict[str, Any]]) -> rx.Component:
+    failed = step["failed"].to(bool)
+    return rx.el.li(
+        rx.hstack(
+            rx.cond(failed, rx.icon("triangle-alert", size=14, aria_hidden="true"), rx.icon("wrench", size=14, aria_hidden="true")),
+            rx.text(step["text"], size="1"),
+            spacing="1",
+            align="start",
+        ),
+        color=rx.cond(failed, rx.color("red", 11), rx.color("violet", 11)),
+        data_failed=rx.cond(failed, "true", "false"),
+    )
+
+
+def _steps(steps: rx.Var[list[dict[str, Any]]]) -> rx.Component:
+    """What the answer's tools did, failures included, kept under the finished answer."""
+    return rx.cond(
+        steps.length() > 0,
+        rx.el.ul(
+            rx.foreach(steps, _step_item),
+            aria_label="Steps",
+            style={"listStyle": "none", "padding": "0", "margin": "0.25em 0 0 0"},
+            class_name="agent-steps",
+        ),
+    )
 
 
 def _bubble(turn: rx.Var[dict[str, Any]]) -> rx.Component:
@@ -24,6 +53,7 @@ def _bubble(turn: rx.Var[dict[str, Any]]) -> rx.Component:
         rx.box(
             rx.text(rx.cond(mine, "You", AgentsState.agent_name), weight="bold", size="1", color=rx.color("gray", 10)),
             rx.box(safe_markdown(turn["content"].to(str)), class_name="message-body"),
+            rx.cond(~mine, _steps(turn.get("steps", []).to(list[dict[str, Any]]))),
             rx.cond(~mine, sources_list(turn.get("sources", []).to(list[dict[str, str]]))),
             rx.cond(
                 (turn["status"].to(str) != "complete") & ~mine,
@@ -86,6 +116,8 @@ def try_it_chat() -> rx.Component:
                 ~same_agent | (TryItState.turns.length() == 0),
                 rx.cond(~TryItState.running, rx.text("Say something to start.", size="2", color=rx.color("gray", 10))),
             ),
+            follow_log(),
+            id=LOG_ID,
             role="log",
             aria_label="Try it conversation",
             aria_live="polite",
@@ -113,7 +145,8 @@ def try_it_chat() -> rx.Component:
                 width="100%",
                 align="end",
             ),
-            on_submit=TryItState.ask,
+            # Sending takes the log back to the newest turn, where the answer will stream.
+            on_submit=[TryItState.ask, rx.call_script(f"const log = document.getElementById('{LOG_ID}'); if (log) log.scrollTop = log.scrollHeight")],
             reset_on_submit=True,
             width="100%",
         ),
