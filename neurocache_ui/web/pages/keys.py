@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from neurocache_ui.domain.api_examples import API_PATH
 from neurocache_ui.domain.limits import KEY_NAME_MAX
 from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.layout import empty_state, hub_page
@@ -120,6 +121,68 @@ def _table() -> rx.Component:
     )
 
 
+LANGUAGES = ("curl", "Python", "JavaScript")
+"""The order of `KeysState.examples` (domain/api_examples.py)."""
+
+
+def _example(index: int, language: str) -> rx.Component:
+    code = KeysState.examples[index]["code"].to(str)
+    return rx.tabs.content(
+        rx.vstack(
+            rx.el.pre(
+                rx.el.code(code),
+                tab_index=0,  # scrollable sideways on a phone, so reachable by keyboard
+                aria_label=f"{language} example",
+                style={
+                    "margin": "0", "padding": "0.75em", "width": "100%", "overflowX": "auto", "fontSize": "0.8rem",
+                    "lineHeight": "1.5", "background": rx.color("gray", 3), "borderRadius": "var(--radius-3)",
+                    "whiteSpace": "pre",
+                },
+            ),
+            rx.button(
+                rx.icon("copy", size=14), "Copy",
+                on_click=[rx.set_clipboard(code), rx.toast.success(f"{language} example copied.")],
+                aria_label=f"Copy {language} example", variant="soft", size="1",
+            ),
+            spacing="2",
+            width="100%",
+            align="start",
+        ),
+        value=language,
+        padding_top="0.75em",
+    )
+
+
+def _use_your_key() -> rx.Component:
+    """How to call the hub from code, against this hub's own address and the person's agent."""
+    return rx.el.section(
+        rx.heading("Use your key", as_="h2", size="5", id="use-your-key"),
+        rx.text(
+            "Any OpenAI client works: point it at ", rx.code(KeysState.hub_origin + API_PATH),
+            " with your key, and ask one of your agents (", rx.code("agent:<slug>"), ") or channels (",
+            rx.code("channel:<slug>"), ") as the model.",
+            color=rx.color("gray", 11), size="2",
+        ),
+        rx.cond(
+            KeysState.new_key != "",
+            rx.text("Your new key is filled in below until you press Done.", size="2", color=rx.color("green", 11)),
+        ),
+        rx.cond(
+            KeysState.example_agent == "",
+            rx.text("You have no agents yet: ", rx.link("create one", href="/agents/new"),
+                    " and the examples will ask it.", size="2", color=rx.color("gray", 11)),
+        ),
+        rx.tabs.root(
+            rx.tabs.list(*[rx.tabs.trigger(language, value=language) for language in LANGUAGES], aria_label="Language"),
+            *[_example(index, language) for index, language in enumerate(LANGUAGES)],
+            default_value=LANGUAGES[0],
+            width="100%",
+        ),
+        aria_labelledby="use-your-key",
+        style={"width": "100%", "display": "flex", "flexDirection": "column", "gap": "0.5em", "minWidth": "0"},
+    )
+
+
 def keys_page() -> rx.Component:
     return hub_page(
         "API keys",
@@ -144,9 +207,15 @@ def keys_page() -> rx.Component:
                 rx.cond(
                     KeysState.loading,
                     rx.spinner(),
-                    empty_state("key-round", "No API keys yet", "Create a key to call your agents and channels from code."),
+                    empty_state(
+                        "key-round",
+                        "No API keys yet",
+                        "Create a key with “Create key” above, then call your agents and channels from code "
+                        "with the examples below.",
+                    ),
                 ),
             ),
+            _use_your_key(),
             spacing="4",
             width="100%",
             align="start",
