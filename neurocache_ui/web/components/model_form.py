@@ -109,13 +109,13 @@ def _control(
             name = spec.name
             change["on_change"] = lambda picked: on_change(name, picked)
         return rx.hstack(
-            rx.text(format_number(spec.min), size="1", color=rx.color("gray", 10), aria_hidden="true"),
+            rx.text(format_number(spec.min), size="1", color=rx.color("gray", 11), aria_hidden="true"),
             rx.el.input(
                 id=input_id, name=spec.name, type="range", default_value=text_value,
                 style={"flex": "1", "accentColor": "var(--accent-9)", "minWidth": "8em"},
                 **_number_attrs(spec), **change, **aria,
             ),
-            rx.text(format_number(spec.max), size="1", color=rx.color("gray", 10), aria_hidden="true"),
+            rx.text(format_number(spec.max), size="1", color=rx.color("gray", 11), aria_hidden="true"),
             rx.badge(text_value, variant="soft", size="2", min_width="3.5em", justify_content="center",
                      aria_hidden="true", data_testid=f"{input_id}-value"),
             align="center",

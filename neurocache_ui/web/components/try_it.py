@@ -51,7 +51,7 @@ def _bubble(turn: rx.Var[dict[str, Any]]) -> rx.Component:
     mine = turn["role"].to(str) == "user"
     return rx.hstack(
         rx.box(
-            rx.text(rx.cond(mine, "You", AgentsState.agent_name), weight="bold", size="1", color=rx.color("gray", 10)),
+            rx.text(rx.cond(mine, "You", AgentsState.agent_name), weight="bold", size="1", color=rx.color("gray", 11)),
             rx.box(safe_markdown(turn["content"].to(str)), class_name="message-body"),
             rx.cond(~mine, _steps(turn.get("steps", []).to(list[dict[str, Any]]))),
             rx.cond(~mine, sources_list(turn.get("sources", []).to(list[dict[str, str]]))),
@@ -74,7 +74,7 @@ def _streaming_bubble() -> rx.Component:
         rx.hstack(
             rx.box(
                 rx.hstack(
-                    rx.text(AgentsState.agent_name, weight="bold", size="1", color=rx.color("gray", 10)),
+                    rx.text(AgentsState.agent_name, weight="bold", size="1", color=rx.color("gray", 11)),
                     rx.spinner(size="1"),
                     rx.spacer(),
                     rx.button(rx.icon("square", size=12), "Stop", size="1", variant="soft", color_scheme="red",
@@ -114,7 +114,7 @@ def try_it_chat() -> rx.Component:
             _streaming_bubble(),
             rx.cond(
                 ~same_agent | (TryItState.turns.length() == 0),
-                rx.cond(~TryItState.running, rx.text("Say something to start.", size="2", color=rx.color("gray", 10))),
+                rx.cond(~TryItState.running, rx.text("Say something to start.", size="2", color=rx.color("gray", 11))),
             ),
             follow_log(),
             id=LOG_ID,

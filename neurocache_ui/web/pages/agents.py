@@ -202,26 +202,26 @@ def _back() -> rx.Component:
 
 
 def _template_button(template: AgentTemplate) -> rx.Component:
+    """The template's name as the button (its accessible name), what it is for under it."""
     emoji = template.settings.get("emoji", "")
     summary_id = f"template-{template.name.lower()}-summary"
-    return rx.button(
-        rx.vstack(
-            rx.text(rx.text(emoji, as_="span", aria_hidden="true", margin_right="0.35em"), template.name, weight="bold", size="3"),
-            rx.text(template.summary, id=summary_id, size="1", color=rx.color("gray", 11), text_align="left",
-                    weight="regular", white_space="normal"),
-            spacing="1",
-            align="start",
+    return rx.vstack(
+        rx.button(
+            rx.text(emoji, as_="span", aria_hidden="true"),
+            template.name,
+            type="button",
+            variant="soft",
+            size="2",
+            aria_describedby=summary_id,
+            on_click=AgentsState.apply_template(template.name),
+            justify_content="start",
+            width="100%",
         ),
-        type="button",
-        variant="surface",
-        color_scheme="gray",
-        aria_label=template.name,
-        aria_describedby=summary_id,
-        on_click=AgentsState.apply_template(template.name),
-        height="auto",
-        padding="0.75em",
-        justify_content="start",
-        text_align="left",
+        rx.text(template.summary, id=summary_id, size="1", color=rx.color("gray", 11)),
+        spacing="1",
+        padding="0.5em",
+        border=f"1px solid {rx.color('gray', 5)}",
+        border_radius="var(--radius-3)",
         width="100%",
     )
 

@@ -60,7 +60,7 @@ def _new_key_panel() -> rx.Component:
                 rx.hstack(
                     rx.input(value=KeysState.new_key, read_only=True, aria_label="New API key",
                              font_family="monospace", width="100%", on_focus=rx.run_script("document.activeElement.select()")),
-                    rx.button(rx.icon("copy", size=16), "Copy", on_click=KeysState.copy_new_key, aria_label="Copy key"),
+                    rx.button(rx.icon("copy", size=16), "Copy", on_click=KeysState.copy_new_key, aria_label="Copy key", high_contrast=True),
                     rx.button("Done", variant="soft", color_scheme="gray", on_click=KeysState.dismiss_new_key),
                     width="100%",
                     spacing="2",
@@ -69,6 +69,7 @@ def _new_key_panel() -> rx.Component:
                 width="100%",
             ),
             color_scheme="green",
+            high_contrast=True,
             width="100%",
         ),
     )
@@ -77,9 +78,9 @@ def _new_key_panel() -> rx.Component:
 def _status(status: rx.Var[str]) -> rx.Component:
     return rx.match(
         status,
-        ("active", rx.badge("Active", color_scheme="green")),
-        ("expired", rx.badge("Expired", color_scheme="orange")),
-        rx.badge("Revoked", color_scheme="gray"),
+        ("active", rx.badge("Active", color_scheme="green", high_contrast=True)),
+        ("expired", rx.badge("Expired", color_scheme="orange", high_contrast=True)),
+        rx.badge("Revoked", color_scheme="gray", high_contrast=True),
     )
 
 
@@ -165,11 +166,11 @@ def _use_your_key() -> rx.Component:
         ),
         rx.cond(
             KeysState.new_key != "",
-            rx.text("Your new key is filled in below until you press Done.", size="2", color=rx.color("green", 11)),
+            rx.text("Your new key is filled in below until you press Done.", size="2", color=rx.color("green", 12)),
         ),
         rx.cond(
             KeysState.example_agent == "",
-            rx.text("You have no agents yet: ", rx.link("create one", href="/agents/new"),
+            rx.text("You have no agents yet: ", rx.link("create one", href="/agents/new", underline="always"),
                     " and the examples will ask it.", size="2", color=rx.color("gray", 11)),
         ),
         rx.tabs.root(
@@ -190,7 +191,7 @@ def keys_page() -> rx.Component:
             rx.hstack(
                 rx.text(
                     "Keys let your code call your agents and channels through the OpenAI-compatible API at ",
-                    rx.code("/api/v1"), " (", rx.link("docs", href="/api/v1/docs", is_external=True), ").",
+                    rx.code("/api/v1"), " (", rx.link("docs", href="/api/v1/docs", is_external=True, underline="always"), ").",
                     color=rx.color("gray", 11),
                 ),
                 rx.spacer(),

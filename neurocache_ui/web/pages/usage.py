@@ -125,6 +125,8 @@ def usage_page() -> rx.Component:
                     value=UsageState.period,
                     on_change=UsageState.set_period,
                     aria_label="Period",
+                    size=rx.breakpoints(initial="1", sm="2"),  # three periods fit a 360 px phone
+                    max_width="100%",
                 ),
                 width="100%",
                 align="center",
@@ -151,12 +153,12 @@ def usage_page() -> rx.Component:
                 width="100%",
             ),
             _breakdown("By key", UsageState.by_key, "Key", rx.fragment(
-                "No API requests in this period. Create a key on ", rx.link("API keys", href="/keys"),
+                "No API requests in this period. Create a key on ", rx.link("API keys", href="/keys", underline="always"),
                 " and call your agents from code.",
             )),
             _breakdown("By agent", UsageState.by_agent, "Agent", rx.fragment(
                 "No agent replies in this period. @mention an agent in a channel, or use Try it on ",
-                rx.link("its page", href="/agents"), ".",
+                rx.link("its page", href="/agents", underline="always"), ".",
             )),
             rx.moment(interval=POLL_MS, on_change=UsageState.tick, display="none"),
             spacing="4",

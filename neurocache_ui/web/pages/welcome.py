@@ -46,7 +46,7 @@ def _step(number: int, title: str, done: rx.Var[bool], text: str, action: rx.Com
             rx.vstack(
                 rx.hstack(
                     rx.heading(title, as_="h2", size="4"),
-                    rx.cond(done, rx.badge(rx.icon("circle-check", size=12), "Done", color_scheme="green", size="2")),
+                    rx.cond(done, rx.badge(rx.icon("circle-check", size=12), "Done", color_scheme="green", size="2", high_contrast=True)),
                     align="center",
                     spacing="2",
                     wrap="wrap",
@@ -114,7 +114,7 @@ def _invite_step() -> rx.Component:
         rx.cond(
             OnboardingState.channel_done,
             _link_button("Invite from your channel", FIRST_CHANNEL, "user-plus", primary=False),
-            rx.text("Start a channel first.", size="2", color=rx.color("gray", 10)),
+            rx.text("Start a channel first.", size="2", color=rx.color("gray", 11)),
         ),
     )
 
@@ -123,9 +123,10 @@ def _all_set() -> rx.Component:
     return rx.cond(
         OnboardingState.progress_loaded & (OnboardingState.open_steps == 0),
         rx.callout(
-            rx.text("You are all set. Your channels are in the sidebar; ", rx.link("open Channels", href="/channels"), "."),
+            rx.text("You are all set. Your channels are in the sidebar; ", rx.link("open Channels", href="/channels", underline="always"), "."),
             icon="party-popper",
             color_scheme="green",
+            high_contrast=True,
             width="100%",
         ),
     )
@@ -151,7 +152,7 @@ def welcome_page() -> rx.Component:
             ),
             rx.text(
                 "Later: create an API key to call your agents from code with any OpenAI client (",
-                rx.link("API keys", href="/keys"),
+                rx.link("API keys", href="/keys", underline="always"),
                 ").",
                 size="2",
                 color=rx.color("gray", 11),
