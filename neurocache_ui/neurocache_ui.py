@@ -17,7 +17,9 @@ from neurocache_ui.web.pages import (
     keys,
     landing,
     mentions,
+    not_found,
     usage,
+    welcome,
 )
 from neurocache_ui.web.realtime.relay import relay
 from neurocache_ui.web.state.chat import ChatState
@@ -29,7 +31,7 @@ from neurocache_ui.web.state.thread import ThreadState
 # The public API under /api/v1, then wrappers around the whole app (outermost last).
 app = rx.App(api_transformer=[fastapi_app, UploadGuard, SecurityHeaders])
 restrict_socket_origins(app)  # the websocket: own origin + NEUROCACHE_CORS_ORIGINS only
-for module in (landing, auth, channels, mentions, agents, keys, usage, account):
+for module in (landing, auth, welcome, channels, mentions, agents, keys, usage, account, not_found):
     module.add_pages(app)
 # Live events: the open channel's rows and sidebar first, then its agents' replies, then the open thread,
 # then the mention badge.

@@ -31,6 +31,7 @@ def sign_up(page: Page, account: Account | None = None) -> Account:
 
 def create_channel(page: Page, name: str, goal: str = "Ship the launch plan") -> None:
     page.get_by_role("link", name="Channels", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/channels/?$"))  # /welcome has a "New channel" button too
     page.get_by_role("button", name="New channel").click()
     page.get_by_label("Name").fill(name)
     page.get_by_label("Description").fill("Where the launch happens")

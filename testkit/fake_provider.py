@@ -60,18 +60,23 @@ class Controls:
     send_usage: bool = True
     """Honour stream_options.include_usage / send usage in JSON replies."""
     models: list[str] = field(default_factory=lambda: list(DEFAULT_MODELS))
+    """What GET /v1/models lists."""
+    models_fail_status: int | None = None
+    """Answer GET /v1/models with this HTTP status instead of the list."""
 
 
 class FakeState:
     def __init__(self) -> None:
         self.controls = Controls()
         self.requests: list[dict[str, Any]] = []
+        self.model_listings = 0
         self.failures_left = 0
         self.release = asyncio.Event()
 
     def reset(self) -> None:
         self.controls = Controls()
         self.requests = []
+        self.model_listings = 0
         self.failures_left = 0
         self.release.set()  # hanging handlers return
         self.release = asyncio.Event()
@@ -168,11 +173,14 @@ async def _hang() -> None:
 
 
 @app.get("/v1/models")
-async def list_models() -> dict[str, Any]:
-    return {
+async def list_models() -> Response:
+    state.model_listings += 1
+    if state.controls.models_fail_status:
+        return _error(state.controls.models_fail_status, "The fake provider cannot list its models right now.")
+    return JSONResponse({
         "object": "list",
         "data": [{"id": name, "object": "model", "created": 1700000000, "owned_by": "fake"} for name in state.controls.models],
-    }
+    })
 
 
 @app.post("/v1/chat/completions")
@@ -306,6 +314,11 @@ async def control_requests() -> list[dict[str, Any]]:
     return state.requests
 
 
+@app.get("/_control/model_listings")
+async def control_model_listings() -> int:
+    return state.model_listings
+
+
 # ---------------------------------------------------------------- the test-side handle
 
 
@@ -340,6 +353,12 @@ class FakeOpenAIServer(AsgiServer):
     def requests(self) -> list[dict[str, Any]]:
         """Requests received since the last reset: {"path", "body", "headers"}."""
         response = self.http.get("/_control/requests")
+        response.raise_for_status()
+        return response.json()
+
+    def model_listings(self) -> int:
+        """GET /v1/models requests since the last reset (they are not in `requests()`)."""
+        response = self.http.get("/_control/model_listings")
         response.raise_for_status()
         return response.json()
 

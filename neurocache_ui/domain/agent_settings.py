@@ -102,7 +102,7 @@ def model_field(**default: Any) -> Any:
         title="Model",
         min_length=1,
         max_length=limits.MODEL_NAME_MAX,
-        description="The model's name at your provider, e.g. gpt-4o-mini or llama3.1.",
+        description="The model's name at your provider: pick one it lists, or type another (e.g. llama3.1).",
     )
 
 

@@ -28,6 +28,15 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Step:
+    """What a reply did with its tools, as people see it: "Searching the web for …",
+    or a failure ("Web search failed: …") that the model read and worked around."""
+
+    text: str
+    failed: bool = False
+
+
+@dataclass(frozen=True)
 class ToolSpec:
     name: str
     description: str

@@ -5,6 +5,7 @@ and the finished reply lists its sources as links; the same in Try it."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -17,6 +18,7 @@ from neurocache_ui.store.models import Message
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
 from testkit.web_fakes import ARTICLE_TITLE, FakeSearxng, PageServer
+from tests.e2e.test_agent_form import open_try_it
 from tests.e2e.test_channel_agents import (
     add_agent,
     agents_in_header,
@@ -115,11 +117,7 @@ def test_try_it_shows_the_steps_and_sources_too(
     make_agent, pages: PageServer,
 ) -> None:
     page: Page = new_context(base_url=tools_hub.url).new_page()
-    owner = sign_up(page)
-    slug = f"solo{uuid.uuid4().hex[:4]}"
-    make_agent(owner, f"Solo {slug[-4:]}", slug=slug, tools=["web_search", "fetch_url"])
-    page.goto(f"/agents/{slug}")
-    page.get_by_role("tab", name="Try it").click()
+    open_try_it(page, sign_up(page), make_agent, "Solo", tools=["web_search", "fetch_url"])
 
     script_research(fake_provider, pages)
     box = page.get_by_role("textbox", name="Message to the agent")
@@ -130,3 +128,35 @@ def test_try_it_shows_the_steps_and_sources_too(
     answer = conversation.locator("[data-turn-role='assistant']").last
     expect(answer).to_contain_text(ANSWER, timeout=15_000)
     check_sources(sources_of(answer), pages)
+    # What the agent did stays under the finished answer.
+    expect(answer.get_by_role("list", name="Steps").get_by_role("listitem")).to_have_text(
+        ["Searching the web for “tidal pools brittany”", re.compile(r"^Reading 127\.0\.0\.1")]
+    )
+
+
+def test_try_it_keeps_a_failed_tool_step_in_the_finished_answer(
+    new_context: NewContext, tools_hub: HubServer, sign_up: SignUp, fake_provider: FakeOpenAIServer,
+    make_agent, searxng: FakeSearxng,
+) -> None:
+    page: Page = new_context(base_url=tools_hub.url).new_page()
+    open_try_it(page, sign_up(page), make_agent, "Solo", tools=["web_search"])
+    searxng.rate_limited = True
+    try:
+        fake_provider.configure(
+            replies=[{"tool_calls": [{"name": "web_search", "arguments": {"query": "tide tables"}}]},
+                     "The search failed, so this is from memory."],
+            first_token_delay=0.5,
+        )
+        box = page.get_by_role("textbox", name="Message to the agent")
+        box.fill("When is high tide?")
+        box.press("Enter")
+        conversation = page.get_by_role("log", name="Try it conversation")
+        failure = "Web search failed: The search service is rate limited (HTTP 429); wait a little before searching again."
+        expect(conversation.get_by_role("status")).to_contain_text(failure, timeout=10_000)  # live
+        answer = conversation.locator("[data-turn-role='assistant']").last
+        expect(answer).to_contain_text("from memory", timeout=15_000)
+        steps = answer.get_by_role("list", name="Steps").get_by_role("listitem")
+        expect(steps).to_have_text(["Searching the web for “tide tables”", failure])  # still there at the end
+        expect(steps.last).to_have_attribute("data-failed", "true")
+    finally:
+        searxng.rate_limited = False

@@ -38,7 +38,7 @@ def log_in(page: Page, email: str, password: str) -> None:
 def test_sign_up_log_out_log_in_and_stay_logged_in(new_context: NewContext, hub: HubServer, sign_up: SignUp) -> None:
     page = open_page(new_context, hub)
     account = sign_up(page)
-    expect(page).to_have_url(re.compile(r"/channels/?$"))
+    expect(page).to_have_url(re.compile(r"/welcome/?$"))  # a new account starts with the first-run steps
     expect_hub(page, account)
 
     page.get_by_role("button", name="Log out").click()

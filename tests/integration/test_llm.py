@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from neurocache_ui.domain.errors import Unavailable
 from neurocache_ui.infra import llm
 from neurocache_ui.infra.llm import NO_PROVIDER_NOTICE
 from testkit.fake_provider import FakeOpenAIServer
@@ -260,8 +261,22 @@ async def test_unreachable_provider_names_the_host_without_credentials(use_setti
 
 async def test_available_models(provider: FakeOpenAIServer, use_settings) -> None:
     assert await llm.available_models() == ["fake-model", "gpt-4o-mini"]
+    provider.configure(models=[])
+    assert await llm.available_models() == []  # a server that lists nothing
     use_settings(OPENAI_API_KEY=None, OPENAI_BASE_URL=None)
     assert await llm.available_models() == []
+
+
+async def test_a_provider_that_cannot_list_its_models_is_unavailable(provider: FakeOpenAIServer, use_settings) -> None:
+    """Told apart from "lists nothing", naming the host and never the key."""
+    provider.configure(models_fail_status=500)
+    with pytest.raises(Unavailable) as failed:
+        await llm.available_models()
+    assert str(failed.value).startswith("Could not list the models of 127.0.0.1:")
+    use_settings(OPENAI_BASE_URL=f"http://user:hunter2@127.0.0.1:{free_port()}/v1")
+    with pytest.raises(Unavailable) as unreachable:
+        await llm.available_models(timeout=2)
+    assert "hunter2" not in str(unreachable.value) and SECRET_KEY not in str(unreachable.value)
 
 
 def test_fake_provider_speaks_openais_wire_format(fake_provider: FakeOpenAIServer) -> None:

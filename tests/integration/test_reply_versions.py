@@ -115,6 +115,6 @@ async def test_a_reply_whose_tool_failed_says_so_under_its_text(stores: Stores, 
     await room.say("@scout read http://127.0.0.1:9/secret")
     [reply] = room.replies()
     assert reply.status == "complete" and len(reply.notes) == 1
-    assert reply.notes[0].startswith("Fetch url failed: ")
+    assert reply.notes[0].startswith("Read web pages failed: ")
     assert messaging.get_message(reply.id, viewer_id=room.bob.id).notes == reply.notes  # everyone reads it
     await asyncio.sleep(0)

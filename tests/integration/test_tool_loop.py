@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from neurocache_ui.domain.tools import Source, Tool, ToolError, ToolOutput, ToolSpec
+from neurocache_ui.domain.tools import Source, Step, Tool, ToolError, ToolOutput, ToolSpec
 from neurocache_ui.infra import llm
 from neurocache_ui.services import messaging
 from neurocache_ui.services.agent_runs import private
@@ -137,7 +137,8 @@ async def test_timeout_truncation_unknown_tool_and_tool_error(provider: FakeOpen
                         call("failing", call_id="f")]},
         "Answered anyway.",
     ])  # fmt: skip
-    loop = loop_of([slow, long, failing])
+    steps: list[str] = []
+    loop = loop_of([slow, long, failing], steps)
     started = time.monotonic()
     result = await loop.collect()
     assert time.monotonic() - started < 3
@@ -148,12 +149,16 @@ async def test_timeout_truncation_unknown_tool_and_tool_error(provider: FakeOpen
     assert len(outputs["l"]) <= 120 and outputs["l"].startswith("word word") and "[cut: " in outputs["l"]
     assert outputs["n"].startswith("Error: there is no tool named 'nope'")
     assert outputs["f"] == "Error: The page refused to load."
-    # What failed stays with the reply for people to read, the long output (a success) not.
-    assert loop.notes == [
-        "Slow failed: slow did not finish within 0.3 seconds.",
-        "Nope failed: there is no tool named 'nope'. Available tools: slow, long, failing.",
-        "Failing failed: The page refused to load.",
-    ]
+    # People see each failure as a step, kept in the reply's log (and shown live until the model writes).
+    started_step = Step("Running slow for x · Running long for x · Calling nope · Running failing for x")
+    failures = loop.step_log[1:]
+    assert loop.step_log[0] == started_step and all(step.failed for step in failures)
+    assert {step.text for step in failures} == {
+        "slow failed: slow did not finish within 0.3 seconds.",
+        "nope failed: there is no tool named 'nope'. Available tools: slow, long, failing.",
+        "failing failed: The page refused to load.",
+    }
+    assert steps == [started_step.text, " · ".join(step.text for step in failures), ""]
 
 
 async def test_step_limit_ends_with_a_text_reply(provider: FakeOpenAIServer, use_settings) -> None:
@@ -273,6 +278,7 @@ async def test_try_it_shows_steps_and_returns_sources(
     shown: list[str] = []
     steps: list[str] = []
     sources: list[Source] = []
+    done: list[Step] = []
 
     async def show(text: str) -> None:
         shown.append(text)
@@ -282,8 +288,39 @@ async def test_try_it_shows_steps_and_returns_sources(
 
     turns = [{"role": "user", "content": "weather?", "status": "complete"}]
     content, status = await private.answer(
-        room.ada.id, scout.id, turns, show=show, stop=asyncio.Event(), on_step=on_step, sources=sources
+        room.ada.id, scout.id, turns, show=show, stop=asyncio.Event(), on_step=on_step, sources=sources, steps=done
     )
     assert (content, status) == ("Clear skies.", "complete")
     assert steps == ["Searching the web for “launch weather”", ""]
+    assert done == [Step("Searching the web for “launch weather”")]  # kept for the finished answer
     assert [s.url for s in sources] == [f"https://example.org/{n}" for n in range(1, 6)]
+
+
+async def test_try_it_keeps_a_failed_search_among_its_steps(
+    stores: Stores, fake_provider: FakeOpenAIServer, searxng: FakeSearxng
+) -> None:
+    """The model reads the failure and answers anyway; the person still sees what failed."""
+    room = Team({"name": "Scout", "tools": ["web_search"]})
+    searxng.rate_limited = True
+    fake_provider.configure(replies=[
+        {"tool_calls": [{"name": "web_search", "arguments": {"query": "launch weather"}}]},
+        "I could not search, sorry.",
+    ])  # fmt: skip
+    live: list[str] = []
+    done: list[Step] = []
+
+    async def show(text: str) -> None:
+        pass
+
+    async def on_step(text: str) -> None:
+        live.append(text)
+
+    turns = [{"role": "user", "content": "weather?", "status": "complete"}]
+    content, status = await private.answer(
+        room.ada.id, room.agents["scout"].id, turns, show=show, stop=asyncio.Event(), on_step=on_step, steps=done
+    )
+    failure = "Web search failed: The search service is rate limited (HTTP 429); wait a little before searching again."
+    assert (content, status) == ("I could not search, sorry.", "complete")
+    assert done == [Step("Searching the web for “launch weather”"), Step(failure, failed=True)]
+    assert live == ["Searching the web for “launch weather”", failure, ""]
+    assert "Error: The search service is rate limited" in str(fake_provider.last_body()["messages"][-1]["content"])

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import openai
 from openai import AsyncOpenAI
 
+from neurocache_ui.domain.errors import Unavailable
 from neurocache_ui.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -69,14 +70,18 @@ def scrub(text: str, settings: Settings | None = None) -> str:
 
 
 async def available_models(timeout: float = 5.0) -> list[str]:
-    """Model ids the provider offers (GET /models), sorted; [] when it cannot say."""
+    """Model ids the provider offers (GET /models), sorted; [] without a provider.
+
+    Unavailable (its message names the host, never a credential) when the provider
+    could not say: callers tell "lists nothing" from "could not ask" (a picker
+    retries the second sooner, services/provider_models.py)."""
     settings = get_settings()
     if not provider_configured(settings):
         return []
     try:
         async with asyncio.timeout(timeout):
             page = await client_for(settings).models.list()
-            return sorted(model.id for model in page.data)
-    except Exception as error:  # a hint for a form, never worth failing for
-        log.info("listing models at %s failed: %s", provider_host(settings), scrub(str(error), settings))
-        return []
+            return sorted({model.id for model in page.data})
+    except Exception as error:
+        detail = scrub(str(error) or type(error).__name__, settings)
+        raise Unavailable(f"Could not list the models of {provider_host(settings)}: {detail}") from None

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from neurocache_ui.domain import prompts, reply_rules
 from neurocache_ui.domain.errors import Invalid, NeurocacheError, Unavailable
-from neurocache_ui.domain.tools import Source
+from neurocache_ui.domain.tools import Source, Step
 from neurocache_ui.infra import llm
 from neurocache_ui.infra.llm import ChatStream, CompletionResult
 from neurocache_ui.services import knowledge, spend, tools, usage
@@ -161,9 +161,14 @@ class Reply:
         return list(self.stream.sources) if isinstance(self.stream, ToolLoop) else []
 
     @property
+    def steps(self) -> list[Step]:
+        """What the reply's tools did, in order, failures included."""
+        return list(self.stream.step_log) if isinstance(self.stream, ToolLoop) else []
+
+    @property
     def notes(self) -> list[str]:
-        """What went wrong with the reply's tools ("Web search failed: …"), shown under it."""
-        return list(self.stream.notes) if isinstance(self.stream, ToolLoop) else []
+        """What went wrong with the reply's tools ("Web search failed: …"), stored under a channel reply."""
+        return [step.text for step in self.steps if step.failed]
 
     @property
     def tool_calls(self) -> int:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from neurocache_ui.domain.errors import NeurocacheError
-from neurocache_ui.domain.tools import Source
+from neurocache_ui.domain.tools import Source, Step
 from neurocache_ui.services import agents
 from neurocache_ui.services.agent_runs import delivery, pipeline
 
@@ -24,11 +24,14 @@ async def answer(
     watch: Callable[[], Awaitable[None]] | None = None,
     on_step: Callable[[str], Awaitable[Any]] | None = None,
     sources: list[Source] | None = None,
+    steps: list[Step] | None = None,
 ) -> tuple[str, str]:
     """(content, status) of the agent's answer to the last turn. Failed turns are
     not shown to the model; a refusal (no such agent, no provider) is the answer.
     With tools, `on_step` hears what the agent does ("Searching the web for …",
-    "" when done) and `sources` (if given) is filled with the pages it drew on."""
+    "" when done), `sources` (if given) is filled with the pages it drew on and
+    `steps` (if given) with what its tools did, failures included, for the
+    finished answer to keep showing."""
     try:
         agent = await asyncio.to_thread(agents.get_agent, user_id, agent_id)
         usable = [turn for turn in turns if turn.get("status") != delivery.ERROR]
@@ -39,6 +42,8 @@ async def answer(
     await reply.record()
     if sources is not None:
         sources[:] = reply.sources
+    if steps is not None:
+        steps[:] = reply.steps
     return delivery.final_text(reply, stopped_by="you")
 
 

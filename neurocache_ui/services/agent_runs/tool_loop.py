@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import replace
 from typing import Any
 
-from neurocache_ui.domain.tools import Source, Tool, ToolCall, ToolError, truncated
+from neurocache_ui.domain.agent_settings import TOOLS
+from neurocache_ui.domain.tools import Source, Step, Tool, ToolCall, ToolError, truncated
 from neurocache_ui.infra.llm import ChatStream, CompletionResult, Message, TextStream
 from neurocache_ui.settings import Settings, get_settings
 
@@ -24,6 +25,8 @@ OnStep = Callable[[str], Awaitable[Any]]
 """Told what the reply is doing ("Searching the web for …"); "" when that ended."""
 
 STEP_SEPARATOR = "\n\n"
+FAILURE_SHOWN_CHARS = 300
+"""A failed step's reason is cut to this for people (the model reads all of it)."""
 
 
 class ToolLoop(TextStream):
@@ -52,8 +55,8 @@ class ToolLoop(TextStream):
         self._definitions = [tool.spec.to_openai() for tool in tools] + [dict(t) for t in caller_tools]
         self.on_step = on_step
         self.sources: list[Source] = []
-        self.notes: list[str] = []
-        """What went wrong with tools ("Web search failed: …"), kept under the finished reply."""
+        self.step_log: list[Step] = []
+        """What the reply did, in order, failures included: kept for the finished answer (Try it)."""
         self.tool_calls_run = 0
         self.steps = 0
         self.result: CompletionResult | None = None
@@ -112,15 +115,19 @@ class ToolLoop(TextStream):
                 {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}} for c in calls
             ],
         })
+        step = self._step_text(calls)
+        self.step_log.append(Step(step))
         if self.on_step is not None:
             self._stepped = True
-            await _quietly(self.on_step(self._step_text(calls)))
+            await _quietly(self.on_step(step))
+        logged = len(self.step_log)
         outputs = await asyncio.gather(*(self._run_one(call) for call in calls))
         self.tool_calls_run += len(calls)
-        for call, (output, failed) in zip(calls, outputs, strict=True):
+        for call, output in zip(calls, outputs, strict=True):
             self.messages.append({"role": "tool", "tool_call_id": call.id, "content": output})
-            if failed:
-                self.notes.append(f"{call.name.replace('_', ' ').capitalize()} failed: {output.removeprefix('Error: ')}")
+        failures = [failed.text for failed in self.step_log[logged:] if failed.failed]
+        if failures and self.on_step is not None:  # shown until the model writes again
+            await _quietly(self.on_step(" · ".join(failures)))
 
     async def _clear_step(self) -> None:
         self._stepped = False
@@ -137,28 +144,37 @@ class ToolLoop(TextStream):
                 texts.append(f"Calling {call.name}")
         return " · ".join(dict.fromkeys(t for t in texts if t))
 
-    async def _run_one(self, call: ToolCall) -> tuple[str, bool]:
-        """The text the model reads for `call` (the tool's output or what went wrong),
-        and whether it failed."""
+    async def _run_one(self, call: ToolCall) -> str:
+        """The text the model reads for `call`: the tool's output or what went wrong."""
         limit = self.settings.tool_output_chars
         tool = self._tools.get(call.name)
         if tool is None:
-            return f"Error: there is no tool named {call.name!r}. Available tools: {', '.join(self._tools) or 'none'}.", True
+            return self._failed(call, f"there is no tool named {call.name!r}. Available tools: {', '.join(self._tools) or 'none'}.")
         timeout = self.settings.tool_timeout_seconds
         try:
             output = await asyncio.wait_for(tool.run(call.parsed_arguments()), timeout)
         except ToolError as error:
-            return truncated(f"Error: {error}", limit), True
+            return self._failed(call, str(error))
         except TimeoutError:
-            return f"Error: {call.name} did not finish within {timeout:g} seconds.", True
+            return self._failed(call, f"{call.name} did not finish within {timeout:g} seconds.")
         except Exception as error:
             log.exception("tool %s failed", call.name)
-            return f"Error: {call.name} failed ({type(error).__name__}).", True
+            return self._failed(call, f"{call.name} failed ({type(error).__name__}).")
         for source in output.sources:
             if all(source.url != known.url for known in self.sources):
                 self.sources.append(source)
-        text = f"Error: {output.text}" if output.is_error else output.text
-        return truncated(text, limit), output.is_error
+        if output.is_error:
+            return self._failed(call, output.text)
+        return truncated(output.text, limit)
+
+    def _failed(self, call: ToolCall, reason: str) -> str:
+        """Log the failure as a step people see ("Web search failed: …"); the model reads "Error: <reason>"."""
+        label = TOOLS.get(call.name, call.name)
+        shown = " ".join(reason.split())
+        if len(shown) > FAILURE_SHOWN_CHARS:
+            shown = shown[: FAILURE_SHOWN_CHARS - 1] + "…"
+        self.step_log.append(Step(f"{label} failed: {shown}", failed=True))
+        return truncated(f"Error: {reason}", self.settings.tool_output_chars)
 
     def _finish(
         self,

@@ -85,6 +85,7 @@ def message_log() -> rx.Component:
         label="Messages",
         reset_key=ChatState.channel_id.to_string(),
         focus_id=ChatState.focus_id,
+        composer_id=COMPOSER_ID,
         flex="1",
         width="100%",
         padding_y="0.5em",

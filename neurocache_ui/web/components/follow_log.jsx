@@ -3,6 +3,7 @@
 // shrinking because a panel opened or the on-screen keyboard rose), left alone
 // while they read older ones, with a "Jump to newest" button when something new
 // arrives meanwhile. Opened at a given entry (`focusId`), it shows that one first.
+// Sending from the log's own composer (the form holding #composerId) pins it again.
 import { useEffect, useRef, useState } from "react";
 
 const NEAR_BOTTOM = 48; // pixels: "at the bottom" despite rounding and a last line's margin
@@ -29,7 +30,7 @@ const jumpStyle = {
   whiteSpace: "nowrap",
 };
 
-export function FollowLog({ children, label, jumpLabel, itemSelector, resetKey, focusId, className, style }) {
+export function FollowLog({ children, label, jumpLabel, itemSelector, resetKey, focusId, composerId, className, style }) {
   const box = useRef(null);
   const content = useRef(null);
   const pinned = useRef(true);
@@ -39,9 +40,11 @@ export function FollowLog({ children, label, jumpLabel, itemSelector, resetKey, 
 
   const selector = itemSelector || "[data-message-id]";
   const atBottom = (el) => el.scrollHeight - el.scrollTop - el.clientHeight <= NEAR_BOTTOM;
+  // The newest entry's element: another one at the end means something arrived
+  // (older entries put in front, or an entry re-rendered, do not count).
   const lastId = (el) => {
     const items = el.querySelectorAll(selector);
-    return items.length ? items[items.length - 1].getAttribute("data-message-id") : null;
+    return items.length ? items[items.length - 1] : null;
   };
 
   // Where to start: at the focused entry when there is one, else at the bottom.
@@ -81,6 +84,15 @@ export function FollowLog({ children, label, jumpLabel, itemSelector, resetKey, 
       pinned.current = atBottom(el);
       if (pinned.current) setUnseen(false);
     };
+    const onSubmit = (event) => {
+      const own = composerId ? document.getElementById(composerId) : null;
+      if (own && event.target instanceof Node && event.target.contains(own)) {
+        pinned.current = true;
+        setUnseen(false);
+        el.scrollTop = el.scrollHeight;
+      }
+    };
+    document.addEventListener("submit", onSubmit, true);
     const changes = new MutationObserver(follow);
     changes.observe(inner, { childList: true, subtree: true, characterData: true });
     const sizes = new ResizeObserver(follow); // the box (panels, keyboard) and its content (images)
@@ -91,8 +103,9 @@ export function FollowLog({ children, label, jumpLabel, itemSelector, resetKey, 
       changes.disconnect();
       sizes.disconnect();
       el.removeEventListener("scroll", onScroll);
+      document.removeEventListener("submit", onSubmit, true);
     };
-  }, []);
+  }, [composerId]);
 
   const jump = () => {
     const el = box.current;

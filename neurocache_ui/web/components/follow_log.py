@@ -19,6 +19,8 @@ class FollowLog(rx.Component):
     # A new value starts over: another conversation is shown (at the bottom, or at `focus_id`).
     reset_key: rx.Var[str]
     focus_id: rx.Var[int]
+    # Sending from the form holding this text box pins the log to the newest entry again.
+    composer_id: rx.Var[str]
 
 
 def follow_log(
@@ -28,10 +30,11 @@ def follow_log(
     focus_id: rx.Var[int] | int = 0,
     item_selector: str = "[data-message-id]",
     jump_label: str = "Jump to newest messages",
+    composer_id: str = "",
     **props: object,
 ) -> rx.Component:
-    """`children` in a scrolling log named `label` (role "log"); entries are the
-    elements matching `item_selector`, each with a `data-message-id`."""
+    """`children` in a scrolling log named `label` (role "log"); its entries are
+    the elements matching `item_selector` (`focus_id` finds one by `data-message-id`)."""
     return FollowLog.create(
         *children,
         label=label,
@@ -39,5 +42,6 @@ def follow_log(
         item_selector=item_selector,
         reset_key=reset_key,
         focus_id=focus_id,
+        composer_id=composer_id,
         **props,
     )

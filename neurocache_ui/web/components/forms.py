@@ -19,6 +19,7 @@ def field(
 ) -> rx.Component:
     input_id = f"{form_id}-{name}"
     error_id = f"{input_id}-error"
+    has_error = rx.Var.create(error) != ""
     return rx.vstack(
         rx.el.label(label, html_for=input_id, class_name="text-sm font-medium"),
         rx.input(
@@ -31,12 +32,11 @@ def field(
             max_length=max_length,
             size="3",
             width="100%",
-            aria_describedby=error_id,
+            # Tied to its error line only while there is one, so screen readers hear it with the field.
+            aria_invalid=rx.cond(has_error, "true", "false"),
+            aria_describedby=rx.cond(has_error, error_id, ""),
         ),
-        rx.cond(
-            error != "",
-            rx.text(error, id=error_id, role="alert", color_scheme="red", size="2"),
-        ),
+        rx.cond(has_error, rx.text(error, id=error_id, role="alert", color_scheme="red", size="2")),
         spacing="1",
         width="100%",
         align="start",

@@ -81,7 +81,10 @@ def knowledge_panel() -> rx.Component:
                 rx.table.body(rx.foreach(KnowledgeState.documents, _document)),
                 width="100%",
             ),
-            rx.text("No documents yet. Upload notes, manuals or FAQs the agent should know.", color=rx.color("gray", 10)),
+            rx.text(
+                "No documents yet. Drop notes, manuals or FAQs the agent should know into the box above, then press Upload.",
+                color=rx.color("gray", 11),
+            ),
         ),
         spacing="3",
         width="100%",

@@ -140,9 +140,24 @@ def _closing(link: rx.Component, in_drawer: bool) -> rx.Component:
     return rx.dialog.close(link) if in_drawer else link
 
 
+def _get_started(in_drawer: bool) -> rx.Component:
+    """"Get started", to /welcome, while first-run steps are left."""
+    steps_left = ChatState.open_steps.to_string() + rx.cond(ChatState.open_steps == 1, " step left", " steps left")
+    link = rx.link(
+        rx.hstack(rx.icon("rocket", size=18), rx.text("Get started", size="3"), rx.spacer(),
+                  rx.badge(ChatState.open_steps, size="1", radius="full", aria_hidden="true"),
+                  align="center", spacing="3", width="100%"),
+        href="/welcome", aria_label="Get started, " + steps_left, underline="none", color="inherit",
+        padding_x="0.75em", padding_y="0.5em", border_radius="var(--radius-3)", width="100%",
+        background=rx.cond(rx.State.router.url.path.startswith("/welcome"), rx.color("accent", 4), "transparent"),
+        _hover={"background": rx.color("accent", 3)},
+    )
+    return rx.cond(ChatState.open_steps > 0, _closing(link, in_drawer))
+
+
 def _sidebar_body(in_drawer: bool) -> rx.Component:
     """The sidebar's contents: in the wide layout's column, or in the phone drawer."""
-    links = [_closing(_nav_link(*item), in_drawer) for item in NAV]
+    links = [_get_started(in_drawer)] + [_closing(_nav_link(*item), in_drawer) for item in NAV]
     channels = rx.vstack(
         rx.foreach(ChatState.channel_list, lambda channel: _closing(_channel_link(channel), in_drawer)),
         spacing="0",
@@ -154,7 +169,7 @@ def _sidebar_body(in_drawer: bool) -> rx.Component:
     return rx.vstack(
         rx.hstack(brand(), rx.spacer(), color_mode_toggle(), width="100%", align="center"),
         rx.el.nav(
-            rx.vstack(links[0], channels, *links[1:], spacing="1", width="100%"),
+            rx.vstack(*links[:2], channels, *links[2:], spacing="1", width="100%"),
             aria_label="Hub",
             class_name="w-full",
         ),

@@ -7,7 +7,8 @@ Read a submission back with `formspec.parse_form(Model, form)`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import reflex as rx
@@ -22,10 +23,35 @@ from neurocache_ui.domain.formspec import (
 from neurocache_ui.web.components.forms import form_alert
 
 FieldChange = Callable[[str, Any], Any]
+Suggestions = Mapping[str, rx.Var[list[str]]]
+"""Field name -> values a text field suggests (it still takes any text)."""
 
 
 def field_id(form_id: str, name: str) -> str:
     return f"{form_id}-field-{name}"
+
+
+def first_invalid(model_cls: type[BaseModel], errors: Mapping[str, str]) -> str | None:
+    """The first field of the form (in its order) that has an error; None when no
+    field of the form has one (the error is about the whole form)."""
+    return next((spec.name for spec in form_fields(model_cls) if errors.get(spec.name)), None)
+
+
+def focus_field(form_id: str, name: str | None) -> rx.event.EventSpec:
+    """Scroll to the field `name` of the form and focus its control, or scroll to the
+    form's top (its error message) when `name` is None: after a refused submit the
+    person sees what to fix, not the Save button they just pressed. Runs two frames
+    later, once the page shows the errors."""
+    target = json.dumps(field_id(form_id, name) if name else form_id)
+    return rx.call_script(
+        "requestAnimationFrame(() => requestAnimationFrame(() => {"
+        f"const box = document.getElementById({target}); if (!box) return;"
+        "const controls = 'input, textarea, select, button';"
+        f"box.scrollIntoView({{block: {json.dumps('center' if name else 'start')}}});"
+        "const control = box.matches(controls) ? box : box.querySelector(controls);"
+        f"if (control && {json.dumps(bool(name))}) control.focus({{preventScroll: true}});"
+        "}))"
+    )
 
 
 def _number_attrs(spec: FieldSpec) -> dict[str, str]:
@@ -48,7 +74,23 @@ def _describe(spec: FieldSpec, input_id: str, error: rx.Var[str]) -> dict[str, A
     }
 
 
-def _control(spec: FieldSpec, input_id: str, value: rx.Var, error: rx.Var[str], on_change: FieldChange | None) -> rx.Component:
+def _suggesting(input_id: str, options: rx.Var[list[str]]) -> tuple[dict[str, str], rx.Component]:
+    """A native suggestion list for a text input (`<input list>` + `<datalist>`):
+    the browser shows it as a combobox, filters it as the person types, and any
+    other text is still accepted."""
+    list_id = f"{input_id}-options"
+    datalist = rx.el.datalist(rx.foreach(options, lambda option: rx.el.option(value=option)), id=list_id)
+    return {"list": list_id}, datalist
+
+
+def _control(
+    spec: FieldSpec,
+    input_id: str,
+    value: rx.Var,
+    error: rx.Var[str],
+    on_change: FieldChange | None,
+    suggestions: rx.Var[list[str]] | None = None,
+) -> rx.Component:
     aria = _describe(spec, input_id, error)
     text_value = value.to(str)
     if spec.kind == "textarea":
@@ -67,13 +109,13 @@ def _control(spec: FieldSpec, input_id: str, value: rx.Var, error: rx.Var[str], 
             name = spec.name
             change["on_change"] = lambda picked: on_change(name, picked)
         return rx.hstack(
-            rx.text(format_number(spec.min), size="1", color=rx.color("gray", 10), aria_hidden="true"),
+            rx.text(format_number(spec.min), size="1", color=rx.color("gray", 11), aria_hidden="true"),
             rx.el.input(
                 id=input_id, name=spec.name, type="range", default_value=text_value,
                 style={"flex": "1", "accentColor": "var(--accent-9)", "minWidth": "8em"},
                 **_number_attrs(spec), **change, **aria,
             ),
-            rx.text(format_number(spec.max), size="1", color=rx.color("gray", 10), aria_hidden="true"),
+            rx.text(format_number(spec.max), size="1", color=rx.color("gray", 11), aria_hidden="true"),
             rx.badge(text_value, variant="soft", size="2", min_width="3.5em", justify_content="center",
                      aria_hidden="true", data_testid=f"{input_id}-value"),
             align="center",
@@ -89,9 +131,13 @@ def _control(spec: FieldSpec, input_id: str, value: rx.Var, error: rx.Var[str], 
             name=spec.name,
             default_value=text_value,
         )
-    return rx.input(
-        id=input_id, name=spec.name, default_value=text_value, max_length=spec.max_length,
-        placeholder=spec.placeholder, auto_complete="off", width="100%", **aria,
+    suggest, datalist = _suggesting(input_id, suggestions) if suggestions is not None else ({}, rx.fragment())
+    return rx.fragment(
+        rx.input(
+            id=input_id, name=spec.name, default_value=text_value, max_length=spec.max_length,
+            placeholder=spec.placeholder, auto_complete="off", width="100%", **suggest, **aria,
+        ),
+        datalist,
     )
 
 
@@ -131,8 +177,9 @@ def model_field(
     values_var: rx.Var[dict[str, Any]],
     errors_var: rx.Var[dict[str, str]],
     on_change: FieldChange | None = None,
+    suggestions: rx.Var[list[str]] | None = None,
 ) -> rx.Component:
-    """One field: label, control, help text, error line."""
+    """One field: label, control, help text, error line; a text field may suggest values."""
     input_id = field_id(form_id, spec.name)
     error = errors_var.get(spec.name, "").to(str)
     # Not `values_var.get(name, default)`: Reflex's get falls back on any falsy value (a switch that is off).
@@ -141,7 +188,7 @@ def model_field(
     if spec.kind == "checkboxes":
         label, control = rx.fragment(), _checkboxes(spec, input_id, value, error)
     else:
-        control = _control(spec, input_id, value, error, on_change)
+        control = _control(spec, input_id, value, error, on_change, suggestions)
     help_text = rx.text(spec.help, id=f"{input_id}-help", size="1", color=rx.color("gray", 11)) if spec.help else rx.fragment()
     error_line = rx.cond(error != "", rx.text(error, id=f"{input_id}-error", role="alert", color_scheme="red", size="2"))
     head = rx.hstack(control, label, align="center", spacing="2") if spec.kind == "switch" else rx.fragment(label, control)
@@ -161,6 +208,7 @@ def model_form(
     form_error: rx.Var[str] | None = None,
     submitting: rx.Var[bool] | bool = False,
     actions: tuple[rx.Component, ...] = (),
+    suggestions: Suggestions | None = None,
 ) -> rx.Component:
     """The whole form for `model_cls`.
 
@@ -171,9 +219,16 @@ def model_form(
     - `on_change(name, value)`: optional, called as a slider moves so the page can
       show its value (store it in `values_var`);
     - `form_error`: a message for the whole form, shown above the fields;
-    - `actions`: extra buttons beside the submit button (e.g. Cancel)."""
+    - `actions`: extra buttons beside the submit button (e.g. Cancel);
+    - `suggestions`: field name -> values its text input suggests (still free text).
+
+    After a refused submit, send `focus_field(form_id, first_invalid(model_cls, errors))`."""
+    suggestions = suggestions or {}
     fields = [
-        model_field(spec, form_id=form_id, values_var=values_var, errors_var=errors_var, on_change=on_change)
+        model_field(
+            spec, form_id=form_id, values_var=values_var, errors_var=errors_var, on_change=on_change,
+            suggestions=suggestions.get(spec.name),
+        )
         for spec in form_fields(model_cls)
     ]
     return rx.form(

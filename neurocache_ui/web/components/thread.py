@@ -92,6 +92,7 @@ def thread_panel() -> rx.Component:
                         label="Thread replies",
                         reset_key=ThreadState.thread_id.to_string(),
                         jump_label="Jump to newest replies",
+                        composer_id=COMPOSER_ID,
                         width="100%",
                         flex="1",
                     ),

@@ -9,6 +9,7 @@ from typing import Any
 
 import reflex as rx
 
+from neurocache_ui.web.components.follow_log import follow_log
 from neurocache_ui.web.components.forms import form_alert, message_box
 from neurocache_ui.web.components.markdown import safe_markdown
 from neurocache_ui.web.components.team import sources_list, step_line
@@ -16,14 +17,43 @@ from neurocache_ui.web.state.agents import AgentsState
 from neurocache_ui.web.state.try_it import TryItState
 
 _BUBBLE: dict[str, Any] = {"padding_x": "0.75em", "padding_y": "0.5em", "border_radius": "var(--radius-3)", "max_width": "85%"}
+COMPOSER_ID = "try-it-box"
+
+
+def _step_item(step: rx.Var[dict[str, Any]]) -> rx.Component:
+    failed = step["failed"].to(bool)
+    return rx.el.li(
+        rx.hstack(
+            rx.cond(failed, rx.icon("triangle-alert", size=14, aria_hidden="true"), rx.icon("wrench", size=14, aria_hidden="true")),
+            rx.text(step["text"], size="1"),
+            spacing="1",
+            align="start",
+        ),
+        color=rx.cond(failed, rx.color("red", 11), rx.color("violet", 11)),
+        data_failed=rx.cond(failed, "true", "false"),
+    )
+
+
+def _steps(steps: rx.Var[list[dict[str, Any]]]) -> rx.Component:
+    """What the answer's tools did, failures included, kept under the finished answer."""
+    return rx.cond(
+        steps.length() > 0,
+        rx.el.ul(
+            rx.foreach(steps, _step_item),
+            aria_label="Steps",
+            style={"listStyle": "none", "padding": "0", "margin": "0.25em 0 0 0"},
+            class_name="agent-steps",
+        ),
+    )
 
 
 def _bubble(turn: rx.Var[dict[str, Any]]) -> rx.Component:
     mine = turn["role"].to(str) == "user"
     return rx.hstack(
         rx.box(
-            rx.text(rx.cond(mine, "You", AgentsState.agent_name), weight="bold", size="1", color=rx.color("gray", 10)),
+            rx.text(rx.cond(mine, "You", AgentsState.agent_name), weight="bold", size="1", color=rx.color("gray", 11)),
             rx.box(safe_markdown(turn["content"].to(str)), class_name="message-body"),
+            rx.cond(~mine, _steps(turn.get("steps", []).to(list[dict[str, Any]]))),
             rx.cond(~mine, sources_list(turn.get("sources", []).to(list[dict[str, str]]))),
             rx.cond(
                 (turn["status"].to(str) != "complete") & ~mine,
@@ -44,7 +74,7 @@ def _streaming_bubble() -> rx.Component:
         rx.hstack(
             rx.box(
                 rx.hstack(
-                    rx.text(AgentsState.agent_name, weight="bold", size="1", color=rx.color("gray", 10)),
+                    rx.text(AgentsState.agent_name, weight="bold", size="1", color=rx.color("gray", 11)),
                     rx.spinner(size="1"),
                     rx.spacer(),
                     rx.button(rx.icon("square", size=12), "Stop", size="1", variant="soft", color_scheme="red",
@@ -79,22 +109,26 @@ def try_it_chat() -> rx.Component:
             size="1",
             width="100%",
         ),
-        rx.vstack(
-            rx.cond(same_agent, rx.foreach(TryItState.turns, _bubble)),
-            _streaming_bubble(),
-            rx.cond(
-                ~same_agent | (TryItState.turns.length() == 0),
-                rx.cond(~TryItState.running, rx.text("Say something to start.", size="2", color=rx.color("gray", 10))),
+        follow_log(
+            rx.vstack(
+                rx.cond(same_agent, rx.foreach(TryItState.turns, _bubble)),
+                _streaming_bubble(),
+                rx.cond(
+                    ~same_agent | (TryItState.turns.length() == 0),
+                    rx.cond(~TryItState.running, rx.text("Say something to start.", size="2", color=rx.color("gray", 11))),
+                ),
+                width="100%",
+                spacing="2",
+                padding="0.5em",
             ),
-            role="log",
-            aria_label="Try it conversation",
-            aria_live="polite",
+            label="Try it conversation",
+            item_selector="[data-turn-role]",
+            reset_key=AgentsState.agent_id.to_string(),
+            composer_id=COMPOSER_ID,
+            jump_label="Jump to the newest answer",
             width="100%",
-            spacing="2",
             min_height="8em",
             max_height="55vh",
-            overflow_y="auto",
-            padding="0.5em",
             border=f"1px solid {rx.color('gray', 5)}",
             border_radius="var(--radius-3)",
         ),
@@ -102,7 +136,7 @@ def try_it_chat() -> rx.Component:
         rx.form(
             rx.hstack(
                 message_box(
-                    "try-it-box", "prompt", placeholder="Ask the agent something… (Enter sends)", label="Message to the agent"
+                    COMPOSER_ID, "prompt", placeholder="Ask the agent something… (Enter sends)", label="Message to the agent"
                 ),
                 rx.vstack(
                     rx.button(rx.icon("send-horizontal", size=16), "Send", type="submit", disabled=TryItState.running),
@@ -113,7 +147,7 @@ def try_it_chat() -> rx.Component:
                 width="100%",
                 align="end",
             ),
-            on_submit=TryItState.ask,
+            on_submit=TryItState.ask,  # sending pins the log to the newest turn (follow_log's composer_id)
             reset_on_submit=True,
             width="100%",
         ),

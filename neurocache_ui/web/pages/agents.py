@@ -7,13 +7,14 @@ from typing import Any
 
 import reflex as rx
 
+from neurocache_ui.domain.agent_templates import TEMPLATES, AgentTemplate
 from neurocache_ui.services.agents import AgentSettings
 from neurocache_ui.web.components.knowledge import knowledge_panel
 from neurocache_ui.web.components.layout import empty_state, hub_page
 from neurocache_ui.web.components.mcp import mcp_panel
 from neurocache_ui.web.components.model_form import model_form
 from neurocache_ui.web.components.try_it import try_it_chat
-from neurocache_ui.web.state.agents import AgentsState
+from neurocache_ui.web.state.agents import EDIT_FORM, NEW_AGENT, NEW_FORM, AgentsState
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.knowledge import KnowledgeState
@@ -134,8 +135,8 @@ def _roster_body() -> rx.Component:
                 empty_state(
                     "bot",
                     "No agents yet",
-                    "Agents have instructions, a model and knowledge documents. "
-                    "Build one, try it privately, then add it to a channel.",
+                    "Agents have instructions, a model, tools and knowledge documents. Press “New agent” to build "
+                    "one (templates help you start), try it privately, then add it to a channel.",
                 ),
             ),
         ),
@@ -190,6 +191,7 @@ def agent_form(form_id: str, on_submit: Any) -> rx.Component:
             form_error=AgentsState.agent_form_error,
             submitting=AgentsState.saving,
             actions=(rx.button(rx.link("Cancel", href=ROSTER), variant="soft", color_scheme="gray", size="3", as_child=True),),
+            suggestions={"model": AgentsState.model_choices},
         ),
         rx.center(rx.spinner(size="3"), padding="3em"),
     )
@@ -199,10 +201,54 @@ def _back() -> rx.Component:
     return rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("All agents", size="2"), align="center", spacing="1"), href=ROSTER)
 
 
+def _template_button(template: AgentTemplate) -> rx.Component:
+    """The template's name as the button (its accessible name), what it is for under it."""
+    emoji = template.settings.get("emoji", "")
+    summary_id = f"template-{template.name.lower()}-summary"
+    return rx.vstack(
+        rx.button(
+            rx.text(emoji, as_="span", aria_hidden="true"),
+            template.name,
+            type="button",
+            variant="soft",
+            size="2",
+            aria_describedby=summary_id,
+            on_click=AgentsState.apply_template(template.name),
+            justify_content="start",
+            width="100%",
+        ),
+        rx.text(template.summary, id=summary_id, size="1", color=rx.color("gray", 11)),
+        spacing="1",
+        padding="0.5em",
+        border=f"1px solid {rx.color('gray', 5)}",
+        border_radius="var(--radius-3)",
+        width="100%",
+    )
+
+
+def _templates() -> rx.Component:
+    """Ready-made settings that fill the form below (nothing is saved until Save)."""
+    return rx.el.section(
+        rx.heading("Start from a template", as_="h2", size="3", id="agent-templates-heading"),
+        rx.text("Fills the form below with a starting point; change anything, then save.", size="2",
+                color=rx.color("gray", 11)),
+        rx.grid(
+            *[_template_button(template) for template in TEMPLATES],
+            columns=rx.breakpoints(initial="1", sm="3"),
+            spacing="3",
+            width="100%",
+            margin_top="0.5em",
+        ),
+        role="group",
+        aria_labelledby="agent-templates-heading",
+        style={"width": "100%", "maxWidth": "44em"},
+    )
+
+
 def new_agent_page() -> rx.Component:
     return hub_page(
         "New agent",
-        rx.vstack(_back(), agent_form("new-agent", AgentsState.create_agent), spacing="4", width="100%"),
+        rx.vstack(_back(), _templates(), agent_form(NEW_FORM, AgentsState.create_agent), spacing="4", width="100%"),
     )
 
 
@@ -247,7 +293,7 @@ def agent_page() -> rx.Component:
                             rx.tabs.trigger("MCP servers", value="mcp"),
                             rx.tabs.trigger("Try it", value="try-it"),
                         ),
-                        rx.tabs.content(rx.box(agent_form("edit-agent", AgentsState.save_agent), padding_top="1em"), value="settings"),
+                        rx.tabs.content(rx.box(agent_form(EDIT_FORM, AgentsState.save_agent), padding_top="1em"), value="settings"),
                         rx.tabs.content(rx.box(knowledge_panel(), padding_top="1em"), value="knowledge"),
                         rx.tabs.content(rx.box(mcp_panel(), padding_top="1em"), value="mcp"),
                         rx.tabs.content(rx.box(try_it_chat(), padding_top="1em"), value="try-it"),
@@ -266,5 +312,8 @@ def agent_page() -> rx.Component:
 def add_pages(app: rx.App) -> None:
     on_load = [AuthState.check_session, ChatState.load_channels, MentionsState.load_count]
     app.add_page(roster_page, route=ROSTER, title="Agents · Neurocache", on_load=[*on_load, AgentsState.load])
-    app.add_page(new_agent_page, route=f"{ROSTER}/new", title="New agent · Neurocache", on_load=[*on_load, AgentsState.start_new])
-    app.add_page(agent_page, route=f"{ROSTER}/[slug]", title="Agent · Neurocache", on_load=[*on_load, AgentsState.open_agent, KnowledgeState.load_documents, McpState.load_mcp])
+    app.add_page(new_agent_page, route=NEW_AGENT, title="New agent · Neurocache",
+                 on_load=[*on_load, AgentsState.start_new, AgentsState.load_model_choices])
+    app.add_page(agent_page, route=f"{ROSTER}/[slug]", title="Agent · Neurocache",
+                 on_load=[*on_load, AgentsState.open_agent, KnowledgeState.load_documents, McpState.load_mcp,
+                          AgentsState.load_model_choices])

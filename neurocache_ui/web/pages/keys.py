@@ -6,6 +6,7 @@ from typing import Any
 
 import reflex as rx
 
+from neurocache_ui.domain.api_examples import API_PATH
 from neurocache_ui.domain.limits import KEY_NAME_MAX
 from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.layout import empty_state, hub_page
@@ -59,7 +60,7 @@ def _new_key_panel() -> rx.Component:
                 rx.hstack(
                     rx.input(value=KeysState.new_key, read_only=True, aria_label="New API key",
                              font_family="monospace", width="100%", on_focus=rx.run_script("document.activeElement.select()")),
-                    rx.button(rx.icon("copy", size=16), "Copy", on_click=KeysState.copy_new_key, aria_label="Copy key"),
+                    rx.button(rx.icon("copy", size=16), "Copy", on_click=KeysState.copy_new_key, aria_label="Copy key", high_contrast=True),
                     rx.button("Done", variant="soft", color_scheme="gray", on_click=KeysState.dismiss_new_key),
                     width="100%",
                     spacing="2",
@@ -68,6 +69,7 @@ def _new_key_panel() -> rx.Component:
                 width="100%",
             ),
             color_scheme="green",
+            high_contrast=True,
             width="100%",
         ),
     )
@@ -76,9 +78,9 @@ def _new_key_panel() -> rx.Component:
 def _status(status: rx.Var[str]) -> rx.Component:
     return rx.match(
         status,
-        ("active", rx.badge("Active", color_scheme="green")),
-        ("expired", rx.badge("Expired", color_scheme="orange")),
-        rx.badge("Revoked", color_scheme="gray"),
+        ("active", rx.badge("Active", color_scheme="green", high_contrast=True)),
+        ("expired", rx.badge("Expired", color_scheme="orange", high_contrast=True)),
+        rx.badge("Revoked", color_scheme="gray", high_contrast=True),
     )
 
 
@@ -120,6 +122,68 @@ def _table() -> rx.Component:
     )
 
 
+LANGUAGES = ("curl", "Python", "JavaScript")
+"""The order of `KeysState.examples` (domain/api_examples.py)."""
+
+
+def _example(index: int, language: str) -> rx.Component:
+    code = KeysState.examples[index]["code"].to(str)
+    return rx.tabs.content(
+        rx.vstack(
+            rx.el.pre(
+                rx.el.code(code),
+                tab_index=0,  # scrollable sideways on a phone, so reachable by keyboard
+                aria_label=f"{language} example",
+                style={
+                    "margin": "0", "padding": "0.75em", "width": "100%", "overflowX": "auto", "fontSize": "0.8rem",
+                    "lineHeight": "1.5", "background": rx.color("gray", 3), "borderRadius": "var(--radius-3)",
+                    "whiteSpace": "pre",
+                },
+            ),
+            rx.button(
+                rx.icon("copy", size=14), "Copy",
+                on_click=[rx.set_clipboard(code), rx.toast.success(f"{language} example copied.")],
+                aria_label=f"Copy {language} example", variant="soft", size="1",
+            ),
+            spacing="2",
+            width="100%",
+            align="start",
+        ),
+        value=language,
+        padding_top="0.75em",
+    )
+
+
+def _use_your_key() -> rx.Component:
+    """How to call the hub from code, against this hub's own address and the person's agent."""
+    return rx.el.section(
+        rx.heading("Use your key", as_="h2", size="5", id="use-your-key"),
+        rx.text(
+            "Any OpenAI client works: point it at ", rx.code(KeysState.hub_origin + API_PATH),
+            " with your key, and ask one of your agents (", rx.code("agent:<slug>"), ") or channels (",
+            rx.code("channel:<slug>"), ") as the model.",
+            color=rx.color("gray", 11), size="2",
+        ),
+        rx.cond(
+            KeysState.new_key != "",
+            rx.text("Your new key is filled in below until you press Done.", size="2", color=rx.color("green", 12)),
+        ),
+        rx.cond(
+            KeysState.example_agent == "",
+            rx.text("You have no agents yet: ", rx.link("create one", href="/agents/new", underline="always"),
+                    " and the examples will ask it.", size="2", color=rx.color("gray", 11)),
+        ),
+        rx.tabs.root(
+            rx.tabs.list(*[rx.tabs.trigger(language, value=language) for language in LANGUAGES], aria_label="Language"),
+            *[_example(index, language) for index, language in enumerate(LANGUAGES)],
+            default_value=LANGUAGES[0],
+            width="100%",
+        ),
+        aria_labelledby="use-your-key",
+        style={"width": "100%", "display": "flex", "flexDirection": "column", "gap": "0.5em", "minWidth": "0"},
+    )
+
+
 def keys_page() -> rx.Component:
     return hub_page(
         "API keys",
@@ -127,7 +191,7 @@ def keys_page() -> rx.Component:
             rx.hstack(
                 rx.text(
                     "Keys let your code call your agents and channels through the OpenAI-compatible API at ",
-                    rx.code("/api/v1"), " (", rx.link("docs", href="/api/v1/docs", is_external=True), ").",
+                    rx.code("/api/v1"), " (", rx.link("docs", href="/api/v1/docs", is_external=True, underline="always"), ").",
                     color=rx.color("gray", 11),
                 ),
                 rx.spacer(),
@@ -144,9 +208,15 @@ def keys_page() -> rx.Component:
                 rx.cond(
                     KeysState.loading,
                     rx.spinner(),
-                    empty_state("key-round", "No API keys yet", "Create a key to call your agents and channels from code."),
+                    empty_state(
+                        "key-round",
+                        "No API keys yet",
+                        "Create a key with “Create key” above, then call your agents and channels from code "
+                        "with the examples below.",
+                    ),
                 ),
             ),
+            _use_your_key(),
             spacing="4",
             width="100%",
             align="start",

@@ -77,7 +77,7 @@ def _latency_chart() -> rx.Component:
     )
 
 
-def _breakdown(title: str, rows: rx.Var[list[dict[str, Any]]], first: str) -> rx.Component:
+def _breakdown(title: str, rows: rx.Var[list[dict[str, Any]]], first: str, empty: rx.Component) -> rx.Component:
     def row(item: rx.Var[dict[str, Any]]) -> rx.Component:
         return rx.table.row(
             rx.table.row_header_cell(item["label"]),
@@ -104,7 +104,7 @@ def _breakdown(title: str, rows: rx.Var[list[dict[str, Any]]], first: str) -> rx
                     width="100%",
                     overflow_x="auto",
                 ),
-                rx.text("Nothing in this period.", color=rx.color("gray", 11), size="2"),
+                rx.text(empty, color=rx.color("gray", 11), size="2"),
             ),
             spacing="2",
             width="100%",
@@ -125,6 +125,8 @@ def usage_page() -> rx.Component:
                     value=UsageState.period,
                     on_change=UsageState.set_period,
                     aria_label="Period",
+                    size=rx.breakpoints(initial="1", sm="2"),  # three periods fit a 360 px phone
+                    max_width="100%",
                 ),
                 width="100%",
                 align="center",
@@ -150,8 +152,14 @@ def usage_page() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            _breakdown("By key", UsageState.by_key, "Key"),
-            _breakdown("By agent", UsageState.by_agent, "Agent"),
+            _breakdown("By key", UsageState.by_key, "Key", rx.fragment(
+                "No API requests in this period. Create a key on ", rx.link("API keys", href="/keys", underline="always"),
+                " and call your agents from code.",
+            )),
+            _breakdown("By agent", UsageState.by_agent, "Agent", rx.fragment(
+                "No agent replies in this period. @mention an agent in a channel, or use Try it on ",
+                rx.link("its page", href="/agents", underline="always"), ".",
+            )),
             rx.moment(interval=POLL_MS, on_change=UsageState.tick, display="none"),
             spacing="4",
             width="100%",

@@ -11,16 +11,22 @@ from typing import Any
 
 import reflex as rx
 
+from neurocache_ui.domain import agent_templates
 from neurocache_ui.domain.errors import Invalid, NeurocacheError, NotFound
 from neurocache_ui.domain.formspec import initial_values, parse_form
 from neurocache_ui.services import agents as agent_core
+from neurocache_ui.services import provider_models
 from neurocache_ui.services.agents import AgentPublic, AgentSettings, SettingsInvalid
+from neurocache_ui.web.components.model_form import first_invalid, focus_field
 from neurocache_ui.web.state.auth import AuthState
 
 log = logging.getLogger(__name__)
 
 PAGE = agent_core.PAGE_SIZE
 ROSTER = "/agents"
+NEW_AGENT = f"{ROSTER}/new"
+NEW_FORM, EDIT_FORM = "new-agent", "edit-agent"
+"""The ids of the new-agent and agent-settings forms."""
 SESSION_ENDED = "Your session has ended. Log in again."
 SAVE_FAILED = "Could not save the agent right now. Your changes are still in the form; try again."
 
@@ -57,6 +63,8 @@ class AgentsState(AuthState):
     agent_name: str = ""
     agent_emoji: str = ""
     agent_not_found: bool = False
+    # What the Model field suggests (services/provider_models.py); it takes any text too.
+    model_choices: list[str] = []
 
     def _to_login(self):
         return rx.redirect(f"/login?next={self.router.url.path}", replace=True)
@@ -144,6 +152,23 @@ class AgentsState(AuthState):
         if name in agent_core.SETTING_NAMES:
             self.form_values = {**self.form_values, name: value}
 
+    @rx.event(background=True)
+    async def load_model_choices(self):
+        """on_load of the agent pages: the provider's models for the Model field.
+        In the background, since a provider that is slow to list (up to 5 s, once
+        per cache period) must not hold up the page's other events. Never fails
+        the page: a list that could not be fetched is just the default model."""
+        async with self:
+            if await self._user() is None:
+                return
+        try:
+            choices = await provider_models.model_choices()
+        except Exception:
+            log.exception("listing the provider's models failed")
+            choices = []
+        async with self:
+            self.model_choices = choices
+
     @rx.event
     async def start_new(self):
         """on_load of /agents/new: an empty form with the defaults."""
@@ -155,6 +180,19 @@ class AgentsState(AuthState):
         if await self._user() is None:
             return
         self._show_form(initial_values(AgentSettings))
+
+    @rx.event
+    async def apply_template(self, name: str):
+        """A template's settings in the new-agent form, over the defaults; nothing is
+        saved until the person presses Save (what they typed before is replaced)."""
+        template = agent_templates.BY_NAME.get(name) if isinstance(name, str) else None
+        if template is None or self.router.url.path.rstrip("/") != NEW_AGENT:
+            return
+        if await self._user() is None:
+            yield self._to_login()
+            return
+        self._show_form(initial_values(AgentSettings, template.settings), restart=True)
+        yield focus_field(NEW_FORM, "name")
 
     @rx.event
     async def open_agent(self):
@@ -197,6 +235,7 @@ class AgentsState(AuthState):
             lambda: agent_core.create_agent(user.id, parse_form(AgentSettings, form)), "creating an agent"
         )
         if agent is None:
+            yield focus_field(NEW_FORM, first_invalid(AgentSettings, self.form_errors))
             return
         self.saving = False
         self.form_errors = {}
@@ -219,6 +258,7 @@ class AgentsState(AuthState):
             lambda: agent_core.update_agent(user.id, agent_id, parse_form(AgentSettings, form)), f"saving agent {agent_id}"
         )
         if agent is None:
+            yield focus_field(EDIT_FORM, first_invalid(AgentSettings, self.form_errors))
             return
         self._show_agent(agent, restart=True)  # show the values as stored (trimmed, derived slug)
         events: list[Any] = [rx.toast.success("Saved")]

@@ -150,10 +150,11 @@ class AuthState(rx.State):
         if await self._load() is not None:
             return full_page_load(auth.HOME)
 
-    def _enter(self, signed_in: auth.SignedIn):
-        """Finish a log-in: the browser swaps the one-time code for its HttpOnly cookie."""
+    def _enter(self, signed_in: auth.SignedIn, landing: str = auth.HOME):
+        """Finish a log-in: the browser swaps the one-time code for its HttpOnly cookie,
+        then goes to a safe `next=` or else `landing`."""
         self._clear_errors()
-        target = safe_next(self.router.url.query_parameters.get("next"), auth.HOME)
+        target = safe_next(self.router.url.query_parameters.get("next"), landing)
         return full_page_load(f"{auth.SESSION_PATH}?{urlencode({'code': signed_in.code, 'next': target})}")
 
     @rx.event
@@ -177,7 +178,7 @@ class AuthState(rx.State):
                 self.form_error = str(error)
             return
         self.submitting = False
-        yield self._enter(signed_in)
+        yield self._enter(signed_in, auth.WELCOME)
 
     @rx.event
     async def login(self, form: dict[str, str]):

@@ -14,7 +14,7 @@ import reflex as rx
 
 from neurocache_ui.domain.errors import NeurocacheError, NotFound
 from neurocache_ui.domain.events import AgentStepped, Event, TeamChanged
-from neurocache_ui.services import auth, channels, messaging
+from neurocache_ui.services import auth, channels, messaging, onboarding
 from neurocache_ui.services.agent_runs import runner
 from neurocache_ui.web.realtime import dispatch, rows
 from neurocache_ui.web.realtime.rows import PAGE, Window, to_row
@@ -31,6 +31,7 @@ SESSION_ENDED_ELSEWHERE = "You were logged out: your password changed or all ses
 
 class ChatState(PresenceMixin, AuthState):
     channel_list: list[dict[str, Any]] = []
+    open_steps: int = 0  # first-run steps left (services/onboarding.py): the sidebar's "Get started" link
     channel_id: int = 0
     channel_slug: str = ""
     channel_name: str = ""
@@ -155,6 +156,10 @@ class ChatState(PresenceMixin, AuthState):
                     self._close_channel()
                     watchers.unseat(self._token())
             await self._refresh_channel_list(user.id)
+            try:
+                self.open_steps = (await asyncio.to_thread(onboarding.progress, user.id)).open_steps
+            except NeurocacheError as error:  # the link is a convenience: keep the page working
+                log.info("first-run progress of user %s not loaded: %s", user.id, error)
 
     # ---- opening a channel -----------------------------------------------------
 

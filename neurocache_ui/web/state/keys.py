@@ -10,8 +10,9 @@ from typing import Any
 
 import reflex as rx
 
+from neurocache_ui.domain import api_examples
 from neurocache_ui.domain.errors import NeurocacheError
-from neurocache_ui.services import api_keys
+from neurocache_ui.services import agents, api_keys
 from neurocache_ui.services.api_keys import ApiKeyPublic
 from neurocache_ui.web.state.auth import AuthState
 
@@ -49,6 +50,19 @@ class KeysState(AuthState):
     create_error: str = ""
     expiry: str = "Never"
     keys_error: str = ""
+    example_agent: str = ""
+    """The slug the "Use your key" examples ask (the first of the person's agents), or "" for a placeholder."""
+    hub_origin: str = ""
+    """This hub's address as the browser sees it (scheme://host:port): what code must call."""
+
+    @rx.var
+    def examples(self) -> list[dict[str, str]]:
+        """The "Use your key" examples against this hub's own address (the page's origin,
+        as the browser sent it), with the new key filled in while it is shown."""
+        return [
+            {"language": example.language, "code": example.code}
+            for example in api_examples.examples(self.hub_origin, self.example_agent, self.new_key)
+        ]
 
     async def _reload(self, user_id: int) -> None:
         self.keys = [to_row(k) for k in await asyncio.to_thread(api_keys.list_keys, user_id)]
@@ -62,10 +76,13 @@ class KeysState(AuthState):
         user_id = await self._user_id()
         if user_id is None:
             return
+        self.hub_origin = self.router.url.origin
         self.loading = True
         yield
         try:
             await self._reload(user_id)
+            first = await asyncio.to_thread(agents.list_agents, user_id, "", 1)
+            self.example_agent = first[0].slug if first else ""
         except NeurocacheError as error:
             self.keys_error = str(error)
         self.loading = False

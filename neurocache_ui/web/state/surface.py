@@ -34,8 +34,8 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     }),
     "TeamState": frozenset({"add_agent", "load_team", "regenerate", "remove_agent", "stop_reply", "toggle_picker"}),
     "AgentsState": frozenset({
-        "create_agent", "delete_agent", "duplicate_agent", "load", "load_more", "open_agent", "save_agent",
-        "set_field", "set_search", "start_new",
+        "apply_template", "create_agent", "delete_agent", "duplicate_agent", "load", "load_model_choices", "load_more",
+        "open_agent", "save_agent", "set_field", "set_search", "start_new",
     }),
     "AttachmentsState": frozenset({"attach_images", "remove_image"}),
     "ThreadState": frozenset({"close_thread", "open_from_url", "open_thread", "send_reply", "show_version", "thread_typing"}),
@@ -48,6 +48,7 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     "ReactionsState": frozenset({"react"}),
     "MentionsState": frozenset({"load_count", "load_mentions", "load_more"}),
     "SummaryState": frozenset({"dismiss_summary", "load_summary", "share_summary", "summarize"}),
+    "OnboardingState": frozenset({"load_progress"}),
 }
 
 

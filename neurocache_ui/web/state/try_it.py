@@ -1,7 +1,8 @@
 """"Try it" on an agent's page: the turns live in this tab's state only; the reply
 streams into `stream_text` (its own small var), what its tools do into `step_text`,
-the pages they read end up as the answer turn's `sources`; Stop works across reconnects.
-The answer itself comes from services/agent_runs/private.py."""
+the pages they read end up as the answer turn's `sources` and what they did (failures
+included) as its `steps`; Stop works across reconnects. The answer itself comes from
+services/agent_runs/private.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import reflex as rx
 
 from neurocache_ui.domain.errors import Invalid
 from neurocache_ui.domain.messages import clean_sources
-from neurocache_ui.domain.tools import Source
+from neurocache_ui.domain.tools import Source, Step
 from neurocache_ui.services import auth, messaging
 from neurocache_ui.services.agent_runs import private
 from neurocache_ui.web.state.agents import AgentsState
@@ -32,7 +33,8 @@ _stops: dict[str, asyncio.Event] = {}
 class TryItState(AuthState):
     try_agent_id: int = 0
     turns: list[dict[str, Any]] = []
-    """{"role", "content", "status"}, and the answers' "sources" ([{"title", "url"}])."""
+    """{"role", "content", "status"}, and the answers' "sources" ([{"title", "url"}])
+    and "steps" ([{"text", "failed"}])."""
     stream_text: str = ""
     step_text: str = ""
     running: bool = False
@@ -72,24 +74,28 @@ class TryItState(AuthState):
             session_token = self._current_token()
             tab = self.router.session.client_token
         sources: list[Source] = []
+        steps: list[Step] = []
         try:
-            content, status = await self._reply(session_token, agent_id, turns, tab, sources)
+            content, status = await self._reply(session_token, agent_id, turns, tab, sources, steps)
         except Exception:
             log.exception("a Try it reply failed")
             content, status = "⚠️ The reply failed unexpectedly. Try again in a moment.", "error"
         links = [{"title": source.title, "url": source.url} for source in clean_sources(sources)]
+        done = [{"text": step.text, "failed": step.failed} for step in steps]
         async with self:
             if self.try_agent_id == agent_id:
-                answer = {"role": "assistant", "content": content, "status": status, "sources": links}
+                answer = {"role": "assistant", "content": content, "status": status, "sources": links, "steps": done}
                 self.turns = [*self.turns, answer][-MAX_TURNS:]
             self.stream_text = self.step_text = ""
             self.running = False
             self.stop_requested = False
 
     async def _reply(
-        self, session_token: str, agent_id: int, turns: list[dict[str, str]], tab: str, sources: list[Source]
+        self, session_token: str, agent_id: int, turns: list[dict[str, str]], tab: str, sources: list[Source],
+        steps: list[Step],
     ) -> tuple[str, str]:
-        """(content, status) of the agent's answer to the last turn; `sources` gets the pages it drew on."""
+        """(content, status) of the agent's answer to the last turn; `sources` gets the
+        pages it drew on, `steps` what its tools did."""
         user = await asyncio.to_thread(auth.user_for_session, session_token)
         if user is None:
             return "Your session has ended. Log in again.", "error"
@@ -114,7 +120,8 @@ class TryItState(AuthState):
 
         try:
             return await private.answer(
-                user.id, agent_id, turns, show=show, stop=stop, watch=watch_stop, on_step=step, sources=sources
+                user.id, agent_id, turns, show=show, stop=stop, watch=watch_stop, on_step=step, sources=sources,
+                steps=steps,
             )
         finally:
             if _stops.get(tab) is stop:

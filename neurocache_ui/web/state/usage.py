@@ -131,7 +131,7 @@ class UsageState(AuthState):
     @rx.event
     async def set_period(self, value: str | list[str]):
         value = value[0] if isinstance(value, list) and value else value
-        if value not in PERIODS:
+        if not isinstance(value, str) or value not in PERIODS:  # a forged event may send anything
             return
         self.period = str(value)
         user_id = await self._user_id()
