@@ -24,6 +24,29 @@ from neurocache_ui.web.state.thread import ThreadState
 HEARTBEAT_MS = 20_000
 
 
+def _channel_item(channel: rx.Var[dict]) -> rx.Component:
+    unread = channel["unread"].to(int)
+    return rx.el.li(
+        rx.link(
+            rx.hstack(
+                rx.text("# ", channel["name"], weight=rx.cond(unread > 0, "bold", "medium"), class_name="truncate"),
+                rx.spacer(),
+                rx.cond(unread > 0, rx.badge(unread, " unread", radius="full")),
+                align="center",
+                width="100%",
+            ),
+            href="/channels/" + channel["slug"].to(str),
+            underline="none",
+            color="inherit",
+            display="block",
+            padding="0.75em 1em",
+            border_radius="var(--radius-3)",
+            _hover={"background": rx.color("accent", 3)},
+        ),
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
 def channels_index() -> rx.Component:
     return hub_page(
         "Channels",
@@ -31,12 +54,14 @@ def channels_index() -> rx.Component:
             new_channel_dialog(),
             rx.cond(
                 ChatState.channel_list.length() > 0,
-                rx.text("Pick a channel from the sidebar, or create a new one.", color=rx.color("gray", 11)),
+                rx.el.ul(rx.foreach(ChatState.channel_list, _channel_item), aria_label="Your channels",
+                         class_name="w-full list-none p-0 m-0", max_width="40em"),
                 empty_state(
                     "messages-square",
                     "No channels yet",
                     "Channels are real-time rooms where you, your teammates and your agents work toward a goal. "
-                    "Create one to start chatting.",
+                    "Create one with New channel, invite a teammate from its header, and add your agents "
+                    "(build one under Agents first).",
                 ),
             ),
             spacing="4",
