@@ -70,13 +70,13 @@ class Settings:
     seconds per megabyte to parse; reading stops here (a knowledge document
     with more is refused)."""
     pdf_timeout_seconds: float = 20.0
-    """NEUROCACHE_PDF_TIMEOUT_SECONDS: wall-clock time after which the PDF parser
-    process is killed and the file refused."""
+    """NEUROCACHE_PDF_TIMEOUT_SECONDS: wall-clock time (waiting for a parse process
+    included) after which a PDF's parse is killed and the file refused."""
     pdf_cpu_seconds: int = 10
-    """NEUROCACHE_PDF_CPU_SECONDS: CPU time the PDF parser process may use (RLIMIT_CPU)."""
+    """NEUROCACHE_PDF_CPU_SECONDS: CPU time one PDF's parse may use (RLIMIT_CPU)."""
     pdf_memory_mb: int = 512
-    """NEUROCACHE_PDF_MEMORY_MB: address space the PDF parser process may use
-    (RLIMIT_AS), the document itself and the Python interpreter included."""
+    """NEUROCACHE_PDF_MEMORY_MB: memory (address space, RLIMIT_AS) one PDF's parse may
+    add to its parse process (infra/parse_pool.py), the document itself included."""
     rate_limit: str = "60/minute"
     """NEUROCACHE_RATE_LIMIT: requests each API key may make, in the `limits`
     package's notation: "60/minute", or several limits at once such as

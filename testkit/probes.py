@@ -1,16 +1,21 @@
 """What a test watches while it attacks the hub: how late the event loop runs (a stall
 is a `/ping` that waits), how much memory a process takes on top of where it started,
 and how long HTTP requests take (`/ping`, an image). Each keeps its worst sample, so
-a test asserts the worst case, not an average."""
+a test asserts the worst case, not an average.
+By hand: `python -m testkit.probes '{"url": "http://127.0.0.1:3000/ping", "interval": 0.05,
+"cookies": {}, "content_type": ""}'`, then Enter."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import httpx
 import psutil
@@ -91,29 +96,63 @@ class MemoryRise(_Sampler):
         return self.peak - self.start
 
 
-class Latency(_Sampler):
-    """GETs `url` one after another (every `interval` s) from a thread: `worst` is the
-    slowest answer in seconds, `samples` how many were timed; `check` may refuse an answer."""
+class Latency:
+    """`with Latency(url) as probe:` GETs `url` one request after another (a pause of
+    `interval` s between them) from a process of its own, so what it times is the
+    server's answer, not this process's threads waiting for their turn. Afterwards
+    `times` holds every answer's duration in seconds and `worst` the slowest. Every
+    answer must be a 200 (and of `content_type`, if given)."""
 
     def __init__(self, url: str, *, interval: float = 0.05, cookies: dict[str, str] | None = None,
-                 check: Callable[[httpx.Response], None] | None = None) -> None:
-        super().__init__()
-        self.url = url
-        self.interval = interval
-        self.check = check
-        self.client = httpx.Client(timeout=30, cookies=cookies)
-        self.worst = 0.0
-        self.samples = 0
+                 content_type: str = "") -> None:
+        self.args = {"url": url, "interval": interval, "cookies": cookies or {}, "content_type": content_type}
+        self.times: list[float] = []
+        self._process: subprocess.Popen[bytes] | None = None
 
-    def sample(self) -> None:
-        started = time.monotonic()
-        response = self.client.get(self.url)
-        self.worst = max(self.worst, time.monotonic() - started)
-        self.samples += 1
-        response.raise_for_status()
-        if self.check is not None:
-            self.check(response)
+    @property
+    def worst(self) -> float:
+        return max(self.times, default=0.0)
+
+    @property
+    def samples(self) -> int:
+        return len(self.times)
+
+    def __enter__(self) -> Self:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "testkit.probes", json.dumps(self.args)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=Path(__file__).resolve().parents[1],
+        )  # fmt: skip
+        assert self._process.stdout is not None
+        self._process.stdout.readline()  # "ready": the first answer came back
+        return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        super().__exit__(exc_type, exc, tb)
-        self.client.close()
+        assert self._process is not None
+        out, _ = self._process.communicate(b"stop\n", timeout=60)
+        answer = json.loads(out)
+        self.times = answer["times"]
+        assert not answer["failures"], f"{self.args['url']}: {answer['failures'][:3]}"
+
+
+def _poll(args: dict[str, Any]) -> None:
+    """The probe process: poll until a line arrives on stdin, then print the results."""
+    stop = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.readline(), stop.set()), daemon=True).start()
+    times: list[float] = []
+    failures: list[str] = []
+    with httpx.Client(timeout=30, cookies=args["cookies"]) as client:
+        while True:
+            started = time.monotonic()
+            response = client.get(args["url"])
+            times.append(time.monotonic() - started)
+            if response.status_code != 200 or not response.headers.get("content-type", "").startswith(args["content_type"]):
+                failures.append(f"{response.status_code} {response.headers.get('content-type')}")
+            if len(times) == 1:
+                print("ready", flush=True)
+            if stop.wait(args["interval"]):
+                break
+    print(json.dumps({"times": times, "failures": failures}), flush=True)
+
+
+if __name__ == "__main__":
+    _poll(json.loads(sys.argv[1]))

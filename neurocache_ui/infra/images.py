@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -214,8 +215,12 @@ def _thumbnail(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def _task_errors(task: Any) -> Any:
-    """The parse process's answer for Invalid: the message, for the user."""
+Task = Callable[[dict[str, Any], list[bytes]], parse_pool.Answer]
+
+
+def _task_errors(task: Task) -> Task:
+    """A task whose Invalid becomes the parse process's answer "invalid" with the message,
+    which the server raises again as Invalid for the user."""
 
     def run(header: dict[str, Any], parts: list[bytes]) -> parse_pool.Answer:
         try:

@@ -3,8 +3,8 @@ processes, never in a thread of the server: a hostile page took 15 s of CPU to p
 and eight of them held every thread the server had (the attachment route waited 61 s).
 
 - NEUROCACHE_PARSE_WORKERS processes per server process, started on first use and
-  replaced after MAX_TASKS tasks or any failure. Each runs `parse_worker` with an empty
-  environment, at a lower CPU priority than the server, without core dumps.
+  replaced after MAX_TASKS tasks or a task that ran out of time, CPU or memory. Each runs `parse_worker` with an empty
+  environment, at the lowest CPU priority (nice 19), without core dumps.
 - Every task has limits (`Limits`): CPU seconds and memory it may add (rlimits set in
   the child for that task), and a deadline counted from when it was asked for, waiting
   included. At the deadline, or when the caller gives up (a tool's timeout cancels it),
@@ -30,7 +30,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import IO, Any
@@ -81,7 +81,7 @@ def write_frame(out: IO[bytes], header: Mapping[str, Any], parts: Sequence[bytes
     out.flush()
 
 
-def read_frame(read: Any) -> Answer:
+def read_frame(read: Callable[[int], bytes]) -> Answer:
     """A frame through `read(n)` (exactly n bytes, or EOFError)."""
     (size,) = _LENGTH.unpack(read(_LENGTH.size))
     if size > MAX_FRAME_BYTES:
@@ -97,7 +97,7 @@ class _Expired(Exception):
     pass
 
 
-def _reader(fd: int, deadline: float) -> Any:
+def _reader(fd: int, deadline: float) -> Callable[[int], bytes]:
     """read(n) on a pipe that gives up at `deadline` (_Expired) or at EOF (EOFError)."""
 
     def read(n: int) -> bytes:
@@ -185,12 +185,10 @@ class _Slot:
             log.info("parse %s ended its process (status %s)", job.task, status)
             raise ParseFailed("too_costly", f"the parser ended with status {status}") from None
         self.done += 1
-        if "error" in header:
-            if header["error"] == "too_costly" or self.done >= MAX_TASKS:
-                self._stop()
-            raise ParseFailed(str(header["error"]), str(header.get("detail", "")))
-        if self.done >= MAX_TASKS:
+        if self.done >= MAX_TASKS or header.get("error") == "too_costly":  # a fresh process for the next task
             self._stop()
+        if "error" in header:
+            raise ParseFailed(str(header["error"]), str(header.get("detail", "")))
         return header, parts
 
     def _started(self) -> subprocess.Popen[bytes]:
@@ -207,11 +205,12 @@ class _Slot:
     def kill(self, job: _Job) -> None:
         """Kill the process if it is still working on `job` (its thread sees it end)."""
         with self.lock:
-            if self.current is job and self.process is not None:
+            if self.current is job and self.process is not None and self.process.returncode is None:
                 self.process.kill()
 
     def _stop(self) -> int | None:
-        process, self.process = self.process, None
+        with self.lock:
+            process, self.process = self.process, None
         if process is None:
             return None
         process.kill()

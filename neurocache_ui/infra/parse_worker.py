@@ -1,7 +1,7 @@
 """A parse process of infra/parse_pool.py: reads one task at a time from stdin, answers
 it on stdout, under the limits the task came with.
 
-Started with an empty environment, at a lower CPU priority than the server (a page
+Started with an empty environment, at the lowest CPU priority (nice 19: a page
 that takes seconds to parse slows the parse, not the hub's answers), without core
 dumps. For each task it sets its CPU limit (RLIMIT_CPU: SIGXCPU kills it past the
 task's CPU seconds) and its memory limit (RLIMIT_AS: what it has now plus the task's
@@ -86,7 +86,7 @@ def main() -> None:
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
     source = sys.stdin.buffer
-    os.nice(10)
+    os.nice(19)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     logging.disable(logging.CRITICAL)
     warnings.simplefilter("ignore")

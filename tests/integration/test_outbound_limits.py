@@ -8,6 +8,7 @@ than 200 MB and its event loop never stalls 250 ms (a stalled loop is a stalled
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 
@@ -135,8 +136,6 @@ def test_a_renamed_tool_stays_off_until_the_owner_switches_it_on(
     """The owner's first discovery records what the server offered; she switches
     `delete_all` off. The server renames it `delete_all_v2` (and adds `exfiltrate`):
     neither reaches the model until she switches it on (before: both did at once)."""
-    import asyncio
-
     use_settings(DATABASE_URL=database, REDIS_URL=None)
     owner = make_user("Ada")
     agent_id = make_agent(owner)

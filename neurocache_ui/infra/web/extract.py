@@ -27,6 +27,7 @@ PDF_REASONS = {
     "too_costly": "is a PDF too costly to read",
 }
 HTML_TOO_COSTLY = "is a page too costly to read (it took too long or too much memory to parse)"
+BUSY = "could not be read right now: the hub is reading too many documents; try again shortly"
 
 
 class Unreadable(Exception):
@@ -93,7 +94,8 @@ async def _html_text(html: bytes, url: str) -> tuple[str, str]:
     try:
         header, parts = await parse_pool.run("html", {"url": url}, [html], limits)
     except parse_pool.ParseFailed as failed:
-        raise Unreadable(f"{url} {HTML_TOO_COSTLY if failed.reason in ('too_costly', 'busy') else 'could not be read'}.") from None
+        why = {"too_costly": HTML_TOO_COSTLY, "busy": BUSY}.get(failed.reason, "could not be read")
+        raise Unreadable(f"{url} {why}.") from None
     return str(header["title"]), parts[0].decode()
 
 

@@ -18,9 +18,10 @@ Build clients with `outbound_client` so no environment proxy bypasses this."""
 
 from __future__ import annotations
 
+import functools
 import ssl
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,21 +94,29 @@ class _Layer:
 
 
 class CappedStream(httpx2.AsyncByteStream):
-    """A response body: raw chunks in, decoded pieces out, every step counted and capped."""
+    """A response body: raw chunks in, decoded pieces out, every step counted and capped.
+    `refused` hears why a body was stopped, whoever was reading it."""
 
-    def __init__(self, inner: httpx2.AsyncByteStream, encodings: list[str], limit: int) -> None:
+    def __init__(
+        self, inner: httpx2.AsyncByteStream, encodings: list[str], limit: int, refused: Callable[[BodyRefused], None]
+    ) -> None:
         self._inner = inner
         self._layers = [_Layer(encoding) for encoding in reversed(encodings)]  # the last applied comes off first
         self.limit = limit
         self.counted = Counted()
+        self._refused = refused
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._inner:  # chunks of at most 64 KB, as the connection reads them
-            self.counted.raw += len(chunk)
-            for piece in self._decoded(chunk, 0):
-                yield piece
-            if self.counted.raw > self.limit:
-                raise TooLarge(f"sent more than {_megabytes(self.limit)}")
+        try:
+            async for chunk in self._inner:  # chunks of at most 64 KB, as the connection reads them
+                self.counted.raw += len(chunk)
+                for piece in self._decoded(chunk, 0):
+                    yield piece
+                if self.counted.raw > self.limit:
+                    raise TooLarge(f"sent more than {_megabytes(self.limit)}")
+        except BodyRefused as error:
+            self._refused(error)
+            raise
 
     def _decoded(self, data: bytes, depth: int) -> Iterator[bytes]:
         if depth == len(self._layers):
@@ -115,10 +124,8 @@ class CappedStream(httpx2.AsyncByteStream):
             self.counted.decoded += len(data)
             if len(data) > room:
                 yield data[:room]
-                raise TooLarge(
-                    f"sent more than {_megabytes(self.limit)} once decompressed "
-                    f"(from {_megabytes(self.counted.raw)} received)"
-                )
+                inflated = f" once decompressed (from {_megabytes(self.counted.raw)} received)" if self._layers else ""
+                raise TooLarge(f"sent more than {_megabytes(self.limit)}{inflated}")
             yield data
             return
         layer = self._layers[depth]
@@ -131,9 +138,11 @@ class CappedStream(httpx2.AsyncByteStream):
         await self._inner.aclose()
 
 
-def _tls() -> ssl.SSLContext:
-    """Public certificate authorities (certifi's), as httpx used them before."""
-    return ssl.create_default_context(cafile=certifi.where())
+@functools.lru_cache(maxsize=4)
+def _tls(cafile: str) -> ssl.SSLContext:
+    """Public certificate authorities (certifi's), as httpx used them before. Made once:
+    loading the bundle costs ~15 ms of CPU in the event loop, per client otherwise."""
+    return ssl.create_default_context(cafile=cafile)
 
 
 class OutboundTransport(httpx2.AsyncBaseTransport):
@@ -145,7 +154,7 @@ class OutboundTransport(httpx2.AsyncBaseTransport):
         self.guarded = guarded
         self.only_host = only_host.lower() if only_host else None
         self.refusal: str | None = None
-        self._http = httpx2.AsyncHTTPTransport(verify=_tls(), trust_env=False)
+        self._http = httpx2.AsyncHTTPTransport(verify=_tls(certifi.where()), trust_env=False)
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         request.headers["Accept-Encoding"] = ACCEPT_ENCODING
@@ -156,12 +165,14 @@ class OutboundTransport(httpx2.AsyncBaseTransport):
         if unknown or len(encodings) > MAX_LAYERS:
             await response.aclose()
             what = f"{', '.join(unknown)} compression" if unknown else f"{len(encodings)} layers of compression"
-            raise self._refused(EncodingRefused(f"sent its answer with {what}, which the hub does not read"))
+            refusal = EncodingRefused(f"sent its answer with {what}, which the hub does not read")
+            self._note(refusal)
+            raise refusal
         headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")]
         stream = response.stream
         assert isinstance(stream, httpx2.AsyncByteStream)
         return httpx2.Response(
-            response.status_code, headers=headers, stream=_Watched(self, CappedStream(stream, encodings, self.max_bytes)),
+            response.status_code, headers=headers, stream=CappedStream(stream, encodings, self.max_bytes, self._note),
             extensions=response.extensions,
         )
 
@@ -186,31 +197,12 @@ class OutboundTransport(httpx2.AsyncBaseTransport):
         assert failure is not None
         raise failure
 
-    def _refused(self, error: BodyRefused) -> BodyRefused:
+    def _note(self, error: BodyRefused) -> None:
         if self.refusal is None:
             self.refusal = str(error)
-        return error
 
     async def aclose(self) -> None:
         await self._http.aclose()
-
-
-class _Watched(httpx2.AsyncByteStream):
-    """Tells the transport when a body was refused, whoever was reading it."""
-
-    def __init__(self, transport: OutboundTransport, stream: CappedStream) -> None:
-        self._transport = transport
-        self.stream = stream
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
-            async for piece in self.stream:
-                yield piece
-        except BodyRefused as error:
-            raise self._transport._refused(error) from None
-
-    async def aclose(self) -> None:
-        await self.stream.aclose()
 
 
 def outbound_client(transport: OutboundTransport, *, timeout: httpx2.Timeout, **options: Any) -> httpx2.AsyncClient:

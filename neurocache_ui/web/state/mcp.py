@@ -143,35 +143,32 @@ class McpState(AgentsState):
         self.mcp_form_key += 1  # an empty form again (the token field too)
         yield McpState.discover_mcp_tools
 
-    @rx.event
-    async def remove_mcp_server(self, url: str):
+    async def _asker(self) -> int | None:
+        """The signed-in user's id for a change to the open agent (the service checks she
+        owns it); None without a session (the reason is shown) or an open agent."""
         user = await self._user()
         if user is None:
             self.mcp_error = SESSION_ENDED
-            return
-        if self.agent_id:
-            await self._run(mcp_servers.remove_server, user.id, self.agent_id, str(url))
+            return None
+        return user.id if self.agent_id else None
+
+    @rx.event
+    async def remove_mcp_server(self, url: str):
+        if (user_id := await self._asker()) is not None:
+            await self._run(mcp_servers.remove_server, user_id, self.agent_id, str(url))
 
     @rx.event
     async def toggle_mcp_tool(self, url: str, name: str, enabled: bool):
-        user = await self._user()
-        if user is None:
-            self.mcp_error = SESSION_ENDED
-            return
-        if self.agent_id:
-            await self._run(mcp_servers.set_tool_enabled, user.id, self.agent_id, str(url), str(name), bool(enabled))
+        if (user_id := await self._asker()) is not None:
+            await self._run(mcp_servers.set_tool_enabled, user_id, self.agent_id, str(url), str(name), bool(enabled))
 
     @rx.event
     async def set_mcp_trigger(self, value: str):
         """Who may set off the agent's MCP tools (its owner's tokens): "owner" or "members"."""
-        user = await self._user()
-        if user is None:
-            self.mcp_error = SESSION_ENDED
-            return
-        if not self.agent_id:
+        if (user_id := await self._asker()) is None:
             return
         try:
-            self.mcp_trigger = await asyncio.to_thread(mcp_servers.set_trigger, user.id, self.agent_id, str(value))
+            self.mcp_trigger = await asyncio.to_thread(mcp_servers.set_trigger, user_id, self.agent_id, str(value))
         except NeurocacheError as error:
             self.mcp_error = str(error)
             return
