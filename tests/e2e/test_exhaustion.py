@@ -43,8 +43,11 @@ IMAGE = 0.5
 TOOL_SECONDS = 8
 
 
+Attackers = tuple[HostilePages, HostileMcpServer]
+
+
 @pytest.fixture(scope="module")
-def attackers() -> Iterator[tuple[HostilePages, HostileMcpServer]]:
+def attackers() -> Iterator[Attackers]:
     with HostilePages() as pages, HostileMcpServer() as mcp:
         yield pages, mcp
 
@@ -57,7 +60,7 @@ def control() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def target(start_provider_hub: Callable[..., HubServer], attackers: tuple[HostilePages, HostileMcpServer]) -> HubServer:
+def target(start_provider_hub: Callable[..., HubServer], attackers: Attackers) -> HubServer:
     """One worker, so its memory is the one measured; the attackers' servers are
     reachable as intranet hosts (NEUROCACHE_FETCH_ALLOWED_HOSTS), everything else as configured."""
     pages, mcp = attackers
@@ -103,7 +106,7 @@ class Attacker:
 
 
 @pytest.fixture
-def attacker(target: HubServer, use_settings, postgres_url: str, redis_server: RedisServer, fake_provider: FakeOpenAIServer) -> Attacker:
+def attacker(target: HubServer, use_settings, postgres_url: str, redis_server: RedisServer) -> Attacker:
     use_settings(DATABASE_URL=postgres_url, REDIS_URL=redis_server.url)
     user = create_user("Mallory")
     secret, _key = api_keys.create_key(user.id, "attack")
@@ -169,7 +172,7 @@ def fetch(url: str, call_id: str) -> dict[str, Any]:
 
 
 def test_inflating_pages_and_sixty_tool_calls(
-    target: HubServer, attacker: Attacker, control: str, attackers: tuple[HostilePages, HostileMcpServer], fake_provider: FakeOpenAIServer
+    target: HubServer, attacker: Attacker, control: str, attackers: Attackers, fake_provider: FakeOpenAIServer
 ) -> None:
     pages, _mcp = attackers
     reader = attacker.agent("Reader", tools=["fetch_url"])
@@ -193,7 +196,7 @@ def test_inflating_pages_and_sixty_tool_calls(
 
 
 def test_an_mcp_server_that_inflates_or_floods_its_tool_list(
-    target: HubServer, attacker: Attacker, control: str, attackers: tuple[HostilePages, HostileMcpServer], fake_provider: FakeOpenAIServer
+    target: HubServer, attacker: Attacker, control: str, attackers: Attackers, fake_provider: FakeOpenAIServer
 ) -> None:
     _pages, mcp = attackers
     offered: list[dict[str, Any]] = []
@@ -217,7 +220,7 @@ def test_an_mcp_server_that_inflates_or_floods_its_tool_list(
 
 
 def test_eight_pages_that_take_seconds_to_parse(
-    target: HubServer, attacker: Attacker, control: str, attackers: tuple[HostilePages, HostileMcpServer], fake_provider: FakeOpenAIServer
+    target: HubServer, attacker: Attacker, control: str, attackers: Attackers, fake_provider: FakeOpenAIServer
 ) -> None:
     """Two replies at once, four heavy pages each: parses wait their turn in the pool,
     are killed at the tool's timeout, and the worker's own answers never wait."""

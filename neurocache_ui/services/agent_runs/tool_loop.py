@@ -1,8 +1,9 @@
 """An agent's reply with tools: model calls, each streamed, with the tools it asks
 for run in between (in parallel, each bounded in time and output; at most
 NEUROCACHE_TOOL_CALLS_PER_STEP at once and NEUROCACHE_TOOL_CALLS_PER_REPLY in all, the
-rest answered "not run" so the model can ask again), until it answers with text. Consumed exactly like one `ChatStream` (deltas, `text`, `result`,
-`aclose`), so the channel, Try it, the API and the collective need not know."""
+rest answered "not run" so the model can ask again), until it answers with text.
+Consumed exactly like one `ChatStream` (deltas, `text`, `result`, `aclose`), so the
+channel, Try it, the API and the collective need not know."""
 
 from __future__ import annotations
 
