@@ -24,9 +24,10 @@ setup: $(STAMP)
 migrate: setup
 	$(BIN)/alembic upgrade head
 
-## run: serve the hub on http://localhost:$${PORT:-3000} (production build, one port)
+## run: serve the hub on http://localhost:$${PORT:-3000} (production build, one port), on
+## 127.0.0.1 only unless HOST says otherwise (HOST=0.0.0.0: every interface; docs/DEPLOY.md)
 run: migrate
-	$(BIN)/reflex run --env prod --single-port
+	$(BIN)/reflex run --env prod --single-port --backend-host "$${HOST:-127.0.0.1}"
 
 ## services: start Postgres and Redis if they are down (installs them if missing)
 services:

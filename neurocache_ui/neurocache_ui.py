@@ -7,6 +7,7 @@ import reflex as rx
 from neurocache_ui.api.app import fastapi_app
 from neurocache_ui.api.security_headers import SecurityHeaders, restrict_socket_origins
 from neurocache_ui.api.upload_guard import UploadGuard
+from neurocache_ui.services import runtime
 from neurocache_ui.services.agent_runs import orphans, runner
 from neurocache_ui.services.retention import retention_loop
 from neurocache_ui.web.pages import (
@@ -33,6 +34,7 @@ app = rx.App(api_transformer=[fastapi_app, UploadGuard, SecurityHeaders])
 restrict_socket_origins(app)  # the websocket: own origin + NEUROCACHE_CORS_ORIGINS only
 for module in (landing, auth, welcome, channels, mentions, agents, keys, usage, account, not_found):
     module.add_pages(app)
+app.register_lifespan_task(runtime.lifespan)  # first: database threads, parse processes
 # Live events: the open channel's rows and sidebar first, then its agents' replies, then the open thread,
 # then the mention badge.
 app.register_lifespan_task(relay, receivers=(ChatState, TeamState, ThreadState, MentionsState))

@@ -70,13 +70,13 @@ class Settings:
     seconds per megabyte to parse; reading stops here (a knowledge document
     with more is refused)."""
     pdf_timeout_seconds: float = 20.0
-    """NEUROCACHE_PDF_TIMEOUT_SECONDS: wall-clock time after which the PDF parser
-    process is killed and the file refused."""
+    """NEUROCACHE_PDF_TIMEOUT_SECONDS: wall-clock time (waiting for a parse process
+    included) after which a PDF's parse is killed and the file refused."""
     pdf_cpu_seconds: int = 10
-    """NEUROCACHE_PDF_CPU_SECONDS: CPU time the PDF parser process may use (RLIMIT_CPU)."""
+    """NEUROCACHE_PDF_CPU_SECONDS: CPU time one PDF's parse may use (RLIMIT_CPU)."""
     pdf_memory_mb: int = 512
-    """NEUROCACHE_PDF_MEMORY_MB: address space the PDF parser process may use
-    (RLIMIT_AS), the document itself and the Python interpreter included."""
+    """NEUROCACHE_PDF_MEMORY_MB: memory (address space, RLIMIT_AS) one PDF's parse may
+    add to its parse process (infra/parse_pool.py), the document itself included."""
     rate_limit: str = "60/minute"
     """NEUROCACHE_RATE_LIMIT: requests each API key may make, in the `limits`
     package's notation: "60/minute", or several limits at once such as
@@ -123,6 +123,11 @@ class Settings:
     hub on a paid provider cannot be pointed at its most expensive models. Empty:
     any model. Checked when an agent is saved and again before every call."""
     cors_origins: tuple[str, ...] = ()
+    """NEUROCACHE_CORS_ORIGINS: comma-separated origins (scheme://host[:port]) other
+    than the hub's own whose pages may call the hub from a browser: the API with
+    CORS, the live connection (websocket) with its Origin check. Empty (default):
+    only the hub's own pages. "*" is refused, since the hub's session cookie would
+    then be usable by any site's script."""
     agent_max_steps: int = 6
     """NEUROCACHE_AGENT_MAX_STEPS: model calls one reply may make while it uses tools;
     the last one may not call tools, so every reply ends with text."""
@@ -136,12 +141,23 @@ class Settings:
     """NEUROCACHE_FETCH_ALLOWED_HOSTS: host:port pairs fetch_url may reach although
     they resolve to private or loopback addresses (an intranet wiki, a test server)."""
     fetch_max_bytes: int = 2 * 1024 * 1024
-    """NEUROCACHE_FETCH_MAX_BYTES: the most fetch_url reads of one page."""
-    """NEUROCACHE_CORS_ORIGINS: comma-separated origins (scheme://host[:port]) other
-    than the hub's own whose pages may call the hub from a browser: the API with
-    CORS, the live connection (websocket) with its Origin check. Empty (default):
-    only the hub's own pages. "*" is refused, since the hub's session cookie would
-    then be usable by any site's script."""
+    """NEUROCACHE_FETCH_MAX_BYTES: the most the hub reads of any one response from outside
+    (a page for fetch_url, a search answer, one MCP message), counted as it arrives and
+    again after decompression (infra/web/transport.py)."""
+    tool_calls_per_step: int = 4
+    """NEUROCACHE_TOOL_CALLS_PER_STEP: tool calls one model answer may start at once; the
+    model is told the rest were not run, so it can ask again in its next step."""
+    tool_calls_per_reply: int = 16
+    """NEUROCACHE_TOOL_CALLS_PER_REPLY: tool calls one reply may run over all its steps."""
+    parse_workers: int = 2
+    """NEUROCACHE_PARSE_WORKERS: processes that parse pages, PDFs and images at once per
+    worker (infra/parse_pool.py); more parses wait their turn within their time limit."""
+    parse_memory_mb: int = 768
+    """NEUROCACHE_PARSE_MEMORY_MB: memory one page or image parse may add to its parse
+    process (PDFs have NEUROCACHE_PDF_MEMORY_MB); past it the parse fails as too costly."""
+    db_threads: int = 16
+    """NEUROCACHE_DB_THREADS: threads per worker for database and Redis calls (the event
+    loop's default executor, infra/threads.py); nothing slow is allowed to use them."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -243,6 +259,11 @@ class Settings:
                 h.strip().lower() for h in (text("NEUROCACHE_FETCH_ALLOWED_HOSTS") or "").split(",") if h.strip()
             ),
             fetch_max_bytes=whole("NEUROCACHE_FETCH_MAX_BYTES", 2 * 1024 * 1024, 100 * 1024 * 1024, minimum=1024),
+            tool_calls_per_step=whole("NEUROCACHE_TOOL_CALLS_PER_STEP", 4, 64),
+            tool_calls_per_reply=whole("NEUROCACHE_TOOL_CALLS_PER_REPLY", 16, 1000),
+            parse_workers=whole("NEUROCACHE_PARSE_WORKERS", 2, 64),
+            parse_memory_mb=whole("NEUROCACHE_PARSE_MEMORY_MB", 768, 65_536, minimum=128),
+            db_threads=whole("NEUROCACHE_DB_THREADS", 16, 256, minimum=2),
         )
 
 

@@ -30,7 +30,7 @@ START_TIMEOUT = 240.0
 REFLEX_RUN = [str(VENV_BIN / "reflex"), "run", "--env", "prod", "--single-port"]
 # The configuration contract plus Reflex's own switches: never inherited from the
 # developer's shell, so a server runs with exactly what it is given.
-_CONTROLLED_ENV = re.compile(r"^(DATABASE_URL|REDIS_URL|PORT|OPENAI_.*|NEUROCACHE_.*|GRANIAN_.*|REFLEX_.*)$")
+_CONTROLLED_ENV = re.compile(r"^(DATABASE_URL|REDIS_URL|HOST|PORT|OPENAI_.*|NEUROCACHE_.*|GRANIAN_.*|REFLEX_.*)$")
 TEMPLATES = Path(tempfile.gettempdir()) / "neurocache-web-templates"
 
 

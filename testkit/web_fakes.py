@@ -6,12 +6,15 @@ logs the requests it receives, so a test can prove a refused target got none."""
 
 from __future__ import annotations
 
+import functools
+import gzip
 import json
 import socketserver
 import ssl
 import subprocess
 import threading
 import time
+import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -262,3 +265,42 @@ class RefusingProxy:
     def __exit__(self, *_exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+@functools.cache
+def _inflating(size: int, layers: int = 1, prefix: bytes = b"", suffix: bytes = b"") -> bytes:
+    """`prefix` + `size` bytes of "A" + `suffix`, gzipped `layers` times: a few KB that
+    inflate to `size` (each gzip layer shrinks the one inside it ~1000 times)."""
+    out = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = b"A" * (1 << 20)
+    body = out.compress(prefix) + b"".join(out.compress(block) for _ in range(size >> 20)) + out.compress(suffix) + out.flush()
+    for _ in range(layers - 1):
+        body = gzip.compress(body, 9)
+    return body
+
+
+HEAVY_HTML = b"<html><head><title>Heavy</title></head><body>" + b"<p>word " * 200_000 + b"</body></html>"
+"""1.6 MB of HTML that takes trafilatura ~20 s of CPU to read."""
+
+
+class HostilePages(FakeWebServer):
+    """What an attacker's web server sends: /double-gzip (1.8 KB of `gzip, gzip` that
+    inflates to 1 GB), /gzip-in-br (the same, labelled `gzip, br`), /heavy?n= (HTML that
+    takes seconds to parse), /search (a SearXNG answer that inflates to 1 GB of JSON)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.double = _inflating(1 << 30, layers=2)
+        self.search_bomb = _inflating(1 << 30, prefix=b'{"results": [{"title": "', suffix=b'"}]}')
+
+    def answer(self, path: str) -> Answer:
+        route = urlsplit(path).path
+        if route == "/double-gzip":
+            return Answer(headers=[("Content-Type", "text/plain"), ("Content-Encoding", "gzip, gzip")], body=self.double)
+        if route == "/gzip-in-br":
+            return Answer(headers=[("Content-Type", "text/plain"), ("Content-Encoding", "gzip, br")], body=self.double)
+        if route == "/heavy":
+            return Answer(headers=[("Content-Type", "text/html; charset=utf-8")], body=HEAVY_HTML)
+        if route == "/search":
+            return Answer(headers=[("Content-Type", "application/json"), ("Content-Encoding", "gzip")], body=self.search_bomb)
+        return Answer(status=404, headers=[("Content-Type", "text/plain")], body=b"no such page")

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from neurocache_ui.domain import limits, slugs
 from neurocache_ui.domain.errors import Invalid
 from neurocache_ui.domain.formspec import error_message, field_errors
-from neurocache_ui.domain.tools import NAME as TOOL_NAME
+from neurocache_ui.domain.tools import REMOTE_NAME, REMOTE_TOOLS_LISTED
 
 DEFAULT_EMOJI = "🤖"
 RESERVED_SLUGS = frozenset({"new"})
@@ -23,6 +23,8 @@ REPLY_MODES: dict[str, str] = {"mentions": "When @mentioned", "all": "On every m
 ToolName = Literal["web_search", "fetch_url"]
 TOOLS: dict[str, str] = {"web_search": "Web search", "fetch_url": "Read web pages"}
 """The built-in tools an agent may be given (services/tools runs them), with their form labels."""
+MCP_TRIGGERS: dict[str, str] = {"owner": "Only me", "members": "Members of its channels"}
+"""Who may set off a reply that uses the agent's MCP tools (and so its owner's tokens for them)."""
 MAX_MCP_SERVERS = 5
 MCP_URL_MAX = 2048
 MCP_TOKEN_MAX = 4096
@@ -36,8 +38,10 @@ def _unique(values: list[Any]) -> list[Any]:
 
 
 class McpServer(BaseModel):
-    """An MCP server an agent uses (streamable HTTP); its tools are all on except
-    `disabled_tools` (their names as the server lists them)."""
+    """An MCP server an agent uses (streamable HTTP). Its tools are on except
+    `disabled_tools` (their names as the server lists them); once `allowed_tools` is set
+    (the owner's first discovery records what the server offered then), only those and
+    the ones the owner switches on later are, so a renamed or new tool stays off."""
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
@@ -49,6 +53,11 @@ class McpServer(BaseModel):
     )
     disabled_tools: list[str] = Field(
         default_factory=list, max_length=200, description="Names of the server's tools the agent may not call."
+    )
+    allowed_tools: list[str] | None = Field(
+        default=None, max_length=REMOTE_TOOLS_LISTED,
+        description="Names of the server's tools the agent may call (those not disabled). Unset: every tool "
+        "until the owner first discovers the server's tools, which records the ones it offered then.",
     )
 
     @field_validator("url")
@@ -64,12 +73,14 @@ class McpServer(BaseModel):
     def _blank_token_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("disabled_tools")
+    @field_validator("disabled_tools", "allowed_tools")
     @classmethod
-    def _tool_names(cls, value: list[str]) -> list[str]:
+    def _tool_names(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
         for name in value:
-            if not TOOL_NAME.match(name):
-                raise ValueError(f"{name!r} is not a tool name (1-64 letters, digits, '_' or '-').")
+            if not REMOTE_NAME.match(name):
+                raise ValueError(f"{name[:64]!r} is not a tool name (1-64 letters, digits, '_', '-' or '.').")
         return _unique(value)
 
 
@@ -79,10 +90,13 @@ class McpServerPublic(BaseModel):
     url: str
     has_token: bool
     disabled_tools: list[str]
+    allowed_tools: list[str] | None = None
 
     @classmethod
     def of(cls, server: McpServer) -> McpServerPublic:
-        return cls(url=server.url, has_token=bool(server.token), disabled_tools=list(server.disabled_tools))
+        allowed = list(server.allowed_tools) if server.allowed_tools is not None else None
+        return cls(url=server.url, has_token=bool(server.token), disabled_tools=list(server.disabled_tools),
+                   allowed_tools=allowed)
 
 
 def keep_tokens(new: list[McpServer], old: list[McpServer]) -> list[McpServer]:
@@ -177,6 +191,14 @@ class AgentSettingsBase(BaseModel):
         title="MCP servers",
         description=f"Up to {MAX_MCP_SERVERS} MCP servers whose tools the agent may call.",
         json_schema_extra={"form": False},  # edited in its own section of the agent page
+    )
+    mcp_trigger: Literal["owner", "members"] = Field(
+        default="owner",
+        title="Who may trigger MCP tools",
+        description="Whose messages may make the agent use its MCP tools, which act with your tokens: "
+        "only yours (owner), or those of everyone in its channels (members). Replies to anyone else "
+        "run without them.",
+        json_schema_extra={"choices": MCP_TRIGGERS, "form": False},  # on the MCP servers tab
     )
 
     @field_validator("name")

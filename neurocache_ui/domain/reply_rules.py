@@ -76,12 +76,26 @@ def latest_user_text(conversation: Sequence[Mapping[str, Any]]) -> str | None:
     return None
 
 
+MCP_WITHHELD_STEP = "Answering without its MCP tools: only its owner's messages may make it use them."
+"""The step line of a reply that runs without the agent's MCP tools because someone
+other than its owner set it off (and the owner did not allow members to)."""
+
+
+def may_use_mcp(trigger: str, owner_id: int, asking_user_id: int) -> bool:
+    """Whether a reply set off by `asking_user_id` may use the agent's MCP tools. Those
+    tools act with the owner's tokens, so by default ("owner") only the owner's own
+    messages (and chains they started) may; with "members", anyone in its channels."""
+    return trigger == "members" or owner_id == asking_user_id
+
+
 __all__ = [
     "HOP_LIMIT",
     "KNOWLEDGE_HITS",
+    "MCP_WITHHELD_STEP",
     "choose_repliers",
     "knowledge_query",
     "latest_user_text",
+    "may_use_mcp",
     "mentions",
     "starts_replies",
 ]

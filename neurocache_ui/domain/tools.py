@@ -7,11 +7,23 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # what OpenAI-compatible servers accept
+
+# What an MCP server may call and describe its tools with. The hub keeps these and
+# nothing more (discovery cache, page state, every model request, the step line that
+# every member sees), whatever the server sends.
+REMOTE_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,64}$")
+"""A remote tool's name: MCP's characters (letters, digits, `_`, `-`, `.`), at most 64."""
+REMOTE_DESCRIPTION_CHARS = 1000
+REMOTE_SCHEMA_BYTES = 8 * 1024
+"""An input schema's size as compact JSON; a tool with a larger one is refused, not cut
+(a cut schema would be wrong)."""
+REMOTE_TOOLS_LISTED = 64
+"""Tools kept from one server's list; the rest are not read."""
 
 
 class ToolError(Exception):
@@ -92,6 +104,35 @@ class Tool(Protocol):
     async def run(self, arguments: Mapping[str, Any]) -> ToolOutput:
         """The output; raise ToolError for a failure the model should see."""
         ...
+
+
+def remote_description(text: str) -> str:
+    """A server's description of a tool, whitespace runs made single, cut to REMOTE_DESCRIPTION_CHARS."""
+    text = " ".join(text.split())
+    return text if len(text) <= REMOTE_DESCRIPTION_CHARS else text[: REMOTE_DESCRIPTION_CHARS - 1] + "…"
+
+
+def remote_refusal(name: str, schema_bytes: int) -> str:
+    """Why a server's tool is not offered to models ("" when it may be): a name outside
+    REMOTE_NAME, or an input schema over REMOTE_SCHEMA_BYTES."""
+    if not REMOTE_NAME.match(name):
+        return "Its name is not 1-64 letters, digits, '_', '-' or '.', so it is not used."
+    if schema_bytes > REMOTE_SCHEMA_BYTES:
+        return f"Its input schema is {schema_bytes / 1024:.0f} KB, over the {REMOTE_SCHEMA_BYTES // 1024} KB limit, so it is not used."
+    return ""
+
+
+def shown_remote_name(name: str) -> str:
+    """A server's tool name as the hub may show and store it, even a refused one: 64 characters at most."""
+    return name if len(name) <= 64 else name[:63] + "…"
+
+
+def offered(name: str, allowed: Collection[str] | None, disabled: Collection[str]) -> bool:
+    """Whether a server's tool is offered to the agent's model: not switched off, and, once
+    the owner's first discovery recorded what the server offered (`allowed`), one of
+    those or one the owner switched on since. A server that renames a tool, or adds one,
+    cannot put it in front of the model past its owner."""
+    return name not in disabled and (allowed is None or name in allowed)
 
 
 def one_string(name: str, description: str) -> dict[str, Any]:

@@ -1,27 +1,24 @@
-"""Text out of untrusted PDF files, read in a confined child process.
+"""Text out of untrusted PDF files, read in the confined parse processes
+(infra/parse_pool.py).
 
 A hostile PDF can inflate and loop; parsed in the server it would stall the
-worker. The child gets CPU/memory rlimits, an empty environment, a wall-clock
-kill and page/character caps (docs/SECURITY.md, "Uploads"). It blocks its
-thread: async callers use `asyncio.to_thread`."""
+worker. The parse process gets the task's CPU and memory limits, a wall-clock kill
+and page/character caps (docs/SECURITY.md, "Uploads"). `read_pdf` waits without
+holding a thread; `extract_pdf_text` is for code already in one."""
 
 from __future__ import annotations
 
 import dataclasses
 import io
-import json
 import logging
-import resource
-import subprocess
-import sys
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from neurocache_ui.settings import PROJECT_ROOT, get_settings
+from neurocache_ui.infra import parse_pool
+from neurocache_ui.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-MODULE = "neurocache_ui.infra.pdf_text"
 PdfFailure = Literal["not_pdf", "encrypted", "damaged", "too_costly"]
 
 
@@ -71,44 +68,47 @@ class PdfError(Exception):
         self.reason: PdfFailure = reason
 
 
-def extract_pdf_text(data: bytes, limits: PdfLimits | None = None) -> PdfText:
-    """Read `data` as a PDF in a confined child process; PdfError if it cannot be read."""
+def _task(data: bytes, limits: PdfLimits | None) -> tuple[dict[str, Any], parse_pool.Limits]:
     if not data.startswith(b"%PDF-"):
         raise PdfError("not_pdf")
     limits = limits or PdfLimits.from_settings()
+    header = {"max_pages": limits.max_pages, "max_chars": limits.max_chars}
+    return header, parse_pool.Limits(limits.timeout_seconds, limits.cpu_seconds, limits.memory_bytes)
+
+
+def _text(answer: parse_pool.Answer) -> PdfText:
+    header, parts = answer
+    return PdfText(text=parts[0].decode(), **header)
+
+
+def _refused(failed: parse_pool.ParseFailed) -> PdfError:
+    reason = failed.reason if failed.reason in ("not_pdf", "encrypted", "damaged") else "too_costly"
+    log.info("PDF not read: %s", failed)
+    return PdfError(reason, failed.detail)  # type: ignore[arg-type]
+
+
+async def read_pdf(data: bytes, limits: PdfLimits | None = None) -> PdfText:
+    """Read `data` as a PDF in a parse process; PdfError if it cannot be read."""
+    header, task_limits = _task(data, limits)
     try:
-        done = subprocess.run(
-            [sys.executable, "-s", "-m", MODULE, json.dumps(dataclasses.asdict(limits))],
-            input=data,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,  # pypdf warns per damaged object: unbounded, and nothing we show
-            cwd=PROJECT_ROOT,  # `-m` finds the package from here, with no environment at all
-            env={},
-            timeout=limits.timeout_seconds,
-        )
-    except subprocess.TimeoutExpired:  # run() has killed the child
-        log.info("PDF parser killed after %.1f s", limits.timeout_seconds)
-        raise PdfError("too_costly", f"no answer within {limits.timeout_seconds:g} s") from None
-    if done.returncode != 0:  # SIGXCPU/SIGKILL from RLIMIT_CPU, or an interpreter that could not start
-        log.info("PDF parser ended with status %s", done.returncode)
-        raise PdfError("too_costly", f"parser ended with status {done.returncode}")
-    answer = json.loads(done.stdout)
-    if "error" in answer:
-        raise PdfError(answer["error"], answer.get("detail", ""))
-    return PdfText(**answer)
+        return _text(await parse_pool.run("pdf", header, [data], task_limits))
+    except parse_pool.ParseFailed as failed:
+        raise _refused(failed) from None
 
 
-# ---------------------------------------------------------------- the child process
+def extract_pdf_text(data: bytes, limits: PdfLimits | None = None) -> PdfText:
+    """`read_pdf` for code already in a thread."""
+    header, task_limits = _task(data, limits)
+    try:
+        return _text(parse_pool.run_blocking("pdf", header, [data], task_limits))
+    except parse_pool.ParseFailed as failed:
+        raise _refused(failed) from None
 
 
-def _confine(limits: PdfLimits) -> None:
-    """Limits of this (child) process; SIGXCPU at the soft CPU limit, SIGKILL a second later."""
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
-    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+# ---------------------------------------------------------------- in the parse process
 
 
-def _read(data: bytes, limits: PdfLimits) -> PdfText:
+def _read(data: bytes, max_pages: int, max_chars: int) -> PdfText:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
@@ -117,39 +117,32 @@ def _read(data: bytes, limits: PdfLimits) -> PdfText:
     page_count = len(reader.pages)
     text = ""
     pages_read = 0
-    for index in range(min(page_count, limits.max_pages)):
+    for index in range(min(page_count, max_pages)):
         page_text = ("\n\n" if index else "") + (reader.pages[index].extract_text() or "")
         pages_read += 1
-        if len(text) + len(page_text) > limits.max_chars:
-            return PdfText(text=(text + page_text)[: limits.max_chars], pages_read=pages_read,
+        if len(text) + len(page_text) > max_chars:
+            return PdfText(text=(text + page_text)[:max_chars], pages_read=pages_read,
                            page_count=page_count, truncated=True)
         text += page_text
     return PdfText(text=text, pages_read=pages_read, page_count=page_count, truncated=page_count > pages_read)
 
 
-def _child_main() -> None:
-    """Read the PDF from stdin, write one JSON object (a PdfText or an error) to stdout."""
-    limits = PdfLimits(**json.loads(sys.argv[1]))
-    _confine(limits)
-    logging.disable(logging.CRITICAL)  # see stderr=DEVNULL above
-    from pypdf.errors import (
-        LimitReachedError,  # pypdf's own caps, e.g. on inflated stream size
-    )
+def pdf_task(header: dict[str, Any], parts: list[bytes]) -> parse_pool.Answer:
+    """The parse process's "pdf" task: (page counts, [the text as UTF-8])."""
+    from pypdf.errors import LimitReachedError  # pypdf's own caps, e.g. on inflated stream size
 
-    data = sys.stdin.buffer.read()
     try:
-        answer: dict[str, object] = dataclasses.asdict(_read(data, limits))
+        pdf = _read(parts[0], int(header["max_pages"]), int(header["max_chars"]))
     except PdfError as error:
-        answer = {"error": error.reason}
-    except (MemoryError, LimitReachedError) as error:
-        answer = {"error": "too_costly", "detail": type(error).__name__}
-    except Exception as error:  # pypdf raises many kinds of errors (and RecursionError) for damaged files
-        answer = {"error": "damaged", "detail": type(error).__name__}
-    sys.stdout.write(json.dumps(answer))
+        raise parse_pool.ParseFailed(error.reason) from None
+    except LimitReachedError as error:
+        raise parse_pool.ParseFailed("too_costly", type(error).__name__) from None
+    except (MemoryError, RecursionError):
+        raise
+    except Exception as error:  # pypdf raises many kinds of errors for damaged files
+        raise parse_pool.ParseFailed("damaged", type(error).__name__) from None
+    fields = dataclasses.asdict(pdf)
+    return {key: value for key, value in fields.items() if key != "text"}, [fields["text"].encode()]
 
 
-if __name__ == "__main__":
-    _child_main()
-
-
-__all__ = ["PdfError", "PdfLimits", "PdfText", "extract_pdf_text"]
+__all__ = ["PdfError", "PdfLimits", "PdfText", "extract_pdf_text", "pdf_task", "read_pdf"]

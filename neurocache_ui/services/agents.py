@@ -62,6 +62,9 @@ class AgentPublic(AgentSettings):
     id: int
     created_at: datetime
     updated_at: datetime
+    owner_id: int = Field(default=0, exclude=True)
+    """Whose agent it is, for the rules that depend on who asks (never serialized: a
+    reader is always its owner)."""
 
     @field_serializer("mcp_servers", when_used="json")
     def _without_tokens(self, servers: list[McpServer]) -> list[McpServerPublic]:

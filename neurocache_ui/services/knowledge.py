@@ -160,7 +160,7 @@ def _image_text(filename: str, data: bytes) -> str:
     """What an image can be found by: its name (words split out) and the text in
     its metadata (PNG Description/Title, EXIF ImageDescription). Its pixels are
     not read: no captioning or OCR here."""
-    images.decode(data, filename)  # a real PNG, JPEG, WebP or GIF within the pixel limit
+    images.check(data, filename)  # a real PNG, JPEG, WebP or GIF within the pixel limit (in a parse process)
     words = re.sub(r"[_\-.]+", " ", PurePosixPath(filename).stem).strip()
     return "\n".join(part for part in (f"Image: {filename} ({words})", images.metadata_text(data, filename)) if part)
 

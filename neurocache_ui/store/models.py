@@ -132,7 +132,11 @@ class Agent(SQLModel, table=True):
     tools: list[str] = json_list()
     """Names of the built-in tools the agent may call (domain.agent_settings.TOOL_NAMES)."""
     mcp_servers: list[dict[str, Any]] = json_list()
-    """[{"url", "token", "disabled_tools"}], checked by domain.agent_settings.McpServer."""
+    """[{"url", "token", "disabled_tools", "allowed_tools"}], checked by domain.agent_settings.McpServer."""
+    mcp_trigger: str = Field(
+        default="owner", max_length=limits.MCP_TRIGGER_MAX, sa_column_kwargs={"server_default": "owner"}
+    )
+    """Whose messages may make the agent use its MCP tools: "owner" or "members" (domain.agent_settings)."""
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
 

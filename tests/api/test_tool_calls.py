@@ -8,10 +8,13 @@ fake SearXNG); the provider and SearXNG are real HTTP servers."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
+import certifi
 import httpx
 import openai
 import pytest
@@ -23,7 +26,7 @@ from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import UsageEvent
 from testkit.factories import create_user
 from testkit.fake_provider import FakeOpenAIServer
-from testkit.web_fakes import FakeSearxng
+from testkit.web_fakes import PNG_BYTES, FakeSearxng, PageServer, self_signed_certificate
 from tests.integration.messaging_support import setup_stores
 
 pytestmark = pytest.mark.timeout(90)
@@ -205,6 +208,52 @@ async def test_image_parts_reach_the_provider(searxng: FakeSearxng, fake_provide
             body = fake_provider.last_body()
             assert body["messages"][-1] == {"role": "user", "content": content}
             assert ("tools" in body) == (model == "agent:scout")  # never `tools: []`
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data/iam/security-credentials/",  # not https, and the metadata service
+        "https://169.254.169.254/latest/meta-data/",
+        "https://127.0.0.1:8080/admin.png",
+        "file:///etc/passwd",
+        "ftp://example.org/a.png",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "data:image/png;base64,bm90IGEgcG5n",  # says PNG, is not one
+    ],
+)
+async def test_image_parts_other_than_data_or_public_https_are_a_422(
+    searxng: FakeSearxng, fake_provider: FakeOpenAIServer, url: str
+) -> None:
+    """Before, these went to the provider as sent: a provider that fetches URLs itself
+    would have fetched them from the operator's network."""
+    api = Api()
+    content = [{"type": "text", "text": "Describe it."}, {"type": "image_url", "image_url": {"url": url}}]
+    async with api.client() as client:
+        with pytest.raises(openai.UnprocessableEntityError) as raised:
+            await client.chat.completions.create(model="agent:plain", messages=[{"role": "user", "content": content}])
+    assert "messages[0].content[1].image_url" in str(raised.value)
+    assert fake_provider.requests() == []
+
+
+async def test_a_public_https_image_is_fetched_by_the_hub_and_sent_as_data(
+    searxng: FakeSearxng, fake_provider: FakeOpenAIServer, use_settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An https image URL is fetched through the one safe client (here a local server
+    allowed as an intranet host, with its own certificate) and reaches the provider as
+    a data URL, never as the URL."""
+    pem = self_signed_certificate(tmp_path)
+    monkeypatch.setattr(certifi, "where", lambda: str(pem))
+    with PageServer(tls_pem=pem) as pictures:
+        use_settings(NEUROCACHE_FETCH_ALLOWED_HOSTS=f"localhost:{pictures.port}")
+        api = Api()
+        url = f"https://localhost:{pictures.port}/image.png"
+        content = [{"type": "text", "text": "Describe it."}, {"type": "image_url", "image_url": {"url": url, "detail": "low"}}]
+        async with api.client() as client:
+            await client.chat.completions.create(model="agent:plain", messages=[{"role": "user", "content": content}])
+        assert [seen.path for seen in pictures.requests] == ["/image.png"]
+    sent = fake_provider.last_body()["messages"][-1]["content"][1]
+    assert sent == {"type": "image_url", "image_url": {"url": "data:image/png;base64," + base64.b64encode(PNG_BYTES).decode(), "detail": "low"}}
 
 
 async def test_a_bad_caller_tool_name_is_a_422(searxng: FakeSearxng, fake_provider: FakeOpenAIServer) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+import psutil
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import BrowserContext, expect
@@ -24,10 +25,24 @@ def default_hub(start_hub: Callable[..., HubServer], tmp_path_factory: pytest.Te
     server.stop()  # not needed by any other module
 
 
+def listening_addresses(server: HubServer) -> set[str]:
+    """The addresses the server's processes accept connections on, at its port."""
+    assert server.process is not None
+    root = psutil.Process(server.process.pid)
+    found = set()
+    for process in [root, *root.children(recursive=True)]:
+        for connection in process.net_connections(kind="tcp"):
+            if connection.status == psutil.CONN_LISTEN and connection.laddr.port == server.port:
+                found.add(connection.laddr.ip)
+    return found
+
+
 def test_make_run_defaults_serve_landing_and_sign_up(
     default_hub: HubServer, new_context: Callable[..., BrowserContext], sign_up: Callable[..., Account]
 ) -> None:
     assert "REDIS_URL" not in default_hub.env and "OPENAI_API_KEY" not in default_hub.env
+    assert "HOST" not in default_hub.env
+    assert listening_addresses(default_hub) == {"127.0.0.1"}  # not every interface (before: 0.0.0.0)
     page = new_context(base_url=default_hub.url).new_page()
     page.goto("/")
     expect(page.get_by_role("heading", name="Create agents trained your way.")).to_be_visible()

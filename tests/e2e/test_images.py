@@ -4,6 +4,7 @@ live, its thumbnail loaded through the members-only route; a stranger gets 404."
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from PIL import Image
@@ -82,3 +83,34 @@ def test_an_image_without_text_is_sent_and_a_non_image_is_refused(
     expect(ada.get_by_role("group", name="Images to send").get_by_role("img", name="quiet.png")).to_be_visible()
     ada.get_by_role("textbox", name="Message").press("Enter")
     expect(log(bob).get_by_role("img", name="quiet.png")).to_be_visible()
+
+
+def phone_photo(folder: Path) -> Path:
+    """A JPEG as a phone saves it: EXIF with GPS and a description, turned by its
+    orientation tag (stored 600 x 400, shown 400 x 600)."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010E] = "Ada's garden, secret location"
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 29.6), 3: "E", 4: (2.0, 17.0, 40.2)}
+    path = folder / "garden.jpg"
+    Image.new("RGB", (600, 400), "olive").save(path, "JPEG", exif=exif.tobytes())
+    return path
+
+
+def test_a_photo_is_served_without_its_exif(new_context: NewContext, hub: HubServer, sign_up: SignUp, tmp_path: Path) -> None:
+    """What members receive is a clean copy, upright, with no GPS (before: the file byte
+    for byte). (At most 4 images per upload: the page's picker takes 4, and the server
+    refuses more from a scripted upload, tests/integration/test_attachments.py.)"""
+    ada, bob, _, _ = two_people_in_a_channel(new_context, hub, sign_up)
+    attach(ada, phone_photo(tmp_path))
+    expect(ada.get_by_role("group", name="Images to send").get_by_role("img", name="garden.jpg")).to_be_visible()
+    ada.get_by_role("textbox", name="Message").press("Enter")
+
+    row = log(bob).locator("[data-message-id]").filter(has=bob.get_by_role("img", name="garden.jpg"))
+    expect(row.get_by_role("img", name="garden.jpg")).to_be_visible()
+    full = row.get_by_role("link").filter(has=bob.get_by_role("img", name="garden.jpg")).get_attribute("href")
+    served = bob.context.request.get(hub.url + str(full))
+    assert served.status == 200 and served.headers["content-type"] == "image/jpeg"
+    photo = Image.open(io.BytesIO(served.body()))
+    assert photo.size == (400, 600) and not photo.getexif() and "exif" not in photo.info
+    assert b"secret location" not in served.body()

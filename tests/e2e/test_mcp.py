@@ -81,3 +81,26 @@ def test_a_server_without_its_token_says_so(
     server = page.get_by_role("listitem", name=f"MCP server {mcp_server.host_port}")
     expect(server.get_by_role("alert").filter(has_text="needs a token (HTTP 401)")).to_be_visible()
     expect(server.get_by_text("token set")).to_have_count(0)
+    # Removed and added again with its token: the old error does not stay on it (issue 18).
+    page.get_by_role("button", name=f"Remove {mcp_server.secure_url}").click()
+    page.get_by_label("MCP server URL").fill(mcp_server.secure_url)
+    page.get_by_label("MCP server token").fill(TOKEN)
+    page.get_by_role("button", name="Add server").click()
+    expect(server.get_by_text("token set")).to_be_visible()
+    expect(server.get_by_role("switch", name="Enable add")).to_be_checked()
+    expect(server.get_by_role("alert")).to_have_count(0)
+
+
+def test_who_may_trigger_the_tools_is_chosen_on_the_tab(new_context: NewContext, mcp_hub: HubServer, sign_up: SignUp) -> None:
+    """Only the owner by default; "Members of its channels" is kept (docs/AGENTS.md)."""
+    page = signed_in(new_context, mcp_hub, sign_up)
+    create_agent(page, "Shared tools")
+    open_mcp_tab(page)
+    choice = page.get_by_role("radiogroup", name="Who may trigger this agent's MCP tools")
+    expect(choice.get_by_role("radio", name="Only me")).to_be_checked()
+    choice.get_by_role("radio", name="Members of its channels").click()
+    expect(choice.get_by_role("radio", name="Members of its channels")).to_be_checked()
+    page.reload()
+    open_mcp_tab(page)
+    expect(choice.get_by_role("radio", name="Members of its channels")).to_be_checked()
+    expect(choice.get_by_role("radio", name="Only me")).not_to_be_checked()

@@ -320,8 +320,8 @@ def test_mcp_servers_are_checked_and_their_tokens_never_leave_as_json() -> None:
     assert (second.token, second.disabled_tools) == (None, [])
     as_json = agent.model_dump(mode="json")["mcp_servers"]  # what the API sends
     assert as_json == [
-        {"url": "https://tools.example/mcp", "has_token": True, "disabled_tools": ["delete"]},
-        {"url": "http://10.0.0.5:8000/mcp", "has_token": False, "disabled_tools": []},
+        {"url": "https://tools.example/mcp", "has_token": True, "disabled_tools": ["delete"], "allowed_tools": None},
+        {"url": "http://10.0.0.5:8000/mcp", "has_token": False, "disabled_tools": [], "allowed_tools": None},
     ]
     assert "s3cret" not in agent.model_dump_json()
     # A server sent back without its token (as reads show it) keeps the stored one.

@@ -5,19 +5,22 @@ bearer tokens, unreachable servers and the address rules shared with fetch_url."
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 
 import pytest
 
+from neurocache_ui.domain import reply_rules
 from neurocache_ui.domain.errors import Invalid, NotFound
 from neurocache_ui.domain.tools import NAME, ToolError, ToolSpec
 from neurocache_ui.infra import mcp_client
 from neurocache_ui.services import agents, mcp_servers
-from neurocache_ui.services.agent_runs import private
+from neurocache_ui.services.agent_runs import private, runner
 from neurocache_ui.services.tools import mcp, tools_for
 from testkit.mcp_server import TOKEN, McpTestServer
 from testkit.servers import free_port
-from tests.integration.messaging_support import make_agent, make_user
+from tests.integration.messaging_support import make_agent, make_user, setup_stores
+from tests.integration.test_runner import BusRecorder, Team
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +134,7 @@ def test_an_unreachable_server_gives_a_clear_error_and_no_tools(server: McpTestS
     with pytest.raises(mcp_client.McpFailure, match=r"^Could not reach 127\.0\.0\.1:\d+"):
         run(mcp_client.call_tool(closed_url(server), None, "add", {}, timeout=5))
     missing = run(mcp.discover([{"url": server.url + "/elsewhere/mcp"}]))[0]
-    assert missing.error == f"{server.host_port} has no MCP endpoint at /elsewhere/mcp (HTTP 404)."
+    assert missing.error == f"{server.host_port} has no MCP endpoint at that path (HTTP 404)."  # paths may hold secrets
 
 
 def test_private_addresses_are_refused_unless_allowed(mcp_server: McpTestServer, use_settings) -> None:
@@ -152,6 +155,25 @@ def test_private_addresses_are_refused_unless_allowed(mcp_server: McpTestServer,
     for url in ("ftp://example.com/mcp", "http://user:secret@example.com/mcp"):
         with pytest.raises(mcp_client.McpRefused):
             run(mcp_client.check_url(url))
+
+
+def test_a_refused_server_is_named_by_its_host_in_messages_and_logs(
+    mcp_server: McpTestServer, use_settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Paths can carry secrets (tenant ids, keys): a refused MCP URL is named as
+    host:port only, to the owner and in the logs (before: the whole URL, in both)."""
+    use_settings(NEUROCACHE_FETCH_ALLOWED_HOSTS=None)
+    mcp.forget()
+    secret_url = "http://10.9.8.7:8443/mcp/tenant-SECRET-7781"
+    with caplog.at_level(logging.DEBUG):
+        with pytest.raises(mcp_client.McpRefused) as refused:
+            run(mcp_client.check_url(secret_url))
+        [found] = run(mcp.discover([{"url": secret_url}]))
+        agent = type("Agent", (), {"id": 1, "mcp_servers": [{"url": secret_url}]})()
+        assert run(mcp.mcp_tools(agent)) == []
+    assert str(refused.value).startswith("10.9.8.7:8443 may not be contacted: 10.9.8.7 is not a public internet address (private)")
+    assert found.error == str(refused.value)
+    assert "MCP server skipped" in caplog.text and "SECRET" not in caplog.text
 
 
 # ---------------------------------------------------------------- an agent's servers (owner only)
@@ -187,7 +209,7 @@ def test_the_owner_manages_servers_and_tokens_never_come_back(database: str, ser
 
     found = run(mcp_servers.discover_tools(owner, agent_id))
     assert [(s.url, len(s.tools), s.error) for s in found] == [(server.secure_url, 4, ""), (server.open_url, 4, "")]
-    names = [t.spec.name for t in run(tools_for(agents.get_agent(owner, agent_id)))]
+    names = [t.spec.name for t in run(tools_for(agents.get_agent(owner, agent_id), with_mcp=True))]
     assert "mcp2_fail" not in names and {"mcp1_fail", "mcp2_add"} <= set(names)
 
     mcp_servers.set_tool_enabled(owner, agent_id, server.open_url, "fail", True)
@@ -239,3 +261,47 @@ def test_a_reply_calls_an_mcp_tool_and_answers_with_its_result(
     assert "mcp1_add" in [t["function"]["name"] for t in first["tools"]]
     [result] = [m for m in second["messages"] if m["role"] == "tool"]
     assert "42" in result["content"]
+
+
+# ---------------------------------------------------------------- whose tokens a reply may use
+
+
+def test_a_members_message_never_reaches_the_owners_mcp_server(
+    request: pytest.FixtureRequest, mcp_server: McpTestServer, fake_provider, use_settings
+) -> None:
+    """Ada's agent uses her MCP server with her token. Bob, a member of the channel,
+    asks it to use the tool: the reply runs without her MCP tools, her server gets no
+    request at all, and the reply's step says why (before: her server got Bob's call
+    with her bearer token). Once she lets members trigger them, it does."""
+    setup_stores(
+        request, use_settings, "postgres+redis", **fake_provider.env(), NEUROCACHE_LLM_MAX_RETRIES="0",
+        NEUROCACHE_FETCH_ALLOWED_HOSTS=mcp_server.host_port, NEUROCACHE_TOOL_TIMEOUT_SECONDS="5",
+    )  # fmt: skip
+    mcp.forget()
+    room = Team({"name": "Adder"})
+    adder = room.agents["adder"]
+    run(mcp_servers.add_server(room.ada.id, adder.id, mcp_server.secure_url, TOKEN))
+    mcp_server.clear_calls()
+    use_tool = {"tool_calls": [{"name": "mcp1_add", "arguments": {"a": 2, "b": 40}}]}
+    fake_provider.configure(replies=[use_tool, "Done."])
+
+    async def bob_asks() -> list[str]:
+        async with BusRecorder(room.channel.id) as recorder:
+            await room.say("@adder add 2 and 40 with your tool", by=room.bob)
+        return [e["text"] for _, e in recorder.events if e["type"] == "agent.step"]
+
+    steps = run(bob_asks())
+    assert mcp_server.request_count() == 0 and mcp_server.calls() == []
+    first = fake_provider.requests()[0]["body"]
+    assert "tools" not in first  # nothing of hers is offered to the model
+    assert steps == [reply_rules.MCP_WITHHELD_STEP]
+    assert mcp_servers.trigger(room.ada.id, adder.id) == "owner"
+
+    assert mcp_servers.set_trigger(room.ada.id, adder.id, "members") == "members"
+    fake_provider.reset()
+    fake_provider.configure(replies=[use_tool, "The sum is 42."])
+    run(bob_asks())
+    assert mcp_server.calls() == [{"name": "add", "arguments": {"a": 2, "b": 40}}]
+    with pytest.raises(agents.SettingsInvalid):
+        mcp_servers.set_trigger(room.ada.id, adder.id, "everyone")
+    run(runner.shutdown())

@@ -161,6 +161,33 @@ async def test_timeout_truncation_unknown_tool_and_tool_error(provider: FakeOpen
     assert steps == [started_step.text, " · ".join(step.text for step in failures), ""]
 
 
+async def test_sixty_calls_in_one_answer_run_four_at_a_time_and_sixteen_a_reply(
+    provider: FakeOpenAIServer, use_settings
+) -> None:
+    """A model asking for 60 calls at once gets NEUROCACHE_TOOL_CALLS_PER_STEP (4) run and
+    the other 56 answered "not run" (before: all 60 ran at once); over its steps a reply
+    runs at most NEUROCACHE_TOOL_CALLS_PER_REPLY (16)."""
+    tool = LocalTool("fetch", delay=0.05)
+    sixty = {"tool_calls": [call("fetch", str(n), f"c{n}") for n in range(60)]}
+    provider.configure(replies=[sixty] * 5, reply="Enough.")
+    steps: list[str] = []
+    loop = loop_of([tool], steps)
+    result = await loop.collect()
+    assert result.ok and result.text == "Enough."
+    assert [arguments["q"] for arguments in tool.started] == [str(n) for n in range(4)] * 4
+    assert loop.tool_calls_run == 16
+    bodies = [r["body"] for r in provider.requests()]
+    first = {m["tool_call_id"]: m["content"] for m in tool_messages(bodies[1])}
+    assert len(first) == 60 and first["c0"] == "done"
+    assert first["c4"] == (
+        "Error: fetch was not run: one step may run at most 4 tool calls. Ask for it again in your next step if you "
+        "still need it."
+    )
+    last = tool_messages(bodies[5])[-60:]
+    assert all(m["content"].startswith("Error: fetch was not run: this reply has used all 16") for m in last)
+    assert steps[0] == "Running fetch for 0 · Running fetch for 1 · Running fetch for 2 · Running fetch for 3"
+
+
 async def test_step_limit_ends_with_a_text_reply(provider: FakeOpenAIServer, use_settings) -> None:
     """A model that calls tools forever gets `agent_max_steps` calls, then one with tool_choice "none"."""
     use_settings(NEUROCACHE_AGENT_MAX_STEPS="3")

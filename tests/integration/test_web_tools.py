@@ -253,6 +253,8 @@ async def test_urls_with_credentials_or_no_url_are_refused(pages: PageServer) ->
         ("100.64.0.1", "non-public"),  # carrier-grade NAT
         ("169.254.1.1", "link-local"),
         ("fe80::1%eth0", "link-local"),
+        ("fec0::1", "site-local"),  # deprecated site-local: Python counts it as global
+        ("feff:1:2::3", "site-local"),
         ("224.0.0.1", "multicast"),
         ("ff02::1", "multicast"),
         ("240.0.0.1", "reserved"),

@@ -137,8 +137,8 @@ def test_adding_a_field_to_a_model_adds_it_to_the_form() -> None:
 def test_agent_settings_form() -> None:
     """The agent form the hub shows, field by field."""
     agent = specs(AgentSettings)
-    # MCP servers are settings too, edited in their own section of the agent page.
-    assert list(agent) == [name for name in AgentSettings.model_fields if name != "mcp_servers"]
+    # MCP servers and who may trigger them are settings too, edited on the agent page's MCP tab.
+    assert list(agent) == [name for name in AgentSettings.model_fields if name not in ("mcp_servers", "mcp_trigger")]
     assert {name: s.kind for name, s in agent.items()} == {
         "name": "text", "slug": "text", "emoji": "text", "description": "text", "instructions": "textarea",
         "model": "text", "temperature": "slider", "max_tokens": "number", "reply_mode": "select",

@@ -1,15 +1,18 @@
 """/agents: the key owner's agents, with the same settings model and validation
-as the hub's generated form (services.agents.AgentSettings)."""
+as the hub's generated form (services.agents.AgentSettings), and MCP server URLs
+checked against the same address rules as the agent page's (422 otherwise)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
 
 from neurocache_ui.api.deps import CurrentKey
 from neurocache_ui.api.schemas import AgentCreate, AgentList, AgentUpdate
-from neurocache_ui.services import agents
+from neurocache_ui.services import agents, mcp_servers
 from neurocache_ui.services.agents import AgentPublic
 
 router = APIRouter(prefix="/agents", tags=["agents"])
@@ -27,9 +30,14 @@ def list_agents(
     return AgentList(data=page, has_more=has_more)
 
 
+def _urls(servers: Iterable[Any] | None) -> list[str]:
+    return [str(s.get("url") if isinstance(s, dict) else getattr(s, "url", "")) for s in servers or ()]
+
+
 @router.post("", response_model=AgentPublic, status_code=201, summary="Create an agent")
-def create_agent(body: AgentCreate, key: CurrentKey) -> AgentPublic:
-    return agents.create_agent(key.user_id, body)
+async def create_agent(body: AgentCreate, key: CurrentKey) -> AgentPublic:
+    await mcp_servers.check_urls(_urls(body.mcp_servers))
+    return await asyncio.to_thread(agents.create_agent, key.user_id, body)
 
 
 @router.get("/{slug}", response_model=AgentPublic, summary="One of your agents")
@@ -38,9 +46,10 @@ def get_agent(slug: str, key: CurrentKey) -> AgentPublic:
 
 
 @router.patch("/{slug}", response_model=AgentPublic, summary="Change some of an agent's settings")
-def update_agent(slug: str, body: Annotated[AgentUpdate, Body()], key: CurrentKey) -> AgentPublic:  # type: ignore[valid-type]
+async def update_agent(slug: str, body: Annotated[AgentUpdate, Body()], key: CurrentKey) -> AgentPublic:  # type: ignore[valid-type]
     changes: dict[str, Any] = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
-    return agents.update_agent(key.user_id, slug, changes)
+    await mcp_servers.check_urls(_urls(changes.get("mcp_servers")))
+    return await asyncio.to_thread(agents.update_agent, key.user_id, slug, changes)
 
 
 @router.delete("/{slug}", status_code=204, response_class=Response, summary="Delete an agent")

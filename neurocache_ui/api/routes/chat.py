@@ -34,7 +34,7 @@ from neurocache_ui.domain.errors import NotFound
 from neurocache_ui.domain.tools import NAME as TOOL_NAME
 from neurocache_ui.domain.tools import ToolCall
 from neurocache_ui.services import agents, collective, spend
-from neurocache_ui.services.agent_runs import pipeline
+from neurocache_ui.services.agent_runs import api_turns, pipeline
 from neurocache_ui.services.agent_runs.pipeline import (
     Caller,
     ChatStream,
@@ -169,6 +169,7 @@ def _chunk(cid: str, created: int, model: str, delta: Mapping[str, Any] | None, 
 )
 async def create_chat_completion(body: ChatCompletionRequest, key: CurrentKey, request: Request) -> Any:
     conversation = [m.model_dump(exclude_none=True) for m in body.messages]
+    await api_turns.inline_images(conversation)  # 422 for image parts other than data: or public https:
     caller = Caller(key.user_id, "api", api_key_id=key.key_id)
     try:
         if body.model.startswith(AGENT) and len(body.model) > len(AGENT):

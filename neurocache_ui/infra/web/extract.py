@@ -1,17 +1,20 @@
 """A fetched page as text a model can read: the main text of HTML (trafilatura drops
-tags, scripts and navigation), plain text and markdown as they are, PDFs through the
-confined parser knowledge uploads use. Anything else is refused with a reason, since
-binary bytes are no use to a model and parsing them is a risk."""
+tags, scripts and navigation), plain text and markdown as they are, PDFs as knowledge
+uploads are read. HTML and PDFs are parsed in the confined parse processes
+(infra/parse_pool.py), within the tool's time limit, never in a thread of the server.
+Anything else is refused with a reason, since binary bytes are no use to a model and
+parsing them is a risk."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from neurocache_ui.infra.pdf_text import PdfError, extract_pdf_text
+from neurocache_ui.infra import parse_pool
+from neurocache_ui.infra.pdf_text import PdfError, read_pdf
 from neurocache_ui.infra.web.safe_fetch import FetchedPage
+from neurocache_ui.settings import get_settings
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown", "text/csv", "application/json"})
@@ -23,6 +26,8 @@ PDF_REASONS = {
     "damaged": "is a PDF that could not be read; it may be damaged",
     "too_costly": "is a PDF too costly to read",
 }
+HTML_TOO_COSTLY = "is a page too costly to read (it took too long or too much memory to parse)"
+BUSY = "could not be read right now: the hub is reading too many documents; try again shortly"
 
 
 class Unreadable(Exception):
@@ -40,11 +45,11 @@ class PageText:
 
 
 async def page_text(page: FetchedPage) -> PageText:
-    """The readable text of `page`; Unreadable for other content types and empty pages.
-    HTML and PDF parsing run off the event loop."""
+    """The readable text of `page`; Unreadable for other content types and empty pages,
+    and for pages that take more than the tool's time or NEUROCACHE_PARSE_MEMORY_MB to parse."""
     kind = _kind(page)
     if kind == "html":
-        title, text = await asyncio.to_thread(_html_text, page.body, page.url)
+        title, text = await _html_text(page.body, page.url)
         if not text.strip():
             raise Unreadable(f"{page.url} has no readable text (it may need JavaScript to show its content).")
         return PageText(title=title or _name_of(page.url), text=text, kind="html", truncated=page.truncated)
@@ -54,7 +59,7 @@ async def page_text(page: FetchedPage) -> PageText:
     if page.truncated:
         raise Unreadable(f"{page.url} is a PDF larger than the size limit, so it was not read.")
     try:
-        pdf = await asyncio.to_thread(extract_pdf_text, page.body)
+        pdf = await read_pdf(page.body)
     except PdfError as error:
         raise Unreadable(f"{page.url} {PDF_REASONS.get(error.reason, 'could not be read')}.") from None
     if not pdf.text.strip():
@@ -80,11 +85,26 @@ def _kind(page: FetchedPage) -> Literal["html", "text", "pdf"]:
     )
 
 
-def _html_text(html: bytes, url: str) -> tuple[str, str]:
-    """(title, main text); trafilatura's fuller extraction first, its baseline for pages
-    too small or odd for it."""
-    import trafilatura  # imported here: loading it costs a second, and only fetch_url needs it
+async def _html_text(html: bytes, url: str) -> tuple[str, str]:
+    """(title, main text), parsed in a parse process within the tool's limits."""
+    settings = get_settings()
+    limits = parse_pool.Limits(
+        settings.tool_timeout_seconds, settings.tool_timeout_seconds, settings.parse_memory_mb * 1024 * 1024
+    )
+    try:
+        header, parts = await parse_pool.run("html", {"url": url}, [html], limits)
+    except parse_pool.ParseFailed as failed:
+        why = {"too_costly": HTML_TOO_COSTLY, "busy": BUSY}.get(failed.reason, "could not be read")
+        raise Unreadable(f"{url} {why}.") from None
+    return str(header["title"]), parts[0].decode()
 
+
+def html_task(header: dict[str, Any], parts: list[bytes]) -> parse_pool.Answer:
+    """The parse process's "html" task: trafilatura's fuller extraction first, its
+    baseline for pages too small or odd for it. ({"title"}, [the text as UTF-8])."""
+    import trafilatura  # imported here: loading it costs a second, and only pages need it
+
+    html, url = parts[0], str(header.get("url", ""))
     document = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=True, include_images=False
     )
@@ -92,7 +112,7 @@ def _html_text(html: bytes, url: str) -> tuple[str, str]:
     text = (getattr(document, "text", None) or "").strip()
     if not text:
         _element, text, _length = trafilatura.baseline(html)
-    return title, text.strip()
+    return {"title": title}, [text.strip().encode()]
 
 
 def _decoded(body: bytes, charset: str | None) -> str:

@@ -10,8 +10,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 
+from neurocache_ui.infra import threads
+from neurocache_ui.infra.web.transport import BodyRefused, OutboundTransport, outbound_client
 from neurocache_ui.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -48,15 +50,22 @@ async def search_web(query: str, *, limit: int = TOP, timeout: float | None = No
 
 
 async def _searxng(base_url: str, query: str, seconds: float) -> list[dict[str, Any]]:
-    """SearXNG's `/search?format=json` (the instance must enable the json format)."""
+    """SearXNG's `/search?format=json` (the instance must enable the json format). The
+    operator configured it, so its address is not checked, but its answer is capped
+    like any other (NEUROCACHE_FETCH_MAX_BYTES)."""
+    timeout = httpx2.Timeout(seconds, connect=min(seconds, 5.0))
+    transport = OutboundTransport(get_settings().fetch_max_bytes, guarded=False)
     try:
-        async with httpx.AsyncClient(trust_env=False, timeout=httpx.Timeout(seconds, connect=min(seconds, 5.0))) as client:
+        async with outbound_client(transport, timeout=timeout) as client:
             response = await client.get(
                 f"{base_url}/search", params={"q": query, "format": "json"}, headers={"Accept": "application/json"}
             )
-    except httpx.TimeoutException:
+    except BodyRefused as error:
+        log.warning("SearXNG at %s %s", base_url, error)
+        raise SearchFailed("The search service sent an answer too large to read; web search failed.") from None
+    except httpx2.TimeoutException:
         raise SearchFailed("The search service did not answer in time; try again later.") from None
-    except httpx.HTTPError as error:
+    except httpx2.HTTPError as error:
         log.warning("SearXNG at %s is unreachable: %s", base_url, error)
         raise SearchFailed("The search service could not be reached; web search is unavailable right now.") from None
     if response.status_code == 429:
@@ -81,7 +90,8 @@ async def _searxng(base_url: str, query: str, seconds: float) -> list[dict[str, 
 
 
 async def _ddgs(query: str, limit: int, seconds: float) -> list[dict[str, Any]]:
-    """The `ddgs` package (blocking, so in a thread; it honours DDGS_PROXY)."""
+    """The `ddgs` package (blocking, so in an outbound thread, never a database one; it
+    honours DDGS_PROXY)."""
     from ddgs import DDGS
     from ddgs.exceptions import DDGSException, RatelimitException, TimeoutException
 
@@ -89,7 +99,7 @@ async def _ddgs(query: str, limit: int, seconds: float) -> list[dict[str, Any]]:
         return DDGS(timeout=max(1, int(seconds))).text(query, max_results=limit)
 
     try:
-        found = await asyncio.to_thread(run)
+        found = await asyncio.get_running_loop().run_in_executor(threads.outbound(), run)
     except RatelimitException:
         raise SearchFailed("The search engines are rate limiting us; wait a little before searching again.") from None
     except TimeoutException:

@@ -18,7 +18,7 @@ from neurocache_ui.infra import llm
 from neurocache_ui.infra.llm import ChatStream, CompletionResult
 from neurocache_ui.services import knowledge, spend, tools, usage
 from neurocache_ui.services.agent_runs import api_turns
-from neurocache_ui.services.agent_runs.tool_loop import OnStep, ToolLoop
+from neurocache_ui.services.agent_runs.tool_loop import OnStep, ToolLoop, quietly
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,12 @@ class Caller:
 class AnsweringAgent(prompts.AgentLike, Protocol):
     """An agent and its model settings (models.Agent and agents.AgentPublic fit)."""
 
+    @property
+    def owner_id(self) -> int: ...
+    @property
+    def mcp_trigger(self) -> str: ...
+    @property
+    def mcp_servers(self) -> Sequence[Any]: ...
     @property
     def model(self) -> str: ...
     @property
@@ -205,13 +211,19 @@ async def prepare(
     """The agent's reply in `situation`, ready to stream; NoProvider without a provider.
     `temperature`/`max_tokens` override the agent's own (API callers may). With
     tools (the agent's, or `caller_tools` an API caller sent) the reply is a
-    ToolLoop telling `on_step` what it does; without, one plain model call."""
+    ToolLoop telling `on_step` what it does; without, one plain model call. The agent's
+    MCP tools (its owner's tokens) are left out when `caller` may not set them off; the
+    reply's first step says so."""
     ensure_provider()
     hits = await _knowledge_for(agent, situation.question)
     messages = situation.messages(agent, hits)
     temperature = agent.temperature if temperature is None else temperature
     max_tokens = agent.max_tokens if max_tokens is None else max_tokens
-    own = await tools.tools_for(agent)
+    with_mcp = reply_rules.may_use_mcp(agent.mcp_trigger, agent.owner_id, caller.user_id)
+    own = await tools.tools_for(agent, with_mcp=with_mcp)
+    withheld = bool(agent.mcp_servers) and not with_mcp
+    if withheld and on_step is not None:
+        await quietly(on_step(reply_rules.MCP_WITHHELD_STEP))
     _check_names(own, caller_tools)
     if not own and not caller_tools:
         stream = call_model(messages, model=agent.model, temperature=temperature, max_tokens=max_tokens, caller=caller)
@@ -223,7 +235,9 @@ async def prepare(
             tools=definitions, tool_choice=choice,
         )
 
-    loop = ToolLoop(messages, own, start=start, model=agent.model, caller_tools=caller_tools, on_step=on_step)
+    loop = ToolLoop(
+        messages, own, start=start, model=agent.model, caller_tools=caller_tools, on_step=on_step, step_shown=withheld
+    )
     return Reply(loop, hits, agent.id, caller)
 
 

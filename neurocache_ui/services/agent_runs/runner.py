@@ -266,7 +266,7 @@ async def _write(
 
     try:
         history = await asyncio.to_thread(_history, channel.id, trigger_view.thread_id, agent.context_size, before)
-        history = await asyncio.to_thread(_with_images, history, agent.context_size)
+        history = await _with_images(history, agent.context_size)
         where = channel if trigger_view.thread_id is None else _in_thread(channel)
         situation = pipeline.InChannel(where, history, teammates, trigger_view.content)
         caller = pipeline.Caller(triggered_by, channel_id=channel.id)
@@ -303,12 +303,12 @@ def _history(channel_id: int, thread_id: int | None, context_size: int, before: 
     return [root, *(reply for reply in replies if before is None or reply.id < before)]
 
 
-def _with_images(history: list[MessageView], context_size: int) -> list[Any]:
+async def _with_images(history: list[MessageView], context_size: int) -> list[Any]:
     """The history, its messages with images (among the newest `context_size`)
     carrying them as data URLs for the model."""
     recent = history[-context_size:] if context_size > 0 else []
     ids = [m.id for m in recent if m.attachments]
-    found = attachments.model_images(ids) if ids else {}
+    found = await attachments.model_images(ids) if ids else {}
     return [
         prompts.HistoryMessage(m.author_name, m.content, m.author_kind, m.agent_id, m.status, found[m.id])
         if m.id in found else m

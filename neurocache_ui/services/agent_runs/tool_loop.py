@@ -1,7 +1,9 @@
 """An agent's reply with tools: model calls, each streamed, with the tools it asks
-for run in between (in parallel, each bounded in time and output), until it answers
-with text. Consumed exactly like one `ChatStream` (deltas, `text`, `result`,
-`aclose`), so the channel, Try it, the API and the collective need not know."""
+for run in between (in parallel, each bounded in time and output; at most
+NEUROCACHE_TOOL_CALLS_PER_STEP at once and NEUROCACHE_TOOL_CALLS_PER_REPLY in all, the
+rest answered "not run" so the model can ask again), until it answers with text.
+Consumed exactly like one `ChatStream` (deltas, `text`, `result`, `aclose`), so the
+channel, Try it, the API and the collective need not know."""
 
 from __future__ import annotations
 
@@ -44,8 +46,11 @@ class ToolLoop(TextStream):
         model: str,
         caller_tools: Sequence[Mapping[str, Any]] = (),
         on_step: OnStep | None = None,
+        step_shown: bool = False,
         settings: Settings | None = None,
     ) -> None:
+        """`step_shown`: the caller already showed a step (e.g. why some tools are off),
+        cleared like any other once the model writes."""
         self.messages: list[dict[str, Any]] = [dict(m) for m in messages]
         self.model = model
         self.settings = settings or get_settings()
@@ -63,7 +68,7 @@ class ToolLoop(TextStream):
         self._parts: list[str] = []
         self._results: list[CompletionResult] = []
         self._current: ChatStream | None = None
-        self._stepped = False
+        self._stepped = step_shown and on_step is not None
         self._started = time.monotonic()
         self._gen = self._run()
 
@@ -115,24 +120,36 @@ class ToolLoop(TextStream):
                 {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}} for c in calls
             ],
         })
-        step = self._step_text(calls)
-        self.step_log.append(Step(step))
-        if self.on_step is not None:
+        room = max(0, min(self.settings.tool_calls_per_step, self.settings.tool_calls_per_reply - self.tool_calls_run))
+        running, refused = calls[:room], calls[room:]
+        step = self._step_text(running)
+        if running:
+            self.step_log.append(Step(step))
+        if self.on_step is not None and running:
             self._stepped = True
-            await _quietly(self.on_step(step))
+            await quietly(self.on_step(step))
         logged = len(self.step_log)
-        outputs = await asyncio.gather(*(self._run_one(call) for call in calls))
-        self.tool_calls_run += len(calls)
+        outputs = await asyncio.gather(*(self._run_one(call) for call in running))
+        self.tool_calls_run += len(running)
+        outputs += [self._not_run(call) for call in refused]
         for call, output in zip(calls, outputs, strict=True):
             self.messages.append({"role": "tool", "tool_call_id": call.id, "content": output})
         failures = [failed.text for failed in self.step_log[logged:] if failed.failed]
         if failures and self.on_step is not None:  # shown until the model writes again
-            await _quietly(self.on_step(" · ".join(failures)))
+            await quietly(self.on_step(" · ".join(failures)))
+
+    def _not_run(self, call: ToolCall) -> str:
+        """What the model reads for a call past the limits (every call needs an answer)."""
+        if self.tool_calls_run >= self.settings.tool_calls_per_reply:
+            return (f"Error: {call.name} was not run: this reply has used all {self.settings.tool_calls_per_reply} "
+                    "of its tool calls. Answer with what you have.")
+        return (f"Error: {call.name} was not run: one step may run at most {self.settings.tool_calls_per_step} "
+                "tool calls. Ask for it again in your next step if you still need it.")
 
     async def _clear_step(self) -> None:
         self._stepped = False
         if self.on_step is not None:
-            await _quietly(self.on_step(""))
+            await quietly(self.on_step(""))
 
     def _step_text(self, calls: Sequence[ToolCall]) -> str:
         texts = []
@@ -211,7 +228,7 @@ class ToolLoop(TextStream):
         )
 
 
-async def _quietly(awaitable: Awaitable[Any]) -> None:
+async def quietly(awaitable: Awaitable[Any]) -> None:
     """A step notice that fails (the bus is down) must not end the reply."""
     try:
         await awaitable
@@ -219,4 +236,4 @@ async def _quietly(awaitable: Awaitable[Any]) -> None:
         log.warning("publishing a reply step failed: %s", error)
 
 
-__all__ = ["OnStep", "StartCall", "ToolLoop"]
+__all__ = ["OnStep", "StartCall", "ToolLoop", "quietly"]

@@ -16,9 +16,10 @@ BUILT_IN: dict[str, Tool] = {"web_search": web_search.TOOL, "fetch_url": fetch_u
 """Built-in tools by the name agent settings use."""
 
 
-async def tools_for(agent: Any) -> list[Tool]:
-    """The agent's enabled tools: its built-ins in settings order, then its MCP
-    servers' (a server that cannot be reached contributes none; services/tools/mcp)."""
+async def tools_for(agent: Any, *, with_mcp: bool) -> list[Tool]:
+    """The agent's enabled tools: its built-ins in settings order, then, `with_mcp`, its
+    MCP servers' (a server that cannot be reached contributes none; services/tools/mcp).
+    Without `with_mcp` no MCP server is contacted at all (domain/reply_rules.may_use_mcp)."""
     tools: list[Tool] = []
     for name in dict.fromkeys(getattr(agent, "tools", None) or []):
         tool = BUILT_IN.get(name)
@@ -26,7 +27,7 @@ async def tools_for(agent: Any) -> list[Tool]:
             log.warning("agent %s names an unknown tool %r; ignored", getattr(agent, "id", None), name)
         else:
             tools.append(tool)
-    if getattr(agent, "mcp_servers", None):
+    if with_mcp and getattr(agent, "mcp_servers", None):
         # The `mcp` package is loaded only for agents that use it.
         from neurocache_ui.services.tools import mcp
 

@@ -2,7 +2,9 @@
 named `mcp<n>_<tool>` (n: the server's place in the agent's list), so names never
 clash with built-ins or each other. Discovery is cached for a minute per server and
 token, so a reply does not list every server's tools first; a server that cannot be
-reached contributes no tools to a reply and says why on the agent page."""
+reached contributes no tools to a reply and says why on the agent page. What a server
+sends is already cut to the hub's limits (infra/mcp_client.py); a tool is offered only
+as domain/tools.offered allows (not switched off, and known to the owner)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from neurocache_ui.domain.tools import Tool, ToolError, ToolOutput, ToolSpec
+from neurocache_ui.domain.tools import Tool, ToolError, ToolOutput, ToolSpec, offered
 from neurocache_ui.infra import mcp_client
-from neurocache_ui.infra.mcp_client import McpFailure, RemoteTool
+from neurocache_ui.infra.mcp_client import Listing, McpFailure, RemoteTool
 from neurocache_ui.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -27,7 +29,6 @@ FAILURE_CACHE_SECONDS = 15.0
 """An unreachable server is not tried again by every reply for this long."""
 MAX_TOOLS = 64
 """Tools one agent gets from all its servers together (more would crowd the prompt)."""
-DESCRIPTION_CHARS = 1000
 UNSAFE = re.compile(r"[^a-zA-Z0-9_-]")
 
 
@@ -38,17 +39,25 @@ class ServerEntry:
     url: str
     token: str | None = field(repr=False)
     disabled_tools: frozenset[str] = frozenset()
+    allowed_tools: frozenset[str] | None = None
+
+    def offers(self, tool: RemoteTool) -> bool:
+        """Whether the agent's model is offered this tool of the server."""
+        return not tool.refused and offered(tool.name, self.allowed_tools, self.disabled_tools)
 
 
 @dataclass(frozen=True)
 class ServerTools:
-    """What discovery found on one server: every tool (enabled or not), or the error."""
+    """What discovery found on one server: every tool (offered or not) and the names of
+    those offered, or the error; `complete` is false when the server listed more tools
+    than the hub reads."""
 
     url: str
     host: str
     tools: tuple[RemoteTool, ...]
-    disabled_tools: frozenset[str]
+    enabled: frozenset[str] = frozenset()
     error: str = ""
+    complete: bool = True
 
 
 def entries(servers: Iterable[Any]) -> list[ServerEntry]:
@@ -57,23 +66,28 @@ def entries(servers: Iterable[Any]) -> list[ServerEntry]:
     for item in servers or ():
         get = item.get if isinstance(item, Mapping) else lambda key, default=None, item=item: getattr(item, key, default)
         url = str(get("url", "") or "")
+        allowed = get("allowed_tools")
         if url:
-            found.append(ServerEntry(url=url, token=get("token") or None, disabled_tools=frozenset(get("disabled_tools") or ())))
+            found.append(ServerEntry(
+                url=url, token=get("token") or None, disabled_tools=frozenset(get("disabled_tools") or ()),
+                allowed_tools=frozenset(allowed) if allowed is not None else None,
+            ))  # fmt: skip
     return found
 
 
 # ---------------------------------------------------------------- discovery, cached
 
 
-_cache: dict[tuple[str, str], tuple[float, list[RemoteTool] | str]] = {}
-"""(url, sha256 of the token) -> (expires at, tools or the failure message)."""
+_cache: dict[tuple[str, str], tuple[float, Listing | str]] = {}
+"""(url, sha256 of the token) -> (expires at, the listing or the failure message); listings
+are cut to the hub's limits, so the cache holds at most 64 small tools per server."""
 
 
 def _key(entry: ServerEntry) -> tuple[str, str]:
     return entry.url, hashlib.sha256((entry.token or "").encode()).hexdigest()
 
 
-async def _tools_of(entry: ServerEntry, *, fresh: bool = False) -> list[RemoteTool]:
+async def _tools_of(entry: ServerEntry, *, fresh: bool = False) -> Listing:
     """The server's tools, from the cache unless `fresh`; McpFailure when it cannot be used."""
     key = _key(entry)
     now = time.monotonic()
@@ -108,10 +122,11 @@ async def discover(servers: Iterable[Any]) -> list[ServerTools]:
     async def one(entry: ServerEntry) -> ServerTools:
         host = mcp_client.origin(entry.url)
         try:
-            tools = await _tools_of(entry, fresh=True)
+            listing = await _tools_of(entry, fresh=True)
         except McpFailure as error:
-            return ServerTools(entry.url, host, (), entry.disabled_tools, str(error))
-        return ServerTools(entry.url, host, tuple(tools), entry.disabled_tools)
+            return ServerTools(entry.url, host, (), error=str(error))
+        enabled = frozenset(tool.name for tool in listing.tools if entry.offers(tool))
+        return ServerTools(entry.url, host, listing.tools, enabled, complete=listing.complete)
 
     return list(await asyncio.gather(*(one(entry) for entry in listed)))
 
@@ -159,10 +174,9 @@ class McpTool:
 
 
 def _spec(name: str, host: str, remote: RemoteTool) -> ToolSpec:
-    description = remote.description or remote.name
     return ToolSpec(
         name=name,
-        description=f"{description[:DESCRIPTION_CHARS]} (tool {remote.name} of the MCP server {host})",
+        description=f"{remote.description or remote.name} (tool {remote.name} of the MCP server {host})",
         parameters=remote.input_schema,
     )
 
@@ -172,12 +186,12 @@ async def mcp_tools(agent: Any) -> list[Tool]:
     contributes none, so the reply still goes ahead with the others."""
     listed = entries(getattr(agent, "mcp_servers", None) or ())
 
-    async def tools_of(entry: ServerEntry) -> list[RemoteTool]:
+    async def tools_of(entry: ServerEntry) -> tuple[RemoteTool, ...]:
         try:
-            return await _tools_of(entry)
+            return (await _tools_of(entry)).tools
         except McpFailure as error:
             log.warning("agent %s: MCP server skipped: %s", getattr(agent, "id", None), error)
-            return []
+            return ()
 
     found = await asyncio.gather(*(tools_of(entry) for entry in listed))
     tools: list[Tool] = []
@@ -185,7 +199,7 @@ async def mcp_tools(agent: Any) -> list[Tool]:
     for number, (entry, remote_tools) in enumerate(zip(listed, found, strict=True), start=1):
         host = mcp_client.origin(entry.url)
         for remote in remote_tools:
-            if remote.name in entry.disabled_tools:
+            if not entry.offers(remote):
                 continue
             if len(tools) >= MAX_TOOLS:
                 log.warning("agent %s: more than %d MCP tools; the rest are left out", getattr(agent, "id", None), MAX_TOOLS)

@@ -1,5 +1,6 @@
-"""The "MCP servers" tab of an agent's page: the servers, their tools with a switch each,
-and a form to add one (the token field is write-only)."""
+"""The "MCP servers" tab of an agent's page: who may set off the agent's MCP tools, the
+servers, their tools with a switch each (a tool the hub refuses says why), and a form to
+add one (the token field is write-only)."""
 
 from __future__ import annotations
 
@@ -7,23 +8,27 @@ from typing import Any
 
 import reflex as rx
 
-from neurocache_ui.domain.agent_settings import MAX_MCP_SERVERS
+from neurocache_ui.domain.agent_settings import MAX_MCP_SERVERS, MCP_TRIGGERS
+from neurocache_ui.domain.tools import REMOTE_TOOLS_LISTED
 from neurocache_ui.web.components.forms import form_alert
 from neurocache_ui.web.state.mcp import McpState
 
 
 def _tool(server_url: rx.Var[str], tool: rx.Var[dict[str, Any]]) -> rx.Component:
+    refused = tool["refused"].to(str)
     return rx.cond(
         tool["url"].to(str) == server_url,
         rx.hstack(
             rx.switch(
                 checked=tool["enabled"].to(bool),
+                disabled=refused != "",
                 on_change=lambda enabled: McpState.toggle_mcp_tool(tool["url"], tool["name"], enabled),
                 aria_label="Enable " + tool["name"].to(str),
             ),
             rx.vstack(
                 rx.code(tool["name"]),
                 rx.text(tool["description"], size="1", color=rx.color("gray", 11)),
+                rx.cond(refused != "", rx.text(refused, size="1", color=rx.color("red", 11))),
                 spacing="0",
             ),
             align="center",
@@ -53,6 +58,13 @@ def _server(server: rx.Var[dict[str, Any]]) -> rx.Component:
             rx.cond(
                 server["error"].to(str) != "",
                 rx.callout(server["error"], icon="triangle-alert", color_scheme="red", size="1", role="alert"),
+            ),
+            rx.cond(
+                server["discovered"].to(bool) & ~server["complete"].to(bool),
+                rx.text(
+                    f"This server lists more than {REMOTE_TOOLS_LISTED} tools; only the first {REMOTE_TOOLS_LISTED} "
+                    "are read.", size="2", color=rx.color("amber", 11),
+                ),
             ),
             rx.cond(
                 server["discovered"].to(bool),
@@ -87,13 +99,40 @@ def _add_form() -> rx.Component:
     )
 
 
+def _trigger() -> rx.Component:
+    """Who may set off the tools: they act with the owner's tokens."""
+    return rx.vstack(
+        rx.text("Who may trigger this agent's MCP tools", weight="medium", id="mcp-trigger-label"),
+        rx.radio_group.root(
+            rx.hstack(
+                *(rx.radio_group.item(label, value=value) for value, label in MCP_TRIGGERS.items()),
+                spacing="4",
+                wrap="wrap",
+            ),
+            value=McpState.mcp_trigger,
+            on_change=McpState.set_mcp_trigger,
+            aria_labelledby="mcp-trigger-label",
+        ),
+        rx.text(
+            "The tools act with your tokens. With “Only me”, replies to other people's messages run without them "
+            "and say so.",
+            size="1",
+            color=rx.color("gray", 10),
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
 def mcp_panel() -> rx.Component:
     return rx.vstack(
         rx.text(
             f"Tools from MCP servers (streamable HTTP, up to {MAX_MCP_SERVERS}) the agent may call while it answers. "
-            "A token is sent to its server as a bearer token and is never shown again.",
+            "A token is sent to its server as a bearer token and is never shown again. Tools a server adds or "
+            "renames later stay off until you switch them on.",
             color=rx.color("gray", 11),
         ),
+        _trigger(),
         _add_form(),
         form_alert(McpState.mcp_error),
         rx.cond(

@@ -26,7 +26,9 @@ class AttachmentsState(ChatState):
     @rx.event(background=True)
     async def attach_images(self, chunks: rx.UploadChunkIterator):
         """Each image is checked and stored on its own (a bad one does not lose the
-        others); a background task, so the tab stays usable while they arrive."""
+        others); membership and room before any pixel is read, at most
+        attachments.MAX_PER_UPLOAD per upload (services/attachments.add_images). A
+        background task, so the tab stays usable while they arrive."""
         async with self:
             self.attaching, self.attach_error = True, ""
         files, too_large = await receive_files(chunks, attachments.MAX_IMAGE_BYTES)
@@ -43,14 +45,15 @@ class AttachmentsState(ChatState):
                 attachments.check_size(name, size)
             except NeurocacheError as error:
                 problems.append(str(error))
-        for name, data in files.items():
+        if files:
+            assert user is not None
             try:
-                assert user is not None
-                stored = await asyncio.to_thread(attachments.add_image, channel_id, user.id, name, data)
+                stored = await attachments.add_images(channel_id, user.id, files)
             except NeurocacheError as error:
-                problems.append(str(error) if name in str(error) else f"{name}: {error}")
-                continue
-            added.append(preview(stored.ref, channel_id))
+                problems.append(str(error))
+            else:
+                problems += stored.problems
+                added = [preview(view.ref, channel_id) for view in stored.views]
         async with self:
             self.attaching = False
             self.attach_error = " ".join(problems)

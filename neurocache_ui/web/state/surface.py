@@ -40,7 +40,9 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     "AttachmentsState": frozenset({"attach_images", "remove_image"}),
     "ThreadState": frozenset({"close_thread", "open_from_url", "open_thread", "send_reply", "show_version", "thread_typing"}),
     "KnowledgeState": frozenset({"delete_document", "load_documents", "track_progress", "upload", "upload_started"}),
-    "McpState": frozenset({"add_mcp_server", "discover_mcp_tools", "load_mcp", "remove_mcp_server", "toggle_mcp_tool"}),
+    "McpState": frozenset(
+        {"add_mcp_server", "discover_mcp_tools", "load_mcp", "remove_mcp_server", "set_mcp_trigger", "toggle_mcp_tool"}
+    ),
     "TryItState": frozenset({"ask", "clear", "stop"}),
     "KeysState": frozenset({"copy_new_key", "create_key", "dismiss_new_key", "load", "revoke", "set_create_open", "set_expiry"}),
     "UsageState": frozenset({"load", "set_period", "tick"}),
