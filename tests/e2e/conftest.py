@@ -101,7 +101,7 @@ def module_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
 
 
 @pytest.fixture
-def browser_loop(browser_calls) -> Iterator[None]:
+def browser_loop(browser_calls: Callable[[], AbstractContextManager[None]]) -> Iterator[None]:
     """Playwright's loop marked for a test that drives `module_context` browsers."""
     with browser_calls():
         yield

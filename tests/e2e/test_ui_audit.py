@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 import pytest
@@ -61,8 +62,9 @@ class Screen:
 def seeded(postgres_url: str, redis_server: RedisServer, fake_provider_server: FakeOpenAIServer) -> Iterator[tuple[Conversation, Person]]:
     """The conversation, two more agents of Ada's (a roster with several), and a newcomer."""
     with pytest.MonkeyPatch.context() as env:
-        for name, value in {"DATABASE_URL": postgres_url, "REDIS_URL": redis_server.url, **fake_provider_server.env()}.items():
-            env.setenv(name, value or "")
+        stores = {"DATABASE_URL": postgres_url, "REDIS_URL": redis_server.url, **fake_provider_server.env(api_key="test")}
+        for variable, value in stores.items():
+            env.setenv(variable, str(value))
         get_settings.cache_clear()
         seed = seed_conversation(fake_provider_server, name="Friday launch plan")
         for name, description in (("Analyst", "Reads the numbers behind a question"), ("Writer", "Drafts posts and release notes")):
@@ -73,8 +75,8 @@ def seeded(postgres_url: str, redis_server: RedisServer, fake_provider_server: F
 
 
 @pytest.fixture(scope="module", params=list(SIZES))
-def screen(request: pytest.FixtureRequest, module_context: Callable[..., BrowserContext], browser_calls,
-           hub: HubServer, seeded: tuple[Conversation, Person]) -> Screen:
+def screen(request: pytest.FixtureRequest, module_context: Callable[..., BrowserContext],
+           browser_calls: Callable[[], AbstractContextManager[None]], hub: HubServer, seeded: tuple[Conversation, Person]) -> Screen:
     width, height = map(int, request.param.split("x"))
     seed, newcomer = seeded
     phone = SIZES[request.param] == "phone"
@@ -93,6 +95,7 @@ def screen(request: pytest.FixtureRequest, module_context: Callable[..., Browser
 
 
 # ---------------------------------------------------------------- the states
+
 
 @dataclass
 class Prepared:
@@ -334,8 +337,7 @@ def plain(who: str, path: str, title: str) -> Prepare:
     return lambda screen: Prepared(shows(getattr(screen, who), path, heading(title)))
 
 
-for name, (who, path, title) in PLAIN.items():
-    state(name)(plain(who, path, title))
+STATES.update({name: plain(*where) for name, where in PLAIN.items()})
 
 
 # ---------------------------------------------------------------- the test
