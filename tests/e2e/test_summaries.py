@@ -46,6 +46,7 @@ def test_a_summary_is_private_until_shared_then_everyone_sees_it_live(
     fake_provider.configure(reply=SUMMARY, token_delay=0.15)  # slow enough to see the button working
     channel_link.click()
     expect(log(ada).get_by_text("who designs the logo?")).to_be_visible()
+    expect(channel_link.get_by_title("unread messages")).to_have_count(0)  # opened: what was unread is noted
     button = ada.get_by_role("button", name="Summarize")
     button.click()
     expect(button).to_contain_text("Summarizing…")
