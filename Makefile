@@ -5,12 +5,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(abspath $(VENV)/bin)
 STAMP := $(VENV)/.requirements.stamp
+AXE := testkit/axe/node_modules/axe-core/axe.min.js
 
 export PATH := $(BIN):$(PATH)
 export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup migrate services browser bench clean
+.PHONY: run test setup migrate services browser axe bench clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,12 +34,20 @@ run: migrate
 services:
 	@bash scripts/services.sh
 
-## browser: Debian's Chromium for the end-to-end tests
+## browser: Debian's Chromium for the end-to-end tests, and a colour emoji font for its screenshots
 browser:
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	@command -v chromium >/dev/null && fc-list | grep -qi "color emoji" || \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji)
 
-## test: everything above, then the whole suite
-test: setup services browser
+## axe: axe-core (pinned in testkit/axe/package-lock.json) for the accessibility scans
+axe: $(AXE)
+
+$(AXE): testkit/axe/package-lock.json $(STAMP)
+	cd testkit/axe && $(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## test: everything above, then the whole suite (screenshots land in test-artifacts/screens/)
+test: setup services browser axe
 	$(BIN)/pytest
 
 ## bench: the benchmarks; results are written up in docs/PERFORMANCE.md
@@ -46,4 +55,4 @@ bench: setup services
 	@for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) .web .states
+	rm -rf $(VENV) .web .states testkit/axe/node_modules test-artifacts

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 from playwright.sync_api import Browser, Page, Playwright, expect
 
+from neurocache_ui.services import auth
 from testkit.factories import Account, new_account
 
 CHROMIUM = "/usr/bin/chromium"
@@ -27,6 +29,15 @@ def sign_up(page: Page, account: Account | None = None) -> Account:
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     return account
+
+
+def sign_in(page: Page, user_id: int, next_path: str = auth.HOME) -> None:
+    """Sign in as a user made through the services, without the log-in form: the form's
+    second step (a one-time code the browser swaps for its HttpOnly session cookie),
+    landing on `next_path`. The settings must point at the hub's database."""
+    code = auth.start_handoff(user_id)
+    page.goto(f"{auth.SESSION_PATH}?{urlencode({'code': code, 'next': next_path})}")
+    expect(page).not_to_have_url(re.compile(r"/(login|auth/session)\b"))
 
 
 def create_channel(page: Page, name: str, goal: str = "Ship the launch plan") -> None:

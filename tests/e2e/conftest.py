@@ -8,36 +8,37 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from functools import partial
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import (
-    Browser,
-    BrowserContext,
-    Playwright,
-    expect,
-    sync_playwright,
-)
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from neurocache_ui.services import agents
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import User
 from testkit import browser as pages
+from testkit.conversation import Conversation, seed_conversation
 from testkit.factories import Account
+from testkit.fake_provider import FakeOpenAIServer
+from testkit.hub import HubServer
+from testkit.servers import RedisServer
 
 expect.set_options(timeout=20_000)  # a production page hydrates and connects its websocket first
 
 
 @contextmanager
 def _loop_marked(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
-    """Mark Playwright's loop as running for the duration (its sync calls need it), then clear it."""
+    """Mark Playwright's loop as running for the duration (its sync calls need it), then
+    put back what was marked before (nothing, outside a test that uses a browser)."""
+    before = asyncio._get_running_loop()
     asyncio._set_running_loop(loop)
     try:
         yield
     finally:
-        asyncio._set_running_loop(None)
+        asyncio._set_running_loop(before)
 
 
 @pytest.fixture(scope="session")
@@ -58,9 +59,9 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture
-def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
-    """`new_context(base_url=hub.url)`: as many isolated browsers (cookies) as a test needs."""
+@contextmanager
+def _contexts(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
+    """A maker of isolated browsers (cookies) with the suite's timeout, all closed on the way out."""
     contexts: list[BrowserContext] = []
 
     def make(**kwargs: Any) -> BrowserContext:
@@ -69,10 +70,61 @@ def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
         contexts.append(context)
         return context
 
-    with _loop_marked(browser._loop):
+    try:
         yield make
-        for context in contexts:
-            context.close()
+    finally:
+        with _loop_marked(browser._loop):
+            for context in contexts:
+                context.close()
+
+
+@pytest.fixture
+def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
+    """`new_context(base_url=hub.url)`: as many isolated browsers (cookies) as a test needs."""
+    with _loop_marked(browser._loop), _contexts(browser) as make:
+        yield make
+
+
+@pytest.fixture(scope="session")
+def browser_calls(browser: Browser) -> Callable[[], AbstractContextManager[None]]:
+    """`with browser_calls():` around Playwright calls that no `new_context` or
+    `browser_loop` covers (a module-scoped fixture setting up its browsers)."""
+    return partial(_loop_marked, browser._loop)
+
+
+@pytest.fixture(scope="module")
+def module_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
+    """`new_context` for browsers a whole module shares (e.g. one signed-in browser per
+    screen size), called inside `browser_calls()`; the module's tests take `browser_loop`."""
+    with _contexts(browser) as make:
+        yield make
+
+
+@pytest.fixture
+def browser_loop(browser_calls: Callable[[], AbstractContextManager[None]]) -> Iterator[None]:
+    """Playwright's loop marked for a test that drives `module_context` browsers."""
+    with browser_calls():
+        yield
+
+
+@pytest.fixture
+def conversation(use_settings, postgres_url: str, redis_server: RedisServer, fake_provider: FakeOpenAIServer) -> Conversation:
+    """A realistic channel of its own for the test (testkit/conversation.py), seeded on the
+    hub's database and Redis; the test's services stay pointed at them."""
+    use_settings(DATABASE_URL=postgres_url, REDIS_URL=redis_server.url, **fake_provider.env())
+    return seed_conversation(fake_provider)
+
+
+@pytest.fixture
+def in_channel(new_context: Callable[..., BrowserContext], hub: HubServer, conversation: Conversation) -> tuple[Page, Page]:
+    """Ada's and Bob's browsers on the `conversation`'s channel, its newest message shown."""
+    opened = []
+    for person in (conversation.owner, conversation.member):
+        page = new_context(base_url=hub.url).new_page()
+        pages.sign_in(page, person.id, conversation.url)
+        expect(page.get_by_role("log", name="Messages").get_by_text(conversation.last.content)).to_be_visible()
+        opened.append(page)
+    return opened[0], opened[1]
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Channels in a real browser on the production-like server (Postgres, Redis state
 manager and two Granian workers): two people chat in real time, each in their own
-browser context, and whatever one does the other sees without reloading."""
+browser context, and whatever one does the other sees without reloading; the chat
+happens in a channel with a morning's conversation (testkit/conversation.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from playwright.sync_api import BrowserContext, Page, expect
 
 from testkit.browser import create_channel, invite
+from testkit.conversation import Conversation
 from testkit.factories import Account
 from testkit.hub import HubServer
 
@@ -42,8 +44,8 @@ def two_people_in_a_channel(new_context: NewContext, hub: HubServer, sign_up: Si
     return ada, bob, bob_account, name
 
 
-def test_two_people_chat_in_real_time(new_context: NewContext, hub: HubServer, sign_up: SignUp) -> None:
-    ada, bob, bob_account, _ = two_people_in_a_channel(new_context, hub, sign_up)
+def test_two_people_chat_in_real_time(in_channel: tuple[Page, Page], conversation: Conversation) -> None:
+    ada, bob = in_channel
 
     send(ada, "Hello **Bob**")
     expect(log(ada).get_by_text("Hello Bob")).to_be_visible()
@@ -52,13 +54,15 @@ def test_two_people_chat_in_real_time(new_context: NewContext, hub: HubServer, s
     expect(ada.get_by_role("textbox", name="Message")).to_have_value("")
 
     bob.get_by_role("textbox", name="Message").press_sequentially("Hi Ada")
-    expect(ada.get_by_text(f"{bob_account.name} is typing…")).to_be_visible()
+    expect(ada.get_by_text(f"{conversation.member.name} is typing…")).to_be_visible()
     bob.get_by_role("textbox", name="Message").press("Enter")
     expect(log(ada).get_by_text("Hi Ada")).to_be_visible()
-    rows = log(ada).locator("[data-message-id]")
-    expect(rows).to_have_count(2)
-    expect(rows.nth(0)).to_contain_text("Hello Bob")
-    expect(rows.nth(1)).to_contain_text("Hi Ada")
+    rows, seeded = log(ada).locator("[data-message-id]"), len(conversation.messages)
+    expect(rows).to_have_count(seeded + 2)  # after the whole conversation, in order
+    expect(rows.nth(seeded - 1)).to_contain_text(conversation.last.content)
+    expect(rows.nth(seeded)).to_contain_text("Hello Bob")
+    expect(rows.nth(seeded + 1)).to_contain_text("Hi Ada")
+    expect(rows.nth(seeded + 1)).to_be_in_viewport()  # the log follows the newest message
 
     # Shift+Enter is a new line, not a send.
     box = ada.get_by_role("textbox", name="Message")
@@ -68,27 +72,32 @@ def test_two_people_chat_in_real_time(new_context: NewContext, hub: HubServer, s
     expect(box).to_have_value("line one\nline two")
     box.press("Enter")
     expect(log(bob).get_by_text("line two")).to_be_visible()
+    expect(log(bob).get_by_text("line two")).to_be_in_viewport()
 
 
-def test_edit_and_delete_reach_the_other_viewer(new_context: NewContext, hub: HubServer, sign_up: SignUp) -> None:
-    ada, bob, _, _ = two_people_in_a_channel(new_context, hub, sign_up)
-    send(ada, "first draft")
-    expect(log(bob).get_by_text("first draft")).to_be_visible()
+def test_edit_and_delete_reach_the_other_viewer(in_channel: tuple[Page, Page], conversation: Conversation) -> None:
+    ada, bob = in_channel
+    middle = conversation.messages[11]  # one of Ada's, in the middle of the channel
+    assert middle.user_id == conversation.owner.id
+    mine, theirs = (log(page).locator(f'[data-message-id="{middle.id}"]') for page in (ada, bob))
 
-    log(ada).get_by_role("button", name="Edit message").click()
+    mine.hover()
+    mine.get_by_role("button", name="Edit message").click()
     editor = ada.get_by_role("textbox", name="Edit message")
     editor.fill("final text")
     editor.press("Enter")
-    expect(log(bob).get_by_text("final text")).to_be_visible()
-    expect(log(bob).get_by_text("(edited)")).to_be_visible()
-    expect(log(bob).get_by_text("first draft")).to_have_count(0)
+    expect(theirs).to_contain_text("final text")
+    expect(theirs.get_by_text("(edited)")).to_be_visible()
+    expect(log(bob).get_by_text(middle.content)).to_have_count(0)
     # Only the author gets the controls.
-    expect(log(bob).get_by_role("button", name="Edit message")).to_have_count(0)
+    expect(theirs.get_by_role("button", name="Edit message")).to_have_count(0)
 
-    log(ada).get_by_role("button", name="Delete message").click()
+    mine.hover()
+    mine.get_by_role("button", name="Delete message").click()
     ada.get_by_role("alertdialog").get_by_role("button", name="Delete").click()
     expect(log(bob).get_by_text("final text")).to_have_count(0)
     expect(log(ada).get_by_text("final text")).to_have_count(0)
+    expect(log(bob).locator("[data-message-id]")).to_have_count(len(conversation.messages) - 1)  # only that one
 
 
 def test_raw_html_is_not_rendered_and_bad_messages_are_refused(new_context: NewContext, hub: HubServer, sign_up: SignUp) -> None:
@@ -129,16 +138,19 @@ def test_non_members_and_logged_out_visitors_see_nothing(new_context: NewContext
     expect(stranger).to_have_url(re.compile(r"/login"))
 
 
-def test_unread_counts_and_switching_back(new_context: NewContext, hub: HubServer, sign_up: SignUp) -> None:
-    ada, bob, _, name = two_people_in_a_channel(new_context, hub, sign_up)
+def test_unread_counts_and_switching_back(in_channel: tuple[Page, Page], conversation: Conversation) -> None:
+    ada, bob = in_channel
+    name = conversation.channel.name
+    link = bob.get_by_role("link", name=name, exact=True)
+    expect(link.get_by_title("unread messages")).to_have_count(0)  # opening it read the whole conversation
     other = f"side {uuid.uuid4().hex[:6]}"
     create_channel(bob, other)  # Bob now looks at another channel
     send(ada, "while you were away")
-    link = bob.get_by_role("link", name=name, exact=True)
     expect(link.get_by_title("unread messages")).to_have_text("1")
     link.click()
     expect(log(bob).get_by_text("while you were away")).to_be_visible()
+    expect(log(bob).get_by_text("while you were away")).to_be_in_viewport()
     expect(link.get_by_title("unread messages")).to_have_count(0)
     bob.get_by_role("link", name=other, exact=True).click()
     bob.get_by_role("link", name=name, exact=True).click()
-    expect(log(bob).get_by_text("while you were away")).to_be_visible()
+    expect(log(bob).get_by_text("while you were away")).to_be_in_viewport()

@@ -1,26 +1,24 @@
-"""Reactions in real browsers: Bob picks 👍 under Ada's message and both see
-"👍 1" at once; Ada joins ("👍 2", the tooltip names both), Bob takes his back;
-a reaction added over the API shows up live in both; the picker and the toggles
-work from the keyboard; a refused reaction says why."""
+"""Reactions in real browsers, in a channel with a morning's conversation
+(testkit/conversation.py): Bob picks 👍 under one of Ada's messages in the middle of
+the channel and both see "👍 1" at once; Ada joins ("👍 2", the tooltip names both),
+Bob takes his back; a reaction added over the API shows up live in both; the picker
+and the toggles work from the keyboard; a refused reaction says why."""
 
 from __future__ import annotations
 
 import uuid
 
 import httpx
-import sqlalchemy as sa
 from playwright.sync_api import Locator, Page, expect
 
 from neurocache_ui.domain.reactions import PICKER
 from neurocache_ui.services import api_keys, channels
-from neurocache_ui.store.db import get_engine
-from neurocache_ui.store.models import User
-from testkit.browser import create_channel
-from testkit.factories import Account
+from testkit.conversation import Conversation
 from testkit.hub import HubServer
-from testkit.servers import RedisServer
-from tests.e2e.test_channel_agents import two_people
-from tests.e2e.test_channels import NewContext, SignUp, log, send
+from tests.e2e.test_channels import log, send
+
+MIDDLE = 11
+"""One of Ada's messages in the middle of the seeded channel, without reactions yet."""
 
 
 def row(page: Page, text: str) -> Locator:
@@ -32,11 +30,6 @@ def reaction(page: Page, text: str, name: str) -> Locator:
     return row(page, text).get_by_role("button", name=name, exact=True)
 
 
-def user_id(account: Account) -> int:
-    with get_engine().connect() as conn:
-        return conn.execute(sa.select(User.id).where(User.email == account.email)).scalar_one()
-
-
 def tooltip_of(page: Page, toggle: Locator) -> Locator:
     """The toggle's tooltip, hovered afresh (a tooltip closed by a click stays
     closed until the pointer leaves and comes back)."""
@@ -45,13 +38,11 @@ def tooltip_of(page: Page, toggle: Locator) -> Locator:
     return page.get_by_role("tooltip")
 
 
-def test_two_people_react_live(
-    new_context: NewContext, hub: HubServer, sign_up: SignUp, use_settings, postgres_url: str, redis_server: RedisServer
-) -> None:
-    ada, bob, ada_account, bob_account, _ = two_people(new_context, hub, sign_up)
-    text = f"Shipping on Friday {uuid.uuid4().hex[:4]}"
-    send(ada, text)
-    expect(row(bob, text)).to_be_visible()
+def test_two_people_react_live(in_channel: tuple[Page, Page], conversation: Conversation, hub: HubServer) -> None:
+    ada, bob = in_channel
+    ada_account, bob_account = conversation.owner.account, conversation.member.account
+    text = conversation.messages[MIDDLE].content
+    assert conversation.messages[MIDDLE].user_id == conversation.owner.id and not conversation.messages[MIDDLE].reactions
 
     # Bob: hover the row, "Add reaction", pick 👍 from the picker of named emoji.
     row(bob, text).hover()
@@ -82,10 +73,9 @@ def test_two_people_react_live(
     expect(tooltip_of(ada, reaction(ada, text, "👍 1"))).to_have_text(ada_account.name)
 
     # Over the API, as Bob: it appears live in both browsers, after 👍.
-    use_settings(DATABASE_URL=postgres_url, REDIS_URL=redis_server.url)
-    secret, _ = api_keys.create_key(user_id(bob_account), "reactions test")
+    secret, _ = api_keys.create_key(conversation.member.id, "reactions test")
     message_id = row(ada, text).get_attribute("data-message-id")
-    slug = ada.url.rstrip("/").rsplit("/", 1)[1]
+    slug = conversation.channel.slug
     answer = httpx.post(f"{hub.url}/api/v1/channels/{slug}/messages/{message_id}/reactions",
                         json={"emoji": "🎉"}, headers={"Authorization": f"Bearer {secret}"}, timeout=30)
     assert answer.status_code == 201, answer.text
@@ -95,19 +85,18 @@ def test_two_people_react_live(
     expect(reaction(bob, text, "🎉 1")).to_have_attribute("aria-pressed", "true")
 
     # Archived while Bob still looks at it: his reaction is refused, and he is told.
-    channels.archive(channels.member_channel_id(slug, user_id(ada_account)), user_id(ada_account))
+    channels.archive(conversation.channel.id, conversation.owner.id)
     reaction(bob, text, "👍 1").click()
     expect(bob.get_by_text("This channel is archived, so it is read-only.")).to_be_visible()
     expect(reaction(ada, text, "👍 1")).to_be_visible()
     expect(reaction(bob, text, "👍 2")).to_have_count(0)
 
 
-def test_reacting_from_the_keyboard(new_context: NewContext, hub: HubServer, sign_up: SignUp) -> None:
-    page = new_context(base_url=hub.url).new_page()
-    account = sign_up(page)
-    create_channel(page, f"keys {uuid.uuid4().hex[:6]}")
+def test_reacting_from_the_keyboard(in_channel: tuple[Page, Page], conversation: Conversation) -> None:
+    _, page = in_channel  # Bob: his message follows Ada's, so it starts with his name
     text = f"Keyboard only {uuid.uuid4().hex[:4]}"
     send(page, text)
+    account = conversation.member.account
     message = row(page, text)
     add = message.get_by_role("button", name="Add reaction")
     actions = message.locator(".message-actions")

@@ -1,7 +1,8 @@
 """Message search in real browsers on the production-like hub: Ada searches from the
-header, sees Bob's message (not the one in Bob's own channel) with the matching
-word highlighted, and a result opens the channel at that message, even when 60
-newer messages push it out of the latest page."""
+header, sees Bob's message in their channel of a morning's conversation
+(testkit/conversation.py), not the one in Bob's own channel, with the matching word
+highlighted, and a result opens the channel at that message, even when 60 newer
+messages push it out of the latest page."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from playwright.sync_api import Page, expect
 from neurocache_ui.services import channels, messaging
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import User
+from testkit.conversation import Conversation
 from testkit.hub import HubServer
 from testkit.servers import RedisServer
-from tests.e2e.test_channel_agents import two_people
 from tests.e2e.test_channels import NewContext, SignUp, log, send
 
 
@@ -41,14 +42,14 @@ def results(page: Page):
 
 
 def test_search_finds_shared_messages_and_opens_them_in_place(
-    new_context: NewContext, hub: HubServer, sign_up: SignUp, stores: None
+    in_channel: tuple[Page, Page], conversation: Conversation
 ) -> None:
-    ada, bob, _, bob_account, name = two_people(new_context, hub, sign_up)
+    ada, bob = in_channel
+    bob_account, bob_id, shared = conversation.member.account, conversation.member.id, conversation.channel
+    name = shared.name
     word = f"lighthouse{uuid.uuid4().hex[:6]}"
     send(bob, f"Meet at the {word} at noon")
     expect(log(ada).get_by_text(f"Meet at the {word} at noon")).to_be_visible()
-    bob_id = user_id(bob_account.email)
-    shared = next(c for c in channels.list_channels(bob_id) if c.name == name)
     target = messaging.recent_messages(shared.id, 1, viewer_id=bob_id)[0]
     assert word in target.content
     for i in range(60):  # the hit is no longer among the newest 50 the channel opens with

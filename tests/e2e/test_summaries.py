@@ -1,12 +1,14 @@
 """Summaries in real browsers, two people on the production-like hub with the fake
-model provider: Ada asks for a summary of what Bob wrote while she was away, sees
-it alone ("Only visible to you"), and shares it, which Bob sees arrive live; a
-summary she has not closed survives a reload; a thread has its own."""
+model provider, in a channel with a morning's conversation (testkit/conversation.py):
+Ada asks for a summary of what Bob wrote while she was away, sees it alone ("Only
+visible to you"), and shares it, which Bob sees arrive live; a summary she has not
+closed survives a reload; a thread (on a message in the middle) has its own."""
 
 from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
+from testkit.conversation import Conversation
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
 from tests.e2e.test_channel_agents import two_people
@@ -27,17 +29,15 @@ def away(page: Page, hub: HubServer) -> None:
 
 
 def test_a_summary_is_private_until_shared_then_everyone_sees_it_live(
-    new_context: NewContext, agent_hub: HubServer, sign_up: SignUp, fake_provider: FakeOpenAIServer
+    in_channel: tuple[Page, Page], conversation: Conversation, agent_hub: HubServer, fake_provider: FakeOpenAIServer
 ) -> None:
-    ada, bob, ada_account, _, name = two_people(new_context, agent_hub, sign_up)
+    ada, bob = in_channel  # Ada has read the whole conversation
+    ada_account, name = conversation.owner.account, conversation.channel.name
     channel_link = ada.get_by_role("link", name=name, exact=True)
     away(ada, agent_hub)
-    send(bob, "an old message Ada already read")
-    expect(channel_link).to_contain_text("1")
-    channel_link.click()  # opening the channel marks it read
-    expect(log(ada).get_by_text("an old message Ada already read")).to_be_visible()
-
-    away(ada, agent_hub)
+    # The roster comes with the page's last on_load, so the sidebar's own refresh is done
+    # (a message arriving during that refresh can be counted twice: a known race).
+    expect(ada.get_by_role("list", name="Agents").get_by_role("listitem", name=conversation.agent.name, exact=True)).to_be_visible()
     for text in UNREAD:
         send(bob, text)
         expect(log(bob).get_by_text(text)).to_be_visible()
@@ -46,6 +46,7 @@ def test_a_summary_is_private_until_shared_then_everyone_sees_it_live(
     fake_provider.configure(reply=SUMMARY, token_delay=0.15)  # slow enough to see the button working
     channel_link.click()
     expect(log(ada).get_by_text("who designs the logo?")).to_be_visible()
+    expect(channel_link.get_by_title("unread messages")).to_have_count(0)  # opened: what was unread is noted
     button = ada.get_by_role("button", name="Summarize")
     button.click()
     expect(button).to_contain_text("Summarizing…")
@@ -57,7 +58,7 @@ def test_a_summary_is_private_until_shared_then_everyone_sees_it_live(
     expect(button).to_be_enabled()
     expect(button).to_contain_text("Summarize")
     prompt = fake_provider.last_body()["messages"][-1]["content"]
-    assert all(text in prompt for text in UNREAD) and "an old message" not in prompt
+    assert all(text in prompt for text in UNREAD) and conversation.last.content not in prompt
 
     expect(notice(bob)).to_have_count(0)  # Bob's browser shows nothing of it
     expect(bob.get_by_text(SUMMARY)).to_have_count(0)
@@ -99,27 +100,28 @@ def test_errors_show_in_the_notice_area(
 
 
 def test_a_thread_has_its_own_summary(
-    new_context: NewContext, agent_hub: HubServer, sign_up: SignUp, fake_provider: FakeOpenAIServer
+    in_channel: tuple[Page, Page], conversation: Conversation, fake_provider: FakeOpenAIServer
 ) -> None:
-    ada, bob, ada_account, _, _ = two_people(new_context, agent_hub, sign_up)
-    send(bob, "Where do we launch first?")
-    send(bob, "unrelated channel chatter")
-    open_thread_on(bob, "Where do we launch first?")
+    ada, bob = in_channel
+    ada_account, root = conversation.owner.account, conversation.thread_root
+    open_thread_on(bob, root.content)  # the seeded thread, on a message in the middle
     reply(bob, "Lisbon, I think")
     expect(thread(bob).get_by_text("Lisbon, I think")).to_be_visible()
+    size = 1 + len(conversation.replies) + 1
 
-    open_thread_on(ada, "Where do we launch first?")
+    open_thread_on(ada, root.content)
     expect(thread(ada).get_by_text("Lisbon, I think")).to_be_visible()
     fake_provider.configure(reply="The team leans towards Lisbon.")
     thread(ada).get_by_role("button", name="Summarize").click()
     expect(notice(thread(ada))).to_contain_text("The team leans towards Lisbon.")
-    expect(notice(thread(ada))).to_contain_text("Summary of this thread (2 messages)")
+    expect(notice(thread(ada))).to_contain_text(f"Summary of this thread ({size} messages)")
     prompt = fake_provider.last_body()["messages"][-1]["content"]
-    assert "Lisbon, I think" in prompt and "Where do we launch first?" in prompt and "unrelated" not in prompt
+    assert "Lisbon, I think" in prompt and root.content in prompt and conversation.replies[0].content in prompt
+    assert conversation.last.content not in prompt  # the thread, not the channel
     expect(ada.get_by_role("status", name="Summary")).to_have_count(1)  # not the channel's
 
     notice(thread(ada)).get_by_role("button", name="Share").click()
     expect(notice(thread(ada))).to_have_count(0)
-    shared = f"Summary for {ada_account.name} of this thread (2 messages):"
+    shared = f"Summary for {ada_account.name} of this thread ({size} messages):"
     expect(thread(bob).get_by_text(shared)).to_be_visible()  # live in Bob's open thread
     expect(log(bob).get_by_text(shared)).to_have_count(0)  # a thread reply, not a channel message
