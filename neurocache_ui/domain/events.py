@@ -88,12 +88,15 @@ class SessionsEnded(_Event):
 
 class MembershipChanged(_Event):
     """People were added to or taken out of a channel (an invite, leaving, the channel
-    archived or deleted): their own tabs change the sidebar and tell them `notice`."""
+    archived or deleted): their own tabs change the sidebar and tell them `notice`;
+    `closed` (they left it, or it was deleted) also closes it where it is open (an
+    archived channel stays readable)."""
 
     type: Literal["channel.membership"] = "channel.membership"
     user_ids: list[int]
     joined: bool
     notice: str
+    closed: bool = False
 
 
 class ReadMoved(_Event):

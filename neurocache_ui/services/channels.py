@@ -252,11 +252,12 @@ def _set_archived(channel_id: int, actor_id: int, archived: bool) -> None:
 
 
 def _gone_from_sidebars(session: Session, channel: Channel, actor_id: int, what: str) -> MembershipChanged:
-    """The news for every member that the channel leaves their sidebar."""
+    """The news for every member that the channel leaves their sidebar (and, deleted,
+    their open pages; archived, it stays readable there)."""
     assert channel.id is not None
     everyone = [row[0] for row in repo.members(session, channel.id, actor_id)]
     notice = f"#{channel.name} was {what} by {_actor_name(session, actor_id)}."
-    return MembershipChanged(user_ids=everyone, joined=False, notice=notice)
+    return MembershipChanged(user_ids=everyone, joined=False, notice=notice, closed=what == "deleted")
 
 
 def archive(channel_id: int, actor_id: int) -> None:
@@ -321,7 +322,7 @@ def leave(channel_id: int, user_id: int) -> None:
         if channel.owner_id == user_id:
             raise Invalid("You own this channel, so you cannot leave it. Delete the channel instead.")
         repo.remove_member(session, channel_id, user_id)
-        left = MembershipChanged(user_ids=[user_id], joined=False, notice=f"You left #{channel.name}.")
+        left = MembershipChanged(user_ids=[user_id], joined=False, notice=f"You left #{channel.name}.", closed=True)
     announce(channel_id, left, TeamChanged())
 
 

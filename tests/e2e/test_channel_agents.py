@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import UsageEvent
-from testkit.browser import create_channel, invite
+from testkit.browser import create_channel, header_action, invite
 from testkit.factories import Account
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
@@ -23,7 +23,7 @@ WORDS = [f"alpha{i:02d}" for i in range(40)]
 
 
 def add_agent(page: Page, name: str) -> None:
-    page.get_by_role("button", name="Add agent").click()
+    header_action(page, "Add agent")
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("button", name=f"Add {name}").click()
     expect(dialog.get_by_role("button", name=f"Remove {name}")).to_be_visible()
@@ -122,7 +122,7 @@ def test_any_member_can_stop_a_reply(
     assert "alpha02" in text and "alpha39" not in text
 
     # The agent leaves the channel through the same picker.
-    ada.get_by_role("button", name="Add agent").click()
+    header_action(ada, "Add agent")
     ada.get_by_role("dialog").get_by_role("button", name=f"Remove {slowpoke.name}").click()
     expect(ada.get_by_role("dialog").get_by_role("button", name=f"Add {slowpoke.name}")).to_be_visible()
     ada.get_by_role("dialog").get_by_role("button", name="Done").click()

@@ -16,12 +16,12 @@ from tests.e2e.test_channels import log, send
 
 def mentions_link(page: Page, unread: int = 0):
     """The sidebar's Mentions link; its accessible name carries the unseen count."""
-    name = f"Mentions, {unread} unread" if unread else "Mentions"
+    name = f"Mentions {unread} unread" if unread else "Mentions"
     return page.get_by_role("navigation", name="Hub").get_by_role("link", name=name, exact=True)
 
 
 def no_badge(page: Page):
-    return page.get_by_role("navigation", name="Hub").get_by_role("link", name=re.compile(r"^Mentions, \d+ unread$"))
+    return page.get_by_role("navigation", name="Hub").get_by_role("link", name=re.compile(r"^Mentions \d+ unread$"))
 
 
 def test_a_mention_shows_live_and_opens_at_the_message(in_channel: tuple[Page, Page], conversation: Conversation) -> None:

@@ -110,6 +110,8 @@ def test_reacting_from_the_keyboard(in_channel: tuple[Page, Page], conversation:
     expect(actions).to_have_css("opacity", "1")
     page.keyboard.press("Enter")
     picker = page.get_by_role("dialog")
+    expect(picker.get_by_role("searchbox", name="Search emoji")).to_be_focused()  # type to search, or Tab to the grid
+    page.keyboard.press("Tab")
     expect(picker.get_by_role("button", name="👍", exact=True)).to_be_focused()
     for _ in range(PICKER.index("🎉")):
         page.keyboard.press("Tab")

@@ -28,7 +28,7 @@ async def test_an_invite_tells_the_new_member_and_the_channels_viewers(stores: S
         channels.invite(channel.id, ada.id, bob.email)
     [joined] = news(recorder, "channel.membership")
     assert joined == {"type": "channel.membership", "user_ids": [bob.id], "joined": True,
-                      "notice": f"{ada.name} added you to #{channel.name}."}
+                      "notice": f"{ada.name} added you to #{channel.name}.", "closed": False}
     assert news(recorder, "channel.agents")  # viewers reload whom they can @mention
     async with BusRecorder(channel.id) as recorder:
         with pytest.raises(Invalid):
@@ -44,19 +44,21 @@ async def test_leaving_archiving_and_deleting_take_the_channel_out_of_sidebars(s
     async with BusRecorder(channel.id) as recorder:
         channels.leave(channel.id, cy.id)
     assert news(recorder, "channel.membership") == [
-        {"type": "channel.membership", "user_ids": [cy.id], "joined": False, "notice": f"You left #{channel.name}."}
+        {"type": "channel.membership", "user_ids": [cy.id], "joined": False, "notice": f"You left #{channel.name}.",
+         "closed": True}
     ]
     async with BusRecorder(channel.id) as recorder:
         channels.archive(channel.id, ada.id)
         channels.archive(channel.id, ada.id)  # again: nothing changes, no news
     [archived] = news(recorder, "channel.membership")
     assert sorted(archived["user_ids"]) == sorted([ada.id, bob.id]) and not archived["joined"]
+    assert not archived["closed"]  # archived: still readable by its members
     assert archived["notice"] == f"#{channel.name} was archived by {ada.name}."
     async with BusRecorder(channel.id) as recorder:
         channels.delete_channel(channel.id, ada.id)
     [deleted] = news(recorder, "channel.membership")
     assert sorted(deleted["user_ids"]) == sorted([ada.id, bob.id])
-    assert deleted["notice"] == f"#{channel.name} was deleted by {ada.name}."
+    assert deleted["notice"] == f"#{channel.name} was deleted by {ada.name}." and deleted["closed"]
 
 
 async def test_reading_to_the_newest_message_tells_the_readers_other_tabs(stores: Stores) -> None:

@@ -7,7 +7,6 @@ provider, Postgres and Redis, as the hub runs it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -16,21 +15,11 @@ from neurocache_ui.domain.messages import MAX_VERSIONS
 from neurocache_ui.services import messaging, reply_versions, team
 from neurocache_ui.services.agent_runs import regenerate, runner
 from testkit.fake_provider import FakeOpenAIServer
-from tests.integration.messaging_support import Stores, setup_stores
+from tests.integration.messaging_support import Stores
 from tests.integration.test_runner import BusRecorder, Team, person
+from tests.integration.test_runner import no_leftover_replies, stores  # noqa: F401 (the runner's fixtures)
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture
-def stores(request: pytest.FixtureRequest, use_settings, fake_provider: FakeOpenAIServer) -> Stores:
-    return setup_stores(request, use_settings, "postgres+redis", **fake_provider.env(), NEUROCACHE_LLM_MAX_RETRIES="0")
-
-
-@pytest.fixture(autouse=True)
-async def no_leftover_replies() -> AsyncIterator[None]:
-    yield
-    await runner.shutdown()
 
 
 async def again(message_id: int, user_id: int) -> None:

@@ -227,8 +227,11 @@ def test_a_read_elsewhere_clears_the_count_and_membership_news_reloads_the_sideb
     added = MembershipChanged(user_ids=[ADA], joined=True, notice="Bob added you to #side.")
     frame = dispatch.frame_after(window, sidebar, {}, [], open_channel=10, viewer_id=ADA, items=[(12, added)])
     assert frame.notices == ["Bob added you to #side."] and not frame.left_open
-    removed = MembershipChanged(user_ids=[ADA, BOB], joined=False, notice="#launch was archived by Bob.")
-    frame = dispatch.frame_after(window, sidebar, {}, [], open_channel=10, viewer_id=ADA, items=[(10, removed)])
-    assert frame.notices == ["#launch was archived by Bob."] and frame.left_open
-    elsewhere = dispatch.frame_after(window, sidebar, {}, [], open_channel=11, viewer_id=ADA, items=[(10, removed)])
+    archived = MembershipChanged(user_ids=[ADA, BOB], joined=False, notice="#launch was archived by Bob.")
+    frame = dispatch.frame_after(window, sidebar, {}, [], open_channel=10, viewer_id=ADA, items=[(10, archived)])
+    assert frame.notices == ["#launch was archived by Bob."] and not frame.left_open  # still readable where open
+    deleted = MembershipChanged(user_ids=[ADA, BOB], joined=False, notice="#launch was deleted by Bob.", closed=True)
+    frame = dispatch.frame_after(window, sidebar, {}, [], open_channel=10, viewer_id=ADA, items=[(10, deleted)])
+    assert frame.notices == ["#launch was deleted by Bob."] and frame.left_open
+    elsewhere = dispatch.frame_after(window, sidebar, {}, [], open_channel=11, viewer_id=ADA, items=[(10, deleted)])
     assert elsewhere.notices and not elsewhere.left_open

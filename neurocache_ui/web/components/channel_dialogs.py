@@ -155,5 +155,6 @@ def header_actions() -> rx.Component:
             *[_item(action) for action in _actions()],
             align="end",
         ),
+        modal=False,  # the page behind is not hidden from screen readers while the menu is open
     )
     return rx.hstack(buttons, rx.box(menu, class_name="@4xl:hidden"), spacing="2", align="center", flex_shrink="0")

@@ -6,7 +6,7 @@ import reflex as rx
 
 from neurocache_ui.web.components.client_widgets import mention_popup, typing_line
 from neurocache_ui.web.components.follow_log import follow_log
-from neurocache_ui.web.components.forms import form_alert, message_box
+from neurocache_ui.web.components.forms import form_alert, labelled_upload, message_box
 from neurocache_ui.web.components.message_row import message_row
 from neurocache_ui.web.components.team import replying_indicator
 from neurocache_ui.web.state.attachments import ACCEPT, UPLOAD_ID, AttachmentsState
@@ -29,7 +29,7 @@ def _preview(image: rx.Var[dict[str, str]]) -> rx.Component:
 
 def _attach_button() -> rx.Component:
     """"Attach image": choosing files uploads them at once (previews appear)."""
-    return rx.upload.root(
+    return labelled_upload(rx.upload.root(
         rx.icon_button(
             rx.cond(AttachmentsState.attaching, rx.spinner(size="2"), rx.icon("image-plus", size=16)),
             type="button", variant="soft", size="3", aria_label="Attach image", title="Attach image",
@@ -40,7 +40,7 @@ def _attach_button() -> rx.Component:
         max_files=4,
         on_drop=AttachmentsState.attach_images(rx.upload_files_chunk(upload_id=UPLOAD_ID)),
         no_drag=True,
-    )
+    ), "Attach image")
 
 
 def message_log() -> rx.Component:
@@ -65,7 +65,7 @@ def message_log() -> rx.Component:
             rx.cond(
                 ChatState.empty_channel,
                 rx.center(
-                    rx.text("No messages yet. Say hello, or @mention an agent to put it to work.", color=rx.color("gray", 10),
+                    rx.text("No messages yet. Say hello, or @mention an agent to put it to work.", color=rx.color("gray", 11),
                             text_align="center"),
                     padding="3em",
                 ),

@@ -36,7 +36,7 @@ def mention_popup(input_id: str, candidates: rx.Var[list[dict[str, Any]]]) -> rx
 
 def typing_line(entries: rx.Var[list[dict[str, Any]]], scope: rx.Var[int] | int = 0) -> rx.Component:
     """Who is typing where `scope` is 0 (the channel) or a thread's root id; `entries` are {name, thread, at}."""
-    return TypingLine.create(entries=entries, scope=scope, font_size="var(--font-size-1)", color=rx.color("gray", 10))
+    return TypingLine.create(entries=entries, scope=scope, font_size="var(--font-size-1)", color=rx.color("gray", 11))
 
 
 class EmojiGrid(rx.Component):

@@ -61,3 +61,15 @@ def message_box(box_id: str, name: str, *, placeholder: str, label: str, **props
 def submit_button(label: str, busy: rx.Var[bool], **props: object) -> rx.Component:
     """Disabled with a spinner while the form's event runs, so a double click sends once."""
     return rx.button(rx.cond(busy, rx.spinner(size="2"), rx.fragment()), label, type="submit", disabled=busy, **props)
+
+
+def labelled_upload(upload: rx.Component, label: str) -> rx.Component:
+    """`rx.upload` draws a hidden `<input type="file">` with no name of its own (the
+    picker is opened by a button); screen readers and axe need one."""
+    pending = [upload]
+    while pending:
+        component = pending.pop()
+        if getattr(component, "tag", None) == "input":
+            component.custom_attrs["aria-label"] = label
+        pending.extend(component.children)
+    return upload

@@ -8,7 +8,7 @@ import reflex as rx
 
 from neurocache_ui.services.knowledge import SUPPORTED, SUPPORTED_IMAGES
 from neurocache_ui.settings import get_settings
-from neurocache_ui.web.components.forms import form_alert
+from neurocache_ui.web.components.forms import form_alert, labelled_upload
 from neurocache_ui.web.state.knowledge import UPLOAD_ID, KnowledgeState
 
 
@@ -35,7 +35,7 @@ def knowledge_panel() -> rx.Component:
             f"Images ({SUPPORTED_IMAGES}) are found by their file name and the description stored in the file, not by what they show.",
             color=rx.color("gray", 11),
         ),
-        rx.upload(
+        labelled_upload(rx.upload(
             rx.vstack(
                 rx.icon("upload", size=24),
                 rx.text("Drop files here or click to choose"),
@@ -50,8 +50,7 @@ def knowledge_panel() -> rx.Component:
             border=f"1px dashed {rx.color('gray', 7)}",
             padding="1.5em",
             width="100%",
-            aria_label="Knowledge documents",
-        ),
+        ), "Knowledge documents to upload"),
         rx.hstack(rx.foreach(rx.selected_files(UPLOAD_ID), lambda name: rx.badge(name)), wrap="wrap"),
         rx.hstack(
             rx.button(

@@ -53,19 +53,22 @@ def public_frame(*children: rx.Component) -> rx.Component:
     )
 
 
+def count_badge(count: rx.Var[int], unit: str, **props: object) -> rx.Component:
+    """A count in a badge; screen readers also hear what it counts ("2 unread"), so
+    a link's accessible name is its visible text and the count's meaning."""
+    return rx.badge(count, rx.el.span(" " + unit, class_name="sr-only"), size="1", radius="full", **props)
+
+
 def _nav_link(label: str, href: str, icon: str) -> rx.Component:
     active = rx.State.router.url.path.startswith(href)
-    # Mentions carries the unseen count, in its accessible name too ("Mentions, 2 unread").
-    counted = href == "/mentions"
+    # Mentions carries the unseen count ("Mentions 2 unread" to a screen reader).
     badge = rx.cond(
-        MentionsState.mention_count > 0,
-        rx.badge(MentionsState.mention_count, size="1", radius="full", color_scheme="red", aria_hidden="true"),
-    ) if counted else rx.fragment()
+        MentionsState.mention_count > 0, count_badge(MentionsState.mention_count, "unread", color_scheme="red"),
+    ) if href == "/mentions" else rx.fragment()
     return rx.link(
-        rx.hstack(rx.icon(icon, size=18), rx.text(label, size="3"), rx.spacer(), badge, align="center", spacing="3", width="100%"),
+        rx.hstack(rx.icon(icon, size=18, aria_hidden="true"), rx.text(label, size="3"), rx.spacer(), badge,
+                  align="center", spacing="3", width="100%"),
         href=href,
-        aria_label=MentionsState.mention_label if counted else None,
-        title=MentionsState.mention_label if counted else None,
         underline="none",
         color="inherit",
         padding_x="0.75em",
@@ -83,16 +86,15 @@ def _channel_link(channel: rx.Var[dict]) -> rx.Component:
     active = rx.State.router.url.path == href
     return rx.link(
         rx.hstack(
-            rx.text("#", color=rx.color("gray", 10)),
+            rx.text("#", color=rx.color("gray", 11), aria_hidden="true"),
             rx.text(channel["name"], size="2", class_name="truncate", weight=rx.cond(channel["unread"].to(int) > 0, "bold", "regular")),
             rx.spacer(),
-            rx.cond(channel["unread"].to(int) > 0, rx.badge(channel["unread"], size="1", radius="full", title="unread messages")),
+            rx.cond(channel["unread"].to(int) > 0, count_badge(channel["unread"].to(int), "unread")),
             align="center",
             spacing="2",
             width="100%",
         ),
         href=href,
-        aria_label=channel["name"],
         underline="none",
         color="inherit",
         padding_x="0.75em",
@@ -108,14 +110,14 @@ def _account() -> rx.Component:
     return rx.hstack(
         rx.link(
             rx.hstack(
-                rx.avatar(fallback=AuthState.user_initial, size="2", radius="full"),
-                rx.text(AuthState.user_name, size="2", weight="medium", trim="both", class_name="truncate"),
+                rx.avatar(fallback=AuthState.user_initial, size="2", radius="full", aria_hidden="true"),
+                rx.text(AuthState.user_name, rx.el.span(", account", class_name="sr-only"), size="2", weight="medium",
+                        trim="both", class_name="truncate"),
                 align="center",
                 spacing="2",
                 class_name="min-w-0",
             ),
             href="/account",
-            aria_label="Account",
             underline="none",
             color="inherit",
             class_name="min-w-0",
@@ -142,12 +144,10 @@ def _closing(link: rx.Component, in_drawer: bool) -> rx.Component:
 
 def _get_started(in_drawer: bool) -> rx.Component:
     """"Get started", to /welcome, while first-run steps are left."""
-    steps_left = ChatState.open_steps.to_string() + rx.cond(ChatState.open_steps == 1, " step left", " steps left")
     link = rx.link(
-        rx.hstack(rx.icon("rocket", size=18), rx.text("Get started", size="3"), rx.spacer(),
-                  rx.badge(ChatState.open_steps, size="1", radius="full", aria_hidden="true"),
-                  align="center", spacing="3", width="100%"),
-        href="/welcome", aria_label="Get started, " + steps_left, underline="none", color="inherit",
+        rx.hstack(rx.icon("rocket", size=18, aria_hidden="true"), rx.text("Get started", size="3"), rx.spacer(),
+                  count_badge(ChatState.open_steps, "left"), align="center", spacing="3", width="100%"),
+        href="/welcome", underline="none", color="inherit",
         padding_x="0.75em", padding_y="0.5em", border_radius="var(--radius-3)", width="100%",
         background=rx.cond(rx.State.router.url.path.startswith("/welcome"), rx.color("accent", 4), "transparent"),
         _hover={"background": rx.color("accent", 3)},

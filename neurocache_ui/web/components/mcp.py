@@ -69,7 +69,7 @@ def _server(server: rx.Var[dict[str, Any]]) -> rx.Component:
             rx.cond(
                 server["discovered"].to(bool),
                 rx.vstack(rx.foreach(McpState.mcp_tools, lambda tool: _tool(url, tool)), spacing="2"),
-                rx.text("Press “Discover tools” to list what this server offers.", size="2", color=rx.color("gray", 10)),
+                rx.text("Press “Discover tools” to list what this server offers.", size="2", color=rx.color("gray", 11)),
             ),
             spacing="3",
             width="100%",
@@ -117,7 +117,7 @@ def _trigger() -> rx.Component:
             "The tools act with your tokens. With “Only me”, replies to other people's messages run without them "
             "and say so.",
             size="1",
-            color=rx.color("gray", 10),
+            color=rx.color("gray", 11),
         ),
         spacing="1",
         width="100%",
@@ -148,7 +148,7 @@ def mcp_panel() -> rx.Component:
                 width="100%",
                 align="start",
             ),
-            rx.text("No MCP servers yet.", color=rx.color("gray", 10)),
+            rx.text("No MCP servers yet.", color=rx.color("gray", 11)),
         ),
         spacing="3",
         width="100%",

@@ -54,7 +54,7 @@ def _separator(label: rx.Component, color: str, name: rx.Var[str] | str) -> rx.C
 
 
 def _day_separator(created_at: rx.Var[str]) -> rx.Component:
-    day = rx.moment(created_at, format="dddd, MMMM D", local=True, white_space="nowrap", size="1", color=rx.color("gray", 10))
+    day = rx.moment(created_at, format="dddd, MMMM D", local=True, white_space="nowrap", size="1", color=rx.color("gray", 11))
     return _separator(day, "gray", "Day")
 
 
@@ -122,7 +122,7 @@ def _version_pager(message_id: rx.Var[int], version: rx.Var[int], versions: rx.V
         rx.icon_button(rx.icon("chevron-left", size=14), size="1", variant="ghost", aria_label="Previous version",
                        title="Previous version", disabled=version <= 1,
                        on_click=ThreadState.show_version(message_id, version - 1)),
-        rx.text(version.to_string() + "/" + versions.to_string(), size="1", color=rx.color("gray", 10),
+        rx.text(version.to_string() + "/" + versions.to_string(), size="1", color=rx.color("gray", 11),
                 aria_label="Version " + version.to_string() + " of " + versions.to_string()),
         rx.icon_button(rx.icon("chevron-right", size=14), size="1", variant="ghost", aria_label="Next version",
                        title="Next version", disabled=version >= versions,
@@ -186,7 +186,7 @@ def _image(image: rx.Var[dict[str, str]]) -> rx.Component:
 
 def _badges(status: rx.Var[str], edited: rx.Var[bool], message_id: rx.Var[int]) -> list[rx.Component]:
     return [
-        rx.cond(edited, rx.text("(edited)", size="1", color=rx.color("gray", 10))),
+        rx.cond(edited, rx.text("(edited)", size="1", color=rx.color("gray", 11))),
         rx.cond(status != "complete", rx.badge(status, color_scheme="orange", size="1")),
         rx.cond(status == "streaming", stop_button(message_id)),
     ]
@@ -196,7 +196,7 @@ def _author_line(author: rx.Var[str], created_at: rx.Var[str], status: rx.Var[st
                  message_id: rx.Var[int]) -> rx.Component:
     return rx.hstack(
         rx.text(author, weight="bold", size="2", class_name="truncate"),
-        rx.moment(created_at, format="HH:mm", local=True, size="1", color=rx.color("gray", 10), flex_shrink="0"),
+        rx.moment(created_at, format="HH:mm", local=True, size="1", color=rx.color("gray", 11), flex_shrink="0"),
         *_badges(status, edited, message_id),
         align="center",
         spacing="2",
@@ -242,7 +242,7 @@ def message_item(
             rx.hstack(
                 rx.cond(
                     continued,
-                    rx.moment(created_at, format="HH:mm", local=True, size="1", color=rx.color("gray", 10),
+                    rx.moment(created_at, format="HH:mm", local=True, size="1", color=rx.color("gray", 11),
                               class_name="hover-time", width=AVATAR_WIDTH, flex_shrink="0", padding_top="0.2em",
                               font_size="11px", white_space="nowrap"),
                     rx.avatar(fallback=author[:1], size="2", radius="full", flex_shrink="0",

@@ -31,7 +31,7 @@ def _result(result: rx.Var[dict]) -> rx.Component:
                     rx.text(result["author"], size="1", weight="medium"),
                     rx.cond(result["in_thread"].to(bool), rx.badge("in a thread", size="1", variant="soft")),
                     rx.spacer(),
-                    rx.moment(result["time"], format="MMM D, HH:mm", local=True, size="1", color=rx.color("gray", 10)),
+                    rx.moment(result["time"], format="MMM D, HH:mm", local=True, size="1", color=rx.color("gray", 11)),
                     align="center",
                     spacing="2",
                     width="100%",

@@ -51,7 +51,7 @@ def _notice(summary: rx.Var[dict[str, Any]]) -> rx.Component:
             ),
             rx.box(safe_markdown(summary["content"].to(str)), font_size="0.9em", width="100%"),
             rx.hstack(
-                rx.text(summary["by"].to(str), size="1", color=rx.color("gray", 10)),
+                rx.text(summary["by"].to(str), size="1", color=rx.color("gray", 11)),
                 rx.spacer(),
                 rx.button(rx.icon("share-2", size=14), "Share", size="1", type="button",
                           on_click=SummaryState.share_summary(summary_id)),

@@ -20,6 +20,7 @@ def _agent_chip(agent: rx.Var[dict[str, Any]]) -> rx.Component:
             color_scheme="violet",
             radius="full",
             size="2",
+            role="listitem",
         ),
         content="@" + agent["slug"].to(str) + " · " + agent["mode"].to(str) + rx.cond(
             agent["description"].to(str) != "", " · " + agent["description"].to(str), ""
@@ -32,7 +33,7 @@ def agents_bar() -> rx.Component:
     return rx.cond(
         TeamState.channel_agents.length() > 0,
         rx.hstack(
-            rx.icon("bot", size=14, color=rx.color("gray", 10)),
+            rx.icon("bot", size=14, color=rx.color("gray", 11), aria_hidden="true"),
             rx.foreach(TeamState.channel_agents, _agent_chip),
             spacing="1",
             align="center",
@@ -48,7 +49,7 @@ def _picker_row(agent: rx.Var[dict[str, Any]], action: rx.Component) -> rx.Compo
         rx.text(agent["emoji"], size="4", aria_hidden="true"),
         rx.vstack(
             rx.text(agent["name"], weight="bold", size="2"),
-            rx.text("@", agent["slug"], size="1", color=rx.color("gray", 10)),
+            rx.text("@", agent["slug"], size="1", color=rx.color("gray", 11)),
             spacing="0",
         ),
         rx.spacer(),
@@ -72,7 +73,7 @@ def _in_channel_row(agent: rx.Var[dict[str, Any]]) -> rx.Component:
                 aria_label="Remove " + agent["name"].to(str),
                 on_click=TeamState.remove_agent(agent["id"].to(int)),
             ),
-            rx.text(agent["mode"], size="1", color=rx.color("gray", 10)),
+            rx.text(agent["mode"], size="1", color=rx.color("gray", 11)),
         ),
     )
 
@@ -103,7 +104,7 @@ def add_agent_dialog() -> rx.Component:
         rx.cond(
             TeamState.channel_agents.length() > 0,
             rx.vstack(rx.foreach(TeamState.channel_agents, _in_channel_row), width="100%", spacing="1"),
-            rx.text("No agents yet.", size="2", color=rx.color("gray", 10)),
+            rx.text("No agents yet.", size="2", color=rx.color("gray", 11)),
         ),
         rx.separator(size="4"),
         rx.text("Your agents", weight="bold", size="2"),
@@ -126,7 +127,7 @@ def add_agent_dialog() -> rx.Component:
         rx.text(
             "Agents answer when @mentioned, or on every message if set so. They can hand work to each other.",
             size="1",
-            color=rx.color("gray", 10),
+            color=rx.color("gray", 11),
         ),
         rx.hstack(
             rx.dialog.close(rx.button("Done", type="button", variant="soft", color_scheme="gray")),
@@ -202,7 +203,7 @@ def _source_item(source: rx.Var[dict[str, str]]) -> rx.Component:
             source["title"], href=source["url"], target="_blank", rel="noopener noreferrer nofollow",
             title=source["url"], style={"color": "var(--accent-11)", "textDecoration": "underline"},
         ),
-        rx.text(" · ", source["url"], as_="span", size="1", color=rx.color("gray", 10),
+        rx.text(" · ", source["url"], as_="span", size="1", color=rx.color("gray", 11),
                 style={"overflowWrap": "anywhere"}),
         class_name="text-sm",
     )

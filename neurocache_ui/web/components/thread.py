@@ -82,7 +82,7 @@ def thread_panel() -> rx.Component:
                     follow_log(
                         rx.foreach(ThreadState.thread_root, thread_row),
                         rx.hstack(
-                            rx.text(ThreadState.thread_count_text, size="1", color=rx.color("gray", 10), white_space="nowrap"),
+                            rx.text(ThreadState.thread_count_text, size="1", color=rx.color("gray", 11), white_space="nowrap"),
                             rx.separator(size="4"),
                             align="center",
                             width="100%",

@@ -59,7 +59,7 @@ def signup() -> rx.Component:
         field("Password", "password", form_id="signup", error=errors.get("password", ""), input_type="password",
               auto_complete="new-password", placeholder=f"At least {MIN_LENGTH} characters"),
     )
-    footer = rx.text("Already have an account? ", rx.link("Log in", href="/login"), size="2")
+    footer = rx.text("Already have an account? ", rx.link("Log in", href="/login", underline="always"), size="2")
     return _card("Create your account", "Start building agents in a minute.", form, footer)
 
 
@@ -70,7 +70,7 @@ def login() -> rx.Component:
         field("Email", "email", form_id="login", input_type="email", auto_complete="email", max_length=EMAIL_MAX),
         field("Password", "password", form_id="login", input_type="password", auto_complete="current-password"),
     )
-    footer = rx.text("New to Neurocache? ", rx.link("Sign up", href="/signup"), size="2")
+    footer = rx.text("New to Neurocache? ", rx.link("Sign up", href="/signup", underline="always"), size="2")
     return _card("Welcome back", "Log in to your hub.", form, footer)
 
 

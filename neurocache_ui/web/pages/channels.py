@@ -96,8 +96,8 @@ def _header() -> rx.Component:
         ),
         rx.hstack(
             rx.tooltip(
-                rx.badge(rx.icon("users", size=12), ChatState.online_names.length(), rx.text(" online", class_name="hidden sm:inline"),
-                         variant="soft", color_scheme="green", aria_label=ChatState.online_names.length().to_string() + " online"),
+                rx.badge(rx.icon("users", size=12, aria_hidden="true"), ChatState.online_names.length(),
+                         rx.el.span(" online", class_name="sr-only sm:not-sr-only"), variant="soft", color_scheme="green"),
                 content=ChatState.online_names.join(", "),
             ),
             header_actions(),

@@ -30,7 +30,7 @@ def _feature(icon: str, title: str, text: str) -> rx.Component:
 def landing() -> rx.Component:
     return public_frame(
         rx.vstack(
-            rx.heading("Create agents trained your way.", size="9", text_align="center"),
+            rx.heading("Create agents trained your way.", size=rx.breakpoints(initial="8", sm="9"), text_align="center"),
             rx.text(
                 "Neurocache Hub is where you build AI agents, put them to work alongside people "
                 "in real-time channels, and call them from any codebase.",

@@ -25,7 +25,7 @@ def _item(mention: rx.Var[dict[str, Any]]) -> rx.Component:
                     rx.cond(mention["in_thread"].to(bool), rx.badge("Thread", variant="outline", color_scheme="gray", size="1")),
                     rx.cond(new, rx.badge("New", color_scheme="red", size="1")),
                     rx.spacer(),
-                    rx.moment(mention["created_at"], format="MMM D, HH:mm", local=True, size="1", color=rx.color("gray", 10),
+                    rx.moment(mention["created_at"], format="MMM D, HH:mm", local=True, size="1", color=rx.color("gray", 11),
                               white_space="nowrap"),
                     align="center",
                     spacing="2",

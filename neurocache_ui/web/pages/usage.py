@@ -77,11 +77,17 @@ def _latency_chart() -> rx.Component:
     )
 
 
+_COLUMNS = (("Requests", "requests", ""), ("Prompt tokens", "prompt_tokens", "hidden sm:table-cell"),
+            ("Completion tokens", "completion_tokens", "hidden sm:table-cell"), ("Errors", "errors", ""),
+            ("p50", "p50", "hidden sm:table-cell"), ("p95", "p95", ""))
+"""(heading, field, classes): a phone shows requests, errors and p95, so the table fits without scrolling sideways."""
+
+
 def _breakdown(title: str, rows: rx.Var[list[dict[str, Any]]], first: str, empty: rx.Component) -> rx.Component:
     def row(item: rx.Var[dict[str, Any]]) -> rx.Component:
         return rx.table.row(
             rx.table.row_header_cell(item["label"]),
-            *[rx.table.cell(item[f]) for f in ("requests", "prompt_tokens", "completion_tokens", "errors", "p50", "p95")],
+            *[rx.table.cell(item[field], class_name=classes) for _, field, classes in _COLUMNS],
         )
 
     return rx.card(
@@ -93,7 +99,8 @@ def _breakdown(title: str, rows: rx.Var[list[dict[str, Any]]], first: str, empty
                     rx.table.root(
                         rx.table.header(
                             rx.table.row(
-                                *[rx.table.column_header_cell(h) for h in (first, "Requests", "Prompt tokens", "Completion tokens", "Errors", "p50", "p95")]
+                                rx.table.column_header_cell(first),
+                                *[rx.table.column_header_cell(heading, class_name=classes) for heading, _, classes in _COLUMNS],
                             )
                         ),
                         rx.table.body(rx.foreach(rows, row)),

@@ -149,7 +149,7 @@ class Frame:
     resync: bool  # events were lost: reload the open channel
     sessions_ended: bool  # the viewer's sessions ended somewhere: re-check this tab's
     notices: list[str]  # the viewer joined or left channels: reload the sidebar, tell them these
-    left_open: bool  # ...and one of them is the open channel
+    left_open: bool  # ...and the open channel is closed to them (left, deleted)
 
 
 def frame_after(
@@ -177,7 +177,7 @@ def frame_after(
         elif isinstance(event, MembershipChanged):
             if viewer_id in event.user_ids:
                 notices.append(event.notice)
-                left_open = left_open or (not event.joined and channel_id == open_channel)
+                left_open = left_open or (event.closed and channel_id == open_channel)
         elif channel_id != open_channel:
             sidebar = with_unread(sidebar, channel_id, event, viewer_id)
             cache = with_cached(cache, channel_id, event)

@@ -30,7 +30,7 @@ def concerns(event: Event) -> bool:
     change to a message that has replies (a root's count, text or reactions), or
     the viewer leaving the channel (the panel closes with it)."""
     if isinstance(event, MembershipChanged):
-        return not event.joined
+        return event.closed
     if not isinstance(event, MessageCreated | MessageUpdated | MessageDeleted):
         return False
     return event.message.thread_id is not None or (not isinstance(event, MessageCreated) and event.message.reply_count > 0)

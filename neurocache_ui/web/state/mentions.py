@@ -46,11 +46,6 @@ class MentionsState(AuthState):
     mentions_error: str = ""
     _mentions_cursor: int = 0  # `before` for the next page: the oldest message id shown
 
-    @rx.var
-    def mention_label(self) -> str:
-        """The sidebar link's accessible name: "Mentions", or "Mentions, 2 unread"."""
-        return f"Mentions, {self.mention_count} unread" if self.mention_count > 0 else "Mentions"
-
     async def _refresh_count(self, user_id: int) -> None:
         try:
             count = await asyncio.to_thread(mentions.unseen_count, user_id)
