@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-from playwright.sync_api import Browser, Page, Playwright, expect
+from playwright.sync_api import Browser, Locator, Page, Playwright, expect
 
 from neurocache_ui.services import auth
 from testkit.factories import Account, new_account
@@ -50,6 +50,13 @@ def create_channel(page: Page, name: str, goal: str = "Ship the launch plan") ->
     page.get_by_role("button", name="Create").click()
     expect(page).to_have_url(re.compile(r"/channels/[a-z0-9-]+/?$"))
     expect(page.get_by_role("heading", name=f"# {name}")).to_be_visible()
+
+
+def channel_link(page: Page, name: str) -> Locator:
+    """A channel's link in the sidebar; its name is the channel's, and "N unread"
+    while it has unread messages (the badge, titled "unread messages")."""
+    pattern = re.compile(rf"^{re.escape(name)}( \d+ unread)?$")
+    return page.get_by_role("navigation", name="Hub").get_by_role("link", name=pattern)
 
 
 def header_action(page: Page, name: str) -> None:

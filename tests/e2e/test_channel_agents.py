@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import UsageEvent
-from testkit.browser import create_channel, header_action, invite
+from testkit.browser import channel_link, create_channel, header_action, invite
 from testkit.factories import Account
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
@@ -47,7 +47,7 @@ def two_people(
     create_channel(ada, name)
     invite(ada, bob_account.email)
     bob.goto("/channels")
-    bob.get_by_role("link", name=name, exact=True).click()
+    channel_link(bob, name).click()
     expect(bob.get_by_role("heading", name=f"# {name}")).to_be_visible()
     return ada, bob, ada_account, bob_account, name
 

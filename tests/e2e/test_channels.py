@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, Page, expect
 
-from testkit.browser import create_channel, invite
+from testkit.browser import channel_link, create_channel, invite
 from testkit.conversation import Conversation
 from testkit.factories import Account
 from testkit.hub import HubServer
@@ -39,7 +39,7 @@ def two_people_in_a_channel(new_context: NewContext, hub: HubServer, sign_up: Si
     create_channel(ada, name)
     invite(ada, bob_account.email)
     bob.goto("/channels")
-    bob.get_by_role("link", name=name, exact=True).click()
+    channel_link(bob, name).click()
     expect(bob.get_by_role("heading", name=f"# {name}")).to_be_visible()
     return ada, bob, bob_account, name
 
@@ -141,16 +141,16 @@ def test_non_members_and_logged_out_visitors_see_nothing(new_context: NewContext
 def test_unread_counts_and_switching_back(in_channel: tuple[Page, Page], conversation: Conversation) -> None:
     ada, bob = in_channel
     name = conversation.channel.name
-    link = bob.get_by_role("link", name=name, exact=True)
+    link = channel_link(bob, name)
     expect(link.get_by_title("unread messages")).to_have_count(0)  # opening it read the whole conversation
     other = f"side {uuid.uuid4().hex[:6]}"
     create_channel(bob, other)  # Bob now looks at another channel
     send(ada, "while you were away")
-    expect(link.get_by_title("unread messages")).to_have_text("1")
+    expect(link).to_have_accessible_name(f"{name} 1 unread")
     link.click()
     expect(log(bob).get_by_text("while you were away")).to_be_visible()
     expect(log(bob).get_by_text("while you were away")).to_be_in_viewport()
     expect(link.get_by_title("unread messages")).to_have_count(0)
-    bob.get_by_role("link", name=other, exact=True).click()
-    bob.get_by_role("link", name=name, exact=True).click()
+    channel_link(bob, other).click()
+    channel_link(bob, name).click()
     expect(log(bob).get_by_text("while you were away")).to_be_in_viewport()

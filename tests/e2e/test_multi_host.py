@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from neurocache_ui.services import agents
 from neurocache_ui.services.agent_runs.delivery import INTERRUPTED
-from testkit.browser import create_channel
+from testkit.browser import channel_link, create_channel
 from testkit.factories import Account
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
@@ -80,10 +80,10 @@ def test_presence_and_typing_cross_hosts(
 def test_unread_counts_cross_hosts(new_context: NewContext, agent_hub: HubServer, host_b: HubServer, sign_up: SignUp) -> None:
     ada, bob, _, _, name = two_people(new_context, agent_hub, sign_up, bob_hub=host_b)
     create_channel(bob, f"side {uuid.uuid4().hex[:6]}")  # Bob now looks at another channel on host B
-    link = bob.get_by_role("link", name=name, exact=True)
+    link = channel_link(bob, name)
     for count in range(1, 4):
         send_and_clear(ada, f"news {count} while you were away")
-        expect(link.get_by_title("unread messages")).to_have_text(str(count))
+        expect(link).to_have_accessible_name(f"{name} {count} unread")
     link.click()
     expect(log(bob).locator("[data-message-id]")).to_have_count(3)
     expect(link.get_by_title("unread messages")).to_have_count(0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
+from testkit.browser import channel_link
 from testkit.conversation import Conversation
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
@@ -33,7 +34,7 @@ def test_a_summary_is_private_until_shared_then_everyone_sees_it_live(
 ) -> None:
     ada, bob = in_channel  # Ada has read the whole conversation
     ada_account, name = conversation.owner.account, conversation.channel.name
-    channel_link = ada.get_by_role("link", name=name, exact=True)
+    link = channel_link(ada, name)
     away(ada, agent_hub)
     # The roster comes with the page's last on_load, so the sidebar's own refresh is done
     # (a message arriving during that refresh can be counted twice: a known race).
@@ -41,12 +42,12 @@ def test_a_summary_is_private_until_shared_then_everyone_sees_it_live(
     for text in UNREAD:
         send(bob, text)
         expect(log(bob).get_by_text(text)).to_be_visible()
-    expect(channel_link).to_contain_text("3")  # the sidebar counted them, live
+    expect(link).to_contain_text("3")  # the sidebar counted them, live
 
     fake_provider.configure(reply=SUMMARY, token_delay=0.15)  # slow enough to see the button working
-    channel_link.click()
+    link.click()
     expect(log(ada).get_by_text("who designs the logo?")).to_be_visible()
-    expect(channel_link.get_by_title("unread messages")).to_have_count(0)  # opened: what was unread is noted
+    expect(link.get_by_title("unread messages")).to_have_count(0)  # opened: what was unread is noted
     button = ada.get_by_role("button", name="Summarize")
     button.click()
     expect(button).to_contain_text("Summarizing…")

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import Channel, ChannelMember, User
+from testkit.browser import channel_link
 from testkit.conversation import Conversation
 from testkit.fake_provider import FakeOpenAIServer
 from tests.e2e.test_channel_agents import add_agent
@@ -151,12 +152,12 @@ def test_thread_replies_count_as_unread(in_channel: tuple[Page, Page], conversat
     open_thread_on(ada, middle)
     reply(ada, "Item one: budget")
     reply(ada, "Item two: venue")
-    channel_link = bob.get_by_role("link", name=name, exact=True)
-    expect(channel_link.get_by_title("unread messages")).to_have_text("2")
+    link = channel_link(bob, name)
+    expect(link).to_have_accessible_name(f"{name} 2 unread")
 
-    channel_link.click()
+    link.click()
     expect(row(bob, middle).get_by_role("button", name="2 replies")).to_be_visible()
-    expect(channel_link.get_by_title("unread messages")).to_have_count(0)
+    expect(link.get_by_title("unread messages")).to_have_count(0)
     bob.reload()  # the read marker moved past the thread replies too
     expect(row(bob, middle)).to_be_attached()
-    expect(bob.get_by_role("link", name=name, exact=True).get_by_title("unread messages")).to_have_count(0)
+    expect(channel_link(bob, name).get_by_title("unread messages")).to_have_count(0)

@@ -230,7 +230,8 @@ def _more(screen: Screen) -> Prepared:
 def _emoji(screen: Screen) -> Prepared:
     page = channel(screen)
     last = page.get_by_role("log", name="Messages").locator(f'[data-message-id="{screen.seed.last.id}"]')
-    last.get_by_role("button", name="Add reaction").click()  # shown on hover and focus; a tap reaches it
+    last.click()  # a tap (or the pointer) on the message shows its toolbar; hidden, it takes no taps meant for the text
+    last.get_by_role("button", name="Add reaction").click()
     picker = page.get_by_role("dialog").filter(has=page.get_by_role("button", name="👍", exact=True))
     expect(picker).to_be_visible()
     return Prepared(page, {"the emoji picker": picker}, popup=picker)

@@ -89,7 +89,7 @@ def _channel_link(channel: rx.Var[dict]) -> rx.Component:
             rx.text("#", color=rx.color("gray", 11), aria_hidden="true"),
             rx.text(channel["name"], size="2", class_name="truncate", weight=rx.cond(channel["unread"].to(int) > 0, "bold", "regular")),
             rx.spacer(),
-            rx.cond(channel["unread"].to(int) > 0, count_badge(channel["unread"].to(int), "unread")),
+            rx.cond(channel["unread"].to(int) > 0, count_badge(channel["unread"].to(int), "unread", title="unread messages")),
             align="center",
             spacing="2",
             width="100%",

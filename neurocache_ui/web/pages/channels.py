@@ -96,8 +96,12 @@ def _header() -> rx.Component:
         ),
         rx.hstack(
             rx.tooltip(
-                rx.badge(rx.icon("users", size=12, aria_hidden="true"), ChatState.online_names.length(),
-                         rx.el.span(" online", class_name="sr-only sm:not-sr-only"), variant="soft", color_scheme="green"),
+                rx.hstack(
+                    rx.icon("users", size=14, aria_hidden="true", color=rx.color("green", 11)),
+                    rx.text(ChatState.online_names.length(), rx.el.span(" online", class_name="sr-only sm:not-sr-only"),
+                            size="1", color=rx.color("gray", 12)),
+                    align="center", spacing="1",
+                ),
                 content=ChatState.online_names.join(", "),
             ),
             header_actions(),

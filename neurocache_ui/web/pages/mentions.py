@@ -23,7 +23,7 @@ def _item(mention: rx.Var[dict[str, Any]]) -> rx.Component:
                 rx.hstack(
                     rx.text("#", mention["channel"], size="2", weight="medium", color=rx.color("accent", 11), class_name="truncate"),
                     rx.cond(mention["in_thread"].to(bool), rx.badge("Thread", variant="outline", color_scheme="gray", size="1")),
-                    rx.cond(new, rx.badge("New", color_scheme="red", size="1")),
+                    rx.cond(new, rx.badge("New", color_scheme="red", size="1", high_contrast=True)),
                     rx.spacer(),
                     rx.moment(mention["created_at"], format="MMM D, HH:mm", local=True, size="1", color=rx.color("gray", 11),
                               white_space="nowrap"),
