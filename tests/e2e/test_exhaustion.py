@@ -14,6 +14,7 @@ import io
 import json
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ MEMORY_RISE = 200 * MB
 PING = 0.25
 IMAGE = 0.5
 TOOL_SECONDS = 8
+MIN_WATCH = 1.0
+"""Seconds every attack is watched at least."""
 
 
 Attackers = tuple[HostilePages, HostileMcpServer]
@@ -156,7 +159,11 @@ def measured(hub: HubServer, attacker: Attacker, control_url: str, attack: Calla
             Latency(control_url),
         )
         with watch.control, watch.memory, watch.ping, watch.image:
+            started = time.monotonic()
             attack()
+            # A refusal can take a fraction of a second: keep watching long enough for
+            # a few answers of each probe (the image one polls every 0.1 s).
+            time.sleep(max(0.0, MIN_WATCH - (time.monotonic() - started)))
         print(watch.report())
         if watch.within:
             break

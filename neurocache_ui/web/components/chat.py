@@ -40,7 +40,7 @@ def _attach_button() -> rx.Component:
         max_files=4,
         on_drop=AttachmentsState.attach_images(rx.upload_files_chunk(upload_id=UPLOAD_ID)),
         no_drag=True,
-    ), "Attach image")
+    ), "Choose images to attach")
 
 
 def message_log() -> rx.Component:

@@ -50,7 +50,7 @@ def knowledge_panel() -> rx.Component:
             border=f"1px dashed {rx.color('gray', 7)}",
             padding="1.5em",
             width="100%",
-        ), "Knowledge documents to upload"),
+        ), "Choose knowledge documents"),
         rx.hstack(rx.foreach(rx.selected_files(UPLOAD_ID), lambda name: rx.badge(name)), wrap="wrap"),
         rx.hstack(
             rx.button(

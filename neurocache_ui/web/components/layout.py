@@ -111,8 +111,8 @@ def _account() -> rx.Component:
         rx.link(
             rx.hstack(
                 rx.avatar(fallback=AuthState.user_initial, size="2", radius="full", aria_hidden="true"),
-                rx.text(AuthState.user_name, rx.el.span(", account", class_name="sr-only"), size="2", weight="medium",
-                        trim="both", class_name="truncate"),
+                rx.text(AuthState.user_name, size="2", weight="medium", trim="both", class_name="truncate"),
+                rx.el.span(", account", class_name="sr-only"),
                 align="center",
                 spacing="2",
                 class_name="min-w-0",

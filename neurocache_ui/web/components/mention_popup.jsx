@@ -69,7 +69,10 @@ export function MentionPopup({ inputId, candidates, label }) {
       const found = QUERY.exec(box.value.slice(0, caret));
       if (!found) return close();
       const options = matches(candidates, found[1]);
-      if (!options.length) return close();
+      // Nothing to complete: no match, or the one match already typed out in full
+      // (then Enter sends, as it would without the list).
+      const complete = options.length === 1 && String(options[0].insert).toLowerCase() === found[1].toLowerCase();
+      if (!options.length || complete) return close();
       setState({ open: true, options, active: 0, start: caret - found[1].length - 1 });
     };
     const onKey = (event) => {

@@ -24,6 +24,8 @@ async def receive_files(chunks: rx.UploadChunkIterator, limit: int) -> tuple[dic
     handler safe on its own."""
     kept: dict[str, bytearray] = {}
     too_large: dict[str, int] = {}
+    if not hasattr(chunks, "__aiter__"):  # a forged event (any tab may send any arguments): no files
+        return {}, {}
     async for chunk in chunks:  # drained to the end: Reflex requires it
         name = chunk.filename or "document"
         if name in too_large:
