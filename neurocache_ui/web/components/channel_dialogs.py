@@ -1,10 +1,11 @@
 """The channel's actions and dialogs: creating, inviting, renaming, and the owner's
 or a member's channel actions (archive, delete, leave).
 
-The header's actions are one list, drawn as buttons where the header has room and
-as the items of a "More actions" menu where it has not (phones, or the thread
-panel open beside a laptop's channel): both open the same dialogs, which are
-drawn once and controlled by `ChatState.dialog_open` (one open at a time)."""
+The header's actions are one list, all in the "More actions" menu; the everyday
+ones (Summarize, Add agent, Invite) are also buttons where the header has room
+(not on phones, nor with the thread panel open beside a laptop's channel). Both
+open the same dialogs, drawn once and controlled by `ChatState.dialog_open` (one
+open at a time)."""
 
 from __future__ import annotations
 
@@ -103,12 +104,13 @@ class _Action:
     icon: str
     event: Any
     who: str = "all"  # "all", "owner" or "member" (not the owner)
+    everyday: bool = False  # also a button where the header has room
 
 
 def _actions() -> list[_Action]:
     return [
-        _Action("Add agent", "bot", TeamState.toggle_picker(True)),
-        _Action("Invite", "user-plus", _open("invite")),
+        _Action("Add agent", "bot", TeamState.toggle_picker(True), everyday=True),
+        _Action("Invite", "user-plus", _open("invite"), everyday=True),
         _Action("Rename", "pencil", _open("rename"), "owner"),
         _Action("Archive", "archive", _open("archive"), "owner"),
         _Action("Delete", "trash-2", _open("delete"), "owner"),
@@ -125,8 +127,7 @@ def _for(action: _Action, component: rx.Component) -> rx.Component:
 
 
 def _button(action: _Action) -> rx.Component:
-    return _for(action, rx.button(rx.icon(action.icon, size=16), action.label, variant="soft",
-                                  color_scheme="gray" if action.who != "all" else None, on_click=action.event))
+    return _for(action, rx.button(rx.icon(action.icon, size=16), action.label, variant="soft", on_click=action.event))
 
 
 def _item(action: _Action) -> rx.Component:
@@ -134,15 +135,16 @@ def _item(action: _Action) -> rx.Component:
 
 
 def header_actions() -> rx.Component:
-    """The channel's actions: buttons when its header is wide (≥ 56rem), else in
-    the "More actions" menu. A container query on the header decides, so a
-    thread panel opened beside the channel collapses them before the title wraps."""
+    """The channel's actions: the everyday ones as buttons when its column is wide
+    (≥ 48rem), and all of them in the "More actions" menu. A container query on the
+    channel's column decides, so a thread panel opened beside it folds the buttons
+    away before the title would be squeezed."""
     buttons = rx.hstack(
         summarize_button(False),
-        *[_button(action) for action in _actions()],
+        *[_button(action) for action in _actions() if action.everyday],
         spacing="2",
         align="center",
-        class_name="hidden @4xl:flex",
+        class_name="hidden @3xl:flex",
     )
     menu = rx.menu.root(
         rx.menu.trigger(
@@ -157,4 +159,4 @@ def header_actions() -> rx.Component:
         ),
         modal=False,  # the page behind is not hidden from screen readers while the menu is open
     )
-    return rx.hstack(buttons, rx.box(menu, class_name="@4xl:hidden"), spacing="2", align="center", flex_shrink="0")
+    return rx.hstack(buttons, menu, spacing="2", align="center", flex_shrink="0")
