@@ -46,9 +46,10 @@ $(AXE): testkit/axe/package-lock.json $(STAMP)
 	cd testkit/axe && $(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-## test: everything above, then the whole suite (screenshots land in test-artifacts/screens/)
+## test: everything above, then the whole suite in two processes, a test file each at a time (each
+## process has its own database, Redis and servers); screenshots land in test-artifacts/screens/
 test: setup services browser axe
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 ## bench: the benchmarks; results are written up in docs/PERFORMANCE.md
 bench: setup services

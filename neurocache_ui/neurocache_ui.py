@@ -30,7 +30,8 @@ from neurocache_ui.web.state.team import TeamState
 from neurocache_ui.web.state.thread import ThreadState
 
 # The public API under /api/v1, then wrappers around the whole app (outermost last).
-app = rx.App(api_transformer=[fastapi_app, UploadGuard, SecurityHeaders])
+# Toasts at the top: at the bottom they would cover the composer on a phone.
+app = rx.App(api_transformer=[fastapi_app, UploadGuard, SecurityHeaders], toaster=rx.toast.provider(position="top-center"))
 restrict_socket_origins(app)  # the websocket: own origin + NEUROCACHE_CORS_ORIGINS only
 for module in (landing, auth, welcome, channels, mentions, agents, keys, usage, account, not_found):
     module.add_pages(app)

@@ -246,3 +246,33 @@ def test_escape_closes_the_thread_and_a_failed_tool_stays_under_its_reply(
     send(ada, f"@{reader.slug} read http://127.0.0.1:9/private")
     reply = log(ada).locator("[data-message-id]").filter(has_text="I could not read that page.")
     expect(reply.get_by_role("note", name="Problems while writing this reply")).to_contain_text("Read web pages failed:")
+
+
+def test_authors_are_grouped_and_new_messages_are_marked(
+    in_channel: tuple[Page, Page], conversation: Conversation
+) -> None:
+    ada, bob = in_channel
+    # The seed has runs of one author within minutes: later messages of a run drop their author line.
+    runs = [m for previous, m in zip(conversation.messages, conversation.messages[1:])
+            if previous.user_id == m.user_id and m.user_id is not None]
+    assert runs
+    grouped = row(ada, runs[0].id)
+    expect(grouped).to_have_attribute("data-grouped", "true")
+    expect(grouped.get_by_text(conversation.owner.name if runs[0].user_id == conversation.owner.id
+                               else conversation.member.name, exact=True)).to_have_count(0)
+    expect(row(ada, conversation.messages[0].id)).to_have_attribute("data-grouped", "false")
+
+    # Bob is in another channel while Ada writes twice; back, the line sits above her first.
+    side = channels.create_channel(conversation.member.id, name=f"side {uuid.uuid4().hex[:6]}")
+    bob.goto(f"/channels/{side.slug}")
+    expect(bob.get_by_role("heading", name=f"# {side.name}")).to_be_visible()  # left the first one: read up to here
+    send(ada, "While you were out: the venue confirmed")
+    send(ada, "and the caterer too")
+    expect(log(ada).get_by_text("and the caterer too")).to_be_visible()
+    bob.goto(conversation.url)
+    divider = log(bob).get_by_role("separator", name="New messages")
+    expect(divider).to_be_visible()
+    first_new = log(bob).locator("[data-message-id]").filter(has_text="While you were out")
+    assert divider.evaluate("(line, row) => !!(line.compareDocumentPosition(row) & Node.DOCUMENT_POSITION_FOLLOWING)",
+                            first_new.element_handle())
+    expect(log(bob).get_by_role("separator", name="New messages")).to_have_count(1)

@@ -59,8 +59,11 @@ def message_box(box_id: str, name: str, *, placeholder: str, label: str, **props
 
 
 def submit_button(label: str, busy: rx.Var[bool], **props: object) -> rx.Component:
-    """Disabled with a spinner while the form's event runs, so a double click sends once."""
-    return rx.button(rx.cond(busy, rx.spinner(size="2"), rx.fragment()), label, type="submit", disabled=busy, **props)
+    """Disabled with a spinner while the form's event runs, so a double click sends once;
+    and until the page is connected: a form submitted before that would be sent by the
+    browser itself, as a GET whose URL carries the fields (a password among them)."""
+    return rx.button(rx.cond(busy, rx.spinner(size="2"), rx.fragment()), label, type="submit",
+                     disabled=busy | ~rx.State.is_hydrated, **props)
 
 
 def labelled_upload(upload: rx.Component, label: str) -> rx.Component:

@@ -41,6 +41,7 @@ class ChatState(PresenceMixin, AuthState):
     not_found: bool = False
     focus_id: int = 0  # the message a link opened the channel at (?m=<id>), highlighted
     first_unread_id: int = 0  # where "New messages" starts: the first message unread when the channel was opened
+    _unread_for: int = 0  # the channel `first_unread_id` was found for (a second join of the same visit keeps it)
     older: list[rows.Row] = []
     recent: list[rows.Row] = []
     latest: list[rows.Row] = []
@@ -131,6 +132,7 @@ class ChatState(PresenceMixin, AuthState):
 
     def _close_channel(self) -> None:
         self._forget_channel(self.channel_id)
+        self.first_unread_id, self._unread_for = 0, 0
         self.channel_id, self.channel_slug, self.channel_name = 0, "", ""
         self.channel_description, self.channel_goal, self.is_owner = "", "", False
         self.older, self.recent, self.latest = [], [], []
@@ -169,7 +171,7 @@ class ChatState(PresenceMixin, AuthState):
         user = await self._user_or_login()
         if user is None:
             return
-        self.send_error, self.editing_id, self.not_found, self.loading, self.first_unread_id = "", 0, False, True, 0
+        self.send_error, self.editing_id, self.not_found, self.loading = "", 0, False, True
         # What the sidebar counted as unread, before opening marks it read ("Summarize" reads them).
         self._unread_at_open = next((c["unread"] for c in self.channel_list if c["slug"] == self._url_slug()), 0)
         channel = await self._member_channel(user, self._url_slug())
@@ -211,7 +213,9 @@ class ChatState(PresenceMixin, AuthState):
         self._apply_channel(meta)
         watchers.seat(self._token(), user, channel.slug)
         self._show(rows.shown([to_row(v) for v in views], older, newer))
-        self.first_unread_id = rows.first_unread(self._window().rows, channel.last_read_id, user.id)
+        if self._unread_for != channel.id:  # the first join of this visit: later ones see the marker it moved
+            self.first_unread_id = rows.first_unread(self._window().rows, channel.last_read_id, user.id)
+            self._unread_for = channel.id
         self.loading = False
         if not newer:  # a window short of the newest messages is not kept fresh by live events
             self._remember_channel(meta)
