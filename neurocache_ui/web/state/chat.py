@@ -21,6 +21,7 @@ from neurocache_ui.web.realtime.rows import PAGE, Window, to_row
 from neurocache_ui.web.realtime.watchers import watchers
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.presence import PresenceMixin
+from neurocache_ui.web.state.search import SearchState
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,12 @@ class ChatState(PresenceMixin, AuthState):
 
     @rx.event
     async def load_channels(self):
-        """on_load of hub pages (after check_session): the sidebar's channels."""
+        """on_load of hub pages (after check_session): the sidebar's channels. A dialog
+        or the search results left open on the page before do not follow to this one."""
+        self.dialog_open = ""
+        search = await self.get_state(SearchState)
+        if search.searched or search.query:
+            search._close()
         if user := await self._user_or_login():
             if self.channel_id and self._url_slug() != self.channel_slug:  # left it: read up to here
                 await asyncio.to_thread(channels.mark_read, self.channel_id, user.id)
