@@ -1,0 +1,122 @@
+"""Uploaded files to text: the formats an agent can learn from, their names and
+their limits (a PDF's pages and characters, an image's metadata only)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from pathlib import PurePosixPath, PureWindowsPath
+
+from neurocache_ui.domain import limits
+from neurocache_ui.domain.chunking import normalize_text
+from neurocache_ui.domain.errors import Invalid
+from neurocache_ui.infra import images
+from neurocache_ui.infra.pdf_text import PdfError, PdfLimits, extract_pdf_text
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPES = {
+    ".txt": "text/plain",
+    ".text": "text/plain",
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+}
+SUPPORTED = ".txt, .md or .pdf"
+SUPPORTED_IMAGES = ".png, .jpg, .webp or .gif"
+"""Images are found by their file name and metadata description only (_image_text)."""
+def clean_filename(filename: str) -> str:
+    """The file's own name (no folders), printable, within the column's length."""
+    name = PureWindowsPath(PurePosixPath(filename or "").name).name
+    name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C").strip()
+    if not name or name in (".", ".."):
+        raise Invalid("The file has no name. Choose a .txt, .md or .pdf file.", "file")
+    maximum = limits.FILENAME_MAX
+    if len(name) > maximum:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: maximum - len(ext) - 1] + dot + ext) if dot and len(ext) < 16 else name[:maximum]
+    return name
+
+
+def content_type_of(filename: str) -> str:
+    suffix = PurePosixPath(filename.lower()).suffix
+    content_type = CONTENT_TYPES.get(suffix)
+    if content_type is None:
+        shown = suffix or "files without an extension"
+        raise Invalid(f"{filename} is not a supported document type ({shown}). Upload a {SUPPORTED} file.", "file")
+    return content_type
+
+
+_PDF_REFUSALS = {
+    "not_pdf": "{name} is not a valid PDF file.",
+    "encrypted": "{name} is password-protected. Upload a PDF without a password.",
+    "damaged": "{name} could not be read as a PDF; it may be damaged.",
+    "too_costly": (
+        "{name} took too long or too much memory to read, so it was refused. "
+        "Save it again as a PDF, or upload its text as a .txt file."
+    ),
+}
+
+
+def _pdf_text(filename: str, data: bytes) -> str:
+    """The whole text, or Invalid: a truncated text would leave the agent
+    silently ignorant of the rest of the document."""
+    limits = PdfLimits.from_settings()
+    try:
+        pdf = extract_pdf_text(data, limits)
+    except PdfError as error:
+        log.info("could not read PDF %r: %s", filename, error)
+        raise Invalid(_PDF_REFUSALS[error.reason].format(name=filename), "file") from None
+    if pdf.page_count > limits.max_pages:
+        raise Invalid(
+            f"{filename} has {pdf.page_count:,} pages; the limit is {limits.max_pages:,}. Split it into smaller files.",
+            "file",
+        )
+    if pdf.truncated:
+        raise Invalid(
+            f"{filename} has more than {limits.max_chars:,} characters of text, the limit for a PDF. "
+            "Split it into smaller files.",
+            "file",
+        )
+    return pdf.text
+
+
+def _plain_text(filename: str, data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise Invalid(f"{filename} is not readable text.", "file") from None
+    if b"\x00" in data:
+        raise Invalid(f"{filename} does not look like a text file. Upload a {SUPPORTED} file.", "file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")  # older Windows editors
+
+
+def _image_text(filename: str, data: bytes) -> str:
+    """What an image can be found by: its name (words split out) and the text in
+    its metadata (PNG Description/Title, EXIF ImageDescription). Its pixels are
+    not read: no captioning or OCR here."""
+    images.check(data, filename)  # a real PNG, JPEG, WebP or GIF within the pixel limit (in a parse process)
+    words = re.sub(r"[_\-.]+", " ", PurePosixPath(filename).stem).strip()
+    return "\n".join(part for part in (f"Image: {filename} ({words})", images.metadata_text(data, filename)) if part)
+
+
+def extract_text(filename: str, data: bytes) -> str:
+    """A document's text, normalized; Invalid for unsupported or unreadable files."""
+    content_type = content_type_of(filename)
+    if content_type == "application/pdf":
+        raw = _pdf_text(filename, data)
+    elif content_type.startswith("image/"):
+        raw = _image_text(filename, data)
+    else:
+        raw = _plain_text(filename, data)
+    return normalize_text(raw)
