@@ -211,7 +211,8 @@ class ChannelAgentAdd(BaseModel):
 
 class SourcePublic(BaseModel):
     title: str
-    url: str
+    url: str = Field(description="A web page's address; empty for a knowledge document.")
+    document_id: int | None = Field(default=None, description="A knowledge document the reply was given (its agent's).")
 
 
 class ImagePublic(BaseModel):
@@ -247,7 +248,9 @@ class MessagePublic(BaseModel):
     created_at: datetime
     edited_at: datetime | None
     cursor: str = Field(description="Pass as `before` to page to older messages.")
-    sources: list[SourcePublic] = Field(default_factory=list, description="The pages an agent's reply drew on.")
+    sources: list[SourcePublic] = Field(
+        default_factory=list, description="What an agent's reply drew on: its knowledge documents and the web pages its tools read."
+    )
     images: list[ImagePublic] = Field(default_factory=list, description="Images attached in the hub.")
     thread_id: int | None = Field(default=None, description="The thread's root message; null in the channel itself.")
     reply_count: int = Field(default=0, description="Replies in this message's thread (roots only).")

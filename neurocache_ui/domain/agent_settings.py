@@ -179,6 +179,11 @@ class AgentSettingsBase(BaseModel):
     knowledge_enabled: bool = Field(
         default=True, title="Use knowledge", description="Search the agent's knowledge documents when it answers."
     )
+    share_cited_passages: bool = Field(
+        default=False, title="Show cited passages to channel members",
+        description="Replies list the knowledge documents they drew on. You can always open the passages; "
+        "with this on, everyone in the agent's channels can read them too (otherwise they see the file names).",
+    )
     tools: list[ToolName] = Field(
         default_factory=list,
         title="Tools",

@@ -120,7 +120,7 @@ class MessageView:
             self.status,
             self.created_at.isoformat(),
             self.edited_at.isoformat() if self.edited_at else None,
-            [[s.title, s.url] for s in self.sources],
+            [[s.title, s.url, s.document_id, s.chunk_id] if s.is_knowledge else [s.title, s.url] for s in self.sources],
             [[a.id, a.filename, a.width, a.height] for a in self.attachments],
             self.thread_id,
             self.reply_count,
@@ -147,7 +147,7 @@ class MessageView:
             status,
             _parse_time(created),
             _parse_time(edited) if edited is not None else None,
-            tuple(Source(title, url) for title, url in sources) if sources else (),
+            tuple(Source(*source) for source in sources) if sources else (),
             tuple(AttachmentRef(*item) for item in attached) if attached else (),
             thread,
             replies,
@@ -195,8 +195,21 @@ def reactions_of(items: Any) -> tuple[ReactionGroup, ...]:
 
 
 def sources_of(items: Any) -> tuple[Source, ...]:
-    """Sources from their stored form (`[{"title", "url"}]`) or as they are."""
-    return tuple(item if isinstance(item, Source) else Source(item["title"], item["url"]) for item in items)
+    """Sources from their stored form (`[{"title", "url"}]`, knowledge ones with
+    "document_id" and "chunk_id") or as they are."""
+    return tuple(
+        item if isinstance(item, Source)
+        else Source(item["title"], item["url"], item.get("document_id"), item.get("chunk_id"))
+        for item in items
+    )
+
+
+def stored_sources(sources: Iterable[Source]) -> list[dict[str, Any]]:
+    """The column's form of `clean_sources(sources)`."""
+    return [
+        {"title": s.title, "url": s.url, **({"document_id": s.document_id, "chunk_id": s.chunk_id} if s.is_knowledge else {})}
+        for s in clean_sources(sources)
+    ]
 
 
 MAX_VERSIONS = 10
@@ -217,10 +230,17 @@ SOURCE_URL_MAX = 2048
 
 
 def clean_sources(sources: Iterable[Source]) -> tuple[Source, ...]:
-    """The sources worth listing under a reply: http(s) links only (they become
-    `href`s), each URL once, at most MAX_SOURCES; an empty title shows the URL."""
+    """The sources worth listing under a reply: knowledge documents (each once) and
+    http(s) links (they become `href`s; each URL once), at most MAX_SOURCES; an
+    empty title shows the URL."""
     kept: dict[str, Source] = {}
     for source in sources:
+        if source.is_knowledge:
+            key = f"document:{source.document_id}"
+            if len(kept) < MAX_SOURCES and key not in kept:
+                kept[key] = Source(" ".join(source.title.split())[:SOURCE_TITLE_MAX] or "document", "",
+                                   source.document_id, source.chunk_id)
+            continue
         url = source.url.strip()
         if len(kept) >= MAX_SOURCES or url in kept or len(url) > SOURCE_URL_MAX:
             continue

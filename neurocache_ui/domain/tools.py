@@ -33,10 +33,18 @@ class ToolError(Exception):
 
 @dataclass(frozen=True)
 class Source:
-    """A page a reply drew on, listed under the reply as a link."""
+    """What a reply drew on, listed under it: a web page (a link), or a knowledge
+    document (`document_id`, and `chunk_id` the passage it was given; its `url` is
+    empty: who may read the passage is decided when someone opens it)."""
 
     title: str
     url: str
+    document_id: int | None = None
+    chunk_id: int | None = None
+
+    @property
+    def is_knowledge(self) -> bool:
+        return self.document_id is not None
 
 
 @dataclass(frozen=True)

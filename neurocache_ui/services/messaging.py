@@ -22,7 +22,7 @@ from neurocache_ui.domain.events import (
     MessageUpdated,
 )
 from neurocache_ui.domain.mentions import mentioned
-from neurocache_ui.domain.messages import Cursor, MessageView, clean_notes, clean_sources
+from neurocache_ui.domain.messages import Cursor, MessageView, clean_notes, stored_sources
 from neurocache_ui.domain.tools import Source
 from neurocache_ui.infra import bus
 from neurocache_ui.infra.window_cache import ChannelCache, Miss, Window, get_cache
@@ -358,7 +358,7 @@ def update_agent_message(
     ending one reply at once exactly one does."""
     status = _clean_status(status)
     text = clean_content(content, allow_empty=status != "complete")
-    stored = [{"title": s.title, "url": s.url} for s in clean_sources(sources)]
+    stored = stored_sources(sources)
     values = {"content": text, "status": status, "sources": stored, "notes": list(clean_notes(notes))}
     mine = Message.agent_id == agent_id
     where = sa.and_(mine, Message.status == "streaming") if only_if_streaming else mine

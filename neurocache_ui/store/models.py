@@ -129,6 +129,8 @@ class Agent(SQLModel, table=True):
     reply_mode: str = Field(default="mentions", max_length=limits.REPLY_MODE_MAX)
     context_size: int = Field(default=20)
     knowledge_enabled: bool = Field(default=True)
+    share_cited_passages: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    """Whether channel members may read the knowledge passages its replies cite (else only their file names)."""
     tools: list[str] = json_list()
     """Names of the built-in tools the agent may call (domain.agent_settings.TOOL_NAMES)."""
     mcp_servers: list[dict[str, Any]] = json_list()

@@ -16,6 +16,7 @@ import openai
 import pytest
 
 from neurocache_ui.api.app import create_app
+from neurocache_ui.domain.tools import Source
 from neurocache_ui.services import (
     agents,
     api_keys,
@@ -92,8 +93,10 @@ async def in_try_it(hub: Hub, provider: FakeOpenAIServer) -> dict[str, Any]:
         shown.append(text)
 
     turns = [{"role": "user", "content": QUESTION, "status": "complete"}]
-    content, status = await private.answer(hub.ada.id, hub.scout.id, turns, show=show, stop=asyncio.Event())
-    assert status == "complete" and content.endswith("Sources: launch-notes.md") and shown
+    sources: list[Source] = []
+    content, status = await private.answer(hub.ada.id, hub.scout.id, turns, show=show, stop=asyncio.Event(), sources=sources)
+    assert status == "complete" and shown
+    assert [(s.title, s.is_knowledge) for s in sources] == [("launch-notes.md", True)]  # cited under the answer
     [request] = provider.requests()
     return request["body"]
 

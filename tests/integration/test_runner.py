@@ -423,7 +423,9 @@ async def test_the_prompt_has_goal_instructions_history_and_knowledge(stores: St
     assert turns[-1] == {"role": "user", "content": f"{room.ada.name}: @scout when does the launch window open?"}
 
     [reply] = room.replies()
-    assert reply.content == "The window opens on 9 March.\n\nSources: launch-notes.md"
+    assert reply.content == "The window opens on 9 March."
+    [cited] = reply.sources  # the knowledge it was given, under the reply, with the passage it got
+    assert (cited.title, cited.url, cited.is_knowledge) == ("launch-notes.md", "", True) and cited.chunk_id
 
     [event] = usage_events(room.ada.id)
     assert (event.source, event.agent_id, event.channel_id, event.outcome) == ("hub", scout.id, room.channel.id, "ok")

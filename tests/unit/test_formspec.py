@@ -142,12 +142,13 @@ def test_agent_settings_form() -> None:
     assert {name: s.kind for name, s in agent.items()} == {
         "name": "text", "slug": "text", "emoji": "text", "description": "text", "instructions": "textarea",
         "model": "text", "temperature": "slider", "max_tokens": "number", "reply_mode": "select",
-        "context_size": "slider", "knowledge_enabled": "switch", "tools": "checkboxes",
+        "context_size": "slider", "knowledge_enabled": "switch", "share_cited_passages": "switch", "tools": "checkboxes",
     }
     assert {name: s.label for name, s in agent.items()} == {
         "name": "Name", "slug": "Slug", "emoji": "Avatar", "description": "Description", "instructions": "Instructions",
         "model": "Model", "temperature": "Temperature", "max_tokens": "Max tokens", "reply_mode": "Reply mode",
-        "context_size": "Context size", "knowledge_enabled": "Use knowledge", "tools": "Tools",
+        "context_size": "Context size", "knowledge_enabled": "Use knowledge",
+        "share_cited_passages": "Show cited passages to channel members", "tools": "Tools",
     }
     assert [(c.value, c.label) for c in agent["tools"].choices] == [("web_search", "Web search"), ("fetch_url", "Read web pages")]
     assert agent["tools"].default == [] and not agent["tools"].required

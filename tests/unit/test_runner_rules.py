@@ -61,19 +61,16 @@ def test_who_replies() -> None:
 
 
 def test_compose() -> None:
-    assert compose("Hi.", outcome="ok", error=None, stopped_by="", sources="Sources: a.md", cut=False) == (
-        "Hi.\n\nSources: a.md",
-        "complete",
-    )
-    assert compose("Hal", outcome="stopped", error=None, stopped_by="Bob", sources="", cut=False) == (
+    assert compose("Hi.", outcome="ok", error=None, stopped_by="", cut=False) == ("Hi.", "complete")
+    assert compose("Hal", outcome="stopped", error=None, stopped_by="Bob", cut=False) == (
         "Hal\n\n⏹ Stopped by Bob.",
         "incomplete",
     )
-    assert compose("", outcome="error", error="Boom.", stopped_by="", sources="Sources: a.md", cut=False) == (
+    assert compose("", outcome="error", error="Boom.", stopped_by="", cut=False) == (
         "⚠️ Boom.",
         "error",
     )
-    assert compose("Part", outcome="timeout", error="Slow.", stopped_by="", sources="", cut=False) == (
+    assert compose("Part", outcome="timeout", error="Slow.", stopped_by="", cut=False) == (
         "Part\n\n⚠️ Slow.",
         "incomplete",
     )

@@ -72,7 +72,7 @@ def message_public(view: MessageView) -> MessagePublic:
         id=view.id, channel_id=view.channel_id, author_name=view.author_name, author_kind=view.author_kind,
         user_id=view.user_id, agent_id=view.agent_id, content=view.content, status=view.status,
         created_at=view.created_at, edited_at=view.edited_at, cursor=view.cursor,
-        sources=[SourcePublic(title=s.title, url=s.url) for s in view.sources],
+        sources=[SourcePublic(title=s.title, url=s.url, document_id=s.document_id) for s in view.sources],
         images=[ImagePublic(id=a.id, filename=a.filename, width=a.width, height=a.height, url=a.url) for a in view.attachments],
         thread_id=view.thread_id, reply_count=view.reply_count,
         reactions=[ReactionPublic(emoji=r.emoji, count=r.count, user_ids=list(r.user_ids), names=list(r.names)) for r in view.reactions],

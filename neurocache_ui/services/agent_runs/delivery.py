@@ -5,10 +5,9 @@ with a visible line saying why it is incomplete and the documents it drew on."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from neurocache_ui.services import knowledge
 from neurocache_ui.services.agent_runs.pipeline import Reply
 from neurocache_ui.services.agent_runs.throttle import Flusher
 from neurocache_ui.settings import get_settings
@@ -57,13 +56,7 @@ async def stream_reply(
         await flusher.close()
 
 
-def sources_line(hits: Sequence[knowledge.SearchHit]) -> str:
-    """The reply's last line naming the knowledge documents it was given."""
-    names = list(dict.fromkeys(" ".join(hit.filename.split()) for hit in hits))
-    return f"Sources: {', '.join(names)}" if names else ""
-
-
-def compose(text: str, *, outcome: str, error: str | None, stopped_by: str, sources: str, cut: bool) -> tuple[str, str]:
+def compose(text: str, *, outcome: str, error: str | None, stopped_by: str, cut: bool) -> tuple[str, str]:
     """(stored content, status) for a reply that ended with `outcome`; always fits a message."""
     text = text.strip()
     if outcome == "ok" and not cut:
@@ -76,7 +69,7 @@ def compose(text: str, *, outcome: str, error: str | None, stopped_by: str, sour
     else:
         status = INCOMPLETE if text else ERROR
         note = f"⚠️ {error or 'The reply failed.'}"
-    extras = [part for part in (sources if text else "", note) if part]
+    extras = [note] if note else []
     limit = get_settings().max_message_chars
     room = limit - sum(len(part) + 2 for part in extras)
     if len(text) > room:
@@ -93,14 +86,13 @@ def final_text(reply: Reply | None, *, stopped_by: str, interrupted: bool = Fals
     """(content, status) a reply ends with. `reply` is None when it could not be
     prepared; an `interrupted` one (the server shutting down) keeps what arrived."""
     result = reply.stream.result if reply is not None else None
-    sources = sources_line(reply.hits) if reply is not None else ""
     cut = reply.cut if reply is not None else False
     if interrupted and (result is None or result.outcome == "stopped"):
         text = result.text if result is not None else ""
-        return compose(text, outcome="stopped", error=None, stopped_by="", sources=sources, cut=cut)
+        return compose(text, outcome="stopped", error=None, stopped_by="", cut=cut)
     if result is None:
-        return compose("", outcome="error", error=NOT_STARTED, stopped_by=stopped_by, sources=sources, cut=cut)
-    return compose(result.text, outcome=result.outcome, error=result.error, stopped_by=stopped_by, sources=sources, cut=cut)
+        return compose("", outcome="error", error=NOT_STARTED, stopped_by=stopped_by, cut=cut)
+    return compose(result.text, outcome=result.outcome, error=result.error, stopped_by=stopped_by, cut=cut)
 
 
 __all__ = [
@@ -112,6 +104,5 @@ __all__ = [
     "TOO_LONG",
     "compose",
     "final_text",
-    "sources_line",
     "stream_reply",
 ]

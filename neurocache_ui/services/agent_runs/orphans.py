@@ -31,7 +31,7 @@ def end(message_id: int, agent_id: int) -> bool:
     """End a reply nobody runs as interrupted, keeping its text so far; False if it
     had already ended (or is gone). Blocking: call it in a thread."""
     text = progress.text_so_far(message_id) or ""
-    content, status = delivery.compose(text, outcome="stopped", error=None, stopped_by="", sources="", cut=False)
+    content, status = delivery.compose(text, outcome="stopped", error=None, stopped_by="", cut=False)
     try:
         messaging.update_agent_message(
             message_id, agent_id=agent_id, content=content, status=status, only_if_streaming=True

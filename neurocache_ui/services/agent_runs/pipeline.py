@@ -163,8 +163,10 @@ class Reply:
 
     @property
     def sources(self) -> list[Source]:
-        """The pages the reply's tools drew on, deduplicated by URL, in order."""
-        return list(self.stream.sources) if isinstance(self.stream, ToolLoop) else []
+        """What the reply drew on: the knowledge documents it was given (each with the
+        passage it got first), then the pages its tools read, in order."""
+        cited = [Source(hit.filename, "", hit.document_id, hit.chunk_id) for hit in self.hits]
+        return cited + (list(self.stream.sources) if isinstance(self.stream, ToolLoop) else [])
 
     @property
     def steps(self) -> list[Step]:

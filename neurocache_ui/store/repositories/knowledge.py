@@ -89,3 +89,13 @@ def search(session: Session, agent_id: int, terms: Sequence[str], limit: int) ->
         statement = _SQLITE_SEARCH
         expression = " OR ".join(f'"{term}"' for term in terms)  # FTS5 strings; \w+ has no '"'
     return conn.execute(statement, {"terms": expression, "agent_id": agent_id, "limit": limit}).all()
+
+
+def cited(session: Session, chunk_id: int) -> sa.Row[Any] | None:
+    """(content, filename, owner_id, slug, share_cited_passages) of a passage and its agent."""
+    return session.execute(
+        sa.select(KnowledgeChunk.content, KnowledgeDocument.filename, Agent.owner_id, Agent.slug, Agent.share_cited_passages)
+        .join(KnowledgeDocument, KnowledgeDocument.id == KnowledgeChunk.document_id)  # type: ignore[arg-type]
+        .join(Agent, Agent.id == KnowledgeDocument.agent_id)  # type: ignore[arg-type]
+        .where(KnowledgeChunk.id == chunk_id)
+    ).first()

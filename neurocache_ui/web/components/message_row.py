@@ -269,7 +269,7 @@ def message_item(
                     rx.cond(images != "", rx.hstack(rx.foreach(parsed(images), _image), wrap="wrap", spacing="2")),
                     step_line(status, step),
                     rx.cond((status != "streaming") & (notes != ""), _notes(notes)),
-                    rx.cond((status != "streaming") & (sources != ""), sources_list(parsed(sources))),
+                    rx.cond((status != "streaming") & (sources != ""), sources_list(parsed(sources), message_id)),
                     rx.cond(versions > 1, _version_pager(message_id, version, versions)),
                     reaction_bar(message_id, reactions),
                     rx.cond(~in_thread & (replies > 0), _thread_link(message_id, replies)),

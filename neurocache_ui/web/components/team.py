@@ -8,6 +8,7 @@ from typing import Any
 import reflex as rx
 
 from neurocache_ui.web.components.forms import form_alert
+from neurocache_ui.web.state.citations import CitationState
 from neurocache_ui.web.state.team import PICKER, TeamState
 
 
@@ -197,26 +198,47 @@ def step_line(status: rx.Var[str], step: rx.Var[str]) -> rx.Component:
     )
 
 
-def _source_item(source: rx.Var[dict[str, str]]) -> rx.Component:
-    return rx.el.li(
+def _web_source(source: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.fragment(
         rx.el.a(
             source["title"], href=source["url"], target="_blank", rel="noopener noreferrer nofollow",
             title=source["url"], style={"color": "var(--accent-11)", "textDecoration": "underline"},
         ),
         rx.text(" · ", source["url"], as_="span", size="1", color=rx.color("gray", 11),
                 style={"overflowWrap": "anywhere"}),
+    )
+
+
+def _knowledge_source(source: rx.Var[dict[str, str]], message_id: rx.Var[int] | None) -> rx.Component:
+    """A knowledge document the reply was given: its name; under a channel message, a
+    button that opens the passage (for whoever may read it)."""
+    name = rx.hstack(rx.icon("file-text", size=12, aria_hidden="true"), rx.text(source["title"], as_="span"),
+                     align="center", spacing="1", display="inline-flex")
+    if message_id is None:
+        return name
+    return rx.button(
+        name, variant="ghost", size="1", type="button", title="Show the passage",
+        on_click=CitationState.open_citation(message_id, source["chunk_id"].to(int)),
+    )
+
+
+def _source_item(source: rx.Var[dict[str, str]], message_id: rx.Var[int] | None) -> rx.Component:
+    return rx.el.li(
+        rx.cond(source.contains("document_id"), _knowledge_source(source, message_id), _web_source(source)),
         class_name="text-sm",
     )
 
 
-def sources_list(sources: rx.Var[list[dict[str, str]]]) -> rx.Component:
-    """The pages a finished reply drew on, as links under its text (opened in a new tab)."""
+def sources_list(sources: rx.Var[list[dict[str, str]]], message_id: rx.Var[int] | None = None) -> rx.Component:
+    """What a finished reply drew on, under its text: knowledge documents (under a
+    channel message, `message_id`'s, each opens its passage) and web pages as links
+    (opened in a new tab)."""
     return rx.cond(
         sources.length() > 0,
         rx.box(
             rx.text("Sources", size="1", weight="bold", color=rx.color("gray", 11)),
             rx.el.ul(
-                rx.foreach(sources, _source_item),
+                rx.foreach(sources, lambda source: _source_item(source, message_id)),
                 style={"listStyle": "decimal", "paddingLeft": "1.5em", "margin": "0"},
             ),
             role="group",

@@ -10,6 +10,7 @@ import reflex as rx
 from neurocache_ui.domain.agent_templates import TEMPLATES, AgentTemplate
 from neurocache_ui.services.agents import AgentSettings
 from neurocache_ui.web.components.knowledge import knowledge_panel
+from neurocache_ui.web.components.knowledge_tests import retrieval_tests
 from neurocache_ui.web.components.layout import empty_state, hub_page
 from neurocache_ui.web.components.mcp import mcp_panel
 from neurocache_ui.web.components.model_form import model_form
@@ -18,6 +19,7 @@ from neurocache_ui.web.state.agents import EDIT_FORM, NEW_AGENT, NEW_FORM, Agent
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.knowledge import KnowledgeState
+from neurocache_ui.web.state.knowledge_tests import KnowledgeTestState
 from neurocache_ui.web.state.mcp import McpState
 from neurocache_ui.web.state.mentions import MentionsState
 
@@ -294,7 +296,7 @@ def agent_page() -> rx.Component:
                             rx.tabs.trigger("Try it", value="try-it"),
                         ),
                         rx.tabs.content(rx.box(agent_form(EDIT_FORM, AgentsState.save_agent), padding_top="1em"), value="settings"),
-                        rx.tabs.content(rx.box(knowledge_panel(), padding_top="1em"), value="knowledge"),
+                        rx.tabs.content(rx.box(knowledge_panel(), retrieval_tests(), padding_top="1em"), value="knowledge"),
                         rx.tabs.content(rx.box(mcp_panel(), padding_top="1em"), value="mcp"),
                         rx.tabs.content(rx.box(try_it_chat(), padding_top="1em"), value="try-it"),
                         default_value="settings",

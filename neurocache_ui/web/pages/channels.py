@@ -10,6 +10,7 @@ from neurocache_ui.web.components.channel_dialogs import (
     new_channel_dialog,
 )
 from neurocache_ui.web.components.chat import composer, message_log
+from neurocache_ui.web.components.citations import citation_dialog
 from neurocache_ui.web.components.layout import empty_state, hub_page
 from neurocache_ui.web.components.summaries import summary_notice
 from neurocache_ui.web.components.team import agents_bar
@@ -141,6 +142,7 @@ def channel_page() -> rx.Component:
                 ),
                 thread_panel(),
                 channel_dialogs(),
+                citation_dialog(),
                 width="100%",
                 flex="1",
                 min_height="0",

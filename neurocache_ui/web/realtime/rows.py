@@ -19,7 +19,7 @@ from neurocache_ui.domain.events import (
     MessageDeleted,
     MessageUpdated,
 )
-from neurocache_ui.domain.messages import AttachmentRef, MessageView
+from neurocache_ui.domain.messages import AttachmentRef, MessageView, stored_sources
 
 LATEST_BLOCK = 20
 RECENT_CAP = 200
@@ -47,7 +47,7 @@ def to_row(view: MessageView) -> Row:
         "day": view.created_at.date().isoformat(),
         "edited": view.edited_at is not None,
         "mark": "",
-        "sources": _as_text([{"title": source.title, "url": source.url} for source in view.sources]),
+        "sources": _as_text(stored_sources(view.sources)),
         "images": _as_text([image_of(ref) for ref in view.attachments]),
         "thread_id": view.thread_id or 0,
         "replies": view.reply_count,

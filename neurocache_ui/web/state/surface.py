@@ -40,6 +40,7 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     "AttachmentsState": frozenset({"attach_images", "remove_image"}),
     "ThreadState": frozenset({"close_thread", "open_from_url", "open_thread", "send_reply", "show_version", "thread_typing"}),
     "KnowledgeState": frozenset({"delete_document", "load_documents", "track_progress", "upload", "upload_started"}),
+    "KnowledgeTestState": frozenset({"delete_question", "load_tests", "run_tests", "save_question", "try_question"}),
     "McpState": frozenset(
         {"add_mcp_server", "discover_mcp_tools", "load_mcp", "remove_mcp_server", "set_mcp_trigger", "toggle_mcp_tool"}
     ),
@@ -48,6 +49,7 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     "UsageState": frozenset({"load", "set_period", "tick"}),
     "SearchState": frozenset({"clear", "more", "search", "submit"}),
     "ReactionsState": frozenset({"react"}),
+    "CitationState": frozenset({"close_citation", "open_citation"}),
     "MentionsState": frozenset({"load_count", "load_mentions", "load_more"}),
     "SummaryState": frozenset({"dismiss_summary", "load_summary", "share_summary", "summarize"}),
     "OnboardingState": frozenset({"load_progress"}),

@@ -13,7 +13,7 @@ from typing import Any
 import reflex as rx
 
 from neurocache_ui.domain.errors import Invalid
-from neurocache_ui.domain.messages import clean_sources
+from neurocache_ui.domain.messages import stored_sources
 from neurocache_ui.domain.tools import Source, Step
 from neurocache_ui.services import auth, messaging
 from neurocache_ui.services.agent_runs import private
@@ -33,7 +33,8 @@ _stops: dict[str, asyncio.Event] = {}
 class TryItState(AuthState):
     try_agent_id: int = 0
     turns: list[dict[str, Any]] = []
-    """{"role", "content", "status"}, and the answers' "sources" ([{"title", "url"}])
+    """{"role", "content", "status"}, and the answers' "sources" ([{"title", "url"}], knowledge
+    documents with "document_id" and "chunk_id")
     and "steps" ([{"text", "failed"}])."""
     stream_text: str = ""
     step_text: str = ""
@@ -80,7 +81,7 @@ class TryItState(AuthState):
         except Exception:
             log.exception("a Try it reply failed")
             content, status = "⚠️ The reply failed unexpectedly. Try again in a moment.", "error"
-        links = [{"title": source.title, "url": source.url} for source in clean_sources(sources)]
+        links = stored_sources(sources)
         done = [{"text": step.text, "failed": step.failed} for step in steps]
         async with self:
             if self.try_agent_id == agent_id:
