@@ -136,14 +136,14 @@ def retrieval_tests() -> rx.Component:
         ),
         rx.cond(
             KnowledgeTestState.runs.length() > 0,
-            rx.table.root(
+            rx.box(rx.table.root(
                 rx.table.header(rx.table.row(
                     rx.table.column_header_cell("Run"), rx.table.column_header_cell("Hits in the top 4"),
                     rx.table.column_header_cell("MRR"), rx.table.column_header_cell("Setup", class_name="hidden sm:table-cell"),
                 )),
                 rx.table.body(rx.foreach(KnowledgeTestState.runs, _run)),
-                width="100%", size="1", aria_label="Runs",
-            ),
+                width="100%", size="1",
+            ), role="region", aria_label="Runs", width="100%"),
         ),
         spacing="3",
         width="100%",
