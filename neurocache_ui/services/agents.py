@@ -27,7 +27,7 @@ from neurocache_ui.domain.agent_settings import (
 )
 from neurocache_ui.domain.errors import NotFound
 from neurocache_ui.domain.slugs import SlugTaken
-from neurocache_ui.services import spend
+from neurocache_ui.services import agent_versions, spend
 from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import session_scope
 from neurocache_ui.store.models import Agent, utcnow
@@ -60,6 +60,7 @@ class AgentPublic(AgentSettings):
 
     slug: str = Field(title="Slug", max_length=limits.AGENT_SLUG_MAX)
     id: int
+    version: int = Field(default=0, description="The number of its newest version (GET …/versions).")
     created_at: datetime
     updated_at: datetime
     owner_id: int = Field(default=0, exclude=True)
@@ -146,6 +147,7 @@ def create_agent(owner_id: int, data: Mapping[str, Any] | AgentSettings) -> Agen
         agent = Agent(owner_id=owner_id, slug=slug, created_at=now, updated_at=now, **values)
         session.add(agent)
         session.flush()
+        agent_versions.record(session, agent, owner_id, SETTING_NAMES)  # version 1
         return _public(agent)
 
     try:
@@ -200,10 +202,21 @@ def update_agent(owner_id: int, agent_id: int | str, data: Mapping[str, Any] | A
             agent.updated_at = utcnow()
             session.add(agent)
             session.flush()
+            agent_versions.record(session, agent, owner_id, SETTING_NAMES)
             return _public(agent)
     except IntegrityError:
         # Only the (owner, slug) index can fail here: someone took it meanwhile.
         raise _taken(slug or "") from None
+
+
+def restore_version(owner_id: int, agent_id: int | str, number: int) -> AgentPublic:
+    """Save version `number`'s settings again: a new version (history is never
+    rewritten). MCP servers come back with the tokens still stored for their URLs."""
+    old = agent_versions.get_version(owner_id, agent_id, number)
+    settings = {name: value for name, value in old.settings.items() if name in SETTING_NAMES}
+    if "mcp_servers" in settings:
+        settings["mcp_servers"] = [{k: v for k, v in server.items() if k != "has_token"} for server in settings["mcp_servers"]]
+    return update_agent(owner_id, agent_id, settings)
 
 
 def duplicate_agent(owner_id: int, agent_id: int) -> AgentPublic:
@@ -237,6 +250,7 @@ __all__ = [
     "duplicate_agent",
     "get_agent",
     "list_agents",
+    "restore_version",
     "slugify",
     "update_agent",
     "validate_settings",

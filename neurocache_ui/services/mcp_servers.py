@@ -15,6 +15,7 @@ from neurocache_ui.domain.agent_settings import McpServer, SettingsInvalid
 from neurocache_ui.domain.errors import Invalid, NotFound
 from neurocache_ui.domain.tools import offered
 from neurocache_ui.infra import mcp_client
+from neurocache_ui.services import agent_versions
 from neurocache_ui.services import agents as agent_core
 from neurocache_ui.services.tools import mcp as mcp_tools
 from neurocache_ui.services.tools.mcp import ServerTools
@@ -66,6 +67,7 @@ def _change(owner_id: int, agent_id: int, change: Callable[[list[McpServer]], li
         agent.mcp_servers = [server.model_dump() for server in checked.mcp_servers]
         agent.updated_at = utcnow()
         session.add(agent)
+        agent_versions.record(session, agent, owner_id, agent_core.SETTING_NAMES)
         return [_view(server) for server in checked.mcp_servers]
 
 

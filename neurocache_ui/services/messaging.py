@@ -226,6 +226,7 @@ def post_message(
     attachment_ids: Sequence[int] = (),
     thread_id: int | None = None,
     reply_to_id: int | None = None,
+    agent_version: int | None = None,
 ) -> MessageView:
     """Store a message and return it once committed.
 
@@ -238,7 +239,8 @@ def post_message(
     linked in the same transaction; then the text may be empty. `thread_id`
     makes it a reply in that root's thread (same channel): the root's reply count
     moves in the same transaction, and viewers get both changes. An agent's reply
-    names the message it answers (`reply_to_id`), for "Regenerate"."""
+    names the message it answers (`reply_to_id`, for "Regenerate") and the agent's
+    version that writes it."""
     if user_id is not None and agent_id is not None:
         raise Invalid("A message has one author: a person or an agent, not both.")
     if attachment_ids and user_id is None:
@@ -252,7 +254,7 @@ def post_message(
                 _check_thread(session, channel_id, thread_id)
             row = Message(
                 channel_id=channel_id, user_id=user_id, agent_id=agent_id, content=text, status=status, hop=hop,
-                thread_id=thread_id, reply_to_id=reply_to_id,
+                thread_id=thread_id, reply_to_id=reply_to_id, agent_version=agent_version,
             )
             # A person's right to post is checked by the INSERT itself: one round trip.
             guard = channels.may_post(channel_id, user_id) if user_id is not None else None

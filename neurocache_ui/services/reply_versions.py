@@ -45,10 +45,11 @@ def check(message_id: int, *, viewer_id: int) -> tuple[MessageView, int | None]:
     return reply, state.reply_to_id
 
 
-def restart(message_id: int) -> MessageView:
+def restart(message_id: int, agent_version: int | None = None) -> MessageView:
     """Keep the reply's text as its newest earlier version and mark it streaming
-    again (empty), in one conditional UPDATE: two clicks at once restart it once
-    (the second gets STILL_WRITING). Viewers get the change."""
+    again (empty), written by the agent's `agent_version` now, in one conditional
+    UPDATE: two clicks at once restart it once (the second gets STILL_WRITING).
+    Viewers get the change."""
     with database_guard(messaging.UNAVAILABLE_WRITE), session_scope() as session:
         state = repo.reply_state(session, message_id)
         if state is None or state.agent_id is None:
@@ -58,7 +59,7 @@ def restart(message_id: int) -> MessageView:
             "created_at": _iso(state.created_at),
         }
         values = {"versions": [*state.versions, kept][-(MAX_VERSIONS - 1):], "content": "", "status": STREAMING,
-                  "sources": [], "notes": []}
+                  "sources": [], "notes": [], "agent_version": agent_version}
         view = repo.update(session, message_id, values, Message.status != STREAMING)
     if view is None:
         raise Invalid(STILL_WRITING)

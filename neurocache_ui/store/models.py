@@ -130,6 +130,8 @@ class Agent(SQLModel, table=True):
     context_size: int = Field(default=20)
     knowledge_enabled: bool = Field(default=True)
     share_cited_passages: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """The number of its newest version (agent_version); every save that changes it makes one."""
     """Whether channel members may read the knowledge passages its replies cite (else only their file names)."""
     tools: list[str] = json_list()
     """Names of the built-in tools the agent may call (domain.agent_settings.TOOL_NAMES)."""
@@ -205,6 +207,8 @@ class Message(SQLModel, table=True):
     notes: list[str] = json_list()
     """What went wrong while an agent wrote the reply ("Web search failed: …"),
     shown under it once it is finished."""
+    agent_version: int | None = Field(default=None, nullable=True)
+    """The version of its agent that wrote an agent's reply."""
 
 
 MESSAGE_SEARCH_COLUMN = "search_vector"
@@ -288,6 +292,7 @@ class UsageEvent(SQLModel, table=True):
     latency_ms: int = Field(default=0)
     outcome: str = Field(default="ok", max_length=20)
     tool_calls: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    agent_version: int | None = Field(default=None, nullable=True)
 
 
 class KnowledgeDocument(SQLModel, table=True):

@@ -63,6 +63,8 @@ class AnsweringAgent(prompts.AgentLike, Protocol):
     def max_tokens(self) -> int: ...
     @property
     def knowledge_enabled(self) -> bool: ...
+    @property
+    def version(self) -> int: ...
 
 
 # ---------------------------------------------------------------- what a reply answers
@@ -160,6 +162,7 @@ class Reply:
     agent_id: int | None
     caller: Caller
     cut: bool = False
+    agent_version: int | None = None
 
     @property
     def sources(self) -> list[Source]:
@@ -186,7 +189,8 @@ class Reply:
         return asked + (self.stream.tool_calls_run if isinstance(self.stream, ToolLoop) else 0)
 
     async def record(self) -> None:
-        await record_usage(self.caller, self.stream.result, agent_id=self.agent_id, tool_calls=self.tool_calls)
+        await record_usage(self.caller, self.stream.result, agent_id=self.agent_id, tool_calls=self.tool_calls,
+                           agent_version=self.agent_version)
 
 
 async def _knowledge_for(agent: AnsweringAgent, question: str) -> list[knowledge.SearchHit]:
@@ -229,7 +233,7 @@ async def prepare(
     _check_names(own, caller_tools)
     if not own and not caller_tools:
         stream = call_model(messages, model=agent.model, temperature=temperature, max_tokens=max_tokens, caller=caller)
-        return Reply(stream, hits, agent.id, caller)
+        return Reply(stream, hits, agent.id, caller, agent_version=agent.version)
 
     def start(history: Sequence[llm.Message], definitions: Sequence[Mapping[str, Any]], choice: str) -> ChatStream:
         return call_model(
@@ -240,7 +244,7 @@ async def prepare(
     loop = ToolLoop(
         messages, own, start=start, model=agent.model, caller_tools=caller_tools, on_step=on_step, step_shown=withheld
     )
-    return Reply(loop, hits, agent.id, caller)
+    return Reply(loop, hits, agent.id, caller, agent_version=agent.version)
 
 
 def _check_names(own: Sequence[tools.Tool], caller_tools: Sequence[Mapping[str, Any]]) -> None:
@@ -270,7 +274,8 @@ def call_model(
 
 
 async def record_usage(
-    caller: Caller, result: CompletionResult | None, *, agent_id: int | None = None, tool_calls: int = 0
+    caller: Caller, result: CompletionResult | None, *, agent_id: int | None = None, tool_calls: int = 0,
+    agent_version: int | None = None,
 ) -> None:
     """A call refused before it was made cost nothing and is not recorded. API
     calls are queued (off the request path); the hub's are written at once.
@@ -278,7 +283,8 @@ async def record_usage(
     if result is None or not result.attempts:
         return
     refs: dict[str, Any] = {
-        "agent_id": agent_id, "channel_id": caller.channel_id, "api_key_id": caller.api_key_id, "tool_calls": tool_calls
+        "agent_id": agent_id, "agent_version": agent_version, "channel_id": caller.channel_id,
+        "api_key_id": caller.api_key_id, "tool_calls": tool_calls,
     }
     if caller.source == "api":
         usage.enqueue_result(caller.user_id, result, source="api", **refs)

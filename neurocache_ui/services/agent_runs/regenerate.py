@@ -33,5 +33,5 @@ async def regenerate(message_id: int, user_id: int) -> None:
     call = await asyncio.to_thread(spend.take_message_call, asked.id)
     if not call.allowed:
         raise Invalid(spend.message_budget_notice())
-    restarted = await asyncio.to_thread(reply_versions.restart, message_id)
+    restarted = await asyncio.to_thread(reply_versions.restart, message_id, agent.version)
     runner.rewrite(agent, reply.channel_id, asked, restarted.id, triggered_by=user_id, teammates=agents)

@@ -216,7 +216,7 @@ async def _reply(
     try:
         placeholder = await _post(
             channel.id, agent_id=agent.id, content="", status=STREAMING, hop=hop, thread_id=trigger_view.thread_id,
-            reply_to_id=trigger_view.id,
+            reply_to_id=trigger_view.id, agent_version=agent.version,
         )
     except NeurocacheError as error:
         log.warning("agent %s could not start a reply in channel %s: %s", agent.id, channel.id, error)

@@ -53,6 +53,8 @@ class UsageRecord:
     created_at: datetime = field(default_factory=utcnow)
     tool_calls: int = 0
     """How many tool calls the model asked for in this reply (all its steps)."""
+    agent_version: int | None = None
+    """The version of the agent that made the call."""
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
@@ -68,7 +70,7 @@ class UsageRecord:
     def of(
         cls, user_id: int, result: CompletionResult, *, source: Source, tool_calls: int | None = None, **refs: int | None
     ) -> UsageRecord:
-        """The record of a finished model call; `refs`: agent_id, channel_id, api_key_id.
+        """The record of a finished model call; `refs`: agent_id, agent_version, channel_id, api_key_id.
         `tool_calls` defaults to the result's own count (0 if it has none)."""
         calls = getattr(result, "tool_calls", 0) if tool_calls is None else tool_calls
         return cls(
@@ -88,7 +90,7 @@ class UsageRecord:
 
     def without_refs(self) -> UsageRecord:
         """The record with no agent, channel or key: what ON DELETE SET NULL leaves."""
-        return replace(self, agent_id=None, channel_id=None, api_key_id=None)
+        return replace(self, agent_id=None, agent_version=None, channel_id=None, api_key_id=None)
 
     @property
     def has_refs(self) -> bool:
