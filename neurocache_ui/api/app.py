@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 from neurocache_ui.api import attachments, browser_session, errors
 from neurocache_ui.api.middleware import ApiMiddleware
 from neurocache_ui.api.routes import (
+    agent_versions,
     agents,
     channels,
     chat,
@@ -61,7 +62,7 @@ def create_app() -> FastAPI:
     errors.install(app)
     app.add_middleware(ApiMiddleware)
     api = APIRouter(prefix=PREFIX, responses=COMMON_ERRORS)  # body size: ApiMiddleware
-    for module in (models, chat, agents, channels, reactions, search, usage):
+    for module in (models, chat, agents, agent_versions, channels, reactions, search, usage):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(browser_session.router)  # the hub's HttpOnly session cookie

@@ -159,6 +159,20 @@ class AgentList(BaseModel):
     has_more: bool
 
 
+class AgentVersionOut(BaseModel):
+    number: int = Field(description="1 for the agent as created, +1 for every save that changed it.")
+    created_at: datetime
+    author: str = Field(description="Who saved it.")
+    settings: dict[str, Any] = Field(description="The settings as saved (MCP servers without their tokens).")
+    knowledge: str = Field(description="A fingerprint of the knowledge documents the agent had then.")
+
+
+class AgentVersionList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[AgentVersionOut] = Field(description="Newest first.")
+    has_more: bool
+
+
 # ---------------------------------------------------------------- channels
 
 

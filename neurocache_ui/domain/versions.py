@@ -29,7 +29,7 @@ class Line:
 
 def shown(value: Any) -> str:
     """A setting as people read it in a diff."""
-    if value is None:
+    if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return "on" if value else "off"

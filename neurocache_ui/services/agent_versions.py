@@ -90,13 +90,14 @@ def _view(row: AgentVersion, author: str | None) -> VersionView:
     return VersionView(row.number, row.created_at, author or "someone", dict(row.settings), row.knowledge)
 
 
-def list_versions(owner_id: int, agent_id: int | str, limit: int = 50, offset: int = 0) -> list[VersionView]:
-    """The agent's versions, newest first."""
+def list_versions(owner_id: int, agent_id: int | str, limit: int = 50, offset: int = 0) -> tuple[list[VersionView], bool]:
+    """A page of the agent's versions, newest first, and whether older ones follow."""
     limit = max(1, min(int(limit), PAGE_MAX))
     with session_scope() as session:
         agent = _owned(session, owner_id, agent_id)
         assert agent.id is not None
-        return [_view(row, author) for row, author in repo.page(session, agent.id, limit, max(0, int(offset)))]
+        rows = repo.page(session, agent.id, limit + 1, max(0, int(offset)))
+        return [_view(row, author) for row, author in rows[:limit]], len(rows) > limit
 
 
 def get_version(owner_id: int, agent_id: int | str, number: int) -> VersionView:

@@ -9,12 +9,14 @@ import reflex as rx
 
 from neurocache_ui.domain.agent_templates import TEMPLATES, AgentTemplate
 from neurocache_ui.services.agents import AgentSettings
+from neurocache_ui.web.components.agent_history import history_panel
 from neurocache_ui.web.components.knowledge import knowledge_panel
 from neurocache_ui.web.components.knowledge_tests import retrieval_tests
 from neurocache_ui.web.components.layout import empty_state, hub_page
 from neurocache_ui.web.components.mcp import mcp_panel
 from neurocache_ui.web.components.model_form import model_form
 from neurocache_ui.web.components.try_it import try_it_chat
+from neurocache_ui.web.state.agent_history import HistoryState
 from neurocache_ui.web.state.agents import EDIT_FORM, NEW_AGENT, NEW_FORM, AgentsState
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
@@ -294,11 +296,13 @@ def agent_page() -> rx.Component:
                             rx.tabs.trigger("Knowledge", value="knowledge"),
                             rx.tabs.trigger("MCP servers", value="mcp"),
                             rx.tabs.trigger("Try it", value="try-it"),
+                            rx.tabs.trigger("History", value="history", on_click=HistoryState.load_history),
                         ),
                         rx.tabs.content(rx.box(agent_form(EDIT_FORM, AgentsState.save_agent), padding_top="1em"), value="settings"),
                         rx.tabs.content(rx.box(knowledge_panel(), retrieval_tests(), padding_top="1em"), value="knowledge"),
                         rx.tabs.content(rx.box(mcp_panel(), padding_top="1em"), value="mcp"),
                         rx.tabs.content(rx.box(try_it_chat(), padding_top="1em"), value="try-it"),
+                        rx.tabs.content(rx.box(history_panel(), padding_top="1em"), value="history"),
                         default_value="settings",
                         width="100%",
                     ),
