@@ -60,6 +60,8 @@ class MessageView:
     """How many texts the reply has had (regenerated: more than 1); this is the newest."""
     notes: tuple[str, ...] = ()
     """What went wrong while an agent wrote it ("Web search failed: …")."""
+    arena: str = ""
+    """An arena's card as JSON text ("" for other messages): see domain/arena.py."""
 
     @property
     def cursor(self) -> str:
@@ -100,6 +102,7 @@ class MessageView:
             reactions_of(reactions) if reactions else (),
             data.get("version_count", 1),
             tuple(data.get("notes") or ()),
+            data.get("arena") or "",
         )
 
     @classmethod
@@ -127,6 +130,7 @@ class MessageView:
             [[r.emoji, r.user_ids, r.names] for r in self.reactions],
             self.version_count,
             list(self.notes),
+            self.arena,
         ]
 
     @classmethod
@@ -135,7 +139,7 @@ class MessageView:
         costs a quarter of `_EPOCH + timedelta(...)`. Raises ValueError or TypeError
         on a row of another shape."""
         (id_, channel, user, agent, author, kind, content, status, created, edited, sources, attached, thread, replies,
-         reactions, versions, notes) = row
+         reactions, versions, notes, arena) = row
         return cls(
             id_,
             channel,
@@ -154,6 +158,7 @@ class MessageView:
             tuple(ReactionGroup(emoji, tuple(ids), tuple(names)) for emoji, ids, names in reactions) if reactions else (),
             versions,
             tuple(notes) if notes else (),
+            arena,
         )
 
 
@@ -216,6 +221,11 @@ MAX_VERSIONS = 10
 """A regenerated reply keeps at most this many texts (the oldest go)."""
 MAX_NOTES = 10
 NOTE_MAX = 300
+
+
+def arena_text(card: Mapping[str, Any] | None) -> str:
+    """A stored arena card as the view carries it: compact JSON text, "" for none."""
+    return json.dumps(card, separators=(",", ":"), ensure_ascii=False, sort_keys=True) if card else ""
 
 
 def clean_notes(notes: Iterable[str]) -> tuple[str, ...]:

@@ -61,6 +61,8 @@ class AgentPublic(AgentSettings):
     slug: str = Field(title="Slug", max_length=limits.AGENT_SLUG_MAX)
     id: int
     version: int = Field(default=0, description="The number of its newest version (GET …/versions).")
+    arena_rating: float = Field(default=1000.0, description="Its Elo rating from channel arenas (starts at 1000).")
+    arena_games: int = Field(default=0, description="How many arena matches it has played.")
     created_at: datetime
     updated_at: datetime
     owner_id: int = Field(default=0, exclude=True)

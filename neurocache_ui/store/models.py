@@ -132,6 +132,9 @@ class Agent(SQLModel, table=True):
     share_cited_passages: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     """The number of its newest version (agent_version); every save that changes it makes one."""
+    arena_rating: float = Field(default=1000.0, sa_column_kwargs={"server_default": "1000"})
+    arena_games: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Its Elo rating from channel arenas (store/arena_models.py) and how many it played."""
     """Whether channel members may read the knowledge passages its replies cite (else only their file names)."""
     tools: list[str] = json_list()
     """Names of the built-in tools the agent may call (domain.agent_settings.TOOL_NAMES)."""
@@ -209,6 +212,9 @@ class Message(SQLModel, table=True):
     shown under it once it is finished."""
     agent_version: int | None = Field(default=None, nullable=True)
     """The version of its agent that wrote an agent's reply."""
+    arena: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON(), nullable=True)
+    """An arena's card as every member sees it (answers, who voted, the result once
+    revealed: domain/arena.py); the truth is arena_match, like reactions."""
 
 
 MESSAGE_SEARCH_COLUMN = "search_vector"

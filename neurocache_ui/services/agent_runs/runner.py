@@ -79,6 +79,12 @@ def trigger(view: MessageView, *, triggered_by_user_id: int) -> asyncio.Task[Any
         return None
 
 
+def spawn(coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+    """Start other agent work (an arena's answers) beside the replies: held, logged,
+    drained and cancelled at shutdown with them. Call from a running event loop."""
+    return _registry.spawn(coro, name=name)
+
+
 async def drain(timeout: float | None = None) -> None:
     """Wait until every reply task of this process (and those they started) has ended."""
     deadline = None if timeout is None else time.monotonic() + timeout

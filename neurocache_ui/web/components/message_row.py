@@ -9,6 +9,7 @@ from typing import Any
 
 import reflex as rx
 
+from neurocache_ui.web.components.arena import arena_card
 from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.markdown import message_body
 from neurocache_ui.web.components.reactions import (
@@ -228,6 +229,7 @@ def message_item(
     notes: rx.Var[str],
     version: rx.Var[int],
     versions: rx.Var[int],
+    arena: rx.Var[str],
 ) -> rx.Component:
     """One message. A memo with plain props, so a new message re-renders only
     itself: the rows already on screen compare equal and are skipped (this is
@@ -266,6 +268,7 @@ def message_item(
                             message_body(content),
                         ),
                     ),
+                    rx.cond(arena != "", arena_card(message_id, arena)),
                     rx.cond(images != "", rx.hstack(rx.foreach(parsed(images), _image), wrap="wrap", spacing="2")),
                     step_line(status, step),
                     rx.cond((status != "streaming") & (notes != ""), _notes(notes)),
@@ -334,5 +337,6 @@ def _item(row: rx.Var[dict[str, Any]], *, in_thread: bool) -> rx.Component:
         notes=row.get("notes", "").to(str),
         version=row.get("version", row.get("versions", 1)).to(int),
         versions=row.get("versions", 1).to(int),
+        arena=row.get("arena", "").to(str),
         key=row["id"].to(str),
     )

@@ -85,6 +85,10 @@ def _agent_card(agent: rx.Var[dict[str, Any]]) -> rx.Component:
             rx.hstack(
                 rx.badge(rx.icon("cpu", size=12), agent["model"], variant="soft", title="Model"),
                 rx.badge(agent["reply_mode"], variant="outline", color_scheme="gray", title="Reply mode"),
+                rx.cond(agent["rating"].to(str) != "", rx.badge(
+                    rx.icon("swords", size=12), "Arena ", agent["rating"], color_scheme="amber", variant="soft",
+                    title="Arena rating (Elo) after " + agent["games"].to(str) + " match(es)",
+                )),
                 spacing="2",
                 wrap="wrap",
             ),

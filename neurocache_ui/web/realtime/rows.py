@@ -57,6 +57,8 @@ def to_row(view: MessageView) -> Row:
     }
     if view.notes:
         row["notes"] = "\n".join(view.notes)
+    if view.arena:
+        row["arena"] = view.arena  # an arena's card (web/components/arena.py)
     if view.version_count > 1:
         row["versions"] = view.version_count  # the row shows the newest; ThreadState.show_version an earlier one
     return row

@@ -40,6 +40,8 @@ def to_card(agent: AgentPublic) -> dict[str, Any]:
         "model": agent.model,
         "description": agent.description,
         "reply_mode": agent_core.REPLY_MODES.get(agent.reply_mode, agent.reply_mode),
+        "rating": str(round(agent.arena_rating)) if agent.arena_games else "",
+        "games": agent.arena_games,
     }
 
 

@@ -14,7 +14,7 @@ import reflex as rx
 
 from neurocache_ui.domain.errors import NeurocacheError, NotFound
 from neurocache_ui.domain.events import AgentStepped, Event, TeamChanged
-from neurocache_ui.services import auth, channels, messaging, onboarding
+from neurocache_ui.services import auth, channels, composer, messaging, onboarding
 from neurocache_ui.services.agent_runs import runner
 from neurocache_ui.web.realtime import dispatch, rows
 from neurocache_ui.web.realtime.rows import PAGE, Window, to_row
@@ -285,7 +285,7 @@ class ChatState(PresenceMixin, AuthState):
         yield
         try:
             ids = [int(p["id"]) for p in self.pending_images if p["channel_id"] == self.channel_id]
-            view = await asyncio.to_thread(messaging.post_message, self.channel_id, user_id=user.id, content=content, attachment_ids=ids)
+            view, is_message = await composer.send(user.id, self.channel_id, content, ids)
         except NeurocacheError as error:
             # The text stays in the box: only a stored message clears it.
             self.sending = False
@@ -298,8 +298,9 @@ class ChatState(PresenceMixin, AuthState):
             return
         self.sending = False
         self._change(lambda window: rows.added(window, to_row(view)))
-        self.pending_images = []
-        runner.trigger(view, triggered_by_user_id=user.id)  # the channel's agents get to work
+        if is_message:  # not a command (composer.py): the channel's agents get to work
+            self.pending_images = []
+            runner.trigger(view, triggered_by_user_id=user.id)
         yield rx.set_value(COMPOSER_ID, "")
 
     @rx.event

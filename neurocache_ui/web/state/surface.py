@@ -50,6 +50,7 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     "UsageState": frozenset({"load", "set_period", "tick"}),
     "SearchState": frozenset({"clear", "more", "search", "submit"}),
     "ReactionsState": frozenset({"react"}),
+    "ArenaState": frozenset({"reveal", "vote"}),
     "CitationState": frozenset({"close_citation", "open_citation"}),
     "MentionsState": frozenset({"load_count", "load_mentions", "load_more"}),
     "SummaryState": frozenset({"dismiss_summary", "load_summary", "share_summary", "summarize"}),
