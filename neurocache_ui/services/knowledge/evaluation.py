@@ -14,7 +14,7 @@ from neurocache_ui.domain import limits
 from neurocache_ui.domain.errors import Invalid, NotFound
 from neurocache_ui.domain.retrieval_scores import first_rank, scores
 from neurocache_ui.services.knowledge import retrieval
-from neurocache_ui.services.knowledge.documents import UNAVAILABLE, owned_agent
+from neurocache_ui.services.knowledge.access import UNAVAILABLE, owned_agent
 from neurocache_ui.store.db import database_guard, session_scope
 from neurocache_ui.store.repositories import agents as agent_rows
 from neurocache_ui.store.repositories import retrieval_tests as repo

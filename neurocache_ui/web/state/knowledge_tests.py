@@ -30,9 +30,9 @@ def hit_row(position: int, hit: knowledge.SearchHit) -> dict[str, Any]:
         "document_id": hit.document_id,
         "filename": hit.filename,
         "content": hit.content[:PASSAGE_SHOWN] + ("…" if len(hit.content) > PASSAGE_SHOWN else ""),
-        "score": f"{hit.rank:.4f}",
-        "full_text": _rank(getattr(hit, "full_text_rank", None)),
-        "vector": _rank(getattr(hit, "vector_rank", None)),
+        "score": f"{hit.score:.4f}",
+        "full_text": _rank(hit.text_rank),
+        "vector": _rank(hit.vector_rank),
     }
 
 
