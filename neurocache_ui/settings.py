@@ -61,6 +61,11 @@ class Settings:
     """NEUROCACHE_KNOWLEDGE_MAX_CHUNKS: the most passages one knowledge document
     may be cut into (one database row and search-index entry each). The default
     fits any text file of the default upload size."""
+    embedding_model: str | None = None
+    """NEUROCACHE_EMBEDDING_MODEL: the provider's embedding model for knowledge
+    retrieval (its /v1/embeddings, e.g. text-embedding-3-small or an Ollama model).
+    Unset: the built-in wordllama-256, which needs no provider and no download.
+    Changing it re-embeds every passage in the background; full text works meanwhile."""
     pdf_max_pages: int = 500
     """NEUROCACHE_PDF_MAX_PAGES: the most pages read from one PDF (core/pdf_text.py);
     a longer knowledge document is refused."""
@@ -227,6 +232,7 @@ class Settings:
             llm_max_retries=whole("NEUROCACHE_LLM_MAX_RETRIES", 3, 10, minimum=0),
             max_upload_bytes=whole("NEUROCACHE_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, 100 * 1024 * 1024),
             knowledge_max_chunks=whole("NEUROCACHE_KNOWLEDGE_MAX_CHUNKS", 10_000, 1_000_000),
+            embedding_model=text("NEUROCACHE_EMBEDDING_MODEL"),
             pdf_max_pages=whole("NEUROCACHE_PDF_MAX_PAGES", 500, 100_000),
             pdf_max_chars=whole("NEUROCACHE_PDF_MAX_CHARS", 1_000_000, 100_000_000),
             pdf_timeout_seconds=positive_float("NEUROCACHE_PDF_TIMEOUT_SECONDS", 20.0, 600.0),

@@ -291,6 +291,38 @@ async def chat_completions(request: Request) -> Response:
     return StreamingResponse(events(), media_type="text/event-stream", headers={"cache-control": "no-cache"})
 
 
+EMBEDDING_DIM = 64
+
+
+def fake_embedding(text: str) -> list[float]:
+    """A deterministic vector: the text's lower-cased words hashed into EMBEDDING_DIM
+    buckets (so texts sharing words are similar), not normalised (the hub normalises)."""
+    vector = [0.0] * EMBEDDING_DIM
+    for word in re.findall(r"\w+", text.lower()):
+        vector[int.from_bytes(word.encode()[:8].ljust(8, b"_"), "little") % EMBEDDING_DIM] += 1.0
+    return vector
+
+
+@app.post("/v1/embeddings")
+async def create_embeddings(request: Request) -> Response:
+    """OpenAI's embeddings: `input` a string or a list of them; usage counts their words.
+    `fail_status`/`fail_times` apply as for chat."""
+    body = await request.json()
+    state.requests.append({"path": request.url.path, "body": body, "headers": {}})
+    controls = state.controls
+    if state.failures_left != 0 and controls.fail_status:
+        state.failures_left -= 1
+        return _error(controls.fail_status, controls.fail_message, controls.retry_after)
+    texts = body.get("input") or []
+    texts = [texts] if isinstance(texts, str) else texts
+    tokens = sum(len(str(text).split()) for text in texts)
+    return JSONResponse({
+        "object": "list", "model": body.get("model"),
+        "data": [{"object": "embedding", "index": i, "embedding": fake_embedding(str(text))} for i, text in enumerate(texts)],
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    })
+
+
 # ---------------------------------------------------------------- controls
 
 

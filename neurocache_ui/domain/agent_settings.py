@@ -10,7 +10,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from neurocache_ui.domain import limits, slugs
+from neurocache_ui.domain import chunking, limits, slugs
 from neurocache_ui.domain.errors import Invalid
 from neurocache_ui.domain.formspec import error_message, field_errors
 from neurocache_ui.domain.tools import REMOTE_NAME, REMOTE_TOOLS_LISTED
@@ -183,6 +183,16 @@ class AgentSettingsBase(BaseModel):
         default=False, title="Show cited passages to channel members",
         description="Replies list the knowledge documents they drew on. You can always open the passages; "
         "with this on, everyone in the agent's channels can read them too (otherwise they see the file names).",
+    )
+    chunk_size: int = Field(
+        default=chunking.CHUNK_CHARS, title="Passage size", ge=chunking.CHUNK_CHARS_MIN, le=chunking.CHUNK_CHARS_MAX,
+        description="Knowledge documents are cut into passages of at most this many characters; the agent reads "
+        "the best 4. Smaller finds precise facts, larger keeps more context. A change re-cuts its documents in the background.",
+    )
+    chunk_overlap: int = Field(
+        default=chunking.OVERLAP_CHARS, title="Passage overlap", ge=0, le=chunking.OVERLAP_CHARS_MAX,
+        description="Characters each passage repeats from the end of the one before (at most half a passage), "
+        "so a fact cut in two is still found whole.",
     )
     tools: list[ToolName] = Field(
         default_factory=list,

@@ -130,12 +130,18 @@ class Agent(SQLModel, table=True):
     context_size: int = Field(default=20)
     knowledge_enabled: bool = Field(default=True)
     share_cited_passages: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    """Whether channel members may read the knowledge passages its replies cite (else only their file names)."""
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     """The number of its newest version (agent_version); every save that changes it makes one."""
     arena_rating: float = Field(default=1000.0, sa_column_kwargs={"server_default": "1000"})
     arena_games: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     """Its Elo rating from channel arenas (store/arena_models.py) and how many it played."""
-    """Whether channel members may read the knowledge passages its replies cite (else only their file names)."""
+    chunk_size: int = Field(default=800, sa_column_kwargs={"server_default": "800"})
+    chunk_overlap: int = Field(default=150, sa_column_kwargs={"server_default": "150"})
+    """How its knowledge documents are cut into passages (domain.chunking); a change re-chunks them."""
+    knowledge_stamp: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Bumped whenever its passages or their vectors change, so each process's cached
+    vector matrix (services/knowledge/vectors.py) knows when to reload with one key lookup."""
     tools: list[str] = json_list()
     """Names of the built-in tools the agent may call (domain.agent_settings.TOOL_NAMES)."""
     mcp_servers: list[dict[str, Any]] = json_list()
@@ -314,6 +320,16 @@ class KnowledgeDocument(SQLModel, table=True):
     size_bytes: int
     chunk_count: int = Field(default=0)
     created_at: datetime = timestamp()
+    text: str | None = Field(default=None, sa_type=sa.Text(), nullable=True)
+    """The extracted text, so passages can be cut again (new chunk settings) without the file."""
+    chunk_size: int = Field(default=800, sa_column_kwargs={"server_default": "800"})
+    chunk_overlap: int = Field(default=150, sa_column_kwargs={"server_default": "150"})
+    """The settings its passages were cut with; differing from its agent's means "re-chunk"."""
+    embedding_model: str | None = Field(default=None, max_length=limits.MODEL_NAME_MAX, nullable=True)
+    """The model all its passages have vectors of (None: some have none yet), so the
+    background indexer finds work by scanning documents, not passages."""
+    claimed_until: datetime | None = timestamp(nullable=True)
+    """A host re-chunking or embedding it holds it until then (a lease: a dead host's work is taken over)."""
 
 
 KNOWLEDGE_SEARCH_COLUMN = "search_vector"
@@ -336,6 +352,9 @@ class KnowledgeChunk(SQLModel, table=True):
     agent_id: int = Field(index=True)
     ordinal: int
     content: str = Field(sa_type=sa.Text())
+    embedding: bytes | None = Field(default=None, sa_type=sa.LargeBinary(), nullable=True)
+    """Its vector: normalised float32, little-endian (infra/embeddings.py), of `embedding_model`."""
+    embedding_model: str | None = Field(default=None, max_length=limits.MODEL_NAME_MAX, nullable=True)
 
 
 class Attachment(SQLModel, table=True):

@@ -6,6 +6,8 @@ the owner, and for a teammate only once the owner shares cited passages."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from neurocache_ui.services import agents, knowledge
@@ -36,7 +38,7 @@ def test_try_a_question_keep_it_and_run_the_set(new_context: NewContext, hub: Hu
     found = panel.get_by_role("list", name="Passages found").get_by_role("listitem")
     expect(found.first).to_contain_text("venues.md")
     expect(found.first).to_contain_text("seats 170 people")
-    expect(found.first).to_contain_text("fused")
+    expect(found.first).to_contain_text(re.compile(r"full text 1 · vectors \d+ · fused 0\.\d{4}"))  # why it ranked
     panel.get_by_role("checkbox", name="venues.md").check()
     panel.get_by_role("button", name="Add to test set").click()
     expect(panel.get_by_role("list", name="Test questions").get_by_role("listitem")).to_have_count(1)
@@ -45,6 +47,8 @@ def test_try_a_question_keep_it_and_run_the_set(new_context: NewContext, hub: Hu
     runs = panel.get_by_role("region", name="Runs")
     expect(runs.get_by_role("row").nth(1)).to_contain_text("1/1")
     expect(runs.get_by_role("row").nth(1)).to_contain_text("1.000")  # found first: MRR 1
+    expect(runs.get_by_role("row").nth(1)).to_contain_text("chunk size 800")  # what it ran with
+    expect(runs.get_by_role("row").nth(1)).to_contain_text("embedding model wordllama-256")
     knowledge.delete_document(owner.id, venues.id)
     panel.get_by_role("button", name="Run").click()
     expect(runs.get_by_role("row")).to_have_count(3)

@@ -109,7 +109,7 @@ def test_retrieval_picks_the_right_chunk_among_documents(owner: tuple[int, int])
     hits = knowledge.search(agent, "when should someone descale the espresso machine", limit=2)
     assert hits[0].filename == "manual.txt" and "espresso machine" in hits[0].content
     assert len(hits) <= 2
-    assert all(a.rank >= b.rank for a, b in zip(hits, hits[1:]))
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
 
     # Stemming: "refunded"/"purchases" find "refund"/"purchase".
     assert knowledge.search(agent, "refunded purchases")[0].filename == "refunds.txt"

@@ -46,6 +46,7 @@ async def test_a_run_scores_the_set_as_a_reply_would_search_and_keeps_the_histor
     assert ranks[2] is None and first.hits == sum(r is not None for r in ranks)
     assert first.mrr == pytest.approx(sum(1 / r for r in ranks if r) / 3, abs=1e-4)
     assert first.setup["documents"] == 3 and first.setup["passages"] >= 3
+    assert (first.setup["chunk_size"], first.setup["chunk_overlap"], first.setup["embedding_model"]) == (800, 150, "wordllama-256")
     knowledge.delete_document(user, docs["pricing.md"])
     second = await evaluation.run(user, agent)
     assert second.details[0]["rank"] is None  # the change shows in the score

@@ -110,3 +110,45 @@ def test_upgrade_from_empty_matches_models_and_reverses(backend: str, request: p
     assert tables(url) == model_tables() | {"alembic_version"}
     assert search_objects(url) == expected_search
     command.check(config)
+
+
+@pytest.mark.parametrize("backend", ["empty_postgres", "empty_sqlite"])
+def test_0012_keeps_each_documents_text_for_rechunking(backend: str, request: pytest.FixtureRequest) -> None:
+    """Documents stored before 0012 get their text back from their passages (overlaps removed)."""
+    from neurocache_ui.domain.chunking import chunk_text
+
+    url: str = request.getfixturevalue(backend)
+    config = alembic_config(url)
+    command.upgrade(config, "0011")
+    text = "\n\n".join(f"Paragraph {i}. " + " ".join(f"Sentence {i}.{j} about refunds." for j in range(12)) for i in range(6))
+    chunks = chunk_text(text)
+    assert len(chunks) >= 3
+    now = "2026-12-07 10:00:00+00:00"
+    engine = engine_for(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO user_account (id, name, email, password_hash, created_at) "
+                             "VALUES (1, 'Ada', 'ada@example.com', 'x', :now)"), {"now": now})
+        conn.execute(sa.text(
+            "INSERT INTO agent (id, owner_id, slug, name, emoji, description, instructions, model, temperature, max_tokens, "
+            "reply_mode, context_size, knowledge_enabled, tools, mcp_servers, created_at, updated_at) VALUES "
+            "(1, 1, 'lib', 'Lib', 'x', '', '', 'm', 0.7, 10, 'mentions', 20, true, '[]', '[]', :now, :now)"), {"now": now})
+        conn.execute(sa.text("INSERT INTO knowledge_document (id, agent_id, owner_id, filename, content_type, size_bytes, "
+                             "chunk_count, created_at) VALUES (1, 1, 1, 'refunds.txt', 'text/plain', 1, :n, :now)"),
+                     {"n": len(chunks), "now": now})
+        for ordinal, chunk in enumerate(chunks):
+            conn.execute(sa.text("INSERT INTO knowledge_chunk (document_id, agent_id, ordinal, content) VALUES (1, 1, :o, :c)"),
+                         {"o": ordinal, "c": chunk})
+    engine.dispose()
+    command.upgrade(config, "head")
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT text, chunk_size, chunk_overlap FROM knowledge_document")).one()
+        agent = conn.execute(sa.text("SELECT chunk_size, chunk_overlap, knowledge_stamp FROM agent")).one()
+    assert chunk_text(stored[0]) == chunks and tuple(stored[1:]) == (800, 150) and tuple(agent) == (800, 150, 0)
+    engine.dispose()
+    command.downgrade(config, "0011")
+    engine.dispose()
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("knowledge_chunk")}
+    assert "embedding" not in columns and "content" in columns
+    with engine.connect() as conn:  # the passages and their search index survive the round trip
+        assert conn.execute(sa.text("SELECT count(*) FROM knowledge_chunk")).scalar() == len(chunks)
+    engine.dispose()

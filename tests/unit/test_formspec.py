@@ -142,18 +142,22 @@ def test_agent_settings_form() -> None:
     assert {name: s.kind for name, s in agent.items()} == {
         "name": "text", "slug": "text", "emoji": "text", "description": "text", "instructions": "textarea",
         "model": "text", "temperature": "slider", "max_tokens": "number", "reply_mode": "select",
-        "context_size": "slider", "knowledge_enabled": "switch", "share_cited_passages": "switch", "tools": "checkboxes",
+        "context_size": "slider", "knowledge_enabled": "switch", "share_cited_passages": "switch",
+        "chunk_size": "number", "chunk_overlap": "number", "tools": "checkboxes",
     }
     assert {name: s.label for name, s in agent.items()} == {
         "name": "Name", "slug": "Slug", "emoji": "Avatar", "description": "Description", "instructions": "Instructions",
         "model": "Model", "temperature": "Temperature", "max_tokens": "Max tokens", "reply_mode": "Reply mode",
         "context_size": "Context size", "knowledge_enabled": "Use knowledge",
-        "share_cited_passages": "Show cited passages to channel members", "tools": "Tools",
+        "share_cited_passages": "Show cited passages to channel members",
+        "chunk_size": "Passage size", "chunk_overlap": "Passage overlap", "tools": "Tools",
     }
     assert [(c.value, c.label) for c in agent["tools"].choices] == [("web_search", "Web search"), ("fetch_url", "Read web pages")]
     assert agent["tools"].default == [] and not agent["tools"].required
     assert (agent["temperature"].min, agent["temperature"].max, agent["temperature"].step, agent["temperature"].default) == (0, 2, 0.1, 0.7)
     assert (agent["max_tokens"].min, agent["max_tokens"].max, agent["max_tokens"].default) == (1, 8192, 1024)
+    assert (agent["chunk_size"].min, agent["chunk_size"].max, agent["chunk_size"].default) == (200, 4000, 800)
+    assert (agent["chunk_overlap"].min, agent["chunk_overlap"].max, agent["chunk_overlap"].default) == (0, 1000, 150)
     assert agent["context_size"].help == "How many recent channel messages the agent reads"
     assert [c.label for c in agent["reply_mode"].choices] == ["When @mentioned", "On every message"]
     assert [c.value for c in agent["reply_mode"].choices] == ["mentions", "all"]

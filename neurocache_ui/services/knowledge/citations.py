@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from neurocache_ui.domain.errors import Forbidden, NotFound
 from neurocache_ui.services import messaging
-from neurocache_ui.services.knowledge.documents import UNAVAILABLE
+from neurocache_ui.services.knowledge.access import UNAVAILABLE
 from neurocache_ui.store.db import database_guard, session_scope
 from neurocache_ui.store.repositories import knowledge as repo
 

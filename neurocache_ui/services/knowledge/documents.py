@@ -10,7 +10,9 @@ from datetime import datetime
 from sqlmodel import Session
 
 from neurocache_ui.domain.chunking import chunk_text
-from neurocache_ui.domain.errors import Invalid, NotFound
+from neurocache_ui.domain.errors import Invalid, NeurocacheError, NotFound
+from neurocache_ui.services.knowledge import indexing
+from neurocache_ui.services.knowledge.access import AGENT_NOT_FOUND, UNAVAILABLE, owned_agent
 from neurocache_ui.services.knowledge.formats import clean_filename, content_type_of, extract_text
 from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import database_guard, session_scope
@@ -20,9 +22,7 @@ from neurocache_ui.store.repositories import knowledge as repo
 
 log = logging.getLogger(__name__)
 
-AGENT_NOT_FOUND = "Agent not found."
 DOCUMENT_NOT_FOUND = "Document not found."
-UNAVAILABLE = "Knowledge documents are unavailable right now because the database is unreachable. Try again in a moment."
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,6 @@ class DocumentView:
     size_bytes: int
     chunk_count: int
     created_at: datetime
-
-
-def owned_agent(session: Session, owner_id: int, agent_id: int) -> None:
-    if agent_rows.owned(session, owner_id, agent_id) is None:
-        raise NotFound(AGENT_NOT_FOUND)
 
 
 def _view(row: KnowledgeDocument) -> DocumentView:
@@ -77,8 +72,8 @@ def check_size(filename: str, size: int) -> None:
         )
 
 
-def _passages(name: str, content_type: str, data: bytes) -> list[str]:
-    chunks = chunk_text(extract_text(name, data))
+def _passages(name: str, content_type: str, text: str, size: int, overlap: int) -> list[str]:
+    chunks = chunk_text(text, size, overlap)
     if not chunks:
         hint = " Scanned PDFs need text recognition (OCR) first." if content_type == "application/pdf" else ""
         raise Invalid(f"{name} contains no text to learn from.{hint}", "file")
@@ -104,8 +99,9 @@ def add_document(owner_id: int, agent_id: int, filename: str, data: bytes) -> Do
     content_type = content_type_of(name)
     check_size(name, len(data))
     with database_guard(UNAVAILABLE), session_scope() as session:
-        owned_agent(session, owner_id, agent_id)
-    chunks = _passages(name, content_type, data)
+        size, overlap = _chunk_settings(session, owner_id, agent_id)
+    text = extract_text(name, data)
+    chunks = _passages(name, content_type, text, size, overlap)
     with database_guard(UNAVAILABLE), session_scope() as session:
         owned_agent(session, owner_id, agent_id)
         document = KnowledgeDocument(
@@ -115,9 +111,16 @@ def add_document(owner_id: int, agent_id: int, filename: str, data: bytes) -> Do
             content_type=content_type,
             size_bytes=len(data),
             chunk_count=len(chunks),
+            text=text,
+            chunk_size=size,
+            chunk_overlap=overlap,
         )
         view = _view(repo.insert_document(session, document, chunks))
     log.info("agent %s learned %s (%d chunks)", agent_id, name, len(chunks))
+    try:
+        indexing.embed_document(view.id)
+    except NeurocacheError as error:  # found by full text now, by meaning once the indexer retries
+        log.warning("embedding %s of agent %s failed, the indexer retries: %s", name, agent_id, error)
     return view
 
 
@@ -126,6 +129,14 @@ def list_documents(owner_id: int, agent_id: int) -> list[DocumentView]:
     with database_guard(UNAVAILABLE), session_scope() as session:
         owned_agent(session, owner_id, agent_id)
         return [_view(row) for row in repo.documents_of(session, agent_id)]
+
+
+def _chunk_settings(session: Session, owner_id: int, agent_id: int) -> tuple[int, int]:
+    """(chunk_size, chunk_overlap) of the owner's agent; NotFound for another's."""
+    agent = agent_rows.owned(session, owner_id, agent_id)
+    if agent is None:
+        raise NotFound(AGENT_NOT_FOUND)
+    return agent.chunk_size, agent.chunk_overlap
 
 
 def _owned_document(session: Session, owner_id: int, document_id: int) -> KnowledgeDocument:

@@ -13,8 +13,8 @@ from typing import Any
 from neurocache_ui.domain import limits
 from neurocache_ui.domain.errors import Invalid, NotFound
 from neurocache_ui.domain.retrieval_scores import first_rank, scores
-from neurocache_ui.services.knowledge import retrieval
-from neurocache_ui.services.knowledge.documents import UNAVAILABLE, owned_agent
+from neurocache_ui.services.knowledge import indexing, retrieval
+from neurocache_ui.services.knowledge.access import UNAVAILABLE, owned_agent
 from neurocache_ui.store.db import database_guard, session_scope
 from neurocache_ui.store.repositories import agents as agent_rows
 from neurocache_ui.store.repositories import retrieval_tests as repo
@@ -23,8 +23,8 @@ from neurocache_ui.store.retrieval_models import RetrievalQuestion, RetrievalRun
 DEFAULT_K = 4
 RUNS_SHOWN = 20
 QUESTION_NOT_FOUND = "That test question does not exist."
-SETUP_FIELDS = ("chunk_size", "chunk_overlap", "embedding_model")
-"""Agent settings a run records when the agent has them (what a change to compare against would be)."""
+SETUP_FIELDS = ("chunk_size", "chunk_overlap")
+"""Agent settings a run records, with the embedding model (what a change to compare against would be)."""
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,8 @@ def _setup(owner_id: int, agent_id: int) -> dict[str, Any]:
     with database_guard(UNAVAILABLE), session_scope() as session:
         documents, passages = repo.size(session, agent_id)
         agent = agent_rows.owned(session, owner_id, agent_id)
-    found = {name: getattr(agent, name) for name in SETUP_FIELDS if agent is not None and hasattr(agent, name)}
-    return {"documents": documents, "passages": passages, **found}
+    found = {name: getattr(agent, name) for name in SETUP_FIELDS if agent is not None}
+    return {"documents": documents, "passages": passages, **found, **indexing.embedding_setup()}
 
 
 async def run(owner_id: int, agent_id: int, k: int = DEFAULT_K) -> RunView:

@@ -1,7 +1,8 @@
 """Knowledge documents, their passages, and full-text search over one agent's
 passages with the database's own engine (objects made by migration 0002):
-Postgres' `search_vector` tsvector (english stemming, GIN index, `ts_rank`),
-SQLite's `knowledge_chunk_fts` FTS5 table (porter stemming, `bm25`)."""
+Postgres' `search_vector` tsvector (english stemming, GIN index, BM25 below),
+SQLite's `knowledge_chunk_fts` FTS5 table (porter stemming, `bm25`). Vectors and
+the background indexer's claims: knowledge_index.py."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def insert_document(session: Session, document: KnowledgeDocument, chunks: Seque
             for number, chunk in enumerate(chunks)
         ],
     )
+    bump_stamp(session, document.agent_id)
     return document
 
 
@@ -49,28 +51,53 @@ def delete_document(session: Session, document: KnowledgeDocument) -> None:
     # Explicit, not only ON DELETE CASCADE: the search index follows either way.
     session.execute(sa.delete(KnowledgeChunk).where(KnowledgeChunk.document_id == document.id))  # type: ignore[arg-type]
     session.delete(document)
+    bump_stamp(session, document.agent_id)
 
 
+def bump_stamp(session: Session, agent_id: int) -> None:
+    """The agent's passages or vectors changed: every process's cached matrix reloads."""
+    session.execute(sa.update(Agent).where(Agent.id == agent_id).values(knowledge_stamp=Agent.knowledge_stamp + 1))  # type: ignore[arg-type]
+
+
+# BM25 (k1 1.2, b 0.75, as SQLite's FTS5) over the tsvector matches: the GIN index finds
+# the candidates (any term), document frequencies are counted among them (every passage
+# holding a term is a candidate), the length is the number of distinct lexemes. A term's
+# count in a passage comes from ts_rank of that term alone, which for unweighted lexemes is
+# 0.1 * sum(1/j^2, j=1..tf) / (pi^2/6): so tf ~ 1 / (pi^2/6 - rank * 10 * pi^2/6) - 1/2.
 _POSTGRES_SEARCH = sa.text(
     """
-    SELECT c.id, c.document_id, c.ordinal, c.content, d.filename,
-           ts_rank(c.search_vector, q.query, 1) AS score
-    FROM knowledge_chunk AS c
-    JOIN knowledge_document AS d ON d.id = c.document_id,
-         to_tsquery('english', :terms) AS q(query)
-    WHERE c.agent_id = :agent_id AND c.search_vector @@ q.query
-    ORDER BY score DESC, c.id
+    WITH terms AS (
+        SELECT t.ord, to_tsquery('english', t.term) AS q
+        FROM unnest(CAST(:terms AS text[])) WITH ORDINALITY AS t(term, ord)
+    ), live AS (
+        SELECT ord, q FROM terms WHERE numnode(q) > 0
+    ), cand AS (
+        SELECT c.id, c.search_vector AS v, length(c.search_vector) AS dl
+        FROM knowledge_chunk AS c
+        WHERE c.agent_id = :agent_id AND c.search_vector @@ to_tsquery('english', :expression)
+    ), hits AS (
+        SELECT cand.id, cand.dl, live.ord,
+               least(50.0, 1.0 / greatest(0.001, 1.644934 - 16.449341 * ts_rank(cand.v, live.q, 0)) - 0.5) AS tf
+        FROM cand JOIN live ON cand.v @@ live.q
+    ), df AS (
+        SELECT ord, count(*) AS n FROM hits GROUP BY ord
+    )
+    SELECT hits.id, sum(
+        ln(1 + (:total - df.n + 0.5) / (df.n + 0.5))
+        * hits.tf * 2.2 / (hits.tf + 1.2 * (0.25 + 0.75 * hits.dl / :avgdl))
+    ) AS score
+    FROM hits JOIN df USING (ord)
+    GROUP BY hits.id
+    ORDER BY score DESC, hits.id
     LIMIT :limit
     """
 )
 
 _SQLITE_SEARCH = sa.text(
     """
-    SELECT c.id, c.document_id, c.ordinal, c.content, d.filename,
-           -bm25(knowledge_chunk_fts) AS score
+    SELECT c.id, -bm25(knowledge_chunk_fts) AS score
     FROM knowledge_chunk_fts
     JOIN knowledge_chunk AS c ON c.id = knowledge_chunk_fts.rowid
-    JOIN knowledge_document AS d ON d.id = c.document_id
     WHERE knowledge_chunk_fts MATCH :terms AND c.agent_id = :agent_id
     ORDER BY bm25(knowledge_chunk_fts), c.id
     LIMIT :limit
@@ -78,17 +105,47 @@ _SQLITE_SEARCH = sa.text(
 )
 
 
-def search(session: Session, agent_id: int, terms: Sequence[str], limit: int) -> Sequence[sa.Row[Any]]:
-    """(id, document_id, ordinal, content, filename, score) of the passages
-    sharing any of `terms` (words made of \\w characters only), best first."""
+def text_stats(session: Session, agent_id: int) -> tuple[int, float]:
+    """(passages, their mean length) of the agent, what Postgres' BM25 needs (SQLite's FTS5 keeps its own)."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return 0, 1.0
+    total, mean = conn.execute(
+        sa.text("SELECT count(*), avg(length(search_vector)) FROM knowledge_chunk WHERE agent_id = :agent_id"),
+        {"agent_id": agent_id},
+    ).one()
+    return int(total), float(mean or 1.0)
+
+
+def search(
+    session: Session, agent_id: int, terms: Sequence[str], limit: int, stats: tuple[int, float] = (0, 1.0)
+) -> list[tuple[int, float]]:
+    """(passage id, BM25 score) of the agent's passages sharing any of `terms`
+    (words made of \\w characters only), best first; `stats` from `text_stats`."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        statement = _POSTGRES_SEARCH
         expression = " | ".join(f"'{term}'" for term in terms)  # \w+ words: no quotes or operators inside
+        total, mean = stats
+        params = {"terms": list(terms), "expression": expression, "agent_id": agent_id, "limit": limit,
+                  "total": max(total, 1), "avgdl": max(mean, 1.0)}
+        rows = conn.execute(_POSTGRES_SEARCH, params).all()
     else:
-        statement = _SQLITE_SEARCH
         expression = " OR ".join(f'"{term}"' for term in terms)  # FTS5 strings; \w+ has no '"'
-    return conn.execute(statement, {"terms": expression, "agent_id": agent_id, "limit": limit}).all()
+        rows = conn.execute(_SQLITE_SEARCH, {"terms": expression, "agent_id": agent_id, "limit": limit}).all()
+    return [(int(row.id), float(row.score)) for row in rows]
+
+
+def passages(session: Session, agent_id: int, ids: Sequence[int]) -> dict[int, sa.Row[Any]]:
+    """(id, document_id, ordinal, content, filename) of those of `ids` that are still the agent's."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        sa.select(KnowledgeChunk.id, KnowledgeChunk.document_id, KnowledgeChunk.ordinal, KnowledgeChunk.content,
+                  KnowledgeDocument.filename)
+        .join(KnowledgeDocument, KnowledgeDocument.id == KnowledgeChunk.document_id)  # type: ignore[arg-type]
+        .where(KnowledgeChunk.agent_id == agent_id, KnowledgeChunk.id.in_(list(ids)))  # type: ignore[union-attr]
+    ).all()
+    return {int(row.id): row for row in rows}
 
 
 def cited(session: Session, chunk_id: int) -> sa.Row[Any] | None:

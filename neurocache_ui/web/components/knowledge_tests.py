@@ -93,6 +93,11 @@ def retrieval_tests() -> rx.Component:
         rx.text("See which passages the agent would read for a question, and why. Keep questions with the "
                 "document that answers them, then Run the set after a change: hits among the 4 passages "
                 "and MRR show whether it finds better or worse.", size="2", color=rx.color("gray", 11)),
+        rx.cond(
+            KnowledgeTestState.index_line != "",
+            rx.text(KnowledgeTestState.index_line, size="2", role="status", data_testid="index-progress",
+                    color=rx.color("gray", 11)),
+        ),
         form_alert(KnowledgeTestState.test_error),
         rx.form(
             rx.hstack(

@@ -12,7 +12,7 @@ import reflex as rx
 
 from neurocache_ui.domain.errors import NeurocacheError
 from neurocache_ui.services import knowledge
-from neurocache_ui.services.knowledge import evaluation
+from neurocache_ui.services.knowledge import evaluation, indexing
 from neurocache_ui.web.state.agents import SESSION_ENDED
 from neurocache_ui.web.state.knowledge import KnowledgeState
 
@@ -30,10 +30,21 @@ def hit_row(position: int, hit: knowledge.SearchHit) -> dict[str, Any]:
         "document_id": hit.document_id,
         "filename": hit.filename,
         "content": hit.content[:PASSAGE_SHOWN] + ("…" if len(hit.content) > PASSAGE_SHOWN else ""),
-        "score": f"{hit.rank:.4f}",
-        "full_text": _rank(getattr(hit, "full_text_rank", None)),
-        "vector": _rank(getattr(hit, "vector_rank", None)),
+        "score": f"{hit.score:.4f}",
+        "full_text": _rank(hit.text_rank),
+        "vector": _rank(hit.vector_rank),
     }
+
+
+def index_line(progress: indexing.IndexProgress) -> str:
+    """The indexer's progress on this agent in a line ("" when it is done)."""
+    if progress.done or not progress.total:
+        return ""
+    if progress.rechunking:
+        return f"Cutting {progress.rechunking:,} document(s) into passages again with the new settings…"
+    share = progress.embedded / progress.total
+    return (f"Embedding passages with {progress.model}: {progress.embedded:,} of {progress.total:,} ({share:.0%}). "
+            "Until then, the rest are found by their words only.")
 
 
 def run_row(run: evaluation.RunView) -> dict[str, Any]:
@@ -53,6 +64,7 @@ class KnowledgeTestState(KnowledgeState):
     runs: list[dict[str, Any]] = []
     running: bool = False
     test_error: str = ""
+    index_line: str = ""
 
     async def _owner(self) -> int | None:
         user = await self._user()
@@ -71,6 +83,7 @@ class KnowledgeTestState(KnowledgeState):
         try:
             found = await asyncio.to_thread(evaluation.list_questions, owner, self.agent_id)
             runs = await asyncio.to_thread(evaluation.list_runs, owner, self.agent_id)
+            self.index_line = index_line(await asyncio.to_thread(indexing.progress, owner, self.agent_id))
         except NeurocacheError as error:
             self.test_error = str(error)
             return
@@ -96,6 +109,10 @@ class KnowledgeTestState(KnowledgeState):
             return
         self.probe_hits = [hit_row(position, hit) for position, hit in enumerate(hits, 1)]
         self.probing = False
+        try:
+            self.index_line = index_line(await asyncio.to_thread(indexing.progress, owner, self.agent_id))
+        except NeurocacheError:
+            pass  # the passages are shown; the progress line waits for the next search
 
     @rx.event
     async def save_question(self, form: dict[str, Any]):
