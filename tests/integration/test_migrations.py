@@ -110,3 +110,20 @@ def test_upgrade_from_empty_matches_models_and_reverses(backend: str, request: p
     assert tables(url) == model_tables() | {"alembic_version"}
     assert search_objects(url) == expected_search
     command.check(config)
+
+
+EVAL_TABLES = {"eval_set", "eval_case", "eval_run", "eval_result"}
+
+
+@pytest.mark.parametrize("backend", ["empty_postgres", "empty_sqlite"])
+def test_evaluations_migration_adds_and_removes_its_tables(backend: str, request: pytest.FixtureRequest) -> None:
+    """0014 on top of 0011: the four evaluation tables come and go, nothing else moves."""
+    url: str = request.getfixturevalue(backend)
+    config = alembic_config(url)
+    command.upgrade(config, "0011")
+    before = tables(url)
+    assert not before & EVAL_TABLES
+    command.upgrade(config, "0014")
+    assert tables(url) == before | EVAL_TABLES
+    command.downgrade(config, "0011")
+    assert tables(url) == before
