@@ -276,13 +276,20 @@ async def _execute(run_id: int) -> None:
 
 
 async def sweep_forever() -> None:
-    """Lifespan task: fail runs whose worker stopped heartbeating (restarted, crashed)."""
-    while True:
-        try:
-            await asyncio.to_thread(sweep)
-        except Exception as error:  # the database is down: next time
-            log.warning("sweeping evaluation runs failed: %s", error)
-        await asyncio.sleep(SWEEP_EVERY)
+    """Lifespan task: fail runs whose worker stopped heartbeating (restarted, crashed);
+    at shutdown, this worker's own runs end as failed, saying the hub restarted."""
+    try:
+        while True:
+            try:
+                await asyncio.to_thread(sweep)
+            except Exception as error:  # the database is down: next time
+                log.warning("sweeping evaluation runs failed: %s", error)
+            await asyncio.sleep(SWEEP_EVERY)
+    finally:
+        running = list(_tasks.values())
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
 
 
 def sweep(stale_after: float = STALE) -> list[int]:
