@@ -191,3 +191,37 @@ def parse_file(filename: str, data: bytes) -> list[CaseSpec]:
     if lower.endswith((".jsonl", ".ndjson", ".json")):
         return parse_jsonl(data)
     raise ImportFailed([f"{filename} is neither .csv nor .jsonl."])
+
+
+# ---------------------------------------------------------------- the form's checks box
+
+
+def checks_from_lines(text: str) -> list[dict[str, Any]]:
+    """The case form's checks: one `type: value` per line (`contains: Paris`,
+    `json_schema: {"type": "object"}`); `type!:` matches letter case (`regex!: ^A`).
+    Invalid names the line at fault."""
+    checks = []
+    for number, line in enumerate((text or "").splitlines(), 1):
+        if not line.strip():
+            continue
+        kind, colon, value = line.partition(":")
+        kind = kind.strip()
+        exact = kind.endswith("!")
+        kind = kind.rstrip("!").strip()
+        if not colon or kind not in CHECK_TYPES:
+            raise Invalid(f"Checks, line {number}: write `type: value` with a type of {', '.join(CHECK_TYPES)}.", "checks")
+        check: dict[str, Any] = {"type": kind, "value": value.strip()}
+        if exact:
+            check["ignore_case"] = False
+        checks.append(check)
+    return checks
+
+
+def lines_of(checks: Sequence[Mapping[str, Any]]) -> str:
+    """Checks as the form's checks box shows them (the inverse of `checks_from_lines`)."""
+    lines = []
+    for check in checks:
+        value = check.get("value")
+        shown = " ".join(value.split()) if isinstance(value, str) else json.dumps(value)
+        lines.append(f"{check.get('type')}{'' if check.get('ignore_case', True) else '!'}: {shown}")
+    return "\n".join(lines)

@@ -85,7 +85,7 @@ def case_of(capture: Capture, verdict: str, note: str = "") -> dict[str, Any]:
     excerpt = capture.reply[:NOTE_EXCERPT]
     why = f" What was wrong: {note}" if note else ""
     return {**base, "note": f"A bad reply was: {excerpt}{why}"[: eval_cases.NOTE_MAX],
-            "checks": [{"type": "rubric", "value": f"Does better than this bad earlier reply, without its mistakes.{why}\n"
+            "checks": [{"type": "rubric", "value": f"Does better than this bad earlier reply, without its mistakes.{why} "
                                                    f"The bad reply: {excerpt}"}]}
 
 
