@@ -158,7 +158,7 @@ class Settings:
     db_threads: int = 16
     """NEUROCACHE_DB_THREADS: threads per worker for database and Redis calls (the event
     loop's default executor, infra/threads.py); nothing slow is allowed to use them."""
-    eval_concurrency: int = 8
+    eval_concurrency: int = 10
     """NEUROCACHE_EVAL_CONCURRENCY: cases one evaluation run answers at once (each is a
     model call in flight; the run's owner's hourly quota still counts every one)."""
     model_prices: tuple[tuple[str, float, float], ...] = ()
@@ -271,7 +271,7 @@ class Settings:
             parse_workers=whole("NEUROCACHE_PARSE_WORKERS", 2, 64),
             parse_memory_mb=whole("NEUROCACHE_PARSE_MEMORY_MB", 768, 65_536, minimum=128),
             db_threads=whole("NEUROCACHE_DB_THREADS", 16, 256, minimum=2),
-            eval_concurrency=whole("NEUROCACHE_EVAL_CONCURRENCY", 8, 256),
+            eval_concurrency=whole("NEUROCACHE_EVAL_CONCURRENCY", 10, 256),
             model_prices=_prices(text("NEUROCACHE_MODEL_PRICES") or ""),
         )
 
