@@ -38,14 +38,22 @@ class Ticker:
     """The event loop's lateness: a 10 ms sleep that wakes later than asked means the loop was busy."""
 
     def __init__(self) -> None:
-        self.worst = 0.0
+        self.late: list[float] = []
         self.task: asyncio.Task[None] | None = None
+
+    @property
+    def worst(self) -> float:
+        return max(self.late, default=0.0)
+
+    @property
+    def p99(self) -> float:
+        return percentile(self.late, 99) if self.late else 0.0
 
     async def _run(self) -> None:
         while True:
             start = time.perf_counter()
             await asyncio.sleep(0.01)
-            self.worst = max(self.worst, time.perf_counter() - start - 0.01)
+            self.late.append((time.perf_counter() - start - 0.01) * 1000)
 
     def __enter__(self) -> Ticker:
         self.task = asyncio.get_running_loop().create_task(self._run())
@@ -90,6 +98,13 @@ async def bench(cases: int, posts: int) -> None:
     channel = channels.create_channel(user.id, name=f"bench {time.time_ns()}")
     made = sets.create_set(user.id, agent.id, "Bench", [{"input": f"Case {n}", "checks": [{"type": "contains", "value": "Case"}]}
                                                          for n in range(cases)])
+    # Warm up what a worker does once in its life: connection pools, the model client (its
+    # first call costs ~100 ms of CPU in the loop), imports.
+    await delivery(channel.id, user.id, 5)
+    warm = sets.create_set(user.id, agent.id, "Warm-up", [{"input": "Warm up"}])
+    first = await runs.start(user.id, agent.id, warm.id)
+    while (await asyncio.to_thread(runs.get_run, user.id, agent.id, warm.id, first.id))[0].status in ("queued", "running"):
+        await asyncio.sleep(0.1)
     with Ticker() as idle:
         before = await delivery(channel.id, user.id, posts)
     with Ticker() as busy:
@@ -101,11 +116,11 @@ async def bench(cases: int, posts: int) -> None:
         elapsed = time.perf_counter() - started
     print(f"run: {view.status}, {view.passed}/{view.total} passed in {elapsed:.1f} s "
           f"(concurrency {get_settings().eval_concurrency}; target <= {TARGET_SECONDS:.0f} s)")
-    print(f"event-loop stall: worst {idle.worst * 1000:.1f} ms idle, {busy.worst * 1000:.1f} ms during the run "
-          f"(target <= {STALL_TARGET_MS:.0f} ms)")
+    print(f"event-loop stall: worst {idle.worst:.1f} ms idle (p99 {idle.p99:.1f}), {busy.worst:.1f} ms during the run "
+          f"(p99 {busy.p99:.1f}; target <= {STALL_TARGET_MS:.0f} ms)")
     print(line("delivery without a run", before))
     print(line("delivery during the run ", during))
-    ok = view.status == "completed" and elapsed <= TARGET_SECONDS and busy.worst * 1000 <= STALL_TARGET_MS
+    ok = view.status == "completed" and elapsed <= TARGET_SECONDS and busy.worst <= STALL_TARGET_MS
     print("PASS" if ok else "FAIL")
 
 
