@@ -163,6 +163,13 @@ class Settings:
     db_threads: int = 16
     """NEUROCACHE_DB_THREADS: threads per worker for database and Redis calls (the event
     loop's default executor, infra/threads.py); nothing slow is allowed to use them."""
+    eval_concurrency: int = 10
+    """NEUROCACHE_EVAL_CONCURRENCY: cases one evaluation run answers at once (each is a
+    model call in flight; the run's owner's hourly quota still counts every one)."""
+    model_prices: tuple[tuple[str, float, float], ...] = ()
+    """NEUROCACHE_MODEL_PRICES: USD per million prompt and completion tokens, per model,
+    as `model=prompt/completion` separated by commas (`gpt-4o-mini=0.15/0.6`); the cost
+    an evaluation shows and its `max_cost_usd` checks read. Unpriced models: cost unknown."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -270,6 +277,8 @@ class Settings:
             parse_workers=whole("NEUROCACHE_PARSE_WORKERS", 2, 64),
             parse_memory_mb=whole("NEUROCACHE_PARSE_MEMORY_MB", 768, 65_536, minimum=128),
             db_threads=whole("NEUROCACHE_DB_THREADS", 16, 256, minimum=2),
+            eval_concurrency=whole("NEUROCACHE_EVAL_CONCURRENCY", 10, 256),
+            model_prices=_prices(text("NEUROCACHE_MODEL_PRICES") or ""),
         )
 
 
@@ -296,6 +305,26 @@ def _allowed_models(value: str, default_model: str) -> tuple[str, ...]:
             f"NEUROCACHE_ALLOWED_MODELS must include NEUROCACHE_DEFAULT_MODEL ({default_model!r}), got {value!r}"
         )
     return models
+
+
+def _prices(value: str) -> tuple[tuple[str, float, float], ...]:
+    """`model=prompt/completion,…` in USD per million tokens; a typo fails at start-up."""
+    prices = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        model, _, pair = item.rpartition("=")
+        prompt, _, completion = pair.partition("/")
+        try:
+            price = (model.strip(), float(prompt), float(completion))
+        except ValueError:
+            price = ("", -1.0, -1.0)
+        if not price[0] or price[1] < 0 or price[2] < 0:
+            raise SettingsError(
+                f"NEUROCACHE_MODEL_PRICES must look like gpt-4o-mini=0.15/0.6,other=1/2 (USD per million tokens), got {item!r}"
+            )
+        prices.append(price)
+    return tuple(prices)
 
 
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")

@@ -35,6 +35,10 @@ class Controls:
     """Replies used one per request, in order, before falling back to `reply`/echo. A dict
     scripts tool calls: {"content": "...", "tool_calls": [{"name", "arguments", "id"?}]}
     (ignored, like a model would, when the request says tool_choice "none")."""
+    rules: list[dict[str, Any]] = field(default_factory=list)
+    """Replies chosen by what the request's last user message contains, whatever the
+    order requests arrive in (concurrent callers): [{"when": "text", "reply": script}],
+    the first match wins, before `replies`. A script as in `replies`."""
     tool_reply: dict[str, Any] | None = None
     """Once `replies` are used up, this script answers every request that offers tools
     (a model that calls tools forever), except tool_choice "none"."""
@@ -112,7 +116,11 @@ def _script_for(body: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     controls = state.controls
     tools_allowed = bool(body.get("tools")) and body.get("tool_choice") != "none"
     script: str | dict[str, Any]
-    if controls.replies:
+    asked = _last_user(body)
+    matched = next((rule["reply"] for rule in controls.rules if rule.get("when", "") in asked), None)
+    if matched is not None:
+        script = matched
+    elif controls.replies:
         script = controls.replies.pop(0)
     elif tools_allowed and controls.tool_reply is not None:
         script = controls.tool_reply
@@ -132,15 +140,19 @@ def _script_for(body: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     return (text if text or calls else _reply_for(body)), calls
 
 
-def _reply_for(body: dict[str, Any]) -> str:
-    controls = state.controls
-    if controls.reply is not None:
-        return controls.reply
+def _last_user(body: dict[str, Any]) -> str:
     last_user = ""
     for message in body.get("messages") or []:
         if isinstance(message, dict) and message.get("role") == "user":
             last_user = _text_of(message.get("content"))
-    return f"Echo: {last_user}"
+    return last_user
+
+
+def _reply_for(body: dict[str, Any]) -> str:
+    controls = state.controls
+    if controls.reply is not None:
+        return controls.reply
+    return f"Echo: {_last_user(body)}"
 
 
 def tokens_of(text: str) -> list[str]:

@@ -14,6 +14,7 @@ from neurocache_ui.api.routes import (
     agents,
     channels,
     chat,
+    evals,
     models,
     reactions,
     search,
@@ -62,7 +63,7 @@ def create_app() -> FastAPI:
     errors.install(app)
     app.add_middleware(ApiMiddleware)
     api = APIRouter(prefix=PREFIX, responses=COMMON_ERRORS)  # body size: ApiMiddleware
-    for module in (models, chat, agents, agent_versions, channels, reactions, search, usage):
+    for module in (models, chat, agents, agent_versions, evals, channels, reactions, search, usage):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(browser_session.router)  # the hub's HttpOnly session cookie

@@ -113,9 +113,9 @@ class _LocalCounts:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._counts: dict[int, tuple[int, float]] = {}
+        self._counts: dict[int | str, tuple[int, float]] = {}
 
-    def incr(self, budget_id: int) -> int:
+    def incr(self, budget_id: int | str) -> int:
         now = time.monotonic()
         with self._lock:
             if len(self._counts) > 1000:  # drop finished trees now and then
@@ -130,7 +130,7 @@ class _LocalCounts:
 _local = _LocalCounts()
 
 
-def _incr(budget_id: int, redis_url: str | None) -> int:
+def _incr(budget_id: int | str, redis_url: str | None) -> int:
     """One Redis INCR, atomic and shared by every worker (a database row would cost a
     migration and a write per call for a count that matters for minutes). If Redis
     fails, this worker counts alone: the budget stays enforced per worker."""
@@ -156,8 +156,9 @@ class MessageCall:
     """True for exactly one refused call per message: the one that shows the notice."""
 
 
-def take_message_call(budget_id: int, settings: Settings | None = None) -> MessageCall:
-    """Count one model call against the tree of message `budget_id` (blocking).
+def take_message_call(budget_id: int | str, settings: Settings | None = None) -> MessageCall:
+    """Count one model call against the tree of message `budget_id` (blocking); an
+    evaluation's test case is a message too, named "eval:<run>:<case>".
     The hop limit bounds depth, not breadth: this bounds the whole tree. The call
     that finds the budget just spent announces it, so a channel shows one notice."""
     settings = settings or get_settings()

@@ -152,3 +152,20 @@ def test_0012_keeps_each_documents_text_for_rechunking(backend: str, request: py
     with engine.connect() as conn:  # the passages and their search index survive the round trip
         assert conn.execute(sa.text("SELECT count(*) FROM knowledge_chunk")).scalar() == len(chunks)
     engine.dispose()
+
+
+EVAL_TABLES = {"eval_set", "eval_case", "eval_run", "eval_result"}
+
+
+@pytest.mark.parametrize("backend", ["empty_postgres", "empty_sqlite"])
+def test_evaluations_migration_adds_and_removes_its_tables(backend: str, request: pytest.FixtureRequest) -> None:
+    """0014 on top of the revision before it: the four evaluation tables come and go, nothing else moves."""
+    url: str = request.getfixturevalue(backend)
+    config = alembic_config(url)
+    command.upgrade(config, "0012")
+    before = tables(url)
+    assert not before & EVAL_TABLES
+    command.upgrade(config, "0014")
+    assert tables(url) == before | EVAL_TABLES
+    command.downgrade(config, "0012")
+    assert tables(url) == before

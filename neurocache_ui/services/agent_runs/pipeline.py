@@ -177,6 +177,14 @@ class Reply:
         return list(self.stream.step_log) if isinstance(self.stream, ToolLoop) else []
 
     @property
+    def tools_called(self) -> list[str]:
+        """Names of the tools the model called, in order (an evaluation's `calls_tool` check reads them)."""
+        if not isinstance(self.stream, ToolLoop):
+            return []
+        return [str(call["function"]["name"]) for message in self.stream.messages if message.get("role") == "assistant"
+                for call in message.get("tool_calls") or []]
+
+    @property
     def notes(self) -> list[str]:
         """What went wrong with the reply's tools ("Web search failed: …"), stored under a channel reply."""
         return [step.text for step in self.steps if step.failed]

@@ -14,6 +14,31 @@ from neurocache_ui.services import agents
 from neurocache_ui.services.agent_runs import delivery, pipeline
 
 
+async def respond(
+    agent: pipeline.AnsweringAgent,
+    situation: pipeline.Situation,
+    caller: pipeline.Caller,
+    *,
+    show: Callable[[str], Awaitable[Any]],
+    stop: asyncio.Event,
+    watch: Callable[[], Awaitable[None]] | None = None,
+    on_step: Callable[[str], Awaitable[Any]] | None = None,
+) -> tuple[pipeline.Reply | None, str, str]:
+    """(reply, content, status): the agent's answer outside any channel, streamed to
+    `show` until it ends or `stop` is set, its usage recorded. Try it and the
+    evaluation of a test case (services/evals) both answer this way; the reply is
+    None when it could not be prepared (no provider, a refused tool name), and the
+    content then says why."""
+    try:
+        reply = await pipeline.prepare(agent, situation, caller, on_step=on_step)
+    except NeurocacheError as error:
+        return None, str(error), delivery.ERROR
+    await delivery.stream_reply(reply, show, stop, watch=watch)
+    await reply.record()
+    content, status = delivery.final_text(reply, stopped_by="you")
+    return reply, content, status
+
+
 async def answer(
     user_id: int,
     agent_id: int,
@@ -34,17 +59,16 @@ async def answer(
     finished answer to keep showing."""
     try:
         agent = await asyncio.to_thread(agents.get_agent, user_id, agent_id)
-        usable = [turn for turn in turns if turn.get("status") != delivery.ERROR]
-        reply = await pipeline.prepare(agent, pipeline.PrivateChat(usable), pipeline.Caller(user_id), on_step=on_step)
     except NeurocacheError as error:
         return str(error), delivery.ERROR
-    await delivery.stream_reply(reply, show, stop, watch=watch)
-    await reply.record()
-    if sources is not None:
+    usable = [turn for turn in turns if turn.get("status") != delivery.ERROR]
+    reply, content, status = await respond(agent, pipeline.PrivateChat(usable), pipeline.Caller(user_id),
+                                           show=show, stop=stop, watch=watch, on_step=on_step)
+    if reply is not None and sources is not None:
         sources[:] = reply.sources
-    if steps is not None:
+    if reply is not None and steps is not None:
         steps[:] = reply.steps
-    return delivery.final_text(reply, stopped_by="you")
+    return content, status
 
 
-__all__ = ["answer"]
+__all__ = ["answer", "respond"]

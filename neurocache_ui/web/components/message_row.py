@@ -10,6 +10,7 @@ from typing import Any
 import reflex as rx
 
 from neurocache_ui.web.components.arena import arena_card
+from neurocache_ui.web.components.eval_capture import capture_button
 from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.markdown import message_body
 from neurocache_ui.web.components.reactions import (
@@ -87,6 +88,7 @@ def _toolbar(message_id: rx.Var[int], mine: rx.Var[bool], in_thread: rx.Var[bool
         ),
         rx.cond(mine, _own_actions(message_id)),
         rx.cond(rewritable, _rewrite_button(message_id, status)),
+        rx.cond(rewritable, capture_button(message_id)),
         class_name="message-actions",
         spacing="1",
         position="absolute",

@@ -10,6 +10,7 @@ import reflex as rx
 from neurocache_ui.domain.agent_templates import TEMPLATES, AgentTemplate
 from neurocache_ui.services.agents import AgentSettings
 from neurocache_ui.web.components.agent_history import history_panel
+from neurocache_ui.web.components.evals import evaluate_panel
 from neurocache_ui.web.components.knowledge import knowledge_panel
 from neurocache_ui.web.components.knowledge_tests import retrieval_tests
 from neurocache_ui.web.components.layout import empty_state, hub_page
@@ -20,6 +21,7 @@ from neurocache_ui.web.state.agent_history import HistoryState
 from neurocache_ui.web.state.agents import EDIT_FORM, NEW_AGENT, NEW_FORM, AgentsState
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
+from neurocache_ui.web.state.evals import EvalState
 from neurocache_ui.web.state.knowledge import KnowledgeState
 from neurocache_ui.web.state.knowledge_tests import KnowledgeTestState
 from neurocache_ui.web.state.mcp import McpState
@@ -300,12 +302,14 @@ def agent_page() -> rx.Component:
                             rx.tabs.trigger("Knowledge", value="knowledge"),
                             rx.tabs.trigger("MCP servers", value="mcp"),
                             rx.tabs.trigger("Try it", value="try-it"),
+                            rx.tabs.trigger("Evaluate", value="evaluate"),
                             rx.tabs.trigger("History", value="history", on_click=HistoryState.load_history),
                         ),
                         rx.tabs.content(rx.box(agent_form(EDIT_FORM, AgentsState.save_agent), padding_top="1em"), value="settings"),
                         rx.tabs.content(rx.box(knowledge_panel(), retrieval_tests(), padding_top="1em"), value="knowledge"),
                         rx.tabs.content(rx.box(mcp_panel(), padding_top="1em"), value="mcp"),
                         rx.tabs.content(rx.box(try_it_chat(), padding_top="1em"), value="try-it"),
+                        rx.tabs.content(rx.box(evaluate_panel(), padding_top="1em"), value="evaluate"),
                         rx.tabs.content(rx.box(history_panel(), padding_top="1em"), value="history"),
                         default_value="settings",
                         width="100%",
@@ -326,4 +330,4 @@ def add_pages(app: rx.App) -> None:
                  on_load=[*on_load, AgentsState.start_new, AgentsState.load_model_choices])
     app.add_page(agent_page, route=f"{ROSTER}/[slug]", title="Agent · Neurocache",
                  on_load=[*on_load, AgentsState.open_agent, KnowledgeState.load_documents, McpState.load_mcp,
-                          AgentsState.load_model_choices])
+                          AgentsState.load_model_choices, EvalState.load_evals])

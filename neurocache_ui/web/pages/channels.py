@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from neurocache_ui.web.components.eval_capture import capture_dialog
 from neurocache_ui.web.components.channel_dialogs import (
     channel_dialogs,
     header_actions,
@@ -143,6 +144,7 @@ def channel_page() -> rx.Component:
                 thread_panel(),
                 channel_dialogs(),
                 citation_dialog(),
+                capture_dialog(),
                 width="100%",
                 flex="1",
                 min_height="0",

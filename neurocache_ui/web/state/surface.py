@@ -41,6 +41,11 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     "ThreadState": frozenset({"close_thread", "open_from_url", "open_thread", "send_reply", "show_version", "thread_typing"}),
     "KnowledgeState": frozenset({"delete_document", "load_documents", "track_progress", "upload", "upload_started"}),
     "HistoryState": frozenset({"load_history", "more_versions", "pick_after", "pick_before", "restore"}),
+    "EvalState": frozenset({
+        "compare", "create_set", "delete_case", "delete_set", "edit_case", "import_cases", "load_evals", "open_set",
+        "open_run", "save_case", "start_run", "stop_run", "watch_runs",
+    }),
+    "EvalCaptureState": frozenset({"close_capture", "open_capture", "save_capture"}),
     "KnowledgeTestState": frozenset({"delete_question", "load_tests", "run_tests", "save_question", "try_question"}),
     "McpState": frozenset(
         {"add_mcp_server", "discover_mcp_tools", "load_mcp", "remove_mcp_server", "set_mcp_trigger", "toggle_mcp_tool"}
