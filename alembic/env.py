@@ -7,7 +7,7 @@ from typing import Any
 from alembic import context
 from sqlmodel import SQLModel
 
-from neurocache_ui.store import models, retrieval_models, version_models  # noqa: F401 (their tables join the metadata)
+from neurocache_ui.store import ingest_models, models, retrieval_models, version_models  # noqa: F401 (their tables join the metadata)
 from neurocache_ui.store.db import engine_for
 from neurocache_ui.settings import get_settings
 

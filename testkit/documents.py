@@ -51,3 +51,56 @@ def bomb_pdf(pages: int = 20) -> bytes:
     line = b"BT /F1 12 Tf 72 720 Td (All work and no play makes Jack a dull boy.) Tj ET\n"
     content = (line * (1024 * 1024 // len(line) + 1))[: 1024 * 1024]
     return pdf_file([content], page_count=pages, flate=True)
+
+
+def make_docx(title: str, paragraphs: list[str], table: list[list[str]] | None = None) -> bytes:
+    """A Word document: `title` as its Title paragraph, then the paragraphs (and a table)."""
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_heading(title, level=0)
+    for text in paragraphs:
+        document.add_paragraph(text)
+    if table:
+        grid = document.add_table(rows=len(table), cols=len(table[0]))
+        for row, values in zip(grid.rows, table, strict=True):
+            for cell, value in zip(row.cells, values, strict=True):
+                cell.text = value
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def make_pptx(slides: list[tuple[str, str]]) -> bytes:
+    """A presentation: one (title, body) per slide."""
+    import io
+
+    from pptx import Presentation
+
+    deck = Presentation()
+    for title, body in slides:
+        slide = deck.slides.add_slide(deck.slide_layouts[1])
+        slide.shapes.title.text = title
+        slide.placeholders[1].text = body
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    return buffer.getvalue()
+
+
+def make_xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
+    """A workbook: one sheet per name, its rows (the first: headers)."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
