@@ -9,6 +9,7 @@ from neurocache_ui.api.security_headers import SecurityHeaders, restrict_socket_
 from neurocache_ui.api.upload_guard import UploadGuard
 from neurocache_ui.services import runtime
 from neurocache_ui.services.agent_runs import orphans, runner
+from neurocache_ui.services.knowledge import background as knowledge_background
 from neurocache_ui.services.retention import retention_loop
 from neurocache_ui.web.pages import (
     account,
@@ -43,3 +44,4 @@ app.register_lifespan_task(redis_watchdog)  # the "reconnecting" notice
 app.register_lifespan_task(retention_loop)
 app.register_lifespan_task(runner.lifespan)  # agents' replies: cancelled (kept as incomplete) at shutdown
 app.register_lifespan_task(orphans.sweep_forever)  # replies whose worker died end as interrupted
+app.register_lifespan_task(knowledge_background.ingest_loop)  # uploads and crawls, processed in the background

@@ -13,6 +13,7 @@ from neurocache_ui.api.routes import (
     agents,
     channels,
     chat,
+    knowledge,
     models,
     reactions,
     search,
@@ -61,7 +62,7 @@ def create_app() -> FastAPI:
     errors.install(app)
     app.add_middleware(ApiMiddleware)
     api = APIRouter(prefix=PREFIX, responses=COMMON_ERRORS)  # body size: ApiMiddleware
-    for module in (models, chat, agents, channels, reactions, search, usage):
+    for module in (models, chat, agents, knowledge, channels, reactions, search, usage):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(browser_session.router)  # the hub's HttpOnly session cookie

@@ -15,6 +15,7 @@ from neurocache_ui.services.knowledge.documents import (
     get_document,
     list_documents,
     page_documents,
+    request_limit,
     retry_document,
     upload_limit,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "list_documents",
     "page_documents",
     "query_terms",
+    "request_limit",
     "retry_document",
     "search",
     "upload_limit",

@@ -92,6 +92,16 @@ def _size(size: int) -> str:
     return f"{size} bytes"
 
 
+UPLOAD_OVERHEAD_BYTES = 64 * 1024
+"""Room for multipart boundaries and part headers around the files of one upload."""
+
+
+def request_limit() -> int:
+    """The largest upload request of knowledge files: one .zip, or files up to as much."""
+    settings = get_settings()
+    return max(settings.knowledge_zip_max_bytes, settings.max_upload_bytes) + UPLOAD_OVERHEAD_BYTES
+
+
 def upload_limit(filename: str) -> int:
     """The most bytes a file of this name may have: a .zip's limit or one document's."""
     settings = get_settings()

@@ -1,11 +1,10 @@
-"""Background processing of knowledge documents: every worker process runs `ingest_loop`
-(a lifespan task). It claims queued documents from the database a few at a time
+"""Background processing of knowledge documents (run by services/knowledge/background.py
+in every worker process): it claims queued documents from the database a few at a time
 (store/repositories/knowledge_ingest.claim: safe with several hosts), reads each in
 the knowledge thread (parses in the confined parse processes), stores its passages,
 has them embedded (`indexing.embed_document`), and marks it ready, or failed with the
 reason. Between documents it yields to the event loop, so a 6,000-file archive never
-holds up a page, a reply or another user's upload; crawls ("Add from the web") are
-taken the same way (services/knowledge/crawl.py).
+holds up a page, a reply or another user's upload.
 
 A worker that dies leaves its documents "reading" or "embedding": their lease
 (`claimed_at`, refreshed as the work progresses) expires after LEASE_SECONDS and any
@@ -35,8 +34,6 @@ log = logging.getLogger(__name__)
 BATCH = 8
 """Documents claimed at once: small, so other hosts share a big upload and a claim's
 lease never covers more work than a few files."""
-IDLE_SECONDS = 1.0
-"""How often an idle worker looks for queued work (an upload in this process wakes it at once)."""
 LEASE_SECONDS = 300.0
 PROGRESS_EVERY = 1.0
 """Seconds between two progress writes of one document (each also refreshes its lease)."""
@@ -158,31 +155,12 @@ async def run_once() -> int:
     return len(claimed)
 
 
-async def ingest_loop() -> None:
-    """Lifespan task: process the knowledge queue and crawls, forever."""
-    from neurocache_ui.services.knowledge import crawl
-
+def listen() -> asyncio.Event:
+    """The event `wake` sets in this process (called once, by the running loop's worker)."""
     global _wake
     event = asyncio.Event()
     _wake = (asyncio.get_running_loop(), event)
-    try:
-        recovered = await asyncio.to_thread(recover) + await asyncio.to_thread(crawl.recover)
-        if recovered:
-            log.info("requeued %d knowledge documents and crawls left unfinished", recovered)
-    except Exception:
-        log.exception("could not requeue unfinished knowledge documents; their leases will expire")
-    while True:
-        try:
-            worked = await run_once() + await crawl.run_once()
-        except Exception:
-            log.exception("knowledge worker failed; trying again in %.0f s", IDLE_SECONDS)
-            worked = 0
-        if not worked:
-            event.clear()
-            try:
-                await asyncio.wait_for(event.wait(), IDLE_SECONDS)
-            except TimeoutError:
-                pass
+    return event
 
 
-__all__ = ["claim_some", "ingest_loop", "passages", "process_document", "recover", "run_once", "wake"]
+__all__ = ["claim_some", "listen", "passages", "process_document", "recover", "run_once", "wake"]
