@@ -157,7 +157,16 @@ def _html(data: bytes) -> tuple[str, str]:
     from neurocache_ui.infra.web.extract import html_task
 
     header, parts = html_task({}, [data])
-    return str(header.get("title", "")), parts[0].decode()
+    title = str(header.get("title", "")).strip()
+    if not title and data.strip():  # trafilatura's baseline (short pages) keeps no title: <title>, else the first <h1>
+        import lxml.html
+
+        tree = lxml.html.fromstring(data)
+        title = " ".join((tree.findtext(".//title") or "").split())
+        if not title:
+            heading = next(tree.iter("h1"), None)
+            title = " ".join(heading.text_content().split()) if heading is not None else ""
+    return title, parts[0].decode()
 
 
 READERS = {"docx": _docx, "pptx": _pptx, "xlsx": _xlsx, "csv": _csv, "json": _json, "jsonl": _jsonl, "html": _html}

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from neurocache_ui.domain import limits
 from neurocache_ui.domain.errors import Invalid
 from neurocache_ui.domain.ingestion import ZIP_RATIO_FROM, ZIP_RATIO_MAX, member_path, member_refusal
+from neurocache_ui.services.knowledge.documents import size_text
 from neurocache_ui.services.knowledge.formats import CONTENT_TYPES, SUPPORTED, is_archive
 from neurocache_ui.settings import get_settings
 
@@ -45,10 +46,6 @@ class Member:
     name: str
     content_type: str
     data: bytes
-
-
-def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):,.0f} MB"
 
 
 def member_name(path: str) -> str:
@@ -80,7 +77,7 @@ def _refusal(info: zipfile.ZipInfo, max_file: int) -> str | None:
     if info.file_size == 0:
         return "is empty"
     if info.file_size > max_file:
-        return f"is larger than the {_mb(max_file)} limit for one document"
+        return f"is larger than the {size_text(max_file)} limit for one document"
     return None
 
 
@@ -97,7 +94,7 @@ class Archive:
         self.filename = filename
         if len(data) > settings.knowledge_zip_max_bytes:
             raise Invalid(
-                f"{filename} is too large ({_mb(len(data))}); a .zip may be at most {_mb(settings.knowledge_zip_max_bytes)}.",
+                f"{filename} is too large ({size_text(len(data))}); a .zip may be at most {size_text(settings.knowledge_zip_max_bytes)}.",
                 "file",
             )
         try:
@@ -113,7 +110,7 @@ class Archive:
         unpacked = sum(info.file_size for info in entries)
         if unpacked > settings.knowledge_zip_max_unpacked_bytes:
             raise Invalid(
-                f"{filename} would unpack to {_mb(unpacked)}; the limit is {_mb(settings.knowledge_zip_max_unpacked_bytes)}.",
+                f"{filename} would unpack to {size_text(unpacked)}; the limit is {size_text(settings.knowledge_zip_max_unpacked_bytes)}.",
                 "file",
             )
         for info in entries:
@@ -129,11 +126,12 @@ class Archive:
         """Each entry in turn: a Member to learn from, or Skipped with its reason."""
         max_file = get_settings().max_upload_bytes
         for info in self.entries:
-            name = member_name(info.filename) or info.filename[-limits.FILENAME_MAX:]
             reason = _refusal(info, max_file)
             if reason:
-                yield Skipped(name, f"{name} {reason}.")
+                shown = "".join(ch for ch in info.filename if ch.isprintable())[-limits.FILENAME_MAX:]
+                yield Skipped(shown, f"{shown} {reason}.")
                 continue
+            name = member_name(info.filename)
             try:
                 with self.zip.open(info) as entry:
                     data = entry.read(info.file_size + 1)

@@ -84,7 +84,8 @@ def document_view(row: KnowledgeDocument) -> DocumentView:
     )
 
 
-def _size(size: int) -> str:
+def size_text(size: int) -> str:
+    """A size as people read it: bytes, KB or MB."""
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):.1f} MB"
     if size >= 1024:
@@ -118,7 +119,7 @@ def check_size(filename: str, size: int) -> None:
         raise Invalid(f"{name} is empty.", "file")
     if size > limit:
         raise Invalid(
-            f"{name} is too large ({_size(size)}); the limit is {_size(limit)}. Split it into smaller files.",
+            f"{name} is too large ({size_text(size)}); the limit is {size_text(limit)}. Split it into smaller files.",
             "file",
         )
 
