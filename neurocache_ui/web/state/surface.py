@@ -39,7 +39,10 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     }),
     "AttachmentsState": frozenset({"attach_images", "remove_image"}),
     "ThreadState": frozenset({"close_thread", "open_from_url", "open_thread", "send_reply", "show_version", "thread_typing"}),
-    "KnowledgeState": frozenset({"delete_document", "load_documents", "track_progress", "upload", "upload_started"}),
+    "KnowledgeState": frozenset({
+        "add_from_web", "delete_document", "load_documents", "recrawl", "retry_document", "set_crawl_open",
+        "set_doc_filter", "set_doc_search", "track_progress", "turn_page", "upload", "upload_started", "watch_documents",
+    }),
     "KnowledgeTestState": frozenset({"delete_question", "load_tests", "run_tests", "save_question", "try_question"}),
     "McpState": frozenset(
         {"add_mcp_server", "discover_mcp_tools", "load_mcp", "remove_mcp_server", "set_mcp_trigger", "toggle_mcp_tool"}
