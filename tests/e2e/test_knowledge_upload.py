@@ -63,10 +63,18 @@ def test_an_empty_document_is_refused_with_a_clear_message(new_context: NewConte
     create_agent(page, "Picky")
     page.get_by_role("tab", name="Knowledge").click()
     empty = tmp_path / "empty.txt"
-    empty.write_text("   ")
+    empty.write_text("")
     page.locator("#knowledge-upload input[type=file]").set_input_files(str(empty))
     page.get_by_role("button", name="Upload").click()
-    expect(page.get_by_role("alert").filter(has_text="empty.txt")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="empty.txt is empty.")).to_be_visible()  # refused at once
+    expect(page.get_by_text("No documents yet")).to_be_visible()
+    blank = tmp_path / "blank.txt"
+    blank.write_text("   \n  ")
+    page.locator("#knowledge-upload input[type=file]").set_input_files(str(blank))
+    page.get_by_role("button", name="Upload").click()  # stored, then failed by the worker with its reason
+    expect(page.get_by_role("table").get_by_text("blank.txt contains no text to learn from.")).to_be_visible()
+    expect(page.get_by_text("1 document · 1 failed")).to_be_visible()
+    page.get_by_role("button", name="Delete blank.txt").click()
     expect(page.get_by_text("No documents yet")).to_be_visible()
 
 

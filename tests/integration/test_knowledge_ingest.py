@@ -200,7 +200,7 @@ def test_a_restart_or_a_dead_worker_puts_work_back_in_the_queue(owner: tuple[int
         assert set(queue.claim(session, 10)) == {d.id for d in docs}
         session.execute(sa.update(KnowledgeDocument).where(KnowledgeDocument.id == docs[0].id)
                         .values(claimed_at=utcnow() - timedelta(seconds=worker.LEASE_SECONDS + 5)))
-    assert worker.claim_some(5) == [docs[0].id]  # an expired lease is someone else's to take
+    assert worker.requeue_expired() == 1 and worker.claim_some(5) == [docs[0].id]  # an expired lease is anyone's to take
     use_settings(REDIS_URL="redis://127.0.0.1:1")  # several processes: a live lease is left alone
     assert worker.recover() == 0
 

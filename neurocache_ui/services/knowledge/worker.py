@@ -26,7 +26,7 @@ from neurocache_ui.services.knowledge import indexing
 from neurocache_ui.services.knowledge.formats import extract_text
 from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import session_scope
-from neurocache_ui.store.models import KnowledgeDocument, utcnow
+from neurocache_ui.store.models import utcnow
 from neurocache_ui.store.repositories import knowledge_ingest as queue
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,8 @@ BATCH = 8
 """Documents claimed at once: small, so other hosts share a big upload and a claim's
 lease never covers more work than a few files."""
 LEASE_SECONDS = 300.0
+SWEEP_SECONDS = 30.0
+"""How often a worker looks for expired leases (a dead worker's documents wait up to LEASE + SWEEP)."""
 PROGRESS_EVERY = 1.0
 """Seconds between two progress writes of one document (each also refreshes its lease)."""
 INTERNAL = "could not be processed because of an internal error. Retry it, or delete it and upload it again."
@@ -120,20 +122,29 @@ def process_document(document_id: int) -> str:
         _set(document_id, status=FAILED, status_reason=f"{name} {INTERNAL}"[:500], claimed_at=None)
         return FAILED
     with session_scope() as session:
-        done = session.get(KnowledgeDocument, document_id)
-        if done is None:
-            return ""
         queue.set_state(session, document_id, status=READY, status_reason="", claimed_at=None,
-                        progress_done=done.chunk_count, progress_total=done.chunk_count)
+                        progress_done=queue.DOC.c.chunk_count, progress_total=queue.DOC.c.chunk_count)
     return READY
 
 
+_swept = 0.0
+
+
 def claim_some(limit: int = BATCH) -> list[int]:
-    """Claim queued documents and put back those whose worker's lease expired."""
-    with session_scope() as session:
-        queue.requeue(session, claimed_before=utcnow() - timedelta(seconds=LEASE_SECONDS))
+    """Claim queued documents, after putting back (every SWEEP_SECONDS) those whose
+    worker's lease expired."""
+    global _swept
+    if time.monotonic() - _swept >= SWEEP_SECONDS:
+        _swept = time.monotonic()
+        requeue_expired()
     with session_scope() as session:
         return queue.claim(session, limit)
+
+
+def requeue_expired() -> int:
+    """Documents whose worker stopped refreshing its lease go back to the queue."""
+    with session_scope() as session:
+        return queue.requeue(session, claimed_before=utcnow() - timedelta(seconds=LEASE_SECONDS))
 
 
 def recover() -> int:
@@ -163,4 +174,4 @@ def listen() -> asyncio.Event:
     return event
 
 
-__all__ = ["claim_some", "listen", "passages", "process_document", "recover", "run_once", "wake"]
+__all__ = ["claim_some", "requeue_expired", "listen", "passages", "process_document", "recover", "run_once", "wake"]
