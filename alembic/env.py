@@ -7,7 +7,14 @@ from typing import Any
 from alembic import context
 from sqlmodel import SQLModel
 
-from neurocache_ui.store import arena_models, eval_models, models, retrieval_models, version_models  # noqa: F401 (their tables join the metadata)
+from neurocache_ui.store import (  # noqa: F401 (their tables join the metadata)
+    arena_models,
+    eval_models,
+    ingest_models,
+    models,
+    retrieval_models,
+    version_models,
+)
 from neurocache_ui.store.db import engine_for
 from neurocache_ui.settings import get_settings
 

@@ -11,6 +11,7 @@ from neurocache_ui.services import runtime
 from neurocache_ui.services.agent_runs import orphans, runner
 from neurocache_ui.services.knowledge import indexing
 from neurocache_ui.services.evals import runs as eval_runs
+from neurocache_ui.services.knowledge import background as knowledge_background
 from neurocache_ui.services.retention import retention_loop
 from neurocache_ui.web.pages import (
     account,
@@ -47,3 +48,4 @@ app.register_lifespan_task(runner.lifespan)  # agents' replies: cancelled (kept 
 app.register_lifespan_task(orphans.sweep_forever)  # replies whose worker died end as interrupted
 app.register_lifespan_task(indexing.indexer_forever)  # knowledge: re-chunk and (re-)embed, claimed per document
 app.register_lifespan_task(eval_runs.sweep_forever)  # evaluation runs whose worker died (or stops) end as failed
+app.register_lifespan_task(knowledge_background.ingest_loop)  # uploads and crawls, processed in the background

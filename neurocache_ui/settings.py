@@ -66,6 +66,17 @@ class Settings:
     retrieval (its /v1/embeddings, e.g. text-embedding-3-small or an Ollama model).
     Unset: the built-in wordllama-256, which needs no provider and no download.
     Changing it re-embeds every passage in the background; full text works meanwhile."""
+    knowledge_zip_max_bytes: int = 50 * 1024 * 1024
+    """NEUROCACHE_KNOWLEDGE_ZIP_MAX_BYTES: the largest .zip of knowledge documents accepted
+    (compressed); each file in it is still held to NEUROCACHE_MAX_UPLOAD_BYTES."""
+    knowledge_zip_max_files: int = 20_000
+    """NEUROCACHE_KNOWLEDGE_ZIP_MAX_FILES: the most entries one .zip may list."""
+    knowledge_zip_max_unpacked_bytes: int = 500 * 1024 * 1024
+    """NEUROCACHE_KNOWLEDGE_ZIP_MAX_UNPACKED_BYTES: the most one .zip may unpack to, all files together."""
+    crawl_max_depth: int = 3
+    """NEUROCACHE_CRAWL_MAX_DEPTH: the deepest link level "Add from the web" may follow."""
+    crawl_max_pages: int = 200
+    """NEUROCACHE_CRAWL_MAX_PAGES: the most pages one crawl may add."""
     pdf_max_pages: int = 500
     """NEUROCACHE_PDF_MAX_PAGES: the most pages read from one PDF (core/pdf_text.py);
     a longer knowledge document is refused."""
@@ -240,6 +251,13 @@ class Settings:
             max_upload_bytes=whole("NEUROCACHE_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, 100 * 1024 * 1024),
             knowledge_max_chunks=whole("NEUROCACHE_KNOWLEDGE_MAX_CHUNKS", 10_000, 1_000_000),
             embedding_model=text("NEUROCACHE_EMBEDDING_MODEL"),
+            knowledge_zip_max_bytes=whole("NEUROCACHE_KNOWLEDGE_ZIP_MAX_BYTES", 50 * 1024 * 1024, 2 * 1024**3, minimum=1024),
+            knowledge_zip_max_files=whole("NEUROCACHE_KNOWLEDGE_ZIP_MAX_FILES", 20_000, 1_000_000, minimum=1),
+            knowledge_zip_max_unpacked_bytes=whole(
+                "NEUROCACHE_KNOWLEDGE_ZIP_MAX_UNPACKED_BYTES", 500 * 1024 * 1024, 20 * 1024**3, minimum=1024
+            ),
+            crawl_max_depth=whole("NEUROCACHE_CRAWL_MAX_DEPTH", 3, 10, minimum=0),
+            crawl_max_pages=whole("NEUROCACHE_CRAWL_MAX_PAGES", 200, 10_000, minimum=1),
             pdf_max_pages=whole("NEUROCACHE_PDF_MAX_PAGES", 500, 100_000),
             pdf_max_chars=whole("NEUROCACHE_PDF_MAX_CHARS", 1_000_000, 100_000_000),
             pdf_timeout_seconds=positive_float("NEUROCACHE_PDF_TIMEOUT_SECONDS", 20.0, 600.0),

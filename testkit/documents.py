@@ -51,3 +51,108 @@ def bomb_pdf(pages: int = 20) -> bytes:
     line = b"BT /F1 12 Tf 72 720 Td (All work and no play makes Jack a dull boy.) Tj ET\n"
     content = (line * (1024 * 1024 // len(line) + 1))[: 1024 * 1024]
     return pdf_file([content], page_count=pages, flate=True)
+
+
+def make_docx(title: str, paragraphs: list[str], table: list[list[str]] | None = None) -> bytes:
+    """A Word document: `title` as its Title paragraph, then the paragraphs (and a table)."""
+    import io
+
+    import docx
+
+    document = docx.Document()
+    document.add_heading(title, level=0)
+    for text in paragraphs:
+        document.add_paragraph(text)
+    if table:
+        grid = document.add_table(rows=len(table), cols=len(table[0]))
+        for row, values in zip(grid.rows, table, strict=True):
+            for cell, value in zip(row.cells, values, strict=True):
+                cell.text = value
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def make_pptx(slides: list[tuple[str, str]]) -> bytes:
+    """A presentation: one (title, body) per slide."""
+    import io
+
+    from pptx import Presentation
+
+    deck = Presentation()
+    for title, body in slides:
+        slide = deck.slides.add_slide(deck.slide_layouts[1])
+        slide.shapes.title.text = title
+        slide.placeholders[1].text = body
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    return buffer.getvalue()
+
+
+def make_xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
+    """A workbook: one sheet per name, its rows (the first: headers)."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def make_zip(files: dict[str, bytes], *, symlinks: dict[str, str] | None = None, encrypted: tuple[str, ...] = ()) -> bytes:
+    """A .zip of `files` (name -> bytes, deflated), plus symbolic links (name -> target)
+    and entries flagged as password-protected (their bytes stored as they are)."""
+    import io
+    import stat
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+        for name, target in (symlinks or {}).items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            archive.writestr(info, target)
+        for name in encrypted:
+            archive.writestr(name, b"\x00" * 64)
+    data = bytearray(buffer.getvalue())
+    for name in encrypted:  # zipfile cannot encrypt: set the "encrypted" flag as an encrypting archiver would
+        central = _central_entry(data, name.encode())
+        data[central + 8] |= 0x1
+        local = int.from_bytes(data[central + 42 : central + 46], "little")
+        data[local + 6] |= 0x1
+    return bytes(data)
+
+
+def _central_entry(data: bytearray, name: bytes) -> int:
+    """The offset of the central directory entry of `name` in a zip."""
+    offset = data.index(b"PK\x01\x02")
+    while True:
+        length = int.from_bytes(data[offset + 28 : offset + 30], "little")
+        if data[offset + 46 : offset + 46 + length] == name:
+            return offset
+        extra = int.from_bytes(data[offset + 30 : offset + 32], "little")
+        comment = int.from_bytes(data[offset + 32 : offset + 34], "little")
+        offset += 46 + length + extra + comment
+
+
+def zip_bomb(size: int = 64 * 1024 * 1024) -> bytes:
+    """A .zip of one text file of `size` spaces: ~1,000 times smaller than it unpacks."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open("notes.txt", "w", force_zip64=True) as entry:
+            block = b" " * (1024 * 1024)
+            for _ in range(size // len(block)):
+                entry.write(block)
+    return buffer.getvalue()

@@ -304,3 +304,26 @@ class HostilePages(FakeWebServer):
         if route == "/search":
             return Answer(headers=[("Content-Type", "application/json"), ("Content-Encoding", "gzip")], body=self.search_bomb)
         return Answer(status=404, headers=[("Content-Type", "text/plain")], body=b"no such page")
+
+
+class SiteServer(FakeWebServer):
+    """A small web site for crawls: `pages` maps a path to (content type, body); any
+    other path is 404. `robots` is served as /robots.txt (None: 404)."""
+
+    def __init__(self, pages: dict[str, tuple[str, bytes]], robots: str | None = None) -> None:
+        super().__init__()
+        self.pages = dict(pages)
+        self.robots = robots
+
+    def answer(self, path: str) -> Answer:
+        route = urlsplit(path).path
+        if route == "/robots.txt" and self.robots is not None:
+            return Answer(headers=[("Content-Type", "text/plain")], body=self.robots.encode())
+        if route in self.pages:
+            content_type, body = self.pages[route]
+            return Answer(headers=[("Content-Type", content_type)], body=body)
+        return Answer(status=404, headers=[("Content-Type", "text/plain")], body=b"no such page")
+
+    def paths(self) -> list[str]:
+        """The paths asked for, in order."""
+        return [urlsplit(seen.path).path for seen in self.requests]

@@ -15,6 +15,7 @@ from neurocache_ui.api.routes import (
     channels,
     chat,
     evals,
+    knowledge,
     models,
     reactions,
     search,
@@ -63,7 +64,7 @@ def create_app() -> FastAPI:
     errors.install(app)
     app.add_middleware(ApiMiddleware)
     api = APIRouter(prefix=PREFIX, responses=COMMON_ERRORS)  # body size: ApiMiddleware
-    for module in (models, chat, agents, agent_versions, evals, channels, reactions, search, usage):
+    for module in (models, chat, agents, agent_versions, evals, knowledge, channels, reactions, search, usage):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(browser_session.router)  # the hub's HttpOnly session cookie

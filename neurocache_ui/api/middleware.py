@@ -1,20 +1,22 @@
 """Per-request bookkeeping for /api/v1, pure ASGI so streams pass untouched: the
-body size limit (413), rate-limit headers on every response, and one usage record
+body size limit (413; knowledge uploads have the knowledge limit, `knowledge.request_limit()`), rate-limit headers on every response, and one usage record
 per request for its key (not for 401s or 429s: refused requests must not turn into
 writes; routes that record their own usage set `state.usage_recorded`)."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neurocache_ui.api.errors import ApiError, error_response, too_large_message
-from neurocache_ui.services import usage
+from neurocache_ui.services import knowledge, usage
 from neurocache_ui.settings import get_settings
 
 PREFIX = "/api/"
+KNOWLEDGE_UPLOAD = re.compile(r"^/api/v1/agents/[^/]+/knowledge/?$")
 
 
 class ApiMiddleware:
@@ -25,7 +27,8 @@ class ApiMiddleware:
         if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
             await self.app(scope, receive, send)
             return
-        limit = get_settings().api_max_body_bytes
+        upload = scope.get("method") == "POST" and KNOWLEDGE_UPLOAD.match(scope["path"])
+        limit = knowledge.request_limit() if upload else get_settings().api_max_body_bytes
         length = _content_length(scope)
         if length is not None and length > limit:
             await error_response(413, too_large_message(), headers={"Connection": "close"})(scope, receive, send)

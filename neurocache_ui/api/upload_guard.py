@@ -3,7 +3,7 @@ Reflex parses (and spools) a multipart body before the handler runs, for anyone,
 at any size. No valid session cookie: 401; too large by Content-Length or while
 counting a chunked body: 413 with the connection closed. The handler still checks
 its own session and caps each file (web/state/knowledge.py, web/state/attachments.py).
-The cap fits the larger of a knowledge upload and a message's worth of images."""
+The cap fits the larger of a knowledge upload (a .zip) and a message's worth of images."""
 
 from __future__ import annotations
 
@@ -18,10 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from neurocache_ui.domain.errors import Unavailable
 from neurocache_ui.services.attachments import MAX_IMAGE_BYTES, MAX_PER_MESSAGE
 from neurocache_ui.services.auth import SESSION_COOKIE, user_for_session
-from neurocache_ui.settings import get_settings
-
-UPLOAD_OVERHEAD_BYTES = 64 * 1024
-"""Room for multipart boundaries, part headers and Reflex's handler-arguments field."""
+from neurocache_ui.services.knowledge import request_limit
+from neurocache_ui.services.knowledge.documents import UPLOAD_OVERHEAD_BYTES
 
 SIGN_IN = "Sign in to upload files."
 UNAVAILABLE = "Uploads are unavailable right now. Try again in a moment."
@@ -29,7 +27,7 @@ UNAVAILABLE = "Uploads are unavailable right now. Try again in a moment."
 
 def upload_limit() -> int:
     """The largest upload request body accepted, in bytes."""
-    return max(get_settings().max_upload_bytes, MAX_IMAGE_BYTES * MAX_PER_MESSAGE) + UPLOAD_OVERHEAD_BYTES
+    return max(request_limit(), MAX_IMAGE_BYTES * MAX_PER_MESSAGE + UPLOAD_OVERHEAD_BYTES)
 
 
 def _too_large(limit: int) -> JSONResponse:

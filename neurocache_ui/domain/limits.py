@@ -24,6 +24,9 @@ MESSAGE_STATUS_MAX = 20
 REACTION_EMOJI_MAX = 16
 KEY_NAME_MAX = 100
 FILENAME_MAX = 255
+DOCUMENT_REASON_MAX = 500
+"""Why a knowledge document failed, as stored and shown."""
+URL_MAX = 2000
 RETRIEVAL_QUESTION_MAX = 500
 RETRIEVAL_QUESTIONS_MAX = 200
 """Questions in one agent's retrieval test set."""

@@ -31,6 +31,14 @@ def _task(name: str) -> Task:
         from neurocache_ui.infra.web.extract import html_task
 
         return html_task
+    if name == "links":
+        from neurocache_ui.infra.web.extract import links_task
+
+        return links_task
+    if name == "document":
+        from neurocache_ui.infra.document_text import document_task
+
+        return document_task
     if name == "pdf":
         from neurocache_ui.infra.pdf_text import pdf_task
 

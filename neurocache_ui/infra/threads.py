@@ -8,6 +8,9 @@ kind of slow work can never take the threads another kind needs.
 - `outbound()` is for blocking calls whose speed someone outside decides: DNS
   lookups of hosts a model or an agent's owner named, the keyless search package.
   A slow name server fills these threads, not the database's.
+- `knowledge()` is the one thread that processes knowledge documents in the
+  background (services/knowledge/worker.py): it waits on parse processes and
+  embeds passages (CPU work), one document at a time, never on a database thread.
 - Parsing never runs in a thread of this process: infra/parse_pool.py."""
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ OUTBOUND_THREADS = 8
 _lock = threading.Lock()
 _outbound: ThreadPoolExecutor | None = None
 _database: ThreadPoolExecutor | None = None
+_knowledge: ThreadPoolExecutor | None = None
 
 
 def outbound() -> ThreadPoolExecutor:
@@ -44,9 +48,18 @@ def database_executor() -> ThreadPoolExecutor:
         return _database
 
 
+def knowledge() -> ThreadPoolExecutor:
+    """The executor for processing knowledge documents, one thread."""
+    global _knowledge
+    with _lock:
+        if _knowledge is None:
+            _knowledge = ThreadPoolExecutor(1, thread_name_prefix="knowledge")
+        return _knowledge
+
+
 def use_database_executor() -> None:
     """Make the running loop's default executor the database one (call once per worker, at start)."""
     asyncio.get_running_loop().set_default_executor(database_executor())
 
 
-__all__ = ["OUTBOUND_THREADS", "database_executor", "outbound", "use_database_executor"]
+__all__ = ["OUTBOUND_THREADS", "database_executor", "knowledge", "outbound", "use_database_executor"]

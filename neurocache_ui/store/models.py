@@ -308,7 +308,11 @@ class UsageEvent(SQLModel, table=True):
 
 
 class KnowledgeDocument(SQLModel, table=True):
-    """A file an agent's owner uploaded; its text lives in knowledge_chunk."""
+    """A file an agent's owner uploaded (or a page a crawl read, store/ingest_models.py;
+    `filename` is then its URL); its text lives in knowledge_chunk. Processed in the background
+    (services/knowledge/worker.py): `status` queued → reading → embedding → ready, or
+    failed with `status_reason`; `progress_*` counts passages embedded; `claimed_at` is
+    the working worker's lease (refreshed as it progresses)."""
 
     __tablename__ = "knowledge_document"
 
@@ -330,6 +334,11 @@ class KnowledgeDocument(SQLModel, table=True):
     background indexer finds work by scanning documents, not passages."""
     claimed_until: datetime | None = timestamp(nullable=True)
     """A host re-chunking or embedding it holds it until then (a lease: a dead host's work is taken over)."""
+    status: str = Field(default="queued", max_length=16, index=True)
+    status_reason: str = Field(default="", max_length=limits.DOCUMENT_REASON_MAX)
+    progress_done: int = Field(default=0)
+    progress_total: int = Field(default=0)
+    claimed_at: datetime | None = timestamp(nullable=True)
 
 
 KNOWLEDGE_SEARCH_COLUMN = "search_vector"

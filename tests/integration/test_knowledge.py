@@ -182,7 +182,11 @@ def test_upload_errors_are_clear(owner: tuple[int, int], use_settings) -> None:
         return str(caught.value)
 
     assert error("report.docx", b"PK\x03\x04...") == (
-        "report.docx is not a supported document type (.docx). Upload a .txt, .md or .pdf file."
+        "report.docx could not be read as a DOCX file; it may be damaged or password-protected."
+    )
+    assert error("setup.exe", b"MZ...") == (
+        "setup.exe is not a supported document type (.exe). Upload a .txt, .md, .pdf, .html, .docx, .pptx, .xlsx, "
+        ".csv, .json or .jsonl file, or a .zip of them."
     )
     assert "not a supported document type" in error("README", b"hello")
     assert error("empty.txt", b"") == "empty.txt is empty."

@@ -162,10 +162,53 @@ def test_evaluations_migration_adds_and_removes_its_tables(backend: str, request
     """0014 on top of the revision before it: the four evaluation tables come and go, nothing else moves."""
     url: str = request.getfixturevalue(backend)
     config = alembic_config(url)
-    command.upgrade(config, "0012")
+    command.upgrade(config, "0013")
     before = tables(url)
     assert not before & EVAL_TABLES
     command.upgrade(config, "0014")
     assert tables(url) == before | EVAL_TABLES
-    command.downgrade(config, "0012")
+    command.downgrade(config, "0013")
     assert tables(url) == before
+
+
+def _insert(conn: sa.Connection, table: str, **values: object) -> int:
+    """A row with `values`, every other required column filled by its type (the schema of the revision at hand)."""
+    fills = {sa.Integer: 0, sa.String: "x", sa.Boolean: False, sa.Float: 0.0, sa.DateTime: sa.func.now()}
+    row = dict(values)
+    reflected = sa.Table(table, sa.MetaData(), autoload_with=conn)
+    for column in reflected.columns:
+        if column.name in row or column.nullable or column.server_default is not None or column.primary_key:
+            continue
+        row[column.name] = "[]" if isinstance(column.type, sa.JSON) else next(
+            (value for kind, value in fills.items() if isinstance(column.type, kind)), "x")
+    return int(conn.execute(reflected.insert().values(**row).returning(reflected.c.id)).scalar_one())
+
+
+@pytest.mark.parametrize("backend", ["empty_postgres", "empty_sqlite"])
+def test_knowledge_ingestion_migration_keeps_documents(backend: str, request: pytest.FixtureRequest) -> None:
+    """0013 marks existing documents ready (progress = their passages) and its downgrade
+    (a table rebuild on SQLite) keeps documents and passages."""
+    url: str = request.getfixturevalue(backend)
+    config = alembic_config(url)
+    command.upgrade(config, "0011")
+    engine = engine_for(url)
+    with engine.begin() as conn:
+        user = _insert(conn, "user_account", email="ada@example.com")
+        agent = _insert(conn, "agent", owner_id=user, slug="librarian")
+        document = _insert(conn, "knowledge_document", agent_id=agent, owner_id=user, filename="a.txt", size_bytes=5,
+                           chunk_count=2)
+        for ordinal in range(2):
+            conn.execute(sa.text("INSERT INTO knowledge_chunk (document_id, agent_id, ordinal, content) "
+                                 "VALUES (:d, :a, :o, 'tides and harbours')"), {"d": document, "a": agent, "o": ordinal})
+    command.upgrade(config, "0013")
+    with engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT status, status_reason, progress_done, progress_total FROM knowledge_document")).one()
+        assert tuple(row) == ("ready", "", 2, 2)
+    assert {"knowledge_payload", "knowledge_crawl", "knowledge_crawl_page"} <= tables(url)
+    command.downgrade(config, "0011")
+    assert not {"knowledge_payload", "knowledge_crawl", "knowledge_crawl_page"} & tables(url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM knowledge_chunk WHERE document_id = :d"), {"d": document}).scalar() == 2
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("knowledge_document")}
+        assert "status" not in columns and "filename" in columns
+    engine.dispose()

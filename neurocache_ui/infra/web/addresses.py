@@ -39,7 +39,12 @@ class FetchRefused(FetchError):
 
 
 class FetchFailed(FetchError):
-    """Tried and failed: the name did not resolve, no connection, a timeout, an HTTP error status."""
+    """Tried and failed: the name did not resolve, no connection, a timeout, an HTTP error
+    status (`status`, 0 for the others: a crawl reads robots.txt's 404 as "no rules")."""
+
+    def __init__(self, message: str, *, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def address_refusal(address: str | IPAddress) -> str | None:

@@ -115,6 +115,40 @@ def html_task(header: dict[str, Any], parts: list[bytes]) -> parse_pool.Answer:
     return {"title": title}, [text.strip().encode()]
 
 
+LINKS_MAX = 5000
+"""Links taken from one page (a crawl follows few of them; a page may list millions)."""
+
+
+async def page_links(page: FetchedPage) -> list[str]:
+    """The link targets (href of <a>, absolute against the page and its <base>) of an
+    HTML page, parsed in a parse process; [] when it cannot be parsed."""
+    settings = get_settings()
+    limits = parse_pool.Limits(
+        settings.tool_timeout_seconds, settings.tool_timeout_seconds, settings.parse_memory_mb * 1024 * 1024
+    )
+    try:
+        header, _parts = await parse_pool.run("links", {"url": page.url}, [page.body], limits)
+    except parse_pool.ParseFailed:
+        return []
+    return [str(link) for link in header.get("links", [])][:LINKS_MAX]
+
+
+def links_task(header: dict[str, Any], parts: list[bytes]) -> parse_pool.Answer:
+    """The parse process's "links" task: ({"links": [absolute URLs]}, [])."""
+    import lxml.html
+
+    if not parts[0].strip():
+        return {"links": []}, []
+    document = lxml.html.fromstring(parts[0], base_url=str(header.get("url", "")))
+    document.make_links_absolute(resolve_base_href=True, handle_failures="discard")
+    links = []
+    for anchor in document.iter("a"):
+        href = anchor.get("href")
+        if href and len(links) < LINKS_MAX:
+            links.append(href)
+    return {"links": links}, []
+
+
 def _decoded(body: bytes, charset: str | None) -> str:
     try:
         return body.decode(charset or "utf-8", errors="replace")
@@ -137,4 +171,4 @@ def _name_of(url: str) -> str:
     return name or parts.hostname or url
 
 
-__all__ = ["PageText", "Unreadable", "page_text"]
+__all__ = ["PageText", "Unreadable", "links_task", "page_links", "page_text"]

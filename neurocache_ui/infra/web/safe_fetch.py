@@ -98,7 +98,8 @@ async def _answer(url: httpx2.URL, response: httpx2.Response) -> FetchedPage | h
             raise FetchFailed(f"{shown} redirected to an invalid URL.") from None
         return parse_url(str(target))
     if response.status_code >= 400:
-        raise FetchFailed(f"{shown} answered HTTP {response.status_code} {response.reason_phrase}.".rstrip())
+        raise FetchFailed(f"{shown} answered HTTP {response.status_code} {response.reason_phrase}.".rstrip(),
+                          status=response.status_code)
     chunks: list[bytes] = []
     truncated = False
     try:

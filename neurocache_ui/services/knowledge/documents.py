@@ -1,28 +1,30 @@
-"""An agent's knowledge documents: stored as passages, listed, deleted. Functions
-taking `owner_id` see only that user's agents and documents."""
+"""An agent's knowledge documents: listed (paged, with each one's processing status),
+retried, deleted. Adding them is services/knowledge/ingest.py. Functions taking
+`owner_id` see only that user's agents and documents."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
-from neurocache_ui.domain.chunking import chunk_text
-from neurocache_ui.domain.errors import Invalid, NeurocacheError, NotFound
-from neurocache_ui.services.knowledge import indexing
-from neurocache_ui.services.knowledge.access import AGENT_NOT_FOUND, UNAVAILABLE, owned_agent
-from neurocache_ui.services.knowledge.formats import clean_filename, content_type_of, extract_text
+from neurocache_ui.domain.errors import Invalid, NotFound
+from neurocache_ui.domain.ingestion import FAILED, PENDING, STATUSES
+from neurocache_ui.services.knowledge import worker
+from neurocache_ui.services.knowledge.access import UNAVAILABLE, owned_agent
+from neurocache_ui.services.knowledge.formats import clean_filename, is_archive
 from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import database_guard, session_scope
 from neurocache_ui.store.models import KnowledgeDocument
-from neurocache_ui.store.repositories import agents as agent_rows
 from neurocache_ui.store.repositories import knowledge as repo
-
-log = logging.getLogger(__name__)
+from neurocache_ui.store.repositories import knowledge_ingest as queue
 
 DOCUMENT_NOT_FOUND = "Document not found."
+PAGE_SIZE = 25
+PAGE_MAX = 200
+FILTERS = ("", "pending", *STATUSES)
+NOT_FAILED = "Only a failed document can be retried."
 
 
 @dataclass(frozen=True)
@@ -34,9 +36,31 @@ class DocumentView:
     size_bytes: int
     chunk_count: int
     created_at: datetime
+    status: str
+    status_reason: str
+    progress_done: int
+    progress_total: int
+
+    @property
+    def pending(self) -> bool:
+        return self.status in PENDING
 
 
-def _view(row: KnowledgeDocument) -> DocumentView:
+@dataclass(frozen=True)
+class DocumentPage:
+    """One page of an agent's documents (newest first), how many match in all, and
+    how many the agent has in each status."""
+
+    documents: list[DocumentView]
+    total: int
+    counts: dict[str, int]
+
+    @property
+    def pending(self) -> int:
+        return sum(self.counts.get(status, 0) for status in PENDING)
+
+
+def document_view(row: KnowledgeDocument) -> DocumentView:
     assert row.id is not None
     return DocumentView(
         id=row.id,
@@ -46,10 +70,15 @@ def _view(row: KnowledgeDocument) -> DocumentView:
         size_bytes=row.size_bytes,
         chunk_count=row.chunk_count,
         created_at=row.created_at,
+        status=row.status,
+        status_reason=row.status_reason,
+        progress_done=row.progress_done,
+        progress_total=row.progress_total,
     )
 
 
-def _size(size: int) -> str:
+def size_text(size: int) -> str:
+    """A size as people read it: bytes, KB or MB."""
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):.1f} MB"
     if size >= 1024:
@@ -57,86 +86,71 @@ def _size(size: int) -> str:
     return f"{size} bytes"
 
 
+UPLOAD_OVERHEAD_BYTES = 64 * 1024
+"""Room for multipart boundaries and part headers around the files of one upload."""
+
+
+def request_limit() -> int:
+    """The largest upload request of knowledge files: one .zip, or files up to as much."""
+    settings = get_settings()
+    return max(settings.knowledge_zip_max_bytes, settings.max_upload_bytes) + UPLOAD_OVERHEAD_BYTES
+
+
+def upload_limit(filename: str) -> int:
+    """The most bytes a file of this name may have: a .zip's limit or one document's."""
+    settings = get_settings()
+    return settings.knowledge_zip_max_bytes if is_archive(filename) else settings.max_upload_bytes
+
+
 def check_size(filename: str, size: int) -> None:
-    """Invalid for an empty or too large file. Also called by the upload handler,
-    which stops reading a file past the limit and so knows its size only from the
-    multipart headers."""
+    """Invalid for an empty or too large file (a .zip has its own, larger limit). Also
+    called by the upload handler, which stops reading a file past the limit and so
+    knows its size only from the multipart headers."""
     name = clean_filename(filename)
-    limit = get_settings().max_upload_bytes
+    limit = upload_limit(name)
     if not size:
         raise Invalid(f"{name} is empty.", "file")
     if size > limit:
         raise Invalid(
-            f"{name} is too large ({_size(size)}); the limit is {_size(limit)}. Split it into smaller files.",
+            f"{name} is too large ({size_text(size)}); the limit is {size_text(limit)}. Split it into smaller files.",
             "file",
         )
-
-
-def _passages(name: str, content_type: str, text: str, size: int, overlap: int) -> list[str]:
-    chunks = chunk_text(text, size, overlap)
-    if not chunks:
-        hint = " Scanned PDFs need text recognition (OCR) first." if content_type == "application/pdf" else ""
-        raise Invalid(f"{name} contains no text to learn from.{hint}", "file")
-    max_chunks = get_settings().knowledge_max_chunks
-    if len(chunks) > max_chunks:
-        raise Invalid(
-            f"{name} is too long: it makes {len(chunks):,} passages; the limit is {max_chunks:,}. "
-            "Split it into smaller files.",
-            "file",
-        )
-    return chunks
-
-
-def add_document(owner_id: int, agent_id: int, filename: str, data: bytes) -> DocumentView:
-    """Store an uploaded file as the agent's knowledge and return it.
-
-    Invalid (with `field="file"`) for: an unsupported type, an empty or too large
-    file, a file with no readable text or too many passages, a PDF that is
-    unreadable, password-protected, too long or too costly to read.
-    NotFound for an agent that is not the owner's: checked before the (slow)
-    text extraction, and again in the transaction that writes."""
-    name = clean_filename(filename)
-    content_type = content_type_of(name)
-    check_size(name, len(data))
-    with database_guard(UNAVAILABLE), session_scope() as session:
-        size, overlap = _chunk_settings(session, owner_id, agent_id)
-    text = extract_text(name, data)
-    chunks = _passages(name, content_type, text, size, overlap)
-    with database_guard(UNAVAILABLE), session_scope() as session:
-        owned_agent(session, owner_id, agent_id)
-        document = KnowledgeDocument(
-            agent_id=agent_id,
-            owner_id=owner_id,
-            filename=name,
-            content_type=content_type,
-            size_bytes=len(data),
-            chunk_count=len(chunks),
-            text=text,
-            chunk_size=size,
-            chunk_overlap=overlap,
-        )
-        view = _view(repo.insert_document(session, document, chunks))
-    log.info("agent %s learned %s (%d chunks)", agent_id, name, len(chunks))
-    try:
-        indexing.embed_document(view.id)
-    except NeurocacheError as error:  # found by full text now, by meaning once the indexer retries
-        log.warning("embedding %s of agent %s failed, the indexer retries: %s", name, agent_id, error)
-    return view
 
 
 def list_documents(owner_id: int, agent_id: int) -> list[DocumentView]:
-    """The agent's documents, newest first."""
+    """All the agent's documents, newest first."""
     with database_guard(UNAVAILABLE), session_scope() as session:
         owned_agent(session, owner_id, agent_id)
-        return [_view(row) for row in repo.documents_of(session, agent_id)]
+        return [document_view(row) for row in repo.documents_of(session, agent_id)]
 
 
-def _chunk_settings(session: Session, owner_id: int, agent_id: int) -> tuple[int, int]:
-    """(chunk_size, chunk_overlap) of the owner's agent; NotFound for another's."""
-    agent = agent_rows.owned(session, owner_id, agent_id)
-    if agent is None:
-        raise NotFound(AGENT_NOT_FOUND)
-    return agent.chunk_size, agent.chunk_overlap
+def page_documents(
+    owner_id: int, agent_id: int, *, status: str = "", search: str = "", limit: int = PAGE_SIZE, offset: int = 0
+) -> DocumentPage:
+    """A page of the agent's documents, newest first: `status` one of STATUSES or
+    "pending" (queued, reading or embedding), `search` a part of the file name."""
+    if status not in FILTERS:
+        raise Invalid(f"Unknown status {status!r}: use one of {', '.join(f for f in FILTERS if f)}.", "status")
+    search = " ".join((search or "").split())[:200]
+    limit, offset = max(1, min(int(limit), PAGE_MAX)), max(0, int(offset))
+    with database_guard(UNAVAILABLE), session_scope() as session:
+        owned_agent(session, owner_id, agent_id)
+        rows = queue.page(session, agent_id, status=status, search=search, limit=limit, offset=offset)
+        total = queue.count(session, agent_id, status=status, search=search)
+        return DocumentPage([document_view(row) for row in rows], total, queue.counts_by_status(session, agent_id))
+
+
+def retry_document(owner_id: int, document_id: int) -> DocumentView:
+    """Queue a failed document again (its file is kept until it is read)."""
+    with database_guard(UNAVAILABLE), session_scope() as session:
+        document = _owned_document(session, owner_id, document_id)
+        if document.status != FAILED:
+            raise Invalid(NOT_FAILED)
+        queue.retry(session, document)
+        session.flush()
+        view = document_view(document)
+    worker.wake()
+    return view
 
 
 def _owned_document(session: Session, owner_id: int, document_id: int) -> KnowledgeDocument:
@@ -148,7 +162,7 @@ def _owned_document(session: Session, owner_id: int, document_id: int) -> Knowle
 
 def get_document(owner_id: int, document_id: int) -> DocumentView:
     with database_guard(UNAVAILABLE), session_scope() as session:
-        return _view(_owned_document(session, owner_id, document_id))
+        return document_view(_owned_document(session, owner_id, document_id))
 
 
 def delete_document(owner_id: int, document_id: int) -> None:

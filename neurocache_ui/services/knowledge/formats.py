@@ -1,5 +1,8 @@
 """Uploaded files to text: the formats an agent can learn from, their names and
-their limits (a PDF's pages and characters, an image's metadata only)."""
+their limits (a PDF's pages and characters, an image's metadata only). Everything
+but plain text is parsed in the confined parse processes (infra/parse_pool.py):
+PDFs by infra/pdf_text.py, office, data and HTML files by infra/document_text.py.
+A document's title (its properties' or first heading) leads its text."""
 
 from __future__ import annotations
 
@@ -9,10 +12,12 @@ import unicodedata
 from pathlib import PurePosixPath, PureWindowsPath
 
 from neurocache_ui.domain import limits
-from neurocache_ui.domain.chunking import normalize_text
+from neurocache_ui.domain.chunking import CHUNK_CHARS, normalize_text
 from neurocache_ui.domain.errors import Invalid
-from neurocache_ui.infra import images
+from neurocache_ui.infra import images, parse_pool
+from neurocache_ui.infra.document_text import DocumentError, read_document
 from neurocache_ui.infra.pdf_text import PdfError, PdfLimits, extract_pdf_text
+from neurocache_ui.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +32,27 @@ CONTENT_TYPES = {
     ".jpeg": "image/jpeg",
     ".webp": "image/webp",
     ".gif": "image/gif",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".csv": "text/csv",
+    ".json": "application/json",
+    ".jsonl": "application/jsonl",
 }
-SUPPORTED = ".txt, .md or .pdf"
+PARSED = {
+    "text/html": "html",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "text/csv": "csv",
+    "application/json": "json",
+    "application/jsonl": "jsonl",
+}
+"""Content types read by infra/document_text.py, and its name for each."""
+ZIP_SUFFIX = ".zip"
+SUPPORTED = ".txt, .md, .pdf, .html, .docx, .pptx, .xlsx, .csv, .json or .jsonl"
 SUPPORTED_IMAGES = ".png, .jpg, .webp or .gif"
 """Images are found by their file name and metadata description only (_image_text)."""
 def clean_filename(filename: str) -> str:
@@ -36,7 +60,7 @@ def clean_filename(filename: str) -> str:
     name = PureWindowsPath(PurePosixPath(filename or "").name).name
     name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C").strip()
     if not name or name in (".", ".."):
-        raise Invalid("The file has no name. Choose a .txt, .md or .pdf file.", "file")
+        raise Invalid(f"The file has no name. Choose a {SUPPORTED} file.", "file")
     maximum = limits.FILENAME_MAX
     if len(name) > maximum:
         stem, dot, ext = name.rpartition(".")
@@ -49,8 +73,40 @@ def content_type_of(filename: str) -> str:
     content_type = CONTENT_TYPES.get(suffix)
     if content_type is None:
         shown = suffix or "files without an extension"
-        raise Invalid(f"{filename} is not a supported document type ({shown}). Upload a {SUPPORTED} file.", "file")
+        raise Invalid(
+            f"{filename} is not a supported document type ({shown}). Upload a {SUPPORTED} file, or a .zip of them.", "file"
+        )
     return content_type
+
+
+def is_archive(filename: str) -> bool:
+    return (filename or "").lower().endswith(ZIP_SUFFIX)
+
+
+_DOCUMENT_REFUSALS = {
+    "damaged": "{name} could not be read as a {kind} file; it may be damaged or password-protected.",
+    "too_costly": "{name} took too long or too much memory to read, so it was refused. Split it into smaller files.",
+}
+
+
+def _document_text(filename: str, kind: str, data: bytes) -> str:
+    """A parsed format's text, its title first; Invalid with the reason otherwise."""
+    settings = get_settings()
+    limits = parse_pool.Limits(settings.pdf_timeout_seconds, settings.pdf_cpu_seconds, settings.pdf_memory_mb * 1024 * 1024)
+    max_chars = settings.knowledge_max_chunks * CHUNK_CHARS  # more could never fit in the passages allowed
+    try:
+        document = read_document(kind, data, limits, max_chars)
+    except DocumentError as error:
+        log.info("could not read %s %r: %s", kind, filename, error)
+        if error.reason == "invalid":
+            raise Invalid(f"{filename} {error.detail}.", "file") from None
+        raise Invalid(_DOCUMENT_REFUSALS[error.reason].format(name=filename, kind=kind.upper()), "file") from None
+    if document.truncated:
+        raise Invalid(f"{filename} has more than {max_chars:,} characters of text. Split it into smaller files.", "file")
+    title, text = document.title.strip(), document.text.strip()
+    if title and text and title not in text[:500]:
+        return f"# {title}\n\n{text}"
+    return text
 
 
 _PDF_REFUSALS = {
@@ -110,11 +166,15 @@ def _image_text(filename: str, data: bytes) -> str:
     return "\n".join(part for part in (f"Image: {filename} ({words})", images.metadata_text(data, filename)) if part)
 
 
-def extract_text(filename: str, data: bytes) -> str:
-    """A document's text, normalized; Invalid for unsupported or unreadable files."""
-    content_type = content_type_of(filename)
+def extract_text(filename: str, data: bytes, content_type: str | None = None) -> str:
+    """A document's text, normalized; Invalid for unsupported or unreadable files.
+    `content_type` when the name says nothing (a crawled page's URL). Blocking: parses
+    wait in this thread for a parse process."""
+    content_type = content_type or content_type_of(filename)
     if content_type == "application/pdf":
         raw = _pdf_text(filename, data)
+    elif content_type in PARSED:
+        raw = _document_text(filename, PARSED[content_type], data)
     elif content_type.startswith("image/"):
         raw = _image_text(filename, data)
     else:

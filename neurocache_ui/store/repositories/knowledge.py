@@ -15,20 +15,6 @@ from sqlmodel import Session
 from neurocache_ui.store.models import Agent, KnowledgeChunk, KnowledgeDocument
 
 
-def insert_document(session: Session, document: KnowledgeDocument, chunks: Sequence[str]) -> KnowledgeDocument:
-    session.add(document)
-    session.flush()
-    session.execute(
-        sa.insert(KnowledgeChunk),
-        [
-            {"document_id": document.id, "agent_id": document.agent_id, "ordinal": number, "content": chunk}
-            for number, chunk in enumerate(chunks)
-        ],
-    )
-    bump_stamp(session, document.agent_id)
-    return document
-
-
 def documents_of(session: Session, agent_id: int) -> Sequence[KnowledgeDocument]:
     """Newest first."""
     return session.scalars(

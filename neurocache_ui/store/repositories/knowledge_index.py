@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from neurocache_ui.domain.ingestion import READY
 from neurocache_ui.store.models import Agent, KnowledgeChunk, KnowledgeDocument
 from neurocache_ui.store.repositories.knowledge import bump_stamp
 
@@ -93,7 +94,7 @@ def work(session: Session, model: str, now: datetime, limit: int) -> list[int]:
         session.scalars(
             sa.select(KnowledgeDocument.id)
             .join(Agent, Agent.id == KnowledgeDocument.agent_id)  # type: ignore[arg-type]
-            .where(_free(now), sa.or_(stale_chunks, unembedded))
+            .where(_free(now), KnowledgeDocument.status == READY, sa.or_(stale_chunks, unembedded))
             .order_by(KnowledgeDocument.id)
             .limit(limit)
         ).all()

@@ -39,7 +39,10 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     }),
     "AttachmentsState": frozenset({"attach_images", "remove_image"}),
     "ThreadState": frozenset({"close_thread", "open_from_url", "open_thread", "send_reply", "show_version", "thread_typing"}),
-    "KnowledgeState": frozenset({"delete_document", "load_documents", "track_progress", "upload", "upload_started"}),
+    "KnowledgeState": frozenset({
+        "add_from_web", "delete_document", "load_documents", "recrawl", "retry_document", "set_crawl_open",
+        "set_doc_filter", "set_doc_search", "track_progress", "turn_page", "upload", "upload_started", "watch_documents",
+    }),
     "HistoryState": frozenset({"load_history", "more_versions", "pick_after", "pick_before", "restore"}),
     "EvalState": frozenset({
         "compare", "create_set", "delete_case", "delete_set", "edit_case", "import_cases", "load_evals", "open_set",

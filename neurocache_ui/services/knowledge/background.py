@@ -1,0 +1,42 @@
+"""The knowledge lifespan task of every worker process: queued documents
+(services/knowledge/worker.py) and web crawls (services/knowledge/crawl.py), taken
+from the database as they come, forever. An upload in this process wakes it at
+once; work queued by another host is found within IDLE_SECONDS."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from neurocache_ui.services.knowledge import crawl, worker
+
+log = logging.getLogger(__name__)
+
+IDLE_SECONDS = 1.0
+"""How often an idle worker looks for queued work."""
+
+
+async def ingest_loop() -> None:
+    """Lifespan task: process the knowledge queue and crawls, forever."""
+    event = worker.listen()
+    try:
+        recovered = await asyncio.to_thread(worker.recover) + await asyncio.to_thread(crawl.recover)
+        if recovered:
+            log.info("requeued %d knowledge documents and crawls left unfinished", recovered)
+    except Exception:
+        log.exception("could not requeue unfinished knowledge documents; their leases will expire")
+    while True:
+        try:
+            worked = await worker.run_once() + await crawl.run_once()
+        except Exception:
+            log.exception("knowledge worker failed; trying again in %.0f s", IDLE_SECONDS)
+            worked = 0
+        if not worked:
+            event.clear()
+            try:
+                await asyncio.wait_for(event.wait(), IDLE_SECONDS)
+            except TimeoutError:
+                pass
+
+
+__all__ = ["ingest_loop"]
