@@ -13,6 +13,7 @@ from sqlmodel import Session
 from neurocache_ui.domain.ingestion import CRAWLING, QUEUED
 from neurocache_ui.store.ingest_models import KnowledgeCrawl, KnowledgeCrawlPage
 from neurocache_ui.store.models import Agent, KnowledgeChunk, KnowledgeDocument, utcnow
+from neurocache_ui.store.repositories.knowledge import bump_stamp
 
 CRAWL = KnowledgeCrawl.__table__  # type: ignore[attr-defined]
 PAGE = KnowledgeCrawlPage.__table__  # type: ignore[attr-defined]
@@ -52,10 +53,14 @@ def add_page(session: Session, crawl_id: int, document_id: int) -> None:
 
 
 def delete_documents(session: Session, document_ids: Sequence[int]) -> None:
-    """The documents and their passages (explicitly, like repositories/knowledge.delete_document)."""
+    """The documents and their passages (explicitly, like repositories/knowledge.delete_document);
+    their agents' stamps move, so no process keeps searching the passages' vectors."""
     if document_ids:
+        agents = set(session.scalars(sa.select(KnowledgeDocument.agent_id).where(KnowledgeDocument.id.in_(document_ids))))  # type: ignore[union-attr]
         session.execute(sa.delete(KnowledgeChunk).where(KnowledgeChunk.document_id.in_(document_ids)))  # type: ignore[attr-defined]
         session.execute(sa.delete(KnowledgeDocument).where(KnowledgeDocument.id.in_(document_ids)))  # type: ignore[union-attr]
+        for agent_id in agents:
+            bump_stamp(session, agent_id)
 
 
 def of_agent(session: Session, agent_id: int, limit: int) -> Sequence[KnowledgeCrawl]:

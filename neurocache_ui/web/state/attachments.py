@@ -31,7 +31,7 @@ class AttachmentsState(ChatState):
         background task, so the tab stays usable while they arrive."""
         async with self:
             self.attaching, self.attach_error = True, ""
-        files, too_large = await receive_files(chunks, attachments.MAX_IMAGE_BYTES)
+        files, too_large = await receive_files(chunks, lambda _name: attachments.MAX_IMAGE_BYTES)
         async with self:
             user = await self._user()
             channel_id = self.channel_id

@@ -178,10 +178,8 @@ class ChatState(PresenceMixin, AuthState):
         if user is None:
             return
         self.send_error, self.editing_id, self.not_found, self.loading = "", 0, False, True
-        # What the sidebar counted as unread, before opening marks it read ("Summarize" reads them);
-        # an on_load run again in the same visit (a reconnect) finds 0 there and keeps the first count.
-        if not self._unread_for or self.channel_slug != self._url_slug():
-            self._unread_at_open = next((c["unread"] for c in self.channel_list if c["slug"] == self._url_slug()), 0)
+        # What the sidebar counted as unread, before opening marks it read ("Summarize" reads them).
+        self._unread_at_open = next((c["unread"] for c in self.channel_list if c["slug"] == self._url_slug()), 0)
         channel = await self._member_channel(user, self._url_slug())
         if channel is None:
             return

@@ -192,7 +192,7 @@ class EvalState(AgentsState):
     @rx.event(background=True)
     async def import_cases(self, chunks: rx.UploadChunkIterator):
         """A .csv or .jsonl file of cases: all of them, or none with each wrong row named."""
-        files, too_large = await receive_files(chunks, get_settings().max_upload_bytes)
+        files, too_large = await receive_files(chunks, lambda _name: get_settings().max_upload_bytes)
         async with self:
             owner, agent_id, set_id = await self._owner(), self.agent_id, self.set_id
             self.importing = True

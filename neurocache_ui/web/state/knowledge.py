@@ -6,6 +6,7 @@ status and progress (polled while any is still being processed), retry, delete, 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
@@ -24,9 +25,11 @@ SKIPPED_SHOWN = 5
 CRAWL_ACTIVE = ("queued", "crawling")
 
 
-async def receive_files(chunks: rx.UploadChunkIterator) -> tuple[dict[str, bytes], dict[str, int]]:
-    """The uploaded files as they stream in, keeping at most each one's limit (a .zip's
-    or a document's) of bytes: (name -> bytes of the files within it, name -> bytes
+async def receive_files(
+    chunks: rx.UploadChunkIterator, limit: Callable[[str], int]
+) -> tuple[dict[str, bytes], dict[str, int]]:
+    """The uploaded files as they stream in, keeping at most `limit(name)` bytes of each
+    (knowledge: a .zip's or a document's limit; images: one size for all): (name -> bytes of the files within it, name -> bytes
     received of those past it). Reflex hands the parts over as they are parsed, so a
     file is never held (in memory or on disk) beyond its limit.
     api/upload_guard.py already caps the whole request; this keeps the
@@ -42,7 +45,7 @@ async def receive_files(chunks: rx.UploadChunkIterator) -> tuple[dict[str, bytes
             continue
         data = kept.setdefault(name, bytearray())
         data += chunk.data
-        if len(data) > knowledge.upload_limit(name):
+        if len(data) > limit(name):
             too_large[name] = len(kept.pop(name))
     return {name: bytes(data) for name, data in kept.items()}, too_large
 
@@ -182,7 +185,7 @@ class KnowledgeState(AgentsState):
         """Store the files (a .zip's one by one) and queue them: the worker reads them
         while the list shows their progress. A background task, so the page's state is
         not locked while a large archive arrives and is stored."""
-        files, too_large = await receive_files(chunks)
+        files, too_large = await receive_files(chunks, knowledge.upload_limit)
         async with self:
             self.uploading = False
             user = await self._user()
