@@ -287,6 +287,18 @@ def _agent_knowledge(screen: Screen) -> Prepared:
     return Prepared(agent_tab(screen, "Knowledge"))
 
 
+@state("agent-evaluate")
+def _agent_evaluate(screen: Screen) -> Prepared:
+    return Prepared(agent_tab(screen, "Evaluate"))
+
+
+@state("agent-history")
+def _agent_history(screen: Screen) -> Prepared:
+    page = agent_tab(screen, "History")
+    expect(page.get_by_role("list", name="Versions").get_by_role("listitem").first).to_contain_text("Current")
+    return Prepared(page)
+
+
 @state("agent-mcp-servers")
 def _agent_mcp(screen: Screen) -> Prepared:
     return Prepared(agent_tab(screen, "MCP servers"))
