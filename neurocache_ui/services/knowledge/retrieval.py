@@ -2,7 +2,9 @@
 (channel replies, Try it, the API, the collective). Two rankings, fused:
 - full text: a question's words are OR-ed (common English words dropped; the engine
   stems), ranked by BM25, so a passage ranks higher the more (and rarer) words it
-  shares; user text reaches the query language only as quoted \\w+ terms;
+  shares; user text reaches the query language only as quoted \\w+ terms; in a large
+  knowledge base the words in thousands of passages are left out when rarer ones
+  exist (domain/fusion.bounded_terms), which bounds the time;
 - vectors: the passages nearest the question in meaning (services/knowledge/vectors.py),
   embedded with their document's title and heading (services/knowledge/indexing.py)."""
 
@@ -111,7 +113,8 @@ def rankings(agent_id: int, query: str, depth: int = CANDIDATES, *, owner_id: in
         index = vectors.agent_index(session, agent_id, model) if terms else None
         if index is None:
             return Rankings([], [], [], model)
-        text = [passage for passage, _ in repo.search(session, agent_id, terms, depth, index.text_stats)]
+        searched = fusion.bounded_terms(repo.term_counts(session, terms, index.text_stats))
+        text = [passage for passage, _ in repo.search(session, agent_id, searched, depth, index.text_stats)]
     query_vector = _query_vector(index, agent_id, query) if len(index.ids) else None
     nearest = index.nearest(query_vector, depth) if query_vector is not None else []
     nearest = [(passage, score) for passage, score in nearest if score >= VECTOR_FLOOR or passage in text]
