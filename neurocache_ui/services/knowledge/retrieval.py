@@ -68,7 +68,10 @@ class Rankings:
 
     text: list[int]
     vector: list[int]
+    text_scores: list[float]
+    """BM25 of each of `text`."""
     vector_scores: list[float]
+    """Cosine of each of `vector`."""
     model: str
     """The embedding model of `vector` (its list is empty while no passage has a vector of it)."""
 
@@ -112,28 +115,32 @@ def rankings(agent_id: int, query: str, depth: int = CANDIDATES, *, owner_id: in
             owned_agent(session, owner_id, agent_id)
         index = vectors.agent_index(session, agent_id, model) if terms else None
         if index is None:
-            return Rankings([], [], [], model)
+            return Rankings([], [], [], [], model)
         searched = fusion.bounded_terms(repo.term_counts(session, terms, index.text_stats))
-        text = [passage for passage, _ in repo.search(session, agent_id, searched, depth, index.text_stats)]
+        matched = repo.search(session, agent_id, searched, depth, index.text_stats)
+    text = [passage for passage, _ in matched]
     query_vector = _query_vector(index, agent_id, query) if len(index.ids) else None
     nearest = index.nearest(query_vector, depth) if query_vector is not None else []
     nearest = [(passage, score) for passage, score in nearest if score >= VECTOR_FLOOR or passage in text]
-    return Rankings(text, [passage for passage, _ in nearest], [score for _, score in nearest], model)
+    return Rankings(text, [passage for passage, _ in nearest], [score for _, score in matched],
+                    [score for _, score in nearest], model)
 
 
 def search(agent_id: int, query: str, limit: int = 4, *, owner_id: int | None = None) -> list[SearchHit]:
     """The agent's passages that best match `query`, best first: full text and
-    vectors fused (domain/fusion.py), at most PER_DOCUMENT passages of a document
-    among them while others match. [] when nothing matches or the query has no
+    vectors fused (domain/fusion.py), no text twice, at most PER_DOCUMENT passages of
+    a document among them while others match. [] when nothing matches or the query has no
     meaningful words. With `owner_id`, an agent that is not that user's is NotFound.
     Every caller uses this one function (replies, Try it, the API, the collective)."""
     limit = max(1, min(limit, SEARCH_LIMIT_MAX))
     found = rankings(agent_id, query, max(CANDIDATES, limit), owner_id=owner_id)
-    fused = fusion.fuse(found.text, found.vector)
+    fused = fusion.fuse(list(zip(found.text, found.text_scores, strict=True)),
+                        list(zip(found.vector, found.vector_scores, strict=True)), floor=VECTOR_FLOOR)
     if not fused:
         return []
     with database_guard(UNAVAILABLE), session_scope() as session:
         rows = repo.passages(session, agent_id, [item.passage_id for item in fused])
+    fused = fusion.distinct(fused, {passage: row.content for passage, row in rows.items()})
     chosen = fusion.spread(fused, {passage: row.document_id for passage, row in rows.items()}, limit)
     return [
         SearchHit(
