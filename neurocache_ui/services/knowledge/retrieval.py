@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 SEARCH_LIMIT_MAX = 20
 CANDIDATES = 50
 """How deep each ranking goes before fusion."""
+READ_FACTOR = 5
+"""The passages read for a search of `limit`: the first READ_FACTOR x limit fused, enough
+for duplicates and passages of one document to be skipped (domain/fusion.py)."""
 VECTOR_FLOOR = 0.2
 """A passage found by its vector alone must be at least this similar (cosine) to the
 question: below it, it is about something else, and a reply is better off without it."""
@@ -139,7 +142,7 @@ def search(agent_id: int, query: str, limit: int = 4, *, owner_id: int | None = 
     if not fused:
         return []
     with database_guard(UNAVAILABLE), session_scope() as session:
-        rows = repo.passages(session, agent_id, [item.passage_id for item in fused])
+        rows = repo.passages(session, agent_id, [item.passage_id for item in fused[: READ_FACTOR * limit]])
     fused = fusion.distinct(fused, {passage: row.content for passage, row in rows.items()})
     chosen = fusion.spread(fused, {passage: row.document_id for passage, row in rows.items()}, limit)
     return [
