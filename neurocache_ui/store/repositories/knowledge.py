@@ -51,14 +51,16 @@ def bump_stamp(session: Session, agent_id: int) -> None:
 # holding a term is a candidate), the length is the number of distinct lexemes. A term's
 # count in a passage comes from ts_rank of that term alone, which for unweighted lexemes is
 # 0.1 * sum(1/j^2, j=1..tf) / (pi^2/6): so tf ~ 1 / (pi^2/6 - rank * 10 * pi^2/6) - 1/2.
+# Both CTEs are MATERIALIZED: inlined, each word's tsquery was parsed again for every
+# passage it was tested against, and the candidates were read once per word (-25% time).
 _POSTGRES_SEARCH = sa.text(
     """
     WITH terms AS (
         SELECT t.ord, to_tsquery('english', t.term) AS q
         FROM unnest(CAST(:terms AS text[])) WITH ORDINALITY AS t(term, ord)
-    ), live AS (
+    ), live AS MATERIALIZED (
         SELECT ord, q FROM terms WHERE numnode(q) > 0
-    ), cand AS (
+    ), cand AS MATERIALIZED (
         SELECT c.id, c.search_vector AS v, length(c.search_vector) AS dl
         FROM knowledge_chunk AS c
         WHERE c.agent_id = :agent_id AND c.search_vector @@ to_tsquery('english', :expression)
