@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from neurocache_ui.domain import fusion
 from neurocache_ui.infra import embeddings
 from neurocache_ui.services import agents, knowledge
-from neurocache_ui.services.knowledge import indexing, retrieval
+from neurocache_ui.services.knowledge import indexing, retrieval, vectors
 from neurocache_ui.services.usage import recorder
-from neurocache_ui.store.db import get_engine
+from neurocache_ui.store.db import get_engine, session_scope
 from neurocache_ui.store.models import KnowledgeChunk, KnowledgeDocument, UsageEvent
+from neurocache_ui.store.repositories import knowledge as repo
 from testkit.fake_provider import FakeOpenAIServer
 from tests.integration.messaging_support import make_agent, make_user
 
@@ -64,6 +66,32 @@ def test_bm25_ranks_a_rare_term_above_a_common_one(database: str) -> None:
     with get_engine().connect() as conn:
         first_document = conn.execute(sa.select(KnowledgeChunk.document_id).where(KnowledgeChunk.id == text[0])).scalar()
     assert first_document == ids["rare.txt"]
+
+
+def test_term_counts_weigh_words_before_searching(database: str) -> None:
+    """What bounds full text (domain/fusion.bounded_terms): each word's passages, read
+    from the agent's cached statistics on Postgres and from FTS5's index on SQLite."""
+    user = make_user("Ada")
+    agent = make_agent(user, "Librarian")
+    learn(user, agent, {f"z{i}.txt": f"Zorbit gauge number {i} is calibrated yearly." for i in range(3)}
+          | {"p.txt": "A plimsoll line marks the safe load of a ship."})
+    with session_scope() as session:
+        index = vectors.agent_index(session, agent, embeddings.current_model())
+        assert index is not None
+        counts = repo.term_counts(session, ["zorbit", "plimsoll", "nothere"], index.text_stats)
+    assert counts == {"zorbit": 3, "plimsoll": 1, "nothere": 0}
+    assert fusion.bounded_terms(counts, 2) == ["plimsoll", "nothere"]
+    assert len(retrieval.rankings(agent, "zorbit plimsoll").text) == 4  # the budget leaves a small base alone
+
+
+def test_duplicate_passages_are_read_once(database: str) -> None:
+    user = make_user("Ada")
+    agent = make_agent(user, "Librarian")
+    ids = learn(user, agent, {"refunds-copy.txt": DOCUMENTS["refunds.txt"], **DOCUMENTS})
+    hits = retrieval.search(agent, "refund purchase", 4)
+    assert len({hit.content for hit in hits}) == len(hits)
+    assert [hit.document_id for hit in hits].count(ids["refunds.txt"]) + \
+        [hit.document_id for hit in hits].count(ids["refunds-copy.txt"]) == 1
 
 
 def test_passages_of_one_document_are_spread(database: str) -> None:

@@ -2,7 +2,9 @@
 (channel replies, Try it, the API, the collective). Two rankings, fused:
 - full text: a question's words are OR-ed (common English words dropped; the engine
   stems), ranked by BM25, so a passage ranks higher the more (and rarer) words it
-  shares; user text reaches the query language only as quoted \\w+ terms;
+  shares; user text reaches the query language only as quoted \\w+ terms; in a large
+  knowledge base the words in thousands of passages are left out when rarer ones
+  exist (domain/fusion.bounded_terms), which bounds the time;
 - vectors: the passages nearest the question in meaning (services/knowledge/vectors.py),
   embedded with their document's title and heading (services/knowledge/indexing.py)."""
 
@@ -29,6 +31,9 @@ log = logging.getLogger(__name__)
 SEARCH_LIMIT_MAX = 20
 CANDIDATES = 50
 """How deep each ranking goes before fusion."""
+READ_FACTOR = 5
+"""The passages read for a search of `limit`: the first READ_FACTOR x limit fused, enough
+for duplicates and passages of one document to be skipped (domain/fusion.py)."""
 VECTOR_FLOOR = 0.2
 """A passage found by its vector alone must be at least this similar (cosine) to the
 question: below it, it is about something else, and a reply is better off without it."""
@@ -66,7 +71,10 @@ class Rankings:
 
     text: list[int]
     vector: list[int]
+    text_scores: list[float]
+    """BM25 of each of `text`."""
     vector_scores: list[float]
+    """Cosine of each of `vector`."""
     model: str
     """The embedding model of `vector` (its list is empty while no passage has a vector of it)."""
 
@@ -110,27 +118,32 @@ def rankings(agent_id: int, query: str, depth: int = CANDIDATES, *, owner_id: in
             owned_agent(session, owner_id, agent_id)
         index = vectors.agent_index(session, agent_id, model) if terms else None
         if index is None:
-            return Rankings([], [], [], model)
-        text = [passage for passage, _ in repo.search(session, agent_id, terms, depth, index.text_stats)]
+            return Rankings([], [], [], [], model)
+        searched = fusion.bounded_terms(repo.term_counts(session, terms, index.text_stats))
+        matched = repo.search(session, agent_id, searched, depth, index.text_stats)
+    text = [passage for passage, _ in matched]
     query_vector = _query_vector(index, agent_id, query) if len(index.ids) else None
     nearest = index.nearest(query_vector, depth) if query_vector is not None else []
     nearest = [(passage, score) for passage, score in nearest if score >= VECTOR_FLOOR or passage in text]
-    return Rankings(text, [passage for passage, _ in nearest], [score for _, score in nearest], model)
+    return Rankings(text, [passage for passage, _ in nearest], [score for _, score in matched],
+                    [score for _, score in nearest], model)
 
 
 def search(agent_id: int, query: str, limit: int = 4, *, owner_id: int | None = None) -> list[SearchHit]:
     """The agent's passages that best match `query`, best first: full text and
-    vectors fused (domain/fusion.py), at most PER_DOCUMENT passages of a document
-    among them while others match. [] when nothing matches or the query has no
+    vectors fused (domain/fusion.py), no text twice, at most PER_DOCUMENT passages of
+    a document among them while others match. [] when nothing matches or the query has no
     meaningful words. With `owner_id`, an agent that is not that user's is NotFound.
     Every caller uses this one function (replies, Try it, the API, the collective)."""
     limit = max(1, min(limit, SEARCH_LIMIT_MAX))
     found = rankings(agent_id, query, max(CANDIDATES, limit), owner_id=owner_id)
-    fused = fusion.fuse(found.text, found.vector)
+    fused = fusion.fuse(list(zip(found.text, found.text_scores, strict=True)),
+                        list(zip(found.vector, found.vector_scores, strict=True)), floor=VECTOR_FLOOR)
     if not fused:
         return []
     with database_guard(UNAVAILABLE), session_scope() as session:
-        rows = repo.passages(session, agent_id, [item.passage_id for item in fused])
+        rows = repo.passages(session, agent_id, [item.passage_id for item in fused[: READ_FACTOR * limit]])
+    fused = fusion.distinct(fused, {passage: row.content for passage, row in rows.items()})
     chosen = fusion.spread(fused, {passage: row.document_id for passage, row in rows.items()}, limit)
     return [
         SearchHit(

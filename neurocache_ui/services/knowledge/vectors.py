@@ -33,8 +33,7 @@ class AgentIndex:
     owner_id: int
     ids: np.ndarray
     matrix: np.ndarray
-    text_stats: tuple[int, float]
-    """(passages, mean length) for Postgres' BM25."""
+    text_stats: repo.TextStats
     loaded_at: float
     load_seconds: float
 
