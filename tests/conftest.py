@@ -61,6 +61,23 @@ def database(request: pytest.FixtureRequest, use_settings) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def unshared_postgres_url() -> Iterator[str]:
+    """A Postgres database no hub server of the run uses: the hubs' background workers
+    (knowledge ingestion and indexing, evaluation sweeps) claim work from their own
+    database, and would take a test's queued documents or runs from under it."""
+    with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["unshared_postgres", "sqlite"], ids=["postgres", "sqlite"])
+def unshared_database(request: pytest.FixtureRequest, use_settings) -> str:
+    """`database` for tests that drive background work themselves (the queue, the indexer, runs)."""
+    url = request.getfixturevalue(f"{request.param}_url")
+    use_settings(DATABASE_URL=url, REDIS_URL=None)
+    return url
+
+
 # ---------------------------------------------------------------- fake model provider
 
 

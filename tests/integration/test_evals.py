@@ -64,7 +64,7 @@ SCRIPT = [
 
 
 @pytest.fixture
-def owner(database: str, fake_provider: FakeOpenAIServer, use_settings) -> tuple[int, agents.AgentPublic, int]:
+def owner(unshared_database: str, fake_provider: FakeOpenAIServer, use_settings) -> tuple[int, agents.AgentPublic, int]:
     use_settings(**fake_provider.env(), NEUROCACHE_MODEL_PRICES="fake-model=1000/1000", NEUROCACHE_AGENT_MAX_STEPS="2",
                  NEUROCACHE_EVAL_CONCURRENCY="3")
     user = make_user("Ada")

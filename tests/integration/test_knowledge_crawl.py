@@ -45,7 +45,7 @@ def site(use_settings) -> Iterator[SiteServer]:
 
 
 @pytest.fixture
-def owner(database: str) -> tuple[int, int]:
+def owner(unshared_database: str) -> tuple[int, int]:
     user = make_user("Ada")
     return user, make_agent(user, "Pilot")
 
@@ -61,7 +61,7 @@ def names(user: int, agent: int) -> dict[str, str]:
     return {d.filename: d.status for d in knowledge.list_documents(user, agent)}
 
 
-def test_a_crawl_follows_same_site_links_to_its_depth_honouring_robots(owner: tuple[int, int], site: SiteServer, database: str) -> None:
+def test_a_crawl_follows_same_site_links_to_its_depth_honouring_robots(owner: tuple[int, int], site: SiteServer, unshared_database: str) -> None:
     user, agent = owner
     view = asyncio.run(crawl.start_crawl(user, agent, site.url + "/", depth=1, max_pages=10))
     assert view.status == "queued"

@@ -25,7 +25,7 @@ from tests.integration.messaging_support import make_agent, make_user
 
 
 @pytest.fixture
-def owner(database: str) -> tuple[int, int]:
+def owner(unshared_database: str) -> tuple[int, int]:
     user = make_user("Ada")
     return user, make_agent(user, "Librarian")
 

@@ -38,7 +38,7 @@ def chunk_models(agent: int) -> list[str | None]:
         return list(conn.execute(sa.select(KnowledgeChunk.embedding_model).where(KnowledgeChunk.agent_id == agent)).scalars())
 
 
-def test_hybrid_finds_a_paraphrase_full_text_misses(database: str) -> None:
+def test_hybrid_finds_a_paraphrase_full_text_misses(unshared_database: str) -> None:
     user = make_user("Ada")
     agent = make_agent(user, "Librarian")
     ids = learn(user, agent)
@@ -55,7 +55,7 @@ def test_hybrid_finds_a_paraphrase_full_text_misses(database: str) -> None:
     assert retrieval.search(agent, "quantum chromodynamics") == []
 
 
-def test_bm25_ranks_a_rare_term_above_a_common_one(database: str) -> None:
+def test_bm25_ranks_a_rare_term_above_a_common_one(unshared_database: str) -> None:
     """Postgres' ts_rank has no IDF: the passages repeating the common word won there."""
     user = make_user("Ada")
     agent = make_agent(user, "Librarian")
@@ -68,7 +68,7 @@ def test_bm25_ranks_a_rare_term_above_a_common_one(database: str) -> None:
     assert first_document == ids["rare.txt"]
 
 
-def test_term_counts_weigh_words_before_searching(database: str) -> None:
+def test_term_counts_weigh_words_before_searching(unshared_database: str) -> None:
     """What bounds full text (domain/fusion.bounded_terms): each word's passages, read
     from the agent's cached statistics on Postgres and from FTS5's index on SQLite."""
     user = make_user("Ada")
@@ -84,7 +84,7 @@ def test_term_counts_weigh_words_before_searching(database: str) -> None:
     assert len(retrieval.rankings(agent, "zorbit plimsoll").text) == 4  # the budget leaves a small base alone
 
 
-def test_duplicate_passages_are_read_once(database: str) -> None:
+def test_duplicate_passages_are_read_once(unshared_database: str) -> None:
     user = make_user("Ada")
     agent = make_agent(user, "Librarian")
     ids = learn(user, agent, {"refunds-copy.txt": DOCUMENTS["refunds.txt"], **DOCUMENTS})
@@ -94,7 +94,7 @@ def test_duplicate_passages_are_read_once(database: str) -> None:
         [hit.document_id for hit in hits].count(ids["refunds-copy.txt"]) == 1
 
 
-def test_passages_of_one_document_are_spread(database: str) -> None:
+def test_passages_of_one_document_are_spread(unshared_database: str) -> None:
     user = make_user("Ada")
     agent = make_agent(user, "Librarian")
     long_refunds = " ".join(f"Refund rule {i}: a refund within {i} days of purchase is possible." for i in range(40))
@@ -105,7 +105,7 @@ def test_passages_of_one_document_are_spread(database: str) -> None:
 
 
 def test_provider_embeddings_with_usage_then_reembedding_on_model_change(
-    database: str, fake_provider: FakeOpenAIServer, use_settings
+    unshared_database: str, fake_provider: FakeOpenAIServer, use_settings
 ) -> None:
     user = make_user("Ada")
     agent = make_agent(user, "Librarian")
@@ -113,7 +113,7 @@ def test_provider_embeddings_with_usage_then_reembedding_on_model_change(
     embedded = indexing.progress(user, agent)
     assert (embedded.model, embedded.embedded, embedded.total, embedded.done) == (embeddings.BUILTIN_MODEL, 5, 5, True)
 
-    use_settings(DATABASE_URL=database, **fake_provider.env(), NEUROCACHE_EMBEDDING_MODEL="fake-embed")
+    use_settings(DATABASE_URL=unshared_database, **fake_provider.env(), NEUROCACHE_EMBEDDING_MODEL="fake-embed")
     waiting = indexing.progress(user, agent)
     assert (waiting.model, waiting.embedded, waiting.total, waiting.done) == ("fake-embed", 0, 5, False)
     # Meanwhile: full text alone (the built-in vectors are another model's), no provider call.
@@ -142,9 +142,9 @@ def test_provider_embeddings_with_usage_then_reembedding_on_model_change(
 
 
 def test_provider_outage_leaves_full_text_and_the_indexer_retries(
-    database: str, fake_provider: FakeOpenAIServer, use_settings
+    unshared_database: str, fake_provider: FakeOpenAIServer, use_settings
 ) -> None:
-    use_settings(DATABASE_URL=database, **fake_provider.env(), NEUROCACHE_EMBEDDING_MODEL="fake-embed",
+    use_settings(DATABASE_URL=unshared_database, **fake_provider.env(), NEUROCACHE_EMBEDDING_MODEL="fake-embed",
                  NEUROCACHE_LLM_MAX_RETRIES="1")
     fake_provider.configure(fail_status=401, fail_times=-1)
     user = make_user("Ada")
@@ -166,7 +166,7 @@ def test_provider_outage_leaves_full_text_and_the_indexer_retries(
     assert tries() == 2 and chunk_models(agent) == [None]
 
 
-def test_chunk_settings_rechunk_in_the_background(database: str) -> None:
+def test_chunk_settings_rechunk_in_the_background(unshared_database: str) -> None:
     user = make_user("Ada")
     agent = make_agent(user, "Librarian")
     text = "\n\n".join(f"Section {i}. " + "The warranty covers parts and labour for defects. " * 6 for i in range(8))
@@ -191,7 +191,7 @@ def test_chunk_settings_rechunk_in_the_background(database: str) -> None:
     assert hit.document_id == document_id and hit.vector_rank is not None
 
 
-def test_embed_document_with_nothing_to_do(database: str) -> None:
+def test_embed_document_with_nothing_to_do(unshared_database: str) -> None:
     calls: list[tuple[int, int]] = []
     indexing.embed_document(10**9, lambda done, total: calls.append((done, total)))  # no such document
     user = make_user("Ada")

@@ -24,7 +24,10 @@ from neurocache_ui.store.repositories import knowledge_index as index_repo
 CACHE_BYTES = 512 * 1024 * 1024
 """The most vector memory one process keeps; least recently searched agents go first."""
 STALE_FACTOR = 10
-SLOW_LOAD = 0.05
+SLOW_LOAD = 0.5
+"""Seconds a load must take before searches may use the previous matrix meanwhile (for up to
+STALE_FACTOR times that): only big agents, which reload slowly, answer from a just-stale
+matrix while an upload moves their stamp; a small agent always sees its newest passages."""
 
 
 @dataclass(frozen=True)

@@ -142,7 +142,7 @@ def composer() -> rx.Component:
             spacing="1",
         ),
         on_submit=ChatState.send,
-        reset_on_submit=False,
+        reset_on_submit=True,  # empty at once, so typing the next message never races the send (refused: restored)
         width="100%",
         flex_shrink="0",
     )

@@ -285,21 +285,22 @@ class ChatState(PresenceMixin, AuthState):
             ids = [int(p["id"]) for p in self.pending_images if p["channel_id"] == self.channel_id]
             view, is_message = await composer.send(user.id, self.channel_id, content, ids)
         except NeurocacheError as error:
-            # The text stays in the box: only a stored message clears it.
-            self.sending = False
-            self.send_error = str(error)
+            # The box emptied as it was sent (so the next message can be typed at once): a
+            # refused one comes back into it, so nothing typed is lost.
+            self.sending, self.send_error = False, str(error)
+            yield rx.set_value(COMPOSER_ID, content)
             return
         except Exception:
             log.exception("sending a message to channel %s failed", self.channel_id)
             self.sending = False
-            self.send_error = "Could not send your message right now. It is still in the box; try again."
+            self.send_error = "Could not send your message right now. It is back in the box; try again."
+            yield rx.set_value(COMPOSER_ID, content)
             return
         self.sending = False
         self._change(lambda window: rows.added(window, to_row(view)))
         if is_message:  # not a command (composer.py): the channel's agents get to work
             self.pending_images = []
             runner.trigger(view, triggered_by_user_id=user.id)
-        yield rx.set_value(COMPOSER_ID, "")
 
     @rx.event
     def start_edit(self, message_id: int):
