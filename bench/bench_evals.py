@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from neurocache_ui.infra import bus
-from neurocache_ui.services import agents, channels, messaging
+from neurocache_ui.services import agents, channels, messaging, runtime
 from neurocache_ui.services.evals import runs, sets
 from neurocache_ui.settings import get_settings
 from testkit.factories import create_user
@@ -105,6 +105,7 @@ async def bench(cases: int, posts: int) -> None:
     first = await runs.start(user.id, agent.id, warm.id)
     while (await asyncio.to_thread(runs.get_run, user.id, agent.id, warm.id, first.id))[0].status in ("queued", "running"):
         await asyncio.sleep(0.1)
+    runtime.freeze_startup_heap()  # as every hub worker does once started (services/runtime.py)
     with Ticker() as idle:
         before = await delivery(channel.id, user.id, posts)
     with Ticker() as busy:
