@@ -124,8 +124,9 @@ def attacker(target: HubServer, use_settings, postgres_url: str, redis_server: R
 ATTEMPTS = 3
 """Runs of an attack a test may make to see the limits met. The machine the tests run on
 is shared: when it is overloaded every process answers late now and then (the control
-server below shows it), so a run may miss a limit through no fault of the hub. The
-code before issue 19 missed them by 25 to 250 times, in every run."""
+server below shows it), so a run may miss a limit through no fault of the hub; each limit
+also counts on top of what the control server took at worst in that run. The code before
+issue 19 missed them by 25 to 250 times, in every run."""
 
 
 @dataclass
@@ -144,8 +145,15 @@ class Watch:
                 f"worst control {self.control.worst * 1000:.0f} ms")
 
     @property
+    def noise(self) -> float:
+        """What the idle control server took at worst meanwhile: the machine's own lateness,
+        which the worker cannot beat either (the other test process may be busy)."""
+        return self.control.worst
+
+    @property
     def within(self) -> bool:
-        return self.memory.rise < MEMORY_RISE and self.ping.worst < PING and self.image.worst < IMAGE
+        return (self.memory.rise < MEMORY_RISE and self.ping.worst < PING + self.noise
+                and self.image.worst < IMAGE + self.noise)
 
 
 def measured(hub: HubServer, attacker: Attacker, control_url: str, attack: Callable[[], None]) -> Watch:
@@ -169,8 +177,8 @@ def measured(hub: HubServer, attacker: Attacker, control_url: str, attack: Calla
             break
     assert watch.ping.samples >= 3 and watch.image.samples >= 3, watch.report()
     assert watch.memory.rise < MEMORY_RISE, watch.report()
-    assert watch.ping.worst < PING, watch.report()
-    assert watch.image.worst < IMAGE, watch.report()
+    assert watch.ping.worst < PING + watch.noise, watch.report()
+    assert watch.image.worst < IMAGE + watch.noise, watch.report()
     return watch
 
 
