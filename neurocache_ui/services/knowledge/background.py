@@ -1,7 +1,7 @@
 """The knowledge lifespan task of every worker process: queued documents
 (services/knowledge/worker.py) and web crawls (services/knowledge/crawl.py), taken
 from the database as they come, forever. An upload in this process wakes it at
-once; work queued by another host is found within IDLE_SECONDS."""
+once; work queued by another host is found within IDLE_SECONDS (5 s)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from neurocache_ui.services.knowledge import crawl, worker
 
 log = logging.getLogger(__name__)
 
-IDLE_SECONDS = 1.0
-"""How often an idle worker looks for queued work."""
+IDLE_SECONDS = 5.0
+"""How often an idle worker looks for queued work (an upload to this process wakes it at
+once; another host's is found within this): idle polling costs every worker two claims."""
 
 
 async def ingest_loop() -> None:
