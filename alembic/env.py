@@ -11,6 +11,7 @@ from neurocache_ui.store import (  # noqa: F401 (their tables join the metadata)
     arena_models,
     eval_models,
     ingest_models,
+    media_models,
     models,
     retrieval_models,
     version_models,

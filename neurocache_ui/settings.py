@@ -177,6 +177,16 @@ class Settings:
     eval_concurrency: int = 10
     """NEUROCACHE_EVAL_CONCURRENCY: cases one evaluation run answers at once (each is a
     model call in flight; the run's owner's hourly quota still counts every one)."""
+    media_max_mb: int = 200
+    """NEUROCACHE_MEDIA_MAX_MB: the largest video or audio file a member may attach, in MB."""
+    media_max_minutes: int = 20
+    """NEUROCACHE_MEDIA_MAX_MINUTES: the longest video or audio accepted; longer ones are refused."""
+    media_frames: int = 32
+    """NEUROCACHE_MEDIA_FRAMES: the most frames of one video an agent is shown (chosen by scene change)."""
+    transcription_model: str | None = None
+    """NEUROCACHE_TRANSCRIPTION_MODEL: the provider's speech-to-text model (`whisper-1`,
+    `gpt-4o-mini-transcribe`) for voice messages and the sound of videos; unset: media
+    still plays and agents are told there is no transcript."""
     model_prices: tuple[tuple[str, float, float], ...] = ()
     """NEUROCACHE_MODEL_PRICES: USD per million prompt and completion tokens, per model,
     as `model=prompt/completion` separated by commas (`gpt-4o-mini=0.15/0.6`); the cost
@@ -251,6 +261,10 @@ class Settings:
             max_upload_bytes=whole("NEUROCACHE_MAX_UPLOAD_BYTES", 5 * 1024 * 1024, 100 * 1024 * 1024),
             knowledge_max_chunks=whole("NEUROCACHE_KNOWLEDGE_MAX_CHUNKS", 10_000, 1_000_000),
             embedding_model=text("NEUROCACHE_EMBEDDING_MODEL"),
+            transcription_model=text("NEUROCACHE_TRANSCRIPTION_MODEL"),
+            media_max_mb=whole("NEUROCACHE_MEDIA_MAX_MB", 200, 10_240),
+            media_max_minutes=whole("NEUROCACHE_MEDIA_MAX_MINUTES", 20, 600),
+            media_frames=whole("NEUROCACHE_MEDIA_FRAMES", 32, 256),
             knowledge_zip_max_bytes=whole("NEUROCACHE_KNOWLEDGE_ZIP_MAX_BYTES", 50 * 1024 * 1024, 2 * 1024**3, minimum=1024),
             knowledge_zip_max_files=whole("NEUROCACHE_KNOWLEDGE_ZIP_MAX_FILES", 20_000, 1_000_000, minimum=1),
             knowledge_zip_max_unpacked_bytes=whole(

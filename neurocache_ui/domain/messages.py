@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, NamedTuple
 
 from neurocache_ui.domain.errors import Invalid
+from neurocache_ui.domain.media import MediaRef, media_of
 from neurocache_ui.domain.reactions import ReactionGroup
 from neurocache_ui.domain.tools import Source
 
@@ -62,6 +63,8 @@ class MessageView:
     """What went wrong while an agent wrote it ("Web search failed: …")."""
     arena: str = ""
     """An arena's card as JSON text ("" for other messages): see domain/arena.py."""
+    media: tuple[MediaRef, ...] = ()
+    """The video and audio sent with the message (domain/media.py)."""
 
     @property
     def cursor(self) -> str:
@@ -103,6 +106,7 @@ class MessageView:
             data.get("version_count", 1),
             tuple(data.get("notes") or ()),
             data.get("arena") or "",
+            media_of(data.get("media")),
         )
 
     @classmethod
@@ -131,6 +135,7 @@ class MessageView:
             self.version_count,
             list(self.notes),
             self.arena,
+            [m.to_row() for m in self.media],
         ]
 
     @classmethod
@@ -139,7 +144,7 @@ class MessageView:
         costs a quarter of `_EPOCH + timedelta(...)`. Raises ValueError or TypeError
         on a row of another shape."""
         (id_, channel, user, agent, author, kind, content, status, created, edited, sources, attached, thread, replies,
-         reactions, versions, notes, arena) = row
+         reactions, versions, notes, arena, media) = row
         return cls(
             id_,
             channel,
@@ -159,6 +164,7 @@ class MessageView:
             versions,
             tuple(notes) if notes else (),
             arena,
+            media_of(media),
         )
 
 

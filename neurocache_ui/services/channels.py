@@ -51,12 +51,14 @@ class ChannelView:
 
 @dataclass(frozen=True)
 class ChannelSummary:
-    """One sidebar row: enough to link to the channel and show its unread badge."""
+    """One sidebar row: enough to link to the channel and show its unread badge.
+    `newest` is the newest message's id, counted already (a live event for it is not new)."""
 
     id: int
     slug: str
     name: str
     unread: int
+    newest: int = 0
 
 
 class Member(NamedTuple):
@@ -174,7 +176,7 @@ def list_channels(user_id: int) -> list[ChannelSummary]:
     """The user's active channels, by name, with unread counts, in one query."""
     with session_scope() as session:
         rows = repo.summaries(session, user_id)
-    return [ChannelSummary(id=r[0], slug=r[1], name=r[2], unread=r[3]) for r in rows]
+    return [ChannelSummary(id=r[0], slug=r[1], name=r[2], unread=r[3], newest=r[4]) for r in rows]
 
 
 def members(channel_id: int, viewer_id: int) -> list[Member]:

@@ -221,6 +221,9 @@ class Message(SQLModel, table=True):
     arena: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON(), nullable=True)
     """An arena's card as every member sees it (answers, who voted, the result once
     revealed: domain/arena.py); the truth is arena_match, like reactions."""
+    media: list[Any] = json_list()
+    """Its video and audio as domain.media.MediaRef rows, kept in step with `media` rows
+    (store/media_models.py) by services/media/, so a page of messages stays one query."""
 
 
 MESSAGE_SEARCH_COLUMN = "search_vector"

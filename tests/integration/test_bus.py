@@ -52,7 +52,11 @@ class Listener:
             while len(self.types(channel_id)) < count:
                 await asyncio.sleep(0.02)
 
-        await asyncio.wait_for(enough(), timeout)
+        try:
+            await asyncio.wait_for(enough(), timeout)
+        except TimeoutError:
+            died = self.task.done() and not self.task.cancelled() and self.task.exception()
+            raise AssertionError(f"{count} events expected, saw {self.events}; listener error: {died!r}") from None
 
     def stop(self) -> None:
         self.task.cancel()
@@ -133,5 +137,21 @@ async def test_malformed_events_are_ignored(redis_stores: Stores) -> None:
         assert bus.publish(1, TypingChanged(user_id=2, name="Bob"))
         await worker.wait_for(1, 1)
         assert worker.events == [(1, {"type": "typing", "user_id": 2, "name": "Bob", "thread_id": 0})]
+    finally:
+        worker.stop()
+
+
+async def test_the_first_event_after_a_redis_restart_is_not_lost(redis_stores: Stores, redis_server) -> None:
+    """The pooled connection of before a restart is dead; publishing notices and
+    sends on a new one, instead of losing that event and skipping Redis for a second."""
+    assert bus.publish(1, TypingChanged(user_id=2, name="Bob"))  # the pool now holds a connection
+    await asyncio.to_thread(redis_server.stop)
+    await asyncio.to_thread(redis_server.start)
+    worker = Listener()
+    try:
+        await asyncio.wait_for(worker.ready.wait(), 10)
+        assert bus.publish(1, TypingChanged(user_id=3, name="Cy"))
+        await worker.wait_for(1, 1)
+        assert worker.events == [(1, {"type": "typing", "user_id": 3, "name": "Cy", "thread_id": 0})]
     finally:
         worker.stop()

@@ -76,7 +76,7 @@ def test_create_channel_makes_the_owner_a_member(database: str) -> None:
     assert channels.members(view.id, owner.id) == [channels.Member(owner.id, owner.name)]
     channels.ensure_member(view.id, owner.id)
     channels.ensure_can_post(view.id, owner.id)
-    assert channels.list_channels(owner.id) == [channels.ChannelSummary(view.id, view.slug, name, 0)]
+    assert channels.list_channels(owner.id) == [channels.ChannelSummary(view.id, view.slug, name, 0, 0)]
 
 
 @pytest.mark.parametrize(

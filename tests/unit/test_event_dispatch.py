@@ -23,6 +23,7 @@ from neurocache_ui.domain.events import (
 from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.services.agent_runs import runner
 from neurocache_ui.services.auth import CurrentUser
+from neurocache_ui.services.channels import ChannelSummary
 from neurocache_ui.web.realtime import dispatch, rows
 from neurocache_ui.web.realtime.watchers import Watchers
 
@@ -90,7 +91,7 @@ def test_a_forgotten_tab_receives_nothing_more() -> None:
 
 
 def test_unread_counts_grow_for_other_peoples_messages_elsewhere() -> None:
-    sidebar = [{"id": 10, "name": "launch", "unread": 0}, {"id": 11, "name": "side", "unread": 2}]
+    sidebar = [{"id": 10, "name": "launch", "unread": 0, "newest": 0}, {"id": 11, "name": "side", "unread": 2, "newest": 0}]
     from_bob = dispatch.with_unread(sidebar, 11, MessageCreated(message=message(1, channel_id=11)), ADA)
     assert [entry["unread"] for entry in from_bob] == [0, 3]
     assert from_bob[0] is sidebar[0]
@@ -101,6 +102,18 @@ def test_unread_counts_grow_for_other_peoples_messages_elsewhere() -> None:
     for event in (MessageUpdated(message=message(1)), MessageDeleted(message=message(1)), TypingChanged()):
         assert dispatch.with_unread(sidebar, 11, event, ADA) is sidebar
     assert dispatch.with_unread(sidebar, 12, MessageCreated(message=message(4, channel_id=12)), ADA) is sidebar
+
+
+def test_a_message_the_sidebar_query_counted_is_not_counted_again_by_its_event() -> None:
+    """The sidebar reloads from the database while a message's event is on its way:
+    the count already has it, so the late event changes nothing."""
+    summaries = [ChannelSummary(10, "launch", "launch", 0, 7), ChannelSummary(11, "side", "side", 3, 42)]
+    sidebar = dispatch.sidebar_of(summaries, open_channel=10)
+    assert [(e["unread"], e["newest"]) for e in sidebar] == [(0, 7), (3, 42)]
+    assert dispatch.with_unread(sidebar, 11, MessageCreated(message=message(42, channel_id=11)), ADA) is sidebar
+    newer = dispatch.with_unread(sidebar, 11, MessageCreated(message=message(43, channel_id=11)), ADA)
+    assert (newer[1]["unread"], newer[1]["newest"]) == (4, 43)
+    assert dispatch.with_unread(newer, 11, MessageCreated(message=message(43, channel_id=11)), ADA) is newer  # delivered twice
 
 
 def test_cached_channels_stay_fresh_for_switching_back() -> None:
@@ -183,7 +196,7 @@ def test_a_frame_of_events_changes_each_part_of_a_tab_once() -> None:
     """A burst arrives as one frame: 300 posts in the open channel, some elsewhere,
     presence and typing; the tab's rows end as if applied one by one, bounded."""
     window = rows.shown([rows.to_row(message(1))], False)
-    sidebar = [{"id": 10, "name": "launch", "unread": 0}, {"id": 11, "name": "side", "unread": 0}]
+    sidebar = [{"id": 10, "name": "launch", "unread": 0, "newest": 0}, {"id": 11, "name": "side", "unread": 0, "newest": 0}]
     items: list[tuple[int, object]] = [(10, MessageCreated(message=message(i))) for i in range(2, 302)]
     items += [(11, MessageCreated(message=message(400 + i, channel_id=11))) for i in range(3)]
     items += [(10, PresenceChanged(names=["Ada", "Bob"])), (10, TypingChanged())]
@@ -218,7 +231,7 @@ def test_reading_and_membership_news_go_to_the_persons_own_tabs() -> None:
 
 def test_a_read_elsewhere_clears_the_count_and_membership_news_reloads_the_sidebar() -> None:
     window = rows.shown([rows.to_row(message(1))], False)
-    sidebar = [{"id": 10, "name": "launch", "unread": 0}, {"id": 11, "name": "side", "unread": 4}]
+    sidebar = [{"id": 10, "name": "launch", "unread": 0, "newest": 0}, {"id": 11, "name": "side", "unread": 4, "newest": 0}]
     read = dispatch.frame_after(window, sidebar, {}, [], open_channel=10, viewer_id=ADA, items=[(11, ReadMoved(user_id=ADA))])
     assert [e["unread"] for e in read.sidebar] == [0, 0] and read.window is window
     someone_else = dispatch.frame_after(window, sidebar, {}, [], open_channel=10, viewer_id=ADA, items=[(11, ReadMoved(user_id=BOB))])

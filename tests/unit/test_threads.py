@@ -91,7 +91,7 @@ def test_thread_replies_stay_out_of_the_channel_but_count_as_unread() -> None:
     counted = rows.after_event(window, MessageUpdated(message=view(ROOT, thread_id=None, replies=1)))
     assert counted.latest[0]["replies"] == 1
 
-    sidebar = [{"id": 10, "unread": 0}]
-    assert dispatch.with_unread(sidebar, 10, MessageCreated(message=reply), viewer_id=1) == [{"id": 10, "unread": 1}]
+    sidebar = [{"id": 10, "unread": 0, "newest": 0}]
+    assert dispatch.with_unread(sidebar, 10, MessageCreated(message=reply), viewer_id=1) == [{"id": 10, "unread": 1, "newest": reply.id}]
     cache = {10: {"rows": [rows.to_row(view(ROOT, thread_id=None))], "has_more": False}}
     assert dispatch.with_cached(cache, 10, MessageCreated(message=reply)) is cache

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-KEY_PREFIX = "nc:cache:v8"  # bump the version when the entry format changes
+KEY_PREFIX = "nc:cache:v9"  # bump the version when the entry format changes
 _HERE = Path(__file__).parent
 _PRELUDE = (_HERE / "prelude.lua").read_text()
 

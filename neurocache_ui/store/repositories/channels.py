@@ -93,11 +93,12 @@ def can_post(channel_id: int, user_id: int) -> sa.ColumnElement[bool]:
 
 
 def summaries(session: Session, user_id: int) -> Sequence[sa.Row[Any]]:
-    """(id, slug, name, unread) of the user's active channels by name.
+    """(id, slug, name, unread, newest) of the user's active channels by name.
 
     Unread = messages after the member's read marker, not written by the user
-    (agents' and system messages count); a correlated subquery, so each channel
-    costs one index range scan and there is no N+1."""
+    (agents' and system messages count); newest = the id of the channel's newest
+    message, which those counts include. Correlated subqueries, so each channel
+    costs index range scans and there is no N+1."""
     unread = (
         select(sa.func.count())
         .select_from(Message)
@@ -108,8 +109,9 @@ def summaries(session: Session, user_id: int) -> Sequence[sa.Row[Any]]:
         )
         .scalar_subquery()
     )
+    newest = select(sa.func.coalesce(sa.func.max(Message.id), 0)).where(Message.channel_id == Channel.id).scalar_subquery()
     return session.exec(
-        select(Channel.id, Channel.slug, Channel.name, unread)
+        select(Channel.id, Channel.slug, Channel.name, unread, newest)
         .join(ChannelMember, ChannelMember.channel_id == Channel.id)
         .where(ChannelMember.user_id == user_id, Channel.archived_at.is_(None))
         .order_by(sa.func.lower(Channel.name), Channel.id)

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from neurocache_ui.domain.media import media_of
 from neurocache_ui.domain.messages import (
     AuthorKind,
     Cursor,
@@ -51,6 +52,7 @@ def _select_views() -> sa.Select[Any]:
             _VERSION_COUNT,
             Message.notes,
             Message.arena,
+            Message.media,
         )
         .select_from(Message)
         .outerjoin(User, User.id == Message.user_id)  # type: ignore[arg-type]
@@ -60,7 +62,7 @@ def _select_views() -> sa.Select[Any]:
 
 def _view(row: sa.Row[Any]) -> MessageView:
     (message_id, channel_id, user_id, agent_id, user_name, agent_name, content, status, created_at, edited_at, sources,
-     images, thread_id, reply_count, reactions, version_count, notes, arena) = row
+     images, thread_id, reply_count, reactions, version_count, notes, arena, media) = row
     if user_id is not None:
         kind: AuthorKind = "user"
         name = user_name
@@ -72,7 +74,7 @@ def _view(row: sa.Row[Any]) -> MessageView:
         message_id, channel_id, user_id, agent_id, name, kind, content, status, created_at, edited_at,
         sources_of(sources) if sources else (), attachments_of(images) if images else (), thread_id, reply_count or 0,
         reactions_of(reactions) if reactions else (), version_count or 1, tuple(notes) if notes else (),
-        arena_text(arena),
+        arena_text(arena), media_of(media),
     )
 
 
@@ -169,7 +171,7 @@ def insert(session: Session, message: Message, *, only_if: sa.ColumnElement[bool
     returned = [table.c[name] for name in ("id", "channel_id", "user_id", "agent_id")] + [user_name, agent_name] + [
         table.c[name]
         for name in ("content", "status", "created_at", "edited_at", "sources", "attachments", "thread_id", "reply_count", "reactions")
-    ] + [sa.func.json_array_length(table.c.versions) + 1, table.c.notes, table.c.arena]
+    ] + [sa.func.json_array_length(table.c.versions) + 1, table.c.notes, table.c.arena, table.c.media]
     row = session.connection().execute(sa.insert(table).from_select(names, source).returning(*returned)).first()
     return _view(row) if row is not None else None
 

@@ -24,6 +24,7 @@ from neurocache_ui.domain.events import (
     TypingChanged,
 )
 from neurocache_ui.services.agent_runs import runner
+from neurocache_ui.services.channels import ChannelSummary
 from neurocache_ui.web.realtime.rows import PAGE, Window, after_event, updated_rows
 from neurocache_ui.web.realtime.watchers import Watchers
 
@@ -59,14 +60,27 @@ def recipients(watchers: Watchers, channel_id: int, event: Event) -> list[str]:
     return tokens
 
 
+def sidebar_of(summaries: list[ChannelSummary], open_channel: int) -> list[SidebarEntry]:
+    """The sidebar from the database's counts; the open channel shows nothing unread."""
+    return [
+        {"id": s.id, "slug": s.slug, "name": s.name, "unread": 0 if s.id == open_channel else s.unread, "newest": s.newest}
+        for s in summaries
+    ]
+
+
 def with_unread(sidebar: list[SidebarEntry], channel_id: int, event: Event, viewer_id: int) -> list[SidebarEntry]:
     """The sidebar after an event in a channel the tab does not have open: a new
-    message from someone else (a person or an agent) is one more unread."""
+    message from someone else (a person or an agent) is one more unread, unless the
+    sidebar's last load already counted it (its event arrived after that query)."""
     if not isinstance(event, MessageCreated) or event.message.user_id == viewer_id:
         return sidebar
-    if not any(entry["id"] == channel_id for entry in sidebar):
+    message_id = event.message.id
+    if not any(entry["id"] == channel_id and message_id > entry["newest"] for entry in sidebar):
         return sidebar
-    return [{**entry, "unread": entry["unread"] + 1} if entry["id"] == channel_id else entry for entry in sidebar]
+    return [
+        {**entry, "unread": entry["unread"] + 1, "newest": message_id} if entry["id"] == channel_id else entry
+        for entry in sidebar
+    ]
 
 
 def read_in(sidebar: list[SidebarEntry], channel_id: int) -> list[SidebarEntry]:

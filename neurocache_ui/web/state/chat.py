@@ -143,10 +143,7 @@ class ChatState(PresenceMixin, AuthState):
 
     async def _refresh_channel_list(self, user_id: int) -> None:
         summaries = await asyncio.to_thread(channels.list_channels, user_id)
-        self.channel_list = [
-            {"id": s.id, "slug": s.slug, "name": s.name, "unread": 0 if s.id == self.channel_id else s.unread}
-            for s in summaries
-        ]
+        self.channel_list = dispatch.sidebar_of(summaries, self.channel_id)
         self._watch()
 
     @rx.event
@@ -178,8 +175,11 @@ class ChatState(PresenceMixin, AuthState):
         if user is None:
             return
         self.send_error, self.editing_id, self.not_found, self.loading = "", 0, False, True
-        # What the sidebar counted as unread, before opening marks it read ("Summarize" reads them).
-        self._unread_at_open = next((c["unread"] for c in self.channel_list if c["slug"] == self._url_slug()), 0)
+        # What the sidebar counted as unread, before opening marks it read ("Summarize" reads them);
+        # a second on_load of the same visit finds it read already, so the first count stays.
+        entry = next((c for c in self.channel_list if c["slug"] == self._url_slug()), {"id": -1, "unread": 0})
+        if entry["id"] != self._unread_for:
+            self._unread_at_open = entry["unread"]
         channel = await self._member_channel(user, self._url_slug())
         if channel is None:
             return

@@ -1,0 +1,84 @@
+"""Video and audio in channels, stored in the database so every host can serve them.
+
+A file is kept as numbered chunks (`media_chunk`, CHUNK_BYTES each) rather than one
+value: an upload is written as it streams in, and a range request reads only the
+chunks it covers, so no step ever holds a whole 200 MB file in memory. The database
+(not a directory or a bucket) because it is what every host of a deployment already
+shares, it goes with its channel and message by cascade, and backups need nothing
+more; Postgres large objects would not cascade and do not exist in SQLite."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from neurocache_ui.domain import limits
+from neurocache_ui.store.models import BigId, fk, json_list, timestamp
+
+CHUNK_BYTES = 1024 * 1024
+
+
+class Media(SQLModel, table=True):
+    """One video or audio file: uploaded before its message is sent (`message_id` NULL
+    until then), then processed in the background (`status`, `progress`) into a poster,
+    frames and a transcript."""
+
+    __tablename__ = "media"
+
+    id: int | None = Field(default=None, sa_type=BigId, primary_key=True)
+    channel_id: int = fk("channel.id", ondelete="CASCADE")
+    message_id: int | None = fk("message.id", ondelete="CASCADE", nullable=True, big=True)
+    user_id: int | None = fk("user_account.id", ondelete="SET NULL", nullable=True, index=False)
+    kind: str = Field(max_length=10)
+    """"video", "audio" or "voice" (recorded in the composer)."""
+    content_type: str = Field(max_length=50)
+    filename: str = Field(max_length=limits.FILENAME_MAX)
+    size: int = 0
+    """Bytes stored so far; the file's size once `complete`."""
+    complete: bool = False
+    """All its bytes arrived (an interrupted upload stays incomplete and is never sent)."""
+    duration_ms: int = 0
+    width: int = 0
+    height: int = 0
+    status: str = Field(default="uploading", max_length=20)
+    """uploading, queued (sent, waiting for the processor), processing, ready, failed."""
+    progress: int = 0
+    note: str = Field(default="", sa_type=sa.Text())
+    """Why processing failed, or why there is no transcript."""
+    poster: bytes | None = Field(default=None, sa_type=sa.LargeBinary(), nullable=True)
+    transcript: list[Any] = json_list()
+    """[[start_ms, end_ms, text], …]: what was said, in order."""
+    transcript_text: str = Field(default="", sa_type=sa.Text())
+    """The transcript's words, for search."""
+    lease_until: datetime | None = timestamp(nullable=True)
+    """A processor's claim on it (several hosts may run processors)."""
+    attempts: int = 0
+    created_at: datetime = timestamp()
+
+
+class MediaChunk(SQLModel, table=True):
+    """CHUNK_BYTES of a media file (the last one may be shorter), numbered from 0."""
+
+    __tablename__ = "media_chunk"
+
+    media_id: int = Field(
+        sa_column_args=[sa.ForeignKey("media.id", ondelete="CASCADE")], sa_type=BigId, primary_key=True
+    )
+    seq: int = Field(primary_key=True)
+    data: bytes = Field(sa_type=sa.LargeBinary())
+
+
+class MediaFrame(SQLModel, table=True):
+    """A frame of a video chosen for agents (a JPEG at most 768 px on its long side), with its moment."""
+
+    __tablename__ = "media_frame"
+
+    media_id: int = Field(
+        sa_column_args=[sa.ForeignKey("media.id", ondelete="CASCADE")], sa_type=BigId, primary_key=True
+    )
+    seq: int = Field(primary_key=True)
+    at_ms: int
+    data: bytes = Field(sa_type=sa.LargeBinary())
