@@ -106,6 +106,7 @@ class HistoryMessage:
     agent_id: int | None = None
     status: str = "complete"
     images: tuple[str, ...] = ()  # `data:` URLs, already encoded (services/attachments.py)
+    extra: tuple[dict[str, Any], ...] = ()  # more content parts: its video and audio (domain/media_prompts.py)
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ def usable(message: HistoryLike) -> bool:
         return False
     if getattr(message, "status", "complete") in SKIPPED_STATUSES:
         return False
-    return bool((message.content or "").strip() or getattr(message, "images", ()))
+    return bool((message.content or "").strip() or getattr(message, "images", ()) or getattr(message, "extra", ()))
 
 
 def history_messages(agent: AgentLike, history: Sequence[HistoryLike], limit: int | None = None) -> list[ChatMessage]:
@@ -237,6 +238,7 @@ def history_messages(agent: AgentLike, history: Sequence[HistoryLike], limit: in
         else:
             text = f"{message.author_name}: {message.content}"  # then its images, as OpenAI image_url parts
             parts = [{"type": "image_url", "image_url": {"url": url}} for url in getattr(message, "images", ())]
+            parts += getattr(message, "extra", ())
             out.append({"role": "user", "content": [{"type": "text", "text": text}, *parts] if parts else text})
     return out
 
@@ -379,21 +381,3 @@ def build_team_messages(
     built[0] = {"role": "system", "content": built[0]["content"] + "\n\n" + _collective_section(agent, channel, members)}
     return built
 
-
-__all__ = [
-    "AgentProfile",
-    "ApiRequest",
-    "ChannelInfo",
-    "Excerpt",
-    "HistoryMessage",
-    "Teammate",
-    "Turn",
-    "build_api_messages",
-    "build_channel_messages",
-    "build_team_messages",
-    "build_try_messages",
-    "content_text",
-    "history_messages",
-    "parse_api_messages",
-    "system_prompt",
-]

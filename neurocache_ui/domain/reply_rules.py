@@ -44,8 +44,10 @@ def mentions(text: str, slugs: Iterable[str]) -> set[str]:
 
 def starts_replies(message: HistoryLike, hop: int) -> bool:
     """Whether any agent may answer this message: system notices and messages at the
-    hop limit trigger nobody. `hop` is 0 for a person's message, the trigger's + 1 for a reply."""
-    return message.author_kind != "system" and hop < HOP_LIMIT and bool((message.content or "").strip())
+    hop limit trigger nobody, nor an empty one (a voice message, empty but for its media, does).
+    `hop` is 0 for a person's message, the trigger's + 1 for a reply."""
+    has_text = bool((message.content or "").strip() or getattr(message, "media", ()))
+    return message.author_kind != "system" and hop < HOP_LIMIT and has_text
 
 
 def choose_repliers(message: HistoryLike, agents: Sequence[A], hop: int) -> list[A]:

@@ -31,6 +31,7 @@ from neurocache_ui.services.agent_runs import (
     stops,
 )
 from neurocache_ui.services.agent_runs.delivery import COMPLETE, ERROR, STREAMING
+from neurocache_ui.services.media import context as media_context
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import Agent, Channel, Message, User
 
@@ -271,10 +272,14 @@ async def _write(
         await stops.in_thread(bus.publish, channel.id, AgentStepped(message_id=running.message_id, text=text))
 
     try:
+        heard = ""
+        if trigger_view.media:  # answered once its frames and transcript exist
+            await step(media_context.WATCHING)
+            trigger_view, heard = await media_context.settled(trigger_view)
         history = await asyncio.to_thread(_history, channel.id, trigger_view.thread_id, agent.context_size, before)
         history = await _with_images(history, agent.context_size)
         where = channel if trigger_view.thread_id is None else _in_thread(channel)
-        situation = pipeline.InChannel(where, history, teammates, trigger_view.content)
+        situation = pipeline.InChannel(where, history, teammates, f"{trigger_view.content} {heard}".strip())
         caller = pipeline.Caller(triggered_by, channel_id=channel.id)
         reply = await pipeline.prepare(agent, situation, caller, on_step=step)
         await delivery.stream_reply(reply, shown.publish, running.stop)
@@ -310,14 +315,18 @@ def _history(channel_id: int, thread_id: int | None, context_size: int, before: 
 
 
 async def _with_images(history: list[MessageView], context_size: int) -> list[Any]:
-    """The history, its messages with images (among the newest `context_size`)
-    carrying them as data URLs for the model."""
+    """The history, its messages with images or media (among the newest `context_size`)
+    carrying them for the model: images as data URLs, video and audio as labelled
+    frames and a timestamped transcript (services/media/context.py)."""
     recent = history[-context_size:] if context_size > 0 else []
     ids = [m.id for m in recent if m.attachments]
     found = await attachments.model_images(ids) if ids else {}
+    watched = await media_context.model_parts([m for m in recent if m.media])
     return [
-        prompts.HistoryMessage(m.author_name, m.content, m.author_kind, m.agent_id, m.status, found[m.id])
-        if m.id in found else m
+        prompts.HistoryMessage(
+            m.author_name, m.content, m.author_kind, m.agent_id, m.status, found.get(m.id, ()), watched.get(m.id, ())
+        )
+        if m.id in found or m.id in watched else m
         for m in history
     ]
 
