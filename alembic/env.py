@@ -36,11 +36,13 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     """Full-text search objects are made by hand in migrations (SQLite's FTS5
     tables, Postgres's generated tsvector column and its index): not models."""
-    if type_ == "table" and name and name.startswith((models.KNOWLEDGE_FTS_TABLE, models.MESSAGE_FTS_TABLE)):
+    fts_tables = (models.KNOWLEDGE_FTS_TABLE, models.MESSAGE_FTS_TABLE, media_models.MEDIA_FTS_TABLE)
+    if type_ == "table" and name and name.startswith(fts_tables):
         return False
     if type_ == "column" and name in (models.KNOWLEDGE_SEARCH_COLUMN, models.MESSAGE_SEARCH_COLUMN):
         return False
-    return not (type_ == "index" and name in (models.KNOWLEDGE_SEARCH_INDEX, models.MESSAGE_SEARCH_INDEX))
+    indexes = (models.KNOWLEDGE_SEARCH_INDEX, models.MESSAGE_SEARCH_INDEX, media_models.MEDIA_SEARCH_INDEX)
+    return not (type_ == "index" and name in indexes)
 
 
 def url() -> str:

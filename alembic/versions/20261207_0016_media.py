@@ -5,6 +5,8 @@
 - `media_chunk`: the file's bytes in 1 MB chunks (streamed in, read by range).
 - `media_frame`: the frames of a video chosen for agents, with their moments.
 - `message.media`: the refs every viewer needs (like `message.attachments`).
+- Search over transcripts: Postgres, a GIN index on to_tsvector('simple',
+  media.transcript_text); SQLite, the FTS5 table `media_fts` kept by triggers.
 
 Revision ID: 0016
 Revises: 0015
@@ -73,9 +75,32 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('media_id', 'seq'),
     )
     op.add_column('message', sa.Column('media', sa.JSON(), server_default='[]', nullable=False))
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute("CREATE INDEX ix_media_transcript_search ON media USING GIN (to_tsvector('simple', transcript_text))")
+    else:
+        op.execute("CREATE VIRTUAL TABLE media_fts USING fts5(transcript_text, tokenize = 'unicode61 remove_diacritics 2')")
+        op.execute(
+            "CREATE TRIGGER media_fts_insert AFTER INSERT ON media BEGIN "
+            "INSERT INTO media_fts(rowid, transcript_text) VALUES (new.id, new.transcript_text); END"
+        )
+        op.execute(
+            "CREATE TRIGGER media_fts_delete AFTER DELETE ON media BEGIN "
+            "DELETE FROM media_fts WHERE rowid = old.id; END"
+        )
+        op.execute(
+            "CREATE TRIGGER media_fts_update AFTER UPDATE OF transcript_text ON media BEGIN "
+            "DELETE FROM media_fts WHERE rowid = old.id; "
+            "INSERT INTO media_fts(rowid, transcript_text) VALUES (new.id, new.transcript_text); END"
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute("DROP INDEX IF EXISTS ix_media_transcript_search")
+    else:
+        for trigger in ("media_fts_update", "media_fts_delete", "media_fts_insert"):
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        op.execute("DROP TABLE IF EXISTS media_fts")
     with op.batch_alter_table('message') as batch_op:
         batch_op.drop_column('media')
     op.drop_table('media_frame')

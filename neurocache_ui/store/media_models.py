@@ -19,6 +19,10 @@ from neurocache_ui.domain import limits
 from neurocache_ui.store.models import BigId, fk, json_list, timestamp
 
 CHUNK_BYTES = 1024 * 1024
+MEDIA_FTS_TABLE = "media_fts"
+"""SQLite: the FTS5 index over media.transcript_text, kept in sync by triggers (migration 0016)."""
+MEDIA_SEARCH_INDEX = "ix_media_transcript_search"
+"""Postgres: the GIN index over to_tsvector('simple', media.transcript_text) (migration 0016)."""
 
 
 class Media(SQLModel, table=True):

@@ -16,6 +16,7 @@ from sqlmodel import SQLModel
 from alembic import command
 from neurocache_ui.settings import PROJECT_ROOT
 from neurocache_ui.store.db import engine_for
+from neurocache_ui.store.media_models import MEDIA_FTS_TABLE, MEDIA_SEARCH_INDEX
 from neurocache_ui.store.models import (
     KNOWLEDGE_FTS_TABLE,
     KNOWLEDGE_SEARCH_COLUMN,
@@ -57,7 +58,7 @@ def empty_sqlite(tmp_path: Path) -> Iterator[str]:
 
 def tables(url: str) -> set[str]:
     """Tables, not counting SQLite's full-text index (checked by search_tables)."""
-    return {name for name in all_tables(url) if not name.startswith((KNOWLEDGE_FTS_TABLE, MESSAGE_FTS_TABLE))}
+    return {name for name in all_tables(url) if not name.startswith((KNOWLEDGE_FTS_TABLE, MESSAGE_FTS_TABLE, MEDIA_FTS_TABLE))}
 
 
 def all_tables(url: str) -> set[str]:
@@ -72,10 +73,12 @@ def search_objects(url: str) -> set[str]:
     engine.dispose()
     inspector = sa.inspect(engine)
     names = inspector.get_table_names()
-    found = {name for name in names if name in (KNOWLEDGE_FTS_TABLE, MESSAGE_FTS_TABLE)}
+    found = {name for name in names if name in (KNOWLEDGE_FTS_TABLE, MESSAGE_FTS_TABLE, MEDIA_FTS_TABLE)}
     for table in ("knowledge_chunk", "message"):
         if table in names:
             found |= {f"{table}.{c['name']}" for c in inspector.get_columns(table) if c["name"] == KNOWLEDGE_SEARCH_COLUMN}
+    if "media" in names:
+        found |= {index["name"] for index in inspector.get_indexes("media") if index["name"] == MEDIA_SEARCH_INDEX}
     return found
 
 
@@ -93,9 +96,9 @@ def test_upgrade_from_empty_matches_models_and_reverses(backend: str, request: p
     command.upgrade(config, "head")
     assert tables(url) == model_tables() | {"alembic_version"}
     expected_search = (
-        {f"knowledge_chunk.{KNOWLEDGE_SEARCH_COLUMN}", f"message.{MESSAGE_SEARCH_COLUMN}"}
+        {f"knowledge_chunk.{KNOWLEDGE_SEARCH_COLUMN}", f"message.{MESSAGE_SEARCH_COLUMN}", MEDIA_SEARCH_INDEX}
         if backend == "empty_postgres"
-        else {KNOWLEDGE_FTS_TABLE, MESSAGE_FTS_TABLE}
+        else {KNOWLEDGE_FTS_TABLE, MESSAGE_FTS_TABLE, MEDIA_FTS_TABLE}
     )
     assert search_objects(url) == expected_search
     try:

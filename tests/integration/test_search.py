@@ -180,3 +180,26 @@ def test_snippets_are_short_plain_text(database: str) -> None:
     assert len(text) <= search.SNIPPET_CHARS + 10
     assert "[fake]" not in marked(hits[sneaky.id])
     assert not any(START in p.text or STOP in p.text for hit in hits.values() for p in hit.snippet)
+
+
+def test_the_words_said_in_a_video_or_voice_message_find_it(database: str) -> None:
+    """A transcript (services/media/ writes it when processing ends) is searched like
+    the text, for members only, with a snippet of what was said."""
+    from neurocache_ui.store.media_models import Media
+
+    ada, bob = make_user("Ada"), make_user("Bob")
+    channel = make_channel(ada, bob)
+    voice = messaging.post_message(channel, user_id=bob, content="listen")
+    typed = messaging.post_message(channel, user_id=ada, content="the giraffe budget is approved")
+    with session_scope() as session:
+        for kind, said in (("voice", "we should feed the giraffe before the launch"), ("video", "")):
+            session.add(Media(channel_id=channel, message_id=voice.id, kind=kind, content_type="audio/webm",
+                              filename="memo.webm", status="ready", transcript_text=said))
+    assert ids(ada, "giraffe") == [typed.id, voice.id]
+    assert ids(ada, "feed gira") == [voice.id]
+    [hit] = search.search_messages(ada, "feed giraffe").hits
+    assert marked(hit) == "we should [feed] the [giraffe] before the launch"
+    assert ids(make_user("Eve"), "giraffe") == []
+    with session_scope() as session:  # a new transcript is found at once, the old words no more
+        session.execute(sa.update(Media).where(Media.message_id == voice.id).values(transcript_text="zebra crossing"))
+    assert ids(ada, "feed") == [] and ids(ada, "zebra") == [voice.id]

@@ -3,7 +3,9 @@ migration 0007): Postgres' generated `message.search_vector` ('simple'
 configuration, GIN index `ix_message_search`) matched by a `to_tsquery`, SQLite's
 `message_fts` FTS5 table matched by MATCH. Only messages of channels the user is
 a member of; newest first by the `(created_at, id)` keyset the channel pages use.
-The snippet (ts_headline / FTS5 snippet) is computed for the page's rows only."""
+The snippet (ts_headline / FTS5 snippet) is computed for the page's rows only.
+The words said in a message's video or audio (media.transcript_text, indexed by
+migration 0016) find the message too, with a snippet of the transcript."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from neurocache_ui.domain.messages import Cursor
+from neurocache_ui.store.media_models import MEDIA_FTS_TABLE, Media
 from neurocache_ui.store.models import (
     MESSAGE_FTS_TABLE,
     MESSAGE_SEARCH_COLUMN,
@@ -33,6 +36,7 @@ snippet reaches the page as text parts, never as HTML."""
 SNIPPET_WORDS = 30
 _HEADLINE_OPTIONS = f'StartSel="{START}", StopSel="{STOP}", MaxWords={SNIPPET_WORDS}, MinWords=12, ShortWord=0'
 _FTS = sa.table(MESSAGE_FTS_TABLE, sa.column("rowid"))
+_MEDIA_FTS = sa.table(MEDIA_FTS_TABLE, sa.column("rowid"))
 
 
 def _page(user_id: int, before: Cursor | None, limit: int) -> sa.Select[Any]:
@@ -71,37 +75,57 @@ def _page(user_id: int, before: Cursor | None, limit: int) -> sa.Select[Any]:
     return query
 
 
-def _postgres(expression: str, user_id: int, before: Cursor | None, limit: int) -> sa.Select[Any]:
-    tsquery = sa.func.to_tsquery(sa.literal_column("'simple'"), sa.bindparam("tsquery", expression))
-    page = _page(user_id, before, limit).where(
-        sa.literal_column(f"message.{MESSAGE_SEARCH_COLUMN}").op("@@")(tsquery)
-    ).cte("page")
-    # The marker characters are dropped from the text first, so only ours remain.
-    text = sa.func.translate(page.c.content, START + STOP, "")
-    snippet = sa.func.ts_headline(sa.literal_column("'simple'"), text, tsquery, _HEADLINE_OPTIONS)
-    columns = [c for c in page.c if c.name != "content"]
+def _postgres(expression: str, user_id: int, before: Cursor | None, limit: int, *, said: bool) -> sa.Select[Any]:
+    """Messages whose text matches, or with `said` those whose media's transcript does."""
+    simple = sa.literal_column("'simple'")
+    tsquery = sa.func.to_tsquery(simple, sa.bindparam("tsquery", expression))
+    if said:
+        page = (
+            _page(user_id, before, limit)
+            .join(Media, Media.message_id == Message.id)  # type: ignore[arg-type]
+            .where(sa.func.to_tsvector(simple, Media.transcript_text).op("@@")(tsquery))
+            .add_columns(Media.transcript_text.label("said"))  # type: ignore[attr-defined]
+            .cte("page")
+        )
+    else:
+        page = _page(user_id, before, limit).where(
+            sa.literal_column(f"message.{MESSAGE_SEARCH_COLUMN}").op("@@")(tsquery)
+        ).cte("page")
+    # The marker characters are dropped from the text first, so only ours remain. A
+    # transcript's match comes with the transcript as its text (the snippet is of it).
+    text = sa.func.translate(page.c.said if said else page.c.content, START + STOP, "")
+    snippet = sa.func.ts_headline(simple, text, tsquery, _HEADLINE_OPTIONS)
+    columns = [c for c in page.c if c.name not in ("content", "said")]
     return sa.select(*columns, text.label("content"), snippet.label("snippet")).order_by(
         page.c.created_at.desc(), page.c.id.desc()
     )
 
 
-def _sqlite(expression: str, user_id: int, before: Cursor | None, limit: int) -> sa.Select[Any]:
-    match = sa.text(f"{MESSAGE_FTS_TABLE} MATCH :fts").bindparams(fts=expression)
-    page = (
-        _page(user_id, before, limit)
-        .join(_FTS, _FTS.c.rowid == Message.id)
-        .where(match)
-        .cte("page")
-    )
+def _sqlite(expression: str, user_id: int, before: Cursor | None, limit: int, *, said: bool) -> sa.Select[Any]:
+    """Messages whose text matches, or with `said` those whose media's transcript does."""
+    table, fts = (MEDIA_FTS_TABLE, _MEDIA_FTS) if said else (MESSAGE_FTS_TABLE, _FTS)
+    match = sa.text(f"{table} MATCH :fts").bindparams(fts=expression)
+    if said:
+        page = (
+            _page(user_id, before, limit)
+            .join(Media, Media.message_id == Message.id)  # type: ignore[arg-type]
+            .join(fts, fts.c.rowid == Media.id)
+            .add_columns(Media.id.label("media_id"), Media.transcript_text.label("said"))  # type: ignore[union-attr,attr-defined]
+        )
+    else:
+        page = _page(user_id, before, limit).join(fts, fts.c.rowid == Message.id)
+    page = page.where(match).cte("page")
     # snippet() needs the MATCH in its own query: re-matched for the page's rows only.
     # No ellipsis here: services/search.py adds it the same way for both databases.
-    snippet = sa.func.snippet(
-        sa.literal_column(MESSAGE_FTS_TABLE), 0, START, STOP, "", SNIPPET_WORDS
-    )
+    snippet = sa.func.snippet(sa.literal_column(table), 0, START, STOP, "", SNIPPET_WORDS)
+    row_of = page.c.media_id if said else page.c.id
+    columns = [
+        page.c.said.label("content") if said and c.name == "content" else c for c in page.c if c.name not in ("media_id", "said")
+    ]
     return (
-        sa.select(*page.c, snippet.label("snippet"))
-        .select_from(page.join(_FTS, _FTS.c.rowid == page.c.id))
-        .where(sa.text(f"{MESSAGE_FTS_TABLE} MATCH :fts2").bindparams(fts2=expression))
+        sa.select(*columns, snippet.label("snippet"))
+        .select_from(page.join(fts, fts.c.rowid == row_of))
+        .where(sa.text(f"{table} MATCH :fts2").bindparams(fts2=expression))
         .order_by(page.c.created_at.desc(), page.c.id.desc())
     )
 
@@ -115,9 +139,13 @@ def search(session: Session, user_id: int, words: Sequence[str], before: Cursor 
     language as bound, quoted terms."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        expression = " & ".join(f"'{word}'" for word in words) + ":*"
-        statement = _postgres(expression, user_id, before, limit)
+        expression, query = " & ".join(f"'{word}'" for word in words) + ":*", _postgres
     else:
-        expression = " ".join(f'"{word}"' for word in words) + "*"
-        statement = _sqlite(expression, user_id, before, limit)
-    return conn.execute(statement).all()
+        expression, query = " ".join(f'"{word}"' for word in words) + "*", _sqlite
+    # Two keyset pages (by text, by what was said), merged: each holds the newest
+    # `limit` of its kind older than `before`, so the merge's newest `limit` are right.
+    found: dict[int, sa.Row[Any]] = {}
+    for said in (False, True):
+        for row in conn.execute(query(expression, user_id, before, limit, said=said)).all():
+            found.setdefault(row.id, row)
+    return sorted(found.values(), key=lambda row: (row.created_at, row.id), reverse=True)[:limit]
