@@ -236,6 +236,21 @@ async def test_without_a_speech_model_media_plays_and_says_why_there_is_no_trans
     assert (shown.kind, shown.status, shown.note, shown.transcript) == ("voice", "ready", processing.NO_MODEL, False)
 
 
+async def test_a_failing_provider_leaves_a_playable_file_with_the_reason(
+    stores: Stores, fake_provider: FakeOpenAIServer
+) -> None:
+    await worker.run_once()  # what earlier tests left queued
+    fake_provider.configure(fail_status=500, fail_times=-1)
+    room = Room()
+    async with hub() as client:
+        media_id = (await upload(as_(client, room.ada), room.channel.id, "a.wav", testmedia.audio_bytes(1))).json()["id"]
+    sent = messaging.post_message(room.channel.id, user_id=room.ada.id, content="", media_ids=[media_id])
+    assert await worker.run_once() == 1
+    shown = messaging.get_message(sent.id, viewer_id=room.ada.id).media[0]
+    assert shown.status == "ready" and shown.note.startswith("No transcript: The model provider")
+    assert reading.transcript_of(media_id) == ([], shown.note)
+
+
 def test_a_dead_workers_file_is_retried_then_failed_never_left_processing(stores: Stores) -> None:
     asyncio.run(worker.run_once())  # what earlier tests left queued
     room = Room()
