@@ -15,9 +15,10 @@ from typing import Any
 from neurocache_ui.domain import media_prompts
 from neurocache_ui.domain.media import MediaRef
 from neurocache_ui.domain.messages import MessageView
+from neurocache_ui.services.media import reading
 from neurocache_ui.settings import get_settings
-from neurocache_ui.store.db import session_scope
-from neurocache_ui.store.repositories import media_reads as repo
+from neurocache_ui.store.db import database_guard, session_scope
+from neurocache_ui.store.repositories import media as repo
 
 WAIT_SECONDS = 180.0
 """The longest a reply waits for the media of the message it answers to be processed."""
@@ -29,12 +30,11 @@ def _watched(refs: Sequence[MediaRef], framed: int) -> dict[int, media_prompts.W
     """media id -> what its agent sees; frames only for media id `framed`."""
     budget = get_settings().media_frames
     found: dict[int, media_prompts.Watched] = {}
-    with session_scope() as session:
-        for ref in refs:
-            segments, note = repo.transcript(session, ref.id) if ref.status == "ready" else ([], ref.note)
-            frames = repo.frames(session, ref.id, budget) if ref.id == framed else []
-            urls = [(at_ms, f"data:image/jpeg;base64,{base64.b64encode(jpeg).decode()}") for at_ms, jpeg in frames]
-            found[ref.id] = media_prompts.Watched(ref, urls, segments, note)
+    for ref in refs:
+        segments, note = reading.transcript_of(ref.id) if ref.status == "ready" else ([], ref.note)
+        frames = reading.frames_of(ref.id)[:budget] if ref.id == framed else []
+        urls = [(at_ms, f"data:image/jpeg;base64,{base64.b64encode(jpeg).decode()}") for at_ms, jpeg in frames]
+        found[ref.id] = media_prompts.Watched(ref, urls, segments, note)
     return found
 
 
@@ -54,10 +54,10 @@ async def model_parts(messages: Sequence[MessageView]) -> dict[int, tuple[dict[s
     }
 
 
-def _current(message_id: int) -> tuple[list[MediaRef], str] | None:
-    with session_scope() as session:
-        refs = repo.message_media(session, message_id)
-        return None if refs is None else (refs, repo.spoken(session, [ref.id for ref in refs]))
+def _current(message_id: int) -> tuple[list[MediaRef], str]:
+    with database_guard(reading.UNAVAILABLE), session_scope() as session:
+        refs = repo.refs(session, message_id)
+        return refs, repo.spoken(session, [ref.id for ref in refs])
 
 
 async def settled(view: MessageView, timeout: float = WAIT_SECONDS) -> tuple[MessageView, str]:
@@ -66,10 +66,9 @@ async def settled(view: MessageView, timeout: float = WAIT_SECONDS) -> tuple[Mes
     message asks, for searching the agent's knowledge). A deleted message comes back as it was."""
     deadline = time.monotonic() + timeout
     while True:
-        current = await asyncio.to_thread(_current, view.id)
-        if current is None:
+        refs, words = await asyncio.to_thread(_current, view.id)
+        if not refs:  # the message (and its media) deleted meanwhile
             return view, ""
-        refs, words = current
         if not any(ref.status == "processing" for ref in refs) or time.monotonic() >= deadline:
             return replace(view, media=tuple(refs)), words
         await asyncio.sleep(POLL_SECONDS)
