@@ -41,6 +41,7 @@ from neurocache_ui.services.agent_runs.pipeline import (
     CompletionResult,
     ToolLoop,
 )
+from neurocache_ui.services.media import listening
 
 router = APIRouter(tags=["chat"])
 
@@ -170,6 +171,7 @@ def _chunk(cid: str, created: int, model: str, delta: Mapping[str, Any] | None, 
 async def create_chat_completion(body: ChatCompletionRequest, key: CurrentKey, request: Request) -> Any:
     conversation = [m.model_dump(exclude_none=True) for m in body.messages]
     await api_turns.inline_images(conversation)  # 422 for image parts other than data: or public https:
+    await listening.inline_audio(conversation)  # input_audio parts become their transcripts (422 without a model)
     caller = Caller(key.user_id, "api", api_key_id=key.key_id)
     try:
         if body.model.startswith(AGENT) and len(body.model) > len(AGENT):

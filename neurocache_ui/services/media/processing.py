@@ -21,9 +21,10 @@ from datetime import timedelta
 from typing import Any
 
 from neurocache_ui.domain.errors import Invalid, NeurocacheError, Unavailable
-from neurocache_ui.infra import llm, media
+from neurocache_ui.infra import media
 from neurocache_ui.infra.llm import transcribe
 from neurocache_ui.services import messaging
+from neurocache_ui.services.media import listening
 from neurocache_ui.services.usage import recorder
 from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import session_scope
@@ -109,35 +110,23 @@ def _record(media_id: int, latency_ms: int, outcome: str) -> None:
         ))
 
 
-def _can_transcribe() -> bool:
-    settings = get_settings()
-    return bool(settings.transcription_model) and llm.provider_configured(settings)
-
-
 async def _transcript(
     media_id: int, path: str, probe: media.Probe, progress: Progress, base: float
 ) -> tuple[list[transcribe.Segment], str]:
     """(segments, note) of what is said, piece by piece, moving progress from `base` to 100."""
-    settings = get_settings()
-    if not _can_transcribe():
+    if not listening.can_transcribe():
         return [], NO_MODEL
     if not probe.has_audio:
         return [], NO_SOUND
-    starts = list(range(0, max(1, probe.duration_ms), media.AUDIO_PIECE_MS))
-    segments: list[transcribe.Segment] = []
-    latency = 0
+
+    async def on_piece(done: int, pieces: int) -> None:
+        await progress(base + (100 - base) * done / pieces)
+
     try:
-        for done, start in enumerate(starts, 1):
-            length = min(media.AUDIO_PIECE_MS, max(1, probe.duration_ms - start))
-            wav = await media.audio_piece(path, start, length)
-            if wav:
-                said = await transcribe.transcribe(wav, offset_ms=start, length_ms=length, settings=settings)
-                segments += said.segments
-                latency += said.latency_ms
-            await progress(base + (100 - base) * done / len(starts))
+        segments, latency = await listening.hear(path, probe, on_piece)
     except Unavailable as error:
-        await asyncio.to_thread(_record, media_id, latency, "error")
-        return segments, f"No transcript: {error}"
+        await asyncio.to_thread(_record, media_id, 0, "error")
+        return [], f"No transcript: {error}"
     await asyncio.to_thread(_record, media_id, latency, "ok")
     return segments, ""
 
@@ -159,7 +148,7 @@ async def process(media_id: int) -> str:
             probe = await media.probe(path, max_duration_ms=settings.media_max_minutes * 60_000)
             base = 0.0
             if probe.kind == "video":
-                base = 60.0 if _can_transcribe() and probe.has_audio else 99.0
+                base = 60.0 if listening.can_transcribe() and probe.has_audio else 99.0
 
                 async def on_frames(done: float) -> None:
                     await progress(base * done)
