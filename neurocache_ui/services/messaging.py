@@ -27,6 +27,7 @@ from neurocache_ui.domain.tools import Source
 from neurocache_ui.infra import bus
 from neurocache_ui.infra.window_cache import ChannelCache, Miss, Window, get_cache
 from neurocache_ui.services import attachments, channels
+from neurocache_ui.services.media import sending as media_sending
 from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import database_guard, session_scope
 from neurocache_ui.store.models import Message, utcnow
@@ -227,6 +228,7 @@ def post_message(
     thread_id: int | None = None,
     reply_to_id: int | None = None,
     agent_version: int | None = None,
+    media_ids: Sequence[int] = (),
 ) -> MessageView:
     """Store a message and return it once committed.
 
@@ -236,17 +238,19 @@ def post_message(
     empty placeholder while a reply is still in progress (`status` other than
     "complete"). `hop` counts the agent replies that led here. A person may send
     `attachment_ids`, their own images uploaded here (services/attachments.py),
-    linked in the same transaction; then the text may be empty. `thread_id`
+    linked in the same transaction; then the text may be empty. Likewise `media_ids`, their
+    unsent video and audio (services/media/sending.py; the processor wakes after the commit). `thread_id`
     makes it a reply in that root's thread (same channel): the root's reply count
     moves in the same transaction, and viewers get both changes. An agent's reply
     names the message it answers (`reply_to_id`, for "Regenerate") and the agent's
     version that writes it."""
     if user_id is not None and agent_id is not None:
         raise Invalid("A message has one author: a person or an agent, not both.")
-    if attachment_ids and user_id is None:
-        raise Invalid("Only a person's message can carry images.", "attachments")
+    if (attachment_ids or media_ids) and user_id is None:
+        raise Invalid("Only a person's message can carry images, video or audio.", "attachments" if attachment_ids else "media")
     status = _clean_status(status)
-    text = clean_content(content, allow_empty=bool(attachment_ids) or (user_id is None and status != "complete"))
+    carries = bool(attachment_ids) or bool(media_ids)
+    text = clean_content(content, allow_empty=carries or (user_id is None and status != "complete"))
     root: MessageView | None = None
     try:
         with database_guard(UNAVAILABLE_WRITE), session_scope() as session:
@@ -263,8 +267,10 @@ def post_message(
                 assert user_id is not None
                 channels.ensure_can_post(channel_id, user_id, session=session)  # raises the reason
                 raise NotFound(channels.NOT_FOUND)
-            if attachment_ids and user_id is not None:
-                attachments.link(session, view.id, attachment_ids, channel_id=channel_id, user_id=user_id)
+            if carries and user_id is not None:
+                for link, ids in ((attachments.link, attachment_ids), (media_sending.link, media_ids)):
+                    if ids:
+                        link(session, view.id, ids, channel_id=channel_id, user_id=user_id)
                 view = repo.view(session, view.id) or view
             if status == "complete":
                 _record_mentions(session, view)
@@ -274,6 +280,8 @@ def post_message(
     except IntegrityError:
         # A foreign key: the channel, the agent or the thread no longer exists.
         raise NotFound(channels.NOT_FOUND if thread_id is None else THREAD_NOT_FOUND) from None
+    if media_ids:
+        media_sending.wake()
     if root is None:
         _after_commit(MessageCreated, view, lambda cache: cache.add(view))
     else:

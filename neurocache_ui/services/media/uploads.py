@@ -1,0 +1,155 @@
+"""Video and audio a member is about to send: received as a stream, checked, stored
+in 1 MB chunks (store/media_models.py), or dropped by its uploader before sending
+(sending it: services/media/sending.py).
+
+An upload is checked in order of cost: its name's kind, its declared size, the
+uploader's membership and room for more unsent media, then its bytes as they arrive
+(counted, cut off past the limit), and only then its content, by the media decoder in
+a confined child process (infra/media.probe: streams, dimensions, duration).
+
+The stream goes to a temporary file first and reaches the database only once the
+probe accepted it: a refused or interrupted upload never becomes rows, a slow client
+never holds a transaction open, and the processor and the probe read the same file
+kind. Memory stays at one chunk whatever the file's size."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import IO
+
+from neurocache_ui.domain.errors import Invalid
+from neurocache_ui.domain.media import SUPPORTED, MediaKind, content_type_of, kind_of
+from neurocache_ui.infra import media
+from neurocache_ui.services import channels
+from neurocache_ui.services.attachments import clean_filename
+from neurocache_ui.services.media.sending import UNAVAILABLE
+from neurocache_ui.settings import get_settings
+from neurocache_ui.store.db import database_guard, session_scope
+from neurocache_ui.store.media_models import CHUNK_BYTES, Media
+from neurocache_ui.store.repositories import media as repo
+
+MAX_PENDING = 4
+"""Media files one person may have uploaded in a channel and not sent yet."""
+
+
+class TooLarge(Invalid):
+    """The file is over NEUROCACHE_MEDIA_MAX_MB (HTTP 413)."""
+
+
+class NotMedia(Invalid):
+    """The file is not a video or audio file the hub takes (HTTP 415)."""
+
+
+@dataclass(frozen=True)
+class Uploaded:
+    id: int
+    kind: MediaKind
+    filename: str
+    duration_ms: int
+    size: int
+
+
+def max_bytes() -> int:
+    return get_settings().media_max_mb * 1024 * 1024
+
+
+def _too_large(name: str) -> TooLarge:
+    return TooLarge(f"{name} is too large: the limit is {get_settings().media_max_mb} MB per file.", "file")
+
+
+def _full() -> Invalid:
+    return Invalid(f"You have {MAX_PENDING} video or audio files waiting to be sent here. Send or remove some first.", "file")
+
+
+def check_upload(filename: str, content_type: str, length: int | None) -> tuple[str, MediaKind]:
+    """The cleaned name and its kind by name; NotMedia or TooLarge (by the declared
+    length) before anything is read."""
+    name = clean_filename(filename)
+    kind = kind_of(name, content_type)
+    if kind is None:
+        raise NotMedia(f"{name} is not a video or audio file the hub takes ({SUPPORTED}).", "file")
+    if length is not None and length > max_bytes():
+        raise _too_large(name)
+    return name, kind
+
+
+def _room(channel_id: int, user_id: int) -> None:
+    """NotFound/Forbidden for someone who may not post here; Invalid when their unsent media fill the cap."""
+    with database_guard(UNAVAILABLE), session_scope() as session:
+        channels.ensure_can_post(channel_id, user_id, session=session)
+        if repo.pending_count(session, channel_id, user_id) >= MAX_PENDING:
+            raise _full()
+
+
+async def _spool(body: AsyncIterator[bytes], file: IO[bytes], name: str) -> int:
+    """Copy the body to `file` a chunk at a time (written off the event loop); TooLarge
+    as soon as it passes the limit, leaving the rest unread."""
+    limit, size = max_bytes(), 0
+    pending = bytearray()
+    async for piece in body:
+        size += len(piece)
+        if size > limit:
+            raise _too_large(name)
+        pending += piece
+        if len(pending) >= CHUNK_BYTES:
+            block, pending = bytes(pending), bytearray()
+            await asyncio.to_thread(file.write, block)
+    if pending:
+        await asyncio.to_thread(file.write, bytes(pending))
+    await asyncio.to_thread(file.flush)
+    if size == 0:
+        raise Invalid(f"{name} is empty.", "file")
+    return size
+
+
+def _store(channel_id: int, user_id: int, name: str, kind: MediaKind, probe: media.Probe, path: str, size: int) -> Uploaded:
+    """The file's rows, in one unit of work, read from `path` a chunk at a time."""
+    with database_guard(UNAVAILABLE), session_scope() as session:
+        channels.ensure_can_post(channel_id, user_id, session=session)
+        if repo.pending_count(session, channel_id, user_id) >= MAX_PENDING:  # again: uploads run side by side
+            raise _full()
+        row = repo.insert(session, Media(
+            channel_id=channel_id, user_id=user_id, kind=kind, content_type=content_type_of(name, kind), filename=name,
+            size=size, complete=True, duration_ms=probe.duration_ms, width=probe.width, height=probe.height,
+        ))
+        assert row.id is not None
+        with open(path, "rb") as source:
+            for seq, block in enumerate(iter(lambda: source.read(CHUNK_BYTES), b"")):
+                repo.add_chunk(session, row.id, seq, block)
+        return Uploaded(row.id, kind, name, probe.duration_ms, size)
+
+
+async def receive(
+    channel_id: int,
+    user_id: int,
+    filename: str,
+    body: AsyncIterator[bytes],
+    *,
+    kind: str = "",
+    content_type: str = "",
+    length: int | None = None,
+) -> Uploaded:
+    """Store a video or audio file a member is about to send, streamed from `body`.
+    `kind` "voice" marks a recording made in the composer (it must be audio); the
+    stored kind is otherwise what the decoder found. NotFound for a non-member, NotMedia,
+    TooLarge, or Invalid (the decoder's reason: too long, unreadable) — all before any
+    row is written."""
+    name, _ = check_upload(filename, content_type, length)
+    await asyncio.to_thread(_room, channel_id, user_id)
+    suffix = os.path.splitext(name)[1].lower()
+    with tempfile.NamedTemporaryFile(prefix="neurocache-upload-", suffix=suffix) as spool:
+        size = await _spool(body, spool, name)
+        probe = await media.probe(spool.name, max_duration_ms=get_settings().media_max_minutes * 60_000)
+        stored: MediaKind = "video" if probe.kind == "video" else "voice" if kind == "voice" else "audio"
+        return await asyncio.to_thread(_store, channel_id, user_id, name, stored, probe, spool.name, size)
+
+
+def remove_pending(media_id: int, user_id: int) -> bool:
+    """The uploader drops a file before sending it; False if it was not theirs to drop."""
+    with database_guard(UNAVAILABLE), session_scope() as session:
+        return repo.delete_pending(session, media_id, user_id)
+
