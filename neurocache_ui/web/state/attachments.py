@@ -13,10 +13,11 @@ import asyncio
 import reflex as rx
 
 from neurocache_ui.domain.errors import NeurocacheError
-from neurocache_ui.domain.media import MEDIA_PATH, clock
+from neurocache_ui.domain.media import clock
 from neurocache_ui.domain.messages import AttachmentRef
 from neurocache_ui.services import attachments, composer
 from neurocache_ui.services.agent_runs import runner
+from neurocache_ui.services.media import uploads
 from neurocache_ui.web.realtime import rows
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.knowledge import receive_files
@@ -97,11 +98,15 @@ class AttachmentsState(ChatState):
 
     @rx.event
     async def remove_media(self, media_id: int):
-        """Drop a chip before sending; the page's DELETE drops the stored, unsent file."""
-        if await self._user() is None:
+        """Drop a chip before sending: from the composer and the store."""
+        user = await self._user()
+        if user is None:
             return
         self.pending_media = [p for p in self.pending_media if p["id"] != int(media_id)]
-        yield rx.call_script(f"fetch('{MEDIA_PATH}/{int(media_id)}', {{method: 'DELETE', credentials: 'same-origin'}})")
+        try:
+            await asyncio.to_thread(uploads.remove_pending, int(media_id), user.id)
+        except (NeurocacheError, ValueError) as error:
+            self.attach_error = str(error)
 
     @rx.event
     async def send_voice(self, media: dict[str, object]):
