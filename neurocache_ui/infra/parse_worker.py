@@ -49,6 +49,12 @@ def _task(name: str) -> Task:
         tasks = {"image_upload": images.upload_task, "image_check": images.check_task, "image_for_model": images.model_task}
         if name in tasks:
             return tasks[name]
+    if name.startswith("media_"):
+        from neurocache_ui.infra import media_decode
+
+        tasks = {"media_probe": media_decode.probe_task, "media_frames": media_decode.frames_task, "media_audio": media_decode.audio_task}
+        if name in tasks:
+            return tasks[name]
     raise ParseFailed("failed", f"no task {name!r}")
 
 
