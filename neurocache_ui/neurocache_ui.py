@@ -12,6 +12,7 @@ from neurocache_ui.services.agent_runs import orphans, runner
 from neurocache_ui.services.knowledge import indexing
 from neurocache_ui.services.evals import runs as eval_runs
 from neurocache_ui.services.knowledge import background as knowledge_background
+from neurocache_ui.services.media import worker as media_worker
 from neurocache_ui.services.retention import retention_loop
 from neurocache_ui.web.pages import (
     account,
@@ -49,3 +50,4 @@ app.register_lifespan_task(orphans.sweep_forever)  # replies whose worker died e
 app.register_lifespan_task(indexing.indexer_forever)  # knowledge: re-chunk and (re-)embed, claimed per document
 app.register_lifespan_task(eval_runs.sweep_forever)  # evaluation runs whose worker died (or stops) end as failed
 app.register_lifespan_task(knowledge_background.ingest_loop)  # uploads and crawls, processed in the background
+app.register_lifespan_task(media_worker.process_forever)  # sent video and audio: frames, poster, transcript

@@ -8,10 +8,12 @@ By hand: `python -m testkit.fake_provider --port 8011`."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import re
 import time
 import uuid
+import wave
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -67,6 +69,9 @@ class Controls:
     """What GET /v1/models lists."""
     models_fail_status: int | None = None
     """Answer GET /v1/models with this HTTP status instead of the list."""
+    transcript: str | None = None
+    """What /v1/audio/transcriptions hears in every piece (None: "Words at second N."
+    for every second of the piece's WAV); sentences become segments spread over it."""
 
 
 class FakeState:
@@ -333,6 +338,51 @@ async def create_embeddings(request: Request) -> Response:
         "data": [{"object": "embedding", "index": i, "embedding": fake_embedding(str(text))} for i, text in enumerate(texts)],
         "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
     })
+
+
+def _wav_ms(data: bytes) -> int:
+    """A WAV's length; 0 for anything else."""
+    try:
+        with wave.open(io.BytesIO(data)) as sound:
+            return int(sound.getnframes() * 1000 / max(1, sound.getframerate()))
+    except (wave.Error, EOFError):
+        return 0
+
+
+def transcript_segments(text: str, length_ms: int) -> list[dict[str, Any]]:
+    """The text's sentences as verbose_json segments, sharing the length evenly (seconds)."""
+    sentences = [part.strip() for part in re.split(r"(?<=[.!?])\s+", text) if part.strip()]
+    step = length_ms / max(1, len(sentences)) / 1000
+    return [
+        {"id": i, "start": round(i * step, 3), "end": round((i + 1) * step, 3), "text": " " + sentence}
+        for i, sentence in enumerate(sentences)
+    ]
+
+
+@app.post("/v1/audio/transcriptions")
+async def create_transcription(request: Request) -> Response:
+    """OpenAI's transcriptions (multipart: file, model, response_format,
+    timestamp_granularities[]); verbose_json has segments. `fail_status` applies as for chat."""
+    form = await request.form()
+    upload = form.get("file")
+    data = await upload.read() if hasattr(upload, "read") else b""
+    length = _wav_ms(data)
+    state.requests.append({"path": request.url.path, "headers": {}, "body": {
+        "model": form.get("model"), "response_format": form.get("response_format"),
+        "timestamp_granularities": form.getlist("timestamp_granularities[]"),
+        "file_name": getattr(upload, "filename", None), "file_bytes": len(data), "duration_ms": length,
+    }})
+    controls = state.controls
+    if state.failures_left != 0 and controls.fail_status:
+        state.failures_left -= 1
+        return _error(controls.fail_status, controls.fail_message, controls.retry_after)
+    text = controls.transcript
+    if text is None:
+        text = " ".join(f"Words at second {second}." for second in range(max(1, length // 1000)))
+    segments = transcript_segments(text, length)
+    if form.get("response_format") != "verbose_json":
+        return JSONResponse({"text": text})
+    return JSONResponse({"task": "transcribe", "language": "english", "duration": length / 1000, "text": text, "segments": segments})
 
 
 # ---------------------------------------------------------------- controls

@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from neurocache_ui.api import attachments, browser_session, errors
+from neurocache_ui.api import media as media_files
 from neurocache_ui.api.middleware import ApiMiddleware
 from neurocache_ui.api.routes import (
     agent_versions,
@@ -16,6 +17,7 @@ from neurocache_ui.api.routes import (
     chat,
     evals,
     knowledge,
+    media,
     models,
     reactions,
     search,
@@ -64,11 +66,12 @@ def create_app() -> FastAPI:
     errors.install(app)
     app.add_middleware(ApiMiddleware)
     api = APIRouter(prefix=PREFIX, responses=COMMON_ERRORS)  # body size: ApiMiddleware
-    for module in (models, chat, agents, agent_versions, evals, knowledge, channels, reactions, search, usage):
+    for module in (models, chat, agents, agent_versions, evals, knowledge, channels, reactions, search, usage, media):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(browser_session.router)  # the hub's HttpOnly session cookie
     app.include_router(attachments.router)  # channel images, for members (cookie session)
+    app.include_router(media_files.router)  # channel video and audio: upload, range reads, poster, transcript
 
     @app.api_route(
         PREFIX + "/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False

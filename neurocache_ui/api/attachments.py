@@ -32,18 +32,19 @@ async def _serve(request: Request, attachment_id: int, *, thumbnail: bool) -> Re
     except Unavailable as error:
         return JSONResponse({"detail": str(error)}, status_code=503, headers={"Cache-Control": "no-store"})
     filename = image.filename if not thumbnail else image.filename.rsplit(".", 1)[0] + ".webp"
+    return Response(image.data, media_type=image.content_type, headers=served_headers(filename))
+
+
+def served_headers(filename: str) -> dict[str, str]:
+    """Headers of a members-only file shown inline (images here, media in api/media.py)."""
     ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_").replace("\\", "_")
-    return Response(
-        image.data,
-        media_type=image.content_type,
-        headers={
-            # private: shared caches must not keep a members-only image.
-            "Cache-Control": f"private, max-age={MAX_AGE_SECONDS}",
-            "X-Content-Type-Options": "nosniff",
-            "Content-Disposition": f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
-            "Content-Security-Policy": POLICY,
-        },
-    )
+    return {
+        # private: shared caches must not keep a members-only file.
+        "Cache-Control": f"private, max-age={MAX_AGE_SECONDS}",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
+        "Content-Security-Policy": POLICY,
+    }
 
 
 @router.get(ATTACHMENT_PATH + "/{attachment_id}")

@@ -1,5 +1,5 @@
 """Per-request bookkeeping for /api/v1, pure ASGI so streams pass untouched: the
-body size limit (413; knowledge uploads have the knowledge limit, `knowledge.request_limit()`), rate-limit headers on every response, and one usage record
+body size limit (413; knowledge and media uploads have their own limits), rate-limit headers on every response, and one usage record
 per request for its key (not for 401s or 429s: refused requests must not turn into
 writes; routes that record their own usage set `state.usage_recorded`)."""
 
@@ -17,6 +17,7 @@ from neurocache_ui.settings import get_settings
 
 PREFIX = "/api/"
 KNOWLEDGE_UPLOAD = re.compile(r"^/api/v1/agents/[^/]+/knowledge/?$")
+MEDIA_UPLOAD = re.compile(r"^/api/v1/media/?$")
 
 
 class ApiMiddleware:
@@ -27,8 +28,7 @@ class ApiMiddleware:
         if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
             await self.app(scope, receive, send)
             return
-        upload = scope.get("method") == "POST" and KNOWLEDGE_UPLOAD.match(scope["path"])
-        limit = knowledge.request_limit() if upload else get_settings().api_max_body_bytes
+        limit = _body_limit(scope)
         length = _content_length(scope)
         if length is not None and length > limit:
             await error_response(413, too_large_message(), headers={"Connection": "close"})(scope, receive, send)
@@ -77,6 +77,15 @@ class ApiMiddleware:
                         outcome="ok" if status < 400 else "error",
                     )
                 )
+
+
+def _body_limit(scope: Scope) -> int:
+    """Uploads of knowledge and media have their own limits; every other request the API's."""
+    if scope.get("method") == "POST" and KNOWLEDGE_UPLOAD.match(scope["path"]):
+        return knowledge.request_limit()
+    if scope.get("method") == "POST" and MEDIA_UPLOAD.match(scope["path"]):
+        return get_settings().media_max_mb * 1024 * 1024
+    return get_settings().api_max_body_bytes
 
 
 def _content_length(scope: Scope) -> int | None:

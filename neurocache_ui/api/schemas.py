@@ -5,10 +5,11 @@ length limits come from domain.limits."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from neurocache_ui.api.media_schemas import MediaPublic as MediaPublic
 from neurocache_ui.domain import limits
 from neurocache_ui.services.agents import AgentPublic, AgentSettings
 
@@ -269,6 +270,7 @@ class MessagePublic(BaseModel):
     thread_id: int | None = Field(default=None, description="The thread's root message; null in the channel itself.")
     reply_count: int = Field(default=0, description="Replies in this message's thread (roots only).")
     reactions: list[ReactionPublic] = Field(default_factory=list, description="One entry per emoji, oldest first.")
+    media: list[MediaPublic] = Field(default_factory=list, description="Video and audio sent with the message.")
 
 
 class MessageList(BaseModel):
@@ -287,6 +289,10 @@ class MessageCreate(BaseModel):
     )
     thread_id: int | None = Field(
         default=None, ge=1, le=2**63 - 1, description="Reply in this message's thread (a message of the same channel)."
+    )
+    media_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+        default_factory=list, max_length=4,
+        description="Your unsent uploads (POST /media) to send with it; then `content` may be empty.",
     )
 
 

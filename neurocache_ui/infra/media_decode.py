@@ -31,9 +31,10 @@ MAX_PIXELS = MAX_WIDTH * MAX_HEIGHT
 FRAME_SIDE = 768
 """The long side of a frame as a model gets it (its JPEG)."""
 MIN_GAP_MS = 250
-"""Candidates at most ~4 per second of media: sampling points are this far apart at
-least, and a frame closer than 4/5 of it to a candidate is none (at 10 fps, points
-250 ms apart fall on frames 200 or 300 ms apart)."""
+"""Candidates at most ~4 per second of media: keyframes closer than this to a candidate
+are none, and points sampled between keyframes are this far apart (where a frame
+within 4/5 of it still counts: at 10 fps, points 250 ms apart fall on frames 200 or
+300 ms apart)."""
 THUMB = (16, 16)
 """The tiny grayscale picture a scene change is measured on."""
 AUDIO_RATE = 16_000
@@ -187,8 +188,8 @@ class _Sampler:
     def near(self, at_ms: int, within_ms: int) -> bool:
         return any(abs(shot.at_ms - at_ms) < within_ms for shot in self.shots)
 
-    def take(self, frame: av.VideoFrame, at_ms: int) -> None:
-        if not self.start_ms <= at_ms < self.end_ms or self.near(at_ms, MIN_GAP_MS * 4 // 5):
+    def take(self, frame: av.VideoFrame, at_ms: int, gap_ms: int = MIN_GAP_MS) -> None:
+        if not self.start_ms <= at_ms < self.end_ms or self.near(at_ms, gap_ms):
             return
         _check_size(frame.width, frame.height)
         scale = min(1.0, FRAME_SIDE / max(frame.width, frame.height))
@@ -265,7 +266,7 @@ def _fill(container: av.container.InputContainer, stream: av.VideoStream, sample
             if target is None or at_ms > run[-1] + every_ms:
                 break
             if at_ms >= target:
-                sampler.take(frame, at_ms)
+                sampler.take(frame, at_ms, MIN_GAP_MS * 4 // 5)
                 target = next((point for point in wanted if point > at_ms), None)
 
 

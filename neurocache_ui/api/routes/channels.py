@@ -21,6 +21,7 @@ from neurocache_ui.api.schemas import (
     ChannelPublic,
     ChannelSummary,
     ImagePublic,
+    MediaPublic,
     MessageCreate,
     MessageList,
     MessagePublic,
@@ -76,6 +77,11 @@ def message_public(view: MessageView) -> MessagePublic:
         images=[ImagePublic(id=a.id, filename=a.filename, width=a.width, height=a.height, url=a.url) for a in view.attachments],
         thread_id=view.thread_id, reply_count=view.reply_count,
         reactions=[ReactionPublic(emoji=r.emoji, count=r.count, user_ids=list(r.user_ids), names=list(r.names)) for r in view.reactions],
+        media=[
+            MediaPublic(id=m.id, kind=m.kind, filename=m.filename, duration_ms=m.duration_ms, status=m.status, progress=m.progress,
+                        note=m.note, url=f"/api/v1{m.url}", transcript_url=f"/api/v1{m.url}/transcript")
+            for m in view.media
+        ],
     )
 
 
@@ -149,11 +155,14 @@ def list_messages(
 async def post_message(slug: str, body: MessageCreate, key: CurrentKey) -> MessagePublic:
     """Stored, then published (it appears live in the hub), then mentioned agents
     (and those that answer every message) start replying in the background. With
-    `thread_id` it is a reply in that thread, and agents answer there."""
+    `thread_id` it is a reply in that thread, and agents answer there. `media_ids`
+    sends your uploads (POST /media) with it; they are processed in the background."""
 
     def store() -> MessageView:
         channel_id = channels.member_channel_id(slug, key.user_id)
-        return messaging.post_message(channel_id, user_id=key.user_id, content=body.content, thread_id=body.thread_id)
+        return messaging.post_message(
+            channel_id, user_id=key.user_id, content=body.content, thread_id=body.thread_id, media_ids=body.media_ids
+        )
 
     view = await asyncio.to_thread(store)
     runner.trigger(view, triggered_by_user_id=key.user_id)

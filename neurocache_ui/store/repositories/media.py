@@ -181,9 +181,14 @@ def worn_out(session: Session, now: datetime, max_attempts: int) -> list[int]:
 
 
 def job(session: Session, media_id: int) -> sa.Row[Any] | None:
-    """(message_id, kind, filename, size) of a claimed media file."""
-    query = sa.select(Media.message_id, Media.kind, Media.filename, Media.size).where(Media.id == media_id)
+    """(filename, size) of a claimed media file."""
+    query = sa.select(Media.filename, Media.size).where(Media.id == media_id)
     return session.connection().execute(query).first()
+
+
+def owner(session: Session, media_id: int) -> sa.Row[Any] | None:
+    """(uploader's user id, channel id) of a media file."""
+    return session.connection().execute(sa.select(Media.user_id, Media.channel_id).where(Media.id == media_id)).first()
 
 
 def update(session: Session, media_id: int, **values: Any) -> int | None:
