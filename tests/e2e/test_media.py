@@ -135,11 +135,6 @@ def test_a_voice_message_reaches_bob_with_its_transcript(
     transcript.get_by_role("button", name=re.compile(r"^Play from 00:0\d$")).first.click()
     bob.wait_for_function("a => !a.paused", arg=figure.locator("audio").element_handle())
 
-    # Bob's browser has no microphone (or none it may use): the composer says so.
-    bob.get_by_role("button", name="Record a voice message").click()
-    refused = re.compile("No microphone was found|Microphone access was refused")
-    expect(bob.get_by_role("alert").filter(has_text=refused)).to_be_visible()
-
     clip = tmp_path / "demo.webm"
     clip.write_bytes(video_bytes(seconds=3, container="webm"))
     attach_media(ada, clip)
@@ -147,15 +142,20 @@ def test_a_voice_message_reaches_bob_with_its_transcript(
     send(ada, "The demo, for the screenshots")
     demo = log(bob).locator("figure[data-media-id]").filter(has=bob.locator("video"))
     expect(demo).to_have_attribute("data-status", "ready", timeout=READY)
-    screenshots(bob, demo.locator("video"))
+    screenshots(bob, figure, demo.locator("video"))
+
+    # Bob's browser has no microphone (or none it may use): the composer says so.
+    bob.get_by_role("button", name="Record a voice message").click()
+    refused = re.compile("No microphone was found|Microphone access was refused")
+    expect(bob.get_by_role("alert").filter(has_text=refused)).to_be_visible()
 
 
-def screenshots(page: Page, video: Locator) -> None:
-    """The channel with its 20+ messages, a video and a voice message, at both sizes."""
+def screenshots(page: Page, voice: Locator, video: Locator) -> None:
+    """The channel with its 20+ messages, a voice message and a video, at both sizes."""
     SCREENS.mkdir(parents=True, exist_ok=True)
     for width, height in ((1280, 800), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
-        video.scroll_into_view_if_needed()
+        voice.evaluate("e => e.scrollIntoView({block: 'start'})")
         page.wait_for_function("v => v.readyState >= 1", arg=video.element_handle())
         box = video.bounding_box()
         assert box is not None and box["width"] <= width - 40  # fits beside the avatar, no sideways scroll
