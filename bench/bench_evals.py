@@ -29,39 +29,9 @@ from neurocache_ui.settings import get_settings
 from testkit.factories import create_user
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.stack import local_stack
-from testkit.stats import percentile
+from testkit.stats import Ticker, percentile
 
 TARGET_SECONDS, STALL_TARGET_MS = 30.0, 50.0
-
-
-class Ticker:
-    """The event loop's lateness: a 10 ms sleep that wakes later than asked means the loop was busy."""
-
-    def __init__(self) -> None:
-        self.late: list[float] = []
-        self.task: asyncio.Task[None] | None = None
-
-    @property
-    def worst(self) -> float:
-        return max(self.late, default=0.0)
-
-    @property
-    def p99(self) -> float:
-        return percentile(self.late, 99) if self.late else 0.0
-
-    async def _run(self) -> None:
-        while True:
-            start = time.perf_counter()
-            await asyncio.sleep(0.01)
-            self.late.append((time.perf_counter() - start - 0.01) * 1000)
-
-    def __enter__(self) -> Ticker:
-        self.task = asyncio.get_running_loop().create_task(self._run())
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        assert self.task is not None
-        self.task.cancel()
 
 
 async def delivery(channel_id: int, user_id: int, posts: int) -> list[float]:

@@ -77,6 +77,23 @@ def _count_per_minute(candidates: Sequence[Candidate], chosen: set[int]) -> dict
     return counts
 
 
+SPREAD_PER_MINUTE = 12
+"""Candidates a stretch keeps evenly spread (one per 5 s), for a video too long for its
+floor, whose frames are spread over the whole of it instead."""
+
+
+def shortlist(candidates: Sequence[Candidate], *, start_ms: int, end_ms: int, floor: int, ceiling: int) -> list[int]:
+    """Indexes (time order) of the candidates of one minute of a video worth holding on
+    to until the whole video is read: all `choose` would take from it (its floor and
+    its ceiling of scene changes), and one per 5 s. A long video's hundreds of
+    candidates (and their pictures) never pile up waiting."""
+    shifted = [Candidate(candidate.at_ms - start_ms, candidate.score, candidate.content) for candidate in candidates]
+    length = end_ms - start_ms
+    wanted = choose(shifted, duration_ms=length, budget=floor + ceiling, floor=floor, ceiling=ceiling)
+    spread = choose(shifted, duration_ms=length, budget=SPREAD_PER_MINUTE, floor=SPREAD_PER_MINUTE, ceiling=SPREAD_PER_MINUTE)
+    return sorted(set(wanted) | set(spread), key=lambda index: candidates[index].at_ms)
+
+
 def poster(candidates: Sequence[Candidate], chosen: Sequence[int]) -> int:
     """The index of the poster: the first chosen frame with content, else the chosen
     (or, with none chosen, any) frame that shows the most. -1 without candidates."""
@@ -89,4 +106,4 @@ def poster(candidates: Sequence[Candidate], chosen: Sequence[int]) -> int:
     return max(pool, key=lambda index: candidates[index].content)
 
 
-__all__ = ["Candidate", "MIN_CHANGE", "POSTER_CONTENT", "choose", "poster"]
+__all__ = ["Candidate", "MIN_CHANGE", "POSTER_CONTENT", "SPREAD_PER_MINUTE", "choose", "poster", "shortlist"]

@@ -99,10 +99,13 @@ async def frames(
             answer, parts = await parse_pool.run("media_frames", header, [last_thumb], SPAN_LIMITS)
         except parse_pool.ParseFailed as failed:
             raise _invalid(failed, "video") from None
-        found = answer["candidates"]
-        candidates += [frame_choice.Candidate(int(c["at_ms"]), float(c["score"]), float(c["content"])) for c in found]
-        jpegs += parts[: len(found)]
+        found = [frame_choice.Candidate(int(c["at_ms"]), float(c["score"]), float(c["content"])) for c in answer["candidates"]]
         last_thumb = parts[len(found)] if len(parts) > len(found) else last_thumb
+        keep = frame_choice.shortlist(
+            found, start_ms=header["start_ms"], end_ms=header["end_ms"], floor=FLOOR_PER_MINUTE, ceiling=CEILING_PER_MINUTE
+        )
+        candidates += [found[index] for index in keep]
+        jpegs += [parts[index] for index in keep]
         if on_progress is not None:
             await on_progress((number + 1) / spans)
     if not candidates:

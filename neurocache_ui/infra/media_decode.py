@@ -115,14 +115,14 @@ def _first_frame(container: av.container.InputContainer, stream: av.stream.Strea
 
 
 def _duration_ms(container: av.container.InputContainer, stream: av.stream.Stream, max_duration_ms: int, what: str) -> int:
-    """The header's duration when it has one; else the packets' last moment, counted
-    only up to the limit (a live recording, or a stream that claims no end)."""
+    """The header's duration when it has one; else the packets' last moment (the
+    container just opened), counted only up to the limit: a live recording, or a stream
+    that claims no end."""
     if container.duration:
         duration = int(container.duration / 1000)
         if duration > max_duration_ms:
             raise _refuse(f"This {what} is {_length(duration)} long; the limit is {_length(max_duration_ms)}.")
         return duration
-    container.seek(0)
     last = 0
     for packet in container.demux(stream):
         moment = _ms(packet.pts if packet.pts is not None else packet.dts, stream)
@@ -135,30 +135,31 @@ def _duration_ms(container: av.container.InputContainer, stream: av.stream.Strea
 
 
 def probe_task(header: dict[str, Any], parts: list[bytes]) -> Answer:
-    """"media_probe": ({kind, duration_ms, width, height, has_audio}, [])."""
-    max_duration_ms = int(header["max_duration_ms"])
-    with _opened(str(header["path"])) as container:
-        video, audio = _video_stream(container), _audio_stream(container)
-        width = height = 0
+    """"media_probe": ({kind, duration_ms, width, height, has_audio}, []). Each check
+    reads the file from its start in a container of its own (rewinding is not
+    something every format can do)."""
+    path, max_duration_ms = str(header["path"]), int(header["max_duration_ms"])
+    width = height = 0
+    with _opened(path) as container:
+        video = _video_stream(container)
         if video is not None:
             _check_size(video.codec_context.width, video.codec_context.height)
             frame = _first_frame(container, video)
-            if frame is None:
-                video = None
-            else:
+            if frame is not None:
                 width, height = frame.width, frame.height
                 _check_size(width, height)
-        has_audio = False
+        main = video.index if width else None
+    has_audio = False
+    with _opened(path) as container:
+        audio = _audio_stream(container)
         if audio is not None:
-            container.seek(0)
             has_audio = _first_frame(container, audio) is not None
-        if video is None and not has_audio:
-            raise _refuse("This file has no video or audio that could be decoded.")
-        main = video if video is not None else audio
-        assert main is not None
-        what = "video" if video is not None else "recording"
-        duration = _duration_ms(container, main, max_duration_ms, what)
-    kind = "video" if video is not None else "audio"
+            main = audio.index if main is None and has_audio else main
+    if main is None:
+        raise _refuse("This file has no video or audio that could be decoded.")
+    kind = "video" if width else "audio"
+    with _opened(path) as container:
+        duration = _duration_ms(container, container.streams[main], max_duration_ms, "video" if width else "recording")
     return {"kind": kind, "duration_ms": duration, "width": width, "height": height, "has_audio": has_audio}, []
 
 

@@ -2,8 +2,8 @@
 short batches, then trim the same range from the cache windows in one pipelined
 pass, so readers never see an empty or re-ordered window. One run at a time: a
 Postgres advisory lock (others report `skipped`), an in-process lock on SQLite.
-A message's images go with it (foreign-key cascade); images uploaded but never
-sent go after ABANDONED_AFTER. A thread lives as long as its newest message: a
+A message's images and media go with it (foreign-key cascade); those uploaded but
+never sent go after ABANDONED_AFTER. A thread lives as long as its newest message: a
 root stays while a reply is newer than the cutoff (its older replies go, and its
 reply count follows); a root that goes takes its replies along (cascade)."""
 
@@ -24,7 +24,7 @@ from neurocache_ui.services.auth import purge_expired_sessions
 from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import Message, UTCDateTime, utcnow
-from neurocache_ui.store.repositories import attachments
+from neurocache_ui.store.repositories import attachments, media
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ class RetentionReport:
     cache_error: str | None = None
     sessions_purged: int = 0
     images_abandoned: int = 0
+    media_abandoned: int = 0
 
     def summary(self) -> str:
         if self.skipped:
@@ -53,7 +54,8 @@ class RetentionReport:
         text = (
             f"retention: deleted {self.messages_deleted} messages older than {self.cutoff.isoformat()}, "
             f"trimmed {self.cache_entries_trimmed} cache entries, {self.channels_touched} channels touched, "
-            f"removed {self.sessions_purged} expired login sessions and {self.images_abandoned} images never sent"
+            f"removed {self.sessions_purged} expired login sessions, {self.images_abandoned} images and "
+            f"{self.media_abandoned} video or audio files never sent"
         )
         if self.cache_error:
             text += f" (cache not trimmed: {self.cache_error}; it is dropped when the cache is back)"
@@ -106,6 +108,7 @@ def _purge(conn: sa.Connection, cutoff: datetime, batch_size: int, on_batch: Cal
             break
     with conn.begin():
         abandoned = attachments.delete_abandoned(conn, utcnow() - ABANDONED_AFTER)
+        abandoned_media = media.delete_abandoned(conn, utcnow() - ABANDONED_AFTER)
     try:
         trimmed = get_cache().trim_before(cutoff, channels)
         for channel_id in recounted:  # a root's reply count changed under its cached copy
@@ -121,6 +124,7 @@ def _purge(conn: sa.Connection, cutoff: datetime, batch_size: int, on_batch: Cal
         channels_touched=len(channels | set(trimmed)),
         cache_error=cache_error,
         images_abandoned=abandoned,
+        media_abandoned=abandoned_media,
     )
 
 

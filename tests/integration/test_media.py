@@ -10,6 +10,7 @@ import asyncio
 import io
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ from PIL import Image
 
 from neurocache_ui.api.app import create_app
 from neurocache_ui.infra import bus
-from neurocache_ui.services import api_keys, auth, channels, messaging
+from neurocache_ui.services import api_keys, auth, channels, messaging, retention
 from neurocache_ui.services.media import processing, reading, worker
 from neurocache_ui.store.db import get_engine, session_scope
 from neurocache_ui.store.media_models import CHUNK_BYTES, Media, MediaChunk
@@ -235,6 +236,21 @@ async def test_without_a_speech_model_media_plays_and_says_why_there_is_no_trans
     assert (shown.kind, shown.status, shown.note, shown.transcript) == ("voice", "ready", processing.NO_MODEL, False)
 
 
+async def test_a_failing_provider_leaves_a_playable_file_with_the_reason(
+    stores: Stores, fake_provider: FakeOpenAIServer
+) -> None:
+    await worker.run_once()  # what earlier tests left queued
+    fake_provider.configure(fail_status=500, fail_times=-1)
+    room = Room()
+    async with hub() as client:
+        media_id = (await upload(as_(client, room.ada), room.channel.id, "a.wav", testmedia.audio_bytes(1))).json()["id"]
+    sent = messaging.post_message(room.channel.id, user_id=room.ada.id, content="", media_ids=[media_id])
+    assert await worker.run_once() == 1
+    shown = messaging.get_message(sent.id, viewer_id=room.ada.id).media[0]
+    assert shown.status == "ready" and shown.note.startswith("No transcript: The model provider")
+    assert reading.transcript_of(media_id) == ([], shown.note)
+
+
 def test_a_dead_workers_file_is_retried_then_failed_never_left_processing(stores: Stores) -> None:
     asyncio.run(worker.run_once())  # what earlier tests left queued
     room = Room()
@@ -293,12 +309,15 @@ async def test_media_goes_with_its_message_and_its_channel(stores: Stores) -> No
     room = Room()
     cid = room.channel.id
     async with hub() as client:
-        ids = [(await upload(as_(client, room.ada), cid, f"{n}.wav", testmedia.audio_bytes(1))).json()["id"] for n in range(2)]
+        ids = [(await upload(as_(client, room.ada), cid, f"{n}.wav", testmedia.audio_bytes(1))).json()["id"] for n in range(4)]
     sent = messaging.post_message(cid, user_id=room.ada.id, content="one", media_ids=[ids[0]])
     messaging.post_message(cid, user_id=room.ada.id, content="two", media_ids=[ids[1]])
     messaging.delete_message(sent.id, user_id=room.ada.id)
+    with get_engine().begin() as conn:  # ids[2] was uploaded long ago and never sent; ids[3] is about to be
+        conn.execute(sa.update(Media).where(Media.id == ids[2]).values(created_at=utcnow() - timedelta(days=2)))
+    assert retention.run_retention().media_abandoned >= 1
     with get_engine().connect() as conn:
-        assert set(conn.execute(sa.select(Media.id)).scalars()) & set(ids) == {ids[1]}
+        assert set(conn.execute(sa.select(Media.id)).scalars()) & set(ids) == {ids[1], ids[3]}
     channels.delete_channel(cid, room.ada.id)
     with get_engine().connect() as conn:
         assert set(conn.execute(sa.select(Media.id)).scalars()) & set(ids) == set()

@@ -163,7 +163,7 @@ async def test_hostile_files_are_refused_quickly_with_a_clear_message(tmp_path: 
 
 
 async def test_a_decode_past_its_deadline_is_killed_and_the_server_keeps_answering(tmp_path: Path) -> None:
-    """A frames task given 0.4 s for a minute of 720p with one keyframe (seconds of decoding)
+    """A frames task given 0.4 s for 30 s of 720p with one keyframe (seconds of decoding)
     fails at its deadline; the event loop ticks on meanwhile, and the next task gets a fresh process."""
     data = testmedia.video_bytes(seconds=30, size=(1280, 720), fps=25, keyframe_seconds=None, with_audio=False)
     path = saved(tmp_path, "heavy.mp4", data)
@@ -185,5 +185,17 @@ async def test_a_decode_past_its_deadline_is_killed_and_the_server_keeps_answeri
     ticker.cancel()
     assert failed.value.reason == "too_costly"
     assert elapsed < 2.0
-    assert max(late) < 0.1
+    assert max(late) < 0.25  # decoding in the server would hold its loop for seconds; a loaded machine costs ~0.1 s
     assert (await media.probe(path, max_duration_ms=60_000)) == probe
+
+
+async def test_a_recording_without_a_duration_is_measured_and_cut(tmp_path: Path) -> None:
+    """A live WebM (no duration, no index: what a browser's MediaRecorder writes) within
+    the limit: its length is counted from its packets, and a piece from its middle is cut."""
+    path = saved(tmp_path, "voice.webm", testmedia.endless_bytes(seconds=6))
+    probe = await media.probe(path, max_duration_ms=60_000)
+    assert probe.kind == "video" and 5900 <= probe.duration_ms <= 6100
+    samples, rate = samples_of(await media.audio_piece(path, 2000, 2000))
+    assert len(samples) == 32_000 and abs(peak_hz(samples, rate) - 440) < 5
+    found = await media.frames(path, probe, budget=32)
+    assert [frame.at_ms for frame in found.frames] == [0, 1000, 2000, 3000, 4000, 5000]

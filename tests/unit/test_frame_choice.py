@@ -4,7 +4,7 @@ and a poster that shows something."""
 
 from __future__ import annotations
 
-from neurocache_ui.domain.frame_choice import Candidate, choose, poster
+from neurocache_ui.domain.frame_choice import Candidate, choose, poster, shortlist
 
 
 def every(step_ms: int, duration_ms: int, score: float = 0.0) -> list[Candidate]:
@@ -68,3 +68,16 @@ def test_an_all_blank_video_still_has_a_poster() -> None:
     candidates = [Candidate(0, 1.0, content=0.0), Candidate(1000, 0.1, content=0.01)]
     assert poster(candidates, [0, 1]) == 1
     assert poster(candidates, []) == 1
+
+
+def test_minutes_read_one_by_one_keep_what_the_whole_choice_wants() -> None:
+    """Two minutes with a cut every second: each minute shortlisted on its own keeps
+    exactly the frames the choice over everything takes, and 5-second spread ones."""
+    candidates = [Candidate(at, 0.1 + (at % 7000) / 70_000) for at in range(0, 120_000, 1000)]
+    kept = shortlist(candidates[:60], start_ms=0, end_ms=60_000, floor=2, ceiling=8)
+    kept += [60 + index for index in shortlist(candidates[60:], start_ms=60_000, end_ms=120_000, floor=2, ceiling=8)]
+    assert len(kept) <= 2 * (2 + 8 + 12) and kept == sorted(kept)
+    assert all(any(abs(candidates[index].at_ms - point) <= 500 for index in kept) for point in range(2500, 120_000, 5000))
+    whole = [candidates[index].at_ms for index in choose(candidates, duration_ms=120_000, budget=32, floor=2, ceiling=8)]
+    short = [candidates[index] for index in kept]
+    assert [short[index].at_ms for index in choose(short, duration_ms=120_000, budget=32, floor=2, ceiling=8)] == whole
