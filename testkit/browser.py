@@ -14,9 +14,13 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def launch(playwright: Playwright) -> Browser:
-    """Debian's Chromium (`make browser`), headless."""
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+FAKE_MICROPHONE = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+"""Chromium's own test device (a beeping microphone), granted without asking: recording in a test."""
+
+
+def launch(playwright: Playwright, *extra_args: str) -> Browser:
+    """Debian's Chromium (`make browser`), headless; `extra_args` such as FAKE_MICROPHONE."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *extra_args])
 
 
 def sign_up(page: Page, account: Account | None = None) -> Account:

@@ -149,10 +149,12 @@ def start_provider_hub(
     start_hub: Callable[..., HubServer], postgres_url: str, redis_server: RedisServer, fake_provider_server: FakeOpenAIServer
 ) -> Callable[..., HubServer]:
     """`start_provider_hub(workers=2, **env)`: a production-like hub (Postgres, Redis, the
-    raised per-IP limits) whose model provider is the fake OpenAI-compatible server."""
+    raised per-IP limits) whose model provider is the fake OpenAI-compatible server,
+    speech-to-text included (voice messages get their transcript)."""
 
     def start(workers: int = 2, **env: str) -> HubServer:
-        provider = {"OPENAI_BASE_URL": fake_provider_server.base_url, "OPENAI_API_KEY": "test"}
+        provider = {"OPENAI_BASE_URL": fake_provider_server.base_url, "OPENAI_API_KEY": "test",
+                    "NEUROCACHE_TRANSCRIPTION_MODEL": "whisper-1"}
         return start_hub(
             database_url=postgres_url, redis_url=redis_server.url, workers=workers, env={**PER_IP_LIMITS, **provider, **env}
         )

@@ -15,6 +15,7 @@ from neurocache_ui.domain.events import (
     MessageUpdated,
     TypingChanged,
 )
+from neurocache_ui.domain.media import MediaRef
 from neurocache_ui.domain.messages import AttachmentRef, MessageView
 from neurocache_ui.domain.tools import Source
 from neurocache_ui.web.realtime import rows
@@ -258,3 +259,25 @@ def test_new_messages_start_after_the_read_marker_at_someone_elses_message() -> 
     assert rows.first_unread(shown, 2, viewer_id=7) == 4
     assert rows.first_unread(shown, 4, viewer_id=7) == 0  # all read
     assert rows.first_unread(shown, None, viewer_id=7) == 0  # never opened: no line above everything
+
+
+def test_a_row_lists_its_media_as_its_players_show_them() -> None:
+    clip = MediaRef(id=5, kind="video", filename="clip.mp4", duration_ms=83_400, status="processing", progress=42)
+    voice = MediaRef(id=6, kind="voice", filename="voice.webm", duration_ms=0, status="ready", transcript=True)
+    shown = rows.to_row(replace(view(1), media=(clip, voice)))
+    assert json.loads(shown["media"]) == [
+        {"id": 5, "kind": "video", "filename": "clip.mp4", "duration": "01:23", "status": "processing", "progress": 42,
+         "note": "", "transcript": False, "url": "/media/5", "poster": "/media/5/poster"},
+        {"id": 6, "kind": "voice", "filename": "voice.webm", "duration": "", "status": "ready", "progress": 0,
+         "note": "", "transcript": True, "url": "/media/6", "poster": ""},
+    ]
+    assert "media" not in row(2)  # rows without media stay small
+
+
+def test_an_agents_cited_moments_become_links_and_a_persons_text_stays_as_written() -> None:
+    text = "The red frame is at [00:02], the talk at [1:02:03]; [00:05](https://example.com) is a link already."
+    reply = rows.to_row(replace(view(1, content=text), author_kind="agent", user_id=None))
+    assert reply["content"] == (
+        "The red frame is at [00:02](#t=2), the talk at [1:02:03](#t=3723); [00:05](https://example.com) is a link already."
+    )
+    assert rows.to_row(view(2, content=text))["content"] == text

@@ -7,6 +7,7 @@ import reflex as rx
 from neurocache_ui.web.components.client_widgets import mention_popup, typing_line
 from neurocache_ui.web.components.follow_log import follow_log
 from neurocache_ui.web.components.forms import form_alert, labelled_upload, message_box
+from neurocache_ui.web.components.media import media_buttons, moment_links, pending_media
 from neurocache_ui.web.components.message_row import message_row
 from neurocache_ui.web.components.team import replying_indicator
 from neurocache_ui.web.state.attachments import ACCEPT, UPLOAD_ID, AttachmentsState
@@ -74,6 +75,7 @@ def message_log() -> rx.Component:
         rx.foreach(ChatState.older, message_row),
         rx.foreach(ChatState.recent, message_row),
         rx.foreach(ChatState.latest, message_row),
+        moment_links(),  # the replies' "[01:23]" links, here and in the thread panel
         rx.cond(
             ChatState.has_newer,
             rx.center(
@@ -102,10 +104,12 @@ def composer() -> rx.Component:
                 rx.hstack(rx.foreach(ChatState.pending_images, _preview), wrap="wrap", spacing="3", padding_top="6px",
                           role="group", aria_label="Images to send"),
             ),
+            pending_media(),
             rx.box(
                 mention_popup(COMPOSER_ID, TeamState.mention_candidates),
                 rx.hstack(
                     _attach_button(),
+                    media_buttons(),
                     message_box(
                         COMPOSER_ID,
                         "content",

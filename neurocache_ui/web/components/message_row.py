@@ -1,5 +1,5 @@
 """One message as the channel log and the thread panel draw it: the author line
-(or, continuing an author's group, just the time on hover), the text, images,
+(or, continuing an author's group, just the time on hover), the text, images, video and audio,
 an agent's step and sources, reactions, the reply count, and the row's floating
 toolbar (react, reply in thread, edit, delete, regenerate)."""
 
@@ -13,6 +13,7 @@ from neurocache_ui.web.components.arena import arena_card
 from neurocache_ui.web.components.eval_capture import capture_button
 from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.markdown import message_body
+from neurocache_ui.web.components.media import media_players
 from neurocache_ui.web.components.reactions import (
     add_reaction_button,
     parsed,
@@ -224,6 +225,7 @@ def message_item(
     step: rx.Var[str],
     sources: rx.Var[str],
     images: rx.Var[str],
+    media: rx.Var[str],
     replies: rx.Var[int],
     reactions: rx.Var[str],
     in_thread: rx.Var[bool],
@@ -272,6 +274,7 @@ def message_item(
                     ),
                     rx.cond(arena != "", arena_card(message_id, arena)),
                     rx.cond(images != "", rx.hstack(rx.foreach(parsed(images), _image), wrap="wrap", spacing="2")),
+                    rx.cond(media != "", media_players(media)),
                     step_line(status, step),
                     rx.cond((status != "streaming") & (notes != ""), _notes(notes)),
                     rx.cond((status != "streaming") & (sources != ""), sources_list(parsed(sources), message_id)),
@@ -332,6 +335,7 @@ def _item(row: rx.Var[dict[str, Any]], *, in_thread: bool) -> rx.Component:
         step=step_of(row),
         sources=row["sources"].to(str),
         images=row["images"].to(str),
+        media=row.get("media", "").to(str),
         replies=row["replies"].to(int),
         reactions=row["reactions"].to(str),
         in_thread=in_thread,

@@ -9,6 +9,7 @@ object: the state assigns, and Reflex resends, only the lists that changed."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from neurocache_ui.domain.events import (
     MessageDeleted,
     MessageUpdated,
 )
+from neurocache_ui.domain.media import TIMESTAMP, MediaRef, clock, seconds_of
 from neurocache_ui.domain.messages import AttachmentRef, MessageView, stored_sources
 
 LATEST_BLOCK = 20
@@ -41,7 +43,7 @@ def to_row(view: MessageView) -> Row:
         "user_id": view.user_id or 0,
         "author": view.author_name,
         "kind": view.author_kind,
-        "content": view.content,
+        "content": linked_moments(view.content) if view.author_kind == "agent" else view.content,
         "status": view.status,
         "created_at": view.created_at.isoformat(),
         "day": view.created_at.date().isoformat(),
@@ -55,6 +57,8 @@ def to_row(view: MessageView) -> Row:
             [{"emoji": r.emoji, "count": r.count, "users": list(r.user_ids), "names": ", ".join(r.names)} for r in view.reactions]
         ),
     }
+    if view.media:
+        row["media"] = _as_text([media_of(ref) for ref in view.media])  # players (web/components/media.py)
     if view.notes:
         row["notes"] = "\n".join(view.notes)
     if view.arena:
@@ -73,6 +77,27 @@ def _as_text(items: list[dict[str, Any]]) -> str:
 def image_of(ref: AttachmentRef) -> dict[str, str]:
     """An image as a row shows it: the thumbnail, linking to the full image."""
     return {"id": str(ref.id), "filename": ref.filename, "url": ref.url, "thumb": ref.thumbnail_url}
+
+
+def media_of(ref: MediaRef) -> dict[str, Any]:
+    """A video or audio as a row's player shows it (web/components/media_player.jsx)."""
+    return {
+        "id": ref.id, "kind": ref.kind, "filename": ref.filename, "duration": clock(ref.duration_ms) if ref.duration_ms else "",
+        "status": ref.status, "progress": ref.progress, "note": ref.note, "transcript": ref.transcript,
+        "url": ref.url, "poster": ref.poster_url if ref.kind == "video" else "",
+    }  # fmt: skip
+
+
+MOMENT_LINK = "#t="
+"""A cited moment's link target: the page's seek handler (media_player.jsx) plays the
+player of the media the reply is about from that second."""
+_CITED = re.compile(TIMESTAMP.pattern + r"(?!\()")
+
+
+def linked_moments(text: str) -> str:
+    """An agent's reply with each cited moment ("[01:23]", domain/media.TIMESTAMP) made a
+    markdown link to it; one already written as a link is left alone."""
+    return _CITED.sub(lambda m: f"[{m.group(0)[1:-1]}]({MOMENT_LINK}{seconds_of(m)})", text)
 
 
 def continues(previous: Row | None, row: Row) -> bool:

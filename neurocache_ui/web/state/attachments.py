@@ -1,7 +1,10 @@
-"""The composer's images: uploaded as soon as they are chosen (stored, not yet
-sent), shown as previews with a remove button, and sent with the next message
-(ChatState.send passes their ids). Each handler resolves the session again and
-services/attachments.py checks membership."""
+"""The composer's images, video and audio: uploaded as soon as they are chosen
+(stored, not yet sent), shown as previews or chips with a remove button, and sent
+with the next message (ChatState.send passes their ids); a voice message is sent as
+soon as it is recorded. Images come through Reflex's upload; video and audio go from
+the page straight to MEDIA_PATH (web/components/media_composer.jsx), and only what
+the hub answered comes here. Each handler resolves the session again; the services
+check membership and that the media is the sender's own and unsent."""
 
 from __future__ import annotations
 
@@ -10,8 +13,12 @@ import asyncio
 import reflex as rx
 
 from neurocache_ui.domain.errors import NeurocacheError
+from neurocache_ui.domain.media import clock
 from neurocache_ui.domain.messages import AttachmentRef
-from neurocache_ui.services import attachments
+from neurocache_ui.services import attachments, composer
+from neurocache_ui.services.agent_runs import runner
+from neurocache_ui.services.media import uploads
+from neurocache_ui.web.realtime import rows
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.knowledge import receive_files
 
@@ -72,6 +79,63 @@ class AttachmentsState(ChatState):
             await asyncio.to_thread(attachments.remove_pending, int(attachment_id), user.id)
         except (NeurocacheError, ValueError) as error:
             self.attach_error = str(error)
+
+    @rx.event
+    async def media_uploaded(self, media: dict[str, object]):
+        """A video or audio file the page uploaded (POST MEDIA_PATH answered it): a chip
+        until the next message takes it. Only its id matters to the hub (the send checks
+        it is the sender's own, unsent); the rest is what the sender sees on the chip."""
+        if await self._user() is None or not self.channel_id:
+            self.attach_error = "Your session has ended. Log in again."
+            return
+        try:
+            added = {**chip(media), "channel_id": self.channel_id}
+        except (KeyError, ValueError):
+            self.attach_error = "The upload's answer was not understood. Try again."
+            return
+        self.attach_error = ""
+        self.pending_media = [*self.pending_media, added]
+
+    @rx.event
+    async def remove_media(self, media_id: int):
+        """Drop a chip before sending: from the composer and the store."""
+        user = await self._user()
+        if user is None:
+            return
+        self.pending_media = [p for p in self.pending_media if p["id"] != int(media_id)]
+        try:
+            await asyncio.to_thread(uploads.remove_pending, int(media_id), user.id)
+        except (NeurocacheError, ValueError) as error:
+            self.attach_error = str(error)
+
+    @rx.event
+    async def send_voice(self, media: dict[str, object]):
+        """A recorded voice message, uploaded by the page: sent at once, on its own (any
+        text, images or files waiting in the composer stay there for the next message)."""
+        user = await self._user_or_login()
+        if user is None or not self.channel_id:
+            return
+        self.send_error = ""
+        try:
+            view, _ = await composer.send(user.id, self.channel_id, "", media_ids=[int(str(media.get("id")))])
+        except (NeurocacheError, ValueError) as error:
+            self.send_error = str(error)
+            return
+        self._change(lambda window: rows.added(window, rows.to_row(view)))
+        runner.trigger(view, triggered_by_user_id=user.id)
+
+    @rx.event
+    async def media_problem(self, message: str):
+        """Why the page could not upload or record (the hub's answer, or the browser's)."""
+        if await self._user() is not None:
+            self.attach_error = str(message)[:500]
+
+
+def chip(media: dict[str, object]) -> dict[str, object]:
+    """The pending chip of an uploaded video or audio file."""
+    duration = int(str(media.get("duration_ms") or 0))
+    return {"id": int(str(media["id"])), "kind": str(media.get("kind", "")), "filename": str(media.get("filename", ""))[:200],
+            "duration": clock(duration) if duration else ""}
 
 
 def preview(ref: AttachmentRef, channel_id: int) -> dict[str, object]:

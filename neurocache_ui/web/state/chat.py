@@ -56,6 +56,7 @@ class ChatState(PresenceMixin, AuthState):
     dialog_error: str = ""
     dialog_open: str = ""
     pending_images: list[dict[str, Any]] = []  # uploaded, sent with the next message (state/attachments.py)
+    pending_media: list[dict[str, Any]] = []  # video and audio, likewise
     # The last few opened channels, kept fresh by live events, so switching back is
     # instant. Backend-only (underscore): never sent to the browser.
     _channel_cache: dict[int, dict[str, Any]] = {}
@@ -241,6 +242,7 @@ class ChatState(PresenceMixin, AuthState):
         self.channel_id, self.channel_slug, self.channel_name = meta["id"], meta["slug"], meta["name"]
         self.channel_description, self.channel_goal, self.is_owner = meta["description"], meta["goal"], meta["is_owner"]
         self.pending_images = [p for p in self.pending_images if p["channel_id"] == self.channel_id]
+        self.pending_media = [p for p in self.pending_media if p["channel_id"] == self.channel_id]
 
     def _remember_channel(self, meta: dict[str, Any]) -> None:
         """Keep this channel among the recently opened ones."""
@@ -278,12 +280,12 @@ class ChatState(PresenceMixin, AuthState):
         # post_message checks membership itself: no second query on the hot path.
         if user is None or not (self.channel_id or await self._ensure_joined(user)):
             return
-        self.sending = True
-        self.send_error = ""
+        self.sending, self.send_error = True, ""
         yield
         try:
             ids = [int(p["id"]) for p in self.pending_images if p["channel_id"] == self.channel_id]
-            view, is_message = await composer.send(user.id, self.channel_id, content, ids)
+            media = [int(p["id"]) for p in self.pending_media if p["channel_id"] == self.channel_id]
+            view, is_message = await composer.send(user.id, self.channel_id, content, ids, media)
         except NeurocacheError as error:
             # The box emptied as it was sent (so the next message can be typed at once): a
             # refused one comes back into it, so nothing typed is lost.
@@ -299,13 +301,12 @@ class ChatState(PresenceMixin, AuthState):
         self.sending = False
         self._change(lambda window: rows.added(window, to_row(view)))
         if is_message:  # not a command (composer.py): the channel's agents get to work
-            self.pending_images = []
+            self.pending_images, self.pending_media = [], []
             runner.trigger(view, triggered_by_user_id=user.id)
 
     @rx.event
     def start_edit(self, message_id: int):
-        self.editing_id = message_id
-        self.send_error = ""
+        self.editing_id, self.send_error = message_id, ""
 
     @rx.event
     def cancel_edit(self):

@@ -37,7 +37,7 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
         "apply_template", "create_agent", "delete_agent", "duplicate_agent", "load", "load_model_choices", "load_more",
         "open_agent", "save_agent", "set_field", "set_search", "start_new",
     }),
-    "AttachmentsState": frozenset({"attach_images", "remove_image"}),
+    "AttachmentsState": frozenset({"attach_images", "media_problem", "media_uploaded", "remove_image", "remove_media", "send_voice"}),
     "ThreadState": frozenset({"close_thread", "open_from_url", "open_thread", "send_reply", "show_version", "thread_typing"}),
     "KnowledgeState": frozenset({
         "add_from_web", "delete_document", "load_documents", "recrawl", "retry_document", "set_crawl_open",
