@@ -186,7 +186,7 @@ def test_upload_errors_are_clear(owner: tuple[int, int], use_settings) -> None:
     )
     assert error("setup.exe", b"MZ...") == (
         "setup.exe is not a supported document type (.exe). Upload a .txt, .md, .pdf, .html, .docx, .pptx, .xlsx, "
-        ".csv, .json or .jsonl file, or a .zip of them."
+        ".csv, .json, .jsonl, video or audio file, or a .zip of them."
     )
     assert "not a supported document type" in error("README", b"hello")
     assert error("empty.txt", b"") == "empty.txt is empty."

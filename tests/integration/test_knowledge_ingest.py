@@ -105,7 +105,7 @@ def test_a_zip_of_many_files_with_tricks_refused(owner: tuple[int, int]) -> None
         "/etc/cron.txt": "/etc/cron.txt has an absolute path.",
         "C:/Windows/win.txt": "C:/Windows/win.txt has an absolute path.",
         "inner/more.zip": "inner/more.zip is an archive inside the archive; unpack it and add its files.",
-        "tool.exe": "tool.exe is not a supported document type (.txt, .md, .pdf, .html, .docx, .pptx, .xlsx, .csv, .json or .jsonl).",
+        "tool.exe": "tool.exe is not a supported document type (.txt, .md, .pdf, .html, .docx, .pptx, .xlsx, .csv, .json, .jsonl, video or audio).",
         "empty.md": "empty.md is empty.",
         "passwd.txt": "passwd.txt is a symbolic link.",
         "secret.txt": "secret.txt is password-protected.",

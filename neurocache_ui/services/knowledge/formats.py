@@ -14,9 +14,11 @@ from pathlib import PurePosixPath, PureWindowsPath
 from neurocache_ui.domain import limits
 from neurocache_ui.domain.chunking import CHUNK_CHARS, normalize_text
 from neurocache_ui.domain.errors import Invalid
+from neurocache_ui.domain.media import AUDIO_TYPES, VIDEO_TYPES
 from neurocache_ui.infra import images, parse_pool
 from neurocache_ui.infra.document_text import DocumentError, read_document
 from neurocache_ui.infra.pdf_text import PdfError, PdfLimits, extract_pdf_text
+from neurocache_ui.services.media import learning
 from neurocache_ui.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,8 @@ CONTENT_TYPES = {
     ".csv": "text/csv",
     ".json": "application/json",
     ".jsonl": "application/jsonl",
+    **VIDEO_TYPES,
+    **AUDIO_TYPES,
 }
 PARSED = {
     "text/html": "html",
@@ -52,7 +56,7 @@ PARSED = {
 }
 """Content types read by infra/document_text.py, and its name for each."""
 ZIP_SUFFIX = ".zip"
-SUPPORTED = ".txt, .md, .pdf, .html, .docx, .pptx, .xlsx, .csv, .json or .jsonl"
+SUPPORTED = ".txt, .md, .pdf, .html, .docx, .pptx, .xlsx, .csv, .json, .jsonl, video or audio"
 SUPPORTED_IMAGES = ".png, .jpg, .webp or .gif"
 """Images are found by their file name and metadata description only (_image_text)."""
 def clean_filename(filename: str) -> str:
@@ -166,12 +170,14 @@ def _image_text(filename: str, data: bytes) -> str:
     return "\n".join(part for part in (f"Image: {filename} ({words})", images.metadata_text(data, filename)) if part)
 
 
-def extract_text(filename: str, data: bytes, content_type: str | None = None) -> str:
+def extract_text(filename: str, data: bytes, content_type: str | None = None, *, owner_id: int | None = None) -> str:
     """A document's text, normalized; Invalid for unsupported or unreadable files.
-    `content_type` when the name says nothing (a crawled page's URL). Blocking: parses
-    wait in this thread for a parse process."""
+    `content_type` when the name says nothing (a crawled page's URL); `owner_id` pays for
+    describing a video's frames. Blocking: parses wait in this thread for a parse process."""
     content_type = content_type or content_type_of(filename)
-    if content_type == "application/pdf":
+    if content_type.startswith(("video/", "audio/")):
+        raw = learning.knowledge_text(filename, data, owner_id)
+    elif content_type == "application/pdf":
         raw = _pdf_text(filename, data)
     elif content_type in PARSED:
         raw = _document_text(filename, PARSED[content_type], data)

@@ -101,10 +101,11 @@ def process_document(document_id: int) -> str:
             return ""
         document, data = found
         name, content_type, agent_id, stored = document.filename, document.content_type, document.agent_id, document.chunk_count
+        owner_id = document.owner_id
         size, overlap = queue.chunk_settings(session, agent_id)
     try:
         if data is not None:
-            text = extract_text(name, data, content_type)
+            text = extract_text(name, data, content_type, owner_id=owner_id)
             chunks = passages(name, content_type, text, size, overlap)
             with session_scope() as session:
                 if not queue.store_passages(session, document_id, agent_id, chunks, text=text, size=size, overlap=overlap):
