@@ -171,6 +171,10 @@ class Settings:
     parse_memory_mb: int = 768
     """NEUROCACHE_PARSE_MEMORY_MB: memory one page or image parse may add to its parse
     process (PDFs have NEUROCACHE_PDF_MEMORY_MB); past it the parse fails as too costly."""
+    db_pool_size: int = 10
+    """NEUROCACHE_DB_POOL_SIZE: Postgres connections each worker process keeps open between
+    uses; bursts open up to 20 more, closed after use. Mind Postgres' max_connections
+    (100 by default) times the worker processes of every host."""
     db_threads: int = 16
     """NEUROCACHE_DB_THREADS: threads per worker for database and Redis calls (the event
     loop's default executor, infra/threads.py); nothing slow is allowed to use them."""
@@ -308,6 +312,7 @@ class Settings:
             tool_calls_per_reply=whole("NEUROCACHE_TOOL_CALLS_PER_REPLY", 16, 1000),
             parse_workers=whole("NEUROCACHE_PARSE_WORKERS", 2, 64),
             parse_memory_mb=whole("NEUROCACHE_PARSE_MEMORY_MB", 768, 65_536, minimum=128),
+            db_pool_size=whole("NEUROCACHE_DB_POOL_SIZE", 10, 100),
             db_threads=whole("NEUROCACHE_DB_THREADS", 16, 256, minimum=2),
             eval_concurrency=whole("NEUROCACHE_EVAL_CONCURRENCY", 10, 256),
             model_prices=_prices(text("NEUROCACHE_MODEL_PRICES") or ""),

@@ -121,6 +121,8 @@ class HubServer:
             REFLEX_TELEMETRY_ENABLED="false",
             REFLEX_WEB_WORKDIR=str(workdir / "web"),
             REFLEX_STATES_WORKDIR=str(workdir / "states"),
+            # A test run keeps a dozen hub processes on one Postgres (100 connections): few idle ones each.
+            NEUROCACHE_DB_POOL_SIZE="2",
         )
         if redis_url:
             self.env["REDIS_URL"] = redis_url

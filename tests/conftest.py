@@ -4,6 +4,7 @@ share (a start costs a build, so every set of settings runs once per session).""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,6 +15,12 @@ from testkit.database import fresh_database, migrate
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
 from testkit.servers import RedisServer
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The test processes' own pools stay small too (the hubs': testkit/hub.py): two
+    processes and a dozen hubs share one Postgres of 100 connections."""
+    os.environ.setdefault("NEUROCACHE_DB_POOL_SIZE", "3")
 
 
 @pytest.fixture(scope="session")

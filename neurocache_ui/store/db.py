@@ -35,7 +35,7 @@ def engine_for(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=get_settings().db_pool_size, max_overflow=20)
 
 
 def get_engine() -> Engine:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Playwright, expect
 
+from neurocache_ui.services import agents
 from testkit import browser as pages
 from testkit.conversation import Conversation
 from testkit.fake_provider import FakeOpenAIServer
@@ -96,6 +97,12 @@ def test_a_video_plays_for_bob_and_a_cited_moment_seeks_it(
 
     moment = log(bob).get_by_role("link", name="00:02")
     expect(moment).to_be_visible(timeout=READY)
+    # The agent watched: the video's frames, each after its moment, and its transcript.
+    [*_, asked] = [m for m in last_chat(fake_provider)["messages"] if m["role"] == "user"]
+    labels = [p["text"] for p in asked["content"] if p["type"] == "text" and p["text"].startswith("Frame at")]
+    assert len(labels) >= 3 and all(re.fullmatch(r"Frame at 00:0[0-3]:", label) for label in labels), labels
+    assert sum(p["type"] == "image_url" for p in asked["content"]) == len(labels)
+    assert "Transcript:\n[00:00] Words at second 0." in asked["content"][1]["text"]
     moment.focus()
     bob.keyboard.press("Enter")  # keyboard first: a link like any other
     bob.wait_for_function("v => !v.paused && v.currentTime >= 1.9 && v.currentTime < 3.5", arg=video.element_handle())
@@ -115,7 +122,8 @@ def test_a_voice_message_reaches_bob_with_its_transcript(
     microphone_browser: Browser, tmp_path: Path,
 ) -> None:  # fmt: skip
     _, bob = in_channel
-    fake_provider.configure(transcript=SPOKEN)
+    fake_provider.configure(transcript=SPOKEN, reply="Noted: the blue slide has the date.", token_delay=0)
+    agents.update_agent(conversation.owner.id, conversation.agent.id, {"reply_mode": "all"})  # it answers a voice message
     ada = microphone_browser.new_context(base_url=hub.url, viewport={"width": 1280, "height": 800}).new_page()
     pages.sign_in(ada, conversation.owner.id, conversation.url)
 
@@ -134,6 +142,10 @@ def test_a_voice_message_reaches_bob_with_its_transcript(
     expect(transcript).to_contain_text("launch date")
     transcript.get_by_role("button", name=re.compile(r"^Play from 00:0\d$")).first.click()
     bob.wait_for_function("a => !a.paused", arg=figure.locator("audio").element_handle())
+    # The agent answered it from its transcript.
+    expect(log(bob).get_by_text("Noted: the blue slide has the date.")).to_be_visible(timeout=READY)
+    [*_, heard] = [m for m in last_chat(fake_provider)["messages"] if m["role"] == "user"]
+    assert SPOKEN in heard["content"][1]["text"] and heard["content"][1]["text"].startswith("[Voice message")
 
     clip = tmp_path / "demo.webm"
     clip.write_bytes(video_bytes(seconds=3, container="webm"))
@@ -148,6 +160,11 @@ def test_a_voice_message_reaches_bob_with_its_transcript(
     bob.get_by_role("button", name="Record a voice message").click()
     refused = re.compile("No microphone was found|Microphone access was refused")
     expect(bob.get_by_role("alert").filter(has_text=refused)).to_be_visible()
+
+
+def last_chat(provider: FakeOpenAIServer) -> dict:
+    """The newest chat completion the provider was asked for (transcriptions aside)."""
+    return [r["body"] for r in provider.requests() if r["path"] == "/v1/chat/completions"][-1]
 
 
 def screenshots(page: Page, voice: Locator, video: Locator) -> None:

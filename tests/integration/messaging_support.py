@@ -46,7 +46,9 @@ def setup_stores(request: pytest.FixtureRequest, use_settings, combo: str, **env
         server = request.getfixturevalue("redis_server")
         if server.process is None:  # a failed outage test must not break the next one
             server.start()
-        redis_url = server.url
+        # The hubs' database shares their Redis database; another Postgres database gets
+        # its own (its channel ids would meet theirs in the window cache's keys).
+        redis_url = server.url if database == "postgres" else server.url.rsplit("/", 1)[0] + "/1"
         redis.Redis.from_url(redis_url).flushdb()
     use_settings(DATABASE_URL=url, REDIS_URL=redis_url, **env)
     reset_caches()

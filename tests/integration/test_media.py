@@ -31,8 +31,10 @@ from tests.integration.messaging_support import Stores, setup_stores
 pytestmark = pytest.mark.timeout(180)
 
 
-@pytest.fixture(params=["postgres+redis", "sqlite+memory"])
+@pytest.fixture(params=["unshared_postgres+redis", "sqlite+memory"], ids=["postgres+redis", "sqlite+memory"])
 def stores(request: pytest.FixtureRequest, use_settings, fake_provider: FakeOpenAIServer) -> Stores:
+    """Postgres: a database no hub server of the run reads (their media workers would
+    claim this test's sent files)."""
     return setup_stores(
         request, use_settings, request.param, **fake_provider.env(),
         NEUROCACHE_LLM_MAX_RETRIES="0", NEUROCACHE_TRANSCRIPTION_MODEL="whisper-1",

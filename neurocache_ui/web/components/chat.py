@@ -110,14 +110,17 @@ def composer() -> rx.Component:
                 rx.hstack(
                     _attach_button(),
                     media_buttons(),
-                    message_box(
-                        COMPOSER_ID,
-                        "content",
-                        placeholder="Write a message… (@ to mention, Enter sends)",
-                        label="Message",
-                        on_change=ChatState.typing.throttle(2500),
-                        resize="vertical",
-                        auto_focus=True,
+                    rx.box(  # on phones the box takes a line of its own, above the buttons
+                        message_box(
+                            COMPOSER_ID,
+                            "content",
+                            placeholder="Write a message… (@ to mention, Enter sends)",
+                            label="Message",
+                            on_change=ChatState.typing.throttle(2500),
+                            resize="vertical",
+                            auto_focus=True,
+                        ),
+                        class_name="order-first basis-full sm:order-none sm:basis-auto sm:flex-1 min-w-0",
                     ),
                     rx.button(
                         rx.cond(ChatState.sending, rx.spinner(size="2"), rx.icon("send-horizontal", size=16)),
@@ -126,10 +129,12 @@ def composer() -> rx.Component:
                         disabled=ChatState.sending,
                         size="3",
                         aria_label="Send",
+                        class_name="ml-auto sm:ml-0",
                     ),
                     width="100%",
                     align="end",
                     spacing="2",
+                    class_name="flex-wrap sm:flex-nowrap",
                 ),
                 position="relative",
                 width="100%",

@@ -90,7 +90,7 @@ class AttachmentsState(ChatState):
             return
         try:
             added = {**chip(media), "channel_id": self.channel_id}
-        except (KeyError, ValueError):
+        except (KeyError, ValueError, AttributeError):  # any tab may send any arguments
             self.attach_error = "The upload's answer was not understood. Try again."
             return
         self.attach_error = ""
@@ -102,8 +102,8 @@ class AttachmentsState(ChatState):
         user = await self._user()
         if user is None:
             return
-        self.pending_media = [p for p in self.pending_media if p["id"] != int(media_id)]
         try:
+            self.pending_media = [p for p in self.pending_media if p["id"] != int(media_id)]
             await asyncio.to_thread(uploads.remove_pending, int(media_id), user.id)
         except (NeurocacheError, ValueError) as error:
             self.attach_error = str(error)
@@ -117,8 +117,8 @@ class AttachmentsState(ChatState):
             return
         self.send_error = ""
         try:
-            view, _ = await composer.send(user.id, self.channel_id, "", media_ids=[int(str(media.get("id")))])
-        except (NeurocacheError, ValueError) as error:
+            view, _ = await composer.send(user.id, self.channel_id, "", media_ids=[int(str(dict(media).get("id")))])
+        except (NeurocacheError, ValueError, TypeError) as error:
             self.send_error = str(error)
             return
         self._change(lambda window: rows.added(window, rows.to_row(view)))
