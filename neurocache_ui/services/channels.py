@@ -328,6 +328,13 @@ def leave(channel_id: int, user_id: int) -> None:
     announce(channel_id, left, TeamChanged())
 
 
+def unread_after(channel_id: int, user_id: int, last_read_id: int | None) -> int:
+    """What a member had unread when their read marker was at `last_read_id` (thread
+    replies included, their own messages not): "Summarize" takes that many."""
+    with session_scope() as session:
+        return repo.unread_after(session, channel_id, user_id, last_read_id)
+
+
 def mark_read(channel_id: int, user_id: int, message_id: int | None = None) -> bool:
     """Move the user's read marker forward to `message_id` (None: the channel's
     newest message, thread replies included); True if it moved.

@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 from neurocache_ui.services import api_keys
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import User
+from neurocache_ui.web.realtime import relay
 from testkit.browser import create_channel
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
@@ -137,6 +138,9 @@ def test_a_burst_of_posts_reaches_an_open_page_in_few_messages(
 
     assert shown - posted <= 3.0, f"the last post showed {shown - posted:.1f} s after it was stored"
     received = frames.since(start, shown)
-    assert len(received) <= 150, f"{len(received)} socket messages for {BURST} posts"
+    # At most a frame every relay.FRAME (after the few it may send back to back) however the
+    # machine is loaded; on a quiet one the burst takes ~5 s, so about a third of the posts.
+    most = relay.BURST + (shown - start) / relay.FRAME
+    assert len(received) <= min(most, BURST * 0.7), f"{len(received)} socket messages for {BURST} posts in {shown - start:.1f} s"
     rows = log(page).locator("[data-message-id]").count()
     assert rows <= 250, f"the page holds {rows} rows"

@@ -374,6 +374,8 @@ def test_unread_counts_skip_own_messages_and_follow_the_read_marker(database: st
     assert unread_of(owner.id) == {main.slug: 2, side.slug: 1}  # markers are per member
     assert channels.mark_read(main.id, owner.id, m2) is True
     assert unread_of(owner.id) == {main.slug: 1, side.slug: 1}
+    # What a member had unread at a marker (what "Summarize" takes when they open the channel).
+    assert [channels.unread_after(main.id, member.id, at) for at in (None, m1, m3, m4)] == [3, 2, 1, 0]
 
 
 def test_list_channels_is_one_query_sorted_by_name(database: str) -> None:

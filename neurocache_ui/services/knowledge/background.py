@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from neurocache_ui.infra.doorbell import work_forever
 from neurocache_ui.services.knowledge import crawl, worker
 
 log = logging.getLogger(__name__)
@@ -19,25 +20,17 @@ once; another host's is found within this): idle polling costs every worker two 
 
 async def ingest_loop() -> None:
     """Lifespan task: process the knowledge queue and crawls, forever."""
-    event = worker.listen()
     try:
         recovered = await asyncio.to_thread(worker.recover) + await asyncio.to_thread(crawl.recover)
         if recovered:
             log.info("requeued %d knowledge documents and crawls left unfinished", recovered)
     except Exception:
         log.exception("could not requeue unfinished knowledge documents; their leases will expire")
-    while True:
-        try:
-            worked = await worker.run_once() + await crawl.run_once()
-        except Exception:
-            log.exception("knowledge worker failed; trying again in %.0f s", IDLE_SECONDS)
-            worked = 0
-        if not worked:
-            event.clear()
-            try:
-                await asyncio.wait_for(event.wait(), IDLE_SECONDS)
-            except TimeoutError:
-                pass
+
+    async def work() -> int:  # queued work found during the recovery is taken at once
+        return await worker.run_once() + await crawl.run_once()
+
+    await work_forever(worker.bell, work, idle=IDLE_SECONDS, name="knowledge worker")
 
 
 __all__ = ["ingest_loop"]

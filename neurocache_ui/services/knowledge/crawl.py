@@ -22,7 +22,7 @@ from neurocache_ui.domain.errors import Invalid, NotFound
 from neurocache_ui.domain.ingestion import DONE, FAILED, QUEUED, crawl_link
 from neurocache_ui.infra.web.addresses import FetchError, FetchFailed, parse_url, resolve_checked
 from neurocache_ui.infra.web.extract import page_links
-from neurocache_ui.infra.web.safe_fetch import USER_AGENT, FetchedPage, safe_fetch
+from neurocache_ui.infra.web.safe_fetch import FetchedPage, safe_fetch
 from neurocache_ui.services.knowledge import worker
 from neurocache_ui.services.knowledge.documents import UNAVAILABLE, owned_agent
 from neurocache_ui.settings import get_settings

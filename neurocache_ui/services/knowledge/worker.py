@@ -22,6 +22,7 @@ from neurocache_ui.domain.chunking import chunk_text
 from neurocache_ui.domain.errors import Invalid, NeurocacheError
 from neurocache_ui.domain.ingestion import EMBEDDING, FAILED, READY
 from neurocache_ui.infra import threads
+from neurocache_ui.infra.doorbell import Doorbell
 from neurocache_ui.services.knowledge import indexing
 from neurocache_ui.services.knowledge.formats import extract_text
 from neurocache_ui.settings import get_settings
@@ -42,18 +43,9 @@ PROGRESS_EVERY = 1.0
 INTERNAL = "could not be processed because of an internal error. Retry it, or delete it and upload it again."
 FILE_GONE = "Its file is no longer stored. Delete it and upload it again."
 
-_wake: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
-
-
-def wake() -> None:
-    """New work is queued: this process's worker looks now instead of at its next poll.
-    Callable from any thread."""
-    if _wake is not None:
-        loop, event = _wake
-        try:
-            loop.call_soon_threadsafe(event.set)
-        except RuntimeError:  # the loop has closed
-            pass
+bell = Doorbell()
+wake = bell.ring
+"""New work is queued: this process's worker looks now instead of at its next poll (any thread)."""
 
 
 def passages(name: str, content_type: str, text: str, size: int, overlap: int) -> list[str]:
@@ -179,12 +171,4 @@ async def run_once() -> int:
     return len(claimed)
 
 
-def listen() -> asyncio.Event:
-    """The event `wake` sets in this process (called once, by the running loop's worker)."""
-    global _wake
-    event = asyncio.Event()
-    _wake = (asyncio.get_running_loop(), event)
-    return event
-
-
-__all__ = ["claim_some", "requeue_expired", "listen", "passages", "process_document", "recover", "run_once", "wake"]
+__all__ = ["claim_some", "requeue_expired", "bell", "passages", "process_document", "recover", "run_once", "wake"]

@@ -6,19 +6,16 @@ messaging must not import it (the processor publishes through messaging)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 from sqlmodel import Session
 
 from neurocache_ui.domain.errors import Invalid
+from neurocache_ui.infra.doorbell import Doorbell
 from neurocache_ui.store.repositories import media as repo
 
 MAX_PER_MESSAGE = 4
 UNAVAILABLE = "Video and audio cannot be stored or read right now. Try again in a moment."
-
-_wake: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
-
 
 def link(session: Session, message_id: int, ids: Sequence[int], *, channel_id: int, user_id: int) -> None:
     """The media become the message's. Invalid, undoing the send, if any is not the
@@ -31,22 +28,9 @@ def link(session: Session, message_id: int, ids: Sequence[int], *, channel_id: i
     repo.show_on_message(session, message_id)
 
 
-def wake() -> None:
-    """New media is queued; callable from any thread."""
-    if _wake is not None:
-        loop, event = _wake
-        try:
-            loop.call_soon_threadsafe(event.set)
-        except RuntimeError:  # the loop has closed
-            pass
+bell = Doorbell()
+wake = bell.ring
+"""New media is queued: this process's processor looks now (any thread)."""
 
 
-def listen() -> asyncio.Event:
-    """The event `wake` sets in this process (called once, by the running loop's processor)."""
-    global _wake
-    event = asyncio.Event()
-    _wake = (asyncio.get_running_loop(), event)
-    return event
-
-
-__all__ = ["MAX_PER_MESSAGE", "UNAVAILABLE", "link", "listen", "wake"]
+__all__ = ["MAX_PER_MESSAGE", "UNAVAILABLE", "link", "bell", "wake"]

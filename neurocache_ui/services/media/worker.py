@@ -10,16 +10,14 @@ and its viewers are told: no file stays "Processing" forever."""
 from __future__ import annotations
 
 import asyncio
-import logging
 
+from neurocache_ui.infra.doorbell import work_forever
 from neurocache_ui.services import messaging
 from neurocache_ui.services.media import processing, sending
 from neurocache_ui.store.db import session_scope
 from neurocache_ui.store.models import utcnow
 from neurocache_ui.store.repositories import media as repo
 from neurocache_ui.store.repositories import messages as messages_repo
-
-log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 5.0
 MAX_ATTEMPTS = 3
@@ -50,19 +48,7 @@ async def run_once() -> int:
 
 async def process_forever() -> None:
     """Lifespan task: process sent media, forever."""
-    event = sending.listen()
-    while True:
-        try:
-            worked = await run_once()
-        except Exception:
-            log.exception("media worker failed; trying again in %.0f s", IDLE_SECONDS)
-            worked = 0
-        if not worked:
-            event.clear()
-            try:
-                await asyncio.wait_for(event.wait(), IDLE_SECONDS)
-            except TimeoutError:
-                pass
+    await work_forever(sending.bell, run_once, idle=IDLE_SECONDS, name="media worker")
 
 
 __all__ = ["MAX_ATTEMPTS", "claim", "process_forever", "run_once"]

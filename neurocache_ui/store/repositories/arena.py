@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.store.arena_models import ArenaMatch, ArenaVote
-from neurocache_ui.store.models import Agent, ChannelMember, Message
+from neurocache_ui.store.models import Agent, ChannelMember
 from neurocache_ui.store.repositories import messages as message_rows
 
 

@@ -92,6 +92,25 @@ def can_post(channel_id: int, user_id: int) -> sa.ColumnElement[bool]:
     )
 
 
+def _unread(channel_id: Any, after_id: Any, user_id: int) -> sa.ScalarSelect[Any]:
+    """How many messages of the channel after `after_id` someone other than the user wrote."""
+    return (
+        select(sa.func.count())
+        .select_from(Message)
+        .where(
+            Message.channel_id == channel_id,
+            Message.id > after_id,
+            sa.or_(Message.user_id.is_(None), Message.user_id != user_id),
+        )
+        .scalar_subquery()
+    )
+
+
+def unread_after(session: Session, channel_id: int, user_id: int, after_id: int | None) -> int:
+    """The user's unread messages in one channel as of the read marker `after_id`."""
+    return int(session.exec(select(_unread(channel_id, after_id or 0, user_id))).one() or 0)
+
+
 def summaries(session: Session, user_id: int) -> Sequence[sa.Row[Any]]:
     """(id, slug, name, unread, newest) of the user's active channels by name.
 
@@ -99,16 +118,7 @@ def summaries(session: Session, user_id: int) -> Sequence[sa.Row[Any]]:
     (agents' and system messages count); newest = the id of the channel's newest
     message, which those counts include. Correlated subqueries, so each channel
     costs index range scans and there is no N+1."""
-    unread = (
-        select(sa.func.count())
-        .select_from(Message)
-        .where(
-            Message.channel_id == ChannelMember.channel_id,
-            Message.id > sa.func.coalesce(ChannelMember.last_read_message_id, 0),
-            sa.or_(Message.user_id.is_(None), Message.user_id != user_id),
-        )
-        .scalar_subquery()
-    )
+    unread = _unread(ChannelMember.channel_id, sa.func.coalesce(ChannelMember.last_read_message_id, 0), user_id)
     newest = select(sa.func.coalesce(sa.func.max(Message.id), 0)).where(Message.channel_id == Channel.id).scalar_subquery()
     return session.exec(
         select(Channel.id, Channel.slug, Channel.name, unread, newest)

@@ -62,7 +62,7 @@ class ChatState(PresenceMixin, AuthState):
     _channel_cache: dict[int, dict[str, Any]] = {}
     _cache_user: int = 0  # whose channels `_channel_cache` holds
     _client_token: str = ""
-    _unread_at_open: int = 0
+    _unread_at_open: int = 0  # what was unread when this visit opened the channel ("Summarize" reads them)
 
     @rx.var
     def empty_channel(self) -> bool:
@@ -176,11 +176,6 @@ class ChatState(PresenceMixin, AuthState):
         if user is None:
             return
         self.send_error, self.editing_id, self.not_found, self.loading = "", 0, False, True
-        # What the sidebar counted as unread, before opening marks it read ("Summarize" reads them);
-        # a second on_load of the same visit finds it read already, so the first count stays.
-        entry = next((c for c in self.channel_list if c["slug"] == self._url_slug()), {"id": -1, "unread": 0})
-        if entry["id"] != self._unread_for:
-            self._unread_at_open = entry["unread"]
         channel = await self._member_channel(user, self._url_slug())
         if channel is None:
             return
@@ -222,6 +217,7 @@ class ChatState(PresenceMixin, AuthState):
         self._show(rows.shown([to_row(v) for v in views], older, newer))
         if self._unread_for != channel.id:  # the first join of this visit: later ones see the marker it moved
             self.first_unread_id = rows.first_unread(self._window().rows, channel.last_read_id, user.id)
+            self._unread_at_open = await asyncio.to_thread(channels.unread_after, channel.id, user.id, channel.last_read_id)
             self._unread_for = channel.id
         self.loading = False
         if not newer:  # a window short of the newest messages is not kept fresh by live events
