@@ -44,6 +44,13 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
         yield server
 
 
+@pytest.fixture(scope="session")
+def unshared_redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A redis-server no hub server of the run uses, for tests on `unshared_postgres_url`."""
+    with RedisServer(tmp_path_factory.mktemp("unshared-redis")) as server:
+        yield server
+
+
 @pytest.fixture
 def use_settings(monkeypatch: pytest.MonkeyPatch):
     """Point the app's settings at the given environment for one test."""

@@ -43,12 +43,12 @@ def setup_stores(request: pytest.FixtureRequest, use_settings, combo: str, **env
     url = request.getfixturevalue(f"{database}_url")
     redis_url = None
     if cache == "redis":
-        server = request.getfixturevalue("redis_server")
+        # Another Postgres database than the hubs' gets a redis-server of its own: its channel
+        # ids would meet theirs in the cache's keys and on the bus (pub/sub spans Redis' databases).
+        server = request.getfixturevalue("redis_server" if database == "postgres" else "unshared_redis_server")
         if server.process is None:  # a failed outage test must not break the next one
             server.start()
-        # The hubs' database shares their Redis database; another Postgres database gets
-        # its own (its channel ids would meet theirs in the window cache's keys).
-        redis_url = server.url if database == "postgres" else server.url.rsplit("/", 1)[0] + "/1"
+        redis_url = server.url
         redis.Redis.from_url(redis_url).flushdb()
     use_settings(DATABASE_URL=url, REDIS_URL=redis_url, **env)
     reset_caches()

@@ -71,25 +71,32 @@ async def test_the_attachment_route_answers_while_eight_heavy_pages_are_parsed(s
     Image.new("RGB", (64, 48), "teal").save(picture, "PNG")
     image = await attachments.add_image(channel.id, ada.id, "cat.png", picture.getvalue())
     messaging.post_message(channel.id, user_id=ada.id, content="look", attachment_ids=[image.id])
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app()), base_url="http://hub.test")
+    client.cookies.set(auth.SESSION_COOKIE, auth.start_session(ada.id))
+
+    async def worst_of(times: int) -> float:
+        worst = 0.0
+        for _ in range(times):
+            started = time.monotonic()
+            answer = await client.get(f"/attachments/{image.id}")
+            worst = max(worst, time.monotonic() - started)
+            assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+            await asyncio.sleep(0.1)
+        return worst
+
+    idle = await worst_of(10)  # how late this machine answers anyway (the full suite loads it)
     parses = [asyncio.create_task(FETCH.run({"url": f"{pages.url}/heavy?n={n}"})) for n in range(8)]
     await asyncio.sleep(0.5)  # every parse process is busy now
-    transport = httpx.ASGITransport(app=create_app())
-    worst = 0.0
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
-            client.cookies.set(auth.SESSION_COOKIE, auth.start_session(ada.id))
-            for _ in range(30):
-                started = time.monotonic()
-                answer = await client.get(f"/attachments/{image.id}")
-                worst = max(worst, time.monotonic() - started)
-                assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
-                await asyncio.sleep(0.1)
+        worst = await worst_of(30)
         assert not any(parse.done() for parse in parses)  # still parsing all along
     finally:
+        await client.aclose()
         for parse in parses:
             parse.cancel()
         await asyncio.gather(*parses, return_exceptions=True)
-    assert worst < 0.5, f"the attachment route took {worst:.2f} s"
+    # Before the parse processes it took 40 s; on top of the idle worst, half a second at most.
+    assert worst < 0.5 + idle, f"the attachment route took {worst:.2f} s (idle: {idle:.2f} s)"
 
 
 async def test_a_busy_pool_refuses_at_once_rather_than_queue_without_end() -> None:
