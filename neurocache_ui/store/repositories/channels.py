@@ -119,9 +119,12 @@ def summaries(session: Session, user_id: int) -> Sequence[sa.Row[Any]]:
     message, which those counts include. Correlated subqueries, so each channel
     costs index range scans and there is no N+1."""
     unread = _unread(ChannelMember.channel_id, sa.func.coalesce(ChannelMember.last_read_message_id, 0), user_id)
-    newest = select(sa.func.coalesce(sa.func.max(Message.id), 0)).where(Message.channel_id == Channel.id).scalar_subquery()
+    newest = (  # by the channel's history index, newest first: one index step, however long the channel
+        select(Message.id).where(Message.channel_id == Channel.id)
+        .order_by(Message.created_at.desc(), Message.id.desc()).limit(1).scalar_subquery()
+    )
     return session.exec(
-        select(Channel.id, Channel.slug, Channel.name, unread, newest)
+        select(Channel.id, Channel.slug, Channel.name, unread, sa.func.coalesce(newest, 0))
         .join(ChannelMember, ChannelMember.channel_id == Channel.id)
         .where(ChannelMember.user_id == user_id, Channel.archived_at.is_(None))
         .order_by(sa.func.lower(Channel.name), Channel.id)
