@@ -11,7 +11,6 @@ import asyncio
 import base64
 import logging
 import os
-import tempfile
 import time
 
 from neurocache_ui.domain.errors import Invalid
@@ -45,11 +44,7 @@ def knowledge_text(filename: str, data: bytes, owner_id: int | None = None) -> s
 
 async def _knowledge_text(filename: str, data: bytes, owner_id: int | None) -> str:
     settings = get_settings()
-    with tempfile.TemporaryDirectory(prefix="neurocache-learn-") as folder:
-        path = os.path.join(folder, "media" + os.path.splitext(filename)[1].lower())
-        with open(path, "wb") as file:
-            file.write(data)
-        probe = await media.probe(path, max_duration_ms=settings.media_max_minutes * 60_000)
+    async with listening.spooled(data, os.path.splitext(filename)[1].lower()) as (path, probe):
         said: list[tuple[int, int, str]] = []
         if probe.has_audio and listening.can_transcribe():
             said, latency = await listening.hear(path, probe)

@@ -11,7 +11,9 @@ import base64
 import binascii
 import os
 import tempfile
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from neurocache_ui.domain.errors import Invalid
@@ -78,23 +80,24 @@ def _decoded(part: Mapping[str, Any], where: str) -> tuple[bytes, str]:
     return data, AUDIO_FORMATS[fmt]
 
 
+@asynccontextmanager
+async def spooled(data: bytes, suffix: str) -> AsyncIterator[tuple[str, media.Probe]]:
+    """`data` (a file that came whole: an API part, a knowledge document) in a temporary
+    file, probed by the decoder; Invalid with its reason when it refuses the file."""
+    with tempfile.TemporaryDirectory(prefix="neurocache-media-") as folder:
+        path = os.path.join(folder, "media" + suffix)
+        await asyncio.to_thread(Path(path).write_bytes, data)
+        yield path, await media.probe(path, max_duration_ms=get_settings().media_max_minutes * 60_000)
+
+
 async def _transcript_of(data: bytes, suffix: str, where: str) -> str:
-    settings = get_settings()
-    with tempfile.TemporaryDirectory(prefix="neurocache-audio-") as folder:
-        path = os.path.join(folder, "audio" + suffix)
-        await asyncio.to_thread(_write, path, data)
-        try:
-            probe = await media.probe(path, max_duration_ms=settings.media_max_minutes * 60_000)
-        except Invalid as error:
-            raise Invalid(f"{where}: {error}", "messages") from None
-        segments, _latency = await hear(path, probe)
+    try:
+        async with spooled(data, suffix) as (path, probe):
+            segments, _latency = await hear(path, probe)
+    except Invalid as error:
+        raise Invalid(f"{where}: {error}", "messages") from None
     said = transcript_text(segments) if segments else "(nothing was said)"
     return f"[Audio, {clock(probe.duration_ms)} long. Transcript:]\n{said}"
-
-
-def _write(path: str, data: bytes) -> None:
-    with open(path, "wb") as file:
-        file.write(data)
 
 
 async def inline_audio(conversation: Sequence[Mapping[str, Any]]) -> None:
