@@ -3,7 +3,9 @@
 Each server gets private build and state directories (the build embeds the port;
 Reflex empties the states directory on start). A new build directory hard-links
 the installed node_modules of a template instead of copying 250 MB, so a start
-costs a compile and a Vite build, not an npm install."""
+costs a compile, not an npm install; and the Vite build of the compiled app is
+made once and reused, re-addressed to each server's port, while its input is
+unchanged (testkit/build_cache.py)."""
 
 from __future__ import annotations
 
@@ -27,7 +29,8 @@ from testkit.servers import PROJECT_ROOT, free_port
 
 VENV_BIN = Path(sys.executable).parent
 START_TIMEOUT = 240.0
-REFLEX_RUN = [str(VENV_BIN / "reflex"), "run", "--env", "prod", "--single-port"]
+REFLEX_RUN = [sys.executable, "-m", "testkit.build_cache", "run", "--env", "prod", "--single-port"]
+"""`reflex run --env prod --single-port`, its frontend build reused when unchanged."""
 # The configuration contract plus Reflex's own switches: never inherited from the
 # developer's shell, so a server runs with exactly what it is given.
 _CONTROLLED_ENV = re.compile(r"^(DATABASE_URL|REDIS_URL|HOST|PORT|OPENAI_.*|NEUROCACHE_.*|GRANIAN_.*|REFLEX_.*)$")
