@@ -37,8 +37,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 BUILDS = Path(tempfile.gettempdir()) / "neurocache-web-builds"
-KEEP = 4
-"""Kept builds beyond the newest few (by last use) are removed: each is ~25 MB."""
+KEEP = 8
+"""Kept builds beyond the newest few (by last use) are removed: each is ~25 MB, and
+several checkouts may share the machine."""
 MANIFEST = "rewrite.json"
 _NOT_INPUTS = {"node_modules", "build", ".react-router", "reflex.json"}
 """Top-level entries of the web directory that are not the build's input: packages
@@ -66,7 +67,8 @@ def build_key(web_dir: Path, settings: object = ()) -> str:
         digest.update(f"{name}={importlib.metadata.version(name)}\n".encode())
     tool_env = sorted((k, v) for k, v in os.environ.items() if k.startswith(_TOOL_ENV_PREFIXES) and k not in _PER_SERVER_ENV)
     digest.update(repr((tool_env, settings)).encode())
-    digest.update((web_dir / "node_modules" / ".package-lock.json").read_bytes())
+    installed = web_dir / "node_modules" / ".package-lock.json"  # what npm put there, beside what was asked
+    digest.update(installed.read_bytes() if installed.is_file() else b"")
     origin = _origin(web_dir).encode()
     for path in _input_files(web_dir):
         data = path.read_bytes()

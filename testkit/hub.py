@@ -51,10 +51,13 @@ def _packages_key(directory: Path) -> str | None:
 def _clone_web(source: Path, target: Path, log: Path) -> None:
     """Copy a build directory, hard-linking node_modules (read-only during a build).
 
-    npm's hidden lockfile is rewritten in place by an install, so it gets its own copy."""
+    npm's hidden lockfile is rewritten in place by an install, so it gets its own copy.
+    The source's build output is left behind: every start replaces it."""
     target.mkdir(parents=True)
     with log.open("ab") as out:
         for entry in source.iterdir():
+            if entry.name == "build":
+                continue
             if entry.name == "node_modules":
                 linked = subprocess.run(["cp", "-al", str(entry), str(target)], stdout=out, stderr=out, check=False)
                 hidden = target / "node_modules" / ".package-lock.json"
