@@ -1,6 +1,7 @@
 """Shared fixtures, thin wrappers over testkit/: per-run Postgres database and Redis, the
 settings switch, the fake model provider, and the app servers the API and browser tests
-share (a start costs a build, so every set of settings runs once per session)."""
+share (a start costs an app import and a compile; the Vite build is reused while its
+input is unchanged, testkit/build_cache.py; every set of settings runs once per session)."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ import os
 import signal
 import uuid
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -38,6 +39,17 @@ ORPHAN_DEADLINE_MS = 30_000
 def host_b(start_provider_hub: Callable[..., HubServer]) -> HubServer:
     """The second host: same Postgres, Redis and model provider as `agent_hub`."""
     return start_provider_hub()
+
+
+def test_each_host_talks_to_its_own_backend(new_context: NewContext, agent_hub: HubServer, host_b: HubServer) -> None:
+    """A hub started after another serves that one's frontend build re-addressed to its own
+    port (testkit/build_cache.py); a page that spoke to the other host would still pass
+    the tests below, so each page's event socket is checked here."""
+    for hub in (agent_hub, host_b):
+        page = new_context(base_url=hub.url).new_page()
+        with page.expect_websocket(lambda socket: "/_event" in socket.url) as opened:
+            page.goto("/")
+        assert urlsplit(opened.value.url).port == hub.port
 
 
 def send_and_clear(page: Page, text: str) -> None:
