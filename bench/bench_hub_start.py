@@ -52,8 +52,13 @@ def main() -> None:
             full.append(timed_start(stack.workdir, stack.database_url, stack.redis.url, AS_IT_COMES))
             reused.append(timed_start(stack.workdir, stack.database_url, stack.redis.url, REFLEX_RUN))
             print(f"pair {pair + 1}: full build {full[-1]:.1f} s, build reused {reused[-1]:.1f} s ({reused[-1] / full[-1]:.2f})")
-        print(f"median: full build {statistics.median(full):.1f} s, build reused {statistics.median(reused):.1f} s, "
-              f"ratio {statistics.median(r / f for r, f in zip(reused, full, strict=True)):.2f}")  # fmt: skip
+        both = [(f, r) for f, r in zip(full, reused, strict=True) if f < float("inf") > r]
+        failed = f"starts that failed: full build {full.count(float('inf'))}, build reused {reused.count(float('inf'))}"
+        if not both:
+            print(f"no pair where both started; {failed}")
+            return
+        print(f"median over {len(both)} pairs: full build {statistics.median(f for f, _ in both):.1f} s, build reused "
+              f"{statistics.median(r for _, r in both):.1f} s, ratio {statistics.median(r / f for f, r in both):.2f}; {failed}")  # fmt: skip
 
 
 if __name__ == "__main__":
