@@ -149,7 +149,11 @@ def keep(web_dir: Path, key: str) -> None:
     build = staging / "build"
     files = sorted(str(p.relative_to(build)) for p in build.rglob("*") if p.is_file() and _holds(p, needle))
     (staging / MANIFEST).write_text(json.dumps({"origin": _origin(web_dir), "files": files}))
-    staging.rename(BUILDS / key)
+    try:
+        staging.rename(BUILDS / key)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)  # kept meanwhile by a process not sharing our lock file
+        return
     _prune(key)
 
 
@@ -164,8 +168,7 @@ def _prune(newest: str) -> None:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 continue
-            shutil.rmtree(old, ignore_errors=True)
-        (BUILDS / f".{old.name}.lock").unlink(missing_ok=True)
+            shutil.rmtree(old, ignore_errors=True)  # its empty lock file stays: a waiter may hold it open
 
 
 def reusing(real_build: Callable[[], None], web_dir: Callable[[], Path], settings: Callable[[], object]) -> Callable[[], None]:
