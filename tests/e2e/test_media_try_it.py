@@ -91,11 +91,13 @@ def test_try_it_watches_an_attached_video_that_only_its_owner_can_fetch(
         assert bob.context.request.get(hub.url + path).status == 404
     assert new_context(base_url=hub.url).request.get(hub.url + url).status == 404
 
-    for width, height in SIZES:
+    for width, height in SIZES:  # the chat at its newest: the video and the answer
         ada.set_viewport_size({"width": width, "height": height})
-        figure.evaluate("e => e.scrollIntoView({block: 'start'})")
-        box_ = video.bounding_box()
-        assert box_ is not None and box_["width"] <= width - 40
+        box.scroll_into_view_if_needed()
+        chat.evaluate("e => { e.scrollTop = e.scrollHeight; }")
+        shown = video.bounding_box()
+        assert shown is not None and shown["width"] <= width - 40  # inside its bubble, no sideways scroll
+        expect(chat.get_by_text("It turns blue at")).to_be_in_viewport()
         shoot(ada, "try-it-video", width, height)
 
 

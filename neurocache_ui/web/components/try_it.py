@@ -144,7 +144,7 @@ def try_it_chat() -> rx.Component:
             border_radius="var(--radius-3)",
         ),
         form_alert(TryItState.try_error, size="1"),
-        pending_media(MEDIA),
+        rx.cond(same_agent, pending_media(MEDIA)),
         moment_links(),
         rx.form(
             rx.hstack(

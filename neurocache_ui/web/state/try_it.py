@@ -53,6 +53,11 @@ class TryItState(AuthState):
     stop_requested: bool = False
     try_error: str = ""
 
+    def _start_over(self, agent_id: int) -> None:
+        """Another agent's page: its own chat, with nothing of the previous one's."""
+        self.turns, self.try_agent_id = [], agent_id
+        self.try_media = [p for p in self.try_media if p["agent_id"] == agent_id]
+
     @rx.event
     def clear(self):
         if not self.running:
@@ -75,7 +80,7 @@ class TryItState(AuthState):
                 return
             agent_id = (await self.get_state(AgentsState)).agent_id
             if agent_id != self.try_agent_id:
-                self.turns, self.try_agent_id = [], agent_id
+                self._start_over(agent_id)
             try:
                 media = _media_asked(form, self.try_media, agent_id)
                 text = messaging.clean_content(text if "voice" not in form else "", allow_empty=bool(media))
@@ -122,6 +127,8 @@ class TryItState(AuthState):
             self.try_error = NOT_UNDERSTOOD
             return
         self.try_error = ""
+        if agent_id != self.try_agent_id and not self.running:
+            self._start_over(agent_id)
         self.try_media = [*self.try_media, added]
 
     @rx.event
