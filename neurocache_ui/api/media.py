@@ -1,7 +1,8 @@
 """Video and audio over plain HTTP, same origin, for the hub's pages (the session
 cookie decides): uploading a file before it is sent (the raw body, streamed, counted
-and cut off past the limit), dropping it, and serving it to members of its channel
-(everyone else a 404) with range requests, so players seek and a 200 MB video is read
+and cut off past the limit) to a channel (`?channel=`) or an agent's Try it chat
+(`?agent=`, its owner only), dropping it, and serving it to members of its channel (a
+Try it file: its uploader; everyone else a 404) with range requests, so players seek and a 200 MB video is read
 a chunk at a time. Served as media only: nosniff and a CSP that lets nothing run.
 `serve` and `byte_range` are shared with the public API (api/routes/media.py)."""
 
@@ -101,11 +102,13 @@ def declared_length(request: Request) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-async def receive(request: Request, channel_id: int, user_id: int, filename: str, kind: str) -> uploads.Uploaded:
+async def receive(
+    request: Request, channel_id: int | None, user_id: int, filename: str, kind: str, agent_id: int | None = None
+) -> uploads.Uploaded:
     """Store the request's body as an upload (see uploads.receive)."""
     body: AsyncIterator[bytes] = request.stream()
     return await uploads.receive(
-        channel_id, user_id, filename, body, kind=kind,
+        channel_id, user_id, filename, body, agent_id=agent_id, kind=kind,
         content_type=request.headers.get("content-type", ""), length=declared_length(request),
     )
 
@@ -131,13 +134,14 @@ async def _as_member(request: Request, act: Callable[[int], Awaitable[Response]]
 @router.post(MEDIA_PATH)
 async def upload_media(
     request: Request,
-    channel: int = Query(ge=1, le=2**62),
+    channel: int | None = Query(default=None, ge=1, le=2**62),
+    agent: int | None = Query(default=None, ge=1, le=2**62),
     filename: str = Query(min_length=1, max_length=255),
     kind: str = Query(default="", max_length=10),
 ) -> Response:
     async def act(user_id: int) -> Response:
         uploads.check_upload(filename, request.headers.get("content-type", ""), declared_length(request))
-        return JSONResponse(uploaded_body(await receive(request, channel, user_id, filename, kind)))
+        return JSONResponse(uploaded_body(await receive(request, channel, user_id, filename, kind, agent)))
 
     return await _as_member(request, act)
 

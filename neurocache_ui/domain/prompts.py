@@ -267,6 +267,7 @@ class Turn:
 
     role: str  # "user" | "assistant"
     content: str
+    extra: tuple[dict[str, Any], ...] = ()  # the person's video and audio as content parts (domain/media_prompts.py)
 
 
 def build_try_messages(
@@ -274,13 +275,15 @@ def build_try_messages(
 ) -> list[ChatMessage]:
     """Messages for a private chat with the agent (no channel, no teammates).
     `turns` alternate between the person ("user") and the agent ("assistant");
-    the last `agent.context_size` are kept."""
+    the last `agent.context_size` are kept. A person's turn with `extra` parts (its
+    video and audio) is a text part followed by them, as in a channel."""
     cleaned: list[ChatMessage] = []
     for turn in turns:
         role = turn["role"] if isinstance(turn, Mapping) else turn.role
         content = turn["content"] if isinstance(turn, Mapping) else turn.content
-        if role in ("user", "assistant") and (content or "").strip():
-            cleaned.append({"role": role, "content": content})
+        extra = tuple(turn.get("extra", ()) if isinstance(turn, Mapping) else turn.extra) if role == "user" else ()
+        if role in ("user", "assistant") and ((content or "").strip() or extra):
+            cleaned.append({"role": role, "content": [{"type": "text", "text": content or ""}, *extra] if extra else content})
     limit = agent.context_size
     recent = cleaned[-limit:] if limit > 0 else []
     return [{"role": "system", "content": system_prompt(agent, knowledge=knowledge)}, *recent]

@@ -5,7 +5,11 @@ value: an upload is written as it streams in, and a range request reads only the
 chunks it covers, so no step ever holds a whole 200 MB file in memory. The database
 (not a directory or a bucket) because it is what every host of a deployment already
 shares, it goes with its channel and message by cascade, and backups need nothing
-more; Postgres large objects would not cascade and do not exist in SQLite."""
+more; Postgres large objects would not cascade and do not exist in SQLite.
+
+A file belongs to a channel (shared with its members once a message carries it) or,
+sent in an agent's private "Try it" chat, to that agent (`agent_id`): only its
+uploader, the agent's owner, reads it, and it goes with the agent (migration 0017)."""
 
 from __future__ import annotations
 
@@ -28,12 +32,17 @@ MEDIA_SEARCH_INDEX = "ix_media_transcript_search"
 class Media(SQLModel, table=True):
     """One video or audio file: uploaded before its message is sent (`message_id` NULL
     until then), then processed in the background (`status`, `progress`) into a poster,
-    frames and a transcript."""
+    frames and a transcript. Exactly one of `channel_id` and `agent_id` is set."""
 
     __tablename__ = "media"
+    __table_args__ = (
+        sa.CheckConstraint("(channel_id IS NULL) <> (agent_id IS NULL)", name="ck_media_one_place"),
+    )
 
     id: int | None = Field(default=None, sa_type=BigId, primary_key=True)
-    channel_id: int = fk("channel.id", ondelete="CASCADE")
+    channel_id: int | None = fk("channel.id", ondelete="CASCADE", nullable=True)
+    agent_id: int | None = fk("agent.id", ondelete="CASCADE", nullable=True)
+    """Set for a file of the owner's private "Try it" chat with this agent (no channel, never a message)."""
     message_id: int | None = fk("message.id", ondelete="CASCADE", nullable=True, big=True)
     user_id: int | None = fk("user_account.id", ondelete="SET NULL", nullable=True, index=False)
     kind: str = Field(max_length=10)

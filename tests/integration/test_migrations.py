@@ -215,3 +215,58 @@ def test_knowledge_ingestion_migration_keeps_documents(backend: str, request: py
         columns = {c["name"] for c in sa.inspect(conn).get_columns("knowledge_document")}
         assert "status" not in columns and "filename" in columns
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["empty_postgres", "empty_sqlite"])
+def test_try_it_media_migration_keeps_channel_media_and_its_search(backend: str, request: pytest.FixtureRequest) -> None:
+    """0017 on top of 0016: a channel's file stays (and is still found by its transcript,
+    SQLite's triggers made again after the table's rebuild); a Try it file needs exactly one
+    place and goes with its agent; the downgrade removes Try it files and keeps the rest."""
+    url: str = request.getfixturevalue(backend)
+    config = alembic_config(url)
+    command.upgrade(config, "0016")
+    engine = engine_for(url)
+    with engine.begin() as conn:
+        user = _insert(conn, "user_account", email="ada@example.com")
+        agent = _insert(conn, "agent", owner_id=user, slug="watcher")
+        channel = _insert(conn, "channel", owner_id=user, slug="clips")
+        kept = _insert(conn, "media", channel_id=channel, user_id=user, transcript_text="harbour lights")
+        conn.execute(sa.text("INSERT INTO media_chunk (media_id, seq, data) VALUES (:id, 0, :data)"), {"id": kept, "data": b"x"})
+
+    def chunks() -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(sa.text("SELECT count(*) FROM media_chunk")).scalar_one())
+
+    command.upgrade(config, "0017")
+    assert chunks() == 1  # the rebuilt table's rows kept their chunks
+    engine.dispose()
+
+    def found(word: str) -> list[int]:
+        with engine.connect() as conn:
+            if backend == "empty_postgres":
+                query = "SELECT id FROM media WHERE to_tsvector('simple', transcript_text) @@ plainto_tsquery('simple', :w)"
+            else:
+                query = f"SELECT rowid FROM {MEDIA_FTS_TABLE} WHERE {MEDIA_FTS_TABLE} MATCH :w"
+            return sorted(conn.execute(sa.text(query), {"w": word}).scalars())
+
+    assert found("harbour") == [kept]
+    with engine.begin() as conn:
+        private = _insert(conn, "media", agent_id=agent, user_id=user, transcript_text="lighthouse keeper")
+        conn.execute(sa.text("UPDATE media SET transcript_text = 'foghorn' WHERE id = :id"), {"id": kept})
+    assert found("lighthouse") == [private] and found("foghorn") == [kept] and found("harbour") == []
+    for place in ({}, {"agent_id": agent, "channel_id": channel}):  # neither, or both
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            _insert(conn, "media", user_id=user, **place)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM agent WHERE id = :id"), {"id": agent})
+        assert list(conn.execute(sa.text("SELECT id FROM media")).scalars()) == [kept]
+        again = _insert(conn, "agent", owner_id=user, slug="again")
+        _insert(conn, "media", agent_id=again, user_id=user)
+    command.downgrade(config, "0016")
+    engine.dispose()
+    with engine.connect() as conn:
+        assert list(conn.execute(sa.text("SELECT id FROM media")).scalars()) == [kept]
+        columns = {c["name"]: c for c in sa.inspect(conn).get_columns("media")}
+        assert "agent_id" not in columns and not columns["channel_id"]["nullable"]
+    assert found("foghorn") == [kept] and chunks() == 1
+    engine.dispose()

@@ -94,13 +94,16 @@ class InChannel:
 
 @dataclass(frozen=True)
 class PrivateChat:
-    """The owner's private "Try it" chat: alternating user and assistant turns."""
+    """The owner's private "Try it" chat: alternating user and assistant turns (a turn's
+    "extra": its video and audio as content parts). `heard`: the words said in the last
+    turn's media, searched in knowledge with its text, as a voice message's are."""
 
-    turns: Sequence[Mapping[str, str]]
+    turns: Sequence[Mapping[str, Any]]
+    heard: str = ""
 
     @property
     def question(self) -> str:
-        return reply_rules.latest_user_text(self.turns) or ""
+        return f"{reply_rules.latest_user_text(self.turns) or ''} {self.heard}".strip()
 
     def messages(self, agent: prompts.AgentLike, knowledge: Sequence[prompts.ExcerptLike]) -> list[prompts.ChatMessage]:
         return prompts.build_try_messages(agent, self.turns, knowledge=knowledge)

@@ -50,7 +50,8 @@ def lease_until() -> Any:
 
 def _write(media_id: int, **values: Any) -> None:
     """Set the media row's fields, copy its ref onto its message, and publish the message
-    to its viewers (after the commit). Nothing happens when the message is gone."""
+    to its viewers (after the commit). A Try it chat's file has no message: its page
+    reads the row (services/media/context.settled_files)."""
     with session_scope() as session:
         message_id = repo.update(session, media_id, **values)
         if message_id is None:
@@ -99,14 +100,14 @@ def _put_frames(media_id: int, found: media.Frames) -> None:
 
 
 def _record(media_id: int, latency_ms: int, outcome: str) -> None:
-    """Usage of the transcription, charged to the uploader in the channel."""
+    """Usage of the transcription, charged to the uploader in the channel (or the Try it chat's agent)."""
     with session_scope() as session:
         owner = repo.owner(session, media_id)
     if owner is not None and owner[0] is not None:
         recorder.record(recorder.UsageRecord(
             owner[0], "hub", model=get_settings().transcription_model, latency_ms=latency_ms,
             outcome=outcome,  # type: ignore[arg-type]
-            channel_id=owner[1],
+            channel_id=owner[1], agent_id=owner[2],
         ))
 
 

@@ -1,4 +1,5 @@
-"""Reading stored media: the bytes of a byte range for a member of the channel (only
+"""Reading stored media: the bytes of a byte range for a member of the channel (or
+the owner, for a file of their Try it chat with an agent; only
 the 1 MB chunks the range covers, one at a time off the event loop), the poster, the
 transcript; and, for agents (trusted callers, no viewer), the frames and transcript
 of a media file (`frames_of`, `transcript_of`)."""
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from neurocache_ui.domain.errors import NotFound
-from neurocache_ui.services import channels
+from neurocache_ui.services import agents, channels
 from neurocache_ui.services.media.sending import UNAVAILABLE
 from neurocache_ui.store.db import database_guard, session_scope
 from neurocache_ui.store.media_models import CHUNK_BYTES
@@ -46,12 +47,16 @@ class Transcript:
 
 def _visible(session: Session, media_id: int, viewer_id: int) -> MediaFile:
     """The file if the viewer is a member of its channel (an unsent one: its uploader
-    only) and all its bytes arrived; NotFound, the same for all, otherwise."""
+    only; one of a Try it chat: its uploader while they own the agent) and all its bytes
+    arrived; NotFound, the same for all, otherwise."""
     found = repo.meta(session, media_id)
     if found is None or not found.complete or (found.message_id is None and found.user_id != viewer_id):
         raise NotFound(NOT_FOUND)
     try:
-        channels.ensure_member(found.channel_id, viewer_id, session=session)
+        if found.agent_id is not None:
+            agents.get_agent(viewer_id, found.agent_id)
+        else:
+            channels.ensure_member(found.channel_id, viewer_id, session=session)
     except NotFound:
         raise NotFound(NOT_FOUND) from None
     return MediaFile(media_id, int(found.size), found.content_type, found.filename)

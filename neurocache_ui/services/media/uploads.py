@@ -1,9 +1,10 @@
 """Video and audio a member is about to send: received as a stream, checked, stored
 in 1 MB chunks (store/media_models.py), or dropped by its uploader before sending
-(sending it: services/media/sending.py).
+(sending it: services/media/sending.py). The same for an agent's owner in its private
+"Try it" chat (`agent_id` instead of a channel; the same limits).
 
 An upload is checked in order of cost: its name's kind, its declared size, the
-uploader's membership and room for more unsent media, then its bytes as they arrive
+uploader's membership (or ownership of the agent) and room for more unsent media, then its bytes as they arrive
 (counted, cut off past the limit), and only then its content, by the media decoder in
 a confined child process (infra/media.probe: streams, dimensions, duration).
 
@@ -21,10 +22,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import IO
 
+from sqlmodel import Session
+
 from neurocache_ui.domain.errors import Invalid
 from neurocache_ui.domain.media import SUPPORTED, MediaKind, content_type_of, kind_of
 from neurocache_ui.infra import media
-from neurocache_ui.services import channels
+from neurocache_ui.services import agents, channels
 from neurocache_ui.services.attachments import clean_filename
 from neurocache_ui.services.media.sending import UNAVAILABLE
 from neurocache_ui.settings import get_settings
@@ -33,7 +36,7 @@ from neurocache_ui.store.media_models import CHUNK_BYTES, Media
 from neurocache_ui.store.repositories import media as repo
 
 MAX_PENDING = 4
-"""Media files one person may have uploaded in a channel and not sent yet."""
+"""Media files one person may have uploaded in a channel (or a Try it chat) and not sent yet."""
 
 
 class TooLarge(Invalid):
@@ -77,12 +80,20 @@ def check_upload(filename: str, content_type: str, length: int | None) -> tuple[
     return name, kind
 
 
-def _room(channel_id: int, user_id: int) -> None:
-    """NotFound/Forbidden for someone who may not post here; Invalid when their unsent media fill the cap."""
+def _room(session: Session, channel_id: int | None, agent_id: int | None, user_id: int) -> None:
+    """NotFound/Forbidden for someone who may not post in the channel (or does not own the
+    agent); Invalid when their unsent media there fill the cap."""
+    if agent_id is not None:
+        agents.get_agent(user_id, agent_id)
+    else:
+        channels.ensure_can_post(int(channel_id or 0), user_id, session=session)
+    if repo.pending_count(session, user_id, channel_id=channel_id, agent_id=agent_id) >= MAX_PENDING:
+        raise _full()
+
+
+def _check_room(channel_id: int | None, agent_id: int | None, user_id: int) -> None:
     with database_guard(UNAVAILABLE), session_scope() as session:
-        channels.ensure_can_post(channel_id, user_id, session=session)
-        if repo.pending_count(session, channel_id, user_id) >= MAX_PENDING:
-            raise _full()
+        _room(session, channel_id, agent_id, user_id)
 
 
 async def _spool(body: AsyncIterator[bytes], file: IO[bytes], name: str) -> int:
@@ -106,14 +117,15 @@ async def _spool(body: AsyncIterator[bytes], file: IO[bytes], name: str) -> int:
     return size
 
 
-def _store(channel_id: int, user_id: int, name: str, kind: MediaKind, probe: media.Probe, path: str, size: int) -> Uploaded:
+def _store(
+    channel_id: int | None, agent_id: int | None, user_id: int, name: str, kind: MediaKind, probe: media.Probe, path: str,
+    size: int,
+) -> Uploaded:
     """The file's rows, in one unit of work, read from `path` a chunk at a time."""
     with database_guard(UNAVAILABLE), session_scope() as session:
-        channels.ensure_can_post(channel_id, user_id, session=session)
-        if repo.pending_count(session, channel_id, user_id) >= MAX_PENDING:  # again: uploads run side by side
-            raise _full()
+        _room(session, channel_id, agent_id, user_id)  # again: uploads run side by side
         row = repo.insert(session, Media(
-            channel_id=channel_id, user_id=user_id, kind=kind, content_type=content_type_of(name, kind), filename=name,
+            channel_id=channel_id, agent_id=agent_id, user_id=user_id, kind=kind, content_type=content_type_of(name, kind), filename=name,
             size=size, complete=True, duration_ms=probe.duration_ms, width=probe.width, height=probe.height,
         ))
         assert row.id is not None
@@ -124,28 +136,33 @@ def _store(channel_id: int, user_id: int, name: str, kind: MediaKind, probe: med
 
 
 async def receive(
-    channel_id: int,
+    channel_id: int | None,
     user_id: int,
     filename: str,
     body: AsyncIterator[bytes],
     *,
+    agent_id: int | None = None,
     kind: str = "",
     content_type: str = "",
     length: int | None = None,
 ) -> Uploaded:
     """Store a video or audio file a member is about to send, streamed from `body`.
     `kind` "voice" marks a recording made in the composer (it must be audio); the
-    stored kind is otherwise what the decoder found. NotFound for a non-member, NotMedia,
+    stored kind is otherwise what the decoder found. With `agent_id` (and no channel) the
+    file is for the owner's Try it chat with that agent. NotFound for a non-member (or
+    someone else's agent), NotMedia,
     TooLarge, or Invalid (the decoder's reason: too long, unreadable) — all before any
     row is written."""
     name, _ = check_upload(filename, content_type, length)
-    await asyncio.to_thread(_room, channel_id, user_id)
+    if (channel_id is None) == (agent_id is None):
+        raise Invalid("Say where the file goes: a channel or an agent's Try it chat.", "channel")
+    await asyncio.to_thread(_check_room, channel_id, agent_id, user_id)
     suffix = os.path.splitext(name)[1].lower()
     with tempfile.NamedTemporaryFile(prefix="neurocache-upload-", suffix=suffix) as spool:
         size = await _spool(body, spool, name)
         probe = await media.probe(spool.name, max_duration_ms=get_settings().media_max_minutes * 60_000)
         stored: MediaKind = "video" if probe.kind == "video" else "voice" if kind == "voice" else "audio"
-        return await asyncio.to_thread(_store, channel_id, user_id, name, stored, probe, spool.name, size)
+        return await asyncio.to_thread(_store, channel_id, agent_id, user_id, name, stored, probe, spool.name, size)
 
 
 def remove_pending(media_id: int, user_id: int) -> bool:

@@ -31,21 +31,21 @@ def finish_upload(session: Session, media_id: int, size: int) -> None:
     )
 
 
-def pending_count(session: Session, channel_id: int, user_id: int) -> int:
+def _place(channel_id: int | None, agent_id: int | None) -> sa.ColumnElement[bool]:
+    """The files of a channel, or of an agent's Try it chat."""
+    return Media.agent_id == agent_id if agent_id is not None else Media.channel_id == channel_id  # type: ignore[return-value]
+
+
+def pending_count(session: Session, user_id: int, *, channel_id: int | None = None, agent_id: int | None = None) -> int:
+    """The person's uploaded, unsent files in a channel (or a Try it chat)."""
     query = sa.select(sa.func.count()).select_from(Media).where(
-        Media.channel_id == channel_id,
-        Media.user_id == user_id,
-        Media.message_id.is_(None),  # type: ignore[union-attr]
+        _place(channel_id, agent_id), Media.user_id == user_id, Media.status == "uploading"
     )
     return int(session.connection().execute(query).scalar() or 0)
 
 
 def delete_pending(session: Session, media_id: int, user_id: int) -> bool:
-    query = sa.delete(Media).where(
-        Media.id == media_id,
-        Media.user_id == user_id,
-        Media.message_id.is_(None),  # type: ignore[union-attr]
-    )
+    query = sa.delete(Media).where(Media.id == media_id, Media.user_id == user_id, Media.status == "uploading")
     return bool(session.connection().execute(query).rowcount)
 
 
@@ -66,19 +66,52 @@ def link(session: Session, message_id: int, ids: Sequence[int], *, channel_id: i
     return int(session.connection().execute(query).rowcount)
 
 
-def refs(session: Session, message_id: int) -> list[MediaRef]:
-    """The message's media as viewers see them, in attach order ("queued" shows as processing)."""
+def link_private(session: Session, ids: Sequence[int], *, agent_id: int, user_id: int) -> int:
+    """Send `ids` in the owner's Try it chat with the agent: only the sender's own complete,
+    unsent files of that chat; they join the processor's queue. How many were sent."""
     query = (
-        sa.select(Media.id, Media.kind, Media.filename, Media.duration_ms, Media.status, Media.progress, Media.note,
-                  sa.func.length(Media.transcript_text))
-        .where(Media.message_id == message_id)
-        .order_by(Media.id)  # type: ignore[arg-type]
+        sa.update(Media)
+        .where(
+            Media.id.in_(list(ids)),  # type: ignore[union-attr]
+            Media.agent_id == agent_id,
+            Media.user_id == user_id,
+            Media.status == "uploading",
+            Media.complete.is_(True),  # type: ignore[attr-defined]
+        )
+        .values(status="queued", progress=0)
     )
+    return int(session.connection().execute(query).rowcount)
+
+
+def refs_of(session: Session, media_ids: Sequence[int], *, user_id: int, agent_id: int) -> list[MediaRef]:
+    """The person's own files of a Try it chat among `media_ids` as a player shows them,
+    in the order given."""
+    if not media_ids:
+        return []
+    query = sa.select(*_REF_COLUMNS).where(
+        Media.id.in_(list(media_ids)), Media.user_id == user_id, Media.agent_id == agent_id  # type: ignore[union-attr]
+    )
+    found = {ref.id: ref for ref in _refs(session.connection().execute(query))}
+    return [found[media_id] for media_id in media_ids if media_id in found]
+
+
+_REF_COLUMNS = (Media.id, Media.kind, Media.filename, Media.duration_ms, Media.status, Media.progress, Media.note,
+                sa.func.length(Media.transcript_text))
+
+
+def _refs(rows: Iterable[Any]) -> list[MediaRef]:
+    """Refs from rows of _REF_COLUMNS ("queued" shows as processing)."""
     found = []
-    for media_id, kind, filename, duration, status, progress, note, words in session.connection().execute(query):
+    for media_id, kind, filename, duration, status, progress, note, words in rows:
         shown = status if status in ("ready", "failed") else "processing"
         found.append(MediaRef(media_id, kind, filename, duration, shown, progress, note, bool(words)))
     return found
+
+
+def refs(session: Session, message_id: int) -> list[MediaRef]:
+    """The message's media as viewers see them, in attach order."""
+    query = sa.select(*_REF_COLUMNS).where(Media.message_id == message_id).order_by(Media.id)  # type: ignore[arg-type]
+    return _refs(session.connection().execute(query))
 
 
 def spoken(session: Session, media_ids: Sequence[int]) -> str:
@@ -97,9 +130,10 @@ def show_on_message(session: Session, message_id: int) -> None:
 
 
 def meta(session: Session, media_id: int) -> sa.Row[Any] | None:
-    """(channel_id, message_id, user_id, size, content_type, filename, complete) of a media file."""
+    """(channel_id, agent_id, message_id, user_id, size, content_type, filename, complete) of a media file."""
     query = sa.select(
-        Media.channel_id, Media.message_id, Media.user_id, Media.size, Media.content_type, Media.filename, Media.complete
+        Media.channel_id, Media.agent_id, Media.message_id, Media.user_id, Media.size, Media.content_type,
+        Media.filename, Media.complete,
     ).where(Media.id == media_id)
     return session.connection().execute(query).first()
 
@@ -147,8 +181,8 @@ def of_messages(session: Session, message_ids: Iterable[int]) -> list[sa.Row[Any
 
 
 def claim(session: Session, now: datetime, lease_until: datetime, max_attempts: int) -> int | None:
-    """Take one sent media file to process: queued, or processing with an expired lease
-    (its worker died) and attempts left. The row is locked (Postgres: SKIP LOCKED, so
+    """Take one sent media file (in a message or a Try it chat) to process: queued, or
+    processing with an expired lease (its worker died) and attempts left. The row is locked (Postgres: SKIP LOCKED, so
     hosts never take the same one); its lease and attempts move in the same statement."""
     due = sa.or_(
         Media.status == "queued",
@@ -156,7 +190,7 @@ def claim(session: Session, now: datetime, lease_until: datetime, max_attempts: 
     )
     query = (
         sa.select(Media.id)
-        .where(due, Media.message_id.is_not(None), Media.attempts < max_attempts)  # type: ignore[union-attr]
+        .where(due, Media.attempts < max_attempts)
         .order_by(Media.id)  # type: ignore[arg-type]
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -196,8 +230,9 @@ def job(session: Session, media_id: int) -> sa.Row[Any] | None:
 
 
 def owner(session: Session, media_id: int) -> sa.Row[Any] | None:
-    """(uploader's user id, channel id) of a media file."""
-    return session.connection().execute(sa.select(Media.user_id, Media.channel_id).where(Media.id == media_id)).first()
+    """(uploader's user id, channel id, agent id) of a media file."""
+    query = sa.select(Media.user_id, Media.channel_id, Media.agent_id).where(Media.id == media_id)
+    return session.connection().execute(query).first()
 
 
 def update(session: Session, media_id: int, **values: Any) -> int | None:
@@ -219,7 +254,8 @@ def put_frames(session: Session, media_id: int, found: Sequence[tuple[int, bytes
 
 
 def delete_abandoned(conn: sa.Connection, before: Any) -> int:
-    """Media uploaded before `before` and never sent with a message."""
+    """Media uploaded before `before` and never sent with a message: unsent files, and
+    those of Try it chats (a chat lives in its tab only, so its files are as short-lived)."""
     query = sa.delete(Media).where(
         Media.message_id.is_(None),  # type: ignore[union-attr]
         Media.created_at < sa.literal(before, UTCDateTime()),  # type: ignore[operator]

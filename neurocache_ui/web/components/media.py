@@ -2,10 +2,14 @@
 processing line and "Show transcript"), the page's handler for cited moments, and the
 composer's buttons (attach, record) with the pending chips. The players and the
 recorder run in the page (media_player.jsx, media_composer.jsx): the bytes go straight
-between the browser and MEDIA_PATH (api/media.py), never through the websocket."""
+between the browser and MEDIA_PATH (api/media.py), never through the websocket.
+
+Three composers have them — the channel's, the thread panel's and Try it's — each
+described by a `MediaSlot`: where its files go and which handlers hear of them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
@@ -33,6 +37,8 @@ class MediaComposer(rx.Component):
     tag = "MediaComposer"
 
     channel_id: rx.Var[int]
+    agent_id: rx.Var[int]
+    """Set (channel_id 0) for the owner's Try it chat with this agent."""
     max_seconds: rx.Var[int]
     on_uploaded: rx.EventHandler[rx.event.passthrough_event_spec(dict)]
     on_voice: rx.EventHandler[rx.event.passthrough_event_spec(dict)]
@@ -48,18 +54,39 @@ def moment_links() -> rx.Component:
     return MomentLinks.create()
 
 
-def media_buttons() -> rx.Component:
-    """"Attach video or audio" and "Record a voice message", for the open channel."""
+@dataclass(frozen=True)
+class MediaSlot:
+    """A composer's video and audio: its pending chips, where uploads go (a channel, or
+    an agent's Try it chat) and the handlers of its state."""
+
+    items: rx.Var[list[dict[str, Any]]]
+    on_uploaded: Any
+    on_voice: Any
+    on_error: Any
+    on_remove: Any
+    channel_id: rx.Var[int] | int = 0
+    agent_id: rx.Var[int] | int = 0
+
+
+CHANNEL = MediaSlot(
+    ChatState.pending_media, AttachmentsState.media_uploaded, AttachmentsState.send_voice, AttachmentsState.media_problem,
+    AttachmentsState.remove_media, channel_id=ChatState.channel_id,
+)
+
+
+def media_buttons(slot: MediaSlot = CHANNEL) -> rx.Component:
+    """"Attach video or audio" and "Record a voice message"."""
     return MediaComposer.create(
-        channel_id=ChatState.channel_id,
+        channel_id=slot.channel_id,
+        agent_id=slot.agent_id,
         max_seconds=get_settings().media_max_minutes * 60,
-        on_uploaded=AttachmentsState.media_uploaded,
-        on_voice=AttachmentsState.send_voice,
-        on_error=AttachmentsState.media_problem,
+        on_uploaded=slot.on_uploaded,
+        on_voice=slot.on_voice,
+        on_error=slot.on_error,
     )
 
 
-def _chip(media: rx.Var[dict[str, Any]]) -> rx.Component:
+def _chip(media: rx.Var[dict[str, Any]], on_remove: Any) -> rx.Component:
     """A video or audio file chosen for the next message: its name, length, remove button."""
     name = media["filename"].to(str)
     return rx.hstack(
@@ -67,7 +94,7 @@ def _chip(media: rx.Var[dict[str, Any]]) -> rx.Component:
         rx.text(name, size="1", class_name="truncate", max_width="14em"),
         rx.cond(media["duration"] != "", rx.text(media["duration"].to(str), size="1", color=rx.color("gray", 11))),
         rx.icon_button(rx.icon("x", size=12), size="1", variant="ghost", color_scheme="gray", radius="full", type="button",
-                       aria_label="Remove " + name, on_click=AttachmentsState.remove_media(media["id"].to(int))),
+                       aria_label="Remove " + name, on_click=on_remove(media["id"].to(int))),
         align="center",
         spacing="1",
         padding="2px 4px 2px 8px",
@@ -78,9 +105,9 @@ def _chip(media: rx.Var[dict[str, Any]]) -> rx.Component:
     )
 
 
-def pending_media() -> rx.Component:
+def pending_media(slot: MediaSlot = CHANNEL) -> rx.Component:
     return rx.cond(
-        ChatState.pending_media.length() > 0,
-        rx.hstack(rx.foreach(ChatState.pending_media, _chip), wrap="wrap", spacing="2", padding_top="4px",
-                  role="group", aria_label="Media to send"),
+        slot.items.length() > 0,
+        rx.hstack(rx.foreach(slot.items, lambda media: _chip(media, slot.on_remove)), wrap="wrap", spacing="2",
+                  padding_top="4px", role="group", aria_label="Media to send"),
     )

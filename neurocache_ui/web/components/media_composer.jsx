@@ -1,5 +1,5 @@
 // The composer's video, audio and voice (web/components/media.py): a file is sent
-// straight to POST /media (the hub streams it into storage; a Reflex event would carry
+// straight to POST /media (?channel=, or ?agent= for an agent's Try it chat) (the hub streams it into storage; a Reflex event would carry
 // it through the websocket) with an upload progress line; a voice message is recorded
 // with MediaRecorder, with its level and elapsed time, then uploaded the same way.
 // The hub answers the stored media, which goes to `onUploaded` (a pending chip) or
@@ -30,10 +30,10 @@ function elapsed(seconds) {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
 }
 
-function upload(channelId, file, name, kind, onProgress) {
+function upload(place, file, name, kind, onProgress) {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
-    const query = new URLSearchParams({ channel: String(channelId), filename: name, kind });
+    const query = new URLSearchParams({ ...place, filename: name, kind });
     request.open("POST", `/media?${query}`);
     request.setRequestHeader("Content-Type", file.type || "application/octet-stream");
     request.upload.onprogress = (event) => event.lengthComputable && onProgress(Math.round((event.loaded * 100) / event.total));
@@ -58,7 +58,8 @@ function microphoneProblem(error) {
   return `The microphone could not be started${error?.message ? ` (${error.message})` : ""}.`;
 }
 
-export function MediaComposer({ channelId, maxSeconds, onUploaded, onVoice, onError }) {
+export function MediaComposer({ channelId, agentId, maxSeconds, onUploaded, onVoice, onError }) {
+  const place = agentId ? { agent: String(agentId) } : { channel: String(channelId) };
   const input = useRef(null);
   const recording = useRef(null); // {recorder, stream, context, chunks, send}
   const [uploading, setUploading] = useState(null); // {name, percent}
@@ -67,7 +68,7 @@ export function MediaComposer({ channelId, maxSeconds, onUploaded, onVoice, onEr
   const send = async (file, name, kind, done) => {
     setUploading({ name, percent: 0 });
     try {
-      done(await upload(channelId, file, name, kind, (percent) => setUploading({ name, percent })));
+      done(await upload(place, file, name, kind, (percent) => setUploading({ name, percent })));
     } catch (error) {
       onError?.(error.message);
     } finally {

@@ -1,5 +1,5 @@
 """The thread panel: the root message, its replies and the "Reply" box (Enter
-sends). Beside the channel on wide screens; on phones it covers the screen, with
+sends; video, audio and voice messages as in the channel's composer). Beside the channel on wide screens; on phones it covers the screen, with
 "Back" to return to the channel. Escape closes it."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from neurocache_ui.web.components.client_widgets import (
 )
 from neurocache_ui.web.components.follow_log import follow_log
 from neurocache_ui.web.components.forms import form_alert, message_box
+from neurocache_ui.web.components.media import MediaSlot, media_buttons, pending_media
 from neurocache_ui.web.components.message_row import thread_row
 from neurocache_ui.web.components.summaries import summarize_button, summary_notice
 from neurocache_ui.web.state.chat import ChatState
@@ -20,13 +21,21 @@ from neurocache_ui.web.state.team import TeamState
 from neurocache_ui.web.state.thread import COMPOSER_ID, ThreadState
 
 
+MEDIA = MediaSlot(
+    ThreadState.thread_media, ThreadState.thread_media_uploaded, ThreadState.send_thread_voice,
+    ThreadState.thread_media_problem, ThreadState.remove_thread_media, channel_id=ChatState.channel_id,
+)
+
+
 def _composer() -> rx.Component:
     return rx.form(
         rx.vstack(
             form_alert(ThreadState.thread_error, size="1"),
+            pending_media(MEDIA),
             rx.box(
                 mention_popup(COMPOSER_ID, TeamState.mention_candidates),
                 rx.hstack(
+                    media_buttons(MEDIA),
                     message_box(
                         COMPOSER_ID, "content", placeholder="Reply in thread… (Enter sends)", label="Reply",
                         on_change=ThreadState.thread_typing.throttle(2500),

@@ -1,7 +1,8 @@
 """The "Try it" panel of an agent's page: a private chat with the agent.
 
 Plug-in point: `pages/agents.py`'s `try_it_panel()` returns `try_it_chat()`.
-The agent is the page's (`AgentsState.agent_id`); state lives in state/try_it.py."""
+The agent is the page's (`AgentsState.agent_id`); state lives in state/try_it.py.
+The composer takes video, audio and voice messages like a channel's (components/media.py)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,17 @@ import reflex as rx
 from neurocache_ui.web.components.follow_log import follow_log
 from neurocache_ui.web.components.forms import form_alert, message_box
 from neurocache_ui.web.components.markdown import safe_markdown
+from neurocache_ui.web.components.media import MediaSlot, media_buttons, media_players, moment_links, pending_media
 from neurocache_ui.web.components.team import sources_list, step_line
 from neurocache_ui.web.state.agents import AgentsState
 from neurocache_ui.web.state.try_it import TryItState
 
 _BUBBLE: dict[str, Any] = {"padding_x": "0.75em", "padding_y": "0.5em", "border_radius": "var(--radius-3)", "max_width": "85%"}
 COMPOSER_ID = "try-it-box"
+MEDIA = MediaSlot(
+    TryItState.try_media, TryItState.media_uploaded, TryItState.send_voice, TryItState.media_problem,
+    TryItState.remove_media, agent_id=AgentsState.agent_id,
+)
 
 
 def _step_item(step: rx.Var[dict[str, Any]]) -> rx.Component:
@@ -49,10 +55,14 @@ def _steps(steps: rx.Var[list[dict[str, Any]]]) -> rx.Component:
 
 def _bubble(turn: rx.Var[dict[str, Any]]) -> rx.Component:
     mine = turn["role"].to(str) == "user"
+    players = turn.get("players", "").to(str)
     return rx.hstack(
         rx.box(
             rx.text(rx.cond(mine, "You", AgentsState.agent_name), weight="bold", size="1", color=rx.color("gray", 11)),
-            rx.box(safe_markdown(turn["content"].to(str)), class_name="message-body"),
+            rx.cond(turn["content"].to(str) != "", rx.box(
+                safe_markdown(rx.cond(mine, turn["content"].to(str), turn.get("shown", "").to(str))), class_name="message-body"
+            )),
+            rx.cond(mine & (players != ""), media_players(players)),
             rx.cond(~mine, _steps(turn.get("steps", []).to(list[dict[str, Any]]))),
             rx.cond(~mine, sources_list(turn.get("sources", []).to(list[dict[str, str]]))),
             rx.cond(
@@ -60,6 +70,7 @@ def _bubble(turn: rx.Var[dict[str, Any]]) -> rx.Component:
                 rx.badge(turn["status"], color_scheme="orange", size="1"),
             ),
             background=rx.cond(mine, rx.color("accent", 3), rx.color("gray", 3)),
+            width=rx.cond(players != "", "min(30rem, 85%)", "auto"),
             **_BUBBLE,
         ),
         justify=rx.cond(mine, "end", "start"),
@@ -133,8 +144,11 @@ def try_it_chat() -> rx.Component:
             border_radius="var(--radius-3)",
         ),
         form_alert(TryItState.try_error, size="1"),
+        rx.cond(same_agent, pending_media(MEDIA)),
+        moment_links(),
         rx.form(
             rx.hstack(
+                media_buttons(MEDIA),
                 message_box(
                     COMPOSER_ID, "prompt", placeholder="Ask the agent something… (Enter sends)", label="Message to the agent"
                 ),
@@ -146,6 +160,7 @@ def try_it_chat() -> rx.Component:
                 ),
                 width="100%",
                 align="end",
+                position="relative",
             ),
             on_submit=TryItState.ask,  # sending pins the log to the newest turn (follow_log's composer_id)
             reset_on_submit=True,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,7 +59,7 @@ def to_row(view: MessageView) -> Row:
         ),
     }
     if view.media:
-        row["media"] = _as_text([media_of(ref) for ref in view.media])  # players (web/components/media.py)
+        row["media"] = players(view.media)
     if view.notes:
         row["notes"] = "\n".join(view.notes)
     if view.arena:
@@ -86,6 +87,12 @@ def media_of(ref: MediaRef) -> dict[str, Any]:
         "status": ref.status, "progress": ref.progress, "note": ref.note, "transcript": ref.transcript,
         "url": ref.url, "poster": ref.poster_url if ref.kind == "video" else "",
     }  # fmt: skip
+
+
+def players(refs: Iterable[MediaRef]) -> str:
+    """Video and audio as JSON text for the players (web/components/media.py): a message
+    row's, or a Try it turn's."""
+    return _as_text([media_of(ref) for ref in refs])
 
 
 MOMENT_LINK = "#t="

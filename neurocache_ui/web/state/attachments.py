@@ -23,6 +23,8 @@ from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.knowledge import receive_files
 
 UPLOAD_ID = "composer-images"
+SESSION_ENDED = "Your session has ended. Log in again."
+NOT_UNDERSTOOD = "The upload's answer was not understood. Try again."
 ACCEPT = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"], "image/gif": [".gif"]}
 
 
@@ -45,7 +47,7 @@ class AttachmentsState(ChatState):
         problems: list[str] = []
         added: list[dict[str, object]] = []
         if user is None or not channel_id:
-            problems.append("Your session has ended. Log in again.")
+            problems.append(SESSION_ENDED)
             files, too_large = {}, {}
         for name, size in too_large.items():
             try:
@@ -86,12 +88,12 @@ class AttachmentsState(ChatState):
         until the next message takes it. Only its id matters to the hub (the send checks
         it is the sender's own, unsent); the rest is what the sender sees on the chip."""
         if await self._user() is None or not self.channel_id:
-            self.attach_error = "Your session has ended. Log in again."
+            self.attach_error = SESSION_ENDED
             return
         try:
             added = {**chip(media), "channel_id": self.channel_id}
-        except (KeyError, ValueError, AttributeError):  # any tab may send any arguments
-            self.attach_error = "The upload's answer was not understood. Try again."
+        except (KeyError, ValueError, AttributeError, TypeError):  # any tab may send any arguments
+            self.attach_error = NOT_UNDERSTOOD
             return
         self.attach_error = ""
         self.pending_media = [*self.pending_media, added]
@@ -132,7 +134,9 @@ class AttachmentsState(ChatState):
 
 
 def chip(media: dict[str, object]) -> dict[str, object]:
-    """The pending chip of an uploaded video or audio file."""
+    """The pending chip of an uploaded video or audio file (the channel's, the thread's
+    and Try it's composers); KeyError, ValueError, AttributeError or TypeError for an
+    answer that is not one (any tab may send any arguments)."""
     duration = int(str(media.get("duration_ms") or 0))
     return {"id": int(str(media["id"])), "kind": str(media.get("kind", "")), "filename": str(media.get("filename", ""))[:200],
             "duration": clock(duration) if duration else ""}

@@ -38,7 +38,10 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
         "open_agent", "save_agent", "set_field", "set_search", "start_new",
     }),
     "AttachmentsState": frozenset({"attach_images", "media_problem", "media_uploaded", "remove_image", "remove_media", "send_voice"}),
-    "ThreadState": frozenset({"close_thread", "open_from_url", "open_thread", "send_reply", "show_version", "thread_typing"}),
+    "ThreadState": frozenset({
+        "close_thread", "open_from_url", "open_thread", "remove_thread_media", "send_reply", "send_thread_voice",
+        "show_version", "thread_media_problem", "thread_media_uploaded", "thread_typing",
+    }),
     "KnowledgeState": frozenset({
         "add_from_web", "delete_document", "load_documents", "recrawl", "retry_document", "set_crawl_open",
         "set_doc_filter", "set_doc_search", "track_progress", "turn_page", "upload", "upload_started", "watch_documents",
@@ -53,7 +56,7 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     "McpState": frozenset(
         {"add_mcp_server", "discover_mcp_tools", "load_mcp", "remove_mcp_server", "set_mcp_trigger", "toggle_mcp_tool"}
     ),
-    "TryItState": frozenset({"ask", "clear", "stop"}),
+    "TryItState": frozenset({"ask", "clear", "media_problem", "media_uploaded", "remove_media", "send_voice", "stop"}),
     "KeysState": frozenset({"copy_new_key", "create_key", "dismiss_new_key", "load", "revoke", "set_create_open", "set_expiry"}),
     "UsageState": frozenset({"load", "set_period", "tick"}),
     "SearchState": frozenset({"clear", "more", "search", "submit"}),

@@ -1,10 +1,13 @@
-"""The thread panel: a root message, its replies and the "Reply" box. Replies
+"""The thread panel: a root message, its replies and the "Reply" box, which takes
+video and audio files and voice messages like the channel's (uploaded by the page,
+web/components/media_composer.jsx; only the hub's answer comes here). Replies
 arrive live (this state is a relay receiver) and agents answer in the thread."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import reflex as rx
 
@@ -12,9 +15,11 @@ from neurocache_ui.domain.errors import NeurocacheError
 from neurocache_ui.domain.events import Event, MessageCreated
 from neurocache_ui.services import auth, messaging, reply_versions
 from neurocache_ui.services.agent_runs import runner
+from neurocache_ui.services.media import uploads
 from neurocache_ui.web.realtime import relay, rows
 from neurocache_ui.web.realtime.rows import Row, to_row
 from neurocache_ui.web.realtime.threads import Thread, concerns, thread_after
+from neurocache_ui.web.state.attachments import NOT_UNDERSTOOD, SESSION_ENDED, chip
 from neurocache_ui.web.state.chat import ChatState
 
 log = logging.getLogger(__name__)
@@ -29,6 +34,8 @@ class ThreadState(ChatState):
     thread_loading: bool = False
     thread_sending: bool = False
     thread_error: str = ""
+    thread_media: list[dict[str, Any]] = []
+    """Video and audio uploaded for the next reply: chips with the "thread_id" they were chosen in."""
 
     @rx.var
     def thread_count_text(self) -> str:
@@ -44,6 +51,7 @@ class ThreadState(ChatState):
     async def _open(self, user: auth.CurrentUser, root_id: int) -> None:
         self.thread_id, self.thread_error, self.thread_loading = root_id, "", True
         self.thread_root, self.thread_replies = [], []
+        self.thread_media = [p for p in self.thread_media if p["thread_id"] == root_id]
         try:
             root, replies = await asyncio.to_thread(messaging.thread_messages, root_id, viewer_id=user.id)
         except NeurocacheError as error:
@@ -91,6 +99,25 @@ class ThreadState(ChatState):
         if found.thread_id is not None:
             await self._open(user, found.thread_id)
 
+    async def _post(self, user: auth.CurrentUser, content: str, media_ids: list[int]) -> bool:
+        """Post a reply in the open thread and let the agents it wakes answer there;
+        False, with the reason in `thread_error`, when it was refused or failed."""
+        try:
+            view = await asyncio.to_thread(
+                messaging.post_message, self.channel_id, user_id=user.id, content=content, thread_id=self.thread_id,
+                media_ids=media_ids,
+            )
+        except NeurocacheError as error:
+            self.thread_error = str(error)
+            return False
+        except Exception:
+            log.exception("replying in thread %s failed", self.thread_id)
+            self.thread_error = "Could not send your reply right now. It is still in the box; try again."
+            return False
+        self._show_thread(thread_after(Thread(self.thread_root, self.thread_replies), self.thread_id, MessageCreated(message=view)))
+        runner.trigger(view, triggered_by_user_id=user.id)  # agents mentioned here answer in the thread
+        return True
+
     @rx.event
     async def send_reply(self, form: dict[str, str]):
         user = await self._user_or_login()
@@ -98,22 +125,59 @@ class ThreadState(ChatState):
             return
         self.thread_sending, self.thread_error = True, ""
         yield
-        try:
-            view = await asyncio.to_thread(
-                messaging.post_message, self.channel_id, user_id=user.id, content=form.get("content", ""), thread_id=self.thread_id
-            )
-        except NeurocacheError as error:
-            self.thread_sending, self.thread_error = False, str(error)  # the text stays in the box
-            return
-        except Exception:
-            log.exception("replying in thread %s failed", self.thread_id)
-            self.thread_sending = False
-            self.thread_error = "Could not send your reply right now. It is still in the box; try again."
-            return
+        media = [int(p["id"]) for p in self.thread_media if p["thread_id"] == self.thread_id]
+        sent = await self._post(user, str(form.get("content", "")), media)
         self.thread_sending = False
-        self._show_thread(thread_after(Thread(self.thread_root, self.thread_replies), self.thread_id, MessageCreated(message=view)))
-        runner.trigger(view, triggered_by_user_id=user.id)  # agents mentioned here answer in the thread
-        yield rx.set_value(COMPOSER_ID, "")
+        if sent:  # otherwise the text and the files stay for another try
+            self.thread_media = [p for p in self.thread_media if p["thread_id"] != self.thread_id]
+            yield rx.set_value(COMPOSER_ID, "")
+
+    @rx.event
+    async def thread_media_uploaded(self, media: dict[str, object]):
+        """A video or audio file the page uploaded for the next reply: a chip until it is sent."""
+        if await self._user() is None or not self.thread_id or not self.channel_id:
+            self.thread_error = SESSION_ENDED
+            return
+        try:
+            added = {**chip(media), "thread_id": self.thread_id}
+        except (KeyError, ValueError, AttributeError, TypeError):  # any tab may send any arguments
+            self.thread_error = NOT_UNDERSTOOD
+            return
+        self.thread_error = ""
+        self.thread_media = [*self.thread_media, added]
+
+    @rx.event
+    async def remove_thread_media(self, media_id: int):
+        """Drop a chip before sending: from the reply box and the store."""
+        user = await self._user()
+        if user is None:
+            return
+        try:
+            self.thread_media = [p for p in self.thread_media if p["id"] != int(media_id)]
+            await asyncio.to_thread(uploads.remove_pending, int(media_id), user.id)
+        except (NeurocacheError, ValueError, TypeError) as error:
+            self.thread_error = str(error)
+
+    @rx.event
+    async def send_thread_voice(self, media: dict[str, object]):
+        """A voice message recorded in the reply box: sent at once as a reply of its own
+        (text and files waiting in the box stay for the next one)."""
+        user = await self._user_or_login()
+        if user is None or not self.thread_id or not self.channel_id:
+            return
+        self.thread_error = ""
+        try:
+            media_id = int(str(dict(media).get("id")))
+        except (ValueError, TypeError):
+            self.thread_error = NOT_UNDERSTOOD
+            return
+        await self._post(user, "", [media_id])
+
+    @rx.event
+    async def thread_media_problem(self, message: str):
+        """Why the page could not upload or record for the reply box."""
+        if await self._user() is not None:
+            self.thread_error = str(message)[:500]
 
     @rx.event
     async def show_version(self, message_id: int, number: int):
