@@ -1,0 +1,41 @@
+"""direct messages
+
+- `channel.kind`: "channel" (every existing channel) or "dm".
+- `direct_message`: the one DM of each set of members (its unique `member_key`).
+
+Revision ID: 0020
+Revises: 0016
+Create Date: 2026-12-07 13:10:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0020'
+down_revision: str | None = '0016'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('channel') as batch_op:
+        batch_op.add_column(sa.Column('kind', sa.String(length=10), server_default='channel', nullable=False))
+    op.create_table(
+        'direct_message',
+        sa.Column('channel_id', sa.Integer(), nullable=False),
+        sa.Column('member_key', sa.String(length=200), nullable=False),
+        sa.ForeignKeyConstraint(['channel_id'], ['channel.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('channel_id'),
+    )
+    op.create_index('ix_direct_message_member_key', 'direct_message', ['member_key'], unique=True)
+
+
+def downgrade() -> None:
+    # The DMs' channels go too: without their kind they would turn into ordinary channels.
+    op.execute("DELETE FROM channel WHERE kind = 'dm'")
+    op.drop_index('ix_direct_message_member_key', table_name='direct_message')
+    op.drop_table('direct_message')
+    with op.batch_alter_table('channel') as batch_op:
+        batch_op.drop_column('kind')
