@@ -16,6 +16,7 @@ router = APIRouter(prefix="/dms", tags=["direct messages"])
 @router.post(
     "", response_model=ChannelPublic, status_code=201,
     summary="Open the direct message with these members (201 started now, 200 it existed)",
+    responses={200: {"model": ChannelPublic, "description": "The same members' existing direct message."}},
 )
 def open_dm(body: DmCreate, key: CurrentKey, response: Response) -> ChannelPublic:
     view, started = dms.open_by_refs(key.user_id, body.members)
