@@ -77,7 +77,7 @@ def candidates(user_id: int) -> Candidates:
     return Candidates(people=people, agents=agents)
 
 
-def _agent_by_slug(session: Session, user_id: int, slug: str, addressable: Sequence[tuple[Agent, str]]) -> Agent:
+def _agent_by_slug(user_id: int, slug: str, addressable: Sequence[tuple[Agent, str]]) -> Agent:
     """The user's own agent with this slug, else the one agent of their channels with it."""
     matches = [a for a, _ in addressable if a.slug == slug]
     own = [a for a in matches if a.owner_id == user_id]
@@ -111,7 +111,7 @@ def _resolve(
             raise Invalid("That agent is not one you may message.", FIELD)
         chosen[agent_id] = by_id[agent_id]
     for slug in agent_slugs:
-        agent = _agent_by_slug(session, user_id, slug, addressable)
+        agent = _agent_by_slug(user_id, slug, addressable)
         chosen[agent.id or 0] = agent
     slugs = [a.slug for a in chosen.values()]
     if clash := next((s for s in slugs if slugs.count(s) > 1), None):
