@@ -23,7 +23,7 @@ def _choice(prefix: str, item: rx.Var[dict], label: rx.Component, detail: rx.Var
     return rx.el.label(
         rx.el.input(type="checkbox", name=prefix + item["id"].to_string(), class_name="size-4 shrink-0"),
         label,
-        rx.text(detail, size="1", color=rx.color("gray", 11), class_name="truncate"),
+        rx.text(detail, size="1", color=rx.color("gray", 11), class_name="truncate min-w-0"),
         class_name="flex items-center gap-2 px-2 py-1.5 rounded cursor-pointer hover:bg-[var(--accent-3)] min-w-0",
     )
 
@@ -44,12 +44,13 @@ def new_message_dialog() -> rx.Component:
     """Pick people and agents, or type emails; "Open" starts the DM (or opens the one they already share)."""
     people = _group(
         "People", DmState.people,
-        lambda p: _choice(PERSON, p, rx.text(p["name"], size="2", class_name="truncate")),
+        lambda p: _choice(PERSON, p, rx.text(p["name"], size="2", class_name="truncate min-w-0")),
         "Nobody shares a channel with you yet: type their email below.",
     )
     agents = _group(
         "Agents", DmState.dm_agents,
-        lambda a: _choice(AGENT, a, rx.text(a["emoji"], " ", a["name"], size="2", class_name="truncate"), a["detail"]),
+        lambda a: _choice(AGENT, a, rx.text(a["emoji"], " ", a["name"], size="2", class_name="truncate min-w-0 shrink-0 max-w-[60%]"),
+                          a["detail"]),
         "No agents to message yet: build one under Agents.",
     )
     form = rx.form(
@@ -80,7 +81,7 @@ def new_message_dialog() -> rx.Component:
                 size="2", color=rx.color("gray", 11), margin_bottom="0.75em",
             ),
             form,
-            max_width="30em",
+            max_width="min(30em, calc(100vw - 2rem))",
         ),
         open=DmState.picker_open,
         on_open_change=DmState.open_picker,
