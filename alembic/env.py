@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 
 from neurocache_ui.store import (  # noqa: F401 (their tables join the metadata)
     arena_models,
+    dm_models,
     eval_models,
     ingest_models,
     media_models,

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from neurocache_ui.api.media_schemas import MediaPublic as MediaPublic
-from neurocache_ui.domain import limits
+from neurocache_ui.domain import dm_rules, limits
 from neurocache_ui.services.agents import AgentPublic, AgentSettings
 
 # ---------------------------------------------------------------- errors
@@ -204,6 +204,7 @@ class ChannelPublic(BaseModel):
     created_at: datetime
     member_count: int
     agents: list[ChannelAgent] = []
+    kind: Literal["channel", "dm"] = Field(default="channel", description='"dm" for a direct message.')
 
 
 class ChannelSummary(BaseModel):
@@ -211,11 +212,22 @@ class ChannelSummary(BaseModel):
     slug: str
     name: str
     unread: int
+    kind: Literal["channel", "dm"] = "channel"
 
 
 class ChannelList(BaseModel):
     object: Literal["list"] = "list"
     data: list[ChannelSummary]
+
+
+class DmCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    members: list[Annotated[str, Field(min_length=1, max_length=limits.EMAIL_MAX)]] = Field(
+        min_length=1,
+        max_length=dm_rules.MAX_MEMBERS,
+        description='Whom to message besides you: account emails and your agents or your channels\' as "agent:<slug>".',
+    )
 
 
 class ChannelAgentAdd(BaseModel):

@@ -50,17 +50,21 @@ def starts_replies(message: HistoryLike, hop: int) -> bool:
     return message.author_kind != "system" and hop < HOP_LIMIT and has_text
 
 
-def choose_repliers(message: HistoryLike, agents: Sequence[A], hop: int) -> list[A]:
+def choose_repliers(message: HistoryLike, agents: Sequence[A], hop: int, *, direct: bool = False) -> list[A]:
     """The agents that answer: those @mentioned, and for a person's message also
-    those answering every message; never the author itself."""
+    those answering every message; never the author itself. In a direct message
+    (`direct`) a person is talking to its agents, so a person's message that names
+    none of them is answered by all of them (naming some asks only those)."""
     if not starts_replies(message, hop):
         return []
     named = mentions(message.content, [a.slug for a in agents])
     by_person = message.author_kind == "user"
+    everyone = by_person and direct and not named
     return [
         agent
         for agent in agents
-        if agent.id != message.agent_id and (agent.slug in named or (by_person and agent.reply_mode == "all"))
+        if agent.id != message.agent_id
+        and (everyone or agent.slug in named or (by_person and agent.reply_mode == "all"))
     ]
 
 

@@ -173,3 +173,12 @@ def online(channel_id: int) -> list[str]:
 def online_users(channel_id: int) -> list[Present]:
     """Like `online`, with user ids, for callers that need to tell people apart."""
     return _online.live(channel_id)
+
+
+HUB = 0
+"""The roster of everyone with any channel or DM open (channel ids start at 1): the sidebar's presence dots."""
+
+
+def online_in_hub() -> set[int]:
+    """The ids of the people with a channel or DM of the hub open now."""
+    return {p.user_id for p in _online.live(HUB)}

@@ -15,14 +15,16 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from neurocache_ui.domain import limits, slugs
+from neurocache_ui.domain import dm_rules, limits, slugs
 from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
 from neurocache_ui.domain.events import Event, MembershipChanged, ReadMoved, TeamChanged
 from neurocache_ui.infra import bus
+from neurocache_ui.infra import presence as rosters
 from neurocache_ui.services.auth import normalize_email
 from neurocache_ui.store.db import session_scope
 from neurocache_ui.store.models import Channel, User, utcnow
 from neurocache_ui.store.repositories import channels as repo
+from neurocache_ui.store.repositories import dms as dm_rows
 from neurocache_ui.store.slug_claim import insert_with_free_slug
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,8 @@ class ChannelView:
     member_count: int
     last_read_id: int | None = None
     """The newest message the viewer has read (None: nothing yet), for the "New messages" line."""
+    kind: str = dm_rules.CHANNEL
+    """"channel", or "dm" (a direct message: named after its other members, nobody owns it)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,9 @@ class ChannelSummary:
     name: str
     unread: int
     newest: int = 0
+    kind: str = dm_rules.CHANNEL
+    online: bool = False
+    """A DM only: one of its other people has a channel open in the hub now (its presence dot)."""
 
 
 class Member(NamedTuple):
@@ -94,32 +101,42 @@ def slugify(name: str) -> str:
 # ---------------------------------------------------------------- reads and checks
 
 
-def _view(channel: Channel, viewer_id: int, member_count: int, last_read_id: int | None = None) -> ChannelView:
+def _view(channel: Channel, viewer_id: int, member_count: int, last_read_id: int | None = None,
+          session: Session | None = None) -> ChannelView:
+    """The channel as `viewer_id` sees it; a DM (named through `session`) is named
+    after its other members and has no owner."""
     assert channel.id is not None
+    name = channel.name
+    if channel.kind == dm_rules.DM and session is not None:
+        name = dm_rules.title(dm_rows.titles(session, viewer_id, [channel.id])[channel.id][0])
     return ChannelView(
         id=channel.id,
         slug=channel.slug,
-        name=channel.name,
+        name=name,
         description=channel.description,
         goal=channel.goal,
         owner_id=channel.owner_id,
-        is_owner=channel.owner_id == viewer_id,
+        is_owner=channel.owner_id == viewer_id and channel.kind != dm_rules.DM,
         archived=channel.archived_at is not None,
         created_at=channel.created_at,
         member_count=member_count,
         last_read_id=last_read_id,
+        kind=channel.kind,
     )
 
 
-def _channel_for_member(session: Session, channel_id: int, user_id: int) -> Channel:
+def _channel_for_member(session: Session, channel_id: int, user_id: int, *, fixed_dm: bool = False) -> Channel:
+    """NotFound for a non-member; with `fixed_dm`, Forbidden for a DM (its members never change)."""
     channel = repo.for_member(session, channel_id, user_id)
     if channel is None:
         raise NotFound(NOT_FOUND)
+    if fixed_dm and channel.kind == dm_rules.DM:
+        raise Forbidden(dm_rules.FIXED)
     return channel
 
 
 def _owned_channel(session: Session, channel_id: int, actor_id: int, action: str) -> Channel:
-    channel = _channel_for_member(session, channel_id, actor_id)
+    channel = _channel_for_member(session, channel_id, actor_id, fixed_dm=True)
     if channel.owner_id != actor_id:
         raise Forbidden(f"Only the channel's owner can {action}.")
     return channel
@@ -129,7 +146,7 @@ def _visible_view(session: Session, slug_or_id: str | int, viewer_id: int) -> Ch
     found = repo.visible(session, slug_or_id, viewer_id)
     if found is None:
         raise NotFound(NOT_FOUND)
-    return _view(found[0], viewer_id, found[1], found[2])
+    return _view(found[0], viewer_id, found[1], found[2], session)
 
 
 def get_channel(slug_or_id: str | int, viewer_id: int) -> ChannelView:
@@ -173,10 +190,20 @@ def may_post(channel_id: int, user_id: int) -> sa.ColumnElement[bool]:
 
 
 def list_channels(user_id: int) -> list[ChannelSummary]:
-    """The user's active channels, by name, with unread counts, in one query."""
+    """The user's active channels and DMs with unread counts, in one query; DMs (two
+    more, when there are any) named as this user sees them, with presence."""
     with session_scope() as session:
         rows = repo.summaries(session, user_id)
-    return [ChannelSummary(id=r[0], slug=r[1], name=r[2], unread=r[3], newest=r[4]) for r in rows]
+        dms = dm_rows.titles(session, user_id, [r[0] for r in rows if r[5] == dm_rules.DM])
+    online = rosters.online_in_hub() if dms else set()
+    found = [
+        ChannelSummary(id=r[0], slug=r[1], name=r[2], unread=r[3], newest=r[4], kind=r[5])
+        if r[0] not in dms
+        else ChannelSummary(id=r[0], slug=r[1], name=dm_rules.title(dms[r[0]][0]), unread=r[3], newest=r[4],
+                            kind=r[5], online=bool(online & set(dms[r[0]][1])))
+        for r in rows
+    ]
+    return sorted(found, key=lambda c: (c.name.casefold(), c.id)) if dms else found
 
 
 def members(channel_id: int, viewer_id: int) -> list[Member]:
@@ -293,7 +320,7 @@ def invite(channel_id: int, actor_id: int, email: str) -> Member:
     already = Invalid(f"{email} is already a member of this channel.", "email")
     try:
         with session_scope() as session:
-            channel = _channel_for_member(session, channel_id, actor_id)
+            channel = _channel_for_member(session, channel_id, actor_id, fixed_dm=True)
             if channel.archived_at is not None:
                 raise Forbidden("This channel is archived; unarchive it before inviting people.")
             found = repo.invitee(session, channel_id, email)
@@ -320,7 +347,7 @@ def leave(channel_id: int, user_id: int) -> None:
     """A member leaves. The owner cannot: a channel without its owner would have
     nobody allowed to rename, archive or delete it, so the owner deletes instead."""
     with session_scope() as session:
-        channel = _channel_for_member(session, channel_id, user_id)
+        channel = _channel_for_member(session, channel_id, user_id, fixed_dm=True)
         if channel.owner_id == user_id:
             raise Invalid("You own this channel, so you cannot leave it. Delete the channel instead.")
         repo.remove_member(session, channel_id, user_id)

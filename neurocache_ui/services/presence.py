@@ -14,10 +14,11 @@ from neurocache_ui.infra import presence as rosters
 
 
 def announce(channel_id: int, user_id: int, name: str, *, shown: Sequence[str]) -> list[str] | None:
-    """Mark the user online (call every ~20 s). Returns the channel's roster when it
+    """Mark the user online in the channel and in the hub (call every ~20 s). Returns the channel's roster when it
     differs from `shown`, the names the caller's page lists, after telling every
     viewer; None when it does not, so an unchanged roster costs no event."""
     rosters.heartbeat(channel_id, user_id, name)
+    rosters.heartbeat(rosters.HUB, user_id, name)  # "in the hub": the dots of DMs with them
     names = rosters.online(channel_id)
     if names == list(shown):
         return None

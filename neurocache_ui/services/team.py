@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from neurocache_ui.domain.dm_rules import FIXED
 from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
 from neurocache_ui.domain.events import TeamChanged
 from neurocache_ui.services import channels
@@ -19,6 +20,7 @@ from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import database_guard, session_scope
 from neurocache_ui.store.models import Agent
 from neurocache_ui.store.repositories import agents as agent_rows
+from neurocache_ui.store.repositories import dms as dm_rows
 from neurocache_ui.store.repositories import team as repo
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,8 @@ def full_message(limit: int) -> str:
 def _seat(session: Session, channel_id: int, actor_id: int, agent_id: int) -> tuple[ChannelAgentView, bool]:
     """The agent's view, and whether it was added now (adding is idempotent)."""
     channels.ensure_can_post(channel_id, actor_id, session=session)  # NotFound, or Forbidden if archived
+    if dm_rows.is_dm(session, channel_id):  # a DM's agents are part of who it is with
+        raise Forbidden(FIXED)
     agent = agent_rows.owned(session, actor_id, agent_id)
     if agent is None:
         raise NotFound(AGENT_NOT_FOUND)
@@ -126,6 +130,8 @@ def remove_agent(channel_id: int, actor_id: int, agent_id: int) -> None:
     """Take an agent out of a channel: its owner or the channel's owner may."""
     with database_guard(UNAVAILABLE), session_scope() as session:
         channels.ensure_member(channel_id, actor_id, session=session)
+        if dm_rows.is_dm(session, channel_id):
+            raise Forbidden(FIXED)
         owners = repo.owners(session, channel_id, agent_id)
         if owners is None:
             raise NotFound(NOT_IN_CHANNEL)

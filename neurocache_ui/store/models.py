@@ -102,6 +102,8 @@ class Channel(SQLModel, table=True):
     owner_id: int = fk("user_account.id", ondelete="CASCADE")
     created_at: datetime = timestamp()
     archived_at: datetime | None = timestamp(nullable=True)
+    kind: str = Field(default="channel", max_length=limits.CHANNEL_KIND_MAX, sa_column_kwargs={"server_default": "channel"})
+    """"channel", or "dm": a direct message (domain/dm_rules.py, store/dm_models.py)."""
 
 
 class ChannelMember(SQLModel, table=True):

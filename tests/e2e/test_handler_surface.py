@@ -93,7 +93,9 @@ def _argument(name: str, annotation: Any, her: Victim) -> Any:
     if "dict" in text:
         return {"content": "intruder was here", "name": "Intruder", "email": "intruder@example.com",
                 "password": "intruder-password-1", "prompt": "spend her tokens", "current": "x", "new": "y",
-                "repeat": "y", "description": "", "goal": "", "model": "fake-model"}
+                "repeat": "y", "description": "", "goal": "", "model": "fake-model",
+                # "New message" with her and her agent (web/state/dms.py): neither is his to message.
+                f"person-{her.user.id}": "on", f"agent-{her.agent.id}": "on"}
     if "list" in text:
         return []
     if "bool" in text:
@@ -139,6 +141,10 @@ def _counts(her: Victim) -> dict[str, Any]:
             "agent": conn.execute(sa.select(Agent.name).where(Agent.id == her.agent.id)).one(),
             "key_revoked": one(sa.select(ApiKey.revoked_at).where(ApiKey.id == her.key_id)),
             "her_agents": one(sa.select(sa.func.count()).select_from(Agent).where(Agent.owner_id == her.user.id)),
+            "her_dms": one(sa.select(sa.func.count()).select_from(ChannelMember).join(Channel, Channel.id == ChannelMember.channel_id)
+                           .where(ChannelMember.user_id == her.user.id, Channel.kind == "dm")),
+            "dms_with_her_agent": one(sa.select(sa.func.count()).select_from(ChannelAgent).join(Channel, Channel.id == ChannelAgent.channel_id)
+                                      .where(ChannelAgent.agent_id == her.agent.id, Channel.kind == "dm")),
         }
 
 

@@ -270,3 +270,35 @@ def test_try_it_media_migration_keeps_channel_media_and_its_search(backend: str,
         assert "agent_id" not in columns and not columns["channel_id"]["nullable"]
     assert found("foghorn") == [kept] and chunks() == 1
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["empty_postgres", "empty_sqlite"])
+def test_direct_messages_migration_marks_channels_and_removes_dms_on_the_way_down(
+    backend: str, request: pytest.FixtureRequest,
+) -> None:
+    """0020: existing channels become kind "channel"; its downgrade drops the DMs (which
+    would otherwise turn into ordinary channels) and keeps every other channel."""
+    url: str = request.getfixturevalue(backend)
+    config = alembic_config(url)
+    command.upgrade(config, "0016")
+    engine = engine_for(url)
+    with engine.begin() as conn:
+        user = _insert(conn, "user_account", email="ada@example.com")
+        kept = _insert(conn, "channel", owner_id=user, slug="launch", name="launch")
+    command.upgrade(config, "0020")
+    with engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT kind FROM channel WHERE id = :c"), {"c": kept}).scalar() == "channel"
+        dm = _insert(conn, "channel", owner_id=user, slug="dm-1", name="Ada", kind="dm")
+        conn.execute(sa.text("INSERT INTO direct_message (channel_id, member_key) VALUES (:c, 'u1.a1')"), {"c": dm})
+        for channel in (kept, dm):
+            conn.execute(sa.text("INSERT INTO channel_member (channel_id, user_id, joined_at) VALUES (:c, :u, CURRENT_TIMESTAMP)"), {"c": channel, "u": user})
+            _insert(conn, "message", channel_id=channel, user_id=user, content=f"in {channel}")
+    assert "direct_message" in tables(url)
+    command.downgrade(config, "0016")
+    assert "direct_message" not in tables(url)
+    with engine.connect() as conn:
+        assert [row[0] for row in conn.execute(sa.text("SELECT slug FROM channel"))] == ["launch"]
+        for table in ("channel_member", "message"):  # the DM's rows went with it, the channel's stayed
+            assert conn.execute(sa.text(f"SELECT channel_id FROM {table}")).scalars().all() == [kept]
+        assert "kind" not in {c["name"] for c in sa.inspect(conn).get_columns("channel")}
+    engine.dispose()

@@ -60,11 +60,11 @@ def _agent(agent: team.ChannelAgentView) -> ChannelAgent:
     return ChannelAgent(slug=agent.slug, name=agent.name, emoji=agent.emoji, description=agent.description, owned=agent.owned)
 
 
-def _public(view: ChannelView, user_id: int) -> ChannelPublic:
+def channel_public(view: ChannelView, user_id: int) -> ChannelPublic:
     return ChannelPublic(
         id=view.id, slug=view.slug, name=view.name, description=view.description, goal=view.goal,
         is_owner=view.is_owner, archived=view.archived, created_at=view.created_at, member_count=view.member_count,
-        agents=[_agent(a) for a in team.channel_agents(view.id, user_id)],
+        agents=[_agent(a) for a in team.channel_agents(view.id, user_id)], kind=view.kind,
     )
 
 
@@ -88,19 +88,19 @@ def message_public(view: MessageView) -> MessagePublic:
 @router.get("", response_model=ChannelList, summary="List your channels")
 def list_channels(key: CurrentKey) -> ChannelList:
     return ChannelList(
-        data=[ChannelSummary(id=c.id, slug=c.slug, name=c.name, unread=c.unread) for c in channels.list_channels(key.user_id)]
+        data=[ChannelSummary(id=c.id, slug=c.slug, name=c.name, unread=c.unread, kind=c.kind) for c in channels.list_channels(key.user_id)]
     )
 
 
 @router.post("", response_model=ChannelPublic, status_code=201, summary="Create a channel")
 def create_channel(body: ChannelCreate, key: CurrentKey) -> ChannelPublic:
     view = channels.create_channel(key.user_id, name=body.name, description=body.description, goal=body.goal)
-    return _public(view, key.user_id)
+    return channel_public(view, key.user_id)
 
 
 @router.get("/{slug}", response_model=ChannelPublic, summary="One channel, with its agents")
 def get_channel(slug: str, key: CurrentKey) -> ChannelPublic:
-    return _public(channels.get_channel(slug, key.user_id), key.user_id)
+    return channel_public(channels.get_channel(slug, key.user_id), key.user_id)
 
 
 @router.post("/{slug}/agents", response_model=ChannelAgent, status_code=201, summary="Add one of your agents")

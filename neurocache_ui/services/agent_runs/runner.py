@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from neurocache_ui.domain import prompts, reply_rules
+from neurocache_ui.domain import dm_rules, prompts, reply_rules
 from neurocache_ui.domain.errors import NeurocacheError, NotFound
 from neurocache_ui.domain.events import AgentStepped
 from neurocache_ui.domain.messages import MessageView
@@ -134,14 +134,15 @@ class _ChannelInfo:
     name: str
     goal: str
     description: str
+    kind: str
 
 
 def _channel_info(channel_id: int) -> _ChannelInfo | None:
     with get_engine().connect() as conn:
         row = conn.execute(
-            sa.select(Channel.name, Channel.goal, Channel.description).where(Channel.id == channel_id)
+            sa.select(Channel.name, Channel.goal, Channel.description, Channel.kind).where(Channel.id == channel_id)
         ).first()
-    return None if row is None else _ChannelInfo(channel_id, row.name, row.goal, row.description)
+    return None if row is None else _ChannelInfo(channel_id, row.name, row.goal, row.description, row.kind)
 
 
 async def handle_new_message(
@@ -160,14 +161,14 @@ async def handle_new_message(
         if not reply_rules.starts_replies(view, hop):
             return []
         agents = await asyncio.to_thread(team.team, view.channel_id)
-        chosen = reply_rules.choose_repliers(view, agents, hop)
+        channel = await asyncio.to_thread(_channel_info, view.channel_id) if agents else None
+        if channel is None:
+            return []
+        chosen = reply_rules.choose_repliers(view, agents, hop, direct=channel.kind == dm_rules.DM)
         if not chosen:
             return []
-        channel = await asyncio.to_thread(_channel_info, view.channel_id)
     except NeurocacheError as error:
         log.warning("agents could not answer message %s: %s", view.id, error)
-        return []
-    if channel is None:
         return []
     budget = view.id if budget_id is None else budget_id
     return [

@@ -103,7 +103,7 @@ class _Action:
     label: str
     icon: str
     event: Any
-    who: str = "all"  # "all", "owner" or "member" (not the owner)
+    who: str = "all"  # "all", "owner" or "member" (not the owner); "all" and "member": not in a DM
     everyday: bool = False  # also a button where the header has room
 
 
@@ -119,11 +119,11 @@ def _actions() -> list[_Action]:
 
 
 def _for(action: _Action, component: rx.Component) -> rx.Component:
-    if action.who == "owner":
+    if action.who == "owner":  # never in a DM: nobody owns one
         return rx.cond(ChatState.is_owner, component)
     if action.who == "member":
-        return rx.cond(ChatState.is_owner, rx.fragment(), component)
-    return component
+        return rx.cond(ChatState.is_owner | ChatState.is_dm, rx.fragment(), component)
+    return rx.cond(ChatState.is_dm, rx.fragment(), component)  # a DM's people and agents are fixed
 
 
 def _button(action: _Action) -> rx.Component:

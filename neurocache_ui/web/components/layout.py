@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from neurocache_ui.web.components.dms import new_message_button, new_message_dialog
 from neurocache_ui.web.components.search import search_bar
 from neurocache_ui.web.components.client_widgets import viewport_height
 from neurocache_ui.web.state.auth import AuthState
@@ -81,13 +82,28 @@ def _nav_link(label: str, href: str, icon: str) -> rx.Component:
     )
 
 
+def _presence_dot(online: rx.Var[bool]) -> rx.Component:
+    """A DM's mark: filled green while one of its other people is in the hub (screen
+    readers hear ", online" after the name instead)."""
+    return rx.box(
+        aria_hidden="true",
+        width="0.6rem", height="0.6rem", border_radius="9999px", flex_shrink="0",
+        background=rx.cond(online, rx.color("grass", 9), "transparent"),
+        border=rx.cond(online, "none", f"1.5px solid {rx.color('gray', 9)}"),
+        title=rx.cond(online, "Online", "Away"),
+    )
+
+
 def _channel_link(channel: rx.Var[dict]) -> rx.Component:
+    """A sidebar row: a channel ("#") or a direct message (its presence dot)."""
     href = "/channels/" + channel["slug"].to(str)
     active = rx.State.router.url.path == href
     return rx.link(
         rx.hstack(
-            rx.text("#", color=rx.color("gray", 11), aria_hidden="true"),
+            rx.cond(channel["kind"] == "dm", _presence_dot(channel["online"].to(bool)),
+                    rx.text("#", color=rx.color("gray", 11), aria_hidden="true")),
             rx.text(channel["name"], size="2", class_name="truncate", weight=rx.cond(channel["unread"].to(int) > 0, "bold", "regular")),
+            rx.cond(channel["online"].to(bool), rx.el.span(", online", class_name="sr-only")),
             rx.spacer(),
             rx.cond(channel["unread"].to(int) > 0, count_badge(channel["unread"].to(int), "unread", title="unread messages")),
             align="center",
@@ -158,18 +174,29 @@ def _get_started(in_drawer: bool) -> rx.Component:
 def _sidebar_body(in_drawer: bool) -> rx.Component:
     """The sidebar's contents: in the wide layout's column, or in the phone drawer."""
     links = [_get_started(in_drawer)] + [_closing(_nav_link(*item), in_drawer) for item in NAV]
-    channels = rx.vstack(
-        rx.foreach(ChatState.channel_list, lambda channel: _closing(_channel_link(channel), in_drawer)),
-        spacing="0",
-        width="100%",
-        padding_left="1em",
-        max_height=None if in_drawer else "40vh",
-        overflow_y="auto",
+
+    def rows(kind_is_dm: bool, **props: object) -> rx.Component:
+        return rx.vstack(
+            rx.foreach(ChatState.channel_list, lambda channel: rx.cond(
+                (channel["kind"] == "dm") == kind_is_dm, _closing(_channel_link(channel), in_drawer))),
+            spacing="0", width="100%", padding_left="1em", overflow_y="auto", **props,
+        )
+
+    direct = rx.vstack(
+        rx.hstack(
+            rx.text("Direct messages", size="1", weight="medium", color=rx.color("gray", 11)),
+            rx.spacer(),
+            _closing(new_message_button(), in_drawer),
+            align="center", width="100%", padding_left="0.75em", padding_top="0.5em",
+        ),
+        rows(True, max_height=None if in_drawer else "25vh"),
+        spacing="1", width="100%", role="group", aria_label="Direct messages",
     )
     return rx.vstack(
         rx.hstack(brand(), rx.spacer(), color_mode_toggle(), width="100%", align="center"),
         rx.el.nav(
-            rx.vstack(*links[:2], channels, *links[2:], spacing="1", width="100%"),
+            rx.vstack(*links[:2], rows(False, max_height=None if in_drawer else "35vh"), direct, *links[2:],
+                      spacing="1", width="100%"),
             aria_label="Hub",
             class_name="w-full",
         ),
@@ -252,6 +279,7 @@ def hub_page(title: str, *children: rx.Component, fill: bool = False) -> rx.Comp
         rx.box(
             viewport_height(),
             service_banner(),
+            new_message_dialog(),
             top_bar(),
             rx.box(
                 sidebar(),

@@ -31,7 +31,7 @@ def _channel_item(channel: rx.Var[dict]) -> rx.Component:
     return rx.el.li(
         rx.link(
             rx.hstack(
-                rx.text("# ", channel["name"], weight=rx.cond(unread > 0, "bold", "medium"), class_name="truncate"),
+                rx.text(rx.cond(channel["kind"] == "dm", "", "# "), channel["name"], weight=rx.cond(unread > 0, "bold", "medium"), class_name="truncate"),
                 rx.spacer(),
                 rx.cond(unread > 0, rx.badge(unread, " unread", radius="full")),
                 align="center",
@@ -83,7 +83,7 @@ def _header() -> rx.Component:
     "More actions" first (components/channel_dialogs.py)."""
     return rx.hstack(
         rx.vstack(
-            rx.heading("# ", ChatState.channel_name, size="6", class_name="truncate", width="100%", title=ChatState.channel_name),
+            rx.heading(rx.cond(ChatState.is_dm, "", "# "), ChatState.channel_name, size="6", class_name="truncate", width="100%", title=ChatState.channel_name),
             rx.cond(ChatState.channel_description != "", _one_line(ChatState.channel_description, color=rx.color("gray", 11))),
             rx.cond(
                 ChatState.channel_goal != "",

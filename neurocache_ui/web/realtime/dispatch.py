@@ -63,7 +63,8 @@ def recipients(watchers: Watchers, channel_id: int, event: Event) -> list[str]:
 def sidebar_of(summaries: list[ChannelSummary], open_channel: int) -> list[SidebarEntry]:
     """The sidebar from the database's counts; the open channel shows nothing unread."""
     return [
-        {"id": s.id, "slug": s.slug, "name": s.name, "unread": 0 if s.id == open_channel else s.unread, "newest": s.newest}
+        {"id": s.id, "slug": s.slug, "name": s.name, "unread": 0 if s.id == open_channel else s.unread, "newest": s.newest,
+         "kind": s.kind, "online": s.online}
         for s in summaries
     ]
 

@@ -66,6 +66,7 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     "MentionsState": frozenset({"load_count", "load_mentions", "load_more"}),
     "SummaryState": frozenset({"dismiss_summary", "load_summary", "share_summary", "summarize"}),
     "OnboardingState": frozenset({"load_progress"}),
+    "DmState": frozenset({"open_picker", "start_dm"}),
 }
 
 
