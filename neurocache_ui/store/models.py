@@ -102,6 +102,7 @@ class Channel(SQLModel, table=True):
     owner_id: int = fk("user_account.id", ondelete="CASCADE")
     created_at: datetime = timestamp()
     archived_at: datetime | None = timestamp(nullable=True)
+    visibility: str = Field(default="private", max_length=10, index=True, sa_column_kwargs={"server_default": "private"})
 
 
 class ChannelMember(SQLModel, table=True):
