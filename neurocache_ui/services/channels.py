@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 NOT_FOUND = "Channel not found."
 ARCHIVED = "This channel is archived, so it is read-only."
 JOIN_FIRST = "Join this channel to take part in it."
+RESERVED_SLUGS = frozenset({"browse"})
+"""Paths under /api/v1/channels/ that are not channels (api/routes/directory.py)."""
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,7 @@ def create_channel(
         slugify(name),
         max_length=limits.CHANNEL_SLUG_MAX,
         taken=repo.slugs_starting,
+        reserved=RESERVED_SLUGS,
         insert=insert,
         busy="Could not create the channel right now; please try again.",
     )
