@@ -73,9 +73,9 @@ def pinned_panel() -> rx.Component:
     return rx.popover.root(
         rx.popover.trigger(
             rx.button(
-                rx.icon("pin", size=14), rx.text(count, size="1"),
-                rx.el.span(" pinned", class_name="sr-only"),
-                variant="soft", color_scheme="gray", size="2", aria_label="Pinned messages", title="Pinned messages",
+                rx.icon("pin", size=14, aria_hidden="true"), rx.text(count, size="1"),
+                rx.el.span(" pinned messages", class_name="sr-only"),  # the name says what the number counts
+                variant="soft", color_scheme="gray", size="2", title="Pinned messages",
             ),
         ),
         rx.popover.content(
@@ -90,7 +90,7 @@ def pinned_panel() -> rx.Component:
                 ),
                 spacing="2", width="100%",
             ),
-            width="min(26rem, 92vw)", max_height="60vh", overflow_y="auto", align="end",
+            width="min(26rem, 92vw)", max_height="60vh", overflow_y="auto", align="end", aria_label="Pinned",
         ),
         open=PinsState.pins_open,
         on_open_change=PinsState.set_pins_open,
