@@ -14,6 +14,7 @@ from neurocache_ui.store import (  # noqa: F401 (their tables join the metadata)
     ingest_models,
     media_models,
     models,
+    pin_models,
     retrieval_models,
     version_models,
 )

@@ -18,11 +18,13 @@ from neurocache_ui.web.pages import (
     account,
     agents,
     auth,
+    browse,
     channels,
     keys,
     landing,
     mentions,
     not_found,
+    saved,
     usage,
     welcome,
 )
@@ -30,6 +32,7 @@ from neurocache_ui.web.realtime.relay import relay
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.health import redis_watchdog
 from neurocache_ui.web.state.mentions import MentionsState
+from neurocache_ui.web.state.pins import PinsState
 from neurocache_ui.web.state.team import TeamState
 from neurocache_ui.web.state.thread import ThreadState
 
@@ -37,12 +40,12 @@ from neurocache_ui.web.state.thread import ThreadState
 # Toasts at the top: at the bottom they would cover the composer on a phone.
 app = rx.App(api_transformer=[fastapi_app, UploadGuard, SecurityHeaders], toaster=rx.toast.provider(position="top-center"))
 restrict_socket_origins(app)  # the websocket: own origin + NEUROCACHE_CORS_ORIGINS only
-for module in (landing, auth, welcome, channels, mentions, agents, keys, usage, account, not_found):
+for module in (landing, auth, welcome, channels, browse, mentions, saved, agents, keys, usage, account, not_found):
     module.add_pages(app)
 app.register_lifespan_task(runtime.lifespan)  # first: database threads, parse processes
 # Live events: the open channel's rows and sidebar first, then its agents' replies, then the open thread,
-# then the mention badge.
-app.register_lifespan_task(relay, receivers=(ChatState, TeamState, ThreadState, MentionsState))
+# then the mention badge, then the open channel's pins.
+app.register_lifespan_task(relay, receivers=(ChatState, TeamState, ThreadState, MentionsState, PinsState))
 app.register_lifespan_task(redis_watchdog)  # the "reconnecting" notice
 app.register_lifespan_task(retention_loop)
 app.register_lifespan_task(runner.lifespan)  # agents' replies: cancelled (kept as incomplete) at shutdown

@@ -15,11 +15,13 @@ from neurocache_ui.api.routes import (
     agents,
     channels,
     chat,
+    directory,
     dms,
     evals,
     knowledge,
     media,
     models,
+    pins,
     reactions,
     search,
     usage,
@@ -67,7 +69,7 @@ def create_app() -> FastAPI:
     errors.install(app)
     app.add_middleware(ApiMiddleware)
     api = APIRouter(prefix=PREFIX, responses=COMMON_ERRORS)  # body size: ApiMiddleware
-    for module in (models, chat, agents, agent_versions, evals, knowledge, channels, dms, reactions, search, usage, media):
+    for module in (models, chat, agents, agent_versions, evals, knowledge, directory, channels, dms, pins, reactions, search, usage, media):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(browser_session.router)  # the hub's HttpOnly session cookie

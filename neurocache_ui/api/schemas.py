@@ -183,6 +183,9 @@ class ChannelCreate(BaseModel):
     name: str = Field(max_length=limits.CHANNEL_NAME_MAX, description="Shown in the hub; the slug is derived from it.")
     description: str = Field(default="", max_length=limits.CHANNEL_DESCRIPTION_MAX)
     goal: str = Field(default="", max_length=limits.CHANNEL_GOAL_MAX, description="What the channel's agents work toward.")
+    visibility: Literal["open", "private"] = Field(
+        default="private", description="open: anyone may find, read and join it; private: invited members only."
+    )
 
 
 class ChannelAgent(BaseModel):
@@ -203,6 +206,8 @@ class ChannelPublic(BaseModel):
     archived: bool
     created_at: datetime
     member_count: int
+    visibility: Literal["open", "private"] = "private"
+    is_member: bool = Field(default=True, description="False: an open channel you may read but have not joined.")
     agents: list[ChannelAgent] = []
     kind: Literal["channel", "dm"] = Field(default="channel", description='"dm" for a direct message.')
 

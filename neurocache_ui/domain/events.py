@@ -107,6 +107,15 @@ class ReadMoved(_Event):
     user_id: int
 
 
+class PinsChanged(_Event):
+    """A message of the channel was pinned or unpinned: its viewers reload the
+    channel's pins (the Pinned panel and the rows' "Pinned" marks)."""
+
+    type: Literal["channel.pins"] = "channel.pins"
+    message_id: int
+    pinned: bool
+
+
 class BusReconnected(_Event):
     """The bus was disconnected and events may be lost: reload what is shown."""
 
@@ -125,6 +134,7 @@ Event = Annotated[
     | SessionsEnded
     | MembershipChanged
     | ReadMoved
+    | PinsChanged
     | BusReconnected,
     Field(discriminator="type"),
 ]

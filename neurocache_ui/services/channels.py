@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from neurocache_ui.domain import dm_rules, limits, slugs
+from neurocache_ui.domain import visibility as visibility_rules
 from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
 from neurocache_ui.domain.events import Event, MembershipChanged, ReadMoved, TeamChanged
 from neurocache_ui.infra import bus
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 
 NOT_FOUND = "Channel not found."
 ARCHIVED = "This channel is archived, so it is read-only."
+JOIN_FIRST = "Join this channel to take part in it."
+RESERVED_SLUGS = frozenset({"browse"})
+"""Paths under /api/v1/channels/ that are not channels (api/routes/directory.py)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,9 @@ class ChannelView:
     """The newest message the viewer has read (None: nothing yet), for the "New messages" line."""
     kind: str = dm_rules.CHANNEL
     """"channel", or "dm" (a direct message: named after its other members, nobody owns it)."""
+    visibility: str = visibility_rules.PRIVATE
+    is_member: bool = True
+    """False: an open channel the viewer reads without having joined (read-only)."""
 
 
 @dataclass(frozen=True)
@@ -101,8 +108,10 @@ def slugify(name: str) -> str:
 # ---------------------------------------------------------------- reads and checks
 
 
-def _view(channel: Channel, viewer_id: int, member_count: int, last_read_id: int | None = None,
-          session: Session | None = None) -> ChannelView:
+def _view(
+    channel: Channel, viewer_id: int, member_count: int, last_read_id: int | None = None,
+    is_member: bool = True, session: Session | None = None,
+) -> ChannelView:
     """The channel as `viewer_id` sees it; a DM (named through `session`) is named
     after its other members and has no owner."""
     assert channel.id is not None
@@ -122,6 +131,8 @@ def _view(channel: Channel, viewer_id: int, member_count: int, last_read_id: int
         member_count=member_count,
         last_read_id=last_read_id,
         kind=channel.kind,
+        visibility=channel.visibility,
+        is_member=is_member,
     )
 
 
@@ -146,12 +157,12 @@ def _visible_view(session: Session, slug_or_id: str | int, viewer_id: int) -> Ch
     found = repo.visible(session, slug_or_id, viewer_id)
     if found is None:
         raise NotFound(NOT_FOUND)
-    return _view(found[0], viewer_id, found[1], found[2], session)
+    return _view(found[0], viewer_id, found[1], found[2], found[3], session)
 
 
 def get_channel(slug_or_id: str | int, viewer_id: int) -> ChannelView:
     """An `int` is an id, a `str` is a slug. One query: a non-member gets the
-    same NotFound as for a channel that does not exist."""
+    same NotFound as for a channel that does not exist, unless it is open."""
     with session_scope() as session:
         return _visible_view(session, slug_or_id, viewer_id)
 
@@ -173,10 +184,21 @@ def ensure_member(channel_id: int, user_id: int, *, session: Session | None = No
             raise NotFound(NOT_FOUND)
 
 
+def ensure_readable(channel_id: int, user_id: int, *, session: Session | None = None) -> None:
+    """NotFound unless the user may read the channel's messages: a member, or an open
+    channel. Private channels stay as invisible as ones that do not exist."""
+    with session_scope(session) as unit:
+        if not repo.readable(unit, channel_id, user_id):
+            raise NotFound(NOT_FOUND)
+
+
 def ensure_can_post(channel_id: int, user_id: int, *, session: Session | None = None) -> None:
-    """Like `ensure_member` (one lookup), and Forbidden for an archived channel."""
+    """Like `ensure_member` (one lookup), and Forbidden for an archived channel or for
+    a reader of an open channel who has not joined it."""
     with session_scope(session) as unit:
         member, archived_at = repo.membership(unit, channel_id, user_id)
+        if not member and repo.readable(unit, channel_id, user_id):
+            raise Forbidden(JOIN_FIRST)
     if not member:
         raise NotFound(NOT_FOUND)
     if archived_at is not None:
@@ -232,23 +254,27 @@ def _actor_name(session: Session, user_id: int) -> str:
     return session.exec(sa.select(User.name).where(User.id == user_id)).scalar_one_or_none() or "Someone"  # type: ignore[call-overload]
 
 
-def create_channel(owner_id: int, *, name: str, description: str = "", goal: str = "") -> ChannelView:
-    """Create a channel owned by (and containing) `owner_id`. Same-named channels
-    get numbered slugs, also when created at the same moment."""
+def create_channel(
+    owner_id: int, *, name: str, description: str = "", goal: str = "", visibility: str | None = None
+) -> ChannelView:
+    """Create a channel owned by (and containing) `owner_id`, private unless `visibility`
+    is "open". Same-named channels get numbered slugs, also when created at the same moment."""
     name = _clean_name(name)
+    shown_to = visibility_rules.clean(visibility)
     description = _clean_text(
         description, field="description", label="Description", maximum=limits.CHANNEL_DESCRIPTION_MAX
     )
     goal = _clean_text(goal, field="goal", label="Goal", maximum=limits.CHANNEL_GOAL_MAX)
 
     def insert(session: Session, slug: str) -> Channel:
-        channel = Channel(slug=slug, name=name, description=description, goal=goal, owner_id=owner_id)
+        channel = Channel(slug=slug, name=name, description=description, goal=goal, owner_id=owner_id, visibility=shown_to)
         return repo.insert(session, channel)
 
     channel = insert_with_free_slug(
         slugify(name),
         max_length=limits.CHANNEL_SLUG_MAX,
         taken=repo.slugs_starting,
+        reserved=RESERVED_SLUGS,
         insert=insert,
         busy="Could not create the channel right now; please try again.",
     )
@@ -367,13 +393,14 @@ def mark_read(channel_id: int, user_id: int, message_id: int | None = None) -> b
     newest message, thread replies included); True if it moved.
 
     A message from another channel (a stale page) or one deleted meanwhile
-    leaves the marker alone instead of failing; a non-member gets NotFound. Read
+    leaves the marker alone instead of failing; a reader of an open channel who has not
+    joined has no marker (False), anyone else who is not a member gets NotFound. Read
     to the newest, the user's other tabs and devices clear the channel's count."""
     with session_scope() as session:
         target = repo.newest_message_id(channel_id) if message_id is None else message_id
         moved = repo.move_read_marker(session, channel_id, user_id, target)
         if not moved:
-            ensure_member(channel_id, user_id, session=session)
+            ensure_readable(channel_id, user_id, session=session)
     if moved and message_id is None:
         announce(channel_id, ReadMoved(user_id=user_id))
     return moved

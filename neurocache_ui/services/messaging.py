@@ -91,7 +91,7 @@ def recent_messages(channel_id: int, limit: int = 50, *, viewer_id: int | None) 
         if viewer_id is None:
             return _recent(channel_id, limit, None)
         with session_scope() as session:
-            channels.ensure_member(channel_id, viewer_id, session=session)
+            channels.ensure_readable(channel_id, viewer_id, session=session)
             return _recent(channel_id, limit, session)
 
 
@@ -144,7 +144,7 @@ def older_messages(
     _check_limit(limit)
     with database_guard(UNAVAILABLE_READ), session_scope() as session:
         if viewer_id is not None:
-            channels.ensure_member(channel_id, viewer_id, session=session)
+            channels.ensure_readable(channel_id, viewer_id, session=session)
         return repo.older(session, channel_id, before, limit)
 
 
@@ -155,7 +155,7 @@ def thread_messages(
     must be in `channel_id` when given (an API path names the channel)."""
     _check_limit(limit)
     with database_guard(UNAVAILABLE_READ), session_scope() as session:
-        root = _visible(session, root_id, viewer_id, THREAD_NOT_FOUND)
+        root = _visible(session, root_id, viewer_id, THREAD_NOT_FOUND, readable=True)
         if root.thread_id is not None or (channel_id is not None and root.channel_id != channel_id):
             raise NotFound(THREAD_NOT_FOUND)
         return root, repo.thread(session, root_id, limit)
@@ -169,7 +169,7 @@ def messages_around(
     and newer ones exist. A thread reply is shown by its root."""
     _check_limit(limit)
     with database_guard(UNAVAILABLE_READ), session_scope() as session:
-        channels.ensure_member(channel_id, viewer_id, session=session)
+        channels.ensure_readable(channel_id, viewer_id, session=session)
         target = repo.view(session, message_id)
         if target is None or target.channel_id != channel_id:
             raise NotFound(MESSAGE_NOT_FOUND)
@@ -186,16 +186,16 @@ def get_message(message_id: int, *, viewer_id: int | None) -> MessageView:
         return _visible(session, message_id, viewer_id, MESSAGE_NOT_FOUND)
 
 
-def _visible(session: Session, message_id: int, viewer_id: int | None, missing: str) -> MessageView:
+def _visible(session: Session, message_id: int, viewer_id: int | None, missing: str, *, readable: bool = False) -> MessageView:
     """The message if it exists and the viewer (None: an agent) is a member of its
-    channel; otherwise NotFound(`missing`), the same for both, so a stranger
-    learns nothing of what exists."""
+    channel (`readable`: or the channel is open, for reads only); otherwise
+    NotFound(`missing`), the same for both, so a stranger learns nothing of what exists."""
     view = repo.view(session, message_id)
     if view is None:
         raise NotFound(missing)
     if viewer_id is not None:
         try:
-            channels.ensure_member(view.channel_id, viewer_id, session=session)
+            (channels.ensure_readable if readable else channels.ensure_member)(view.channel_id, viewer_id, session=session)
         except NotFound:
             raise NotFound(missing) from None
     return view

@@ -105,9 +105,10 @@ def _save(row: Summary, author: str | None) -> SummaryView:
 
 def pending(user_id: int, channel_id: int, thread_id: int | None = None) -> SummaryView | None:
     """The asker's newest summary of the channel (or thread) that is neither shared
-    nor dismissed: after a reload the notice is still there."""
+    nor dismissed: after a reload the notice is still there (none, for a reader of an
+    open channel who has not joined it)."""
     with database_guard(UNAVAILABLE), session_scope() as session:
-        channels.ensure_member(channel_id, user_id, session=session)
+        channels.ensure_readable(channel_id, user_id, session=session)
         found = repo.pending(session, user_id, channel_id, thread_id)
         return _view(*found) if found is not None else None
 

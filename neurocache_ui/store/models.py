@@ -104,6 +104,7 @@ class Channel(SQLModel, table=True):
     archived_at: datetime | None = timestamp(nullable=True)
     kind: str = Field(default="channel", max_length=limits.CHANNEL_KIND_MAX, sa_column_kwargs={"server_default": "channel"})
     """"channel", or "dm": a direct message (domain/dm_rules.py, store/dm_models.py)."""
+    visibility: str = Field(default="private", max_length=10, index=True, sa_column_kwargs={"server_default": "private"})
 
 
 class ChannelMember(SQLModel, table=True):

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from neurocache_ui.infra import bus, presence
-from neurocache_ui.services import agents, api_keys, auth, channels, messaging, team
+from neurocache_ui.services import agents, api_keys, auth, channels, messaging, pins, team
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import (
     Agent,
@@ -28,6 +28,7 @@ from neurocache_ui.store.models import (
     ChannelMember,
     Message,
 )
+from neurocache_ui.store.pin_models import Pin, SavedMessage
 from neurocache_ui.web.state.surface import PUBLIC_HANDLERS, state_classes
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
@@ -71,6 +72,8 @@ def victim(use_settings, postgres_url: str, redis_server: RedisServer) -> Victim
     user = auth.create_user(name=f"Her {tag}", email=f"her-{tag}@example.com", password=f"vault-{tag}-pass")
     channel = channels.create_channel(user.id, name=f"Vault {tag}", goal=f"goal-{tag}")
     message = messaging.post_message(channel.id, user_id=user.id, content=f"secret-{tag}")
+    pins.set_pinned(message.id, user_id=user.id, pinned=True)  # a stranger must not unpin or unsave them
+    pins.set_saved(message.id, user_id=user.id, saved=True)
     agent = agents.create_agent(user.id, {"name": f"Agent {tag}", "model": "fake-model", "reply_mode": "all"})
     team.add_agent(channel.id, user.id, agent.id)
     _, key = api_keys.create_key(user.id, f"key-{tag}", None)
@@ -93,7 +96,7 @@ def _argument(name: str, annotation: Any, her: Victim) -> Any:
     if "dict" in text:
         return {"content": "intruder was here", "name": "Intruder", "email": "intruder@example.com",
                 "password": "intruder-password-1", "prompt": "spend her tokens", "current": "x", "new": "y",
-                "repeat": "y", "description": "", "goal": "", "model": "fake-model",
+                "repeat": "y", "description": "", "goal": "", "model": "fake-model", "visibility": "open", "q": "",
                 # "New message" with her and her agent (web/state/dms.py): neither is his to message.
                 f"person-{her.user.id}": "on", f"agent-{her.agent.id}": "on"}
     if "list" in text:
@@ -136,7 +139,11 @@ def _counts(her: Victim) -> dict[str, Any]:
         return {
             "messages": one(sa.select(sa.func.count()).select_from(Message).where(Message.channel_id == her.channel.id)),
             "members": one(sa.select(sa.func.count()).select_from(ChannelMember).where(ChannelMember.channel_id == her.channel.id)),
-            "channel": conn.execute(sa.select(Channel.name, Channel.archived_at).where(Channel.id == her.channel.id)).one(),
+            "channel": conn.execute(
+                sa.select(Channel.name, Channel.archived_at, Channel.visibility).where(Channel.id == her.channel.id)
+            ).one(),
+            "pins": one(sa.select(sa.func.count()).select_from(Pin).where(Pin.channel_id == her.channel.id)),
+            "saved": one(sa.select(sa.func.count()).select_from(SavedMessage).where(SavedMessage.message_id == her.message_id)),
             "team": one(sa.select(sa.func.count()).select_from(ChannelAgent).where(ChannelAgent.channel_id == her.channel.id)),
             "agent": conn.execute(sa.select(Agent.name).where(Agent.id == her.agent.id)).one(),
             "key_revoked": one(sa.select(ApiKey.revoked_at).where(ApiKey.id == her.key_id)),

@@ -253,6 +253,16 @@ def _mentions(screen: Screen) -> Prepared:
     return Prepared(page)
 
 
+@state("channel-pinned")
+def _channel_pinned(screen: Screen) -> Prepared:
+    """The header's Pinned panel open (the seeded channel has no pins: its empty state)."""
+    page = channel(screen)
+    page.get_by_role("button", name="Pinned messages").click()
+    panel = page.get_by_role("dialog")
+    expect(panel.get_by_text("Nothing is pinned yet.", exact=False)).to_be_visible()
+    return Prepared(page, popup=panel)
+
+
 @state("agents")
 def _agents(screen: Screen) -> Prepared:
     page = shows(screen.owner, "/agents", heading("Agents"))
@@ -337,6 +347,8 @@ PLAIN = {
     "channels-empty": ("newcomer", "/channels", "Channels"),
     "channels-index": ("owner", "/channels", "Channels"),
     "mentions-empty": ("newcomer", "/mentions", "Mentions"),
+    "browse": ("newcomer", "/browse", "Browse channels"),
+    "saved-empty": ("newcomer", "/saved", "Saved"),
     "agents-empty": ("newcomer", "/agents", "Agents"),
     "keys-empty": ("newcomer", "/keys", "API keys"),
     "usage": ("owner", "/usage", "Usage"),

@@ -302,3 +302,28 @@ def test_direct_messages_migration_marks_channels_and_removes_dms_on_the_way_dow
             assert conn.execute(sa.text(f"SELECT channel_id FROM {table}")).scalars().all() == [kept]
         assert "kind" not in {c["name"] for c in sa.inspect(conn).get_columns("channel")}
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["empty_postgres", "empty_sqlite"])
+def test_open_channels_migration_keeps_channels_private(backend: str, request: pytest.FixtureRequest) -> None:
+    """0019: existing channels become private (nobody's channel turns findable by an
+    upgrade); the pin and saved tables come and go, and the downgrade keeps channels."""
+    url: str = request.getfixturevalue(backend)
+    config = alembic_config(url)
+    command.upgrade(config, "0016")
+    before = tables(url)
+    engine = engine_for(url)
+    with engine.begin() as conn:
+        owner = _insert(conn, "user_account", email="ada@example.com")
+        channel = _insert(conn, "channel", owner_id=owner, slug="launch")
+    engine.dispose()
+    command.upgrade(config, "0019")
+    assert tables(url) == before | {"pin", "saved_message"}
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT visibility FROM channel WHERE id = :id"), {"id": channel}).scalar() == "private"
+    engine.dispose()
+    command.downgrade(config, "0016")
+    assert tables(url) == before
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT slug FROM channel")).scalars().all() == ["launch"]
+    engine.dispose()

@@ -31,6 +31,7 @@ from neurocache_ui.api.schemas import (
     SourcePublic,
     Usage,
 )
+from neurocache_ui.domain.errors import NotFound
 from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.services import agents, channels, collective, messaging, team
 from neurocache_ui.services.agent_runs import runner
@@ -56,6 +57,15 @@ def _position(before: str) -> int | str:
     return int(before) if before.isdigit() else before
 
 
+def _readable_channel_id(slug: str, user_id: int) -> int:
+    """The channel's id if the caller may read it: members by the one-statement path,
+    a reader of an open channel they have not joined by the general one; else 404."""
+    try:
+        return channels.member_channel_id(slug, user_id)
+    except NotFound:
+        return channels.get_channel(slug, user_id).id
+
+
 def _agent(agent: team.ChannelAgentView) -> ChannelAgent:
     return ChannelAgent(slug=agent.slug, name=agent.name, emoji=agent.emoji, description=agent.description, owned=agent.owned)
 
@@ -64,7 +74,8 @@ def channel_public(view: ChannelView, user_id: int) -> ChannelPublic:
     return ChannelPublic(
         id=view.id, slug=view.slug, name=view.name, description=view.description, goal=view.goal,
         is_owner=view.is_owner, archived=view.archived, created_at=view.created_at, member_count=view.member_count,
-        agents=[_agent(a) for a in team.channel_agents(view.id, user_id)], kind=view.kind,
+        visibility=view.visibility, is_member=view.is_member, kind=view.kind,  # type: ignore[arg-type]
+        agents=[_agent(a) for a in team.channel_agents(view.id, user_id)] if view.is_member else [],
     )
 
 
@@ -94,7 +105,9 @@ def list_channels(key: CurrentKey) -> ChannelList:
 
 @router.post("", response_model=ChannelPublic, status_code=201, summary="Create a channel")
 def create_channel(body: ChannelCreate, key: CurrentKey) -> ChannelPublic:
-    view = channels.create_channel(key.user_id, name=body.name, description=body.description, goal=body.goal)
+    view = channels.create_channel(
+        key.user_id, name=body.name, description=body.description, goal=body.goal, visibility=body.visibility
+    )
     return channel_public(view, key.user_id)
 
 
@@ -135,7 +148,7 @@ def list_messages(
     """The newest page comes from the channel's cache window; older pages from
     the database by keyset cursor. A thread's replies do not appear in the
     channel's pages: ask for them with `thread_id`."""
-    channel_id = channels.member_channel_id(slug, key.user_id)  # membership checked here, once
+    channel_id = _readable_channel_id(slug, key.user_id)  # who may read checked here, once
     if thread_id is not None:
         if before:
             raise ApiError(422, "Threads come in one page, newest replies last: leave out before.", param="before")
@@ -159,7 +172,7 @@ async def post_message(slug: str, body: MessageCreate, key: CurrentKey) -> Messa
     sends your uploads (POST /media) with it; they are processed in the background."""
 
     def store() -> MessageView:
-        channel_id = channels.member_channel_id(slug, key.user_id)
+        channel_id = _readable_channel_id(slug, key.user_id)  # an open channel not joined: 403, join first
         return messaging.post_message(
             channel_id, user_id=key.user_id, content=body.content, thread_id=body.thread_id, media_ids=body.media_ids
         )

@@ -33,14 +33,26 @@ def _member_count() -> sa.ScalarSelect[int]:
     )
 
 
-def visible(session: Session, slug_or_id: str | int, viewer_id: int) -> tuple[Channel, int, int | None] | None:
-    """The channel, its member count and the viewer's read marker, if `viewer_id` is a member."""
+def visible(
+    session: Session, slug_or_id: str | int, viewer_id: int
+) -> tuple[Channel, int, int | None, bool] | None:
+    """The channel, its member count, the viewer's read marker and whether they are a
+    member, if `viewer_id` is a member or the channel is open (anyone may read it)."""
     row = session.exec(
-        select(Channel, _member_count(), ChannelMember.last_read_message_id)
-        .join(ChannelMember, ChannelMember.channel_id == Channel.id)
-        .where(_key(slug_or_id), ChannelMember.user_id == viewer_id)
+        select(Channel, _member_count(), ChannelMember.last_read_message_id, ChannelMember.user_id)
+        .outerjoin(ChannelMember, sa.and_(ChannelMember.channel_id == Channel.id, ChannelMember.user_id == viewer_id))
+        .where(_key(slug_or_id), sa.or_(ChannelMember.user_id.is_not(None), Channel.visibility == "open"))
     ).first()
-    return None if row is None else (row[0], row[1], row[2])
+    return None if row is None else (row[0], row[1], row[2], row[3] is not None)
+
+
+def readable(session: Session, channel_id: int, user_id: int) -> bool:
+    """Whether the user may read the channel: a member, or it is open. One lookup."""
+    member = select(ChannelMember.user_id).where(ChannelMember.channel_id == channel_id, ChannelMember.user_id == user_id)
+    found = session.exec(
+        select(Channel.id).where(Channel.id == channel_id, sa.or_(Channel.visibility == "open", member.exists()))
+    ).first()
+    return found is not None
 
 
 def member_channel_id(slug_or_id: str | int, user_id: int) -> int | None:

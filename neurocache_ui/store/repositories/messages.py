@@ -5,6 +5,7 @@ are read by their root."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -151,6 +152,14 @@ def _older_than(cursor: Cursor) -> sa.ColumnElement[bool]:
         Message.created_at < created_at,  # type: ignore[operator]
         sa.and_(Message.created_at == created_at, Message.id < cursor.id),  # type: ignore[operator]
     )
+
+
+def joined_views(session: Session, query: Callable[[sa.Select[Any]], sa.Select[Any]], *extra: Any) -> list[tuple[MessageView, tuple[Any, ...]]]:
+    """Message views selected with `extra` columns and narrowed by `query` (joins, order,
+    page), for lists made of messages (pins, saved): each view with its extra values."""
+    rows = session.connection().execute(query(_select_views().add_columns(*extra))).all()
+    width = len(rows[0]) - len(extra) if rows else 0
+    return [(_view(r[:width]), tuple(r[width:])) for r in rows]
 
 
 def view(session: Session, message_id: int) -> MessageView | None:

@@ -20,9 +20,11 @@ from neurocache_ui.domain.limits import (
     CHANNEL_NAME_MAX,
 )
 from neurocache_ui.web.components.confirm import confirm_dialog
+from neurocache_ui.web.components.directory import visibility_dialog, visibility_field
 from neurocache_ui.web.components.forms import field, form_alert
 from neurocache_ui.web.components.summaries import summarize_button
 from neurocache_ui.web.components.team import add_agent_dialog
+from neurocache_ui.web.state.browse import VISIBILITY_DIALOG
 from neurocache_ui.web.state.channel_admin import ChannelAdminState
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.summaries import SummaryState
@@ -65,6 +67,7 @@ def new_channel_dialog() -> rx.Component:
         field("Description", "description", form_id="new-channel", required=False, max_length=CHANNEL_DESCRIPTION_MAX),
         field("Goal", "goal", form_id="new-channel", required=False, max_length=CHANNEL_GOAL_MAX,
               placeholder="What should this team achieve?"),
+        visibility_field("new-channel"),
         trigger=rx.button(rx.icon("plus", size=16), "New channel"),
     )
 
@@ -95,6 +98,7 @@ def channel_dialogs() -> rx.Component:
         _confirm("leave", "Leave this channel?", "You will stop seeing its messages until someone invites you again.",
                  "Leave", ChannelAdminState.leave),
         add_agent_dialog(),
+        visibility_dialog(),
     )
 
 
@@ -112,6 +116,7 @@ def _actions() -> list[_Action]:
         _Action("Add agent", "bot", TeamState.toggle_picker(True), everyday=True),
         _Action("Invite", "user-plus", _open("invite"), everyday=True),
         _Action("Rename", "pencil", _open("rename"), "owner"),
+        _Action("Who can find it", "globe", _open(VISIBILITY_DIALOG), "owner"),
         _Action("Archive", "archive", _open("archive"), "owner"),
         _Action("Delete", "trash-2", _open("delete"), "owner"),
         _Action("Leave", "log-out", _open("leave"), "member"),

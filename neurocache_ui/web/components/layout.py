@@ -13,7 +13,9 @@ from neurocache_ui.web.state.mentions import MentionsState
 
 NAV = [
     ("Channels", "/channels", "messages-square"),
+    ("Browse channels", "/browse", "compass"),  # shown under the channel list
     ("Mentions", "/mentions", "at-sign"),
+    ("Saved", "/saved", "bookmark"),
     ("Agents", "/agents", "bot"),
     ("API keys", "/keys", "key-round"),
     ("Usage", "/usage", "chart-line"),

@@ -1,7 +1,7 @@
 """One message as the channel log and the thread panel draw it: the author line
 (or, continuing an author's group, just the time on hover), the text, images, video and audio,
 an agent's step and sources, reactions, the reply count, and the row's floating
-toolbar (react, reply in thread, edit, delete, regenerate)."""
+toolbar (react, reply in thread, pin, save, edit, delete, regenerate)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from neurocache_ui.web.components.eval_capture import capture_button
 from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.markdown import message_body
 from neurocache_ui.web.components.media import media_players
+from neurocache_ui.web.components.pins import pin_actions, pin_marks
 from neurocache_ui.web.components.reactions import (
     add_reaction_button,
     parsed,
@@ -27,6 +28,7 @@ from neurocache_ui.web.components.team import (
     stop_button,
 )
 from neurocache_ui.web.state.chat import ChatState
+from neurocache_ui.web.state.pins import PinsState
 from neurocache_ui.web.state.team import TeamState
 from neurocache_ui.web.state.thread import ThreadState
 
@@ -78,7 +80,7 @@ def _rewrite_button(message_id: rx.Var[int], status: rx.Var[str]) -> rx.Componen
 
 
 def _toolbar(message_id: rx.Var[int], mine: rx.Var[bool], in_thread: rx.Var[bool], rewritable: rx.Var[bool],
-             status: rx.Var[str]) -> rx.Component:
+             status: rx.Var[str], pinned: rx.Var[bool], saved: rx.Var[bool]) -> rx.Component:
     return rx.hstack(
         add_reaction_button(message_id),
         rx.cond(
@@ -87,6 +89,7 @@ def _toolbar(message_id: rx.Var[int], mine: rx.Var[bool], in_thread: rx.Var[bool
             rx.icon_button(rx.icon("message-square-reply", size=14), size="1", variant="ghost", aria_label="Reply in thread",
                            title="Reply in thread", on_click=ThreadState.open_thread(message_id)),
         ),
+        rx.cond(status != "streaming", pin_actions(message_id, pinned, saved)),
         rx.cond(mine, _own_actions(message_id)),
         rx.cond(rewritable, _rewrite_button(message_id, status)),
         rx.cond(rewritable, capture_button(message_id)),
@@ -234,6 +237,8 @@ def message_item(
     version: rx.Var[int],
     versions: rx.Var[int],
     arena: rx.Var[str],
+    pinned: rx.Var[bool],
+    saved: rx.Var[bool],
 ) -> rx.Component:
     """One message. A memo with plain props, so a new message re-renders only
     itself: the rows already on screen compare equal and are skipped (this is
@@ -272,6 +277,7 @@ def message_item(
                             message_body(content),
                         ),
                     ),
+                    pin_marks(pinned, saved),
                     rx.cond(arena != "", arena_card(message_id, arena)),
                     rx.cond(images != "", rx.hstack(rx.foreach(parsed(images), _image), wrap="wrap", spacing="2")),
                     rx.cond(media != "", media_players(media)),
@@ -290,7 +296,7 @@ def message_item(
                 spacing="3",
                 width="100%",
             ),
-            _toolbar(message_id, mine, in_thread, rewritable, status),
+            _toolbar(message_id, mine, in_thread, rewritable, status, pinned, saved),
             position="relative",
             width="100%",
             padding_x="0.5em",
@@ -344,5 +350,7 @@ def _item(row: rx.Var[dict[str, Any]], *, in_thread: bool) -> rx.Component:
         version=row.get("version", row.get("versions", 1)).to(int),
         versions=row.get("versions", 1).to(int),
         arena=row.get("arena", "").to(str),
+        pinned=PinsState.pinned_ids.contains(row["id"]),
+        saved=PinsState.saved_ids.contains(row["id"]),
         key=row["id"].to(str),
     )

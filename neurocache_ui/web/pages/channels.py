@@ -12,13 +12,16 @@ from neurocache_ui.web.components.channel_dialogs import (
 )
 from neurocache_ui.web.components.chat import composer, message_log
 from neurocache_ui.web.components.citations import citation_dialog
+from neurocache_ui.web.components.directory import join_bar
 from neurocache_ui.web.components.layout import empty_state, hub_page
+from neurocache_ui.web.components.pins import pinned_panel
 from neurocache_ui.web.components.summaries import summary_notice
 from neurocache_ui.web.components.team import agents_bar
 from neurocache_ui.web.components.thread import thread_panel
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.mentions import MentionsState
+from neurocache_ui.web.state.pins import PinsState
 from neurocache_ui.web.state.summaries import SummaryState
 from neurocache_ui.web.state.team import TeamState
 from neurocache_ui.web.state.thread import ThreadState
@@ -106,7 +109,8 @@ def _header() -> rx.Component:
                 ),
                 content=ChatState.online_names.join(", "),
             ),
-            header_actions(),
+            pinned_panel(),
+            rx.cond(ChatState.is_member, header_actions()),  # a reader who has not joined gets the join bar instead
             spacing="2",
             align="center",
             flex_shrink="0",
@@ -131,7 +135,7 @@ def channel_page() -> rx.Component:
                     _header(),
                     message_log(),
                     summary_notice(False),
-                    composer(),
+                    rx.cond(ChatState.is_member, composer(), join_bar()),
                     # Heartbeat: presence, and re-joining if this tab's server state was lost.
                     rx.moment(interval=HEARTBEAT_MS, on_change=ChatState.heartbeat, display="none"),
                     height="100%",
@@ -158,4 +162,4 @@ def channel_page() -> rx.Component:
 def add_pages(app: rx.App) -> None:
     on_load = [AuthState.check_session, ChatState.load_channels, MentionsState.load_count]
     app.add_page(channels_index, route="/channels", title="Channels · Neurocache", on_load=on_load)
-    app.add_page(channel_page, route="/channels/[slug]", title="Channel · Neurocache", on_load=[*on_load, ChatState.open_channel, TeamState.load_team, ThreadState.open_from_url, SummaryState.load_summary(0)])
+    app.add_page(channel_page, route="/channels/[slug]", title="Channel · Neurocache", on_load=[*on_load, ChatState.open_channel, PinsState.load_pins, TeamState.load_team, ThreadState.open_from_url, SummaryState.load_summary(0)])

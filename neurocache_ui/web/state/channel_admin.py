@@ -46,7 +46,8 @@ class ChannelAdminState(ChatState):
     async def create_channel(self, form: dict[str, str]):
         def create(user_id: int) -> channels.ChannelView:
             return channels.create_channel(
-                user_id, name=form.get("name", ""), description=form.get("description", ""), goal=form.get("goal", "")
+                user_id, name=form.get("name", ""), description=form.get("description", ""), goal=form.get("goal", ""),
+                visibility=form.get("visibility") or None,
             )
 
         ok, channel = await self._manage(create)

@@ -13,7 +13,7 @@ from typing import Any
 import reflex as rx
 
 from neurocache_ui.domain.errors import NeurocacheError, NotFound
-from neurocache_ui.domain.events import AgentStepped, Event, TeamChanged
+from neurocache_ui.domain.events import AgentStepped, Event, PinsChanged, TeamChanged
 from neurocache_ui.services import auth, channels, composer, messaging, onboarding
 from neurocache_ui.services.agent_runs import runner
 from neurocache_ui.web.realtime import dispatch, rows
@@ -25,7 +25,7 @@ from neurocache_ui.web.state.search import SearchState
 
 log = logging.getLogger(__name__)
 
-_META = ("id", "slug", "name", "description", "goal", "is_owner", "kind")  # what the page shows of a channel
+_META = ("id", "slug", "name", "description", "goal", "is_owner", "kind", "is_member", "visibility")  # what the page shows of a channel
 COMPOSER_ID = "composer"
 SESSION_ENDED_ELSEWHERE = "You were logged out: your password changed or all sessions were ended. Log in again."
 
@@ -40,6 +40,8 @@ class ChatState(PresenceMixin, AuthState):
     channel_goal: str = ""
     is_owner: bool = False
     is_dm: bool = False  # a direct message: no channel admin (domain/dm_rules.py)
+    is_member: bool = True  # False: an open channel read before joining (a "Join channel" bar instead of the composer)
+    channel_visibility: str = "private"
     not_found: bool = False
     focus_id: int = 0  # the message a link opened the channel at (?m=<id>), highlighted
     first_unread_id: int = 0  # where "New messages" starts: the first message unread when the channel was opened
@@ -239,6 +241,7 @@ class ChatState(PresenceMixin, AuthState):
         self.channel_id, self.channel_slug, self.channel_name = meta["id"], meta["slug"], meta["name"]
         self.channel_description, self.channel_goal, self.is_owner = meta["description"], meta["goal"], meta["is_owner"]
         self.is_dm = meta.get("kind") == "dm"
+        self.is_member, self.channel_visibility = meta.get("is_member", True), meta.get("visibility", "private")
         self.pending_images = [p for p in self.pending_images if p["channel_id"] == self.channel_id]
         self.pending_media = [p for p in self.pending_media if p["channel_id"] == self.channel_id]
 
@@ -341,7 +344,7 @@ class ChatState(PresenceMixin, AuthState):
 
     @classmethod
     def _wants(cls, event: Event) -> bool:
-        return not isinstance(event, AgentStepped | TeamChanged)
+        return not isinstance(event, AgentStepped | TeamChanged | PinsChanged)
 
     async def _receive(self, token: str, items: list[tuple[int, Event]]) -> list[Any] | None:
         """Apply a frame of live events; returns the toasts it brings (joined or left channels)."""

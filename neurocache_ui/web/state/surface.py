@@ -67,6 +67,9 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     "SummaryState": frozenset({"dismiss_summary", "load_summary", "share_summary", "summarize"}),
     "OnboardingState": frozenset({"load_progress"}),
     "DmState": frozenset({"open_picker", "start_dm"}),
+    "BrowseState": frozenset({"join_channel", "join_open", "load_browse", "search_browse", "set_visibility", "turn_browse_page"}),
+    "PinsState": frozenset({"load_pins", "set_pin", "set_pins_open", "set_saved"}),
+    "SavedState": frozenset({"load_saved", "more_saved", "unsave"}),
 }
 
 

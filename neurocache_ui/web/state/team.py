@@ -83,6 +83,7 @@ class TeamState(ChatState):
             people = await asyncio.to_thread(channels.members, channel_id, user_id)
         except NeurocacheError as error:
             log.info("team of channel %s not loaded: %s", channel_id, error)
+            self.channel_agents, self.mention_candidates = [], []  # e.g. an open channel read before joining
             return
         self.channel_agents = [agent_chip(a, is_channel_owner=self.is_owner) for a in found]
         self.mention_candidates = mention_candidates(self.channel_agents, people, user_id)
