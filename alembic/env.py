@@ -15,6 +15,7 @@ from neurocache_ui.store import (  # noqa: F401 (their tables join the metadata)
     models,
     retrieval_models,
     version_models,
+    workspace_models,
 )
 from neurocache_ui.store.db import engine_for
 from neurocache_ui.settings import get_settings

@@ -18,8 +18,10 @@ from sqlmodel import Session
 from neurocache_ui.domain import limits, slugs
 from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
 from neurocache_ui.domain.events import Event, MembershipChanged, ReadMoved, TeamChanged
+from neurocache_ui.domain.roles import ChannelRole
 from neurocache_ui.infra import bus
 from neurocache_ui.services.auth import normalize_email
+from neurocache_ui.services.roles import NOT_FOUND, ensure_role, role_in
 from neurocache_ui.store.db import session_scope
 from neurocache_ui.store.models import Channel, User, utcnow
 from neurocache_ui.store.repositories import channels as repo
@@ -27,7 +29,6 @@ from neurocache_ui.store.slug_claim import insert_with_free_slug
 
 log = logging.getLogger(__name__)
 
-NOT_FOUND = "Channel not found."
 ARCHIVED = "This channel is archived, so it is read-only."
 
 
@@ -47,6 +48,12 @@ class ChannelView:
     member_count: int
     last_read_id: int | None = None
     """The newest message the viewer has read (None: nothing yet), for the "New messages" line."""
+    role: ChannelRole = ChannelRole.MEMBER
+    """The viewer's role (services/roles.py): what the page offers them."""
+
+    @property
+    def can_moderate(self) -> bool:
+        return self.role != ChannelRole.MEMBER
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,9 @@ def slugify(name: str) -> str:
 # ---------------------------------------------------------------- reads and checks
 
 
-def _view(channel: Channel, viewer_id: int, member_count: int, last_read_id: int | None = None) -> ChannelView:
+def _view(
+    channel: Channel, viewer_id: int, member_count: int, last_read_id: int | None = None, stored_role: str = ""
+) -> ChannelView:
     assert channel.id is not None
     return ChannelView(
         id=channel.id,
@@ -108,6 +117,7 @@ def _view(channel: Channel, viewer_id: int, member_count: int, last_read_id: int
         created_at=channel.created_at,
         member_count=member_count,
         last_read_id=last_read_id,
+        role=role_in(channel, viewer_id, stored_role),
     )
 
 
@@ -118,18 +128,16 @@ def _channel_for_member(session: Session, channel_id: int, user_id: int) -> Chan
     return channel
 
 
-def _owned_channel(session: Session, channel_id: int, actor_id: int, action: str) -> Channel:
-    channel = _channel_for_member(session, channel_id, actor_id)
-    if channel.owner_id != actor_id:
-        raise Forbidden(f"Only the channel's owner can {action}.")
-    return channel
+def _owned_channel(session: Session, channel_id: int, actor_id: int, action: str,
+                   needed: ChannelRole = ChannelRole.OWNER) -> Channel:
+    return ensure_role(channel_id, actor_id, needed, action, session=session)[0]
 
 
 def _visible_view(session: Session, slug_or_id: str | int, viewer_id: int) -> ChannelView:
     found = repo.visible(session, slug_or_id, viewer_id)
     if found is None:
         raise NotFound(NOT_FOUND)
-    return _view(found[0], viewer_id, found[1], found[2])
+    return _view(found[0], viewer_id, found[1], found[2], found[3])
 
 
 def get_channel(slug_or_id: str | int, viewer_id: int) -> ChannelView:
@@ -229,10 +237,10 @@ def create_channel(owner_id: int, *, name: str, description: str = "", goal: str
 
 
 def rename(channel_id: int, actor_id: int, name: str) -> ChannelView:
-    """Owner only. The slug stays as it was so links and `channel:<slug>` keep working."""
+    """Owner or moderators. The slug stays as it was so links and `channel:<slug>` keep working."""
     name = _clean_name(name)
     with session_scope() as session:
-        channel = _owned_channel(session, channel_id, actor_id, "rename it")
+        channel = _owned_channel(session, channel_id, actor_id, "rename it", ChannelRole.MODERATOR)
         channel.name = name
         session.add(channel)
         session.flush()
@@ -240,10 +248,11 @@ def rename(channel_id: int, actor_id: int, name: str) -> ChannelView:
 
 
 def _set_archived(channel_id: int, actor_id: int, archived: bool) -> None:
-    """Owner only; idempotent. Archiving takes the channel out of every member's
+    """Owner or moderators; idempotent. Archiving takes the channel out of every member's
     sidebar at once (unarchiving shows it again on their next load)."""
     with session_scope() as session:
-        channel = _owned_channel(session, channel_id, actor_id, "archive it" if archived else "unarchive it")
+        action = "archive it" if archived else "unarchive it"
+        channel = _owned_channel(session, channel_id, actor_id, action, ChannelRole.MODERATOR)
         if (channel.archived_at is not None) == archived:
             return
         channel.archived_at = utcnow() if archived else None

@@ -33,14 +33,14 @@ def _member_count() -> sa.ScalarSelect[int]:
     )
 
 
-def visible(session: Session, slug_or_id: str | int, viewer_id: int) -> tuple[Channel, int, int | None] | None:
-    """The channel, its member count and the viewer's read marker, if `viewer_id` is a member."""
+def visible(session: Session, slug_or_id: str | int, viewer_id: int) -> tuple[Channel, int, int | None, str] | None:
+    """The channel, its member count, the viewer's read marker and role, if `viewer_id` is a member."""
     row = session.exec(
-        select(Channel, _member_count(), ChannelMember.last_read_message_id)
+        select(Channel, _member_count(), ChannelMember.last_read_message_id, ChannelMember.role)
         .join(ChannelMember, ChannelMember.channel_id == Channel.id)
         .where(_key(slug_or_id), ChannelMember.user_id == viewer_id)
     ).first()
-    return None if row is None else (row[0], row[1], row[2])
+    return None if row is None else (row[0], row[1], row[2], row[3])
 
 
 def member_channel_id(slug_or_id: str | int, user_id: int) -> int | None:
@@ -152,7 +152,7 @@ def insert(session: Session, channel: Channel) -> Channel:
     session.add(channel)
     session.flush()
     assert channel.id is not None
-    session.add(ChannelMember(channel_id=channel.id, user_id=channel.owner_id))
+    session.add(ChannelMember(channel_id=channel.id, user_id=channel.owner_id, role="owner"))
     return channel
 
 
