@@ -203,7 +203,22 @@ class ChannelPublic(BaseModel):
     archived: bool
     created_at: datetime
     member_count: int
+    role: Literal["owner", "moderator", "member"] = Field(description="Your role in the channel (docs/SECURITY.md).")
     agents: list[ChannelAgent] = []
+
+
+class ChannelMemberPublic(BaseModel):
+    user_id: int
+    name: str
+    role: Literal["owner", "moderator", "member"]
+
+
+class ChannelMemberList(BaseModel):
+    data: list[ChannelMemberPublic]
+
+
+class RoleChange(BaseModel):
+    role: Literal["moderator", "member"] = Field(description="The owner names moderators; the owner stays the owner.")
 
 
 class ChannelSummary(BaseModel):

@@ -64,6 +64,7 @@ def _public(view: ChannelView, user_id: int) -> ChannelPublic:
     return ChannelPublic(
         id=view.id, slug=view.slug, name=view.name, description=view.description, goal=view.goal,
         is_owner=view.is_owner, archived=view.archived, created_at=view.created_at, member_count=view.member_count,
+        role=view.role.value,
         agents=[_agent(a) for a in team.channel_agents(view.id, user_id)],
     )
 
