@@ -1,5 +1,6 @@
-"""The channel's actions and dialogs: creating, inviting, renaming, and the owner's
-or a member's channel actions (archive, delete, leave).
+"""The channel's actions and dialogs: creating, inviting, members and their roles,
+renaming, and the owner's, a moderator's or a member's channel actions (archive,
+delete, leave).
 
 The header's actions are one list, all in the "More actions" menu; the everyday
 ones (Summarize, Add agent, Invite) are also buttons where the header has room
@@ -21,10 +22,12 @@ from neurocache_ui.domain.limits import (
 )
 from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.forms import field, form_alert
+from neurocache_ui.web.components.members import members_dialog
 from neurocache_ui.web.components.summaries import summarize_button
 from neurocache_ui.web.components.team import add_agent_dialog
 from neurocache_ui.web.state.channel_admin import ChannelAdminState
 from neurocache_ui.web.state.chat import ChatState
+from neurocache_ui.web.state.members import MembersState
 from neurocache_ui.web.state.summaries import SummaryState
 from neurocache_ui.web.state.team import TeamState
 
@@ -95,6 +98,7 @@ def channel_dialogs() -> rx.Component:
         _confirm("leave", "Leave this channel?", "You will stop seeing its messages until someone invites you again.",
                  "Leave", ChannelAdminState.leave),
         add_agent_dialog(),
+        members_dialog(),
     )
 
 
@@ -103,7 +107,7 @@ class _Action:
     label: str
     icon: str
     event: Any
-    who: str = "all"  # "all", "owner" or "member" (not the owner)
+    who: str = "all"  # "all", "owner", "moderator" (or the owner) or "member" (not the owner)
     everyday: bool = False  # also a button where the header has room
 
 
@@ -111,8 +115,9 @@ def _actions() -> list[_Action]:
     return [
         _Action("Add agent", "bot", TeamState.toggle_picker(True), everyday=True),
         _Action("Invite", "user-plus", _open("invite"), everyday=True),
-        _Action("Rename", "pencil", _open("rename"), "owner"),
-        _Action("Archive", "archive", _open("archive"), "owner"),
+        _Action("Members", "users", MembersState.open_members),
+        _Action("Rename", "pencil", _open("rename"), "moderator"),
+        _Action("Archive", "archive", _open("archive"), "moderator"),
         _Action("Delete", "trash-2", _open("delete"), "owner"),
         _Action("Leave", "log-out", _open("leave"), "member"),
     ]
@@ -121,6 +126,8 @@ def _actions() -> list[_Action]:
 def _for(action: _Action, component: rx.Component) -> rx.Component:
     if action.who == "owner":
         return rx.cond(ChatState.is_owner, component)
+    if action.who == "moderator":
+        return rx.cond(ChatState.can_moderate, component)
     if action.who == "member":
         return rx.cond(ChatState.is_owner, rx.fragment(), component)
     return component

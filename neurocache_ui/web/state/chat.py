@@ -25,9 +25,9 @@ from neurocache_ui.web.state.search import SearchState
 
 log = logging.getLogger(__name__)
 
-_META = ("id", "slug", "name", "description", "goal", "is_owner")  # what the page shows of a channel
+_META = ("id", "slug", "name", "description", "goal", "is_owner", "can_moderate")  # what the page shows of a channel
 COMPOSER_ID = "composer"
-SESSION_ENDED_ELSEWHERE = "You were logged out: your password changed or all sessions were ended. Log in again."
+SESSION_ENDED_ELSEWHERE = "You were logged out: password changed, sessions ended elsewhere, or account deactivated."
 
 
 class ChatState(PresenceMixin, AuthState):
@@ -39,6 +39,7 @@ class ChatState(PresenceMixin, AuthState):
     channel_description: str = ""
     channel_goal: str = ""
     is_owner: bool = False
+    can_moderate: bool = False  # the owner or a moderator (services/roles.py): rename, archive, remove, delete others'
     not_found: bool = False
     focus_id: int = 0  # the message a link opened the channel at (?m=<id>), highlighted
     first_unread_id: int = 0  # where "New messages" starts: the first message unread when the channel was opened
@@ -136,7 +137,7 @@ class ChatState(PresenceMixin, AuthState):
         self._forget_channel(self.channel_id)
         self.first_unread_id, self._unread_for = 0, 0
         self.channel_id, self.channel_slug, self.channel_name = 0, "", ""
-        self.channel_description, self.channel_goal, self.is_owner = "", "", False
+        self.channel_description, self.channel_goal, self.is_owner, self.can_moderate = "", "", False, False
         self.older, self.recent, self.latest = [], [], []
         self.typists, self.online_names = [], []
 
@@ -237,6 +238,7 @@ class ChatState(PresenceMixin, AuthState):
     def _apply_channel(self, meta: Mapping[str, Any]) -> None:
         self.channel_id, self.channel_slug, self.channel_name = meta["id"], meta["slug"], meta["name"]
         self.channel_description, self.channel_goal, self.is_owner = meta["description"], meta["goal"], meta["is_owner"]
+        self.can_moderate = meta.get("can_moderate", False)
         self.pending_images = [p for p in self.pending_images if p["channel_id"] == self.channel_id]
         self.pending_media = [p for p in self.pending_media if p["channel_id"] == self.channel_id]
 
