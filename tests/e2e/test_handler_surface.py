@@ -27,7 +27,9 @@ from neurocache_ui.store.models import (
     ChannelAgent,
     ChannelMember,
     Message,
+    User,
 )
+from neurocache_ui.store.workspace_models import SignupInvite, Workspace
 from neurocache_ui.web.state.surface import PUBLIC_HANDLERS, state_classes
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
@@ -139,6 +141,11 @@ def _counts(her: Victim) -> dict[str, Any]:
             "agent": conn.execute(sa.select(Agent.name).where(Agent.id == her.agent.id)).one(),
             "key_revoked": one(sa.select(ApiKey.revoked_at).where(ApiKey.id == her.key_id)),
             "her_agents": one(sa.select(sa.func.count()).select_from(Agent).where(Agent.owner_id == her.user.id)),
+            "roles": conn.execute(sa.select(ChannelMember.user_id, ChannelMember.role)
+                                  .where(ChannelMember.channel_id == her.channel.id)).all(),
+            "her_account": conn.execute(sa.select(User.is_admin, User.deactivated_at).where(User.id == her.user.id)).one(),
+            "signup_mode": conn.execute(sa.select(Workspace.signup_mode)).scalar_one_or_none(),
+            "invites": one(sa.select(sa.func.count()).select_from(SignupInvite)),
         }
 
 

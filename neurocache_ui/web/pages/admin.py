@@ -77,8 +77,8 @@ def _pager() -> rx.Component:
     return rx.hstack(
         rx.button(rx.icon("chevron-left", size=14), "Previous", size="1", variant="soft", disabled=AdminState.page <= 1,
                   on_click=AdminState.turn_page(AdminState.page - 1)),
-        rx.text("Page ", AdminState.page, " of ", AdminState.pages, " · ", AdminState.total, " accounts", size="2",
-                aria_live="polite"),
+        rx.text("Page ", AdminState.page, " of ", AdminState.pages, " · ", AdminState.total,
+                rx.cond(AdminState.total == 1, " account", " accounts"), size="2", aria_live="polite"),
         rx.button("Next", rx.icon("chevron-right", size=14), size="1", variant="soft",
                   disabled=AdminState.page >= AdminState.pages, on_click=AdminState.turn_page(AdminState.page + 1)),
         align="center", spacing="3", wrap="wrap",

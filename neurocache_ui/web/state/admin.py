@@ -47,9 +47,9 @@ class AdminState(AuthState):
             await asyncio.to_thread(action, user.id)
             await self._reload(user.id)
         except NeurocacheError as error:
-            self.admin_error = str(error)
+            self.admin_error, self.checked = str(error), True
             if not await asyncio.to_thread(workspace.is_admin, user.id):
-                self.allowed, self.accounts, self.invites = False, [], []
+                self.allowed, self.accounts, self.invites, self.admin_error = False, [], [], ""
             return False
         self.admin_error = ""
         return True
