@@ -240,19 +240,21 @@ def test_a_non_member_cannot_tell_a_channel_exists(database: str) -> None:
     assert channels.get_channel(view.id, owner.id).name == view.name  # nothing changed
 
 
-def test_only_the_owner_renames_archives_and_deletes(database: str) -> None:
+def test_a_member_cannot_rename_archive_or_delete(database: str) -> None:
+    """Renaming and archiving take the owner or a moderator (tests/integration/test_roles.py),
+    deleting the owner; a plain member is refused each with who may."""
     owner, member = make_user(), make_user("Grace Hopper")
     view = channels.create_channel(owner.id, name=unique("Ops"))
     channels.invite(view.id, owner.id, member.email)
 
     assert not channels.get_channel(view.id, member.id).is_owner
-    for attempt, verb in [
-        (lambda: channels.rename(view.id, member.id, "Mine"), "rename"),
-        (lambda: channels.archive(view.id, member.id), "archive"),
-        (lambda: channels.unarchive(view.id, member.id), "unarchive"),
-        (lambda: channels.delete_channel(view.id, member.id), "delete"),
+    for attempt, who, verb in [
+        (lambda: channels.rename(view.id, member.id, "Mine"), "owner or a moderator", "rename"),
+        (lambda: channels.archive(view.id, member.id), "owner or a moderator", "archive"),
+        (lambda: channels.unarchive(view.id, member.id), "owner or a moderator", "unarchive"),
+        (lambda: channels.delete_channel(view.id, member.id), "owner", "delete"),
     ]:
-        with pytest.raises(Forbidden, match=f"Only the channel's owner can {verb} it."):
+        with pytest.raises(Forbidden, match=f"Only the channel's {who} can {verb} it."):
             attempt()
     assert channels.get_channel(view.id, owner.id) == replace(view, member_count=2)  # unchanged
 
