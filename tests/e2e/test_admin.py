@@ -28,6 +28,7 @@ from testkit.database import fresh_database
 from testkit.factories import Account, new_account
 from testkit.hub import HubServer
 from testkit.servers import RedisServer
+from testkit.ui_audit import audit
 from tests.conftest import PER_IP_LIMITS
 from tests.e2e.test_account import log_in
 
@@ -94,6 +95,7 @@ def test_the_first_account_is_admin_and_a_second_gets_not_found(new_context: New
     expect(account_row(ada, d.admin).get_by_text("Admin", exact=True)).to_be_visible()
     SHOTS.mkdir(parents=True, exist_ok=True)
     ada.screenshot(path=str(SHOTS / "admin-1280.png"), full_page=True)
+    assert audit(ada).problems() == []
 
     bob_page = browser_of(new_context, d.hub)
     bob = pages.sign_up(bob_page)
@@ -113,7 +115,7 @@ def test_the_first_account_is_admin_and_a_second_gets_not_found(new_context: New
     expect(row.get_by_text("Admin", exact=True)).to_have_count(0)
     phone = admin_page(new_context, d, (390, 844))
     phone.screenshot(path=str(SHOTS / "admin-390.png"), full_page=True)
-    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert audit(phone).problems() == []  # no sideways scrolling, nothing covered, axe-core
 
 
 def test_deactivating_logs_the_open_tab_out_live_and_its_key_gets_401(

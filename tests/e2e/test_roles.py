@@ -19,6 +19,7 @@ from testkit import browser as pages
 from testkit.conversation import Conversation, person
 from testkit.hub import HubServer
 from testkit.socket_client import RawTab
+from testkit.ui_audit import audit
 from tests.e2e.test_channels import NewContext, log
 
 SHOTS = Path("/work/shots/roles")
@@ -64,6 +65,7 @@ def test_a_moderator_deletes_a_message_live_and_a_member_cannot(
     expect(bob_row.get_by_text("Moderator", exact=True)).to_be_visible()
     SHOTS.mkdir(parents=True, exist_ok=True)
     ada.screenshot(path=str(SHOTS / "members-1280.png"))
+    assert audit(ada, popup=dialog).problems() == []
     dialog.get_by_role("button", name="Close").click()
 
     # Bob's open tab gains the moderator's controls without a reload.
@@ -90,6 +92,7 @@ def test_a_moderator_deletes_a_message_live_and_a_member_cannot(
     expect(pages.channel_link(cy_tab, conversation.channel.name)).to_have_count(0)
     bob.set_viewport_size({"width": 390, "height": 844})
     bob.screenshot(path=str(SHOTS / "members-390.png"))
+    assert audit(bob, popup=dialog).problems() == []
     assert _row(ada, ada_says.id).is_visible()
 
 

@@ -15,9 +15,13 @@ from typing import Any
 import reflex as rx
 
 from neurocache_ui.domain.errors import NeurocacheError
-from neurocache_ui.domain.roles import SIGNUP_LABELS
+from neurocache_ui.domain.roles import INVITE_EXPIRED, INVITE_REVOKED, INVITE_USED_UP, SIGNUP_LABELS
 from neurocache_ui.services import invites, workspace
 from neurocache_ui.web.state.auth import AuthState
+
+
+INVITE_STATUS = {"": "Usable", INVITE_EXPIRED: "Expired", INVITE_USED_UP: "Used up", INVITE_REVOKED: "Revoked"}
+"""An invite's badge, by why it cannot be used (services/invites.InviteRow.problem)."""
 
 
 def _when(moment: Any) -> str:
@@ -65,7 +69,7 @@ class AdminState(AuthState):
         self.signup_mode = (await asyncio.to_thread(workspace.signup_mode)).value
         self.invites = [
             {"id": row.id, "expires": _when(row.expires_at), "uses": f"{row.uses} of {row.max_uses}",
-             "status": row.problem.split(".")[0] if row.problem else "Usable"}
+             "status": INVITE_STATUS.get(row.problem, "Unusable")}
             for row in await asyncio.to_thread(invites.list_invites, admin_id)
         ]
         self.allowed, self.checked = True, True
