@@ -22,7 +22,7 @@ def _member(row: rx.Var[dict]) -> rx.Component:
             rx.vstack(
                 rx.text(name, rx.cond(row["you"].to(bool), rx.text.span(" (you)", color=rx.color("gray", 11))),
                         weight="medium", class_name="break-words"),
-                rx.badge(row["role"].to(str), variant="soft",
+                rx.badge(row["role"].to(str), variant="soft", high_contrast=True,
                          color_scheme=rx.match(row["role"].to(str), ("Owner", "amber"), ("Moderator", "blue"), "gray")),
                 spacing="1",
                 min_width="0",

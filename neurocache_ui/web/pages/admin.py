@@ -45,8 +45,8 @@ def _account(row: rx.Var[dict[str, Any]]) -> rx.Component:
                 rx.hstack(
                     rx.text(name, weight="medium", class_name="break-all"),
                     rx.cond(you, rx.text("(you)", size="2", color=rx.color("gray", 11))),
-                    rx.cond(admin, rx.badge("Admin", color_scheme="amber", variant="soft")),
-                    rx.cond(active, rx.fragment(), rx.badge("Deactivated", color_scheme="gray", variant="solid")),
+                    rx.cond(admin, rx.badge("Admin", color_scheme="amber", variant="soft", high_contrast=True)),
+                    rx.cond(active, rx.fragment(), rx.badge("Deactivated", color_scheme="gray", variant="solid", high_contrast=True)),
                     spacing="2", align="center", wrap="wrap",
                 ),
                 rx.text(row["email"].to(str), " · joined ", row["since"].to(str), size="2", color=rx.color("gray", 11),
@@ -144,7 +144,7 @@ def _invite(row: rx.Var[dict[str, Any]]) -> rx.Component:
         rx.flex(
             rx.text("Invite #", row["id"].to(str), weight="medium"),
             rx.text("expires ", row["expires"].to(str), " · used ", row["uses"].to(str), size="2", color=rx.color("gray", 11)),
-            rx.badge(row["status"].to(str), color_scheme=rx.cond(usable, "green", "gray"), variant="soft"),
+            rx.badge(row["status"].to(str), color_scheme=rx.cond(usable, "green", "gray"), variant="soft", high_contrast=True),
             rx.spacer(),
             rx.cond(usable, rx.button("Revoke", size="1", variant="soft", color_scheme="red",
                                       aria_label="Revoke invite " + row["id"].to(str),
