@@ -109,9 +109,9 @@ def test_the_first_account_is_admin_and_a_second_gets_not_found(new_context: New
 
     ada.reload()
     row = account_row(ada, bob)
-    row.get_by_role("button", name=f"Make {bob.name} an admin").click()
+    row.get_by_role("button", name=f"Make admin: {bob.name}").click()
     expect(row.get_by_text("Admin", exact=True)).to_be_visible()
-    row.get_by_role("button", name=f"Remove admin rights of {bob.name}").click()
+    row.get_by_role("button", name=f"Remove admin: {bob.name}").click()
     expect(row.get_by_text("Admin", exact=True)).to_have_count(0)
     phone = admin_page(new_context, d, (390, 844))
     phone.screenshot(path=str(SHOTS / "admin-390.png"), full_page=True)

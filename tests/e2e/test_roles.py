@@ -61,7 +61,7 @@ def test_a_moderator_deletes_a_message_live_and_a_member_cannot(
     bob_row = dialog.get_by_role("listitem").filter(has_text=conversation.member.name)
     expect(bob_row.get_by_text("Member", exact=True)).to_be_visible()
     expect(dialog.get_by_role("listitem").filter(has_text=conversation.owner.name).get_by_text("Owner")).to_be_visible()
-    dialog.get_by_role("button", name=f"Make {conversation.member.name} a moderator").click()
+    dialog.get_by_role("button", name=f"Make moderator: {conversation.member.name}").click()
     expect(bob_row.get_by_text("Moderator", exact=True)).to_be_visible()
     SHOTS.mkdir(parents=True, exist_ok=True)
     ada.screenshot(path=str(SHOTS / "members-1280.png"))

@@ -30,11 +30,11 @@ def _member(row: rx.Var[dict]) -> rx.Component:
             rx.spacer(),
             rx.hstack(
                 rx.cond(row["can_promote"].to(bool), rx.button(
-                    "Make moderator", size="1", variant="soft", aria_label="Make " + name + " a moderator",
+                    "Make moderator", size="1", variant="soft", aria_label="Make moderator: " + name,
                     on_click=MembersState.set_member_role(user_id, "moderator"))),
                 rx.cond(row["can_demote"].to(bool), rx.button(
                     "Remove moderator", size="1", variant="soft", color_scheme="gray",
-                    aria_label="Make " + name + " a member again", on_click=MembersState.set_member_role(user_id, "member"))),
+                    aria_label="Remove moderator: " + name, on_click=MembersState.set_member_role(user_id, "member"))),
                 rx.cond(row["can_remove"].to(bool), confirm_dialog(
                     rx.button("Remove", size="1", variant="soft", color_scheme="red", aria_label="Remove " + name),
                     "Remove " + name + " from this channel?",

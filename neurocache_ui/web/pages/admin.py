@@ -57,8 +57,8 @@ def _account(row: rx.Var[dict[str, Any]]) -> rx.Component:
             rx.hstack(
                 rx.cond(admin,
                         rx.button("Remove admin", size="1", variant="soft", color_scheme="gray",
-                                  aria_label="Remove admin rights of " + name, on_click=AdminState.set_admin(user_id, False)),
-                        rx.cond(active, rx.button("Make admin", size="1", variant="soft", aria_label="Make " + name + " an admin",
+                                  aria_label="Remove admin: " + name, on_click=AdminState.set_admin(user_id, False)),
+                        rx.cond(active, rx.button("Make admin", size="1", variant="soft", aria_label="Make admin: " + name,
                                                   on_click=AdminState.set_admin(user_id, True)))),
                 rx.cond(you, rx.fragment(), rx.cond(
                     active, deactivate,
