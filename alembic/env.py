@@ -17,6 +17,7 @@ from neurocache_ui.store import (  # noqa: F401 (their tables join the metadata)
     pin_models,
     retrieval_models,
     version_models,
+    workspace_models,
 )
 from neurocache_ui.store.db import engine_for
 from neurocache_ui.settings import get_settings

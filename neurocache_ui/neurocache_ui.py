@@ -16,6 +16,7 @@ from neurocache_ui.services.media import worker as media_worker
 from neurocache_ui.services.retention import retention_loop
 from neurocache_ui.web.pages import (
     account,
+    admin,
     agents,
     auth,
     browse,
@@ -40,7 +41,7 @@ from neurocache_ui.web.state.thread import ThreadState
 # Toasts at the top: at the bottom they would cover the composer on a phone.
 app = rx.App(api_transformer=[fastapi_app, UploadGuard, SecurityHeaders], toaster=rx.toast.provider(position="top-center"))
 restrict_socket_origins(app)  # the websocket: own origin + NEUROCACHE_CORS_ORIGINS only
-for module in (landing, auth, welcome, channels, browse, mentions, saved, agents, keys, usage, account, not_found):
+for module in (landing, auth, welcome, channels, browse, mentions, saved, agents, keys, usage, account, admin, not_found):
     module.add_pages(app)
 app.register_lifespan_task(runtime.lifespan)  # first: database threads, parse processes
 # Live events: the open channel's rows and sidebar first, then its agents' replies, then the open thread,

@@ -13,6 +13,7 @@ from neurocache_ui.api.middleware import ApiMiddleware
 from neurocache_ui.api.routes import (
     agent_versions,
     agents,
+    channel_roles,
     channels,
     chat,
     directory,
@@ -69,7 +70,10 @@ def create_app() -> FastAPI:
     errors.install(app)
     app.add_middleware(ApiMiddleware)
     api = APIRouter(prefix=PREFIX, responses=COMMON_ERRORS)  # body size: ApiMiddleware
-    for module in (models, chat, agents, agent_versions, evals, knowledge, directory, channels, dms, pins, reactions, search, usage, media):
+    for module in (
+        models, chat, agents, agent_versions, evals, knowledge, directory, channels, dms, pins, channel_roles, reactions,
+        search, usage, media,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(browser_session.router)  # the hub's HttpOnly session cookie

@@ -208,8 +208,25 @@ class ChannelPublic(BaseModel):
     member_count: int
     visibility: Literal["open", "private"] = "private"
     is_member: bool = Field(default=True, description="False: an open channel you may read but have not joined.")
+    role: Literal["owner", "moderator", "member"] | None = Field(
+        description="Your role in the channel (docs/SECURITY.md); null in an open channel you have not joined."
+    )
     agents: list[ChannelAgent] = []
     kind: Literal["channel", "dm"] = Field(default="channel", description='"dm" for a direct message.')
+
+
+class ChannelMemberPublic(BaseModel):
+    user_id: int
+    name: str
+    role: Literal["owner", "moderator", "member"]
+
+
+class ChannelMemberList(BaseModel):
+    data: list[ChannelMemberPublic]
+
+
+class RoleChange(BaseModel):
+    role: Literal["moderator", "member"] = Field(description="The owner names moderators; the owner stays the owner.")
 
 
 class ChannelSummary(BaseModel):
@@ -364,31 +381,3 @@ class UsageSummary(BaseModel):
     group_by: str
     data: list[UsageRowPublic]
     total: UsageRowPublic
-
-
-# ---------------------------------------------------------------- search
-
-
-class SnippetPartPublic(BaseModel):
-    text: str
-    hit: bool = Field(description="A word that matched the query (show it highlighted).")
-
-
-class SearchHitPublic(BaseModel):
-    id: int = Field(description="The message's id.")
-    channel_id: int
-    channel_slug: str
-    channel_name: str
-    author_name: str
-    author_kind: Literal["user", "agent", "system"]
-    created_at: datetime
-    thread_id: int | None = Field(description="The thread's root message when the hit is a thread reply.")
-    snippet: list[SnippetPartPublic] = Field(description="About 30 words around the matches, as plain-text parts.")
-    url: str = Field(description="The hub page that opens the channel at this message.")
-
-
-class SearchPage(BaseModel):
-    object: Literal["list"] = "list"
-    data: list[SearchHitPublic] = Field(description="Newest first.")
-    has_more: bool
-    next_cursor: str | None = Field(description="Pass as `before` for the next (older) page; null on the last page.")

@@ -175,14 +175,16 @@ def revoke_key(user_id: int, key_id: int) -> ApiKeyPublic:
         return _public(row)
 
 
-_LOOKUP = sa.select(ApiKey.id, ApiKey.user_id, ApiKey.expires_at, ApiKey.revoked_at, ApiKey.last_used_at).where(
-    ApiKey.key_hash == sa.bindparam("key_hash")
+_LOOKUP = (  # a deactivated account's keys find no row: 401 at once, on every worker
+    sa.select(ApiKey.id, ApiKey.user_id, ApiKey.expires_at, ApiKey.revoked_at, ApiKey.last_used_at)
+    .join(User, User.id == ApiKey.user_id)  # type: ignore[arg-type]
+    .where(ApiKey.key_hash == sa.bindparam("key_hash"), User.deactivated_at.is_(None))  # type: ignore[union-attr]
 )
 
 
 def authenticate(plaintext: str | None) -> KeyContext | None:
     """The key's owner and id, or None for a malformed, unknown, revoked or
-    expired key; errors.Unavailable when the database cannot be asked. Asked on
+    expired key or one of a deactivated account; errors.Unavailable when the database cannot be asked. Asked on
     every request, with no cache, so a revocation or expiry counts on the next
     request on every worker; last_used_at is written at most once a minute."""
     if not looks_like_key(plaintext):

@@ -10,7 +10,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, delete, select, update
 
 from neurocache_ui.domain.errors import Invalid
@@ -22,6 +24,7 @@ from neurocache_ui.domain.passwords import (
     password_problem,
     verify_password,
 )
+from neurocache_ui.domain.roles import DEACTIVATED
 from neurocache_ui.infra import bus, ratelimit
 from neurocache_ui.services import login_throttle
 from neurocache_ui.settings import get_settings
@@ -59,6 +62,7 @@ class CurrentUser:
     id: int
     name: str
     email: str
+    is_admin: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,7 @@ def normalize_email(email: str) -> str:
 
 def _public(user: User) -> CurrentUser:
     assert user.id is not None
-    return CurrentUser(id=user.id, name=user.name, email=user.email)
+    return CurrentUser(id=user.id, name=user.name, email=user.email, is_admin=user.is_admin)
 
 
 def _token_hash(token: str) -> str:
@@ -116,16 +120,26 @@ def _new_user(name: str, email: str, password: str, client_ip: str | None) -> Us
     return User(name=name, email=email, password_hash=hash_password(password))
 
 
-def _register(user: User, *, handoff: bool) -> SignedIn:
+def _register(user: User, *, handoff: bool, joined: Session | None = None) -> SignedIn:
     try:
-        with session_scope() as session:
+        with session_scope(joined) as session:
             session.add(user)
             session.flush()
             assert user.id is not None
+            _first_is_admin(session, user)
             code = _add_session(session, user.id, timedelta(seconds=HANDOFF_SECONDS)) if handoff else ""
     except IntegrityError:
         raise AuthError(EMAIL_TAKEN, "email") from None
     return SignedIn(_public(user), code)
+
+
+def _first_is_admin(session: Session, user: User) -> None:
+    """The deployment's first account is its admin (domain/roles.py); later ones are
+    made admins on /admin. In the sign-up's own transaction, so it cannot be lost."""
+    other = aliased(User)  # not the row being updated: an uncorrelated look at the table
+    others = sa.exists().where(other.id != user.id)
+    made = session.exec(update(User).where(User.id == user.id, ~others).values(is_admin=True))
+    user.is_admin = bool(made.rowcount)
 
 
 def create_user(*, name: str, email: str, password: str, client_ip: str | None = None) -> CurrentUser:
@@ -134,9 +148,12 @@ def create_user(*, name: str, email: str, password: str, client_ip: str | None =
     return _register(_new_user(name, email, password, client_ip), handoff=False).user
 
 
-def sign_up(*, name: str, email: str, password: str, client_ip: str | None = None) -> SignedIn:
-    """`create_user` and its first hand-off code, in one transaction."""
-    return _register(_new_user(name, email, password, client_ip), handoff=True)
+def sign_up(
+    *, name: str, email: str, password: str, client_ip: str | None = None, session: Session | None = None
+) -> SignedIn:
+    """`create_user` and its first hand-off code, in one transaction (the caller's,
+    given `session`: services/invites.py checks the workspace's sign-up mode in it)."""
+    return _register(_new_user(name, email, password, client_ip), handoff=True, joined=session)
 
 
 def _verified_user(session: Session, email: str, password: str, client_ip: str | None) -> User:
@@ -150,6 +167,8 @@ def _verified_user(session: Session, email: str, password: str, client_ip: str |
         login_throttle.record_failure(client_ip)
         raise AuthError(LOGIN_FAILED)
     login_throttle.record_success(email)
+    if user.deactivated_at is not None:  # said only to whoever knows the password
+        raise AuthError(DEACTIVATED)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
@@ -236,7 +255,7 @@ def user_for_session(token: str | None) -> CurrentUser | None:
         row = session.exec(
             select(User, AuthSession.expires_at)
             .join(AuthSession, AuthSession.user_id == User.id)
-            .where(AuthSession.token_hash == _token_hash(token))
+            .where(AuthSession.token_hash == _token_hash(token), User.deactivated_at.is_(None))  # type: ignore[union-attr]
         ).first()
     if row is None or row[1] <= utcnow():
         return None

@@ -1,7 +1,8 @@
 """Channels and their members: the one place for channel rules, for the hub and the API.
 
-A channel exists, for a given user, only if they are a member: every read by a
-non-member is NotFound (never Forbidden), so nobody can probe for channels.
+A private channel exists, for a given user, only if they are a member: every read by
+a non-member is NotFound (never Forbidden), so nobody can probe for channels; an open
+one may be read (not written) by anyone with an account (domain/visibility.py).
 Archived channels are read-only: members can still open them, read and leave."""
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from neurocache_ui.domain import dm_rules, limits, slugs
+from neurocache_ui.domain import dm_rules, limits
 from neurocache_ui.domain import visibility as visibility_rules
+from neurocache_ui.domain.channel_fields import clean_name, clean_text, slugify
 from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
 from neurocache_ui.domain.events import Event, MembershipChanged, ReadMoved, TeamChanged
+from neurocache_ui.domain.roles import ChannelRole
 from neurocache_ui.infra import bus
 from neurocache_ui.infra import presence as rosters
 from neurocache_ui.services.auth import normalize_email
+from neurocache_ui.services.roles import NOT_FOUND, ensure_role, role_in
 from neurocache_ui.store.db import session_scope
 from neurocache_ui.store.models import Channel, User, utcnow
 from neurocache_ui.store.repositories import channels as repo
@@ -30,7 +34,6 @@ from neurocache_ui.store.slug_claim import insert_with_free_slug
 
 log = logging.getLogger(__name__)
 
-NOT_FOUND = "Channel not found."
 ARCHIVED = "This channel is archived, so it is read-only."
 JOIN_FIRST = "Join this channel to take part in it."
 RESERVED_SLUGS = frozenset({"browse"})
@@ -58,6 +61,12 @@ class ChannelView:
     visibility: str = visibility_rules.PRIVATE
     is_member: bool = True
     """False: an open channel the viewer reads without having joined (read-only)."""
+    role: ChannelRole = ChannelRole.MEMBER
+    """The viewer's role (services/roles.py): what the page offers them."""
+
+    @property
+    def can_moderate(self) -> bool:
+        return self.role != ChannelRole.MEMBER
 
 
 @dataclass(frozen=True)
@@ -80,37 +89,12 @@ class Member(NamedTuple):
     name: str
 
 
-# ---------------------------------------------------------------- validation
-
-
-def _clean_name(name: str) -> str:
-    """Whitespace runs collapse to one space so "a  b" and "a b" look and sort alike."""
-    name = " ".join((name or "").split())
-    if not name:
-        raise Invalid("Channel name is required.", "name")
-    if len(name) > limits.CHANNEL_NAME_MAX:
-        raise Invalid(f"Channel name must be at most {limits.CHANNEL_NAME_MAX} characters.", "name")
-    return name
-
-
-def _clean_text(value: str, *, field: str, label: str, maximum: int) -> str:
-    value = (value or "").strip()
-    if len(value) > maximum:
-        raise Invalid(f"{label} must be at most {maximum} characters (it has {len(value)}).", field)
-    return value
-
-
-def slugify(name: str) -> str:
-    """A channel's slug for its name; "channel" when the name has no usable letters."""
-    return slugs.slugify(name, fallback="channel", max_length=limits.CHANNEL_SLUG_MAX)
-
-
 # ---------------------------------------------------------------- reads and checks
 
 
 def _view(
     channel: Channel, viewer_id: int, member_count: int, last_read_id: int | None = None,
-    is_member: bool = True, session: Session | None = None,
+    is_member: bool = True, session: Session | None = None, stored_role: str = "",
 ) -> ChannelView:
     """The channel as `viewer_id` sees it; a DM (named through `session`) is named
     after its other members and has no owner."""
@@ -133,6 +117,7 @@ def _view(
         kind=channel.kind,
         visibility=channel.visibility,
         is_member=is_member,
+        role=role_in(channel, viewer_id, stored_role),
     )
 
 
@@ -146,18 +131,17 @@ def _channel_for_member(session: Session, channel_id: int, user_id: int, *, fixe
     return channel
 
 
-def _owned_channel(session: Session, channel_id: int, actor_id: int, action: str) -> Channel:
-    channel = _channel_for_member(session, channel_id, actor_id, fixed_dm=True)
-    if channel.owner_id != actor_id:
-        raise Forbidden(f"Only the channel's owner can {action}.")
-    return channel
+def _owned_channel(session: Session, channel_id: int, actor_id: int, action: str,
+                   needed: ChannelRole = ChannelRole.OWNER) -> Channel:
+    _channel_for_member(session, channel_id, actor_id, fixed_dm=True)  # a DM: nobody's to change
+    return ensure_role(channel_id, actor_id, needed, action, session=session)[0]
 
 
 def _visible_view(session: Session, slug_or_id: str | int, viewer_id: int) -> ChannelView:
     found = repo.visible(session, slug_or_id, viewer_id)
     if found is None:
         raise NotFound(NOT_FOUND)
-    return _view(found[0], viewer_id, found[1], found[2], found[3], session)
+    return _view(found[0], viewer_id, found[1], found[2], found[3], session, found[4] or "")
 
 
 def get_channel(slug_or_id: str | int, viewer_id: int) -> ChannelView:
@@ -259,12 +243,12 @@ def create_channel(
 ) -> ChannelView:
     """Create a channel owned by (and containing) `owner_id`, private unless `visibility`
     is "open". Same-named channels get numbered slugs, also when created at the same moment."""
-    name = _clean_name(name)
+    name = clean_name(name)
     shown_to = visibility_rules.clean(visibility)
-    description = _clean_text(
+    description = clean_text(
         description, field="description", label="Description", maximum=limits.CHANNEL_DESCRIPTION_MAX
     )
-    goal = _clean_text(goal, field="goal", label="Goal", maximum=limits.CHANNEL_GOAL_MAX)
+    goal = clean_text(goal, field="goal", label="Goal", maximum=limits.CHANNEL_GOAL_MAX)
 
     def insert(session: Session, slug: str) -> Channel:
         channel = Channel(slug=slug, name=name, description=description, goal=goal, owner_id=owner_id, visibility=shown_to)
@@ -282,10 +266,10 @@ def create_channel(
 
 
 def rename(channel_id: int, actor_id: int, name: str) -> ChannelView:
-    """Owner only. The slug stays as it was so links and `channel:<slug>` keep working."""
-    name = _clean_name(name)
+    """Owner or moderators. The slug stays as it was so links and `channel:<slug>` keep working."""
+    name = clean_name(name)
     with session_scope() as session:
-        channel = _owned_channel(session, channel_id, actor_id, "rename it")
+        channel = _owned_channel(session, channel_id, actor_id, "rename it", ChannelRole.MODERATOR)
         channel.name = name
         session.add(channel)
         session.flush()
@@ -293,10 +277,11 @@ def rename(channel_id: int, actor_id: int, name: str) -> ChannelView:
 
 
 def _set_archived(channel_id: int, actor_id: int, archived: bool) -> None:
-    """Owner only; idempotent. Archiving takes the channel out of every member's
+    """Owner or moderators; idempotent. Archiving takes the channel out of every member's
     sidebar at once (unarchiving shows it again on their next load)."""
     with session_scope() as session:
-        channel = _owned_channel(session, channel_id, actor_id, "archive it" if archived else "unarchive it")
+        action = "archive it" if archived else "unarchive it"
+        channel = _owned_channel(session, channel_id, actor_id, action, ChannelRole.MODERATOR)
         if (channel.archived_at is not None) == archived:
             return
         channel.archived_at = utcnow() if archived else None

@@ -15,18 +15,14 @@ from sqlmodel import Session
 
 from neurocache_ui.domain import limits
 from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
-from neurocache_ui.domain.events import (
-    MessageCreated,
-    MessageDeleted,
-    MessageEvent,
-    MessageUpdated,
-)
+from neurocache_ui.domain.events import MessageCreated, MessageDeleted, MessageEvent, MessageUpdated
 from neurocache_ui.domain.mentions import mentioned
 from neurocache_ui.domain.messages import Cursor, MessageView, clean_notes, stored_sources
 from neurocache_ui.domain.tools import Source
 from neurocache_ui.infra import bus
 from neurocache_ui.infra.window_cache import ChannelCache, Miss, Window, get_cache
-from neurocache_ui.services import attachments, channels
+from neurocache_ui.domain.roles import ChannelRole
+from neurocache_ui.services import attachments, channels, roles
 from neurocache_ui.services.media import sending as media_sending
 from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import database_guard, session_scope
@@ -323,8 +319,9 @@ def _after_reply(view: MessageView, root: MessageView, event: type[MessageEvent]
     _after_commit(MessageUpdated, root, lambda cache: cache.replace(root))
 
 
-def _check_author(session: Session, message_id: int, user_id: int) -> None:
-    """Pass if `user_id` may act in the message's channel and wrote the message."""
+def _check_author(session: Session, message_id: int, user_id: int, moderated: bool = False) -> None:
+    """Pass if `user_id` may act in the message's channel and wrote the message (or,
+    `moderated`, is the channel's owner or a moderator: services/roles.py)."""
     found = repo.authorship(session, message_id)
     if found is None:
         raise NotFound(MESSAGE_NOT_FOUND)
@@ -333,8 +330,10 @@ def _check_author(session: Session, message_id: int, user_id: int) -> None:
         channels.ensure_can_post(channel_id, user_id, session=session)
     except NotFound:
         raise NotFound(MESSAGE_NOT_FOUND) from None
-    if author_id != user_id:
+    if author_id != user_id and not moderated:
         raise Forbidden("You can only change your own messages.")
+    if author_id != user_id:
+        roles.ensure_role(channel_id, user_id, ChannelRole.MODERATOR, "delete other people's messages", session=session)
 
 
 def edit_message(message_id: int, *, user_id: int, content: str) -> MessageView:
@@ -383,11 +382,11 @@ def update_agent_message(
 
 
 def delete_message(message_id: int, *, user_id: int) -> None:
-    """The author deletes their message (gone from the database, the cache and every page)."""
+    """The author, the owner or a moderator deletes it (from the database, the cache and every page)."""
     with database_guard(UNAVAILABLE_WRITE), session_scope() as session:
-        _check_author(session, message_id, user_id)
+        _check_author(session, message_id, user_id, moderated=True)
         view = repo.view(session, message_id)
-        if view is None or not repo.delete(session, message_id, user_id):
+        if view is None or not repo.delete(session, message_id):
             raise NotFound(MESSAGE_NOT_FOUND)
         root = None
         if view.thread_id is not None:

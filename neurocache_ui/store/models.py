@@ -78,6 +78,8 @@ class User(SQLModel, table=True):
     email: str = Field(max_length=limits.EMAIL_MAX, unique=True, index=True)
     password_hash: str = Field(max_length=255)
     created_at: datetime = timestamp()
+    is_admin: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})  # domain/roles.py
+    deactivated_at: datetime | None = timestamp(nullable=True)  # no log-in, no sessions, no API keys
 
 
 class AuthSession(SQLModel, table=True):
@@ -114,6 +116,7 @@ class ChannelMember(SQLModel, table=True):
     user_id: int = link("user_account.id", index=True)
     joined_at: datetime = timestamp()
     last_read_message_id: int | None = Field(default=None, sa_type=BigId, nullable=True)
+    role: str = Field(default="member", max_length=16, sa_column_kwargs={"server_default": "member"})  # domain/roles.py
 
 
 class Agent(SQLModel, table=True):

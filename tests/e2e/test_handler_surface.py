@@ -27,8 +27,10 @@ from neurocache_ui.store.models import (
     ChannelAgent,
     ChannelMember,
     Message,
+    User,
 )
 from neurocache_ui.store.pin_models import Pin, SavedMessage
+from neurocache_ui.store.workspace_models import SignupInvite, Workspace
 from neurocache_ui.web.state.surface import PUBLIC_HANDLERS, state_classes
 from testkit.fake_provider import FakeOpenAIServer
 from testkit.hub import HubServer
@@ -152,6 +154,11 @@ def _counts(her: Victim) -> dict[str, Any]:
                            .where(ChannelMember.user_id == her.user.id, Channel.kind == "dm")),
             "dms_with_her_agent": one(sa.select(sa.func.count()).select_from(ChannelAgent).join(Channel, Channel.id == ChannelAgent.channel_id)
                                       .where(ChannelAgent.agent_id == her.agent.id, Channel.kind == "dm")),
+            "roles": conn.execute(sa.select(ChannelMember.user_id, ChannelMember.role)
+                                  .where(ChannelMember.channel_id == her.channel.id)).all(),
+            "her_account": conn.execute(sa.select(User.is_admin, User.deactivated_at).where(User.id == her.user.id)).one(),
+            "signup_mode": conn.execute(sa.select(Workspace.signup_mode)).scalar_one_or_none(),
+            "invites": one(sa.select(sa.func.count()).select_from(SignupInvite)),
         }
 
 

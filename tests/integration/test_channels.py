@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from neurocache_ui.domain import channel_fields
 from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
 from neurocache_ui.services import channels
 from neurocache_ui.services.auth import CurrentUser, create_user
@@ -67,7 +68,7 @@ def test_create_channel_makes_the_owner_a_member(database: str) -> None:
     view = channels.create_channel(owner.id, name=f"  {name}  ", description=" Ship it ", goal="Launch in Q3")
 
     assert view.name == name
-    assert view.slug == channels.slugify(name)
+    assert view.slug == channel_fields.slugify(name)
     assert (view.description, view.goal) == ("Ship it", "Launch in Q3")
     assert view.owner_id == owner.id and view.is_owner
     assert not view.archived and view.member_count == 1
@@ -92,13 +93,13 @@ def test_create_channel_makes_the_owner_a_member(database: str) -> None:
     ],
 )
 def test_slugify(name: str, slug: str) -> None:
-    assert channels.slugify(name) == slug
+    assert channel_fields.slugify(name) == slug
 
 
 def test_same_names_get_numbered_slugs_that_survive_a_rename(database: str) -> None:
     owner, other = make_user(), make_user("Grace Hopper")
     name = unique("Team Sync")
-    base = channels.slugify(name)
+    base = channel_fields.slugify(name)
 
     first = channels.create_channel(owner.id, name=name)
     second = channels.create_channel(other.id, name=name.upper())
@@ -150,7 +151,7 @@ def test_a_slug_claimed_between_read_and_insert_is_retried(postgres_url: str, us
     use_settings(DATABASE_URL=postgres_url, REDIS_URL=None)
     owner = make_user()
     name = unique("Contested")
-    base = channels.slugify(name)
+    base = channel_fields.slugify(name)
     result: list[channels.ChannelView] = []
 
     with Session(engine_for(postgres_url)) as rival:
@@ -240,19 +241,21 @@ def test_a_non_member_cannot_tell_a_channel_exists(database: str) -> None:
     assert channels.get_channel(view.id, owner.id).name == view.name  # nothing changed
 
 
-def test_only_the_owner_renames_archives_and_deletes(database: str) -> None:
+def test_a_member_cannot_rename_archive_or_delete(database: str) -> None:
+    """Renaming and archiving take the owner or a moderator (tests/integration/test_roles.py),
+    deleting the owner; a plain member is refused each with who may."""
     owner, member = make_user(), make_user("Grace Hopper")
     view = channels.create_channel(owner.id, name=unique("Ops"))
     channels.invite(view.id, owner.id, member.email)
 
     assert not channels.get_channel(view.id, member.id).is_owner
-    for attempt, verb in [
-        (lambda: channels.rename(view.id, member.id, "Mine"), "rename"),
-        (lambda: channels.archive(view.id, member.id), "archive"),
-        (lambda: channels.unarchive(view.id, member.id), "unarchive"),
-        (lambda: channels.delete_channel(view.id, member.id), "delete"),
+    for attempt, who, verb in [
+        (lambda: channels.rename(view.id, member.id, "Mine"), "owner or a moderator", "rename"),
+        (lambda: channels.archive(view.id, member.id), "owner or a moderator", "archive"),
+        (lambda: channels.unarchive(view.id, member.id), "owner or a moderator", "unarchive"),
+        (lambda: channels.delete_channel(view.id, member.id), "owner", "delete"),
     ]:
-        with pytest.raises(Forbidden, match=f"Only the channel's owner can {verb} it."):
+        with pytest.raises(Forbidden, match=f"Only the channel's {who} can {verb} it."):
             attempt()
     assert channels.get_channel(view.id, owner.id) == replace(view, member_count=2)  # unchanged
 

@@ -306,11 +306,11 @@ def test_direct_messages_migration_marks_channels_and_removes_dms_on_the_way_dow
 
 @pytest.mark.parametrize("backend", ["empty_postgres", "empty_sqlite"])
 def test_open_channels_migration_keeps_channels_private(backend: str, request: pytest.FixtureRequest) -> None:
-    """0019: existing channels become private (nobody's channel turns findable by an
+    """0019 (on 0018): existing channels become private (nobody's channel turns findable by an
     upgrade); the pin and saved tables come and go, and the downgrade keeps channels."""
     url: str = request.getfixturevalue(backend)
     config = alembic_config(url)
-    command.upgrade(config, "0016")
+    command.upgrade(config, "0018")
     before = tables(url)
     engine = engine_for(url)
     with engine.begin() as conn:
@@ -322,8 +322,44 @@ def test_open_channels_migration_keeps_channels_private(backend: str, request: p
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT visibility FROM channel WHERE id = :id"), {"id": channel}).scalar() == "private"
     engine.dispose()
-    command.downgrade(config, "0016")
+    command.downgrade(config, "0018")
     assert tables(url) == before
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT slug FROM channel")).scalars().all() == ["launch"]
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["empty_postgres", "empty_sqlite"])
+def test_roles_migration_makes_the_oldest_account_admin_and_owners_owners(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    """0018 on a deployment with accounts: the oldest becomes the admin, each channel's
+    owner row says "owner", sign-up stays open; its downgrade keeps every account,
+    membership and message (SQLite drops the columns in place, not by a table rebuild)."""
+    url: str = request.getfixturevalue(backend)
+    config = alembic_config(url)
+    command.upgrade(config, "0016")
+    engine = engine_for(url)
+    with engine.begin() as conn:
+        newer = _insert(conn, "user_account", email="bob@example.com", created_at=sa.text("'2026-06-02 10:00:00+00'"))
+        oldest = _insert(conn, "user_account", email="ada@example.com", created_at=sa.text("'2026-01-02 10:00:00+00'"))
+        channel = _insert(conn, "channel", slug="launch", owner_id=newer)
+        for user in (newer, oldest):
+            conn.execute(sa.text("INSERT INTO channel_member (channel_id, user_id, joined_at) VALUES (:c, :u, :t)"),
+                         {"c": channel, "u": user, "t": "2026-06-02 10:00:00+00"})
+        _insert(conn, "message", channel_id=channel, user_id=oldest, content="kept")
+    command.upgrade(config, "0018")
+    with engine.connect() as conn:
+        admins = conn.execute(sa.text("SELECT id FROM user_account WHERE is_admin")).scalars().all()
+        assert admins == [oldest]
+        roles = dict(conn.execute(sa.text("SELECT user_id, role FROM channel_member")).all())
+        assert roles == {newer: "owner", oldest: "member"}
+        assert conn.execute(sa.text("SELECT signup_mode FROM workspace WHERE id = 1")).scalar() == "open"
+    command.downgrade(config, "0016")
+    assert not {"workspace", "signup_invite"} & tables(url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM user_account")).scalar() == 2
+        assert conn.execute(sa.text("SELECT count(*) FROM channel_member")).scalar() == 2
+        assert conn.execute(sa.text("SELECT count(*) FROM message")).scalar() == 1
+        assert "is_admin" not in {c["name"] for c in sa.inspect(conn).get_columns("user_account")}
     engine.dispose()

@@ -74,7 +74,7 @@ def channel_public(view: ChannelView, user_id: int) -> ChannelPublic:
     return ChannelPublic(
         id=view.id, slug=view.slug, name=view.name, description=view.description, goal=view.goal,
         is_owner=view.is_owner, archived=view.archived, created_at=view.created_at, member_count=view.member_count,
-        visibility=view.visibility, is_member=view.is_member, kind=view.kind,  # type: ignore[arg-type]
+        visibility=view.visibility, is_member=view.is_member, kind=view.kind, role=view.role.value if view.is_member else None,  # type: ignore[arg-type]
         agents=[_agent(a) for a in team.channel_agents(view.id, user_id)] if view.is_member else [],
     )
 

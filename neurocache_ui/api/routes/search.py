@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from neurocache_ui.api.deps import CurrentKey
-from neurocache_ui.api.schemas import SearchHitPublic, SearchPage, SnippetPartPublic
+from neurocache_ui.api.search_schemas import SearchHitPublic, SearchPage, SnippetPartPublic
 from neurocache_ui.services import search
 
 router = APIRouter(tags=["search"])

@@ -35,15 +35,16 @@ def _member_count() -> sa.ScalarSelect[int]:
 
 def visible(
     session: Session, slug_or_id: str | int, viewer_id: int
-) -> tuple[Channel, int, int | None, bool] | None:
-    """The channel, its member count, the viewer's read marker and whether they are a
-    member, if `viewer_id` is a member or the channel is open (anyone may read it)."""
+) -> tuple[Channel, int, int | None, bool, str | None] | None:
+    """The channel, its member count, the viewer's read marker, whether they are a
+    member and their stored role, if `viewer_id` is a member or the channel is open
+    (anyone may read it)."""
     row = session.exec(
-        select(Channel, _member_count(), ChannelMember.last_read_message_id, ChannelMember.user_id)
+        select(Channel, _member_count(), ChannelMember.last_read_message_id, ChannelMember.user_id, ChannelMember.role)
         .outerjoin(ChannelMember, sa.and_(ChannelMember.channel_id == Channel.id, ChannelMember.user_id == viewer_id))
         .where(_key(slug_or_id), sa.or_(ChannelMember.user_id.is_not(None), Channel.visibility == "open"))
     ).first()
-    return None if row is None else (row[0], row[1], row[2], row[3] is not None)
+    return None if row is None else (row[0], row[1], row[2], row[3] is not None, row[4])
 
 
 def readable(session: Session, channel_id: int, user_id: int) -> bool:
@@ -164,7 +165,7 @@ def insert(session: Session, channel: Channel) -> Channel:
     session.add(channel)
     session.flush()
     assert channel.id is not None
-    session.add(ChannelMember(channel_id=channel.id, user_id=channel.owner_id))
+    session.add(ChannelMember(channel_id=channel.id, user_id=channel.owner_id, role="owner"))
     return channel
 
 

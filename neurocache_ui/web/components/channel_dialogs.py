@@ -1,5 +1,6 @@
-"""The channel's actions and dialogs: creating, inviting, renaming, and the owner's
-or a member's channel actions (archive, delete, leave).
+"""The channel's actions and dialogs: creating, inviting, members and their roles,
+renaming, and the owner's, a moderator's or a member's channel actions (archive,
+delete, leave).
 
 The header's actions are one list, all in the "More actions" menu; the everyday
 ones (Summarize, Add agent, Invite) are also buttons where the header has room
@@ -22,11 +23,13 @@ from neurocache_ui.domain.limits import (
 from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.directory import visibility_dialog, visibility_field
 from neurocache_ui.web.components.forms import field, form_alert
+from neurocache_ui.web.components.members import members_dialog
 from neurocache_ui.web.components.summaries import summarize_button
 from neurocache_ui.web.components.team import add_agent_dialog
 from neurocache_ui.web.state.browse import VISIBILITY_DIALOG
 from neurocache_ui.web.state.channel_admin import ChannelAdminState
 from neurocache_ui.web.state.chat import ChatState
+from neurocache_ui.web.state.members import MembersState
 from neurocache_ui.web.state.summaries import SummaryState
 from neurocache_ui.web.state.team import TeamState
 
@@ -99,6 +102,7 @@ def channel_dialogs() -> rx.Component:
                  "Leave", ChannelAdminState.leave),
         add_agent_dialog(),
         visibility_dialog(),
+        members_dialog(),
     )
 
 
@@ -107,7 +111,7 @@ class _Action:
     label: str
     icon: str
     event: Any
-    who: str = "all"  # "all", "owner" or "member" (not the owner); "all" and "member": not in a DM
+    who: str = "all"  # "all", "owner", "moderator" (or the owner) or "member" (not the owner); "all" and "member": not in a DM
     everyday: bool = False  # also a button where the header has room
 
 
@@ -115,9 +119,10 @@ def _actions() -> list[_Action]:
     return [
         _Action("Add agent", "bot", TeamState.toggle_picker(True), everyday=True),
         _Action("Invite", "user-plus", _open("invite"), everyday=True),
-        _Action("Rename", "pencil", _open("rename"), "owner"),
+        _Action("Members", "users", MembersState.open_members),
+        _Action("Rename", "pencil", _open("rename"), "moderator"),
         _Action("Who can find it", "globe", _open(VISIBILITY_DIALOG), "owner"),
-        _Action("Archive", "archive", _open("archive"), "owner"),
+        _Action("Archive", "archive", _open("archive"), "moderator"),
         _Action("Delete", "trash-2", _open("delete"), "owner"),
         _Action("Leave", "log-out", _open("leave"), "member"),
     ]
@@ -126,6 +131,8 @@ def _actions() -> list[_Action]:
 def _for(action: _Action, component: rx.Component) -> rx.Component:
     if action.who == "owner":  # never in a DM: nobody owns one
         return rx.cond(ChatState.is_owner, component)
+    if action.who == "moderator":
+        return rx.cond(ChatState.can_moderate, component)
     if action.who == "member":
         return rx.cond(ChatState.is_owner | ChatState.is_dm, rx.fragment(), component)
     return rx.cond(ChatState.is_dm, rx.fragment(), component)  # a DM's people and agents are fixed

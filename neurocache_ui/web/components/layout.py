@@ -176,6 +176,7 @@ def _get_started(in_drawer: bool) -> rx.Component:
 def _sidebar_body(in_drawer: bool) -> rx.Component:
     """The sidebar's contents: in the wide layout's column, or in the phone drawer."""
     links = [_get_started(in_drawer)] + [_closing(_nav_link(*item), in_drawer) for item in NAV]
+    links.append(rx.cond(AuthState.user_is_admin, _closing(_nav_link("Admin", "/admin", "shield"), in_drawer)))
 
     def rows(kind_is_dm: bool, **props: object) -> rx.Component:
         return rx.vstack(

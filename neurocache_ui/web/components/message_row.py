@@ -90,7 +90,7 @@ def _toolbar(message_id: rx.Var[int], mine: rx.Var[bool], in_thread: rx.Var[bool
                            title="Reply in thread", on_click=ThreadState.open_thread(message_id)),
         ),
         rx.cond(status != "streaming", pin_actions(message_id, pinned, saved)),
-        rx.cond(mine, _own_actions(message_id)),
+        rx.cond(mine, _own_actions(message_id), rx.cond(ChatState.can_moderate, _delete_button(message_id))),
         rx.cond(rewritable, _rewrite_button(message_id, status)),
         rx.cond(rewritable, capture_button(message_id)),
         class_name="message-actions",
@@ -111,15 +111,20 @@ def _own_actions(message_id: rx.Var[int]) -> rx.Component:
     return rx.hstack(
         rx.icon_button(rx.icon("pencil", size=14), size="1", variant="ghost", aria_label="Edit message",
                        title="Edit message", on_click=ChatState.start_edit(message_id)),
-        confirm_dialog(
-            rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red",
-                           aria_label="Delete message", title="Delete message"),
-            "Delete this message?",
-            "Everyone in the channel will stop seeing it. This cannot be undone.",
-            "Delete",
-            ChatState.delete_message(message_id),
-        ),
+        _delete_button(message_id),
         spacing="1",
+    )
+
+
+def _delete_button(message_id: rx.Var[int]) -> rx.Component:
+    """The author's, and on anyone's message the channel owner's or a moderator's."""
+    return confirm_dialog(
+        rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red",
+                       aria_label="Delete message", title="Delete message"),
+        "Delete this message?",
+        "Everyone in the channel will stop seeing it. This cannot be undone.",
+        "Delete",
+        ChatState.delete_message(message_id),
     )
 
 

@@ -9,6 +9,7 @@ from neurocache_ui.domain.passwords import MIN_LENGTH
 from neurocache_ui.web.components.forms import field, form_alert, submit_button
 from neurocache_ui.web.components.layout import public_frame
 from neurocache_ui.web.state.auth import AuthState
+from neurocache_ui.web.state.signup import SignupState
 
 
 def _card(title: str, subtitle: str, form: rx.Component, footer: rx.Component) -> rx.Component:
@@ -60,7 +61,10 @@ def signup() -> rx.Component:
               auto_complete="new-password", placeholder=f"At least {MIN_LENGTH} characters"),
     )
     footer = rx.text("Already have an account? ", rx.link("Log in", href="/login", underline="always"), size="2")
-    return _card("Create your account", "Start building agents in a minute.", form, footer)
+    # Closed, invite-only without a usable invite: the reason instead of a form that would be refused.
+    unavailable = rx.callout(SignupState.signup_problem, icon="lock", color_scheme="amber", role="alert", width="100%")
+    body = rx.cond(SignupState.signup_problem != "", unavailable, form)
+    return _card("Create your account", "Start building agents in a minute.", body, footer)
 
 
 def login() -> rx.Component:
@@ -75,5 +79,6 @@ def login() -> rx.Component:
 
 
 def add_pages(app: rx.App) -> None:
-    app.add_page(signup, route="/signup", title="Sign up · Neurocache", on_load=AuthState.skip_if_logged_in)
+    app.add_page(signup, route="/signup", title="Sign up · Neurocache",
+                 on_load=[AuthState.skip_if_logged_in, SignupState.load_signup])
     app.add_page(login, route="/login", title="Log in · Neurocache", on_load=AuthState.skip_if_logged_in)

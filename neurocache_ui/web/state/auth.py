@@ -14,7 +14,7 @@ import reflex as rx
 
 from neurocache_ui.domain.errors import NeurocacheError
 from neurocache_ui.domain.redirects import safe_next
-from neurocache_ui.services import auth
+from neurocache_ui.services import auth, invites
 from neurocache_ui.web.realtime.reflex_adapter import replaces_base_method
 from neurocache_ui.web.realtime.watchers import watchers
 
@@ -33,6 +33,7 @@ class AuthState(rx.State):
     user_id: int = 0
     user_name: str = ""
     user_email: str = ""
+    user_is_admin: bool = False  # shows the Admin link; /admin and its actions check again (services/workspace.py)
     form_error: str = ""
     field_errors: dict[str, str] = {}
     submitting: bool = False
@@ -107,6 +108,7 @@ class AuthState(rx.State):
         self.user_id = user.id if user else 0
         self.user_name = user.name if user else ""
         self.user_email = user.email if user else ""
+        self.user_is_admin = user.is_admin if user else False
 
     def _clear_errors(self) -> None:
         self.form_error = ""
@@ -164,11 +166,12 @@ class AuthState(rx.State):
         yield
         try:
             signed_in = await asyncio.to_thread(
-                auth.sign_up,
+                invites.sign_up,  # the workspace's sign-up mode, and the invite link's token if any
                 name=form.get("name", ""),
                 email=form.get("email", ""),
                 password=form.get("password", ""),
                 client_ip=self._client_ip(),
+                invite=self.router.url.query_parameters.get("invite", ""),
             )
         except auth.AuthError as error:
             self.submitting = False

@@ -20,17 +20,18 @@ from neurocache_ui.web.realtime import dispatch, rows
 from neurocache_ui.web.realtime.rows import PAGE, Window, to_row
 from neurocache_ui.web.realtime.watchers import watchers
 from neurocache_ui.web.state.auth import AuthState
+from neurocache_ui.web.state.message_edits import MessageEditsMixin
 from neurocache_ui.web.state.presence import PresenceMixin
 from neurocache_ui.web.state.search import SearchState
 
 log = logging.getLogger(__name__)
 
-_META = ("id", "slug", "name", "description", "goal", "is_owner", "kind", "is_member", "visibility")  # what the page shows of a channel
+_META = ("id", "slug", "name", "description", "goal", "is_owner", "can_moderate", "kind", "is_member", "visibility")
 COMPOSER_ID = "composer"
-SESSION_ENDED_ELSEWHERE = "You were logged out: your password changed or all sessions were ended. Log in again."
+SESSION_ENDED_ELSEWHERE = "You were logged out: password changed, sessions ended elsewhere, or account deactivated."
 
 
-class ChatState(PresenceMixin, AuthState):
+class ChatState(PresenceMixin, MessageEditsMixin, AuthState):
     channel_list: list[dict[str, Any]] = []
     open_steps: int = 0  # first-run steps left (services/onboarding.py): the sidebar's "Get started" link
     channel_id: int = 0
@@ -42,6 +43,7 @@ class ChatState(PresenceMixin, AuthState):
     is_dm: bool = False  # a direct message: no channel admin (domain/dm_rules.py)
     is_member: bool = True  # False: an open channel read before joining (a "Join channel" bar instead of the composer)
     channel_visibility: str = "private"
+    can_moderate: bool = False  # the owner or a moderator (services/roles.py): rename, archive, remove, delete others'
     not_found: bool = False
     focus_id: int = 0  # the message a link opened the channel at (?m=<id>), highlighted
     first_unread_id: int = 0  # where "New messages" starts: the first message unread when the channel was opened
@@ -55,7 +57,6 @@ class ChatState(PresenceMixin, AuthState):
     loading_older: bool = False
     send_error: str = ""
     sending: bool = False
-    editing_id: int = 0
     dialog_error: str = ""
     dialog_open: str = ""
     pending_images: list[dict[str, Any]] = []  # uploaded, sent with the next message (state/attachments.py)
@@ -140,6 +141,7 @@ class ChatState(PresenceMixin, AuthState):
         self.first_unread_id, self._unread_for = 0, 0
         self.channel_id, self.channel_slug, self.channel_name = 0, "", ""
         self.channel_description, self.channel_goal, self.is_owner, self.is_dm = "", "", False, False
+        self.can_moderate = False
         self.older, self.recent, self.latest = [], [], []
         self.typists, self.online_names = [], []
 
@@ -242,6 +244,7 @@ class ChatState(PresenceMixin, AuthState):
         self.channel_description, self.channel_goal, self.is_owner = meta["description"], meta["goal"], meta["is_owner"]
         self.is_dm = meta.get("kind") == "dm"
         self.is_member, self.channel_visibility = meta.get("is_member", True), meta.get("visibility", "private")
+        self.can_moderate = meta.get("can_moderate", False)
         self.pending_images = [p for p in self.pending_images if p["channel_id"] == self.channel_id]
         self.pending_media = [p for p in self.pending_media if p["channel_id"] == self.channel_id]
 
@@ -304,41 +307,6 @@ class ChatState(PresenceMixin, AuthState):
         if is_message:  # not a command (composer.py): the channel's agents get to work
             self.pending_images, self.pending_media = [], []
             runner.trigger(view, triggered_by_user_id=user.id)
-
-    @rx.event
-    def start_edit(self, message_id: int):
-        self.editing_id, self.send_error = message_id, ""
-
-    @rx.event
-    def cancel_edit(self):
-        self.editing_id = 0
-
-    @rx.event
-    async def save_edit(self, form: dict[str, str]):
-        user = await self._user_or_login()
-        if user is None:
-            return
-        try:
-            view = await asyncio.to_thread(
-                messaging.edit_message, self.editing_id, user_id=user.id, content=form.get("content", "")
-            )
-        except NeurocacheError as error:
-            self.send_error = str(error)
-            return
-        self._change(lambda window: rows.replaced(window, view.id, to_row(view)))
-        self.editing_id = 0
-
-    @rx.event
-    async def delete_message(self, message_id: int):
-        user = await self._user_or_login()
-        if user is None:
-            return
-        try:
-            await asyncio.to_thread(messaging.delete_message, message_id, user_id=user.id)
-        except NeurocacheError as error:
-            self.send_error = str(error)
-            return
-        self._change(lambda window: rows.replaced(window, message_id, None))
 
     # ---- live events (from web/realtime/relay.py, a frame at a time, on this worker) ----
 

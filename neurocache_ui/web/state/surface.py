@@ -25,6 +25,12 @@ REFLEX_INTERNAL: dict[str, frozenset[str]] = {
 PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     "AuthState": frozenset({"check_session", "load_user", "login", "logout", "signup", "skip_if_logged_in"}),
     "AccountState": frozenset({"change_password", "load_account", "logout_everywhere"}),
+    "SignupState": frozenset({"load_signup"}),
+    "AdminState": frozenset({
+        "create_invite", "dismiss_invite_link", "load_admin", "revoke_invite", "set_active", "set_admin", "set_signup_mode",
+        "turn_page",
+    }),
+    "MembersState": frozenset({"open_members", "remove_member", "set_member_role"}),
     "ChatState": frozenset({
         "cancel_edit", "delete_message", "heartbeat", "jump_to_newest", "load_channels", "load_older", "open_channel",
         "save_edit", "send", "start_edit", "typing",

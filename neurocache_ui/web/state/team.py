@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import reflex as rx
 
 from neurocache_ui.domain.errors import NeurocacheError
+from neurocache_ui.domain.roles import ChannelRole
 from neurocache_ui.domain.events import (
     AgentStepped,
     Event,
@@ -22,7 +23,7 @@ from neurocache_ui.domain.events import (
     TeamChanged,
 )
 from neurocache_ui.services import agents as agents_core
-from neurocache_ui.services import channels, team
+from neurocache_ui.services import channels, moderation, team
 from neurocache_ui.services.agent_runs import regenerate, runner
 from neurocache_ui.web.realtime import dispatch, relay
 from neurocache_ui.web.realtime.dispatch import names_text
@@ -35,7 +36,9 @@ PICKER = "add-agent"
 PICKER_LIMIT = agents_core.MAX_PAGE_SIZE
 
 
-def mention_candidates(agents: list[dict[str, Any]], people: list[channels.Member], viewer_id: int) -> list[dict[str, Any]]:
+def mention_candidates(
+    agents: list[dict[str, Any]], people: Sequence[channels.Member | moderation.MemberRole], viewer_id: int
+) -> list[dict[str, Any]]:
     """What the composers' @mention popup offers: the channel's agents (inserted as
     `@slug`, which wakes them) and its people but the viewer (inserted as `@Name`,
     which mentions them)."""
@@ -80,11 +83,12 @@ class TeamState(ChatState):
             return
         try:
             found = await asyncio.to_thread(team.channel_agents, channel_id, user_id)
-            people = await asyncio.to_thread(channels.members, channel_id, user_id)
+            people = await asyncio.to_thread(moderation.members, channel_id, user_id)
         except NeurocacheError as error:
             log.info("team of channel %s not loaded: %s", channel_id, error)
             self.channel_agents, self.mention_candidates = [], []  # e.g. an open channel read before joining
             return
+        self.can_moderate = any(p.user_id == user_id and p.role != ChannelRole.MEMBER for p in people)  # live: roles change
         self.channel_agents = [agent_chip(a, is_channel_owner=self.is_owner) for a in found]
         self.mention_candidates = mention_candidates(self.channel_agents, people, user_id)
 
