@@ -152,9 +152,15 @@ export function MediaComposer({ channelId, agentId, maxSeconds, onUploaded, onVo
   useEffect(() => release, []);
   useEffect(() => {
     if (!voice) return;
-    const onKey = (event) => event.key === "Escape" && stop(false);
-    document.addEventListener("keydown", onKey);
-    return () => document.removeEventListener("keydown", onKey);
+    // Escape cancels the recording and nothing else: caught first (capture) and marked
+    // handled, so the thread panel around this composer (escape_key.jsx) stays open.
+    const onKey = (event) => {
+      if (event.key !== "Escape") return;
+      event.preventDefault();
+      stop(false);
+    };
+    document.addEventListener("keydown", onKey, true);
+    return () => document.removeEventListener("keydown", onKey, true);
   }, [voice !== null]);
 
   return (
