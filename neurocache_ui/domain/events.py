@@ -99,6 +99,17 @@ class MembershipChanged(_Event):
     closed: bool = False
 
 
+class ChannelHidden(_Event):
+    """An open channel became private: whoever reads it without being one of
+    `member_ids` loses it at once (its open page closes with a notice naming it,
+    tabs forget and stop watching it), so no later event of it reaches them; the
+    members' pages only show the new visibility."""
+
+    type: Literal["channel.hidden"] = "channel.hidden"
+    name: str
+    member_ids: list[int]
+
+
 class ReadMoved(_Event):
     """A user read a channel to its newest message on one tab or device: their
     other tabs clear its unread count."""
@@ -133,6 +144,7 @@ Event = Annotated[
     | PresenceChanged
     | SessionsEnded
     | MembershipChanged
+    | ChannelHidden
     | ReadMoved
     | PinsChanged
     | BusReconnected,

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from neurocache_ui.domain import visibility as visibility_rules
 from neurocache_ui.domain.errors import Forbidden, Invalid, NotFound
-from neurocache_ui.domain.events import MembershipChanged, TeamChanged
+from neurocache_ui.domain.events import ChannelHidden, MembershipChanged, TeamChanged
 from neurocache_ui.services import channels
 from neurocache_ui.store.db import session_scope
 from neurocache_ui.store.repositories import channels as channel_repo
@@ -67,14 +67,22 @@ def join(slug_or_id: str | int, user_id: int) -> channels.ChannelView:
 
 
 def set_visibility(channel_id: int, actor_id: int, visibility: str) -> channels.ChannelView:
-    """Owner only. Making a channel private keeps its members; it just leaves Browse."""
+    """Owner only. Making a channel private keeps its members; it leaves Browse, and
+    once committed `ChannelHidden` takes it from every page reading it without being a
+    member (their live events of it stop there)."""
     shown_to = visibility_rules.clean(visibility)
+    hidden = None
     with session_scope() as session:
         channel = channel_repo.for_member(session, channel_id, actor_id)
         if channel is None:
             raise NotFound(channels.NOT_FOUND)
         if channel.owner_id != actor_id:
             raise Forbidden("Only the channel's owner can change who can find it.")
+        if shown_to == visibility_rules.PRIVATE and channel.visibility != shown_to:
+            members = [row[0] for row in channel_repo.members(session, channel_id, actor_id)]
+            hidden = ChannelHidden(name=channel.name, member_ids=members)
         channel.visibility = shown_to
         session.add(channel)
+    if hidden is not None:
+        channels.announce(channel_id, hidden)
     return channels.get_channel(channel_id, actor_id)

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from neurocache_ui.domain.errors import Invalid
-from neurocache_ui.services import channels, messaging
+from neurocache_ui.services import channels, directory, messaging
 from tests.integration.messaging_support import Stores
 from tests.integration.test_runner import BusRecorder, person
 
@@ -70,3 +70,18 @@ async def test_reading_to_the_newest_message_tells_the_readers_other_tabs(stores
         assert channels.mark_read(channel.id, bob.id)
         assert not channels.mark_read(channel.id, bob.id)  # nothing new: no news
     assert news(recorder, "channel.read") == [{"type": "channel.read", "user_id": bob.id}]
+
+
+async def test_making_a_channel_private_tells_its_viewers_who_may_still_read_it(stores: Stores) -> None:
+    """Published after the commit, once per change to private, naming the members: the
+    tabs of anyone else reading it (an open channel) drop it (web/realtime/dispatch.py)."""
+    ada, bob = person("Ada"), person("Bob")
+    channel = channels.create_channel(ada.id, name=f"town hall {uuid.uuid4().hex[:6]}", visibility="open")
+    channels.invite(channel.id, ada.id, bob.email)
+    async with BusRecorder(channel.id) as recorder:
+        directory.set_visibility(channel.id, ada.id, "private")
+        directory.set_visibility(channel.id, ada.id, "private")  # already private: no news
+        directory.set_visibility(channel.id, ada.id, "open")  # opening hides nothing
+    [hidden] = news(recorder, "channel.hidden")
+    assert hidden["name"] == channel.name and sorted(hidden["member_ids"]) == sorted([ada.id, bob.id])
+    assert len(recorder.events) == 1

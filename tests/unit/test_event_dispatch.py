@@ -10,6 +10,7 @@ from neurocache_ui.domain.events import (
     AgentStepped,
     AgentStreamed,
     BusReconnected,
+    ChannelHidden,
     MembershipChanged,
     MessageCreated,
     MessageDeleted,
@@ -248,3 +249,44 @@ def test_a_read_elsewhere_clears_the_count_and_membership_news_reloads_the_sideb
     assert frame.notices == ["#launch was deleted by Bob."] and frame.left_open
     elsewhere = dispatch.frame_after(window, sidebar, {}, [], open_channel=11, viewer_id=ADA, items=[(10, deleted)])
     assert elsewhere.notices and not elsewhere.left_open
+
+
+def test_a_channel_made_private_stops_reaching_tabs_of_readers_who_had_not_joined() -> None:
+    """Bob reads channel 10 without being a member; it turns private: his tab gets
+    that news and then nothing of channel 10, not even a streaming reply, while Ada's
+    (a member's) tabs keep everything."""
+    watchers = three_tabs()
+    watchers.focus("bob", 10)
+    hidden = ChannelHidden(name="launch", member_ids=[ADA])
+    assert sorted(dispatch.recipients(watchers, 10, hidden)) == ["ada-1", "ada-2", "bob"]
+    watchers.hide(10, hidden.member_ids)
+    assert sorted(dispatch.recipients(watchers, 10, MessageCreated(message=message(9)))) == ["ada-1", "ada-2"]
+    assert dispatch.recipients(watchers, 10, AgentStreamed(message_id=9, text="secret")) == ["ada-1"]
+    assert sorted(watchers.tokens(10)) == ["ada-1", "ada-2"] and sorted(watchers.tokens(11)) == ["ada-1", "ada-2"]
+    watchers.hide(12, [ADA])  # a channel nobody watches: nothing to do
+    assert watchers.tokens(12) == []
+
+
+def test_a_reader_who_had_not_joined_loses_the_channel_made_private_and_all_its_later_events() -> None:
+    window = rows.shown([rows.to_row(message(1, user_id=ADA))], False)
+    cache = {10: {"meta": {"id": 10}, "rows": [], "has_more": False}, 11: {"meta": {"id": 11}, "rows": [], "has_more": False}}
+    sidebar = [{"id": 11, "name": "side", "unread": 0, "newest": 0}]
+    hidden = ChannelHidden(name="launch", member_ids=[ADA])
+    items = [(10, MessageCreated(message=message(2, user_id=ADA))), (10, hidden),
+             (10, MessageCreated(message=message(3, user_id=ADA, content="after"))), (10, TypingChanged(user_id=ADA, name="Ada"))]
+    bob = dispatch.frame_after(window, sidebar, cache, [], open_channel=10, viewer_id=BOB, items=items, now=1.0)  # type: ignore[arg-type]
+    assert bob.left_open and bob.hidden and not bob.made_private
+    assert bob.notices == ["#launch is now private: only its members can read it."]
+    assert [r["id"] for r in bob.window.rows] == [1, 2] and bob.typing == []  # nothing after the news
+    assert list(bob.cache) == [11] and bob.sidebar is sidebar
+
+    # Read earlier and kept among the recent channels while another is open: forgotten quietly.
+    elsewhere = dispatch.frame_after(window, sidebar, cache, [], open_channel=11, viewer_id=BOB, items=items, now=1.0)  # type: ignore[arg-type]
+    assert elsewhere.hidden and not elsewhere.left_open and elsewhere.notices == [] and list(elsewhere.cache) == [11]
+
+    # A member's open page keeps the channel and its events; only its visibility changes.
+    ada = dispatch.frame_after(window, sidebar, cache, [], open_channel=10, viewer_id=ADA, items=items, now=1.0)  # type: ignore[arg-type]
+    assert ada.made_private and not (ada.left_open or ada.hidden or ada.notices) and ada.cache is cache
+    assert [r["id"] for r in ada.window.rows] == [1, 2, 3]
+    member_elsewhere = dispatch.frame_after(window, sidebar, cache, [], open_channel=11, viewer_id=ADA, items=[(10, hidden)])
+    assert not member_elsewhere.made_private and member_elsewhere.cache is cache

@@ -93,7 +93,10 @@ async def test_the_flusher_sends_at_most_once_per_interval() -> None:
     assert sent[-1][1] == "t99"  # the newest text is never lost
     gaps = [b[0] - a[0] for a, b in itertools.pairwise(sent)]
     assert min(gaps) >= 0.049
-    assert 8 <= len(sent) <= 13
+    # One send per interval at most: a loaded machine stretches the half second of
+    # tokens, so the ceiling follows the time it really took.
+    span = sent[-1][0] - started
+    assert 8 <= len(sent) <= span / 0.05 + 2
     flusher.update("after close")
     await asyncio.sleep(0.06)
     assert sent[-1][1] == "t99"

@@ -13,6 +13,7 @@ from neurocache_ui.domain.events import (
     AgentStepped,
     AgentStreamed,
     BusReconnected,
+    ChannelHidden,
     Event,
     MembershipChanged,
     MessageCreated,
@@ -103,6 +104,16 @@ def with_cached(cache: dict[int, dict[str, Any]], channel_id: int, event: Event)
     return {**cache, channel_id: {**cached, "rows": rows[-PAGE:]}}
 
 
+def hidden_notice(name: str) -> str:
+    """What a reader who had not joined is told as the channel they read turns private."""
+    return f"#{name} is now private: only its members can read it."
+
+
+def without_cached(cache: dict[int, dict[str, Any]], channel_id: int) -> dict[int, dict[str, Any]]:
+    """The recently opened channels without `channel_id` (the same object if it was not there)."""
+    return {k: v for k, v in cache.items() if k != channel_id} if channel_id in cache else cache
+
+
 def typing_after(typing: list[TypingEntry], event: Event, viewer_id: int, now: float) -> list[TypingEntry]:
     """Who is typing where after an event: a notice puts its person's entry (with
     where they type) last, the viewer's own excepted; their message arriving, in
@@ -164,7 +175,9 @@ class Frame:
     resync: bool  # events were lost: reload the open channel
     sessions_ended: bool  # the viewer's sessions ended somewhere: re-check this tab's
     notices: list[str]  # the viewer joined or left channels: reload the sidebar, tell them these
-    left_open: bool  # ...and the open channel is closed to them (left, deleted)
+    left_open: bool  # ...and the open channel is closed to them (left, deleted, made private)
+    hidden: bool = False  # channels the viewer read without joining became private: watch what is left
+    made_private: bool = False  # the open channel, of which the viewer is a member, became private
 
 
 def frame_after(
@@ -179,11 +192,26 @@ def frame_after(
     now: float | None = None,
 ) -> Frame:
     """A tab after a frame of events in order: its open channel's rows, its
-    sidebar and its cached channels each change once, however many events came."""
+    sidebar and its cached channels each change once, however many events came.
+    A channel made private that the viewer is not a member of is closed if open and
+    forgotten, and its events after that (in this frame too) change nothing."""
     online, resync, ended, notices, left_open = None, False, False, [], False
+    hidden: set[int] = set()
+    made_private = False
     now = time.time() if now is None else now
     for channel_id, event in items:
-        if isinstance(event, BusReconnected):
+        if channel_id in hidden:
+            continue
+        if isinstance(event, ChannelHidden):
+            if viewer_id in event.member_ids:
+                made_private = made_private or channel_id == open_channel
+                continue
+            hidden.add(channel_id)
+            cache = without_cached(cache, channel_id)
+            if channel_id == open_channel:
+                notices.append(hidden_notice(event.name))
+                left_open = True
+        elif isinstance(event, BusReconnected):
             resync = True
         elif isinstance(event, SessionsEnded):
             ended = ended or event.user_id == viewer_id
@@ -200,4 +228,4 @@ def frame_after(
             window = after_event(window, event)
             online = event.names if isinstance(event, PresenceChanged) else online
             typing = typing_after(typing, event, viewer_id, now)
-    return Frame(window, sidebar, cache, typing, online, resync, ended, notices, left_open)
+    return Frame(window, sidebar, cache, typing, online, resync, ended, notices, left_open, bool(hidden), made_private)

@@ -20,6 +20,7 @@ import reflex as rx
 from neurocache_ui.domain.events import (
     AgentStreamed,
     BusReconnected,
+    ChannelHidden,
     Event,
     MessageDeleted,
     MessageEvent,
@@ -100,6 +101,8 @@ class _Relay:
                 tab.events.append((channel_id, event))
             if tab.task is None:
                 tab.task = asyncio.create_task(self._run(token, tab))
+        if isinstance(event, ChannelHidden):  # told it (above), non-members' tabs get nothing more of it
+            watchers.hide(channel_id, event.member_ids)
         if isinstance(event, MessageDeleted) or (isinstance(event, MessageEvent) and ends_stream(event)):
             reply_texts.ended(event.message.id)
 

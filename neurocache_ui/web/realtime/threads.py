@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from neurocache_ui.domain.events import (
+    ChannelHidden,
     Event,
     MembershipChanged,
     MessageCreated,
@@ -28,7 +29,10 @@ class Thread:
 def concerns(event: Event) -> bool:
     """Whether an event may change some open thread: a reply in a thread, a
     change to a message that has replies (a root's count, text or reactions), or
-    the viewer leaving the channel (the panel closes with it)."""
+    the viewer leaving the channel, or losing it as it turns private (the panel
+    closes with it)."""
+    if isinstance(event, ChannelHidden):
+        return True
     if isinstance(event, MembershipChanged):
         return event.closed
     if not isinstance(event, MessageCreated | MessageUpdated | MessageDeleted):

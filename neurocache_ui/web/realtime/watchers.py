@@ -7,6 +7,7 @@ forgotten here the first time an event finds it gone (realtime/relay.py)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 
 from neurocache_ui.services.auth import CurrentUser
 
@@ -41,6 +42,19 @@ class Watchers:
                 tokens.discard(token)
                 if not tokens:
                     del self._by_channel[channel_id]
+
+    def hide(self, channel_id: int, members: Collection[int]) -> None:
+        """The channel became private: the tabs of anyone not in `members` stop
+        watching (and showing) it at once, before their page state hears of it, so
+        not one later event of it is queued for them."""
+        for token in self.tokens(channel_id):
+            if self._users.get(token) not in members:
+                self._by_token[token].discard(channel_id)
+                self._by_channel[channel_id].discard(token)
+                if self._focus.get(token) == channel_id:
+                    del self._focus[token]
+        if not self._by_channel.get(channel_id, True):
+            del self._by_channel[channel_id]
 
     def focus(self, token: str, channel_id: int) -> None:
         self._focus[token] = channel_id

@@ -1,7 +1,8 @@
 """The sidebar's channels and the open channel: its messages, sending, editing,
-presence and typing, and what live events do to them. The rules for the message
-rows and for events live in web/realtime/ (tested without a browser); this class
-keeps what the page shows and assigns only what changed."""
+presence (state/presence.py) and typing, and what live events do to them
+(state/live_events.py). The rules for the message rows and for events live in
+web/realtime/ (tested without a browser); this class keeps what the page shows and
+assigns only what changed."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from typing import Any
 import reflex as rx
 
 from neurocache_ui.domain.errors import NeurocacheError, NotFound
-from neurocache_ui.domain.events import AgentStepped, Event, PinsChanged, TeamChanged
 from neurocache_ui.services import auth, channels, composer, messaging, onboarding
 from neurocache_ui.services.agent_runs import runner
 from neurocache_ui.web.realtime import dispatch, rows
 from neurocache_ui.web.realtime.rows import PAGE, Window, to_row
 from neurocache_ui.web.realtime.watchers import watchers
 from neurocache_ui.web.state.auth import AuthState
+from neurocache_ui.web.state.live_events import LiveEventsMixin
 from neurocache_ui.web.state.message_edits import MessageEditsMixin
 from neurocache_ui.web.state.presence import PresenceMixin
 from neurocache_ui.web.state.search import SearchState
@@ -28,10 +29,9 @@ log = logging.getLogger(__name__)
 
 _META = ("id", "slug", "name", "description", "goal", "is_owner", "can_moderate", "kind", "is_member", "visibility")
 COMPOSER_ID = "composer"
-SESSION_ENDED_ELSEWHERE = "You were logged out: password changed, sessions ended elsewhere, or account deactivated."
 
 
-class ChatState(PresenceMixin, MessageEditsMixin, AuthState):
+class ChatState(LiveEventsMixin, PresenceMixin, MessageEditsMixin, AuthState):
     channel_list: list[dict[str, Any]] = []
     open_steps: int = 0  # first-run steps left (services/onboarding.py): the sidebar's "Get started" link
     channel_id: int = 0
@@ -133,8 +133,7 @@ class ChatState(PresenceMixin, MessageEditsMixin, AuthState):
         return None
 
     def _forget_channel(self, channel_id: int) -> None:
-        if channel_id in self._channel_cache:
-            self._channel_cache = {k: v for k, v in self._channel_cache.items() if k != channel_id}
+        self._channel_cache = dispatch.without_cached(self._channel_cache, channel_id)
 
     def _close_channel(self) -> None:
         self._forget_channel(self.channel_id)
@@ -162,7 +161,7 @@ class ChatState(PresenceMixin, MessageEditsMixin, AuthState):
             search._close()
         if user := await self._user_or_login():
             if self.channel_id and self._url_slug() != self.channel_slug:  # left it: read up to here
-                await asyncio.to_thread(channels.mark_read, self.channel_id, user.id)
+                await self._read_on_leaving(user.id)
                 if not self._url_slug():  # off channel pages none is open: its news counts as unread
                     self._close_channel()
                     watchers.unseat(self._token())
@@ -171,6 +170,16 @@ class ChatState(PresenceMixin, MessageEditsMixin, AuthState):
                 self.open_steps = (await asyncio.to_thread(onboarding.progress, user.id)).open_steps
             except NeurocacheError as error:  # the link is a convenience: keep the page working
                 log.info("first-run progress of user %s not loaded: %s", user.id, error)
+
+    async def _read_on_leaving(self, user_id: int) -> None:
+        """Move the leaver's read marker, if they have one: someone reading an open
+        channel without joining has none, and it may have turned private meanwhile
+        (NotFound, as for any non-member), so neither is asked to move."""
+        if self.is_member:
+            try:
+                await asyncio.to_thread(channels.mark_read, self.channel_id, user_id)
+            except NotFound:  # removed a moment ago: nothing of theirs to move
+                log.info("user %s left channel %s, no longer a member", user_id, self.channel_id)
 
     # ---- opening a channel -----------------------------------------------------
 
@@ -308,47 +317,6 @@ class ChatState(PresenceMixin, MessageEditsMixin, AuthState):
             self.pending_images, self.pending_media = [], []
             runner.trigger(view, triggered_by_user_id=user.id)
 
-    # ---- live events (from web/realtime/relay.py, a frame at a time, on this worker) ----
-
-    @classmethod
-    def _wants(cls, event: Event) -> bool:
-        return not isinstance(event, AgentStepped | TeamChanged | PinsChanged)
-
-    async def _receive(self, token: str, items: list[tuple[int, Event]]) -> list[Any] | None:
-        """Apply a frame of live events; returns the toasts it brings (joined or left channels)."""
-        if not self.channel_id and (seat := watchers.seat_of(token)) is not None:
-            await self._restore(token, *seat)
-        before = self._window()
-        frame = dispatch.frame_after(
-            before, self.channel_list, self._channel_cache, self.typists,
-            open_channel=self.channel_id, viewer_id=self.user_id, items=items,
-        )  # fmt: skip
-        if frame.sessions_ended and await self._user() is None:
-            await self._reset_tab()
-            (await self.get_state(AuthState)).ended_notice = SESSION_ENDED_ELSEWHERE
-            return
-        self._show(frame.window, before)
-        for name, value in (("channel_list", frame.sidebar), ("_channel_cache", frame.cache), ("typists", frame.typing)):
-            if value is not getattr(self, name):  # only changes are assigned, so only they are sent
-                setattr(self, name, value)
-        if frame.online_names is not None:
-            self.online_names = frame.online_names
-        if frame.resync:
-            await self._resync()
-        if frame.left_open:  # removed from the open channel (left elsewhere, archived, deleted)
-            self._close_channel()
-            self.not_found = True
-            watchers.unseat(token)
-        if frame.notices:
-            await self._refresh_channel_list(self.user_id)
-            return [rx.toast.info(notice) for notice in frame.notices]
-        return None
-
-    async def _resync(self) -> None:
-        """After the bus lost events (Redis reconnect): reload the open channel."""
-        if self.channel_id:
-            await self._load_newest(self.user_id)
-        self._channel_cache = {}
 
     async def _load_newest(self, user_id: int) -> None:
         views = await asyncio.to_thread(messaging.recent_messages, self.channel_id, PAGE, viewer_id=user_id)
