@@ -42,6 +42,7 @@ def to_row(view: MessageView) -> Row:
     row: Row = {
         "id": view.id,
         "user_id": view.user_id or 0,
+        "agent_id": view.agent_id or 0,
         "author": view.author_name,
         "kind": view.author_kind,
         "content": linked_moments(view.content) if view.author_kind == "agent" else view.content,
