@@ -57,7 +57,7 @@ def test_bob_sees_adas_profile_live_and_her_status_expires(
     ada.get_by_label("Choose an avatar image").set_input_files(_avatar_file(tmp_path))
     expect(ada.get_by_test_id("my-avatar")).to_have_attribute("src", re.compile(rf"/avatars/{ada_id}/128\?v=1"))
     SHOTS.mkdir(parents=True, exist_ok=True)
-    ada.screenshot(path=SHOTS / "account-1280.png", full_page=True)
+    ada.screenshot(path=SHOTS / "account-1280.png", full_page=True, animations="disabled")
 
     bob = new_context(base_url=hub.url, viewport={"width": 1280, "height": 800}).new_page()
     pages.sign_in(bob, bob_id, conversation.url)
@@ -74,7 +74,7 @@ def test_bob_sees_adas_profile_live_and_her_status_expires(
     expect(card.get_by_test_id("card-status")).to_have_text("📅 In a meeting")
     expect(card.get_by_test_id("card-presence")).to_have_text(re.compile("Online|Away"))
     expect(card.locator("img")).to_have_attribute("src", re.compile(rf"/avatars/{ada_id}/128"))
-    bob.screenshot(path=SHOTS / "card-1280.png")
+    bob.screenshot(path=SHOTS / "card-1280.png", animations="disabled")
 
     # Ada changes her title while Bob's card is open: it updates live.
     ada.get_by_label("Title").fill("Design lead")
@@ -129,10 +129,10 @@ def test_an_agents_card_shows_its_owner_and_model_also_on_a_phone(
     expect(card.get_by_text("Ada Lovelace")).to_be_visible()
     expect(card.get_by_text("fake-model")).to_be_visible()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    bob.screenshot(path=SHOTS / "agent-card-390.png")
+    bob.screenshot(path=SHOTS / "agent-card-390.png", animations="disabled")
     card.get_by_role("button", name="Close").click()
     # A person's card on a phone.
     log.get_by_role("button", name="Profile of Ada Lovelace").last.click()
     expect(card.get_by_role("heading", name="Ada Lovelace")).to_be_visible()
     expect(card.get_by_role("button", name="Message")).to_be_visible()
-    bob.screenshot(path=SHOTS / "card-390.png")
+    bob.screenshot(path=SHOTS / "card-390.png", animations="disabled")
