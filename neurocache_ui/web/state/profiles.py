@@ -22,6 +22,8 @@ from neurocache_ui.web.state.knowledge import receive_files
 AVATAR_UPLOAD_ID = "avatar-upload"
 AVATAR_ACCEPT = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"], "image/gif": [".gif"]}
 NO_CARD: dict[str, Any] = {}
+_FIELDS = ("title", "status_emoji", "status_text")
+"""The form's fields that show their own error; any other problem shows above the buttons."""
 
 
 def _until_text(until: datetime | None) -> str:
@@ -174,7 +176,8 @@ class ProfileEditState(AuthState):
                 until=str(form.get("until", "never")), utc_offset_minutes=offset,
             )
         except NeurocacheError as error:
-            self.profile_errors = {getattr(error, "field", None) or "form": str(error)}
+            where = getattr(error, "field", None)
+            self.profile_errors = {where if where in _FIELDS else "form": str(error)}
             return None
         self.profile_errors, self.mine = {}, person_card(card, user.id)
         return rx.toast.success("Profile saved.")
