@@ -42,7 +42,6 @@ def to_row(view: MessageView) -> Row:
     row: Row = {
         "id": view.id,
         "user_id": view.user_id or 0,
-        "agent_id": view.agent_id or 0,
         "author": view.author_name,
         "kind": view.author_kind,
         "content": linked_moments(view.content) if view.author_kind == "agent" else view.content,
@@ -59,6 +58,8 @@ def to_row(view: MessageView) -> Row:
             [{"emoji": r.emoji, "count": r.count, "users": list(r.user_ids), "names": ", ".join(r.names)} for r in view.reactions]
         ),
     }
+    if view.agent_id:
+        row["agent_id"] = view.agent_id  # an agent's reply: its name opens the agent's card
     if view.media:
         row["media"] = players(view.media)
     if view.notes:
