@@ -34,6 +34,7 @@ from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.health import redis_watchdog
 from neurocache_ui.web.state.mentions import MentionsState
 from neurocache_ui.web.state.pins import PinsState
+from neurocache_ui.web.state.profiles import ProfileState
 from neurocache_ui.web.state.team import TeamState
 from neurocache_ui.web.state.thread import ThreadState
 
@@ -46,7 +47,7 @@ for module in (landing, auth, welcome, channels, browse, mentions, saved, agents
 app.register_lifespan_task(runtime.lifespan)  # first: database threads, parse processes
 # Live events: the open channel's rows and sidebar first, then its agents' replies, then the open thread,
 # then the mention badge, then the open channel's pins.
-app.register_lifespan_task(relay, receivers=(ChatState, TeamState, ThreadState, MentionsState, PinsState))
+app.register_lifespan_task(relay, receivers=(ChatState, TeamState, ThreadState, MentionsState, PinsState, ProfileState))
 app.register_lifespan_task(redis_watchdog)  # the "reconnecting" notice
 app.register_lifespan_task(retention_loop)
 app.register_lifespan_task(runner.lifespan)  # agents' replies: cancelled (kept as incomplete) at shutdown

@@ -127,6 +127,14 @@ class PinsChanged(_Event):
     pinned: bool
 
 
+class ProfileChanged(_Event):
+    """A person changed their title, status or avatar (published on channel 0): tabs
+    showing their card read it again."""
+
+    type: Literal["profile.changed"] = "profile.changed"
+    user_id: int
+
+
 class BusReconnected(_Event):
     """The bus was disconnected and events may be lost: reload what is shown."""
 
@@ -147,6 +155,7 @@ Event = Annotated[
     | ChannelHidden
     | ReadMoved
     | PinsChanged
+    | ProfileChanged
     | BusReconnected,
     Field(discriminator="type"),
 ]

@@ -90,6 +90,16 @@ async def for_model(data: bytes, content_type: str, name: str = "image") -> tupl
     return body, str(header["content_type"])
 
 
+async def avatars(data: bytes, name: str, sizes: tuple[int, ...]) -> list[bytes]:
+    """Invalid unless `data` is a whole supported image within MAX_PIXELS; else one square
+    WebP per size in `sizes` (the middle of the first frame, upright, no metadata)."""
+    try:
+        _header, parts = await parse_pool.run("image_avatar", {"name": name, "sizes": list(sizes)}, [data], _limits())
+    except parse_pool.ParseFailed as failed:
+        raise _invalid(failed, name) from None
+    return list(parts)
+
+
 def check(data: bytes, name: str) -> Decoded:
     """Invalid unless `data` decodes as a whole supported image (from code in a thread)."""
     try:
@@ -249,6 +259,18 @@ def check_task(header: dict[str, Any], parts: list[bytes]) -> parse_pool.Answer:
     image = _decoded(parts[0], str(header["name"]))
     assert image.format is not None
     return {"content_type": CONTENT_TYPES[image.format], "width": image.width, "height": image.height}, []
+
+
+@_task_errors
+def avatar_task(header: dict[str, Any], parts: list[bytes]) -> parse_pool.Answer:
+    """"image_avatar": ({}, [one square WebP per header["sizes"]])."""
+    square = ImageOps.fit(_upright(_decoded(parts[0], str(header["name"]))), (max(header["sizes"]),) * 2)
+    out: list[bytes] = []
+    for side in header["sizes"]:
+        buffer = io.BytesIO()
+        square.resize((int(side), int(side)), Image.Resampling.LANCZOS).save(buffer, "WEBP", quality=85)
+        out.append(buffer.getvalue())
+    return {}, out
 
 
 @_task_errors

@@ -46,7 +46,8 @@ def _task(name: str) -> Task:
     if name.startswith("image_"):
         from neurocache_ui.infra import images
 
-        tasks = {"image_upload": images.upload_task, "image_check": images.check_task, "image_for_model": images.model_task}
+        tasks = {"image_upload": images.upload_task, "image_check": images.check_task, "image_for_model": images.model_task,
+                 "image_avatar": images.avatar_task}
         if name in tasks:
             return tasks[name]
     if name.startswith("media_"):

@@ -82,6 +82,8 @@ class ChannelSummary:
     kind: str = dm_rules.CHANNEL
     online: bool = False
     """A DM only: one of its other people has a channel open in the hub now (its presence dot)."""
+    peer: int = 0
+    """A DM with one other person and no agent: their id (the row's profile button); else 0."""
 
 
 class Member(NamedTuple):
@@ -206,7 +208,8 @@ def list_channels(user_id: int) -> list[ChannelSummary]:
         ChannelSummary(id=r[0], slug=r[1], name=r[2], unread=r[3], newest=r[4], kind=r[5])
         if r[0] not in dms
         else ChannelSummary(id=r[0], slug=r[1], name=dm_rules.title(dms[r[0]][0]), unread=r[3], newest=r[4],
-                            kind=r[5], online=bool(online & set(dms[r[0]][1])))
+                            kind=r[5], online=bool(online & set(dms[r[0]][1])),
+                            peer=dms[r[0]][1][0] if len(dms[r[0]][0]) == len(dms[r[0]][1]) == 1 else 0)
         for r in rows
     ]
     return sorted(found, key=lambda c: (c.name.casefold(), c.id)) if dms else found

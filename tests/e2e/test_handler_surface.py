@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from neurocache_ui.infra import bus, presence
-from neurocache_ui.services import agents, api_keys, auth, channels, messaging, pins, team
+from neurocache_ui.services import agents, api_keys, auth, channels, messaging, pins, profiles, team
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import (
     Agent,
@@ -30,6 +30,7 @@ from neurocache_ui.store.models import (
     User,
 )
 from neurocache_ui.store.pin_models import Pin, SavedMessage
+from neurocache_ui.store.profile_models import UserProfile
 from neurocache_ui.store.workspace_models import SignupInvite, Workspace
 from neurocache_ui.web.state.surface import PUBLIC_HANDLERS, state_classes
 from testkit.fake_provider import FakeOpenAIServer
@@ -64,7 +65,7 @@ class Victim:
     def secrets(self) -> list[str]:
         """Strings only her data contains (slugs are guessable, so they are inputs, not secrets)."""
         return [f"secret-{self.tag}", f"Her {self.tag}", f"Vault {self.tag}", f"goal-{self.tag}",
-                f"Agent {self.tag}", self.user.email, f"key-{self.tag}"]
+                f"Agent {self.tag}", self.user.email, f"key-{self.tag}", f"title-{self.tag}", f"status-{self.tag}"]
 
 
 @pytest.fixture
@@ -79,6 +80,7 @@ def victim(use_settings, postgres_url: str, redis_server: RedisServer) -> Victim
     agent = agents.create_agent(user.id, {"name": f"Agent {tag}", "model": "fake-model", "reply_mode": "all"})
     team.add_agent(channel.id, user.id, agent.id)
     _, key = api_keys.create_key(user.id, f"key-{tag}", None)
+    profiles.update(user.id, title=f"title-{tag}", status=("", f"status-{tag}"))  # her card: only channel mates see it
     return Victim(tag, user, channel, message.id, agent, key.id)
 
 
@@ -159,6 +161,8 @@ def _counts(her: Victim) -> dict[str, Any]:
             "her_account": conn.execute(sa.select(User.is_admin, User.deactivated_at).where(User.id == her.user.id)).one(),
             "signup_mode": conn.execute(sa.select(Workspace.signup_mode)).scalar_one_or_none(),
             "invites": one(sa.select(sa.func.count()).select_from(SignupInvite)),
+            "her_profile": conn.execute(sa.select(UserProfile.title, UserProfile.status_text, UserProfile.avatar_version)
+                                        .where(UserProfile.user_id == her.user.id)).one(),
         }
 
 

@@ -60,6 +60,8 @@ def test_the_same_people_always_get_the_same_dm_named_for_each_viewer(stores: St
     sidebar = {c.id: c for c in channels.list_channels(bob.id)}
     assert (sidebar[first.id].kind, sidebar[first.id].name) == ("dm", "Ada")
     assert sidebar[group.id].name == "Ada, Cy, Writer"
+    # A DM with one person carries their id (the row's profile button); a group has no one to show.
+    assert (sidebar[first.id].peer, sidebar[group.id].peer) == (ada.id, 0)
 
 
 def test_two_people_starting_the_same_dm_at_once_share_one(stores: Stores) -> None:

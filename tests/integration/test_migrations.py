@@ -363,3 +363,26 @@ def test_roles_migration_makes_the_oldest_account_admin_and_owners_owners(
         assert conn.execute(sa.text("SELECT count(*) FROM message")).scalar() == 1
         assert "is_admin" not in {c["name"] for c in sa.inspect(conn).get_columns("user_account")}
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["empty_postgres", "empty_sqlite"])
+def test_profiles_migration_adds_and_removes_its_tables_and_keeps_accounts(backend: str, request: pytest.FixtureRequest) -> None:
+    """0022: an existing account has an empty profile (no row); down drops profiles and avatars only."""
+    url: str = request.getfixturevalue(backend)
+    config = alembic_config(url)
+    command.upgrade(config, "0020")
+    engine = engine_for(url)
+    with engine.begin() as conn:
+        user = _insert(conn, "user_account", email="ada@example.com")
+    command.upgrade(config, "0022")
+    assert {"user_profile", "user_avatar"} <= tables(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO user_profile (user_id, title, updated_at) VALUES (:u, 'Designer', CURRENT_TIMESTAMP)"), {"u": user})
+        conn.execute(sa.text("INSERT INTO user_avatar (user_id, size, data) VALUES (:u, 32, :d)"), {"u": user, "d": b"webp"})
+        row = conn.execute(sa.text("SELECT status_text, avatar_version FROM user_profile")).one()
+        assert tuple(row) == ("", 0)
+    command.downgrade(config, "0020")
+    assert not {"user_profile", "user_avatar"} & tables(url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT email FROM user_account")).scalars().all() == ["ada@example.com"]
+    engine.dispose()

@@ -16,6 +16,7 @@ def field(
     auto_complete: str = "off",
     required: bool = True,
     max_length: int | None = None,
+    default_value: rx.Var[str] | str | None = None,
 ) -> rx.Component:
     input_id = f"{form_id}-{name}"
     error_id = f"{input_id}-error"
@@ -30,6 +31,7 @@ def field(
             auto_complete=auto_complete,
             required=required,
             max_length=max_length,
+            **({"default_value": default_value} if default_value is not None else {}),
             size="3",
             width="100%",
             # Tied to its error line only while there is one, so screen readers hear it with the field.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from neurocache_ui.web.components.dms import new_message_button, new_message_dialog
+from neurocache_ui.web.components.profiles import profile_card, profile_button
 from neurocache_ui.web.components.search import search_bar
 from neurocache_ui.web.components.client_widgets import viewport_height
 from neurocache_ui.web.state.auth import AuthState
@@ -97,10 +98,11 @@ def _presence_dot(online: rx.Var[bool]) -> rx.Component:
 
 
 def _channel_link(channel: rx.Var[dict]) -> rx.Component:
-    """A sidebar row: a channel ("#") or a direct message (its presence dot)."""
+    """A sidebar row: a channel ("#") or a direct message (its presence dot; a DM with one
+    person also has a button, beside the link, that opens their card)."""
     href = "/channels/" + channel["slug"].to(str)
     active = rx.State.router.url.path == href
-    return rx.link(
+    link = rx.link(
         rx.hstack(
             rx.cond(channel["kind"] == "dm", _presence_dot(channel["online"].to(bool)),
                     rx.text("#", color=rx.color("gray", 11), aria_hidden="true")),
@@ -121,6 +123,10 @@ def _channel_link(channel: rx.Var[dict]) -> rx.Component:
         width="100%",
         background=rx.cond(active, rx.color("accent", 3), "transparent"),
         _hover={"background": rx.color("accent", 3)},
+    )
+    peer = channel["peer"].to(int)
+    return rx.hstack(
+        link, rx.cond(peer > 0, profile_button(channel["name"].to(str), peer)), align="center", spacing="0", width="100%",
     )
 
 
@@ -283,6 +289,7 @@ def hub_page(title: str, *children: rx.Component, fill: bool = False) -> rx.Comp
             viewport_height(),
             service_banner(),
             new_message_dialog(),
+            profile_card(),
             top_bar(),
             rx.box(
                 sidebar(),

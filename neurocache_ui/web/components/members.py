@@ -9,9 +9,11 @@ import reflex as rx
 
 from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.forms import form_alert
+from neurocache_ui.web.components.profiles import name_button
 from neurocache_ui.web.state.channel_admin import ChannelAdminState
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.members import DIALOG, MembersState
+from neurocache_ui.web.state.profiles import ProfileState
 
 
 def _member(row: rx.Var[dict]) -> rx.Component:
@@ -20,8 +22,12 @@ def _member(row: rx.Var[dict]) -> rx.Component:
     return rx.el.li(
         rx.hstack(
             rx.vstack(
-                rx.text(name, rx.cond(row["you"].to(bool), rx.text.span(" (you)", color=rx.color("gray", 11))),
-                        weight="medium", class_name="break-words"),
+                rx.hstack(
+                    name_button(name, [ChannelAdminState.toggle_dialog(DIALOG, False), ProfileState.open_person(user_id)],
+                                bold=False),
+                    rx.cond(row["you"].to(bool), rx.text(" (you)", size="2", color=rx.color("gray", 11))),
+                    spacing="1", align="center", min_width="0",
+                ),
                 rx.badge(row["role"].to(str), variant="soft", high_contrast=True,
                          color_scheme=rx.match(row["role"].to(str), ("Owner", "amber"), ("Moderator", "blue"), "gray")),
                 spacing="1",

@@ -15,6 +15,7 @@ from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.markdown import message_body
 from neurocache_ui.web.components.media import media_players
 from neurocache_ui.web.components.pins import pin_actions, pin_marks
+from neurocache_ui.web.components.profiles import name_button
 from neurocache_ui.web.components.reactions import (
     add_reaction_button,
     parsed,
@@ -29,6 +30,7 @@ from neurocache_ui.web.components.team import (
 )
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.pins import PinsState
+from neurocache_ui.web.state.profiles import ProfileState
 from neurocache_ui.web.state.team import TeamState
 from neurocache_ui.web.state.thread import ThreadState
 
@@ -204,10 +206,22 @@ def _badges(status: rx.Var[str], edited: rx.Var[bool], message_id: rx.Var[int]) 
     ]
 
 
-def _author_line(author: rx.Var[str], created_at: rx.Var[str], status: rx.Var[str], edited: rx.Var[bool],
-                 message_id: rx.Var[int]) -> rx.Component:
-    return rx.hstack(
+def _author(author: rx.Var[str], kind: rx.Var[str], user_id: rx.Var[int], agent_id: rx.Var[int]) -> rx.Component:
+    """A person's or agent's name opens their card (web/components/profiles.py); a notice's is text."""
+    return rx.match(
+        kind,
+        ("user", rx.cond(user_id > 0, name_button(author, ProfileState.open_person(user_id)),
+                         rx.text(author, weight="bold", size="2", class_name="truncate"))),
+        ("agent", rx.cond(agent_id > 0, name_button(author, ProfileState.open_agent(agent_id)),
+                          rx.text(author, weight="bold", size="2", class_name="truncate"))),
         rx.text(author, weight="bold", size="2", class_name="truncate"),
+    )
+
+
+def _author_line(author: rx.Var[str], kind: rx.Var[str], user_id: rx.Var[int], agent_id: rx.Var[int],
+                 created_at: rx.Var[str], status: rx.Var[str], edited: rx.Var[bool], message_id: rx.Var[int]) -> rx.Component:
+    return rx.hstack(
+        _author(author, kind, user_id, agent_id),
         rx.moment(created_at, format="HH:mm", local=True, size="1", color=rx.color("gray", 11), flex_shrink="0"),
         *_badges(status, edited, message_id),
         align="center",
@@ -222,6 +236,9 @@ def message_item(
     message_id: rx.Var[int],
     author: rx.Var[str],
     kind: rx.Var[str],
+    user_id: rx.Var[int],
+    agent_id: rx.Var[int],
+    avatar: rx.Var[str],
     content: rx.Var[str],
     status: rx.Var[str],
     created_at: rx.Var[str],
@@ -261,7 +278,7 @@ def message_item(
                     rx.moment(created_at, format="HH:mm", local=True, size="1", color=rx.color("gray", 11),
                               class_name="hover-time", width=AVATAR_WIDTH, flex_shrink="0", padding_top="0.2em",
                               font_size="11px", white_space="nowrap"),
-                    rx.avatar(fallback=author[:1], size="2", radius="full", flex_shrink="0",
+                    rx.avatar(src=avatar, fallback=author[:1], size="2", radius="full", flex_shrink="0", alt="",
                               color_scheme=rx.match(kind, ("agent", "violet"), ("system", "gray"), "blue")),
                 ),
                 rx.vstack(
@@ -271,7 +288,7 @@ def message_item(
                             edited | (status != "complete"),
                             rx.hstack(*_badges(status, edited, message_id), align="center", spacing="2"),
                         ),
-                        _author_line(author, created_at, status, edited, message_id),
+                        _author_line(author, kind, user_id, agent_id, created_at, status, edited, message_id),
                     ),
                     rx.cond(
                         editing,
@@ -335,6 +352,9 @@ def _item(row: rx.Var[dict[str, Any]], *, in_thread: bool) -> rx.Component:
         message_id=row["id"].to(int),
         author=row["author"].to(str),
         kind=row["kind"].to(str),
+        user_id=row["user_id"].to(int),
+        agent_id=row.get("agent_id", 0).to(int),
+        avatar=ProfileState.avatars.get(row["user_id"].to_string(), "").to(str),
         content=row["content"].to(str),
         status=row["status"].to(str),
         created_at=row["created_at"].to(str),

@@ -7,10 +7,12 @@ import reflex as rx
 from neurocache_ui.domain.passwords import MIN_LENGTH
 from neurocache_ui.web.components.forms import field, form_alert, submit_button
 from neurocache_ui.web.components.layout import hub_page
+from neurocache_ui.web.components.profiles import profile_section
 from neurocache_ui.web.state.account import AccountState
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.mentions import MentionsState
+from neurocache_ui.web.state.profiles import ProfileEditState
 
 
 def _password_form() -> rx.Component:
@@ -54,6 +56,7 @@ def account_page() -> rx.Component:
         "Account",
         rx.vstack(
             rx.text(AuthState.user_name, " · ", AuthState.user_email, size="2", color=rx.color("gray", 11)),
+            rx.card(profile_section(), width="100%", max_width="32em"),
             rx.card(_password_form(), width="100%", max_width="32em"),
             rx.card(_everywhere(), width="100%", max_width="32em"),
             spacing="5",
@@ -67,5 +70,6 @@ def add_pages(app: rx.App) -> None:
         account_page,
         route="/account",
         title="Account · Neurocache",
-        on_load=[AuthState.check_session, ChatState.load_channels, MentionsState.load_count, AccountState.load_account],
+        on_load=[AuthState.check_session, ChatState.load_channels, MentionsState.load_count, AccountState.load_account,
+                 ProfileEditState.load_profile],
     )

@@ -22,6 +22,7 @@ from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.mentions import MentionsState
 from neurocache_ui.web.state.pins import PinsState
+from neurocache_ui.web.state.profiles import ProfileState
 from neurocache_ui.web.state.summaries import SummaryState
 from neurocache_ui.web.state.team import TeamState
 from neurocache_ui.web.state.thread import ThreadState
@@ -162,4 +163,4 @@ def channel_page() -> rx.Component:
 def add_pages(app: rx.App) -> None:
     on_load = [AuthState.check_session, ChatState.load_channels, MentionsState.load_count]
     app.add_page(channels_index, route="/channels", title="Channels · Neurocache", on_load=on_load)
-    app.add_page(channel_page, route="/channels/[slug]", title="Channel · Neurocache", on_load=[*on_load, ChatState.open_channel, PinsState.load_pins, TeamState.load_team, ThreadState.open_from_url, SummaryState.load_summary(0)])
+    app.add_page(channel_page, route="/channels/[slug]", title="Channel · Neurocache", on_load=[*on_load, ChatState.open_channel, PinsState.load_pins, ProfileState.load_avatars, TeamState.load_team, ThreadState.open_from_url, SummaryState.load_summary(0)])

@@ -20,6 +20,7 @@ from neurocache_ui.domain.events import (
     MessageEvent,
     MessageUpdated,
     PresenceChanged,
+    ProfileChanged,
     ReadMoved,
     SessionsEnded,
     TypingChanged,
@@ -49,7 +50,7 @@ def recipients(watchers: Watchers, channel_id: int, event: Event) -> list[str]:
     a moved read marker and membership changes their users' tabs; a streaming
     reply (and its steps) only tabs showing its channel; anything else every tab
     watching the channel."""
-    if isinstance(event, BusReconnected):
+    if isinstance(event, BusReconnected | ProfileChanged):  # a profile: any tab may show its card
         return watchers.all_tokens()
     if isinstance(event, SessionsEnded | ReadMoved):
         return watchers.tabs_of(event.user_id)
@@ -65,7 +66,7 @@ def sidebar_of(summaries: list[ChannelSummary], open_channel: int) -> list[Sideb
     """The sidebar from the database's counts; the open channel shows nothing unread."""
     return [
         {"id": s.id, "slug": s.slug, "name": s.name, "unread": 0 if s.id == open_channel else s.unread, "newest": s.newest,
-         "kind": s.kind, "online": s.online}
+         "kind": s.kind, "online": s.online, "peer": s.peer}
         for s in summaries
     ]
 

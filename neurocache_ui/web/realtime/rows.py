@@ -58,6 +58,8 @@ def to_row(view: MessageView) -> Row:
             [{"emoji": r.emoji, "count": r.count, "users": list(r.user_ids), "names": ", ".join(r.names)} for r in view.reactions]
         ),
     }
+    if view.agent_id:
+        row["agent_id"] = view.agent_id  # an agent's reply: its name opens the agent's card
     if view.media:
         row["media"] = players(view.media)
     if view.notes:

@@ -76,6 +76,8 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     "BrowseState": frozenset({"join_channel", "join_open", "load_browse", "search_browse", "set_visibility", "turn_browse_page"}),
     "PinsState": frozenset({"load_pins", "set_pin", "set_pins_open", "set_saved"}),
     "SavedState": frozenset({"load_saved", "more_saved", "unsave"}),
+    "ProfileState": frozenset({"close_card", "load_avatars", "message_person", "open_agent", "open_person"}),
+    "ProfileEditState": frozenset({"clear_status", "load_profile", "remove_avatar", "save_profile", "upload_avatar"}),
 }
 
 
