@@ -119,10 +119,14 @@ def _suffix(filename: str) -> str:
     return "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
 
 
+def is_text_file(filename: str) -> bool:
+    """A file previewed as its own first lines (by its name)."""
+    return _suffix(filename) in TEXT_SUFFIXES
+
+
 def previewable(filename: str) -> bool:
     """PDFs (their extracted text) and text files (their first lines) have a preview."""
-    suffix = _suffix(filename)
-    return suffix == ".pdf" or suffix in TEXT_SUFFIXES
+    return _suffix(filename) == ".pdf" or is_text_file(filename)
 
 
 def size_text(size: int) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from neurocache_ui.domain.errors import NotFound
-from neurocache_ui.domain.media import FILE_KIND, PREVIEW_LINES, TEXT_SUFFIXES, previewable
+from neurocache_ui.domain.media import FILE_KIND, PREVIEW_LINES, is_text_file, previewable
 from neurocache_ui.services import agents, channels
 from neurocache_ui.services.media.sending import UNAVAILABLE
 from neurocache_ui.store.db import database_guard, session_scope
@@ -113,7 +113,7 @@ def preview(media_id: int, viewer_id: int) -> tuple[str, str]:
         found = _visible(session, media_id, viewer_id)
         if not found.is_file or not previewable(found.filename):
             raise NotFound(NO_PREVIEW)
-        if "." + found.filename.rsplit(".", 1)[-1].lower() in TEXT_SUFFIXES:
+        if is_text_file(found.filename):
             first = b"".join(repo.chunks(session, media_id, 0, 0))
             text = first.decode("utf-8-sig", errors="replace")
             return found.filename, _first_lines(text, partial=found.size > len(first))
