@@ -186,6 +186,8 @@ class Settings:
     media_max_minutes: int = 20
     """NEUROCACHE_MEDIA_MAX_MINUTES: the longest video or audio accepted; longer ones are refused."""
     media_frames: int = 32
+    file_max_mb: int = 50
+    """NEUROCACHE_FILE_MAX_MB: the largest file of any kind (PDF, zip, CSV …) a member may attach, in MB."""
     """NEUROCACHE_MEDIA_FRAMES: the most frames of one video an agent is shown (chosen by scene change)."""
     transcription_model: str | None = None
     """NEUROCACHE_TRANSCRIPTION_MODEL: the provider's speech-to-text model (`whisper-1`,
@@ -269,6 +271,7 @@ class Settings:
             media_max_mb=whole("NEUROCACHE_MEDIA_MAX_MB", 200, 10_240),
             media_max_minutes=whole("NEUROCACHE_MEDIA_MAX_MINUTES", 20, 600),
             media_frames=whole("NEUROCACHE_MEDIA_FRAMES", 32, 256),
+            file_max_mb=whole("NEUROCACHE_FILE_MAX_MB", 50, 10_240),
             knowledge_zip_max_bytes=whole("NEUROCACHE_KNOWLEDGE_ZIP_MAX_BYTES", 50 * 1024 * 1024, 2 * 1024**3, minimum=1024),
             knowledge_zip_max_files=whole("NEUROCACHE_KNOWLEDGE_ZIP_MAX_FILES", 20_000, 1_000_000, minimum=1),
             knowledge_zip_max_unpacked_bytes=whole(

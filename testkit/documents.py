@@ -44,6 +44,26 @@ def make_pdf(pages: list[str]) -> bytes:
     return pdf_file([f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode() for text in escaped])
 
 
+def large_pdf(text: str, size: int) -> bytes:
+    """A PDF of about `size` bytes whose one page says `text`: the bulk is an
+    incompressible stream object no page uses (a scanned attachment's weight, none of
+    its parsing cost)."""
+    import os
+
+    small = make_pdf([text])
+    padding = max(0, size - len(small) - 64)
+    head, _, tail = small.partition(b"xref\n")
+    count = int(tail.split(b"\n")[0].split()[1])  # "0 N": N-1 objects so far
+    offsets = [int(line[:10]) for line in tail.split(b"\n")[2:count + 1]]
+    extra = b"%d 0 obj\n<< /Length %d >>\nstream\n" % (count, padding) + os.urandom(padding) + b"\nendstream\nendobj\n"
+    body = head + extra
+    out = body + b"xref\n0 %d\n0000000000 65535 f \n" % (count + 1)
+    for offset in [*offsets, len(head)]:
+        out += b"%010d 00000 n \n" % offset
+    root = b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (count + 1, len(body))
+    return bytes(out + root)
+
+
 def bomb_pdf(pages: int = 20) -> bytes:
     """A few KB that inflate to `pages` pages of 1 MB of drawing operators each
     (all pages share one compressed content stream): ~600,000 characters of text

@@ -19,6 +19,7 @@ from neurocache_ui.api.routes import (
     directory,
     dms,
     evals,
+    files,
     knowledge,
     media,
     models,
@@ -73,7 +74,7 @@ def create_app() -> FastAPI:
     api = APIRouter(prefix=PREFIX, responses=COMMON_ERRORS)  # body size: ApiMiddleware
     for module in (
         models, chat, agents, agent_versions, evals, knowledge, directory, channels, dms, pins, channel_roles, reactions,
-        search, usage, media, profiles,
+        search, usage, media, profiles, files,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -35,14 +35,15 @@ async def _serve(request: Request, attachment_id: int, *, thumbnail: bool) -> Re
     return Response(image.data, media_type=image.content_type, headers=served_headers(filename))
 
 
-def served_headers(filename: str) -> dict[str, str]:
-    """Headers of a members-only file shown inline (images here, media in api/media.py)."""
+def served_headers(filename: str, disposition: str = "inline") -> dict[str, str]:
+    """Headers of a members-only file shown inline (images here, media in api/media.py),
+    or, `disposition` "attachment", only ever saved (any other file: api/media.py)."""
     ascii_name = filename.encode("ascii", "replace").decode().replace('"', "_").replace("\\", "_")
     return {
         # private: shared caches must not keep a members-only file.
         "Cache-Control": f"private, max-age={MAX_AGE_SECONDS}",
         "X-Content-Type-Options": "nosniff",
-        "Content-Disposition": f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
+        "Content-Disposition": f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
         "Content-Security-Policy": POLICY,
     }
 

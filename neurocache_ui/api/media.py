@@ -3,7 +3,9 @@ cookie decides): uploading a file before it is sent (the raw body, streamed, cou
 and cut off past the limit) to a channel (`?channel=`) or an agent's Try it chat
 (`?agent=`, its owner only), dropping it, and serving it to members of its channel (a
 Try it file: its uploader; everyone else a 404) with range requests, so players seek and a 200 MB video is read
-a chunk at a time. Served as media only: nosniff and a CSP that lets nothing run.
+a chunk at a time. Served as media only: nosniff and a CSP that lets nothing run. Any other file (kind
+"file") is served the same way but as a download (`Content-Disposition: attachment`),
+and a PDF's or text file's preview as plain text.
 `serve` and `byte_range` are shared with the public API (api/routes/media.py)."""
 
 from __future__ import annotations
@@ -74,7 +76,8 @@ def _refused(status: int, message: str) -> JSONResponse:
 async def serve(request: Request, media_id: int, viewer_id: int) -> Response:
     """The file (or the range asked for) for a member of its channel; NotFound otherwise."""
     found = await asyncio.to_thread(reading.open_file, media_id, viewer_id)
-    headers = served_headers(found.filename) | {"Accept-Ranges": "bytes"}
+    disposition = "attachment" if found.is_file else "inline"
+    headers = served_headers(found.filename, disposition) | {"Accept-Ranges": "bytes"}
     try:
         wanted = byte_range(request.headers.get("range"), found.size)
     except Unsatisfiable:
@@ -140,7 +143,7 @@ async def upload_media(
     kind: str = Query(default="", max_length=10),
 ) -> Response:
     async def act(user_id: int) -> Response:
-        uploads.check_upload(filename, request.headers.get("content-type", ""), declared_length(request))
+        uploads.check_upload(filename, request.headers.get("content-type", ""), declared_length(request), kind)
         return JSONResponse(uploaded_body(await receive(request, channel, user_id, filename, kind, agent)))
 
     return await _as_member(request, act)
@@ -166,6 +169,17 @@ async def media_poster(request: Request, media_id: int = MediaId) -> Response:
     async def act(user_id: int) -> Response:
         data = await asyncio.to_thread(reading.poster, media_id, user_id)
         return Response(data, media_type="image/jpeg", headers=served_headers(f"poster-{media_id}.jpg"))
+
+    return await _as_member(request, act)
+
+
+@router.get(MEDIA_PATH + "/{media_id}/preview")
+async def file_preview(request: Request, media_id: int = MediaId) -> Response:
+    """A PDF's or text file's first lines as plain text, opened in its own tab: text/plain
+    with nosniff and a sandboxing CSP, so nothing in it can run or be taken for a page."""
+    async def act(user_id: int) -> Response:
+        filename, text = await asyncio.to_thread(reading.preview, media_id, user_id)
+        return Response(text, media_type="text/plain; charset=utf-8", headers=served_headers(filename + ".txt"))
 
     return await _as_member(request, act)
 

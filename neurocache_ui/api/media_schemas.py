@@ -1,5 +1,6 @@
 """The public API's shapes of video and audio: a message's media, an upload's answer,
-a transcript (api/routes/media.py, api/routes/channels.py)."""
+a transcript (api/routes/media.py, api/routes/channels.py); and of any other file sent
+with a message (api/routes/files.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,20 @@ class MediaPublic(BaseModel):
     note: str = Field(description="Why processing failed, or why there is no transcript.")
     url: str = Field(description="The file, with range requests: GET /api/v1/media/{id} with the key, or this same-origin path with a hub session.")
     transcript_url: str
+
+
+class FilePublic(BaseModel):
+    id: int
+    name: str
+    size: int = Field(description="Bytes.")
+    content_type: str = Field(description="What its name says it is (application/octet-stream when it says nothing known).")
+    url: str = Field(description="The download: GET /api/v1/media/{id} with the key (Content-Disposition: attachment).")
+
+
+class FileUploaded(BaseModel):
+    id: int = Field(description="Pass in `file_ids` when posting a message (it is yours, unsent, until then).")
+    name: str
+    size: int
 
 
 class MediaUploaded(BaseModel):

@@ -18,6 +18,7 @@ from neurocache_ui.settings import get_settings
 PREFIX = "/api/"
 KNOWLEDGE_UPLOAD = re.compile(r"^/api/v1/agents/[^/]+/knowledge/?$")
 MEDIA_UPLOAD = re.compile(r"^/api/v1/media/?$")
+FILE_UPLOAD = re.compile(r"^/api/v1/files/?$")
 
 
 class ApiMiddleware:
@@ -80,11 +81,13 @@ class ApiMiddleware:
 
 
 def _body_limit(scope: Scope) -> int:
-    """Uploads of knowledge and media have their own limits; every other request the API's."""
+    """Uploads of knowledge, media and files have their own limits; every other request the API's."""
     if scope.get("method") == "POST" and KNOWLEDGE_UPLOAD.match(scope["path"]):
         return knowledge.request_limit()
     if scope.get("method") == "POST" and MEDIA_UPLOAD.match(scope["path"]):
         return get_settings().media_max_mb * 1024 * 1024
+    if scope.get("method") == "POST" and FILE_UPLOAD.match(scope["path"]):
+        return get_settings().file_max_mb * 1024 * 1024
     return get_settings().api_max_body_bytes
 
 

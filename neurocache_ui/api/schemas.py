@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from neurocache_ui.api.media_schemas import FilePublic as FilePublic
 from neurocache_ui.api.media_schemas import MediaPublic as MediaPublic
 from neurocache_ui.domain import dm_rules, limits
 from neurocache_ui.services.agents import AgentPublic, AgentSettings
@@ -305,6 +306,7 @@ class MessagePublic(BaseModel):
     reply_count: int = Field(default=0, description="Replies in this message's thread (roots only).")
     reactions: list[ReactionPublic] = Field(default_factory=list, description="One entry per emoji, oldest first.")
     media: list[MediaPublic] = Field(default_factory=list, description="Video and audio sent with the message.")
+    files: list[FilePublic] = Field(default_factory=list, description="Other files sent with it (PDF, zip, CSV …).")
 
 
 class MessageList(BaseModel):
@@ -327,6 +329,9 @@ class MessageCreate(BaseModel):
     media_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
         default_factory=list, max_length=4,
         description="Your unsent uploads (POST /media) to send with it; then `content` may be empty.",
+    )
+    file_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+        default_factory=list, max_length=4, description="Your unsent files (POST /files) to send with it; at most 4 with `media_ids`.",
     )
 
 

@@ -20,6 +20,7 @@ from neurocache_ui.api.schemas import (
     ChannelList,
     ChannelPublic,
     ChannelSummary,
+    FilePublic,
     ImagePublic,
     MediaPublic,
     MessageCreate,
@@ -32,6 +33,7 @@ from neurocache_ui.api.schemas import (
     Usage,
 )
 from neurocache_ui.domain.errors import NotFound
+from neurocache_ui.domain.media import content_type_of
 from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.services import agents, channels, collective, messaging, team
 from neurocache_ui.services.agent_runs import runner
@@ -91,7 +93,11 @@ def message_public(view: MessageView) -> MessagePublic:
         media=[
             MediaPublic(id=m.id, kind=m.kind, filename=m.filename, duration_ms=m.duration_ms, status=m.status, progress=m.progress,
                         note=m.note, url=f"/api/v1{m.url}", transcript_url=f"/api/v1{m.url}/transcript")
-            for m in view.media
+            for m in view.media if not m.is_file
+        ],
+        files=[
+            FilePublic(id=m.id, name=m.filename, size=m.size, content_type=content_type_of(m.filename, m.kind), url=f"/api/v1{m.url}")
+            for m in view.media if m.is_file
         ],
     )
 
@@ -169,12 +175,14 @@ async def post_message(slug: str, body: MessageCreate, key: CurrentKey) -> Messa
     """Stored, then published (it appears live in the hub), then mentioned agents
     (and those that answer every message) start replying in the background. With
     `thread_id` it is a reply in that thread, and agents answer there. `media_ids`
-    sends your uploads (POST /media) with it; they are processed in the background."""
+    sends your uploads (POST /media) with it, `file_ids` your files (POST /files); they
+    are processed (transcribed, a document's text read) in the background."""
 
     def store() -> MessageView:
         channel_id = _readable_channel_id(slug, key.user_id)  # an open channel not joined: 403, join first
         return messaging.post_message(
-            channel_id, user_id=key.user_id, content=body.content, thread_id=body.thread_id, media_ids=body.media_ids
+            channel_id, user_id=key.user_id, content=body.content, thread_id=body.thread_id,
+            media_ids=[*body.media_ids, *body.file_ids],
         )
 
     view = await asyncio.to_thread(store)

@@ -1,6 +1,6 @@
 """What an agent reads of the video and audio in its conversation (domain/media_prompts.py):
 the newest ready video's frames as labelled images, every file's timestamped
-transcript; and, before answering a message whose media is still being processed,
+transcript, an attached document's text (services/media/documents.py); and, before answering a message whose media is still being processed,
 waiting for it (a voice message is answered once its transcript exists). A channel's
 messages and the turns of an owner's Try it chat (files by id, `files`) are read alike."""
 
@@ -33,6 +33,10 @@ def _watched(refs: Sequence[MediaRef], framed: int) -> dict[int, media_prompts.W
     budget = get_settings().media_frames
     found: dict[int, media_prompts.Watched] = {}
     for ref in refs:
+        if ref.is_file:
+            text = reading.text_of(ref.id) if ref.status == "ready" else ""
+            found[ref.id] = media_prompts.Watched(ref, note=ref.note, text=text)
+            continue
         segments, note = reading.transcript_of(ref.id) if ref.status == "ready" else ([], ref.note)
         frames = reading.frames_of(ref.id)[:budget] if ref.id == framed else []
         urls = [(at_ms, f"data:image/jpeg;base64,{base64.b64encode(jpeg).decode()}") for at_ms, jpeg in frames]

@@ -8,7 +8,11 @@ the transcript) on the media row and the message's ref, and every viewer gets it
 The end is "ready" (with a note when there is no transcript: no model set up, no
 sound, or the provider failed — the file still plays) or "failed" with the reason
 (the decoder refused it). Each progress write refreshes the claim's lease, so a
-worker that dies leaves the file to be claimed again (worker.MAX_ATTEMPTS)."""
+worker that dies leaves the file to be claimed again (worker.MAX_ATTEMPTS).
+
+A file of any other kind (`kind` "file") is not decoded: its text is read by the
+knowledge parsers (services/media/documents.py) and kept in `transcript_text`; it ends
+"ready" whether or not it had text (the note says why not)."""
 
 from __future__ import annotations
 
@@ -24,7 +28,8 @@ from neurocache_ui.domain.errors import Invalid, NeurocacheError, Unavailable
 from neurocache_ui.infra import media
 from neurocache_ui.infra.llm import transcribe
 from neurocache_ui.services import messaging
-from neurocache_ui.services.media import listening
+from neurocache_ui.domain.media import FILE_KIND
+from neurocache_ui.services.media import documents, listening
 from neurocache_ui.services.usage import recorder
 from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import session_scope
@@ -139,13 +144,19 @@ async def process(media_id: int) -> str:
     found = await asyncio.to_thread(_job, media_id)
     if found is None:
         return ""
-    filename, size = found
+    filename, size, kind = found
     settings = get_settings()
     progress = Progress(media_id)
     try:
         with tempfile.TemporaryDirectory(prefix="neurocache-media-") as folder:
             path = os.path.join(folder, "media" + os.path.splitext(filename)[1].lower())
             await asyncio.to_thread(_write_file, media_id, size, path)
+            if kind == FILE_KIND:
+                text, note = await asyncio.to_thread(documents.text_of, path, filename)
+                await asyncio.to_thread(
+                    _write, media_id, status="ready", progress=100, note=note, lease_until=None, transcript_text=text
+                )
+                return "ready"
             probe = await media.probe(path, max_duration_ms=settings.media_max_minutes * 60_000)
             base = 0.0
             if probe.kind == "video":

@@ -2,7 +2,8 @@
 the owner, for a file of their Try it chat with an agent; only
 the 1 MB chunks the range covers, one at a time off the event loop), the poster, the
 transcript; and, for agents (trusted callers, no viewer), the frames and transcript
-of a media file (`frames_of`, `transcript_of`)."""
+of a media file (`frames_of`, `transcript_of`). A file's plain-text preview (`preview`):
+a text file's first lines from its first chunk, a PDF's text as read when it was sent."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from neurocache_ui.domain.errors import NotFound
+from neurocache_ui.domain.media import FILE_KIND, PREVIEW_LINES, is_text_file, previewable
 from neurocache_ui.services import agents, channels
 from neurocache_ui.services.media.sending import UNAVAILABLE
 from neurocache_ui.store.db import database_guard, session_scope
@@ -21,6 +23,8 @@ from neurocache_ui.store.repositories import media as repo
 
 NOT_FOUND = "Video or audio not found."
 NO_TRANSCRIPT_YET = "The transcript is not ready yet."
+NO_PREVIEW = "This file has no preview. Download it to open it."
+NO_TEXT_YET = "(Its text is still being read. Try again in a moment.)"
 
 Segment = tuple[int, int, str]
 """(start_ms, end_ms, text) of what was said."""
@@ -32,6 +36,12 @@ class MediaFile:
     size: int
     content_type: str
     filename: str
+    kind: str = ""
+
+    @property
+    def is_file(self) -> bool:
+        """Any file (not video or audio): downloaded, never shown inline."""
+        return self.kind == FILE_KIND
 
 
 @dataclass(frozen=True)
@@ -59,7 +69,7 @@ def _visible(session: Session, media_id: int, viewer_id: int) -> MediaFile:
             channels.ensure_member(found.channel_id, viewer_id, session=session)
     except NotFound:
         raise NotFound(NOT_FOUND) from None
-    return MediaFile(media_id, int(found.size), found.content_type, found.filename)
+    return MediaFile(media_id, int(found.size), found.content_type, found.filename, found.kind)
 
 
 def open_file(media_id: int, viewer_id: int) -> MediaFile:
@@ -82,6 +92,35 @@ async def read_range(media_id: int, start: int, end: int) -> AsyncIterator[bytes
             return  # deleted meanwhile: the response ends short
         base = seq * CHUNK_BYTES
         yield data[max(0, start - base) : end - base + 1]
+
+
+def _first_lines(text: str, *, partial: bool = False, limit: int = PREVIEW_LINES) -> str:
+    """The first `limit` lines, saying when there are more; `partial`: the text is a cut
+    piece of the file (its first chunk), whose last line may be cut too."""
+    lines = text.splitlines()
+    if len(lines) > limit or partial:
+        shown = lines[:limit] if len(lines) > limit else lines[:-1]
+        return "\n".join(shown) + f"\n\n(The first {len(shown)} lines; download the file for the rest.)"
+    return "\n".join(lines)
+
+
+def preview(media_id: int, viewer_id: int) -> tuple[str, str]:
+    """(filename, plain text) of a PDF's or text file's preview for a member: a text
+    file's first PREVIEW_LINES lines (from its first chunk only), a PDF's text as read
+    when it was sent (its first PREVIEW_LINES lines). NotFound for anyone else, and for
+    other files."""
+    with database_guard(UNAVAILABLE), session_scope() as session:
+        found = _visible(session, media_id, viewer_id)
+        if not found.is_file or not previewable(found.filename):
+            raise NotFound(NO_PREVIEW)
+        if is_text_file(found.filename):
+            first = b"".join(repo.chunks(session, media_id, 0, 0))
+            text = first.decode("utf-8-sig", errors="replace")
+            return found.filename, _first_lines(text, partial=found.size > len(first))
+        text, (_, note, status) = repo.text_of(session, media_id), repo.transcript(session, media_id)
+    if not text:
+        return found.filename, note or (NO_PREVIEW if status == "ready" else NO_TEXT_YET)
+    return found.filename, _first_lines(text)
 
 
 def poster(media_id: int, viewer_id: int) -> bytes:
@@ -117,6 +156,13 @@ def frames_of(media_id: int) -> list[tuple[int, bytes]]:
     or before processing made them). No viewer check: the caller decided who may see."""
     with database_guard(UNAVAILABLE), session_scope() as session:
         return repo.frames(session, media_id)
+
+
+def text_of(media_id: int) -> str:
+    """For agents: an attached file's text as read when it was sent ("" when none). No
+    viewer check: the caller decided who may see."""
+    with database_guard(UNAVAILABLE), session_scope() as session:
+        return repo.text_of(session, media_id)
 
 
 def transcript_of(media_id: int) -> tuple[list[Segment], str]:

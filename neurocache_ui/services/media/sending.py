@@ -21,13 +21,13 @@ from neurocache_ui.store.repositories import media as repo
 MAX_PER_MESSAGE = 4
 UNAVAILABLE = "Video and audio cannot be stored or read right now. Try again in a moment."
 
-GONE = "An attached video or audio file is no longer available. Remove it and attach it again."
+GONE = "An attached file is no longer available. Remove it and attach it again."
 
 
 def _wanted(ids: Sequence[int]) -> list[int]:
     wanted = list(dict.fromkeys(int(i) for i in ids))
     if len(wanted) > MAX_PER_MESSAGE:
-        raise Invalid(f"A message can carry at most {MAX_PER_MESSAGE} video or audio files.", "media")
+        raise Invalid(f"A message can carry at most {MAX_PER_MESSAGE} files (video, audio and others together).", "media")
     return wanted
 
 

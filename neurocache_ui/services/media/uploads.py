@@ -11,7 +11,11 @@ a confined child process (infra/media.probe: streams, dimensions, duration).
 The stream goes to a temporary file first and reaches the database only once the
 probe accepted it: a refused or interrupted upload never becomes rows, a slow client
 never holds a transaction open, and the processor and the probe read the same file
-kind. Memory stays at one chunk whatever the file's size."""
+kind. Memory stays at one chunk whatever the file's size.
+
+A file of any other kind (`kind` "file": a PDF, a zip, a CSV …) takes the same way
+with its own limit (NEUROCACHE_FILE_MAX_MB) and no probe: it is only ever downloaded,
+and its text is read later, in the parse processes (services/media/processing.py)."""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ from typing import IO
 from sqlmodel import Session
 
 from neurocache_ui.domain.errors import Invalid
-from neurocache_ui.domain.media import SUPPORTED, MediaKind, content_type_of, kind_of
+from neurocache_ui.domain.media import FILE_KIND, SUPPORTED, MediaKind, content_type_of, kind_of
 from neurocache_ui.infra import media
 from neurocache_ui.services import agents, channels
 from neurocache_ui.services.attachments import clean_filename
@@ -36,7 +40,7 @@ from neurocache_ui.store.media_models import CHUNK_BYTES, Media
 from neurocache_ui.store.repositories import media as repo
 
 MAX_PENDING = 4
-"""Media files one person may have uploaded in a channel (or a Try it chat) and not sent yet."""
+"""Media files (and other files) one person may have uploaded in a channel (or a Try it chat) and not sent yet."""
 
 
 class TooLarge(Invalid):
@@ -56,28 +60,30 @@ class Uploaded:
     size: int
 
 
-def max_bytes() -> int:
-    return get_settings().media_max_mb * 1024 * 1024
+def max_mb(kind: str = "") -> int:
+    """The limit of an upload of this kind (a file's, or video and audio's), in MB."""
+    settings = get_settings()
+    return settings.file_max_mb if kind == FILE_KIND else settings.media_max_mb
 
 
-def _too_large(name: str) -> TooLarge:
-    return TooLarge(f"{name} is too large: the limit is {get_settings().media_max_mb} MB per file.", "file")
+def _too_large(name: str, kind: str) -> TooLarge:
+    return TooLarge(f"{name} is too large: the limit is {max_mb(kind)} MB per file.", "file")
 
 
 def _full() -> Invalid:
-    return Invalid(f"You have {MAX_PENDING} video or audio files waiting to be sent here. Send or remove some first.", "file")
+    return Invalid(f"You have {MAX_PENDING} files waiting to be sent here. Send or remove some first.", "file")
 
 
-def check_upload(filename: str, content_type: str, length: int | None) -> tuple[str, MediaKind]:
-    """The cleaned name and its kind by name; NotMedia or TooLarge (by the declared
-    length) before anything is read."""
+def check_upload(filename: str, content_type: str, length: int | None, kind: str = "") -> tuple[str, MediaKind]:
+    """The cleaned name and its kind by name ("file" when asked for: any file); NotMedia
+    or TooLarge (by the declared length) before anything is read."""
     name = clean_filename(filename)
-    kind = kind_of(name, content_type)
-    if kind is None:
-        raise NotMedia(f"{name} is not a video or audio file the hub takes ({SUPPORTED}).", "file")
-    if length is not None and length > max_bytes():
-        raise _too_large(name)
-    return name, kind
+    found = FILE_KIND if kind == FILE_KIND else kind_of(name, content_type)
+    if found is None:
+        raise NotMedia(f"{name} is not a video or audio file the hub takes ({SUPPORTED}). Attach it as a file instead.", "file")
+    if length is not None and length > max_mb(found) * 1024 * 1024:
+        raise _too_large(name, found)
+    return name, found
 
 
 def _room(session: Session, channel_id: int | None, agent_id: int | None, user_id: int) -> None:
@@ -96,15 +102,15 @@ def _check_room(channel_id: int | None, agent_id: int | None, user_id: int) -> N
         _room(session, channel_id, agent_id, user_id)
 
 
-async def _spool(body: AsyncIterator[bytes], file: IO[bytes], name: str) -> int:
+async def _spool(body: AsyncIterator[bytes], file: IO[bytes], name: str, kind: str) -> int:
     """Copy the body to `file` a chunk at a time (written off the event loop); TooLarge
-    as soon as it passes the limit, leaving the rest unread."""
-    limit, size = max_bytes(), 0
+    as soon as it passes the kind's limit, leaving the rest unread."""
+    limit, size = max_mb(kind) * 1024 * 1024, 0
     pending = bytearray()
     async for piece in body:
         size += len(piece)
         if size > limit:
-            raise _too_large(name)
+            raise _too_large(name, kind)
         pending += piece
         if len(pending) >= CHUNK_BYTES:
             block, pending = bytes(pending), bytearray()
@@ -118,21 +124,22 @@ async def _spool(body: AsyncIterator[bytes], file: IO[bytes], name: str) -> int:
 
 
 def _store(
-    channel_id: int | None, agent_id: int | None, user_id: int, name: str, kind: MediaKind, probe: media.Probe, path: str,
-    size: int,
+    channel_id: int | None, agent_id: int | None, user_id: int, name: str, kind: MediaKind, probe: media.Probe | None,
+    path: str, size: int,
 ) -> Uploaded:
     """The file's rows, in one unit of work, read from `path` a chunk at a time."""
     with database_guard(UNAVAILABLE), session_scope() as session:
         _room(session, channel_id, agent_id, user_id)  # again: uploads run side by side
         row = repo.insert(session, Media(
             channel_id=channel_id, agent_id=agent_id, user_id=user_id, kind=kind, content_type=content_type_of(name, kind), filename=name,
-            size=size, complete=True, duration_ms=probe.duration_ms, width=probe.width, height=probe.height,
+            size=size, complete=True, duration_ms=probe.duration_ms if probe else 0, width=probe.width if probe else 0,
+            height=probe.height if probe else 0,
         ))
         assert row.id is not None
         with open(path, "rb") as source:
             for seq, block in enumerate(iter(lambda: source.read(CHUNK_BYTES), b"")):
                 repo.add_chunk(session, row.id, seq, block)
-        return Uploaded(row.id, kind, name, probe.duration_ms, size)
+        return Uploaded(row.id, kind, name, row.duration_ms, size)
 
 
 async def receive(
@@ -147,19 +154,21 @@ async def receive(
     length: int | None = None,
 ) -> Uploaded:
     """Store a video or audio file a member is about to send, streamed from `body`.
-    `kind` "voice" marks a recording made in the composer (it must be audio); the
-    stored kind is otherwise what the decoder found. With `agent_id` (and no channel) the
+    `kind` "voice" marks a recording made in the composer (it must be audio), "file"
+    any file (kept as it came, not probed); the stored kind is otherwise what the decoder found. With `agent_id` (and no channel) the
     file is for the owner's Try it chat with that agent. NotFound for a non-member (or
     someone else's agent), NotMedia,
     TooLarge, or Invalid (the decoder's reason: too long, unreadable) — all before any
     row is written."""
-    name, _ = check_upload(filename, content_type, length)
+    name, found = check_upload(filename, content_type, length, kind)
     if (channel_id is None) == (agent_id is None):
         raise Invalid("Say where the file goes: a channel or an agent's Try it chat.", "channel")
     await asyncio.to_thread(_check_room, channel_id, agent_id, user_id)
     suffix = os.path.splitext(name)[1].lower()
     with tempfile.NamedTemporaryFile(prefix="neurocache-upload-", suffix=suffix) as spool:
-        size = await _spool(body, spool, name)
+        size = await _spool(body, spool, name, found)
+        if found == FILE_KIND:
+            return await asyncio.to_thread(_store, channel_id, agent_id, user_id, name, found, None, spool.name, size)
         probe = await media.probe(spool.name, max_duration_ms=get_settings().media_max_minutes * 60_000)
         stored: MediaKind = "video" if probe.kind == "video" else "voice" if kind == "voice" else "audio"
         return await asyncio.to_thread(_store, channel_id, agent_id, user_id, name, stored, probe, spool.name, size)

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from neurocache_ui.domain.media import MediaRef
+from neurocache_ui.domain.media import FILE_KIND, MediaRef
 from neurocache_ui.store.media_models import Media, MediaChunk, MediaFrame
 from neurocache_ui.store.models import Message, UTCDateTime
 
@@ -96,15 +96,15 @@ def refs_of(session: Session, media_ids: Sequence[int], *, user_id: int, agent_i
 
 
 _REF_COLUMNS = (Media.id, Media.kind, Media.filename, Media.duration_ms, Media.status, Media.progress, Media.note,
-                sa.func.length(Media.transcript_text))
+                sa.func.length(Media.transcript_text), Media.size)
 
 
 def _refs(rows: Iterable[Any]) -> list[MediaRef]:
     """Refs from rows of _REF_COLUMNS ("queued" shows as processing)."""
     found = []
-    for media_id, kind, filename, duration, status, progress, note, words in rows:
+    for media_id, kind, filename, duration, status, progress, note, words, size in rows:
         shown = status if status in ("ready", "failed") else "processing"
-        found.append(MediaRef(media_id, kind, filename, duration, shown, progress, note, bool(words)))
+        found.append(MediaRef(media_id, kind, filename, duration, shown, progress, note, bool(words), int(size)))
     return found
 
 
@@ -115,10 +115,13 @@ def refs(session: Session, message_id: int) -> list[MediaRef]:
 
 
 def spoken(session: Session, media_ids: Sequence[int]) -> str:
-    """The transcripts' words of these files, in their order, as one text."""
+    """The transcripts' words of these files, in their order, as one text (a document's
+    text is not something said: files are left out)."""
     if not media_ids:
         return ""
-    query = sa.select(Media.id, Media.transcript_text).where(Media.id.in_(media_ids))  # type: ignore[union-attr]
+    query = sa.select(Media.id, Media.transcript_text).where(
+        Media.id.in_(media_ids), Media.kind != FILE_KIND  # type: ignore[union-attr]
+    )
     words = dict(session.connection().execute(query).all())
     return " ".join(words[media_id] for media_id in media_ids if words.get(media_id))
 
@@ -130,10 +133,10 @@ def show_on_message(session: Session, message_id: int) -> None:
 
 
 def meta(session: Session, media_id: int) -> sa.Row[Any] | None:
-    """(channel_id, agent_id, message_id, user_id, size, content_type, filename, complete) of a media file."""
+    """(channel_id, agent_id, message_id, user_id, size, content_type, filename, complete, kind) of a media file."""
     query = sa.select(
         Media.channel_id, Media.agent_id, Media.message_id, Media.user_id, Media.size, Media.content_type,
-        Media.filename, Media.complete,
+        Media.filename, Media.complete, Media.kind,
     ).where(Media.id == media_id)
     return session.connection().execute(query).first()
 
@@ -223,9 +226,14 @@ def worn_out(session: Session, now: datetime, max_attempts: int) -> list[int]:
     return [int(row[1]) for row in found if row[1] is not None]
 
 
+def text_of(session: Session, media_id: int) -> str:
+    """A file's text as read at processing ("" before, or when it has none)."""
+    return str(session.connection().execute(sa.select(Media.transcript_text).where(Media.id == media_id)).scalar() or "")
+
+
 def job(session: Session, media_id: int) -> sa.Row[Any] | None:
-    """(filename, size) of a claimed media file."""
-    query = sa.select(Media.filename, Media.size).where(Media.id == media_id)
+    """(filename, size, kind) of a claimed media file."""
+    query = sa.select(Media.filename, Media.size, Media.kind).where(Media.id == media_id)
     return session.connection().execute(query).first()
 
 

@@ -87,10 +87,12 @@ def media_buttons(slot: MediaSlot = CHANNEL) -> rx.Component:
 
 
 def _chip(media: rx.Var[dict[str, Any]], on_remove: Any) -> rx.Component:
-    """A video or audio file chosen for the next message: its name, length, remove button."""
+    """A video, audio or other file chosen for the next message: its name, length, remove button."""
     name = media["filename"].to(str)
+    kind = media["kind"]
     return rx.hstack(
-        rx.icon(rx.cond(media["kind"] == "video", "film", "audio-lines"), size=14, flex_shrink="0", aria_hidden="true"),
+        rx.icon(rx.cond(kind == "video", "film", rx.cond(kind == "file", "paperclip", "audio-lines")), size=14, flex_shrink="0",
+                aria_hidden="true"),
         rx.text(name, size="1", class_name="truncate", max_width="14em"),
         rx.cond(media["duration"] != "", rx.text(media["duration"].to(str), size="1", color=rx.color("gray", 11))),
         rx.icon_button(rx.icon("x", size=12), size="1", variant="ghost", color_scheme="gray", radius="full", type="button",

@@ -1,12 +1,14 @@
-// The composer's video, audio and voice (web/components/media.py): a file is sent
+// The composer's video, audio, voice and other files (web/components/media.py): a file is sent
 // straight to POST /media (?channel=, or ?agent= for an agent's Try it chat) (the hub streams it into storage; a Reflex event would carry
 // it through the websocket) with an upload progress line; a voice message is recorded
 // with MediaRecorder, with its level and elapsed time, then uploaded the same way.
 // The hub answers the stored media, which goes to `onUploaded` (a pending chip) or
 // `onVoice` (sent at once); every problem goes to `onError` in words a person reads.
+// "Attach a file" (channels and threads, not Try it) takes any file, uploaded as kind
+// "file": stored as it came, downloaded by members, never played.
 import { useEffect, useRef, useState } from "react";
 import { IconButton, Button } from "@radix-ui/themes";
-import { Film, Mic, Square, X } from "lucide-react";
+import { Film, Mic, Paperclip, Square, X } from "lucide-react";
 
 export const ACCEPT =
   ".mp4,.webm,.mov,.mkv,.mp3,.m4a,.wav,.ogg,.oga,.opus,.weba,video/mp4,video/webm,video/quicktime,video/x-matroska," +
@@ -61,6 +63,7 @@ function microphoneProblem(error) {
 export function MediaComposer({ channelId, agentId, maxSeconds, onUploaded, onVoice, onError }) {
   const place = agentId ? { agent: String(agentId) } : { channel: String(channelId) };
   const input = useRef(null);
+  const anyFile = useRef(null);
   const recording = useRef(null); // {recorder, stream, context, chunks, send}
   const [uploading, setUploading] = useState(null); // {name, percent}
   const [voice, setVoice] = useState(null); // {seconds, level}
@@ -76,10 +79,10 @@ export function MediaComposer({ channelId, agentId, maxSeconds, onUploaded, onVo
     }
   };
 
-  const chosen = async (event) => {
+  const chosen = async (event, asFile) => {
     const files = [...event.target.files];
     event.target.value = "";
-    for (const file of files) await send(file, file.name, kindOf(file), (media) => onUploaded?.(media));
+    for (const file of files) await send(file, file.name, asFile ? "file" : kindOf(file), (media) => onUploaded?.(media));
   };
 
   const release = () => {
@@ -165,7 +168,18 @@ export function MediaComposer({ channelId, agentId, maxSeconds, onUploaded, onVo
 
   return (
     <>
-      <input ref={input} type="file" accept={ACCEPT} multiple hidden onChange={chosen} aria-label="Choose a video or audio file" />
+      <input ref={input} type="file" accept={ACCEPT} multiple hidden onChange={(event) => chosen(event, false)}
+        aria-label="Choose a video or audio file" />
+      {!agentId && (
+        <>
+          <input ref={anyFile} type="file" multiple hidden onChange={(event) => chosen(event, true)} aria-label="Choose a file"
+            data-testid="attach-file-input" />
+          <IconButton type="button" variant="soft" size="3" aria-label="Attach a file" title="Attach a file (PDF, zip, CSV …)"
+            disabled={!!uploading || !!voice} onClick={() => anyFile.current?.click()}>
+            <Paperclip size={16} />
+          </IconButton>
+        </>
+      )}
       <IconButton type="button" variant="soft" size="3" aria-label="Attach video or audio" title="Attach video or audio"
         disabled={!!uploading || !!voice} onClick={() => input.current?.click()}>
         <Film size={16} />

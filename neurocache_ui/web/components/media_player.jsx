@@ -102,11 +102,40 @@ function Player({ media }) {
   );
 }
 
+// Any other file (kind "file"): a chip with its name and size, "Download" (the hub
+// answers it as an attachment) and, for PDFs and text files, "Preview" (plain text
+// in a new tab, served with nosniff and a sandboxing CSP).
+function FileChip({ media }) {
+  const link = { color: "var(--accent-11)", fontSize: "var(--font-size-1)", textDecoration: "underline" };
+  return (
+    <div className="message-file" data-media-id={media.id} data-status={media.status} role="group"
+      aria-label={`File ${media.filename}, ${media.size}`}
+      style={{ display: "flex", alignItems: "center", gap: "0.6em", flexWrap: "wrap", maxWidth: "min(420px, 100%)",
+        padding: "6px 10px", border: "1px solid var(--gray-6)", borderRadius: "var(--radius-3)", background: "var(--gray-2)" }}>
+      <svg width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden="true"
+        style={{ flexShrink: 0, color: "var(--gray-11)" }}>
+        <path d="M15 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V7Z" /><path d="M14 2v4a2 2 0 0 0 2 2h4" />
+      </svg>
+      <span style={{ display: "flex", flexDirection: "column", minWidth: 0, flex: "1 1 8em" }}>
+        <span style={{ overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap", fontSize: "var(--font-size-2)" }}
+          title={media.filename}>{media.filename}</span>
+        <span style={MUTED}>{media.size}</span>
+      </span>
+      <a href={media.url} download={media.filename} style={link} aria-label={`Download ${media.filename}`}>Download</a>
+      {media.preview && (
+        <a href={media.preview} target="_blank" rel="noopener noreferrer" style={link} aria-label={`Preview ${media.filename}`}>
+          Preview
+        </a>
+      )}
+    </div>
+  );
+}
+
 export function MediaPlayers({ media }) {
   const items = useMemo(() => (media ? JSON.parse(media) : []), [media]);
   return (
     <div className="message-media" style={{ display: "flex", flexDirection: "column", gap: "0.5em", width: "100%" }}>
-      {items.map((item) => <Player key={item.id} media={item} />)}
+      {items.map((item) => (item.kind === "file" ? <FileChip key={item.id} media={item} /> : <Player key={item.id} media={item} />))}
     </div>
   );
 }

@@ -21,7 +21,7 @@ from neurocache_ui.domain.events import (
     MessageDeleted,
     MessageUpdated,
 )
-from neurocache_ui.domain.media import TIMESTAMP, MediaRef, clock, seconds_of
+from neurocache_ui.domain.media import TIMESTAMP, MediaRef, clock, seconds_of, size_text
 from neurocache_ui.domain.messages import AttachmentRef, MessageView, stored_sources
 
 LATEST_BLOCK = 20
@@ -83,7 +83,10 @@ def image_of(ref: AttachmentRef) -> dict[str, str]:
 
 
 def media_of(ref: MediaRef) -> dict[str, Any]:
-    """A video or audio as a row's player shows it (web/components/media_player.jsx)."""
+    """A video or audio as a row's player shows it, or a file as its chip does (web/components/media_player.jsx)."""
+    if ref.is_file:
+        return {"id": ref.id, "kind": ref.kind, "filename": ref.filename, "size": size_text(ref.size), "status": ref.status,
+                "url": ref.url, "preview": ref.preview_url}
     return {
         "id": ref.id, "kind": ref.kind, "filename": ref.filename, "duration": clock(ref.duration_ms) if ref.duration_ms else "",
         "status": ref.status, "progress": ref.progress, "note": ref.note, "transcript": ref.transcript,
