@@ -24,7 +24,7 @@ def expect_hub(page: Page, account: Account) -> None:
     """The signed-in shell: the sidebar's sections and who is logged in."""
     nav = page.get_by_role("navigation", name="Hub")
     for label in NAV:
-        expect(nav.get_by_role("link", name=label)).to_be_visible()
+        expect(nav.get_by_role("link", name=label, exact=True)).to_be_visible()
     expect(page.get_by_text(account.name, exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 

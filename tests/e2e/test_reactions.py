@@ -102,8 +102,8 @@ def test_reacting_from_the_keyboard(in_channel: tuple[Page, Page], conversation:
     actions = message.locator(".message-actions")
     expect(actions).to_have_css("opacity", "0")  # the action bar shows on hover or focus
 
-    # From the author's name, Tab reaches the row's action bar; Enter opens the picker.
-    message.get_by_text(account.name, exact=True).click()
+    # From the author's name (a button: it opens their card), Tab reaches the row's action bar; Enter opens the picker.
+    message.get_by_role("button", name=f"Profile of {account.name}").focus()  # the name opens the profile card
     page.keyboard.press("Tab")
     expect(add).to_be_focused()
     page.mouse.move(0, 0)  # not hovered: shown because it holds the focus
