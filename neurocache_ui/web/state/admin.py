@@ -86,6 +86,8 @@ class AdminState(AuthState):
 
     @rx.event
     async def turn_page(self, page: int):
+        if not isinstance(page, int) or not 1 <= page <= 100_000:
+            return  # not what the page sends (the service clamps a number beyond the last page)
         self.page = page
         await self._as_admin(lambda admin_id: None)
 
