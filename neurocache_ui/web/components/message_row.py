@@ -81,8 +81,8 @@ def _rewrite_button(message_id: rx.Var[int], status: rx.Var[str]) -> rx.Componen
     )
 
 
-def _toolbar(message_id: rx.Var[int], mine: rx.Var[bool], in_thread: rx.Var[bool], rewritable: rx.Var[bool],
-             status: rx.Var[str], pinned: rx.Var[bool], saved: rx.Var[bool]) -> rx.Component:
+def _toolbar(message_id: rx.Var[int], mine: rx.Var[bool], moderator: rx.Var[bool], in_thread: rx.Var[bool],
+             rewritable: rx.Var[bool], status: rx.Var[str], pinned: rx.Var[bool], saved: rx.Var[bool]) -> rx.Component:
     return rx.hstack(
         add_reaction_button(message_id),
         rx.cond(
@@ -92,7 +92,7 @@ def _toolbar(message_id: rx.Var[int], mine: rx.Var[bool], in_thread: rx.Var[bool
                            title="Reply in thread", on_click=ThreadState.open_thread(message_id)),
         ),
         rx.cond(status != "streaming", pin_actions(message_id, pinned, saved)),
-        rx.cond(mine, _own_actions(message_id), rx.cond(ChatState.can_moderate, _delete_button(message_id))),
+        rx.cond(mine, _own_actions(message_id), rx.cond(moderator, _delete_button(message_id))),
         rx.cond(rewritable, _rewrite_button(message_id, status)),
         rx.cond(rewritable, capture_button(message_id)),
         class_name="message-actions",
@@ -246,6 +246,7 @@ def message_item(
     mark: rx.Var[str],
     first_unread: rx.Var[bool],
     mine: rx.Var[bool],
+    moderator: rx.Var[bool],
     editing: rx.Var[bool],
     step: rx.Var[str],
     sources: rx.Var[str],
@@ -318,7 +319,7 @@ def message_item(
                 spacing="3",
                 width="100%",
             ),
-            _toolbar(message_id, mine, in_thread, rewritable, status, pinned, saved),
+            _toolbar(message_id, mine, moderator, in_thread, rewritable, status, pinned, saved),
             position="relative",
             width="100%",
             padding_x="0.5em",
@@ -362,6 +363,7 @@ def _item(row: rx.Var[dict[str, Any]], *, in_thread: bool) -> rx.Component:
         mark=row["mark"].to(str) if not in_thread else "",
         first_unread=(ChatState.first_unread_id == row["id"]) if not in_thread else False,
         mine=(row["user_id"] == ChatState.user_id) & (row["kind"] == "user"),
+        moderator=ChatState.can_moderate,
         editing=ChatState.editing_id == row["id"],
         step=step_of(row),
         sources=row["sources"].to(str),
