@@ -55,7 +55,7 @@ class RetentionReport:
             f"retention: deleted {self.messages_deleted} messages older than {self.cutoff.isoformat()}, "
             f"trimmed {self.cache_entries_trimmed} cache entries, {self.channels_touched} channels touched, "
             f"removed {self.sessions_purged} expired login sessions, {self.images_abandoned} images and "
-            f"{self.media_abandoned} video or audio files never sent"
+            f"{self.media_abandoned} video, audio and other files never sent"
         )
         if self.cache_error:
             text += f" (cache not trimmed: {self.cache_error}; it is dropped when the cache is back)"

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from neurocache_ui.domain import roles
 from neurocache_ui.domain.errors import Invalid, NotFound
 from neurocache_ui.infra import bus
-from neurocache_ui.services import api_keys, auth, invites, workspace
+from neurocache_ui.services import api_keys, auth, channels, dms, invites, workspace
 from neurocache_ui.store.db import engine_for, session_scope
 from neurocache_ui.store.workspace_models import SignupInvite
 from testkit.database import fresh_database, migrate
@@ -164,3 +164,23 @@ def test_sign_up_modes_and_invites(own_database: str) -> None:
     assert sign_up("Ida").user.id
     with pytest.raises(Invalid):
         workspace.set_signup_mode(admin.id, "sometimes")
+
+
+def test_a_deactivated_account_cannot_be_invited_or_messaged(own_database: str) -> None:
+    ada, bob, cy = account("Ada"), account("Bob"), account("Cy")
+    channel = channels.create_channel(ada.id, name="Launch")
+    channels.invite(channel.id, ada.id, bob.email)
+    assert [p.id for p in dms.candidates(ada.id).people] == [bob.id]
+    workspace.set_active(ada.id, bob.id, False)
+    workspace.set_active(ada.id, cy.id, False)
+
+    with pytest.raises(Invalid, match="Could not invite"):  # worded as for an unknown email
+        channels.invite(channel.id, ada.id, cy.email)
+    with pytest.raises(Invalid, match="No account has the email"):
+        dms.open_dm(ada.id, emails=[bob.email])
+    with pytest.raises(Invalid, match="not in any of your channels"):
+        dms.open_dm(ada.id, user_ids=[bob.id])
+    assert dms.candidates(ada.id).people == []
+
+    workspace.set_active(ada.id, cy.id, True)
+    assert channels.invite(channel.id, ada.id, cy.email).user_id == cy.id

@@ -175,11 +175,12 @@ def delete_channel(session: Session, channel_id: int) -> None:
 
 
 def invitee(session: Session, channel_id: int, email: str) -> tuple[User, bool] | None:
-    """The account with this email and whether it is already a member, in one query."""
+    """The active account with this email and whether it is already a member, in one
+    query; a deactivated account is not found (it cannot be invited)."""
     row = session.exec(
         select(User, ChannelMember.user_id)
         .outerjoin(ChannelMember, sa.and_(ChannelMember.user_id == User.id, ChannelMember.channel_id == channel_id))
-        .where(User.email == email)
+        .where(User.email == email, User.deactivated_at.is_(None))
     ).first()
     return None if row is None else (row[0], row[1] is not None)
 

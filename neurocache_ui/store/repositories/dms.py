@@ -43,12 +43,13 @@ def _shared_channels(user_id: int, *, ordinary_only: bool) -> sa.Select:
 
 
 def co_members(session: Session, user_id: int) -> Sequence[sa.Row[Any]]:
-    """(id, name) of everyone who shares a channel or a DM with the user, by name."""
+    """(id, name) of everyone active who shares a channel or a DM with the user, by
+    name: a deactivated account cannot be messaged (its old messages stay)."""
     shares = select(ChannelMember.user_id).where(
         ChannelMember.user_id == User.id, ChannelMember.channel_id.in_(_shared_channels(user_id, ordinary_only=False))
     ).exists()
     return session.exec(
-        select(User.id, User.name).where(shares, User.id != user_id).order_by(sa.func.lower(User.name), User.id)
+        select(User.id, User.name).where(shares, User.id != user_id, User.deactivated_at.is_(None)).order_by(sa.func.lower(User.name), User.id)
     ).all()
 
 
@@ -74,10 +75,10 @@ def user_names(session: Session, user_ids: Collection[int]) -> dict[int, str]:
 
 
 def users_by_email(session: Session, emails: Collection[str]) -> dict[str, int]:
-    """Email -> account id for the emails that have an account."""
+    """Email -> account id for the emails that have an active account."""
     if not emails:
         return {}
-    rows = session.exec(select(User.email, User.id).where(User.email.in_(list(emails)))).all()
+    rows = session.exec(select(User.email, User.id).where(User.email.in_(list(emails)), User.deactivated_at.is_(None))).all()
     return {email: user_id for email, user_id in rows}
 
 
