@@ -50,6 +50,7 @@ def test_a_dm_between_ada_and_bob_counts_unread_for_bob_and_reopens_the_same_dm(
 ) -> None:
     ada, bob, ada_account, bob_account, _ = two_people(new_context, hub, sign_up)
     ada_name = ada_account.name
+    expect(bob.get_by_role("group", name="Direct messages")).to_contain_text("No direct messages yet")
     new_message(ada, people=(bob_account.name,))
     expect(ada.get_by_role("heading", name=bob_account.name, exact=True)).to_be_visible()
     dm_url = ada.url
@@ -61,6 +62,7 @@ def test_a_dm_between_ada_and_bob_counts_unread_for_bob_and_reopens_the_same_dm(
 
     # Bob, still in the channel, gets the DM in his sidebar live, then its unread count.
     expect(dm_link(bob, ada_name)).to_be_visible()
+    expect(bob.get_by_role("group", name="Direct messages")).not_to_contain_text("No direct messages yet")
     send(ada, "psst, a secret")
     expect(log(ada).get_by_text("psst, a secret")).to_be_visible()
     expect(dm_link(bob, ada_name)).to_have_accessible_name(row_name(ada_name, unread=1))
@@ -97,6 +99,7 @@ def test_a_dm_with_an_agent_streams_a_reply_only_the_two_see(
 
     # Bob, in the channel they share, never sees the conversation nor its reply.
     expect(bob.get_by_role("group", name="Direct messages").get_by_role("link")).to_have_count(0)
+    expect(bob.get_by_role("group", name="Direct messages")).to_contain_text("No direct messages yet")
     assert "beta" not in bob.content() and "draft the announcement" not in bob.content()
     bob.goto(ada.url)
     expect(bob.get_by_text("Channel not found")).to_be_visible()

@@ -198,7 +198,11 @@ def _sidebar_body(in_drawer: bool) -> rx.Component:
             _closing(new_message_button(), in_drawer),
             align="center", width="100%", padding_left="0.75em", padding_top="0.5em",
         ),
-        rows(True, max_height=None if in_drawer else "25vh"),
+        rx.cond(
+            ChatState.has_direct_messages,
+            rows(True, max_height=None if in_drawer else "25vh"),
+            rx.text("No direct messages yet", size="1", color=rx.color("gray", 11), padding_left="1.75em"),
+        ),
         spacing="1", width="100%", role="group", aria_label="Direct messages",
     )
     return rx.vstack(

@@ -72,6 +72,11 @@ class ChatState(LiveEventsMixin, PresenceMixin, MessageEditsMixin, AuthState):
     def empty_channel(self) -> bool:
         return not (self.older or self.recent or self.latest)
 
+    @rx.var
+    def has_direct_messages(self) -> bool:
+        """Whether the sidebar's "Direct messages" group has rows, or says it has none."""
+        return any(c.get("kind") == "dm" for c in self.channel_list)
+
     # ---- helpers -------------------------------------------------------------
 
     def _url_slug(self) -> str:
