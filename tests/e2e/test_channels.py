@@ -75,6 +75,29 @@ def test_two_people_chat_in_real_time(in_channel: tuple[Page, Page], conversatio
     expect(log(bob).get_by_text("line two")).to_be_in_viewport()
 
 
+def test_two_people_sending_at_once_see_the_same_order(in_channel: tuple[Page, Page], conversation: Conversation) -> None:
+    """Each sends without waiting for the other; both logs end in the order a reload shows
+    (a tab shows its own message on sending, so the other's, stored a moment before, may
+    reach it second)."""
+    ada, bob = in_channel
+    for i in range(8):
+        send(ada, f"ada at once {i}")
+        send(bob, f"bob at once {i}")
+    for page in (ada, bob):
+        for text in ("ada at once 7", "bob at once 7"):
+            expect(log(page).get_by_text(text)).to_be_visible()
+
+    def order(page: Page) -> list[str]:
+        return log(page).locator("[data-message-id]").evaluate_all("rows => rows.map(r => r.dataset.messageId)")
+
+    shown = order(ada)
+    assert order(bob) == shown
+    assert [int(i) for i in shown] == sorted(int(i) for i in shown)
+    bob.reload()
+    expect(log(bob).get_by_text("bob at once 7")).to_be_visible()
+    assert order(bob) == shown
+
+
 def test_edit_and_delete_reach_the_other_viewer(in_channel: tuple[Page, Page], conversation: Conversation) -> None:
     ada, bob = in_channel
     middle = conversation.messages[11]  # one of Ada's, in the middle of the channel

@@ -193,6 +193,28 @@ def test_deleting_a_groups_first_message_makes_the_next_one_lead() -> None:
     assert [r["mark"] == "group" for r in older.rows] == [False, True, True]
 
 
+def test_a_message_that_arrives_after_a_newer_one_is_shown_in_id_order() -> None:
+    """Ada and Bob send at once: Bob's message (id 3) is stored first, but Ada's tab
+    shows her own (id 4) on sending and hears of Bob's after. Every viewer must see the
+    order a reload shows, with the groups placed as if they had come in order."""
+    window = rows.shown([by("Ada", 1, 0), by("Bob", 2, 0, user_id=8)], False)
+    mine = rows.added(window, by("Ada", 4, 1))
+    late = rows.added(mine, by("Bob", 3, 1, user_id=8))
+    assert ids(late.rows) == [1, 2, 3, 4]
+    assert [r["mark"] == "group" for r in late.rows] == [False, False, True, False]  # 3 joins 2's group, 4 leads
+    assert late.older is window.older and late.recent is window.recent  # only the latest block is resent
+    assert rows.added(late, by("Bob", 3, 1, user_id=8)) is late  # and only once
+    # Across the latest block's edge, and when the block then rolls over.
+    full = window_of(LATEST_BLOCK + 3)
+    first_latest = full.latest[0]["id"]
+    gap = rows.Window(full.older, full.recent, [r for r in full.latest if r["id"] != first_latest], False)
+    back = rows.added(gap, row(first_latest))
+    assert ids(back.rows) == ids(full.rows)
+    rolled = rows.added(rows.added(gap, row(LATEST_BLOCK + 4)), row(first_latest))
+    assert ids(rolled.rows) == [*ids(full.rows), LATEST_BLOCK + 4]
+    assert len(rolled.latest) <= LATEST_BLOCK
+
+
 def test_repeated_events_are_harmless() -> None:
     window = window_of(5)
     created = MessageCreated(message=view(6))

@@ -48,6 +48,11 @@ def test_a_reply_is_appended_once_and_edits_and_deletes_follow() -> None:
     assert thread_after(gone, ROOT, MessageDeleted(message=view(1))) is gone
 
 
+def test_a_reply_that_arrives_after_a_newer_one_is_shown_in_id_order() -> None:
+    thread = opened(1, 3)  # our own reply 3 shown on sending; 2 was stored first
+    assert [r["id"] for r in thread_after(thread, ROOT, MessageCreated(message=view(2))).replies] == [1, 2, 3]
+
+
 def test_other_threads_and_channel_messages_change_nothing() -> None:
     thread = opened(1)
     for event in (

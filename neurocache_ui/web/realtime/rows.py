@@ -162,15 +162,23 @@ def shown(rows: list[Row], has_more: bool, has_newer: bool = False) -> Window:
 
 
 def added(window: Window, row: Row) -> Window:
-    """`row` appended; unchanged when it is already shown (our own send, a repeated
-    event) or when the window does not reach the newest messages (no gap is made)."""
+    """`row` shown in id order: appended, or, when two people sent at once and the other
+    one's message reached this tab second, put before the newer rows already shown, so
+    every viewer sees the order a reload shows. Unchanged when it is already shown (our
+    own send, a repeated event) or when the window does not reach the newest messages
+    (no gap is made)."""
     if window.has_newer:
         return window
     tail = (window.recent[-LATEST_BLOCK:] + window.latest) or window.older[-1:]  # never the whole window
     if any(r["id"] == row["id"] for r in tail):
         return window
-    row = placed(row, tail[-1] if tail else None)
-    latest = window.latest + [row]
+    if tail and row["id"] < tail[-1]["id"]:
+        return _in_order(window, row)
+    return _grown(window, window.latest + [placed(row, tail[-1] if tail else None)])
+
+
+def _grown(window: Window, latest: list[Row]) -> Window:
+    """The window with a longer `latest`: past LATEST_BLOCK rows it folds into `recent`."""
     if len(latest) <= LATEST_BLOCK:
         return replace(window, latest=latest)
     recent = window.recent + latest[:-1]
@@ -180,6 +188,23 @@ def added(window: Window, row: Row) -> Window:
     # older pages, which would otherwise leave a gap) and come back through
     # "Load older messages".
     return Window([], recent[-RECENT_CAP:], latest[-1:], True, window.has_newer)
+
+
+def _in_order(window: Window, row: Row) -> Window:
+    """`row` before the first shown row with a greater id; that row is placed again
+    after it (the author's group or the day may now start there)."""
+    before: Row | None = None
+    for name in ("older", "recent", "latest"):
+        rows: list[Row] = getattr(window, name)
+        for index, existing in enumerate(rows):
+            if existing["id"] == row["id"]:
+                return window
+            if existing["id"] > row["id"]:
+                new = placed(row, before)
+                changed = rows[:index] + [new, placed(existing, new)] + rows[index + 1 :]
+                return _grown(window, changed) if name == "latest" else replace(window, **{name: changed})
+            before = existing
+    return window
 
 
 def replaced(window: Window, message_id: int, row: Row | None) -> Window:

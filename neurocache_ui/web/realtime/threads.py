@@ -58,4 +58,5 @@ def thread_after(thread: Thread, thread_id: int, event: Event) -> Thread:
         return Thread(thread.root, [row if r["id"] == message.id else r for r in thread.replies])
     if isinstance(event, MessageUpdated):
         return thread  # an update to a reply the panel does not show
-    return Thread(thread.root, (thread.replies + [row])[-REPLIES_SHOWN:])
+    # In id order: two replies sent at once may reach a tab newest first.
+    return Thread(thread.root, sorted(thread.replies + [row], key=lambda r: r["id"])[-REPLIES_SHOWN:])
