@@ -15,6 +15,7 @@ from neurocache_ui.store import (  # noqa: F401 (their tables join the metadata)
     media_models,
     models,
     pin_models,
+    notify_models,
     profile_models,
     retrieval_models,
     version_models,

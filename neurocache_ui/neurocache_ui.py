@@ -7,7 +7,7 @@ import reflex as rx
 from neurocache_ui.api.app import fastapi_app
 from neurocache_ui.api.security_headers import SecurityHeaders, restrict_socket_origins
 from neurocache_ui.api.upload_guard import UploadGuard
-from neurocache_ui.services import runtime
+from neurocache_ui.services import notify_email, runtime
 from neurocache_ui.services.agent_runs import orphans, runner
 from neurocache_ui.services.knowledge import indexing
 from neurocache_ui.services.evals import runs as eval_runs
@@ -56,3 +56,4 @@ app.register_lifespan_task(indexing.indexer_forever)  # knowledge: re-chunk and 
 app.register_lifespan_task(eval_runs.sweep_forever)  # evaluation runs whose worker died (or stops) end as failed
 app.register_lifespan_task(knowledge_background.ingest_loop)  # uploads and crawls, processed in the background
 app.register_lifespan_task(media_worker.process_forever)  # sent video and audio: frames, poster, transcript
+app.register_lifespan_task(notify_email.email_loop)  # e-mail for mentions and DMs left unseen (NEUROCACHE_SMTP_URL)

@@ -197,6 +197,10 @@ class Settings:
     """NEUROCACHE_MODEL_PRICES: USD per million prompt and completion tokens, per model,
     as `model=prompt/completion` separated by commas (`gpt-4o-mini=0.15/0.6`); the cost
     an evaluation shows and its `max_cost_usd` checks read. Unpriced models: cost unknown."""
+    smtp_url: str | None = None  # NEUROCACHE_SMTP_URL smtp://[user:pass@]host[:port] (smtps:// for TLS); unset: no e-mail
+    email_delay_minutes: int = 10  # NEUROCACHE_EMAIL_DELAY_MINUTES: a mention or DM unseen this long is e-mailed
+    email_from: str = "Neurocache <noreply@localhost>"  # NEUROCACHE_EMAIL_FROM: the mails' From
+    public_url: str = ""  # NEUROCACHE_PUBLIC_URL: the hub's address in e-mails' links; unset: http://localhost:PORT
 
     @property
     def is_sqlite(self) -> bool:
@@ -249,6 +253,8 @@ class Settings:
         redis_url = text("REDIS_URL")
         if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise SettingsError(f"REDIS_URL must start with redis://, rediss:// or unix://, got {redis_url!r}")
+        if (smtp_url := text("NEUROCACHE_SMTP_URL")) and not smtp_url.startswith(("smtp://", "smtps://")):
+            raise SettingsError(f"NEUROCACHE_SMTP_URL must start with smtp:// or smtps://, got {smtp_url!r}")
         return cls(
             database_url=database_url,
             redis_url=redis_url,
@@ -319,6 +325,9 @@ class Settings:
             db_threads=whole("NEUROCACHE_DB_THREADS", 16, 256, minimum=2),
             eval_concurrency=whole("NEUROCACHE_EVAL_CONCURRENCY", 10, 256),
             model_prices=_prices(text("NEUROCACHE_MODEL_PRICES") or ""),
+            smtp_url=smtp_url, email_from=text("NEUROCACHE_EMAIL_FROM") or cls.email_from,
+            email_delay_minutes=whole("NEUROCACHE_EMAIL_DELAY_MINUTES", 10, 24 * 60),
+            public_url=(text("NEUROCACHE_PUBLIC_URL") or f"http://localhost:{whole('PORT', 3000, 65535)}").rstrip("/"),
         )
 
 

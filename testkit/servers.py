@@ -1,4 +1,4 @@
-"""Private helper processes on loopback: a Redis server and any ASGI app under Granian.
+"""Private helper servers on loopback: a Redis server, any ASGI app under Granian, an SMTP server.
 
 Each gets a free port and its own process group, so runs never share them and
 stopping one also ends the workers it forked."""
@@ -12,10 +12,15 @@ import socket
 import subprocess
 import sys
 import time
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as email_policy
 from pathlib import Path
 from typing import Self
 
 import httpx
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -120,6 +125,50 @@ class AsgiServer:
             stop_group(self.process)
         self.process = None
         self.http.close()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+class SmtpServer:
+    """A local SMTP server (aiosmtpd, in a thread of this process) that keeps every
+    mail it is handed, parsed, in `messages`; `url` is what NEUROCACHE_SMTP_URL takes."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.messages: list[EmailMessage] = []
+        self.controller: Controller | None = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        kept = self.messages
+
+        class Keep:
+            async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
+                kept.append(message_from_bytes(envelope.content, policy=email_policy))  # type: ignore[arg-type]
+                return "250 OK"
+
+        self.controller = Controller(Keep(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def wait_for(self, count: int, timeout: float = 10) -> list[EmailMessage]:
+        """The mails once at least `count` arrived (a deadline, not a fixed sleep)."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return list(self.messages)
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
 
     def __enter__(self) -> Self:
         self.start()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from neurocache_ui.api import attachments, avatars, browser_session, errors
+from neurocache_ui.api import attachments, avatars, browser_session, errors, unsubscribe
 from neurocache_ui.api import media as media_files
 from neurocache_ui.api.middleware import ApiMiddleware
 from neurocache_ui.api.routes import (
@@ -23,6 +23,7 @@ from neurocache_ui.api.routes import (
     knowledge,
     media,
     models,
+    notifications,
     pins,
     profiles,
     reactions,
@@ -74,13 +75,14 @@ def create_app() -> FastAPI:
     api = APIRouter(prefix=PREFIX, responses=COMMON_ERRORS)  # body size: ApiMiddleware
     for module in (
         models, chat, agents, agent_versions, evals, knowledge, directory, channels, dms, pins, channel_roles, reactions,
-        search, usage, media, profiles, files,
+        search, usage, media, profiles, files, notifications,
     ):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(browser_session.router)  # the hub's HttpOnly session cookie
     app.include_router(attachments.router)  # channel images, for members (cookie session)
     app.include_router(avatars.router)  # people's avatars, for signed-in accounts (cookie session)
+    app.include_router(unsubscribe.router)  # the e-mail digest's unsubscribe link (its token is the permission)
     app.include_router(media_files.router)  # channel video and audio: upload, range reads, poster, transcript
 
     @app.api_route(

@@ -84,6 +84,8 @@ class ChannelSummary:
     """A DM only: one of its other people has a channel open in the hub now (its presence dot)."""
     peer: int = 0
     """A DM with one other person and no agent: their id (the row's profile button); else 0."""
+    muted: bool = False
+    notify: str = ""  # "" (the kind's default) or the member's choice: domain/notify_rules.py
 
 
 class Member(NamedTuple):
@@ -205,10 +207,10 @@ def list_channels(user_id: int) -> list[ChannelSummary]:
         dms = dm_rows.titles(session, user_id, [r[0] for r in rows if r[5] == dm_rules.DM])
     online = rosters.online_in_hub() if dms else set()
     found = [
-        ChannelSummary(id=r[0], slug=r[1], name=r[2], unread=r[3], newest=r[4], kind=r[5])
+        ChannelSummary(id=r[0], slug=r[1], name=r[2], unread=r[3], newest=r[4], kind=r[5], muted=r[6], notify=r[7] or "")
         if r[0] not in dms
         else ChannelSummary(id=r[0], slug=r[1], name=dm_rules.title(dms[r[0]][0]), unread=r[3], newest=r[4],
-                            kind=r[5], online=bool(online & set(dms[r[0]][1])),
+                            kind=r[5], online=bool(online & set(dms[r[0]][1])), muted=r[6], notify=r[7] or "",
                             peer=dms[r[0]][1][0] if len(dms[r[0]][0]) == len(dms[r[0]][1]) == 1 else 0)
         for r in rows
     ]

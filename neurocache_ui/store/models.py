@@ -117,6 +117,8 @@ class ChannelMember(SQLModel, table=True):
     joined_at: datetime = timestamp()
     last_read_message_id: int | None = Field(default=None, sa_type=BigId, nullable=True)
     role: str = Field(default="member", max_length=16, sa_column_kwargs={"server_default": "member"})  # domain/roles.py
+    notify: str | None = Field(default=None, max_length=10, nullable=True)  # domain/notify_rules.py; None: the kind's default
+    muted: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class Agent(SQLModel, table=True):

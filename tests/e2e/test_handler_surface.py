@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from neurocache_ui.infra import bus, presence
-from neurocache_ui.services import agents, api_keys, auth, channels, messaging, pins, profiles, team
+from neurocache_ui.services import agents, api_keys, auth, channels, messaging, notify_settings, pins, profiles, team
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import (
     Agent,
@@ -29,6 +29,7 @@ from neurocache_ui.store.models import (
     Message,
     User,
 )
+from neurocache_ui.store.notify_models import NotificationSetting
 from neurocache_ui.store.pin_models import Pin, SavedMessage
 from neurocache_ui.store.profile_models import UserProfile
 from neurocache_ui.store.workspace_models import SignupInvite, Workspace
@@ -81,6 +82,9 @@ def victim(use_settings, postgres_url: str, redis_server: RedisServer) -> Victim
     team.add_agent(channel.id, user.id, agent.id)
     _, key = api_keys.create_key(user.id, f"key-{tag}", None)
     profiles.update(user.id, title=f"title-{tag}", status=("", f"status-{tag}"))  # her card: only channel mates see it
+    notify_settings.set_channel_level(user.id, channel.id, notify="nothing")  # her choices: nobody else changes them
+    notify_settings.save_person_settings(user.id, email_enabled=True, email_delay_minutes=10, quiet_start="22:00",
+                                         quiet_end="07:00", timezone="Europe/Berlin")
     return Victim(tag, user, channel, message.id, agent, key.id)
 
 
@@ -161,6 +165,11 @@ def _counts(her: Victim) -> dict[str, Any]:
             "her_account": conn.execute(sa.select(User.is_admin, User.deactivated_at).where(User.id == her.user.id)).one(),
             "signup_mode": conn.execute(sa.select(Workspace.signup_mode)).scalar_one_or_none(),
             "invites": one(sa.select(sa.func.count()).select_from(SignupInvite)),
+            "her_notify": conn.execute(sa.select(ChannelMember.notify, ChannelMember.muted).where(
+                ChannelMember.channel_id == her.channel.id, ChannelMember.user_id == her.user.id)).one(),
+            "her_notify_settings": conn.execute(sa.select(
+                NotificationSetting.email_enabled, NotificationSetting.quiet_start, NotificationSetting.timezone,
+            ).where(NotificationSetting.user_id == her.user.id)).one(),
             "her_profile": conn.execute(sa.select(UserProfile.title, UserProfile.status_text, UserProfile.avatar_version)
                                         .where(UserProfile.user_id == her.user.id)).one(),
         }

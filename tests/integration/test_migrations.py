@@ -386,3 +386,33 @@ def test_profiles_migration_adds_and_removes_its_tables_and_keeps_accounts(backe
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT email FROM user_account")).scalars().all() == ["ada@example.com"]
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["empty_postgres", "empty_sqlite"])
+def test_notifications_migration_keeps_memberships_with_default_levels(backend: str, request: pytest.FixtureRequest) -> None:
+    """0023: existing memberships get the kind's default level (NULL) and are not muted;
+    the settings table comes and goes; the downgrade keeps every membership."""
+    url: str = request.getfixturevalue(backend)
+    config = alembic_config(url)
+    command.upgrade(config, "0022")
+    before = tables(url)
+    engine = engine_for(url)
+    with engine.begin() as conn:
+        user = _insert(conn, "user_account", email="ada@example.com")
+        channel = _insert(conn, "channel", owner_id=user, slug="launch")
+        conn.execute(sa.text("INSERT INTO channel_member (channel_id, user_id, joined_at) VALUES (:c, :u, CURRENT_TIMESTAMP)"),
+                     {"c": channel, "u": user})
+    command.upgrade(config, "0023")
+    assert tables(url) == before | {"notification_setting"}
+    with engine.begin() as conn:
+        assert tuple(conn.execute(sa.text("SELECT notify, muted FROM channel_member")).one()) == (None, False)
+        conn.execute(sa.text("INSERT INTO notification_setting (user_id, updated_at) VALUES (:u, CURRENT_TIMESTAMP)"), {"u": user})
+        row = conn.execute(sa.text("SELECT email_enabled, timezone, emailed_through_id FROM notification_setting")).one()
+        assert tuple(row) == (True, "UTC", 0)
+    engine.dispose()
+    command.downgrade(config, "0022")
+    assert tables(url) == before
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM channel_member")).scalar() == 1
+        assert not {"notify", "muted"} & {c["name"] for c in sa.inspect(conn).get_columns("channel_member")}
+    engine.dispose()

@@ -125,7 +125,7 @@ def unread_after(session: Session, channel_id: int, user_id: int, after_id: int 
 
 
 def summaries(session: Session, user_id: int) -> Sequence[sa.Row[Any]]:
-    """(id, slug, name, unread, newest, kind) of the user's active channels by name.
+    """(id, slug, name, unread, newest, kind, muted, notify) of the user's active channels by name.
 
     Unread = messages after the member's read marker, not written by the user
     (agents' and system messages count); newest = the id of the channel's newest
@@ -137,7 +137,8 @@ def summaries(session: Session, user_id: int) -> Sequence[sa.Row[Any]]:
         .order_by(Message.created_at.desc(), Message.id.desc()).limit(1).scalar_subquery()
     )
     return session.exec(
-        select(Channel.id, Channel.slug, Channel.name, unread, sa.func.coalesce(newest, 0), Channel.kind)
+        select(Channel.id, Channel.slug, Channel.name, unread, sa.func.coalesce(newest, 0), Channel.kind,
+               ChannelMember.muted, ChannelMember.notify)
         .join(ChannelMember, ChannelMember.channel_id == Channel.id)
         .where(ChannelMember.user_id == user_id, Channel.archived_at.is_(None))
         .order_by(sa.func.lower(Channel.name), Channel.id)

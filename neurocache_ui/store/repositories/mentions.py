@@ -48,8 +48,11 @@ def _in_member_channels(user_id: int) -> sa.ColumnElement[bool]:
 
 
 def unseen_count(session: Session, user_id: int) -> int:
-    """How many of the user's mentions they have not seen (their badge), by ix_mention_user_message."""
-    query = sa.select(sa.func.count()).select_from(Mention).where(_in_member_channels(user_id), Mention.seen_at.is_(None))  # type: ignore[union-attr]
+    """How many of the user's mentions they have not seen (their badge and tab title), by
+    ix_mention_user_message; a channel they muted does not count (it is still listed in Mentions)."""
+    unmuted = sa.exists().where(
+        ChannelMember.channel_id == Mention.channel_id, ChannelMember.user_id == user_id, ChannelMember.muted.is_(False))  # type: ignore[attr-defined]
+    query = sa.select(sa.func.count()).select_from(Mention).where(Mention.user_id == user_id, unmuted, Mention.seen_at.is_(None))  # type: ignore[union-attr]
     return int(session.connection().execute(query).scalar_one())
 
 

@@ -24,12 +24,14 @@ from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.directory import visibility_dialog, visibility_field
 from neurocache_ui.web.components.forms import field, form_alert
 from neurocache_ui.web.components.members import members_dialog
+from neurocache_ui.web.components.notifications import notify_dialog
 from neurocache_ui.web.components.summaries import summarize_button
 from neurocache_ui.web.components.team import add_agent_dialog
 from neurocache_ui.web.state.browse import VISIBILITY_DIALOG
 from neurocache_ui.web.state.channel_admin import ChannelAdminState
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.members import MembersState
+from neurocache_ui.web.state.notifications import NotifyState
 from neurocache_ui.web.state.summaries import SummaryState
 from neurocache_ui.web.state.team import TeamState
 
@@ -103,6 +105,7 @@ def channel_dialogs() -> rx.Component:
         add_agent_dialog(),
         visibility_dialog(),
         members_dialog(),
+        notify_dialog(),
     )
 
 
@@ -111,7 +114,7 @@ class _Action:
     label: str
     icon: str
     event: Any
-    who: str = "all"  # "all", "owner", "moderator" (or the owner) or "member" (not the owner); "all" and "member": not in a DM
+    who: str = "all"  # "any" (DMs too), "all", "owner", "moderator" (or the owner) or "member" (not the owner); "all" and "member": not in a DM
     everyday: bool = False  # also a button where the header has room
 
 
@@ -120,6 +123,7 @@ def _actions() -> list[_Action]:
         _Action("Add agent", "bot", TeamState.toggle_picker(True), everyday=True),
         _Action("Invite", "user-plus", _open("invite"), everyday=True),
         _Action("Members", "users", MembersState.open_members),
+        _Action("Notifications", "bell", NotifyState.open_notify, "any"),
         _Action("Rename", "pencil", _open("rename"), "moderator"),
         _Action("Who can find it", "globe", _open(VISIBILITY_DIALOG), "owner"),
         _Action("Archive", "archive", _open("archive"), "moderator"),
@@ -129,6 +133,8 @@ def _actions() -> list[_Action]:
 
 
 def _for(action: _Action, component: rx.Component) -> rx.Component:
+    if action.who == "any":  # DMs too, for members (not for an open channel read before joining)
+        return rx.cond(ChatState.is_member, component)
     if action.who == "owner":  # never in a DM: nobody owns one
         return rx.cond(ChatState.is_owner, component)
     if action.who == "moderator":

@@ -3,7 +3,8 @@ the @mention popup of a chat text box, the reaction picker's searchable emoji
 grid, the "is typing…" line that forgets an idle
 typist by itself, Escape closing a panel, and `--app-height` (the visible
 viewport's height, so a phone's on-screen keyboard shrinks the shell instead of
-covering its composer)."""
+covering its composer), the tab's unread count and the notification permission
+button (notifications.jsx)."""
 
 from __future__ import annotations
 
@@ -66,3 +67,25 @@ def escape_closes(handler: Any) -> rx.Component:
 
 def viewport_height() -> rx.Component:
     return ViewportHeight.create()
+
+
+class TabBadge(rx.Component):
+    library = "$/public" + rx.asset("notifications.jsx", shared=True)
+    tag = "TabBadge"
+
+    count: rx.Var[int]
+
+
+class NotifyButton(rx.Component):
+    library = "$/public" + rx.asset("notifications.jsx", shared=True)
+    tag = "NotifyButton"
+
+
+def tab_badge(count: rx.Var[int]) -> rx.Component:
+    """"(3) " before the tab's title and a dot on its icon; also defines window.__ncNotify."""
+    return TabBadge.create(count=count)
+
+
+def notify_button() -> rx.Component:
+    """Asks for the browser's permission to notify, on click only."""
+    return NotifyButton.create()

@@ -7,7 +7,7 @@ import reflex as rx
 from neurocache_ui.web.components.dms import new_message_button, new_message_dialog
 from neurocache_ui.web.components.profiles import profile_card, profile_button
 from neurocache_ui.web.components.search import search_bar
-from neurocache_ui.web.components.client_widgets import viewport_height
+from neurocache_ui.web.components.client_widgets import notify_button, tab_badge, viewport_height
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.mentions import MentionsState
@@ -109,6 +109,7 @@ def _channel_link(channel: rx.Var[dict]) -> rx.Component:
             rx.text(channel["name"], size="2", class_name="truncate", weight=rx.cond(channel["unread"].to(int) > 0, "bold", "regular")),
             rx.cond(channel["online"].to(bool), rx.el.span(", online", class_name="sr-only")),
             rx.spacer(),
+            rx.cond(channel["muted"].to(bool), rx.icon("bell-off", size=12, aria_label="muted", role="img", flex_shrink="0")),
             rx.cond(channel["unread"].to(int) > 0, count_badge(channel["unread"].to(int), "unread", title="unread messages")),
             align="center",
             spacing="2",
@@ -123,6 +124,7 @@ def _channel_link(channel: rx.Var[dict]) -> rx.Component:
         width="100%",
         background=rx.cond(active, rx.color("accent", 3), "transparent"),
         _hover={"background": rx.color("accent", 3)},
+        opacity=rx.cond(channel["muted"].to(bool), "0.6", "1"),  # muted: dimmed, not in the tab title
     )
     peer = channel["peer"].to(int)
     return rx.hstack(
@@ -214,6 +216,7 @@ def _sidebar_body(in_drawer: bool) -> rx.Component:
             class_name="w-full",
         ),
         rx.spacer(),
+        notify_button(),
         _account(),
         spacing="4",
         height="100%",
@@ -291,6 +294,7 @@ def hub_page(title: str, *children: rx.Component, fill: bool = False) -> rx.Comp
         AuthState.is_logged_in,
         rx.box(
             viewport_height(),
+            tab_badge(MentionsState.mention_count + ChatState.waiting_dms),  # "(3) Channels · Neurocache"
             service_banner(),
             new_message_dialog(),
             profile_card(),

@@ -1,4 +1,4 @@
-"""/account: who you are, change password, log out everywhere."""
+"""/account: who you are, notification settings, change password, log out everywhere."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import reflex as rx
 from neurocache_ui.domain.passwords import MIN_LENGTH
 from neurocache_ui.web.components.forms import field, form_alert, submit_button
 from neurocache_ui.web.components.layout import hub_page
+from neurocache_ui.web.components.notifications import notification_settings_section
 from neurocache_ui.web.components.profiles import profile_section
 from neurocache_ui.web.state.account import AccountState
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.mentions import MentionsState
+from neurocache_ui.web.state.notifications import NotifyState
 from neurocache_ui.web.state.profiles import ProfileEditState
 
 
@@ -57,6 +59,7 @@ def account_page() -> rx.Component:
         rx.vstack(
             rx.text(AuthState.user_name, " · ", AuthState.user_email, size="2", color=rx.color("gray", 11)),
             rx.card(profile_section(), width="100%", max_width="32em"),
+            rx.card(notification_settings_section(), width="100%", max_width="32em"),
             rx.card(_password_form(), width="100%", max_width="32em"),
             rx.card(_everywhere(), width="100%", max_width="32em"),
             spacing="5",
@@ -71,5 +74,5 @@ def add_pages(app: rx.App) -> None:
         route="/account",
         title="Account · Neurocache",
         on_load=[AuthState.check_session, ChatState.load_channels, MentionsState.load_count, AccountState.load_account,
-                 ProfileEditState.load_profile],
+                 ProfileEditState.load_profile, NotifyState.load_notify_settings],
     )

@@ -66,7 +66,7 @@ def sidebar_of(summaries: list[ChannelSummary], open_channel: int) -> list[Sideb
     """The sidebar from the database's counts; the open channel shows nothing unread."""
     return [
         {"id": s.id, "slug": s.slug, "name": s.name, "unread": 0 if s.id == open_channel else s.unread, "newest": s.newest,
-         "kind": s.kind, "online": s.online, "peer": s.peer}
+         "kind": s.kind, "online": s.online, "peer": s.peer, "muted": s.muted, "notify": s.notify}
         for s in summaries
     ]
 

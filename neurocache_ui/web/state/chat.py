@@ -13,6 +13,7 @@ from typing import Any
 
 import reflex as rx
 
+from neurocache_ui.domain import notify_rules
 from neurocache_ui.domain.errors import NeurocacheError, NotFound
 from neurocache_ui.services import auth, channels, composer, messaging, onboarding
 from neurocache_ui.services.agent_runs import runner
@@ -22,6 +23,7 @@ from neurocache_ui.web.realtime.watchers import watchers
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.live_events import LiveEventsMixin
 from neurocache_ui.web.state.message_edits import MessageEditsMixin
+from neurocache_ui.web.state.notify_events import NotifyEventsMixin
 from neurocache_ui.web.state.presence import PresenceMixin
 from neurocache_ui.web.state.search import SearchState
 
@@ -31,7 +33,7 @@ _META = ("id", "slug", "name", "description", "goal", "is_owner", "can_moderate"
 COMPOSER_ID = "composer"
 
 
-class ChatState(LiveEventsMixin, PresenceMixin, MessageEditsMixin, AuthState):
+class ChatState(LiveEventsMixin, NotifyEventsMixin, PresenceMixin, MessageEditsMixin, AuthState):
     channel_list: list[dict[str, Any]] = []
     open_steps: int = 0  # first-run steps left (services/onboarding.py): the sidebar's "Get started" link
     channel_id: int = 0
@@ -67,6 +69,11 @@ class ChatState(LiveEventsMixin, PresenceMixin, MessageEditsMixin, AuthState):
     _cache_user: int = 0  # whose channels `_channel_cache` holds
     _client_token: str = ""
     _unread_at_open: int = 0  # what was unread when this visit opened the channel ("Summarize" reads them)
+
+    @rx.var
+    def waiting_dms(self) -> int:
+        """Unread messages in DMs not muted: with the unseen mentions, the tab title's count."""
+        return notify_rules.waiting(self.channel_list, mentions=0)
 
     @rx.var
     def empty_channel(self) -> bool:
@@ -171,6 +178,7 @@ class ChatState(LiveEventsMixin, PresenceMixin, MessageEditsMixin, AuthState):
                     self._close_channel()
                     watchers.unseat(self._token())
             await self._refresh_channel_list(user.id)
+            await self._load_quiet(user.id)
             try:
                 self.open_steps = (await asyncio.to_thread(onboarding.progress, user.id)).open_steps
             except NeurocacheError as error:  # the link is a convenience: keep the page working

@@ -24,8 +24,8 @@ class LiveEventsMixin(rx.State, mixin=True):
         return not isinstance(event, AgentStepped | TeamChanged | PinsChanged)
 
     async def _receive(self, token: str, items: list[tuple[int, Event]]) -> list[Any] | None:
-        """Apply a frame of live events; returns the toasts it brings (joined or left
-        channels, one read without joining made private)."""
+        """Apply a frame of live events; returns the page calls it brings: browser
+        notifications, toasts (joined or left channels, one read without joining made private)."""
         if not self.channel_id and (seat := watchers.seat_of(token)) is not None:
             await self._restore(token, *seat)
         before = self._window()
@@ -53,10 +53,11 @@ class LiveEventsMixin(rx.State, mixin=True):
             watchers.unseat(token)
         if frame.hidden:  # the relay stopped sending it; what this tab watches follows its cache
             self._watch()
+        said: list[Any] = await self._alerts(items)  # web/state/notify_events.py: browser notifications
         if frame.notices:
             await self._refresh_channel_list(self.user_id)
-            return [rx.toast.info(notice) for notice in frame.notices]
-        return None
+            said += [rx.toast.info(notice) for notice in frame.notices]
+        return said or None
 
     async def _resync(self) -> None:
         """After the bus lost events (Redis reconnect): reload the open channel."""

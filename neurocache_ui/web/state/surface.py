@@ -78,6 +78,9 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     "SavedState": frozenset({"load_saved", "more_saved", "unsave"}),
     "ProfileState": frozenset({"close_card", "load_avatars", "message_person", "open_agent", "open_person"}),
     "ProfileEditState": frozenset({"clear_status", "load_profile", "remove_avatar", "save_profile", "upload_avatar"}),
+    "NotifyState": frozenset({
+        "load_notify_settings", "open_notify", "save_notify_settings", "set_muted", "set_notify", "set_notify_open",
+    }),
 }
 
 
