@@ -186,9 +186,9 @@ class Settings:
     media_max_minutes: int = 20
     """NEUROCACHE_MEDIA_MAX_MINUTES: the longest video or audio accepted; longer ones are refused."""
     media_frames: int = 32
+    """NEUROCACHE_MEDIA_FRAMES: the most frames of one video an agent is shown (chosen by scene change)."""
     file_max_mb: int = 50
     """NEUROCACHE_FILE_MAX_MB: the largest file of any kind (PDF, zip, CSV …) a member may attach, in MB."""
-    """NEUROCACHE_MEDIA_FRAMES: the most frames of one video an agent is shown (chosen by scene change)."""
     transcription_model: str | None = None
     """NEUROCACHE_TRANSCRIPTION_MODEL: the provider's speech-to-text model (`whisper-1`,
     `gpt-4o-mini-transcribe`) for voice messages and the sound of videos; unset: media
