@@ -39,7 +39,10 @@ class LiveEventsMixin(rx.State, mixin=True):
             return None
         self._show(frame.window, before)
         for name, value in (("channel_list", frame.sidebar), ("_channel_cache", frame.cache), ("typists", frame.typing)):
-            if value is not getattr(self, name):  # only changes are assigned, so only they are sent
+            # Only changes are assigned, so only they are sent. Compared by value: the
+            # state hands out a new wrapper of the same list on every read, so an identity
+            # test would resend the whole sidebar with every message.
+            if value != getattr(self, name):
                 setattr(self, name, value)
         if frame.online_names is not None:
             self.online_names = frame.online_names
