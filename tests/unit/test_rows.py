@@ -213,6 +213,9 @@ def test_a_message_that_arrives_after_a_newer_one_is_shown_in_id_order() -> None
     rolled = rows.added(rows.added(gap, row(LATEST_BLOCK + 4)), row(first_latest))
     assert ids(rolled.rows) == [*ids(full.rows), LATEST_BLOCK + 4]
     assert len(rolled.latest) <= LATEST_BLOCK
+    # A cached channel (shown at once when the tab opens it again) keeps the same order.
+    cached = rows.updated_rows(rows.updated_rows([row(1), row(2)], MessageCreated(message=view(4))), MessageCreated(message=view(3)))
+    assert ids(cached) == [1, 2, 3, 4]
 
 
 def test_repeated_events_are_harmless() -> None:

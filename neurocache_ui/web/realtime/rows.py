@@ -267,7 +267,8 @@ def after_event(window: Window, event: Event) -> Window:
 
 
 def updated_rows(rows: list[Row], event: Event) -> list[Row]:
-    """A cached channel's rows after one live event; idempotent like `after_event`."""
+    """A cached channel's rows after one live event, in id order like `added`;
+    idempotent like `after_event`."""
     if isinstance(event, MessageDeleted):
         return [r for r in rows if r["id"] != event.message.id]
     if not isinstance(event, MessageCreated | MessageUpdated) or event.message.thread_id is not None:
@@ -275,7 +276,11 @@ def updated_rows(rows: list[Row], event: Event) -> list[Row]:
     row = to_row(event.message)
     if any(r["id"] == row["id"] for r in rows):
         return [row if r["id"] == row["id"] else r for r in rows]
-    return rows + [row] if isinstance(event, MessageCreated) else rows
+    if not isinstance(event, MessageCreated):
+        return rows
+    if rows and row["id"] < rows[-1]["id"]:  # stored before a row this tab already has
+        return sorted([*rows, row], key=lambda r: r["id"])
+    return rows + [row]
 
 
 def first_unread(shown: list[Row], last_read_id: int | None, viewer_id: int) -> int:
