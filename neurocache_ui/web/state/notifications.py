@@ -102,6 +102,9 @@ class NotifyState(AuthState):
         if user is None:
             self.settings_error = SESSION_ENDED
             return
+        if not isinstance(form, dict):  # any tab may send any arguments
+            self.settings_error = "That request was not understood; reload the page and try again."
+            return
         delay_text = str(form.get("email_delay", "")).strip()
         if not delay_text.isdigit():
             self.settings_errors = {"email_delay": "Enter a whole number of minutes, for example 10."}
