@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import CDPSession, Page, expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -48,10 +48,20 @@ KEY_SCRIPT = """document.addEventListener('keydown', (e) => {
 SENT: dict[str, float] = {}
 SEEN: dict[str, float] = {}
 PRESSED: list[float] = []  # the bench's own press -> the page's keydown, ms
+WATCHER_BUSY: list[float] = []  # the watcher page's main-thread time per message, ms (CDP TaskDuration)
+
+
+def main_thread_ms(cdp: CDPSession) -> float:
+    """The page's main-thread time so far (script, style, layout, paint): CPU work, so it
+    varies less with a busy machine than the latency does."""
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    return metrics["TaskDuration"] * 1000
 
 
 def run_phase(sender: Page, watcher: Page, frames: list[int], phase: int, count: int) -> tuple[list[float], list[int]]:
     watcher.evaluate(WATCH_SCRIPT)
+    cdp = watcher.context.new_cdp_session(watcher)
+    cdp.send("Performance.enable")
     box = sender.get_by_role("textbox", name="Message")
     latencies: list[float] = []
     sizes: list[int] = []
@@ -59,6 +69,7 @@ def run_phase(sender: Page, watcher: Page, frames: list[int], phase: int, count:
         tag = f"bench-{phase}-{i}"
         box.fill(f"{tag} the quick brown fox jumps over the lazy dog")
         frames.clear()
+        busy_before = main_thread_ms(cdp)
         sent = time.time() * 1000
         box.press("Enter")
         watcher.wait_for_function(f"() => '{tag}' in window.__seen", timeout=10_000)
@@ -69,6 +80,7 @@ def run_phase(sender: Page, watcher: Page, frames: list[int], phase: int, count:
         latencies.append(seen - keydown)
         time.sleep(0.15)  # let trailing frames (typing, read markers) land in this message's count
         sizes.append(sum(frames))
+        WATCHER_BUSY.append(main_thread_ms(cdp) - busy_before)
     return latencies, sizes
 
 
@@ -128,6 +140,8 @@ def main() -> None:
           f" p50 {percentile(with_press, 50):6.1f} ms   p95 {percentile(with_press, 95):6.1f} ms")
     print(f"  of which keydown -> stored: p50 {percentile(to_server, 50):6.1f} ms, stored -> on the watcher's screen:"
           f" p50 {percentile(to_watcher, 50):6.1f} ms")
+    print(f"  the watcher page's main thread per message (script, style, layout, paint): p50 {percentile(WATCHER_BUSY, 50):.1f} ms,"
+          f" p95 {percentile(WATCHER_BUSY, 95):.1f} ms")
     short_med, long_med = statistics.median(short_bytes), statistics.median(long_bytes)
     print(f"  bytes to the watcher per new message, median: {short_med:.0f} B with ~{args.messages} messages shown,"
           f" {long_med:.0f} B after {args.history} more messages of history")

@@ -137,8 +137,9 @@ def test_pins_show_live_and_saved_messages_are_found(
     expect(bob).to_have_url(re.compile(rf"\?m={conversation.messages[PINNED].id}$"))
     expect(row(bob, text)).to_have_attribute("data-focused", "true")
 
-    # Bob saves another message from the keyboard: focus reaches the row's toolbar.
+    # Bob saves another message from the keyboard: a focused row draws its toolbar, and focus reaches it.
     saved_text = conversation.messages[3].content
+    row(bob, saved_text).focus()
     save = row(bob, saved_text).get_by_role("button", name="Save message")
     save.focus()
     expect(save).to_be_visible()

@@ -77,13 +77,22 @@ def test_replies_live_in_the_thread_and_the_root_counts_them(in_channel: tuple[P
     expect(row(bob, last).get_by_role("button", name="2 replies")).to_be_visible()
     expect(thread(bob).get_by_text("2 replies")).to_be_visible()
 
-    # Keyboard: the thread closes with its button, and Tab reaches "Reply in thread" on a
-    # message in the middle (one that continues its author's run), which starts its own thread.
+    # Keyboard: the thread closes with its button; ArrowUp in the log walks up the messages
+    # to one in the middle (one that continues its author's run, so its toolbar is the
+    # first thing Tab reaches in it), and "Reply in thread" starts its own thread.
     thread(ada).get_by_role("button", name="Close thread").click()
     expect(thread(ada)).to_have_count(0)
     middle = conversation.messages[MIDDLE].content
-    button = row(ada, middle).get_by_role("button", name="Reply in thread")
-    button.focus()
+    ada.get_by_role("log", name="Messages").focus()
+    for _ in range(len(conversation.messages)):
+        ada.keyboard.press("ArrowUp")
+        if row(ada, middle).evaluate("r => r === document.activeElement"):
+            break
+    expect(row(ada, middle)).to_be_focused()
+    ada.keyboard.press("Tab")
+    expect(row(ada, middle).get_by_role("button", name="Add reaction")).to_be_focused()
+    ada.keyboard.press("Tab")
+    expect(row(ada, middle).get_by_role("button", name="Reply in thread")).to_be_focused()
     ada.keyboard.press("Enter")
     expect(thread(ada).get_by_text(middle)).to_be_visible()
     expect(thread(ada).get_by_text("Porto has the venue")).to_have_count(0)

@@ -4,7 +4,7 @@ grid, the "is typing…" line that forgets an idle
 typist by itself, Escape closing a panel, and `--app-height` (the visible
 viewport's height, so a phone's on-screen keyboard shrinks the shell instead of
 covering its composer), the tab's unread count and the notification permission
-button (notifications.jsx)."""
+button (notifications.jsx), and a message row's toolbar drawn on first hover or focus."""
 
 from __future__ import annotations
 
@@ -53,6 +53,17 @@ class EscapeKey(rx.Component):
     tag = "EscapeKey"
 
     on_escape: rx.EventHandler[rx.event.no_args_event_spec]
+
+
+class RowActions(rx.Component):
+    library = "$/public" + rx.asset("row_actions.jsx", shared=True)
+    tag = "RowActions"
+
+
+def row_actions(toolbar: rx.Component) -> rx.Component:
+    """`toolbar` drawn once its row (the parent element) is hovered, tapped or focused:
+    rows nobody pointed at carry no buttons (row_actions.jsx says why)."""
+    return RowActions.create(toolbar)
 
 
 class ViewportHeight(rx.Component):

@@ -4,6 +4,8 @@
 // while they read older ones, with a "Jump to newest" button when something new
 // arrives meanwhile. Opened at a given entry (`focusId`), it shows that one first.
 // Sending from the log's own composer (the form holding #composerId) pins it again.
+// ArrowUp/ArrowDown move the focus between entries that take it (a message row, which
+// then shows its toolbar: row_actions.jsx); ArrowUp on the log itself starts at the newest.
 import { useEffect, useRef, useState } from "react";
 
 const NEAR_BOTTOM = 48; // pixels: "at the bottom" despite rounding and a last line's margin
@@ -107,6 +109,19 @@ export function FollowLog({ children, label, jumpLabel, itemSelector, resetKey, 
     };
   }, [composerId]);
 
+  const moveFocus = (event) => {
+    const up = event.key === "ArrowUp";
+    if ((!up && event.key !== "ArrowDown") || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const el = box.current;
+    const items = [...el.querySelectorAll(selector)].filter((item) => item.hasAttribute("tabindex"));
+    const at = items.indexOf(event.target);
+    if (at < 0 && (event.target !== el || !up)) return; // a box or button inside a row keeps its keys
+    const next = at < 0 ? items.length - 1 : at + (up ? -1 : 1);
+    if (next < 0 || next >= items.length) return;
+    event.preventDefault();
+    items[next].focus();
+  };
+
   const jump = () => {
     const el = box.current;
     if (!el) return;
@@ -123,6 +138,7 @@ export function FollowLog({ children, label, jumpLabel, itemSelector, resetKey, 
         aria-label={label}
         aria-live="polite"
         tabIndex={0}
+        onKeyDown={moveFocus}
         style={{ flex: "1 1 auto", minHeight: 0, overflowY: "auto", overflowX: "hidden", overflowAnchor: "auto" }}
       >
         <div ref={content}>{children}</div>

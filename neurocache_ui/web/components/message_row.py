@@ -10,6 +10,7 @@ from typing import Any
 import reflex as rx
 
 from neurocache_ui.web.components.arena import arena_card
+from neurocache_ui.web.components.client_widgets import row_actions
 from neurocache_ui.web.components.eval_capture import capture_button
 from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.markdown import message_body
@@ -319,7 +320,7 @@ def message_item(
                 spacing="3",
                 width="100%",
             ),
-            _toolbar(message_id, mine, moderator, in_thread, rewritable, status, pinned, saved),
+            row_actions(_toolbar(message_id, mine, moderator, in_thread, rewritable, status, pinned, saved)),
             position="relative",
             width="100%",
             padding_x="0.5em",
