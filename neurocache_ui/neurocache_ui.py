@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from neurocache_ui.api import mcp_server
 from neurocache_ui.api.app import fastapi_app
 from neurocache_ui.api.security_headers import SecurityHeaders, restrict_socket_origins
 from neurocache_ui.api.upload_guard import UploadGuard
@@ -56,4 +57,5 @@ app.register_lifespan_task(indexing.indexer_forever)  # knowledge: re-chunk and 
 app.register_lifespan_task(eval_runs.sweep_forever)  # evaluation runs whose worker died (or stops) end as failed
 app.register_lifespan_task(knowledge_background.ingest_loop)  # uploads and crawls, processed in the background
 app.register_lifespan_task(media_worker.process_forever)  # sent video and audio: frames, poster, transcript
+app.register_lifespan_task(mcp_server.lifespan)  # the MCP endpoint's transport (/api/v1/mcp)
 app.register_lifespan_task(notify_email.email_loop)  # e-mail for mentions and DMs left unseen (NEUROCACHE_SMTP_URL)

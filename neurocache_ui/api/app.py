@@ -1,13 +1,15 @@
 """The API's FastAPI app, under /api/v1 (docs at /api/v1/docs). Reflex mounts the
 hub into it (`rx.App(api_transformer=fastapi_app)`), so these routes come first.
-Its own lifespan never runs under Reflex, and nothing here needs one."""
+Its own lifespan never runs under Reflex: what needs one (the MCP transport) is
+registered with the Reflex app (neurocache_ui.py)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
+from starlette.routing import Route
 
-from neurocache_ui.api import attachments, avatars, browser_session, errors, unsubscribe
+from neurocache_ui.api import attachments, avatars, browser_session, errors, mcp_server, unsubscribe
 from neurocache_ui.api import media as media_files
 from neurocache_ui.api.middleware import ApiMiddleware
 from neurocache_ui.api.routes import (
@@ -84,6 +86,8 @@ def create_app() -> FastAPI:
     app.include_router(avatars.router)  # people's avatars, for signed-in accounts (cookie session)
     app.include_router(unsubscribe.router)  # the e-mail digest's unsubscribe link (its token is the permission)
     app.include_router(media_files.router)  # channel video and audio: upload, range reads, poster, transcript
+    # The hub as an MCP server (bearer = an API key): before the catch-all below.
+    app.router.routes.append(Route(PREFIX + mcp_server.PATH, endpoint=mcp_server.endpoint(), methods=["GET", "POST", "DELETE"]))
 
     @app.api_route(
         PREFIX + "/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False

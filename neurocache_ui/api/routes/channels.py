@@ -150,14 +150,24 @@ def list_messages(
     thread_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="A thread's root message: return its replies instead, oldest first.")
     ] = None,
+    around: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="A message's id: return it with up to limit/2 messages on each side.")
+    ] = None,
 ) -> Response:
     """The newest page comes from the channel's cache window; older pages from
     the database by keyset cursor. A thread's replies do not appear in the
-    channel's pages: ask for them with `thread_id`."""
+    channel's pages: ask for them with `thread_id`. `around` opens the channel at one
+    message (a search hit; a thread reply is shown by its root)."""
     channel_id = _readable_channel_id(slug, key.user_id)  # who may read checked here, once
+    if thread_id is not None and before:
+        raise ApiError(422, "Threads come in one page, newest replies last: leave out before.", param="before")
+    if around is not None and (before or thread_id is not None):
+        raise ApiError(422, "around opens the channel at a message: leave out before and thread_id.", param="around")
+    if around is not None:
+        views, older, _newer = messaging.messages_around(channel_id, around, viewer_id=key.user_id, limit=max(1, limit // 2))
+        page = MessageList(data=[message_public(v) for v in views], has_more=older, first_cursor=views[0].cursor)
+        return Response(page.model_dump_json(), media_type="application/json")
     if thread_id is not None:
-        if before:
-            raise ApiError(422, "Threads come in one page, newest replies last: leave out before.", param="before")
         _root, views = messaging.thread_messages(thread_id, viewer_id=None, limit=limit + 1, channel_id=channel_id)
     elif before:
         views = messaging.older_messages(channel_id, before=_position(before), limit=limit + 1, viewer_id=None)
