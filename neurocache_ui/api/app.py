@@ -87,7 +87,7 @@ def create_app() -> FastAPI:
     app.include_router(unsubscribe.router)  # the e-mail digest's unsubscribe link (its token is the permission)
     app.include_router(media_files.router)  # channel video and audio: upload, range reads, poster, transcript
     # The hub as an MCP server (bearer = an API key): before the catch-all below.
-    app.router.routes.append(Route(PREFIX + mcp_server.PATH, endpoint=mcp_server.endpoint(), methods=["GET", "POST", "DELETE"]))
+    app.router.routes.append(Route(PREFIX + mcp_server.PATH, endpoint=mcp_server.endpoint(app), methods=["GET", "POST", "DELETE"]))
 
     @app.api_route(
         PREFIX + "/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False

@@ -23,8 +23,9 @@ from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from neurocache_ui.api import deps
 from neurocache_ui.api.errors import ApiError, error_body
 
 PATH = "/mcp"
@@ -33,21 +34,20 @@ INSTRUCTIONS = (
     "Channels and agents are named by their slug (list_channels gives them). Messages you post "
     "appear live in the hub as yourself, and the channel's agents answer them as they would in the hub."
 )
-_key: contextvars.ContextVar[str] = contextvars.ContextVar("mcp_api_key")
-"""The caller's key, for the in-process API calls of the request being served."""
+_caller: contextvars.ContextVar[tuple[str, ASGIApp]] = contextvars.ContextVar("mcp_caller")
+"""The caller's key and the API app, for the in-process API calls of the request being served."""
 
 server = MCPServer("neurocache-hub", instructions=INSTRUCTIONS, log_level="WARNING")
 
 
 async def _call(method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None) -> Any:
     """One API call as the caller; an error answer becomes the tool's error, in the API's own words."""
-    from neurocache_ui.api.app import fastapi_app  # the app mounts this module: imported when first called
-
-    transport = httpx.ASGITransport(app=fastapi_app)
+    key, api = _caller.get()
+    transport = httpx.ASGITransport(app=api)
     async with httpx.AsyncClient(transport=transport, base_url="http://hub/api/v1", timeout=300) as client:
         response = await client.request(
             method, path, params={k: v for k, v in (params or {}).items() if v is not None}, json=json,
-            headers={"Authorization": f"Bearer {_key.get()}"},
+            headers={"Authorization": f"Bearer {key}"},
         )
     if response.is_success:
         return response.json()
@@ -120,11 +120,13 @@ def _refused(error: ApiError) -> JSONResponse:
 
 class McpEndpoint:
     """The ASGI endpoint: the key is checked (401, and the invalid-key throttle, as on every
-    route) before the MCP transport sees the request, then kept for the tools' API calls."""
+    route) before the MCP transport sees the request, then kept for the tools' API calls
+    to `api`, the app this endpoint is routed in."""
+
+    def __init__(self, api: ASGIApp) -> None:
+        self.api = api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from neurocache_ui.api import deps  # services behind it: imported when served
-
         request = Request(scope, receive)
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         credentials = HTTPAuthorizationCredentials(scheme=scheme, credentials=token) if scheme.lower() == "bearer" and token else None
@@ -133,21 +135,21 @@ class McpEndpoint:
         except ApiError as error:
             await _refused(error)(scope, receive, send)
             return
-        reset = _key.set(token.strip())
+        reset = _caller.set((token.strip(), self.api))
         try:
             await server.session_manager.handle_request(scope, receive, send)
         finally:
-            _key.reset(reset)
+            _caller.reset(reset)
 
 
-def endpoint() -> McpEndpoint:
+def endpoint(api: ASGIApp) -> McpEndpoint:
     """The endpoint to route at PATH. A bearer key, not a cookie, proves who calls, so the
     DNS-rebinding check (for servers trusting whoever reaches localhost) has nothing to add."""
     server.streamable_http_app(
         streamable_http_path=PATH, stateless_http=True, json_response=True,
         transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
     )
-    return McpEndpoint()
+    return McpEndpoint(api)
 
 
 @asynccontextmanager
