@@ -17,6 +17,7 @@ from neurocache_ui.store import (  # noqa: F401 (their tables join the metadata)
     pin_models,
     notify_models,
     profile_models,
+    response_models,
     retrieval_models,
     version_models,
     workspace_models,

@@ -29,6 +29,7 @@ from neurocache_ui.api.routes import (
     pins,
     profiles,
     reactions,
+    responses,
     search,
     usage,
 )
@@ -37,7 +38,7 @@ from neurocache_ui.api.schemas import ErrorResponse
 PREFIX = "/api/v1"
 DESCRIPTION = """\
 Call your Neurocache agents and channels from any codebase. Agents and channels are
-*models* of an OpenAI-compatible Chat Completions API (`agent:<slug>`, `channel:<slug>`),
+*models* of OpenAI-compatible Chat Completions and Responses APIs (`agent:<slug>`, `channel:<slug>`),
 so the official `openai` clients work with `base_url=<hub>/api/v1` and a key from the
 hub's **API keys** page.
 
@@ -76,8 +77,8 @@ def create_app() -> FastAPI:
     app.add_middleware(ApiMiddleware)
     api = APIRouter(prefix=PREFIX, responses=COMMON_ERRORS)  # body size: ApiMiddleware
     for module in (
-        models, chat, agents, agent_versions, evals, knowledge, directory, channels, dms, pins, channel_roles, reactions,
-        search, usage, media, profiles, files, notifications,
+        models, chat, responses, agents, agent_versions, evals, knowledge, directory, channels, dms, pins, channel_roles,
+        reactions, search, usage, media, profiles, files, notifications,
     ):
         api.include_router(module.router)
     app.include_router(api)

@@ -12,6 +12,7 @@ from typing import Any
 
 from neurocache_ui.domain import reply_rules
 from neurocache_ui.domain.errors import Invalid
+from neurocache_ui.domain.tools import Source, ToolCall
 from neurocache_ui.infra.llm import Refusal
 from neurocache_ui.services import channels, messaging, team, usage
 from neurocache_ui.services.agent_runs import pipeline
@@ -31,6 +32,10 @@ class AgentAnswer:
     result: CompletionResult
     tool_calls: int = 0
     """Tool calls the agent's own tools made for this answer (its tools run as in a channel)."""
+    ran: tuple[ToolCall, ...] = ()
+    """Those calls, in order (the Responses API reports its web searches)."""
+    sources: tuple[Source, ...] = ()
+    """The web pages those calls read."""
 
     @property
     def ok(self) -> bool:
@@ -92,7 +97,8 @@ async def _answer(
     assert agent.id is not None
     reply = await pipeline.prepare(agent, situation, caller, temperature=temperature, max_tokens=max_tokens)
     result = await reply.stream.collect()
-    return AgentAnswer(agent.id, agent.slug, agent.name, result, reply.tool_calls)
+    web = tuple(source for source in reply.sources if source.url)
+    return AgentAnswer(agent.id, agent.slug, agent.name, result, reply.tool_calls, tuple(reply.tools_run), web)
 
 
 async def gather(

@@ -5,7 +5,9 @@ Postgres advisory lock (others report `skipped`), an in-process lock on SQLite.
 A message's images and media go with it (foreign-key cascade); those uploaded but
 never sent go after ABANDONED_AFTER. A thread lives as long as its newest message: a
 root stays while a reply is newer than the cutoff (its older replies go, and its
-reply count follows); a root that goes takes its replies along (cascade)."""
+reply count follows); a root that goes takes its replies along (cascade). Responses API
+responses the hub stored (services/stored_responses.py) are chat history too: they go
+after the same period."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import Message, UTCDateTime, utcnow
 from neurocache_ui.store.repositories import attachments, media
+from neurocache_ui.store.response_models import StoredResponse
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,7 @@ class RetentionReport:
     sessions_purged: int = 0
     images_abandoned: int = 0
     media_abandoned: int = 0
+    responses_deleted: int = 0
 
     def summary(self) -> str:
         if self.skipped:
@@ -55,7 +59,7 @@ class RetentionReport:
             f"retention: deleted {self.messages_deleted} messages older than {self.cutoff.isoformat()}, "
             f"trimmed {self.cache_entries_trimmed} cache entries, {self.channels_touched} channels touched, "
             f"removed {self.sessions_purged} expired login sessions, {self.images_abandoned} images and "
-            f"{self.media_abandoned} video, audio and other files never sent"
+            f"{self.media_abandoned} video, audio and other files never sent, {self.responses_deleted} stored API responses"
         )
         if self.cache_error:
             text += f" (cache not trimmed: {self.cache_error}; it is dropped when the cache is back)"
@@ -109,6 +113,8 @@ def _purge(conn: sa.Connection, cutoff: datetime, batch_size: int, on_batch: Cal
     with conn.begin():
         abandoned = attachments.delete_abandoned(conn, utcnow() - ABANDONED_AFTER)
         abandoned_media = media.delete_abandoned(conn, utcnow() - ABANDONED_AFTER)
+        expired = sa.delete(StoredResponse).where(StoredResponse.created_at < sa.literal(cutoff, UTCDateTime()))  # type: ignore[arg-type]
+        responses_deleted = conn.execute(expired).rowcount
     try:
         trimmed = get_cache().trim_before(cutoff, channels)
         for channel_id in recounted:  # a root's reply count changed under its cached copy
@@ -125,6 +131,7 @@ def _purge(conn: sa.Connection, cutoff: datetime, batch_size: int, on_batch: Cal
         cache_error=cache_error,
         images_abandoned=abandoned,
         media_abandoned=abandoned_media,
+        responses_deleted=responses_deleted,
     )
 
 

@@ -83,7 +83,7 @@ def test_expired_key_is_refused(caller: Caller) -> None:
 def test_missing_or_malformed_key_is_401(caller: Caller, header: str | None) -> None:
     headers = {} if header is None else {"Authorization": header}
     with httpx.Client(base_url=caller.base_url, timeout=30) as http:
-        for method, path in (("GET", "/models"), ("POST", "/chat/completions"), ("GET", "/agents")):
+        for method, path in (("GET", "/models"), ("POST", "/chat/completions"), ("POST", "/responses"), ("GET", "/agents")):
             response = http.request(method, path, headers=headers, json={"model": "agent:x", "messages": []})
             error = assert_openai_error(response, 401)
             assert error["code"] in ("missing_api_key", "invalid_api_key")
@@ -93,6 +93,10 @@ def test_missing_or_malformed_key_is_401(caller: Caller, header: str | None) -> 
 def test_another_users_agents_and_channels_are_404(new_caller, caller: Caller, workspace: Workspace) -> None:
     other = new_caller("Mallory")
     slug = workspace.channel.slug
+    with caller.http() as http:
+        answered = http.post("/responses", json={"model": "agent:scout", "input": "hi"})
+        assert answered.status_code == 200, answered.text
+        response_id = answered.json()["id"]
     with other.http() as http:
         assert http.get("/models").json()["data"] == []
         for method, path, body in [
@@ -108,9 +112,15 @@ def test_another_users_agents_and_channels_are_404(new_caller, caller: Caller, w
             ("GET", "/models/agent:scout", None),
             ("POST", "/chat/completions", {"model": "agent:scout", "messages": [{"role": "user", "content": "hi"}]}),
             ("POST", "/chat/completions", {"model": f"channel:{slug}", "messages": [{"role": "user", "content": "hi"}]}),
+            ("POST", "/responses", {"model": "agent:scout", "input": "hi"}),
+            ("POST", "/responses", {"model": f"channel:{slug}", "input": "hi"}),
+            ("POST", "/responses", {"model": "agent:x", "input": "hi", "previous_response_id": response_id}),
+            ("GET", f"/responses/{response_id}", None),
+            ("DELETE", f"/responses/{response_id}", None),
         ]:
             assert_openai_error(http.request(method, path, json=body), 404)
     # Nothing changed for the owner.
     with caller.http() as http:
         assert http.get("/agents/scout").json()["name"] == "Scout"
         assert http.get(f"/channels/{slug}/messages").json()["data"] == []
+        assert http.get(f"/responses/{response_id}").json()["output"][0]["content"][0]["text"] == "Echo: hi"

@@ -416,3 +416,38 @@ def test_notifications_migration_keeps_memberships_with_default_levels(backend: 
         assert conn.execute(sa.text("SELECT count(*) FROM channel_member")).scalar() == 1
         assert not {"notify", "muted"} & {c["name"] for c in sa.inspect(conn).get_columns("channel_member")}
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["empty_postgres", "empty_sqlite"])
+def test_responses_migration_adds_stored_responses_that_go_with_their_agent(backend: str, request: pytest.FixtureRequest) -> None:
+    """0024: the stored_response table comes and goes, leaving everything else; a row goes
+    with its agent and with its user (cascade)."""
+    url: str = request.getfixturevalue(backend)
+    config = alembic_config(url)
+    command.upgrade(config, "0023")
+    before = tables(url)
+    engine = engine_for(url)
+    with engine.begin() as conn:
+        user = _insert(conn, "user_account", email="ada@example.com")
+        agent = _insert(conn, "agent", owner_id=user, slug="scout")
+    command.upgrade(config, "0024")
+    assert tables(url) == before | {"stored_response"}
+    with engine.begin() as conn:  # engine_for turns SQLite's foreign keys on
+        for response_id, agent_id in (("resp_a", agent), ("resp_b", None)):
+            conn.execute(sa.text(
+                "INSERT INTO stored_response (id, user_id, agent_id, body, created_at) "
+                "VALUES (:id, :u, :a, :b, CURRENT_TIMESTAMP)"
+            ), {"id": response_id, "u": user, "a": agent_id, "b": '{"status": "completed"}'})
+        assert conn.execute(sa.text("SELECT conversation FROM stored_response WHERE id = 'resp_b'")).scalar() in ("[]", [])
+        conn.execute(sa.text("DELETE FROM agent WHERE id = :a"), {"a": agent})
+        assert conn.execute(sa.text("SELECT id FROM stored_response")).scalars().all() == ["resp_b"]
+        bob = _insert(conn, "user_account", email="bob@example.com")
+        conn.execute(sa.text("UPDATE stored_response SET user_id = :b"), {"b": bob})
+        conn.execute(sa.text("DELETE FROM user_account WHERE id = :b"), {"b": bob})
+        assert conn.execute(sa.text("SELECT count(*) FROM stored_response")).scalar() == 0
+    engine.dispose()
+    command.downgrade(config, "0023")
+    assert tables(url) == before
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT email FROM user_account")).scalars().all() == ["ada@example.com"]
+    engine.dispose()

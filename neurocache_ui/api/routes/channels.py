@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response
 
 from neurocache_ui.api.deps import CurrentKey
 from neurocache_ui.api.errors import ApiError
-from neurocache_ui.api.routes.chat import refusal_error
+from neurocache_ui.api.chat_calls import refusal_error
 from neurocache_ui.api.schemas import (
     AgentAnswerPublic,
     ChannelAgent,

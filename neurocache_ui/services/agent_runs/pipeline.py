@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from neurocache_ui.domain import prompts, reply_rules
 from neurocache_ui.domain.errors import Invalid, NeurocacheError, Unavailable
-from neurocache_ui.domain.tools import Source, Step
+from neurocache_ui.domain.tools import Source, Step, ToolCall
 from neurocache_ui.infra import llm
 from neurocache_ui.infra.llm import ChatStream, CompletionResult
 from neurocache_ui.services import knowledge, spend, tools, usage
@@ -186,6 +186,11 @@ class Reply:
             return []
         return [str(call["function"]["name"]) for message in self.stream.messages if message.get("role") == "assistant"
                 for call in message.get("tool_calls") or []]
+
+    @property
+    def tools_run(self) -> list[ToolCall]:
+        """The calls the agent's own tools made for this reply, in order."""
+        return list(self.stream.ran) if isinstance(self.stream, ToolLoop) else []
 
     @property
     def notes(self) -> list[str]:

@@ -63,6 +63,8 @@ class ToolLoop(TextStream):
         self.step_log: list[Step] = []
         """What the reply did, in order, failures included: kept for the finished answer (Try it)."""
         self.tool_calls_run = 0
+        self.ran: list[ToolCall] = []
+        """The calls the loop ran itself (the agent's own tools), in order: what an API reply reports."""
         self.steps = 0
         self.result: CompletionResult | None = None
         self._parts: list[str] = []
@@ -131,6 +133,7 @@ class ToolLoop(TextStream):
         logged = len(self.step_log)
         outputs = await asyncio.gather(*(self._run_one(call) for call in running))
         self.tool_calls_run += len(running)
+        self.ran += running
         outputs += [self._not_run(call) for call in refused]
         for call, output in zip(calls, outputs, strict=True):
             self.messages.append({"role": "tool", "tool_call_id": call.id, "content": output})
