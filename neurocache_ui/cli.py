@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from neurocache_ui.domain import scopes
 from neurocache_ui.domain.errors import NeurocacheError
 from neurocache_ui.services import api_keys, auth, retention
 
@@ -20,10 +21,19 @@ def _user_create(args: argparse.Namespace) -> str:
 
 def _key_create(args: argparse.Namespace) -> str:
     expires_at = api_keys.expiry_after(args.expires_days)
-    secret, key = api_keys.create_key_for_email(args.email, args.name, expires_at)
+    limits = scopes.KeyLimits(
+        scopes=scopes.parse_scopes(args.scopes), agents=scopes.parse_slugs(args.agents, "agents"),
+        channels=scopes.parse_slugs(args.channels, "channels"), budget=scopes.parse_budget(args.budget),
+    )
+    secret, key = api_keys.create_key_for_email(args.email, args.name, expires_at, limits)
     expiry = f", expires {key.expires_at:%Y-%m-%d %H:%M} UTC" if key.expires_at else ""
+    reach = "".join(f", {field} {', '.join(slugs)}" for field, slugs in (("agents", limits.agents), ("channels", limits.channels)) if slugs)
+    budget = f", {limits.budget} model calls a month" if limits.budget else ""
     # The key alone on the last line, so scripts can take it with `tail -n 1`.
-    return f"created API key {key.id} \"{key.name}\" ({key.prefix}…){expiry}; it is shown only now:\n{secret}"
+    return (
+        f"created API key {key.id} \"{key.name}\" ({key.prefix}…) with scopes {','.join(key.scopes)}{reach}{budget}"
+        f"{expiry}; it is shown only now:\n{secret}"
+    )
 
 
 def _retention_run(args: argparse.Namespace) -> str:
@@ -49,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     key_create.add_argument("--email", required=True, help="the account's email")
     key_create.add_argument("--name", required=True, help="what the key is for")
     key_create.add_argument("--expires-days", type=int, default=None, help="expire after this many days")
+    key_create.add_argument("--scopes", default=None, help="comma-separated, of chat,read,write (default: all)")
+    key_create.add_argument("--agents", default=None, help="comma-separated agent slugs the key is limited to")
+    key_create.add_argument("--channels", default=None, help="comma-separated channel slugs the key is limited to")
+    key_create.add_argument("--budget", default=None, help="model calls a calendar month (UTC); default: no budget")
     key_create.set_defaults(run=_key_create)
 
     retention = groups.add_parser("retention", help="chat history retention").add_subparsers(dest="command", required=True)

@@ -19,6 +19,7 @@ from neurocache_ui.api.routes import (
     channels,
     chat,
     directory,
+    embeddings,
     dms,
     evals,
     files,
@@ -42,18 +43,19 @@ Call your Neurocache agents and channels from any codebase. Agents and channels 
 so the official `openai` clients work with `base_url=<hub>/api/v1` and a key from the
 hub's **API keys** page.
 
-Authenticate with `Authorization: Bearer nck_...`. Each key is rate limited
+Authenticate with `Authorization: Bearer nck_...`. Each route needs a scope of the key
+(`read`, `write` or `chat`: its security requirement below). Each key is rate limited
 (`X-RateLimit-*` headers; `429` with `Retry-After`). Errors use OpenAI's shape:
 `{"error": {"message", "type", "param", "code"}}`.
 """
 
 COMMON_ERRORS: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorResponse, "description": "Missing, malformed, unknown, revoked or expired API key."},
-    403: {"model": ErrorResponse, "description": "Not allowed (e.g. an archived channel)."},
+    403: {"model": ErrorResponse, "description": "Not allowed (e.g. an archived channel), or the key lacks the route's scope."},
     404: {"model": ErrorResponse, "description": "Not found, or not yours."},
     413: {"model": ErrorResponse, "description": "Request body too large."},
     422: {"model": ErrorResponse, "description": "Invalid input."},
-    429: {"model": ErrorResponse, "description": "Rate limit reached; see Retry-After."},
+    429: {"model": ErrorResponse, "description": "Rate limit reached (see Retry-After), or the key's monthly budget used."},
     503: {"model": ErrorResponse, "description": "A store is unreachable; retry later."},
 }
 
@@ -77,7 +79,7 @@ def create_app() -> FastAPI:
     app.add_middleware(ApiMiddleware)
     api = APIRouter(prefix=PREFIX, responses=COMMON_ERRORS)  # body size: ApiMiddleware
     for module in (
-        models, chat, responses, agents, agent_versions, evals, knowledge, directory, channels, dms, pins, channel_roles,
+        models, chat, responses, embeddings, agents, agent_versions, evals, knowledge, directory, channels, dms, pins, channel_roles,
         reactions, search, usage, media, profiles, files, notifications,
     ):
         api.include_router(module.router)

@@ -17,7 +17,7 @@ from neurocache_ui.api.routes.models import AGENT, CHANNEL, model_not_found
 from neurocache_ui.domain.errors import NotFound
 from neurocache_ui.domain.tools import NAME as TOOL_NAME
 from neurocache_ui.domain.tools import Source, ToolCall
-from neurocache_ui.services import agents, collective, spend
+from neurocache_ui.services import agents, collective, key_limits, spend
 from neurocache_ui.services.agent_runs import api_turns, pipeline
 from neurocache_ui.services.agent_runs.pipeline import Caller, ChatStream, CompletionResult, ToolLoop
 from neurocache_ui.services.api_keys import KeyContext
@@ -127,6 +127,12 @@ async def _prepare_channel(
     return Call(stream, caller, answers=answers)
 
 
+def _reachable(allowed: bool, model: str) -> None:
+    """A model outside the key's agents or channels is answered like one that does not exist."""
+    if not allowed:
+        raise model_not_found(model)
+
+
 async def open_call(
     key: KeyContext,
     model: str,
@@ -141,13 +147,17 @@ async def open_call(
     parts become checked data URLs in place, its audio parts their transcripts."""
     await api_turns.inline_images(conversation)  # 422 for image parts other than data: or public https:
     await listening.inline_audio(conversation)  # input_audio parts become their transcripts (422 without a model)
-    caller = Caller(key.user_id, "api", api_key_id=key.key_id)
+    caller = Caller(key.user_id, "api", api_key_id=key.key_id, budgeted=key.limits.budget is not None)
     try:
         if model.startswith(AGENT) and len(model) > len(AGENT):
+            _reachable(key.limits.allows_agent(model.removeprefix(AGENT)), model)
+            await asyncio.to_thread(key_limits.check_budget, key)
             return await _prepare_agent(
                 caller, model.removeprefix(AGENT), model, conversation, checked_tools(tools), temperature, max_tokens
             )
         if model.startswith(CHANNEL) and len(model) > len(CHANNEL):
+            _reachable(key.limits.allows_channel(model.removeprefix(CHANNEL)), model)
+            await asyncio.to_thread(key_limits.check_budget, key)
             return await _prepare_channel(caller, model.removeprefix(CHANNEL), model, conversation, temperature, max_tokens)
         raise model_not_found(model)
     except pipeline.NoProvider as missing:

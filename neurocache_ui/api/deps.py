@@ -1,6 +1,10 @@
-"""`CurrentKey`: what a route declares to require an API key. The key is checked
-in the database on every request (revocation is immediate on every worker), then
-counted against the rate limits, in one sync dependency (one threadpool trip).
+"""`ReadKey`, `WriteKey`, `ChatKey`: what a route declares to require an API key with
+that scope (domain/scopes.py says which scope a route needs; the declaration is also
+the route's security requirement in the OpenAPI document, which
+tests/api/test_scopes.py walks). The key is checked in the database on every request
+(revocation is immediate on every worker), counted against the rate limits, then
+checked for the route's scope and for the agent or channel the path names (outside
+the key's list: 404), in one sync dependency (one threadpool trip).
 The client IP is the TCP peer: behind a proxy, configure the server's trusted
 proxy headers; a header any client can set is never trusted."""
 
@@ -8,11 +12,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 
 from neurocache_ui.api.errors import ApiError
-from neurocache_ui.services import api_keys, limits
+from neurocache_ui.domain.scopes import parse_scopes
+from neurocache_ui.services import api_keys, key_limits, limits
 from neurocache_ui.services.api_keys import KeyContext
 
 bearer = HTTPBearer(
@@ -65,15 +70,28 @@ def rate_limit(request: Request, key: KeyContext) -> None:
 
 
 def current_key(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    request: Request,
+    security_scopes: SecurityScopes,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> KeyContext:
-    """The key check, then the rate limit: one sync dependency, so one trip
-    to the threadpool for both (each is a round trip to Postgres or Redis)."""
+    """The key check, the rate limit, then the route's scope and reach: one sync
+    dependency, so one trip to the threadpool (each check is a round trip to
+    Postgres or Redis, or none). A route that declared no scope gets none checked,
+    which the OpenAPI walk in tests/api/test_scopes.py refuses."""
     key = authenticate(request, credentials)
     rate_limit(request, key)
+    for scope in parse_scopes(security_scopes.scopes) if security_scopes.scopes else ():
+        key_limits.require_scope(key, scope)
+    route = request.scope.get("route")
+    key_limits.check_route(key, getattr(route, "path", ""), request.path_params.get("slug"))
     return key
 
 
-CurrentKey = Annotated[KeyContext, Depends(current_key)]
+ReadKey = Annotated[KeyContext, Security(current_key, scopes=["read"])]
+"""A key with the `read` scope: routes that only read."""
+WriteKey = Annotated[KeyContext, Security(current_key, scopes=["write"])]
+"""A key with the `write` scope: routes that create, change or delete."""
+ChatKey = Annotated[KeyContext, Security(current_key, scopes=["chat"])]
+"""A key with the `chat` scope: routes that ask a model on the caller's behalf."""
 
-__all__ = ["CurrentKey", "authenticate", "current_key", "rate_limit"]
+__all__ = ["ChatKey", "ReadKey", "WriteKey", "authenticate", "current_key", "rate_limit"]

@@ -21,6 +21,7 @@ from neurocache_ui.domain.errors import (
     NotFound,
     Unavailable,
 )
+from neurocache_ui.domain.scopes import BudgetExceeded, KeyRestricted, MissingScope
 from neurocache_ui.services.agents import SettingsInvalid
 from neurocache_ui.settings import get_settings
 
@@ -139,6 +140,12 @@ async def _service_error(request: Request, error: Exception) -> JSONResponse:
         return error_response(422, message, param=error.field)
     if isinstance(error, NotFound):
         return error_response(404, str(error))
+    if isinstance(error, MissingScope):
+        return error_response(403, str(error), code="insufficient_scope")
+    if isinstance(error, KeyRestricted):
+        return error_response(403, str(error), code="key_restricted")
+    if isinstance(error, BudgetExceeded):
+        return error_response(429, str(error), code="budget_exceeded")
     if isinstance(error, Forbidden):
         return error_response(403, str(error))
     if isinstance(error, Invalid):

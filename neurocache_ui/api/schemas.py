@@ -34,7 +34,7 @@ class ErrorResponse(BaseModel):
 
 
 class ModelCard(BaseModel):
-    id: str = Field(description="agent:<slug> or channel:<slug>")
+    id: str = Field(description="agent:<slug>, channel:<slug>, or the embedding model's name (owned_by \"hub\")")
     object: Literal["model"] = "model"
     created: int
     owned_by: str

@@ -32,3 +32,7 @@ URL_MAX = 2000
 RETRIEVAL_QUESTION_MAX = 500
 RETRIEVAL_QUESTIONS_MAX = 200
 """Questions in one agent's retrieval test set."""
+EMBEDDING_INPUTS_MAX = 256
+"""Texts in one POST /embeddings request."""
+EMBEDDING_INPUT_CHARS_MAX = 32_000
+"""Characters of one text to embed (about 8,000 tokens, OpenAI's per-input limit)."""

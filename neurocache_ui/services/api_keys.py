@@ -1,6 +1,6 @@
-"""API keys: create (the secret shown once), list, revoke, and authenticate a
-request's key. Only a key's SHA-256 and prefix are stored; the secret has full
-entropy, so a fast hash suffices and a lookup is one unique-index probe."""
+"""API keys: create (the secret shown once, with its limits: domain/scopes.py), list,
+revoke, and authenticate a request's key. Only a key's SHA-256 and prefix are stored;
+the secret has full entropy, so a fast hash suffices and a lookup is one unique-index probe."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from sqlmodel import Session
 
 from neurocache_ui.domain.errors import Invalid, NotFound
 from neurocache_ui.domain.limits import KEY_NAME_MAX
+from neurocache_ui.domain.scopes import KeyLimits, Scope
 from neurocache_ui.services.auth import normalize_email
 from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import database_guard, get_engine, session_scope
-from neurocache_ui.store.models import ApiKey, User, UTCDateTime, utcnow
+from neurocache_ui.store.models import Agent, ApiKey, Channel, ChannelMember, User, UTCDateTime, utcnow
 
 KEY_PREFIX = "nck_"
 SECRET_BYTES = 32
@@ -40,6 +41,13 @@ class ApiKeyPublic(BaseModel):
     last_used_at: datetime | None = None
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
+    scopes: list[Scope]
+    agent_slugs: list[str] = []
+    """The agents the key is limited to; empty: all its owner's."""
+    channel_slugs: list[str] = []
+    """The channels the key is limited to; empty: all its owner's."""
+    monthly_budget: int | None = None
+    """Model calls a calendar month (UTC); None: no budget."""
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -58,6 +66,8 @@ class KeyContext:
 
     user_id: int
     key_id: int
+    limits: KeyLimits = KeyLimits()
+    """What the key may do and reach; every scope and no restriction unless it was made with limits."""
 
 
 def hash_key(plaintext: str) -> str:
@@ -100,7 +110,31 @@ def _checked_expiry(expires_at: datetime | None) -> datetime | None:
     return expires_at
 
 
-def _add_key(session: Session, user_id: int, name: str, expires_at: datetime | None) -> tuple[str, ApiKeyPublic]:
+def _check_slugs(session: Session, user_id: int, limits: KeyLimits) -> None:
+    """Invalid, naming them, for agents that are not the owner's or channels they are not in:
+    a typo would otherwise make a key that reaches nothing."""
+    if limits.agents:
+        query = sa.select(Agent.slug).where(Agent.owner_id == user_id, Agent.slug.in_(limits.agents))  # type: ignore[attr-defined]
+        _refuse_unknown(limits.agents, set(session.exec(query).scalars()), "agent of yours", "agents")  # type: ignore[call-overload]
+    if limits.channels:
+        query = (
+            sa.select(Channel.slug)
+            .join(ChannelMember, ChannelMember.channel_id == Channel.id)  # type: ignore[arg-type]
+            .where(ChannelMember.user_id == user_id, Channel.slug.in_(limits.channels))  # type: ignore[attr-defined]
+        )
+        _refuse_unknown(limits.channels, set(session.exec(query).scalars()), "channel you are in", "channels")  # type: ignore[call-overload]
+
+
+def _refuse_unknown(wanted: tuple[str, ...], have: set[str], kind: str, field: str) -> None:
+    unknown = [slug for slug in wanted if slug not in have]
+    if unknown:
+        names = ", ".join(repr(slug) for slug in unknown)
+        raise Invalid(f"No {kind} has the slug {names}. Check the spelling, or leave {field} empty for all.", field)
+
+
+def _add_key(
+    session: Session, user_id: int, name: str, expires_at: datetime | None, limits: KeyLimits
+) -> tuple[str, ApiKeyPublic]:
     """At most NEUROCACHE_MAX_KEYS_PER_USER active keys per user: each key is one
     more credential to leak and one more per-key rate limit. The no-op UPDATE of
     the user's row locks it (Postgres) or takes the write lock (SQLite) before the
@@ -118,20 +152,26 @@ def _add_key(session: Session, user_id: int, name: str, expires_at: datetime | N
             "Revoke a key you no longer use, then create the new one.",
             "name",
         )
+    _check_slugs(session, user_id, limits)
     secret = new_secret()
     row = ApiKey(
-        user_id=user_id, name=name, prefix=secret[:PREFIX_CHARS], key_hash=hash_key(secret), expires_at=expires_at
+        user_id=user_id, name=name, prefix=secret[:PREFIX_CHARS], key_hash=hash_key(secret), expires_at=expires_at,
+        scopes=list(limits.scopes), agent_slugs=list(limits.agents), channel_slugs=list(limits.channels),
+        monthly_budget=limits.budget,
     )
     session.add(row)
     session.flush()
     return secret, _public(row)
 
 
-def create_key(user_id: int, name: str, expires_at: datetime | None = None) -> tuple[str, ApiKeyPublic]:
-    """A new key for the user: (the secret, shown to them once; its public view)."""
+def create_key(
+    user_id: int, name: str, expires_at: datetime | None = None, limits: KeyLimits = KeyLimits()
+) -> tuple[str, ApiKeyPublic]:
+    """A new key for the user: (the secret, shown to them once; its public view).
+    `limits` come parsed (domain/scopes.py); the agents and channels named must be the user's."""
     name, expires_at = _clean_name(name), _checked_expiry(expires_at)
     with database_guard(), session_scope() as session:
-        return _add_key(session, user_id, name, expires_at)
+        return _add_key(session, user_id, name, expires_at, limits)
 
 
 def _active(now: datetime) -> sa.ColumnElement[bool]:
@@ -142,14 +182,16 @@ def _active(now: datetime) -> sa.ColumnElement[bool]:
     )
 
 
-def create_key_for_email(email: str, name: str, expires_at: datetime | None = None) -> tuple[str, ApiKeyPublic]:
+def create_key_for_email(
+    email: str, name: str, expires_at: datetime | None = None, limits: KeyLimits = KeyLimits()
+) -> tuple[str, ApiKeyPublic]:
     """For the CLI: a key for the account with this email."""
     name, expires_at = _clean_name(name), _checked_expiry(expires_at)
     with database_guard(), session_scope() as session:
         user_id = session.exec(sa.select(User.id).where(User.email == normalize_email(email))).scalar()  # type: ignore[call-overload]
         if user_id is None:
             raise NotFound(f"No account uses the email {email!r}.")
-        return _add_key(session, user_id, name, expires_at)
+        return _add_key(session, user_id, name, expires_at, limits)
 
 
 def list_keys(user_id: int) -> list[ApiKeyPublic]:
@@ -176,7 +218,10 @@ def revoke_key(user_id: int, key_id: int) -> ApiKeyPublic:
 
 
 _LOOKUP = (  # a deactivated account's keys find no row: 401 at once, on every worker
-    sa.select(ApiKey.id, ApiKey.user_id, ApiKey.expires_at, ApiKey.revoked_at, ApiKey.last_used_at)
+    sa.select(
+        ApiKey.id, ApiKey.user_id, ApiKey.expires_at, ApiKey.revoked_at, ApiKey.last_used_at,
+        ApiKey.scopes, ApiKey.agent_slugs, ApiKey.channel_slugs, ApiKey.monthly_budget,
+    )
     .join(User, User.id == ApiKey.user_id)  # type: ignore[arg-type]
     .where(ApiKey.key_hash == sa.bindparam("key_hash"), User.deactivated_at.is_(None))  # type: ignore[union-attr]
 )
@@ -200,7 +245,10 @@ def authenticate(plaintext: str | None) -> KeyContext | None:
             return None
         if row.last_used_at is None or row.last_used_at <= now - LAST_USED_EVERY:
             _touch(conn, row.id, now)
-    return KeyContext(user_id=row.user_id, key_id=row.id)
+    limits = KeyLimits(
+        scopes=tuple(row.scopes), agents=tuple(row.agent_slugs), channels=tuple(row.channel_slugs), budget=row.monthly_budget
+    )
+    return KeyContext(user_id=row.user_id, key_id=row.id, limits=limits)
 
 
 def _touch(conn: sa.Connection, key_id: int, now: datetime) -> None:

@@ -180,6 +180,7 @@ async def ask(
     max_tokens: int | None = None,
     source: usage.Source = "api",
     api_key_id: int | None = None,
+    budgeted: bool = False,
 ) -> CollectiveAnswer:
     """The whole collective answer. Never raises for model trouble: a failed
     agent is reported in its answer, a failed synthesis in `synthesis`."""
@@ -187,7 +188,7 @@ async def ask(
     question = question_of(conversation)
     if record:  # refuse before spending tokens on a channel the user cannot post in
         await asyncio.to_thread(channels.ensure_can_post, channel.id, user_id)
-    caller = Caller(user_id, source, api_key_id, channel.id)
+    caller = Caller(user_id, source, api_key_id, channel.id, budgeted)
     try:
         answers = await gather(caller, channel, members, conversation, temperature=temperature, max_tokens=max_tokens)
     except pipeline.NoProvider as missing:

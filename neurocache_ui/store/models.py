@@ -12,7 +12,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from neurocache_ui.domain import limits
-
+from neurocache_ui.domain.scopes import SCOPES, SCOPES_JSON
 # SQLite only auto-increments an INTEGER PRIMARY KEY, Postgres wants room to grow.
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -294,6 +294,10 @@ class ApiKey(SQLModel, table=True):
     last_used_at: datetime | None = timestamp(nullable=True)
     expires_at: datetime | None = timestamp(nullable=True)
     revoked_at: datetime | None = timestamp(nullable=True)
+    scopes: list[str] = Field(default_factory=lambda: list(SCOPES), sa_type=sa.JSON(), sa_column_kwargs={"server_default": SCOPES_JSON})
+    agent_slugs: list[str] = json_list()  # the agents it is limited to (scopes: domain/scopes.py); []: all the owner's
+    channel_slugs: list[str] = json_list()  # the channels likewise
+    monthly_budget: int | None = Field(default=None, nullable=True)  # model calls a calendar month (UTC); None: none
 
 
 class UsageEvent(SQLModel, table=True):

@@ -98,7 +98,7 @@ def test_another_users_agents_and_channels_are_404(new_caller, caller: Caller, w
         assert answered.status_code == 200, answered.text
         response_id = answered.json()["id"]
     with other.http() as http:
-        assert http.get("/models").json()["data"] == []
+        assert [m["owned_by"] for m in http.get("/models").json()["data"]] == ["hub"]  # the embedding model only
         for method, path, body in [
             ("GET", "/agents/scout", None),
             ("PATCH", "/agents/scout", {"name": "Mine now"}),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -15,7 +16,8 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from neurocache_ui.services import channels, messaging
+from neurocache_ui.domain.scopes import KeyLimits
+from neurocache_ui.services import api_keys, channels, messaging
 from tests.api.conftest import Caller, Workspace
 
 pytestmark = pytest.mark.asyncio
@@ -104,3 +106,16 @@ async def test_ask_an_agent_and_a_channel(caller: Caller, workspace: Workspace, 
     assert {a["agent"] for a in result["answers"]} == {"scout", "critic"} and result["answer"]
     assert missing.is_error and "404" in missing.content[0].text
     assert json.dumps(result)  # plain JSON, as the API gives it
+
+
+async def test_a_read_only_key_reads_but_cannot_post_or_ask(caller: Caller, workspace: Workspace) -> None:
+    """The tools are bound by the key's scopes: the API's 403 names the missing one."""
+    secret, _ = api_keys.create_key(caller.user_id, "read only", limits=KeyLimits(scopes=("read",)))
+    reader = replace(caller, key=secret)
+    page, failed = await call(reader, "read_channel", {"channel": workspace.channel.slug})
+    assert not failed and page["object"] == "list"
+    for name, arguments, scope in (("post_message", {"channel": workspace.channel.slug, "content": "hi"}, "write"),
+                                   ("ask_agent", {"agent": "scout", "question": "hi"}, "chat")):
+        text, failed = await call(reader, name, arguments)
+        assert failed and "403" in text and f"'{scope}'" in text
+    assert messaging.recent_messages(workspace.channel.id, 5, viewer_id=caller.user_id) == []

@@ -10,8 +10,9 @@ from tests.api.conftest import Caller, Workspace
 
 
 def test_models_list_has_agents_and_channels(caller: Caller, workspace: Workspace) -> None:
-    ids = {model.id for model in caller.openai().models.list()}
-    assert ids == {"agent:scout", "agent:critic", f"channel:{workspace.channel.slug}"}
+    models = caller.openai().models.list()
+    assert {model.id for model in models if model.owned_by != "hub"} == {"agent:scout", "agent:critic", f"channel:{workspace.channel.slug}"}
+    assert [model.id for model in models if model.owned_by == "hub"] == ["wordllama-256"]  # POST /embeddings
     assert caller.openai().models.retrieve("agent:scout").id == "agent:scout"
 
 

@@ -3,6 +3,7 @@ nothing, match the models exactly (no drift), and reverse cleanly."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -450,4 +451,31 @@ def test_responses_migration_adds_stored_responses_that_go_with_their_agent(back
     assert tables(url) == before
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT email FROM user_account")).scalars().all() == ["ada@example.com"]
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["empty_postgres", "empty_sqlite"])
+def test_key_scopes_migration_gives_existing_keys_every_scope(backend: str, request: pytest.FixtureRequest) -> None:
+    """0025: a key made before scopes keeps working (all three scopes, no agent or channel
+    list, no budget); the downgrade drops only the new columns and keeps the key."""
+    url: str = request.getfixturevalue(backend)
+    config = alembic_config(url)
+    command.upgrade(config, "0024")
+    engine = engine_for(url)
+    with engine.begin() as conn:
+        user = _insert(conn, "user_account", email="ada@example.com")
+        key = _insert(conn, "api_key", user_id=user, name="old", prefix="nck_abcdefgh", key_hash="f" * 64)
+    engine.dispose()
+    command.upgrade(config, "0025")
+    with engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT scopes, agent_slugs, channel_slugs, monthly_budget FROM api_key WHERE id = :k"),
+                           {"k": key}).one()
+        decoded = [value if not isinstance(value, str) else json.loads(value) for value in row[:3]]
+        assert decoded == [["chat", "read", "write"], [], []] and row[3] is None
+    engine.dispose()
+    command.downgrade(config, "0024")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT name FROM api_key")).scalars().all() == ["old"]
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("api_key")}
+        assert not {"scopes", "agent_slugs", "channel_slugs", "monthly_budget"} & columns
     engine.dispose()

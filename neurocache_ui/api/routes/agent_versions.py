@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from neurocache_ui.api.deps import CurrentKey
+from neurocache_ui.api.deps import ReadKey, WriteKey
 from neurocache_ui.api.schemas import AgentVersionList, AgentVersionOut
 from neurocache_ui.services import agent_versions, agents
 from neurocache_ui.services.agents import AgentPublic
@@ -21,7 +21,7 @@ Number = Annotated[int, Path(ge=1, le=2**31 - 1, description="The version's numb
 @router.get("", response_model=AgentVersionList, summary="An agent's versions, newest first")
 def list_versions(
     slug: str,
-    key: CurrentKey,
+    key: ReadKey,
     limit: Annotated[int, Query(ge=1, le=agent_versions.PAGE_MAX)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> AgentVersionList:
@@ -30,10 +30,10 @@ def list_versions(
 
 
 @router.get("/{number}", response_model=AgentVersionOut, summary="One version of an agent")
-def get_version(slug: str, number: Number, key: CurrentKey) -> AgentVersionOut:
+def get_version(slug: str, number: Number, key: ReadKey) -> AgentVersionOut:
     return AgentVersionOut(**asdict(agent_versions.get_version(key.user_id, slug, number)))
 
 
 @router.post("/{number}/restore", response_model=AgentPublic, summary="Make a version current again (as a new version)")
-async def restore_version(slug: str, number: Number, key: CurrentKey) -> AgentPublic:
+async def restore_version(slug: str, number: Number, key: WriteKey) -> AgentPublic:
     return await asyncio.to_thread(agents.restore_version, key.user_id, slug, number)

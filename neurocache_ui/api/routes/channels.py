@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from neurocache_ui.api.deps import CurrentKey
+from neurocache_ui.api.deps import ChatKey, ReadKey, WriteKey
 from neurocache_ui.api.errors import ApiError
 from neurocache_ui.api.chat_calls import refusal_error
 from neurocache_ui.api.schemas import (
@@ -35,7 +35,7 @@ from neurocache_ui.api.schemas import (
 from neurocache_ui.domain.errors import NotFound
 from neurocache_ui.domain.media import content_type_of
 from neurocache_ui.domain.messages import MessageView
-from neurocache_ui.services import agents, channels, collective, messaging, team
+from neurocache_ui.services import agents, channels, collective, key_limits, messaging, team
 from neurocache_ui.services.agent_runs import runner
 from neurocache_ui.services.channels import ChannelView
 
@@ -103,14 +103,17 @@ def message_public(view: MessageView) -> MessagePublic:
 
 
 @router.get("", response_model=ChannelList, summary="List your channels")
-def list_channels(key: CurrentKey) -> ChannelList:
+def list_channels(key: ReadKey) -> ChannelList:
     return ChannelList(
-        data=[ChannelSummary(id=c.id, slug=c.slug, name=c.name, unread=c.unread, kind=c.kind) for c in channels.list_channels(key.user_id)]
+        data=[
+            ChannelSummary(id=c.id, slug=c.slug, name=c.name, unread=c.unread, kind=c.kind)
+            for c in key_limits.reachable_channels(key, channels.list_channels(key.user_id))
+        ]
     )
 
 
 @router.post("", response_model=ChannelPublic, status_code=201, summary="Create a channel")
-def create_channel(body: ChannelCreate, key: CurrentKey) -> ChannelPublic:
+def create_channel(body: ChannelCreate, key: WriteKey) -> ChannelPublic:
     view = channels.create_channel(
         key.user_id, name=body.name, description=body.description, goal=body.goal, visibility=body.visibility
     )
@@ -118,19 +121,19 @@ def create_channel(body: ChannelCreate, key: CurrentKey) -> ChannelPublic:
 
 
 @router.get("/{slug}", response_model=ChannelPublic, summary="One channel, with its agents")
-def get_channel(slug: str, key: CurrentKey) -> ChannelPublic:
+def get_channel(slug: str, key: ReadKey) -> ChannelPublic:
     return channel_public(channels.get_channel(slug, key.user_id), key.user_id)
 
 
 @router.post("/{slug}/agents", response_model=ChannelAgent, status_code=201, summary="Add one of your agents")
-def add_agent(slug: str, body: ChannelAgentAdd, key: CurrentKey) -> ChannelAgent:
+def add_agent(slug: str, body: ChannelAgentAdd, key: WriteKey) -> ChannelAgent:
     channel_id = channels.member_channel_id(slug, key.user_id)
     agent = agents.get_agent(key.user_id, body.agent)
     return _agent(team.add_agent(channel_id, key.user_id, agent.id))
 
 
 @router.delete("/{slug}/agents/{agent}", status_code=204, response_class=Response, summary="Remove an agent")
-def remove_agent(slug: str, agent: str, key: CurrentKey) -> Response:
+def remove_agent(slug: str, agent: str, key: WriteKey) -> Response:
     channel_id = channels.member_channel_id(slug, key.user_id)
     found = next((a for a in team.channel_agents(channel_id, key.user_id) if a.slug == agent), None)
     if found is None:
@@ -142,7 +145,7 @@ def remove_agent(slug: str, agent: str, key: CurrentKey) -> Response:
 @router.get("/{slug}/messages", response_model=MessageList, summary="Messages, newest page first")
 def list_messages(
     slug: str,
-    key: CurrentKey,
+    key: ReadKey,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[
         str | None, Query(max_length=40, description="A message's `cursor` (or id): return messages older than it.")
@@ -181,7 +184,7 @@ def list_messages(
 
 
 @router.post("/{slug}/messages", response_model=MessagePublic, status_code=201, summary="Post a message as yourself")
-async def post_message(slug: str, body: MessageCreate, key: CurrentKey) -> MessagePublic:
+async def post_message(slug: str, body: MessageCreate, key: WriteKey) -> MessagePublic:
     """Stored, then published (it appears live in the hub), then mentioned agents
     (and those that answer every message) start replying in the background. With
     `thread_id` it is a reply in that thread, and agents answer there. `media_ids`
@@ -201,10 +204,12 @@ async def post_message(slug: str, body: MessageCreate, key: CurrentKey) -> Messa
 
 
 @router.post("/{slug}/query", response_model=QueryResponse, summary="Ask every agent of the channel; get the synthesis")
-async def query_channel(slug: str, body: QueryRequest, key: CurrentKey) -> QueryResponse:
+async def query_channel(slug: str, body: QueryRequest, key: ChatKey) -> QueryResponse:
+    await asyncio.to_thread(key_limits.check_budget, key)
     result = await collective.ask(
         key.user_id, slug, [{"role": "user", "content": body.question}], record=body.record,
         temperature=body.temperature, max_tokens=body.max_tokens, source="api", api_key_id=key.key_id,
+        budgeted=key.limits.budget is not None,
     )
     if result.synthesis.refusal is not None:
         raise refusal_error(result.synthesis.refusal)

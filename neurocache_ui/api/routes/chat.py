@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from neurocache_ui.api.chat_calls import Call, first_delta, open_call, provider_error, read_rest
-from neurocache_ui.api.deps import CurrentKey
+from neurocache_ui.api.deps import ChatKey
 from neurocache_ui.api.errors import error_body
 from neurocache_ui.api.schemas import (
     AssistantMessage,
@@ -64,13 +64,19 @@ def _chunk(cid: str, created: int, model: str, delta: Mapping[str, Any] | None, 
     return f"data: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
 
 
+def _reachable(allowed: bool, model: str) -> None:
+    """A model outside the key's agents or channels is answered like one that does not exist."""
+    if not allowed:
+        raise model_not_found(model)
+
+
 @router.post(
     "/chat/completions",
     response_model=ChatCompletion,
     responses=STREAM_DOC,
     summary="Create a chat completion (OpenAI-compatible)",
 )
-async def create_chat_completion(body: ChatCompletionRequest, key: CurrentKey, request: Request) -> Any:
+async def create_chat_completion(body: ChatCompletionRequest, key: ChatKey, request: Request) -> Any:
     conversation = [m.model_dump(exclude_none=True) for m in body.messages]
     call = await open_call(
         key, body.model, conversation, tools=[t.model_dump(exclude_none=True) for t in body.tools or []],

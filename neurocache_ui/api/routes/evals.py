@@ -11,7 +11,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from neurocache_ui.api.deps import CurrentKey
+from neurocache_ui.api.deps import ReadKey, WriteKey
 from neurocache_ui.domain import eval_cases
 from neurocache_ui.domain.eval_checks import CHECK_TYPES
 from neurocache_ui.services.evals import history, runs, sets
@@ -173,23 +173,23 @@ def _run(view: runs.RunView) -> RunOut:
 
 
 @router.post("", response_model=Created, status_code=201, summary="Create a test set")
-def create_eval(slug: str, body: EvalCreate, key: CurrentKey) -> Created:
+def create_eval(slug: str, body: EvalCreate, key: WriteKey) -> Created:
     return Created(id=sets.create_set(key.user_id, slug, body.name, _cases(body.cases), body.judge_model).id)
 
 
 @router.get("", response_model=EvalList, summary="List an agent's test sets")
-def list_evals(slug: str, key: CurrentKey) -> EvalList:
+def list_evals(slug: str, key: ReadKey) -> EvalList:
     return EvalList(data=[EvalSummary(**{name: getattr(s, name) for name in EvalSummary.model_fields})
                           for s in sets.list_sets(key.user_id, slug)])
 
 
 @router.get("/{set_id}", response_model=EvalOut, summary="A test set and its cases")
-def get_eval(slug: str, set_id: int, key: CurrentKey) -> EvalOut:
+def get_eval(slug: str, set_id: int, key: ReadKey) -> EvalOut:
     return _set(*sets.get_set(key.user_id, slug, set_id))
 
 
 @router.patch("/{set_id}", response_model=EvalOut, summary="Rename a test set, change its judge or replace its cases")
-def update_eval(slug: str, set_id: int, body: EvalUpdate, key: CurrentKey) -> EvalOut:
+def update_eval(slug: str, set_id: int, body: EvalUpdate, key: WriteKey) -> EvalOut:
     changes = body.model_dump(exclude_unset=True)
     if "cases" in changes:
         changes["cases"] = _cases(body.cases or [])
@@ -198,34 +198,34 @@ def update_eval(slug: str, set_id: int, body: EvalUpdate, key: CurrentKey) -> Ev
 
 
 @router.delete("/{set_id}", status_code=204, response_class=Response, summary="Delete a test set and its runs")
-def delete_eval(slug: str, set_id: int, key: CurrentKey) -> Response:
+def delete_eval(slug: str, set_id: int, key: WriteKey) -> Response:
     sets.delete_set(key.user_id, slug, set_id)
     return Response(status_code=204)
 
 
 @router.post("/{set_id}/runs", response_model=RunOut, status_code=201, summary="Evaluate a version on the set (background)")
-async def start_run(slug: str, set_id: int, key: CurrentKey, body: RunCreate | None = None) -> RunOut:
+async def start_run(slug: str, set_id: int, key: WriteKey, body: RunCreate | None = None) -> RunOut:
     return _run(await runs.start(key.user_id, slug, set_id, body.version if body is not None else None))
 
 
 @router.get("/{set_id}/runs", response_model=RunList, summary="The set's runs, newest first")
-def list_runs(slug: str, set_id: int, key: CurrentKey) -> RunList:
+def list_runs(slug: str, set_id: int, key: ReadKey) -> RunList:
     return RunList(data=[_run(run) for run in runs.list_runs(key.user_id, slug, set_id)])
 
 
 @router.get("/{set_id}/runs/{run_id}", response_model=RunDetail, summary="A run: status, progress, score and results")
-def get_run(slug: str, set_id: int, run_id: int, key: CurrentKey) -> RunDetail:
+def get_run(slug: str, set_id: int, run_id: int, key: ReadKey) -> RunDetail:
     run, results = runs.get_run(key.user_id, slug, set_id, run_id)
     return RunDetail(**_run(run).model_dump(), results=[ResultOut(**vars(result)) for result in results])
 
 
 @router.post("/{set_id}/runs/{run_id}/stop", response_model=RunOut, summary="Stop a run")
-def stop_run(slug: str, set_id: int, run_id: int, key: CurrentKey) -> RunOut:
+def stop_run(slug: str, set_id: int, run_id: int, key: WriteKey) -> RunOut:
     return _run(runs.request_stop(key.user_id, slug, set_id, run_id))
 
 
 @router.get("/{set_id}/runs/{run_id}/compare/{other_id}", response_model=ComparisonOut, summary="A run against another")
-def compare_runs(slug: str, set_id: int, run_id: int, other_id: int, key: CurrentKey) -> ComparisonOut:
+def compare_runs(slug: str, set_id: int, run_id: int, other_id: int, key: ReadKey) -> ComparisonOut:
     found = history.compare_runs(key.user_id, slug, set_id, run_id, other_id)
     return ComparisonOut(headline=found.headline, fixed=found.fixed, broken=found.broken,
                          cases=[CaseChangeOut(**vars(case)) for case in found.cases])

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from neurocache_ui.api import media as served
-from neurocache_ui.api.deps import CurrentKey
+from neurocache_ui.api.deps import WriteKey
 from neurocache_ui.api.errors import ApiError
 from neurocache_ui.api.media_schemas import FileUploaded
 from neurocache_ui.domain.media import FILE_KIND
@@ -32,7 +32,7 @@ RAW_BODY = {
 @router.post("", response_model=FileUploaded, status_code=201, openapi_extra=RAW_BODY, summary="Upload a file to send with a message")
 async def upload_file(
     request: Request,
-    key: CurrentKey,
+    key: WriteKey,
     channel: Annotated[str, Query(min_length=1, max_length=200, description="The channel's slug.")],
     filename: Annotated[str, Query(min_length=1, max_length=255, description="Its name, as members will download it.")],
 ) -> FileUploaded:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
-from neurocache_ui.api.deps import CurrentKey
+from neurocache_ui.api.deps import ReadKey, WriteKey
 from neurocache_ui.api.knowledge_schemas import (
     KnowledgeCrawlList,
     KnowledgeCrawlOut,
@@ -48,7 +48,7 @@ def _document(owner_id: int, slug: str, document_id: int) -> knowledge.DocumentV
 
 
 @router.post("", response_model=KnowledgeUploaded, status_code=202, summary="Upload knowledge files or a .zip")
-async def upload(slug: str, key: CurrentKey, files: Annotated[list[UploadFile], File(description="Files or .zip archives.")]) -> KnowledgeUploaded:
+async def upload(slug: str, key: WriteKey, files: Annotated[list[UploadFile], File(description="Files or .zip archives.")]) -> KnowledgeUploaded:
     agent_id = await asyncio.to_thread(_agent_id, key.user_id, slug)
     received: list[tuple[str, bytes]] = []
     refused: list[SkippedFile] = []
@@ -71,7 +71,7 @@ async def upload(slug: str, key: CurrentKey, files: Annotated[list[UploadFile], 
 @router.get("", response_model=KnowledgeList, summary="List an agent's knowledge documents")
 def list_documents(
     slug: str,
-    key: CurrentKey,
+    key: ReadKey,
     status: Annotated[str, Query(description="queued, reading, embedding, ready, failed, or pending (not yet ready or failed).")] = "",
     search: Annotated[str, Query(max_length=200, description="A part of the file name.")] = "",
     limit: Annotated[int, Query(ge=1, le=documents.PAGE_MAX)] = documents.PAGE_SIZE,
@@ -84,23 +84,23 @@ def list_documents(
 
 
 @router.post("/urls", response_model=KnowledgeCrawlOut, status_code=202, summary="Add pages from the web")
-async def add_url(slug: str, body: KnowledgeUrlIn, key: CurrentKey) -> KnowledgeCrawlOut:
+async def add_url(slug: str, body: KnowledgeUrlIn, key: WriteKey) -> KnowledgeCrawlOut:
     agent_id = await asyncio.to_thread(_agent_id, key.user_id, slug)
     return KnowledgeCrawlOut.of(await crawl.start_crawl(key.user_id, agent_id, body.url, body.depth, body.max_pages))
 
 
 @router.get("/urls", response_model=KnowledgeCrawlList, summary="An agent's web sources")
-def list_urls(slug: str, key: CurrentKey) -> KnowledgeCrawlList:
+def list_urls(slug: str, key: ReadKey) -> KnowledgeCrawlList:
     return KnowledgeCrawlList(data=[KnowledgeCrawlOut.of(v) for v in crawl.list_crawls(key.user_id, _agent_id(key.user_id, slug))])
 
 
 @router.post("/urls/{crawl_id}/recrawl", response_model=KnowledgeCrawlOut, status_code=202, summary="Re-crawl a web source")
-def recrawl(slug: str, crawl_id: int, key: CurrentKey) -> KnowledgeCrawlOut:
+def recrawl(slug: str, crawl_id: int, key: WriteKey) -> KnowledgeCrawlOut:
     return KnowledgeCrawlOut.of(crawl.recrawl(key.user_id, crawl_id, agent_id=_agent_id(key.user_id, slug)))
 
 
 @router.post("/search", response_model=KnowledgeSearchResult, summary="The passages the agent would read")
-def search(slug: str, body: KnowledgeSearchIn, key: CurrentKey) -> KnowledgeSearchResult:
+def search(slug: str, body: KnowledgeSearchIn, key: ReadKey) -> KnowledgeSearchResult:
     """What a reply to `query` is given (the reply pipeline's query and search); nothing
     when the agent's knowledge is switched off, since its replies read none."""
     agent = agents.get_agent(key.user_id, slug)
@@ -113,18 +113,18 @@ def search(slug: str, body: KnowledgeSearchIn, key: CurrentKey) -> KnowledgeSear
 
 
 @router.get("/{document_id}", response_model=KnowledgeDocumentOut, summary="One knowledge document and its status")
-def get_document(slug: str, document_id: int, key: CurrentKey) -> KnowledgeDocumentOut:
+def get_document(slug: str, document_id: int, key: ReadKey) -> KnowledgeDocumentOut:
     return KnowledgeDocumentOut.of(_document(key.user_id, slug, document_id))
 
 
 @router.post("/{document_id}/retry", response_model=KnowledgeDocumentOut, status_code=202, summary="Retry a failed document")
-def retry(slug: str, document_id: int, key: CurrentKey) -> KnowledgeDocumentOut:
+def retry(slug: str, document_id: int, key: WriteKey) -> KnowledgeDocumentOut:
     _document(key.user_id, slug, document_id)
     return KnowledgeDocumentOut.of(knowledge.retry_document(key.user_id, document_id))
 
 
 @router.delete("/{document_id}", status_code=204, response_class=Response, summary="Delete a knowledge document")
-def delete(slug: str, document_id: int, key: CurrentKey) -> Response:
+def delete(slug: str, document_id: int, key: WriteKey) -> Response:
     _document(key.user_id, slug, document_id)
     knowledge.delete_document(key.user_id, document_id)
     return Response(status_code=204)

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from neurocache_ui.api import media as served
-from neurocache_ui.api.deps import CurrentKey
+from neurocache_ui.api.deps import ReadKey, WriteKey
 from neurocache_ui.api.errors import ApiError
 from neurocache_ui.api.media_schemas import MediaUploaded, TranscriptPublic
 from neurocache_ui.services import channels
@@ -43,7 +43,7 @@ FILE_RESPONSE = {
 )
 async def upload_media(
     request: Request,
-    key: CurrentKey,
+    key: WriteKey,
     channel: Annotated[str, Query(min_length=1, max_length=200, description="The channel's slug.")],
     filename: Annotated[str, Query(min_length=1, max_length=255, description="Its name; the extension says its kind.")],
 ) -> MediaUploaded:
@@ -64,12 +64,12 @@ async def upload_media(
     responses={200: FILE_RESPONSE, 206: FILE_RESPONSE, 416: {"description": "The range asked for is not in the file."}},
     summary="Read a video or audio file (range requests)",
 )
-async def get_media(request: Request, media_id: MediaId, key: CurrentKey) -> Response:
+async def get_media(request: Request, media_id: MediaId, key: ReadKey) -> Response:
     return await served.serve(request, media_id, key.user_id)
 
 
 @router.get("/{media_id}/transcript", response_model=TranscriptPublic, summary="What is said in it, with moments")
-async def get_transcript(media_id: MediaId, key: CurrentKey) -> TranscriptPublic:
+async def get_transcript(media_id: MediaId, key: ReadKey) -> TranscriptPublic:
     found = await asyncio.to_thread(reading.transcript, media_id, key.user_id)
     return TranscriptPublic.model_validate(served.transcript_body(found))
 

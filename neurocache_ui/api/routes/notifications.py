@@ -10,7 +10,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from neurocache_ui.api.deps import CurrentKey
+from neurocache_ui.api.deps import ReadKey, WriteKey
 from neurocache_ui.services import channels, notify_settings
 
 router = APIRouter(tags=["channels"])
@@ -34,12 +34,12 @@ def _public(level: notify_settings.ChannelLevel) -> ChannelNotifications:
 
 
 @router.get("/channels/{slug}/notifications", response_model=ChannelNotifications, summary="Your notifications for a channel")
-def get_notifications(slug: str, key: CurrentKey) -> ChannelNotifications:
+def get_notifications(slug: str, key: ReadKey) -> ChannelNotifications:
     return _public(notify_settings.channel_level(key.user_id, channels.member_channel_id(slug, key.user_id)))
 
 
 @router.patch("/channels/{slug}/notifications", response_model=ChannelNotifications, summary="Change your notifications for a channel")
-def update_notifications(slug: str, body: NotificationsUpdate, key: CurrentKey) -> ChannelNotifications:
+def update_notifications(slug: str, body: NotificationsUpdate, key: WriteKey) -> ChannelNotifications:
     """Fields left out stay."""
     channel_id = channels.member_channel_id(slug, key.user_id)
     return _public(notify_settings.set_channel_level(key.user_id, channel_id, notify=body.notify, muted=body.muted))

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from neurocache_ui.api.deps import CurrentKey
+from neurocache_ui.api.deps import ReadKey, WriteKey
 from neurocache_ui.api.pin_schemas import PinnedList, PinnedPublic, PinState, SavedList, SavedPublic, SaveState
 from neurocache_ui.api.routes.channels import MAX_ID, message_public
 from neurocache_ui.services import channels, pins
@@ -24,18 +24,18 @@ def _pin(slug: str, message_id: int, user_id: int, pinned: bool) -> PinState:
 
 
 @router.post("/channels/{slug}/messages/{message_id}/pin", response_model=PinState, summary="Pin a message")
-def pin(slug: str, message_id: MessageId, key: CurrentKey) -> PinState:
+def pin(slug: str, message_id: MessageId, key: WriteKey) -> PinState:
     """Any member; every viewer of the channel sees it at once. Pinning twice changes nothing."""
     return _pin(slug, message_id, key.user_id, True)
 
 
 @router.delete("/channels/{slug}/messages/{message_id}/pin", response_model=PinState, summary="Unpin a message")
-def unpin(slug: str, message_id: MessageId, key: CurrentKey) -> PinState:
+def unpin(slug: str, message_id: MessageId, key: WriteKey) -> PinState:
     return _pin(slug, message_id, key.user_id, False)
 
 
 @router.get("/channels/{slug}/pins", response_model=PinnedList, summary="A channel's pinned messages")
-def pinned(slug: str, key: CurrentKey) -> PinnedList:
+def pinned(slug: str, key: ReadKey) -> PinnedList:
     """Newest pin first (at most 100 per channel)."""
     channel = channels.get_channel(slug, key.user_id)
     return PinnedList(data=[
@@ -45,21 +45,21 @@ def pinned(slug: str, key: CurrentKey) -> PinnedList:
 
 
 @router.post("/messages/{message_id}/save", response_model=SaveState, summary="Save a message for later")
-def save(message_id: MessageId, key: CurrentKey) -> SaveState:
+def save(message_id: MessageId, key: WriteKey) -> SaveState:
     """Only you see what you saved. Saving twice changes nothing."""
     pins.set_saved(message_id, user_id=key.user_id, saved=True)
     return SaveState(message_id=message_id, saved=True)
 
 
 @router.delete("/messages/{message_id}/save", response_model=SaveState, summary="Forget a saved message")
-def unsave(message_id: MessageId, key: CurrentKey) -> SaveState:
+def unsave(message_id: MessageId, key: WriteKey) -> SaveState:
     pins.set_saved(message_id, user_id=key.user_id, saved=False)
     return SaveState(message_id=message_id, saved=False)
 
 
 @router.get("/saved", response_model=SavedList, summary="Your saved messages")
 def saved(
-    key: CurrentKey,
+    key: ReadKey,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = pins.SAVED_PAGE,
 ) -> SavedList:

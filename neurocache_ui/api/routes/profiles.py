@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from neurocache_ui.api.deps import CurrentKey
+from neurocache_ui.api.deps import ReadKey, WriteKey
 from neurocache_ui.api.profile_schemas import ProfilePublic, ProfileUpdate, StatusPublic
 from neurocache_ui.services import profiles
 
@@ -23,13 +23,13 @@ def profile_public(card: profiles.PersonCard) -> ProfilePublic:
 
 
 @router.get("/users/{user_id}", response_model=ProfilePublic, summary="A person's profile")
-def get_user(user_id: UserId, key: CurrentKey) -> ProfilePublic:
+def get_user(user_id: UserId, key: ReadKey) -> ProfilePublic:
     """Yours, or of someone who shares a channel or DM with you; 404 otherwise."""
     return profile_public(profiles.person(key.user_id, user_id))
 
 
 @router.patch("/me", response_model=ProfilePublic, summary="Change your title or status")
-def update_me(body: ProfileUpdate, key: CurrentKey) -> ProfilePublic:
+def update_me(body: ProfileUpdate, key: WriteKey) -> ProfilePublic:
     """Fields left out stay; `{"status": {"text": ""}}` clears the status."""
     status = (body.status.emoji, body.status.text) if body.status is not None else None
     return profile_public(profiles.update(

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from neurocache_ui.api.deps import CurrentKey
+from neurocache_ui.api.deps import WriteKey
 from neurocache_ui.api.routes.channels import MAX_ID, message_public
 from neurocache_ui.api.schemas import MessagePublic, ReactionCreate
 from neurocache_ui.domain.errors import NotFound
@@ -37,7 +37,7 @@ def _in_channel(slug: str, message_id: int, user_id: int) -> MessageView:
     responses={200: {"model": MessagePublic, "description": "You had already reacted with this emoji; nothing changed."}},
     summary="Add your reaction to a message",
 )
-def add_reaction(slug: str, message_id: MessageId, body: ReactionCreate, key: CurrentKey, response: Response) -> MessagePublic:
+def add_reaction(slug: str, message_id: MessageId, body: ReactionCreate, key: WriteKey, response: Response) -> MessagePublic:
     """Adds the emoji as you (201) and returns the message with its reactions;
     adding one you already gave changes nothing (200)."""
     before = _in_channel(slug, message_id, key.user_id)
@@ -50,7 +50,7 @@ def add_reaction(slug: str, message_id: MessageId, body: ReactionCreate, key: Cu
 @router.delete(
     "/{slug}/messages/{message_id}/reactions/{emoji}", response_model=MessagePublic, summary="Remove your reaction"
 )
-def remove_reaction(slug: str, message_id: MessageId, emoji: str, key: CurrentKey) -> MessagePublic:
+def remove_reaction(slug: str, message_id: MessageId, emoji: str, key: WriteKey) -> MessagePublic:
     """Removes your reaction with `emoji` (URL-encoded) and returns the message;
     removing one you did not give changes nothing."""
     _in_channel(slug, message_id, key.user_id)

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from neurocache_ui.api.chat_calls import Call, first_delta, open_call, provider_error, read_rest
-from neurocache_ui.api.deps import CurrentKey
+from neurocache_ui.api.deps import ChatKey, ReadKey, WriteKey
 from neurocache_ui.api.response_schemas import ResponseDeleted, ResponseObject, ResponseRequest
 from neurocache_ui.api.response_stream import EventWriter
 from neurocache_ui.api.routes.chat import STREAM_DOC
@@ -90,7 +90,7 @@ def _status(result: CompletionResult) -> str:
     "/responses", response_model=ResponseObject, responses=RESPONSES_DOC,
     summary="Create a response (OpenAI Responses API)",
 )  # fmt: skip
-async def create_response(body: ResponseRequest, key: CurrentKey, request: Request) -> Any:
+async def create_response(body: ResponseRequest, key: ChatKey, request: Request) -> Any:
     conversation = response_items.input_messages(body.input)  # 422 naming the item at fault
     tools = response_items.function_tools([t.model_dump(exclude_none=True) for t in body.tools or []])
     if body.previous_response_id:
@@ -166,12 +166,12 @@ async def _events(response: _Response, call: Call, first: str | None, user_id: i
 
 
 @router.get("/responses/{response_id}", response_model=ResponseObject, summary="A stored response of yours")
-def get_response(response_id: str, key: CurrentKey) -> Any:
+def get_response(response_id: str, key: ReadKey) -> Any:
     return stored_responses.get(key.user_id, response_id)
 
 
 @router.delete("/responses/{response_id}", response_model=ResponseDeleted, summary="Delete a stored response of yours")
-def delete_response(response_id: str, key: CurrentKey) -> ResponseDeleted:
+def delete_response(response_id: str, key: WriteKey) -> ResponseDeleted:
     stored_responses.delete(key.user_id, response_id)
     return ResponseDeleted(id=response_id)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from neurocache_ui.api.deps import CurrentKey
+from neurocache_ui.api.deps import ReadKey
 from neurocache_ui.api.search_schemas import SearchHitPublic, SearchPage, SnippetPartPublic
 from neurocache_ui.services import search
 
@@ -16,7 +16,7 @@ router = APIRouter(tags=["search"])
 
 @router.get("/search", response_model=SearchPage, summary="Search the messages of your channels")
 def search_messages(
-    key: CurrentKey,
+    key: ReadKey,
     q: Annotated[
         str,
         Query(max_length=search.QUERY_MAX, description="Words that must all appear; the last may be the start of a word."),

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from neurocache_ui.api.deps import CurrentKey
+from neurocache_ui.api.deps import ReadKey
 from neurocache_ui.api.errors import ApiError
 from neurocache_ui.api.schemas import UsageRowPublic, UsageSummary
 from neurocache_ui.services import usage
@@ -27,7 +27,7 @@ def _row(row: usage.UsageRow) -> UsageRowPublic:
 
 @router.get("/usage", response_model=UsageSummary, summary="Your usage: requests, tokens, latency, errors")
 def get_usage(
-    key: CurrentKey,
+    key: ReadKey,
     since: Annotated[datetime | None, Query(description="ISO 8601 start (default: 30 days ago); without a zone, UTC.")] = None,
     group_by: Annotated[Literal["key", "agent", "day", "hour"], Query()] = "day",
 ) -> UsageSummary:

@@ -44,6 +44,9 @@ class Caller:
     source: usage.Source = "hub"
     api_key_id: int | None = None
     channel_id: int | None = None
+    budgeted: bool = False
+    """The key has a monthly budget of model calls: its usage is written at once, not
+    batched, so the next request's budget check counts this call (services/key_limits.py)."""
 
 
 class AnsweringAgent(prompts.AgentLike, Protocol):
@@ -294,7 +297,7 @@ async def record_usage(
     agent_version: int | None = None,
 ) -> None:
     """A call refused before it was made cost nothing and is not recorded. API
-    calls are queued (off the request path); the hub's are written at once.
+    calls are queued (off the request path); the hub's, and those of a budgeted key, are written at once.
     One record per reply: a tool loop's calls are summed, with its tool calls."""
     if result is None or not result.attempts:
         return
@@ -302,7 +305,7 @@ async def record_usage(
         "agent_id": agent_id, "agent_version": agent_version, "channel_id": caller.channel_id,
         "api_key_id": caller.api_key_id, "tool_calls": tool_calls,
     }
-    if caller.source == "api":
+    if caller.source == "api" and not caller.budgeted:
         usage.enqueue_result(caller.user_id, result, source="api", **refs)
     else:
         await asyncio.to_thread(lambda: usage.record_result(caller.user_id, result, source=caller.source, **refs))

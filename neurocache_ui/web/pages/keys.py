@@ -8,12 +8,47 @@ import reflex as rx
 
 from neurocache_ui.domain.api_examples import API_PATH
 from neurocache_ui.domain.limits import KEY_NAME_MAX
+from neurocache_ui.domain.scopes import SCOPE_MEANINGS, SCOPES
 from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.layout import empty_state, hub_page
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.keys import EXPIRY_CHOICES, KeysState
 from neurocache_ui.web.state.mentions import MentionsState
+
+
+def _label(text: str, for_id: str) -> rx.Component:
+    return rx.el.label(text, html_for=for_id, class_name="text-sm font-medium")
+
+
+def _scopes() -> rx.Component:
+    """A checkbox per scope, all ticked: a new key can do everything unless narrowed."""
+    return rx.el.fieldset(
+        rx.el.legend("Scopes", class_name="text-sm font-medium"),
+        rx.vstack(
+            *[
+                rx.checkbox(rx.text(rx.text.strong(scope), " — ", SCOPE_MEANINGS[scope], size="2"),
+                            name=f"scope_{scope}", default_checked=True, id=f"key-scope-{scope}", spacing="2")
+                for scope in SCOPES
+            ],
+            spacing="1",
+        ),
+        style={"border": "none", "padding": "0", "margin": "0"},
+    )
+
+
+def _limits() -> rx.Component:
+    return rx.vstack(
+        _label("Only these agents (optional)", "key-agents"),
+        rx.input(id="key-agents", name="agents", placeholder="agent slugs, comma-separated; empty: all", width="100%"),
+        _label("Only these channels (optional)", "key-channels"),
+        rx.input(id="key-channels", name="channels", placeholder="channel slugs, comma-separated; empty: all", width="100%"),
+        _label("Monthly budget (optional)", "key-budget"),
+        rx.input(id="key-budget", name="budget", type="number", min=1, placeholder="model calls a month; empty: no budget",
+                 width="100%"),
+        spacing="2",
+        width="100%",
+    )
 
 
 def _create_dialog() -> rx.Component:
@@ -30,6 +65,8 @@ def _create_dialog() -> rx.Component:
                     rx.el.label("Expires", html_for="key-expiry", class_name="text-sm font-medium"),
                     rx.select(list(EXPIRY_CHOICES), value=KeysState.expiry, on_change=KeysState.set_expiry,
                               id="key-expiry", aria_label="Expires", width="100%"),
+                    _scopes(),
+                    _limits(),
                     rx.cond(KeysState.create_error != "", rx.callout(KeysState.create_error, icon="triangle-alert", color_scheme="red", width="100%")),
                     rx.hstack(
                         rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
@@ -102,6 +139,9 @@ def _row(key: rx.Var[dict[str, Any]]) -> rx.Component:
         rx.table.cell(key["created"]),
         rx.table.cell(key["last_used"]),
         rx.table.cell(key["expires"]),
+        rx.table.cell(key["scopes"]),
+        rx.table.cell(key["reach"]),
+        rx.table.cell(key["budget"]),
         rx.table.cell(_status(key["status"].to(str))),
         rx.table.cell(rx.cond(key["status"].to(str) == "revoked", rx.fragment(), _revoke(key))),
         align="center",
@@ -112,7 +152,7 @@ def _table() -> rx.Component:
     return rx.table.root(
         rx.table.header(
             rx.table.row(
-                *[rx.table.column_header_cell(h) for h in ("Name", "Prefix", "Created", "Last used", "Expires", "Status", "")]
+                *[rx.table.column_header_cell(h) for h in ("Name", "Prefix", "Created", "Last used", "Expires", "Scopes", "Limited to", "This month", "Status", "")]
             )
         ),
         rx.table.body(rx.foreach(KeysState.keys, _row)),

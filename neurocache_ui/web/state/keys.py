@@ -10,9 +10,9 @@ from typing import Any
 
 import reflex as rx
 
-from neurocache_ui.domain import api_examples
+from neurocache_ui.domain import api_examples, scopes
 from neurocache_ui.domain.errors import NeurocacheError
-from neurocache_ui.services import agents, api_keys
+from neurocache_ui.services import agents, api_keys, key_limits
 from neurocache_ui.services.api_keys import ApiKeyPublic
 from neurocache_ui.web.state.auth import AuthState
 
@@ -29,7 +29,19 @@ def _when(moment: datetime | None, empty: str) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else empty
 
 
-def to_row(key: ApiKeyPublic) -> dict[str, Any]:
+def _reach(key: ApiKeyPublic) -> str:
+    parts = [f"{label}: {', '.join(slugs)}" for label, slugs in (("Agents", key.agent_slugs), ("Channels", key.channel_slugs)) if slugs]
+    return " · ".join(parts) or "All agents and channels"
+
+
+def _budget(key: ApiKeyPublic, used: int) -> str:
+    if key.monthly_budget is None:
+        return f"{used:,} calls, no budget"
+    return f"{used:,} / {key.monthly_budget:,} calls"
+
+
+def to_row(key: ApiKeyPublic, used: int = 0) -> dict[str, Any]:
+    """`used`: the key's model calls this month."""
     return {
         "id": key.id,
         "name": key.name,
@@ -38,7 +50,21 @@ def to_row(key: ApiKeyPublic) -> dict[str, Any]:
         "last_used": _when(key.last_used_at, "Never"),
         "expires": _when(key.expires_at, "Never"),
         "status": key.status,
+        "scopes": ", ".join(key.scopes),
+        "reach": _reach(key),
+        "budget": _budget(key, used),
     }
+
+
+def limits_of(form: dict[str, Any]) -> scopes.KeyLimits:
+    """The dialog's fields as a key's limits (Invalid with a message to show): a checkbox
+    per scope (`scope_<name>`, sent only when ticked), comma-separated slugs, a budget."""
+    return scopes.KeyLimits(
+        scopes=scopes.parse_scopes([name for name in scopes.SCOPES if form.get(f"scope_{name}")]),
+        agents=scopes.parse_slugs(str(form.get("agents") or ""), "agents"),
+        channels=scopes.parse_slugs(str(form.get("channels") or ""), "channels"),
+        budget=scopes.parse_budget(str(form.get("budget") or "")),
+    )
 
 
 class KeysState(AuthState):
@@ -65,7 +91,12 @@ class KeysState(AuthState):
         ]
 
     async def _reload(self, user_id: int) -> None:
-        self.keys = [to_row(k) for k in await asyncio.to_thread(api_keys.list_keys, user_id)]
+        def read() -> list[dict[str, Any]]:
+            keys = api_keys.list_keys(user_id)
+            used = key_limits.calls_this_month(user_id, [k.id for k in keys])
+            return [to_row(k, used.get(k.id, 0)) for k in keys]
+
+        self.keys = await asyncio.to_thread(read)
 
     @rx.event
     async def load(self):
@@ -104,9 +135,15 @@ class KeysState(AuthState):
         if user_id is None:
             yield rx.redirect("/login?next=/keys", replace=True)
             return
+        if not isinstance(form, dict):
+            self.create_error = "The form could not be read. Reload the page and try again."
+            return
         expires_at = api_keys.expiry_after(EXPIRY_CHOICES.get(self.expiry))
         try:
-            secret, key = await asyncio.to_thread(api_keys.create_key, user_id, str(form.get("name", "")), expires_at)
+            limits = limits_of(form)
+            secret, key = await asyncio.to_thread(
+                api_keys.create_key, user_id, str(form.get("name", "")), expires_at, limits
+            )
         except NeurocacheError as error:
             self.create_error = str(error)
             return
