@@ -38,6 +38,7 @@ export function FollowLog({ children, label, jumpLabel, itemSelector, resetKey, 
   const pinned = useRef(true);
   const newest = useRef(null);
   const pendingFocus = useRef(null);
+  const knownTop = useRef(0); // scrollTop as last scrolled here or reported by a scroll event
   const [unseen, setUnseen] = useState(false);
 
   const selector = itemSelector || "[data-message-id]";
@@ -59,6 +60,7 @@ export function FollowLog({ children, label, jumpLabel, itemSelector, resetKey, 
     newest.current = lastId(el);
     setUnseen(false);
     el.scrollTop = el.scrollHeight;
+    knownTop.current = el.scrollTop;
   }, [resetKey, focusId]);
 
   useEffect(() => {
@@ -66,6 +68,10 @@ export function FollowLog({ children, label, jumpLabel, itemSelector, resetKey, 
     const inner = content.current;
     if (!el || !inner) return;
     const follow = () => {
+      // Scrolled since we last knew (the scroll event comes a frame later): where the reader
+      // is now decides, or a change landing in between (a row drawing its toolbar, a
+      // message) would pull them back to the bottom under their pointer.
+      if (el.scrollTop !== knownTop.current) pinned.current = atBottom(el);
       if (pendingFocus.current) {
         const target = el.querySelector(`[data-message-id="${pendingFocus.current}"]`);
         if (target) {
@@ -74,6 +80,7 @@ export function FollowLog({ children, label, jumpLabel, itemSelector, resetKey, 
           pinned.current = atBottom(el);
         }
         newest.current = lastId(el);
+        knownTop.current = el.scrollTop;
         return;
       }
       const last = lastId(el);
@@ -81,8 +88,10 @@ export function FollowLog({ children, label, jumpLabel, itemSelector, resetKey, 
       newest.current = last;
       if (pinned.current) el.scrollTop = el.scrollHeight;
       else if (arrived) setUnseen(true);
+      knownTop.current = el.scrollTop;
     };
     const onScroll = () => {
+      knownTop.current = el.scrollTop;
       pinned.current = atBottom(el);
       if (pinned.current) setUnseen(false);
     };
@@ -92,6 +101,7 @@ export function FollowLog({ children, label, jumpLabel, itemSelector, resetKey, 
         pinned.current = true;
         setUnseen(false);
         el.scrollTop = el.scrollHeight;
+        knownTop.current = el.scrollTop;
       }
     };
     document.addEventListener("submit", onSubmit, true);
