@@ -20,6 +20,7 @@ from neurocache_ui.store import (  # noqa: F401 (their tables join the metadata)
     response_models,
     retrieval_models,
     version_models,
+    webhook_models,
     workspace_models,
 )
 from neurocache_ui.store.db import engine_for

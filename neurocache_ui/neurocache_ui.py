@@ -15,6 +15,7 @@ from neurocache_ui.services.evals import runs as eval_runs
 from neurocache_ui.services.knowledge import background as knowledge_background
 from neurocache_ui.services.media import worker as media_worker
 from neurocache_ui.services.retention import retention_loop
+from neurocache_ui.services.webhooks import delivery as webhook_delivery
 from neurocache_ui.web.pages import (
     account,
     admin,
@@ -59,3 +60,4 @@ app.register_lifespan_task(knowledge_background.ingest_loop)  # uploads and craw
 app.register_lifespan_task(media_worker.process_forever)  # sent video and audio: frames, poster, transcript
 app.register_lifespan_task(mcp_server.lifespan)  # the MCP endpoint's transport (/api/v1/mcp)
 app.register_lifespan_task(notify_email.email_loop)  # e-mail for mentions and DMs left unseen (NEUROCACHE_SMTP_URL)
+app.register_lifespan_task(webhook_delivery.deliver_forever)  # outgoing webhooks: the outbox, signed, retried

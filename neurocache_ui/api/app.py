@@ -33,6 +33,7 @@ from neurocache_ui.api.routes import (
     responses,
     search,
     usage,
+    webhooks,
 )
 from neurocache_ui.api.schemas import ErrorResponse
 
@@ -80,7 +81,7 @@ def create_app() -> FastAPI:
     api = APIRouter(prefix=PREFIX, responses=COMMON_ERRORS)  # body size: ApiMiddleware
     for module in (
         models, chat, responses, embeddings, agents, agent_versions, evals, knowledge, directory, channels, dms, pins, channel_roles,
-        reactions, search, usage, media, profiles, files, notifications,
+        reactions, search, usage, media, profiles, files, notifications, webhooks,
     ):
         api.include_router(module.router)
     app.include_router(api)

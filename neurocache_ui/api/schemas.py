@@ -290,7 +290,7 @@ class MessagePublic(BaseModel):
     id: int
     channel_id: int
     author_name: str
-    author_kind: Literal["user", "agent", "system"]
+    author_kind: Literal["user", "agent", "system", "integration"]
     user_id: int | None
     agent_id: int | None
     content: str

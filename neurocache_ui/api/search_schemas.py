@@ -20,7 +20,7 @@ class SearchHitPublic(BaseModel):
     channel_slug: str
     channel_name: str
     author_name: str
-    author_kind: Literal["user", "agent", "system"]
+    author_kind: Literal["user", "agent", "system", "integration"]
     created_at: datetime
     thread_id: int | None = Field(description="The thread's root message when the hit is a thread reply.")
     snippet: list[SnippetPartPublic] = Field(description="About 30 words around the matches, as plain-text parts.")

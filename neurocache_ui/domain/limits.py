@@ -25,6 +25,8 @@ MCP_TRIGGER_MAX = 16
 MESSAGE_STATUS_MAX = 20
 REACTION_EMOJI_MAX = 16
 KEY_NAME_MAX = 100
+WEBHOOK_NAME_MAX = 80
+"""An incoming webhook's name, and the integration name its messages show."""
 FILENAME_MAX = 255
 DOCUMENT_REASON_MAX = 500
 """Why a knowledge document failed, as stored and shown."""

@@ -16,7 +16,7 @@ from neurocache_ui.domain.media import MediaRef, media_of
 from neurocache_ui.domain.reactions import ReactionGroup
 from neurocache_ui.domain.tools import Source
 
-AuthorKind = Literal["user", "agent", "system"]
+AuthorKind = Literal["user", "agent", "system", "integration"]
 ATTACHMENT_PATH = "/attachments"
 """Where the hub serves a message's images (api/attachments.py), same origin."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

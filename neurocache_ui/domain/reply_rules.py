@@ -51,14 +51,14 @@ def starts_replies(message: HistoryLike, hop: int) -> bool:
 
 
 def choose_repliers(message: HistoryLike, agents: Sequence[A], hop: int, *, direct: bool = False) -> list[A]:
-    """The agents that answer: those @mentioned, and for a person's message also
-    those answering every message; never the author itself. In a direct message
+    """The agents that answer: those @mentioned, and for a person's (or an incoming
+    webhook's) message also those answering every message; never the author itself. In a direct message
     (`direct`) a person is talking to its agents, so a person's message that names
     none of them is answered by all of them (naming some asks only those)."""
     if not starts_replies(message, hop):
         return []
     named = mentions(message.content, [a.slug for a in agents])
-    by_person = message.author_kind == "user"
+    by_person = message.author_kind in ("user", "integration")  # an incoming webhook may stand in for a person
     everyone = by_person and direct and not named
     return [
         agent

@@ -39,13 +39,13 @@ async def work_forever(bell: Doorbell, work: Callable[[], Awaitable[int]], *, id
     the bell or `idle` seconds. A failure is logged and tried again after `idle`."""
     event = bell.listen()
     while True:
+        event.clear()  # before the work, not after: a ring while it runs must not be lost
         try:
             worked = await work()
         except Exception:
             log.exception("%s failed; trying again in %.0f s", name, idle)
             worked = 0
         if not worked:
-            event.clear()
             try:
                 await asyncio.wait_for(event.wait(), idle)
             except TimeoutError:

@@ -23,7 +23,7 @@ from neurocache_ui.domain.messages import AttachmentRef
 from neurocache_ui.infra import images
 from neurocache_ui.services import channels
 from neurocache_ui.store.db import database_guard, session_scope
-from neurocache_ui.store.models import Attachment
+from neurocache_ui.store.media_models import Attachment
 from neurocache_ui.store.repositories import attachments as repo
 
 log = logging.getLogger(__name__)

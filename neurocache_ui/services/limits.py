@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from neurocache_ui.domain.webhooks import INCOMING_RATE
 from neurocache_ui.infra import ratelimit
 from neurocache_ui.infra.ratelimit import Decision
 from neurocache_ui.services.api_keys import KeyContext
@@ -30,9 +31,15 @@ def count_request(key: KeyContext) -> Verdict:
     return Verdict(decision)
 
 
+def count_incoming_hook(webhook_id: int) -> Decision:
+    """Count one post through an incoming webhook (domain/webhooks.INCOMING_RATE): its
+    secret URL needs no key, so the webhook itself is what is limited."""
+    return ratelimit.limiter_for(INCOMING_RATE).check(f"hook:{webhook_id}")
+
+
 def count_invalid_key(client_ip: str) -> Decision:
     """Count one request with an invalid key from this client IP: slows key scanning."""
     return ratelimit.check_invalid_key(client_ip)
 
 
-__all__ = ["Decision", "Verdict", "count_invalid_key", "count_request"]
+__all__ = ["Decision", "Verdict", "count_incoming_hook", "count_invalid_key", "count_request"]

@@ -24,6 +24,7 @@ from neurocache_ui.infra.window_cache import ChannelCache, Miss, Window, get_cac
 from neurocache_ui.domain.roles import ChannelRole
 from neurocache_ui.services import attachments, channels, roles
 from neurocache_ui.services.media import sending as media_sending
+from neurocache_ui.services.webhooks import outbox
 from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import database_guard, session_scope
 from neurocache_ui.store.models import Message, utcnow
@@ -66,10 +67,9 @@ def _clean_status(status: str) -> str:
     return status
 
 
-def _check_limit(limit: int) -> int:
+def _check_limit(limit: int) -> None:
     if not 1 <= limit <= 1000:
         raise Invalid("Ask for between 1 and 1000 messages.", "limit")
-    return limit
 
 
 # ---------------------------------------------------------------- reads
@@ -225,21 +225,19 @@ def post_message(
     reply_to_id: int | None = None,
     agent_version: int | None = None,
     media_ids: Sequence[int] = (),
+    integration: str | None = None,
 ) -> MessageView:
-    """Store a message and return it once committed.
-
-    A person (`user_id`) must be able to post in the channel (member, not
-    archived), checked in the same transaction as the insert. An agent
-    (`agent_id`) or a system notice (neither) is trusted; agents may post an
-    empty placeholder while a reply is still in progress (`status` other than
-    "complete"). `hop` counts the agent replies that led here. A person may send
-    `attachment_ids`, their own images uploaded here (services/attachments.py),
-    linked in the same transaction; then the text may be empty. Likewise `media_ids`, their
-    unsent video and audio (services/media/sending.py; the processor wakes after the commit). `thread_id`
-    makes it a reply in that root's thread (same channel): the root's reply count
-    moves in the same transaction, and viewers get both changes. An agent's reply
-    names the message it answers (`reply_to_id`, for "Regenerate") and the agent's
-    version that writes it."""
+    """Store a message and return it once committed. A person (`user_id`) must be able to
+    post in the channel (member, not archived), checked in the same transaction as the insert.
+    An agent (`agent_id`), an incoming webhook (`integration`, the name it shows) or a system
+    notice is trusted; agents may post an empty placeholder while a reply is still in progress
+    (`status` other than "complete"). `hop` counts the agent replies that led here. A person may
+    send `attachment_ids`, their own images uploaded here (services/attachments.py), linked in
+    the same transaction; then the text may be empty. Likewise `media_ids`, their unsent video
+    and audio (services/media/sending.py; the processor wakes after the commit). `thread_id`
+    makes it a reply in that root's thread (same channel): the root's reply count moves in the
+    same transaction, and viewers get both changes. An agent's reply names the message it
+    answers (`reply_to_id`, for "Regenerate") and the agent's version that writes it."""
     if user_id is not None and agent_id is not None:
         raise Invalid("A message has one author: a person or an agent, not both.")
     if (attachment_ids or media_ids) and user_id is None:
@@ -254,11 +252,11 @@ def post_message(
                 _check_thread(session, channel_id, thread_id)
             row = Message(
                 channel_id=channel_id, user_id=user_id, agent_id=agent_id, content=text, status=status, hop=hop,
-                thread_id=thread_id, reply_to_id=reply_to_id, agent_version=agent_version,
+                thread_id=thread_id, reply_to_id=reply_to_id, agent_version=agent_version, integration=integration,
             )
             # A person's right to post is checked by the INSERT itself: one round trip.
             guard = channels.may_post(channel_id, user_id) if user_id is not None else None
-            view = repo.insert(session, row, only_if=guard)
+            view, heard = repo.insert_asking(session, row, outbox.listening(channel_id), only_if=guard)
             if view is None:
                 assert user_id is not None
                 channels.ensure_can_post(channel_id, user_id, session=session)  # raises the reason
@@ -269,7 +267,7 @@ def post_message(
                         link(session, view.id, ids, channel_id=channel_id, user_id=user_id)
                 view = repo.view(session, view.id) or view
             if status == "complete":
-                _record_mentions(session, view)
+                _record_mentions(session, view, outbox.MESSAGE_CREATED if heard else None)
             if thread_id is not None:
                 repo.count_reply(session, thread_id, +1)
                 root = repo.view(session, thread_id)
@@ -291,11 +289,15 @@ def published_update(view: MessageView) -> None:
     _after_commit(MessageUpdated, view, lambda cache: _in_window(view) and cache.replace(view))
 
 
-def _record_mentions(session: Session, view: MessageView) -> None:
-    """The people a finished (or edited) message @mentions, for their badge and Mentions view."""
+def _record_mentions(session: Session, view: MessageView, event: str | None = None) -> None:
+    """The people a finished (or edited) message @mentions, for their badge and Mentions view; a
+    new or finished one (`event`) also goes to the outgoing webhooks' outbox in this transaction."""
+    named: set[int] = set()
     if "@" in view.content or view.edited_at is not None:
-        people = mention_rows.channel_people(session, view.channel_id)
-        mention_rows.add(session, view.channel_id, view.id, mentioned(view.content, people, author_id=view.user_id))
+        named = mentioned(view.content, mention_rows.channel_people(session, view.channel_id), author_id=view.user_id)
+        mention_rows.add(session, view.channel_id, view.id, named)
+    if event is not None:
+        outbox.message_event(session, event, view, named)
 
 
 def _in_window(view: MessageView) -> bool:
@@ -374,7 +376,7 @@ def update_agent_message(
     with database_guard(UNAVAILABLE_WRITE), session_scope() as session:
         view = repo.update(session, message_id, values, where)
         if view is not None and status == "complete":
-            _record_mentions(session, view)
+            _record_mentions(session, view, outbox.REPLY_COMPLETED)
     if view is None:
         raise NotFound(MESSAGE_NOT_FOUND)
     published_update(view)

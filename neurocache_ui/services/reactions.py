@@ -7,6 +7,7 @@ from neurocache_ui.domain.errors import NotFound
 from neurocache_ui.domain.messages import MessageView
 from neurocache_ui.domain.reactions import clean_emoji
 from neurocache_ui.services import channels, messaging
+from neurocache_ui.services.webhooks import outbox
 from neurocache_ui.store.db import database_guard, session_scope
 from neurocache_ui.store.repositories import messages as message_rows
 from neurocache_ui.store.repositories import reactions as repo
@@ -38,6 +39,8 @@ def react(message_id: int, *, user_id: int, emoji: str, on: bool | None = None) 
             repo.remove(session, message_id, user_id, emoji)
         repo.sum_up(session, message_id)
         view = message_rows.view(session, message_id)
+        if wanted and view is not None:
+            outbox.reaction_added(session, view, user_id, emoji)
     if view is None:
         raise NotFound(messaging.MESSAGE_NOT_FOUND)
     messaging.published_update(view)

@@ -23,6 +23,7 @@ import sqlalchemy.orm
 
 from neurocache_ui.infra.window_cache import get_cache
 from neurocache_ui.services.auth import purge_expired_sessions
+from neurocache_ui.services.webhooks import outgoing
 from neurocache_ui.settings import get_settings
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import Message, UTCDateTime, utcnow
@@ -51,6 +52,7 @@ class RetentionReport:
     images_abandoned: int = 0
     media_abandoned: int = 0
     responses_deleted: int = 0
+    webhook_deliveries_purged: int = 0
 
     def summary(self) -> str:
         if self.skipped:
@@ -59,7 +61,8 @@ class RetentionReport:
             f"retention: deleted {self.messages_deleted} messages older than {self.cutoff.isoformat()}, "
             f"trimmed {self.cache_entries_trimmed} cache entries, {self.channels_touched} channels touched, "
             f"removed {self.sessions_purged} expired login sessions, {self.images_abandoned} images and "
-            f"{self.media_abandoned} video, audio and other files never sent, {self.responses_deleted} stored API responses"
+            f"{self.media_abandoned} video, audio and other files never sent, {self.responses_deleted} stored API responses, "
+            f"{self.webhook_deliveries_purged} finished webhook deliveries"
         )
         if self.cache_error:
             text += f" (cache not trimmed: {self.cache_error}; it is dropped when the cache is back)"
@@ -145,11 +148,13 @@ def run_retention(
 
     `on_batch(n)` is called after each committed batch (progress, and tests that
     need a run to be in the middle of its work). Expired login sessions go too:
-    they are old data of the same kind, and this is the job that runs hourly."""
+    they are old data of the same kind, and this is the job that runs hourly; so do
+    finished webhook deliveries (and their attempt log) older than the cutoff."""
     report = _run_exclusive(now=now, batch_size=batch_size, on_batch=on_batch)
     if report.skipped:
         return report
-    return replace(report, sessions_purged=purge_expired_sessions())
+    return replace(report, sessions_purged=purge_expired_sessions(),
+                   webhook_deliveries_purged=outgoing.purge_finished(report.cutoff))
 
 
 def _run_exclusive(

@@ -133,6 +133,8 @@ def _hit(row: sa.Row[Any]) -> MessageHit:
         name = row.user_name
     elif row.agent_id is not None:
         kind, name = "agent", row.agent_name
+    elif row.integration:
+        kind, name = "integration", row.integration
     else:
         kind, name = "system", SYSTEM_NAME
     return MessageHit(

@@ -1,4 +1,6 @@
-"""Video and audio in channels, stored in the database so every host can serve them.
+"""Images, video and audio in channels, stored in the database so every host can serve them.
+
+An image (`attachment`) is one row: capped in size, with its thumbnail.
 
 A file is kept as numbered chunks (`media_chunk`, CHUNK_BYTES each) rather than one
 value: an upload is written as it streams in, and a range request reads only the
@@ -95,3 +97,22 @@ class MediaFrame(SQLModel, table=True):
     seq: int = Field(primary_key=True)
     at_ms: int
     data: bytes = Field(sa_type=sa.LargeBinary())
+
+
+class Attachment(SQLModel, table=True):
+    """An image sent in a channel: stored in the database (capped in size by
+    services/attachments.py) so every host can serve it. Uploaded before its
+    message is sent (`message_id` NULL until then); goes with its message or channel."""
+
+    id: int | None = Field(default=None, sa_type=BigId, primary_key=True)
+    channel_id: int = fk("channel.id", ondelete="CASCADE")
+    message_id: int | None = fk("message.id", ondelete="CASCADE", nullable=True, big=True)
+    user_id: int | None = fk("user_account.id", ondelete="SET NULL", nullable=True, index=False)
+    content_type: str = Field(max_length=50)
+    filename: str = Field(max_length=limits.FILENAME_MAX)
+    size: int
+    width: int
+    height: int
+    data: bytes = Field(sa_type=sa.LargeBinary())
+    thumbnail: bytes = Field(sa_type=sa.LargeBinary())
+    created_at: datetime = timestamp()

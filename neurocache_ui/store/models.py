@@ -229,6 +229,8 @@ class Message(SQLModel, table=True):
     arena: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON(), nullable=True)
     """An arena's card as every member sees it (answers, who voted, the result once
     revealed: domain/arena.py); the truth is arena_match, like reactions."""
+    integration: str | None = Field(default=None, max_length=limits.WEBHOOK_NAME_MAX, nullable=True)
+    """The name an incoming webhook posted it under (no person or agent wrote it)."""
     media: list[Any] = json_list()
     """Its video and audio as domain.media.MediaRef rows, kept in step with `media` rows
     (store/media_models.py) by services/media/, so a page of messages stays one query."""
@@ -379,22 +381,3 @@ class KnowledgeChunk(SQLModel, table=True):
     embedding: bytes | None = Field(default=None, sa_type=sa.LargeBinary(), nullable=True)
     """Its vector: normalised float32, little-endian (infra/embeddings.py), of `embedding_model`."""
     embedding_model: str | None = Field(default=None, max_length=limits.MODEL_NAME_MAX, nullable=True)
-
-
-class Attachment(SQLModel, table=True):
-    """An image sent in a channel: stored in the database (capped in size by
-    services/attachments.py) so every host can serve it. Uploaded before its
-    message is sent (`message_id` NULL until then); goes with its message or channel."""
-
-    id: int | None = Field(default=None, sa_type=BigId, primary_key=True)
-    channel_id: int = fk("channel.id", ondelete="CASCADE")
-    message_id: int | None = fk("message.id", ondelete="CASCADE", nullable=True, big=True)
-    user_id: int | None = fk("user_account.id", ondelete="SET NULL", nullable=True, index=False)
-    content_type: str = Field(max_length=50)
-    filename: str = Field(max_length=limits.FILENAME_MAX)
-    size: int
-    width: int
-    height: int
-    data: bytes = Field(sa_type=sa.LargeBinary())
-    thumbnail: bytes = Field(sa_type=sa.LargeBinary())
-    created_at: datetime = timestamp()

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from neurocache_ui.infra import bus, presence
 from neurocache_ui.services import agents, api_keys, auth, channels, messaging, notify_settings, pins, profiles, team
+from neurocache_ui.services.webhooks import incoming, outgoing
 from neurocache_ui.store.db import get_engine
 from neurocache_ui.store.models import (
     Agent,
@@ -32,6 +33,7 @@ from neurocache_ui.store.models import (
 from neurocache_ui.store.notify_models import NotificationSetting
 from neurocache_ui.store.pin_models import Pin, SavedMessage
 from neurocache_ui.store.profile_models import UserProfile
+from neurocache_ui.store.webhook_models import IncomingWebhook, Webhook
 from neurocache_ui.store.workspace_models import SignupInvite, Workspace
 from neurocache_ui.web.state.surface import PUBLIC_HANDLERS, state_classes
 from testkit.fake_provider import FakeOpenAIServer
@@ -61,12 +63,15 @@ class Victim:
     message_id: int
     agent: agents.AgentPublic
     key_id: int
+    incoming_id: int
+    outgoing_id: int
 
     @property
     def secrets(self) -> list[str]:
         """Strings only her data contains (slugs are guessable, so they are inputs, not secrets)."""
         return [f"secret-{self.tag}", f"Her {self.tag}", f"Vault {self.tag}", f"goal-{self.tag}",
-                f"Agent {self.tag}", self.user.email, f"key-{self.tag}", f"title-{self.tag}", f"status-{self.tag}"]
+                f"Agent {self.tag}", self.user.email, f"key-{self.tag}", f"title-{self.tag}", f"status-{self.tag}",
+                f"Hook {self.tag}", f"her-{self.tag}.example.com"]
 
 
 @pytest.fixture
@@ -85,7 +90,9 @@ def victim(use_settings, postgres_url: str, redis_server: RedisServer) -> Victim
     notify_settings.set_channel_level(user.id, channel.id, notify="nothing")  # her choices: nobody else changes them
     notify_settings.save_person_settings(user.id, email_enabled=True, email_delay_minutes=10, quiet_start="22:00",
                                          quiet_end="07:00", timezone="Europe/Berlin")
-    return Victim(tag, user, channel, message.id, agent, key.id)
+    _, hook_in = incoming.create(channel.id, user.id, f"Hook {tag}")  # nobody else lists, makes or revokes hers
+    _, hook_out = outgoing.create(user.id, f"https://her-{tag}.example.com/hook", ["mention"])
+    return Victim(tag, user, channel, message.id, agent, key.id, hook_in.id, hook_out.id)
 
 
 # Resolved once at import: Reflex's registry lives in a context variable that
@@ -97,7 +104,7 @@ NAMES = {name: state_cls.get_full_name() for name, state_cls in STATES.items()}
 def _argument(name: str, annotation: Any, her: Victim) -> Any:
     """Her ids for every id-like parameter; forms naming her things; harmless values otherwise."""
     ids = {"message_id": her.message_id, "agent_id": her.agent.id, "key_id": her.key_id, "document_id": 1,
-           "channel_id": her.channel.id, "user_id": her.user.id}
+           "channel_id": her.channel.id, "user_id": her.user.id, "hook_id": her.incoming_id, "webhook_id": her.outgoing_id}
     if name in ids:
         return ids[name]
     text = str(annotation)
@@ -170,6 +177,9 @@ def _counts(her: Victim) -> dict[str, Any]:
             "her_notify_settings": conn.execute(sa.select(
                 NotificationSetting.email_enabled, NotificationSetting.quiet_start, NotificationSetting.timezone,
             ).where(NotificationSetting.user_id == her.user.id)).one(),
+            "her_hooks": conn.execute(sa.select(IncomingWebhook.id, IncomingWebhook.revoked_at)
+                                      .where(IncomingWebhook.channel_id == her.channel.id)).all(),
+            "her_outgoing": conn.execute(sa.select(Webhook.id).where(Webhook.owner_id == her.user.id)).all(),
             "her_profile": conn.execute(sa.select(UserProfile.title, UserProfile.status_text, UserProfile.avatar_version)
                                         .where(UserProfile.user_id == her.user.id)).one(),
         }

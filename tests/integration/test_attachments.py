@@ -33,7 +33,8 @@ from neurocache_ui.services import (
 )
 from neurocache_ui.services.agent_runs import runner
 from neurocache_ui.store.db import get_engine
-from neurocache_ui.store.models import Attachment, Message
+from neurocache_ui.store.media_models import Attachment
+from neurocache_ui.store.models import Message
 from testkit.fake_provider import FakeOpenAIServer
 from tests.integration.messaging_support import Stores, setup_stores
 

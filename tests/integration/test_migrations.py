@@ -479,3 +479,32 @@ def test_key_scopes_migration_gives_existing_keys_every_scope(backend: str, requ
         columns = {c["name"] for c in sa.inspect(conn).get_columns("api_key")}
         assert not {"scopes", "agent_slugs", "channel_slugs", "monthly_budget"} & columns
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["empty_postgres", "empty_sqlite"])
+def test_webhooks_migration_adds_its_tables_and_keeps_messages(backend: str, request: pytest.FixtureRequest) -> None:
+    """0026: existing messages have no integration name; down drops the four webhook
+    tables and the column and keeps every message."""
+    url: str = request.getfixturevalue(backend)
+    config = alembic_config(url)
+    command.upgrade(config, "0025")
+    before = tables(url)
+    engine = engine_for(url)
+    with engine.begin() as conn:
+        user = _insert(conn, "user_account", email="ada@example.com")
+        channel = _insert(conn, "channel", owner_id=user, slug="launch")
+        _insert(conn, "message", channel_id=channel, user_id=user, content="hello")
+    command.upgrade(config, "0026")
+    assert tables(url) == before | {"incoming_webhook", "webhook", "webhook_delivery", "webhook_attempt"}
+    with engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT integration FROM message")).scalar_one() is None
+        hook = _insert(conn, "webhook", owner_id=user, url="https://example.com/in", events=",mention,", secret="s")
+        assert tuple(conn.execute(sa.text("SELECT active, failures, disabled_reason FROM webhook WHERE id = :i"),
+                                  {"i": hook}).one()) == (True, 0, "")
+    engine.dispose()
+    command.downgrade(config, "0025")
+    assert tables(url) == before
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM message")).scalar() == 1
+        assert "integration" not in {c["name"] for c in sa.inspect(conn).get_columns("message")}
+    engine.dispose()

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from neurocache_ui.domain.messages import AttachmentRef
-from neurocache_ui.store.models import Attachment, Message, UTCDateTime
+from neurocache_ui.store.media_models import Attachment
+from neurocache_ui.store.models import Message, UTCDateTime
 
 
 def refs(session: Session, message_id: int) -> list[AttachmentRef]:

@@ -54,6 +54,7 @@ def _select_views() -> sa.Select[Any]:
             Message.notes,
             Message.arena,
             Message.media,
+            Message.integration,
         )
         .select_from(Message)
         .outerjoin(User, User.id == Message.user_id)  # type: ignore[arg-type]
@@ -63,12 +64,14 @@ def _select_views() -> sa.Select[Any]:
 
 def _view(row: sa.Row[Any]) -> MessageView:
     (message_id, channel_id, user_id, agent_id, user_name, agent_name, content, status, created_at, edited_at, sources,
-     images, thread_id, reply_count, reactions, version_count, notes, arena, media) = row
+     images, thread_id, reply_count, reactions, version_count, notes, arena, media, integration) = row
     if user_id is not None:
         kind: AuthorKind = "user"
         name = user_name
     elif agent_id is not None:
         kind, name = "agent", agent_name
+    elif integration:
+        kind, name = "integration", integration
     else:
         kind, name = "system", SYSTEM_NAME
     return MessageView(
@@ -170,6 +173,14 @@ def view(session: Session, message_id: int) -> MessageView | None:
 def insert(session: Session, message: Message, *, only_if: sa.ColumnElement[bool] | None = None) -> MessageView | None:
     """The message as stored, author name included, in one round trip (INSERT …
     RETURNING). With `only_if` nothing is inserted, and None returned, unless it holds."""
+    return insert_asking(session, message, sa.false(), only_if=only_if)[0]
+
+
+def insert_asking(
+    session: Session, message: Message, question: sa.ColumnElement[bool], *, only_if: sa.ColumnElement[bool] | None = None
+) -> tuple[MessageView | None, bool]:
+    """`insert`, and the answer to `question` (an EXISTS) in the same RETURNING: a check
+    the send path pays no round trip for."""
     table = Message.__table__
     names = [column.name for column in table.columns if column.name != "id"]
     values = [sa.literal(getattr(message, name), type_=table.c[name].type) for name in names]
@@ -180,9 +191,9 @@ def insert(session: Session, message: Message, *, only_if: sa.ColumnElement[bool
     returned = [table.c[name] for name in ("id", "channel_id", "user_id", "agent_id")] + [user_name, agent_name] + [
         table.c[name]
         for name in ("content", "status", "created_at", "edited_at", "sources", "attachments", "thread_id", "reply_count", "reactions")
-    ] + [sa.func.json_array_length(table.c.versions) + 1, table.c.notes, table.c.arena, table.c.media]
-    row = session.connection().execute(sa.insert(table).from_select(names, source).returning(*returned)).first()
-    return _view(row) if row is not None else None
+    ] + [sa.func.json_array_length(table.c.versions) + 1, table.c.notes, table.c.arena, table.c.media, table.c.integration]
+    row = session.connection().execute(sa.insert(table).from_select(names, source).returning(*returned, question)).first()
+    return (_view(row[:-1]), bool(row[-1])) if row is not None else (None, False)
 
 
 def authorship(session: Session, message_id: int) -> tuple[int, int | None] | None:

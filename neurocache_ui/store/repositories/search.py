@@ -51,6 +51,7 @@ def _page(user_id: int, before: Cursor | None, limit: int) -> sa.Select[Any]:
             Message.agent_id.label("agent_id"),  # type: ignore[union-attr]
             User.name.label("user_name"),  # type: ignore[attr-defined]
             Agent.name.label("agent_name"),  # type: ignore[attr-defined]
+            Message.integration.label("integration"),  # type: ignore[union-attr]
             Message.created_at.label("created_at"),  # type: ignore[attr-defined]
             Message.thread_id.label("thread_id"),  # type: ignore[union-attr]
             Message.content.label("content"),  # type: ignore[attr-defined]
@@ -134,7 +135,7 @@ def search(session: Session, user_id: int, words: Sequence[str], before: Cursor 
     """Up to `limit` messages holding every one of `words` (the last one as a
     prefix), in channels `user_id` is a member of, older than `before`, newest
     first: (id, channel_id, channel_slug, channel_name, user_id, agent_id,
-    user_name, agent_name, created_at, thread_id, content, snippet). `words` are
+    user_name, agent_name, integration, created_at, thread_id, content, snippet). `words` are
     made of letters and digits only (services/search.py), and reach the query
     language as bound, quoted terms."""
     conn = session.connection()

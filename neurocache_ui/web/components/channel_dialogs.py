@@ -27,6 +27,7 @@ from neurocache_ui.web.components.members import members_dialog
 from neurocache_ui.web.components.notifications import notify_dialog
 from neurocache_ui.web.components.summaries import summarize_button
 from neurocache_ui.web.components.team import add_agent_dialog
+from neurocache_ui.web.components.webhooks import hooks_dialog
 from neurocache_ui.web.state.browse import VISIBILITY_DIALOG
 from neurocache_ui.web.state.channel_admin import ChannelAdminState
 from neurocache_ui.web.state.chat import ChatState
@@ -34,6 +35,7 @@ from neurocache_ui.web.state.members import MembersState
 from neurocache_ui.web.state.notifications import NotifyState
 from neurocache_ui.web.state.summaries import SummaryState
 from neurocache_ui.web.state.team import TeamState
+from neurocache_ui.web.state.webhooks import IncomingHooksState
 
 
 def _open(name: str) -> Any:
@@ -106,6 +108,7 @@ def channel_dialogs() -> rx.Component:
         visibility_dialog(),
         members_dialog(),
         notify_dialog(),
+        hooks_dialog(),
     )
 
 
@@ -126,6 +129,7 @@ def _actions() -> list[_Action]:
         _Action("Notifications", "bell", NotifyState.open_notify, "any"),
         _Action("Rename", "pencil", _open("rename"), "moderator"),
         _Action("Who can find it", "globe", _open(VISIBILITY_DIALOG), "owner"),
+        _Action("Incoming webhooks", "webhook", IncomingHooksState.open_hooks, "moderator"),
         _Action("Archive", "archive", _open("archive"), "moderator"),
         _Action("Delete", "trash-2", _open("delete"), "owner"),
         _Action("Leave", "log-out", _open("leave"), "member"),

@@ -208,13 +208,17 @@ def _badges(status: rx.Var[str], edited: rx.Var[bool], message_id: rx.Var[int]) 
 
 
 def _author(author: rx.Var[str], kind: rx.Var[str], user_id: rx.Var[int], agent_id: rx.Var[int]) -> rx.Component:
-    """A person's or agent's name opens their card (web/components/profiles.py); a notice's is text."""
+    """A person's or agent's name opens their card (web/components/profiles.py); a notice's is
+    text, and an incoming webhook's carries an "integration" badge (it speaks for no account)."""
     return rx.match(
         kind,
         ("user", rx.cond(user_id > 0, name_button(author, ProfileState.open_person(user_id)),
                          rx.text(author, weight="bold", size="2", class_name="truncate"))),
         ("agent", rx.cond(agent_id > 0, name_button(author, ProfileState.open_agent(agent_id)),
                           rx.text(author, weight="bold", size="2", class_name="truncate"))),
+        ("integration", rx.hstack(rx.text(author, weight="bold", size="2", class_name="truncate"),
+                                  rx.badge("integration", color_scheme="amber", high_contrast=True, size="1"), spacing="1", align="center",
+                                  min_width="0")),
         rx.text(author, weight="bold", size="2", class_name="truncate"),
     )
 
@@ -281,7 +285,7 @@ def message_item(
                               class_name="hover-time", width=AVATAR_WIDTH, flex_shrink="0", padding_top="0.2em",
                               font_size="11px", white_space="nowrap"),
                     rx.avatar(src=avatar, fallback=author[:1], size="2", radius="full", flex_shrink="0", alt="",
-                              color_scheme=rx.match(kind, ("agent", "violet"), ("system", "gray"), "blue")),
+                              color_scheme=rx.match(kind, ("agent", "violet"), ("system", "gray"), ("integration", "amber"), "blue")),
                 ),
                 rx.vstack(
                     rx.cond(

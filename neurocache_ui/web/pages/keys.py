@@ -11,10 +11,12 @@ from neurocache_ui.domain.limits import KEY_NAME_MAX
 from neurocache_ui.domain.scopes import SCOPE_MEANINGS, SCOPES
 from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.layout import empty_state, hub_page
+from neurocache_ui.web.components.webhooks import outgoing_panel
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.keys import EXPIRY_CHOICES, KeysState
 from neurocache_ui.web.state.mentions import MentionsState
+from neurocache_ui.web.state.webhooks import OutgoingHooksState
 
 
 def _label(text: str, for_id: str) -> rx.Component:
@@ -257,6 +259,7 @@ def keys_page() -> rx.Component:
                 ),
             ),
             _use_your_key(),
+            outgoing_panel(),
             spacing="4",
             width="100%",
             align="start",
@@ -269,5 +272,6 @@ def add_pages(app: rx.App) -> None:
         keys_page,
         route="/keys",
         title="API keys · Neurocache",
-        on_load=[AuthState.check_session, ChatState.load_channels, MentionsState.load_count, KeysState.load],
+        on_load=[AuthState.check_session, ChatState.load_channels, MentionsState.load_count, KeysState.load,
+                 OutgoingHooksState.load_out_hooks],
     )

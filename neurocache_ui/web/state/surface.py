@@ -78,6 +78,8 @@ PUBLIC_HANDLERS: dict[str, frozenset[str]] = {
     "SavedState": frozenset({"load_saved", "more_saved", "unsave"}),
     "ProfileState": frozenset({"close_card", "load_avatars", "message_person", "open_agent", "open_person"}),
     "ProfileEditState": frozenset({"clear_status", "load_profile", "remove_avatar", "save_profile", "upload_avatar"}),
+    "IncomingHooksState": frozenset({"create_hook", "open_hooks", "revoke_hook", "set_hooks_open"}),
+    "OutgoingHooksState": frozenset({"delete_out_hook", "load_out_hooks"}),
     "NotifyState": frozenset({
         "load_notify_settings", "open_notify", "save_notify_settings", "set_muted", "set_notify", "set_notify_open",
     }),
