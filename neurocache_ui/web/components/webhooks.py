@@ -8,6 +8,7 @@ import reflex as rx
 
 from neurocache_ui.domain.limits import WEBHOOK_NAME_MAX
 from neurocache_ui.web.components.forms import field, form_alert
+from neurocache_ui.web.components.shown_once import shown_once
 from neurocache_ui.web.state.chat import ChatState
 from neurocache_ui.web.state.webhooks import IncomingHooksState, OutgoingHooksState
 
@@ -28,23 +29,10 @@ def _row(hook: rx.Var[dict[str, str]]) -> rx.Component:
 
 
 def _new_url() -> rx.Component:
-    return rx.cond(
-        IncomingHooksState.new_hook_url != "",
-        rx.callout.root(
-            rx.callout.icon(rx.icon("key_round")),
-            rx.vstack(
-                rx.callout.text("Copy this URL now: it is shown only once. Anyone who has it can post here."),
-                rx.hstack(
-                    rx.input(value=IncomingHooksState.new_hook_url, read_only=True, aria_label="New webhook URL",
-                             font_family="monospace", width="100%"),
-                    rx.button(rx.icon("copy", size=16), "Copy", type="button", aria_label="Copy webhook URL",
-                              on_click=[rx.set_clipboard(IncomingHooksState.new_hook_url), rx.toast.success("URL copied.")]),
-                    width="100%", spacing="2",
-                ),
-                spacing="2", width="100%",
-            ),
-            width="100%",
-        ),
+    return shown_once(
+        IncomingHooksState.new_hook_url,
+        rx.callout.text("Copy this URL now: it is shown only once. Anyone who has it can post here."),
+        label="New webhook URL", copy_label="Copy webhook URL",
     )
 
 

@@ -11,6 +11,7 @@ from neurocache_ui.domain.roles import INVITE_DAYS_MAX, INVITE_USES_MAX
 from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.forms import form_alert
 from neurocache_ui.web.components.layout import empty_state, hub_page
+from neurocache_ui.web.components.shown_once import shown_once
 from neurocache_ui.web.pages.not_found import not_found_page
 from neurocache_ui.web.state.admin import AdminState
 from neurocache_ui.web.state.auth import AuthState
@@ -117,24 +118,10 @@ def _new_invite() -> rx.Component:
 
 
 def _invite_link() -> rx.Component:
-    return rx.cond(
-        AdminState.new_invite_link != "",
-        rx.callout.root(
-            rx.callout.icon(rx.icon("link")),
-            rx.vstack(
-                rx.callout.text("Send this link to the people you invite. It is shown only now."),
-                rx.hstack(
-                    rx.input(value=AdminState.new_invite_link, read_only=True, aria_label="New invite link",
-                             font_family="monospace", width="100%"),
-                    rx.button(rx.icon("copy", size=16), "Copy", aria_label="Copy invite link",
-                              on_click=[rx.set_clipboard(AdminState.new_invite_link), rx.toast.success("Link copied.")]),
-                    rx.button("Done", variant="soft", color_scheme="gray", on_click=AdminState.dismiss_invite_link),
-                    width="100%", spacing="2",
-                ),
-                spacing="2", width="100%",
-            ),
-            color_scheme="green", width="100%",
-        ),
+    return shown_once(
+        AdminState.new_invite_link,
+        rx.callout.text("Send this link to the people you invite. It is shown only now."),
+        label="New invite link", copy_label="Copy invite link", icon="link", on_done=AdminState.dismiss_invite_link,
     )
 
 

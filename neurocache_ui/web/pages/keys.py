@@ -11,6 +11,7 @@ from neurocache_ui.domain.limits import KEY_NAME_MAX
 from neurocache_ui.domain.scopes import SCOPE_MEANINGS, SCOPES
 from neurocache_ui.web.components.confirm import confirm_dialog
 from neurocache_ui.web.components.layout import empty_state, hub_page
+from neurocache_ui.web.components.shown_once import shown_once
 from neurocache_ui.web.components.webhooks import outgoing_panel
 from neurocache_ui.web.state.auth import AuthState
 from neurocache_ui.web.state.chat import ChatState
@@ -90,27 +91,10 @@ def _create_dialog() -> rx.Component:
 
 
 def _new_key_panel() -> rx.Component:
-    return rx.cond(
-        KeysState.new_key != "",
-        rx.callout.root(
-            rx.callout.icon(rx.icon("key-round")),
-            rx.vstack(
-                rx.text("Your new key “", KeysState.new_key_name, "”. Copy it now: it will not be shown again.", weight="medium"),
-                rx.hstack(
-                    rx.input(value=KeysState.new_key, read_only=True, aria_label="New API key",
-                             font_family="monospace", width="100%", on_focus=rx.run_script("document.activeElement.select()")),
-                    rx.button(rx.icon("copy", size=16), "Copy", on_click=KeysState.copy_new_key, aria_label="Copy key", high_contrast=True),
-                    rx.button("Done", variant="soft", color_scheme="gray", on_click=KeysState.dismiss_new_key),
-                    width="100%",
-                    spacing="2",
-                ),
-                spacing="2",
-                width="100%",
-            ),
-            color_scheme="green",
-            high_contrast=True,
-            width="100%",
-        ),
+    return shown_once(
+        KeysState.new_key,
+        rx.text("Your new key “", KeysState.new_key_name, "”. Copy it now: it will not be shown again.", weight="medium"),
+        label="New API key", copy_label="Copy key", on_copy=KeysState.copy_new_key, on_done=KeysState.dismiss_new_key,
     )
 
 
