@@ -24,29 +24,6 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("NEUROCACHE_DB_POOL_SIZE", "3")
 
 
-LONGEST_FIRST = (
-    "tests/e2e/test_ui_audit.py", "tests/e2e/test_default_run.py", "tests/e2e/test_multi_host.py",
-    "tests/e2e/test_admin.py", "tests/e2e/test_agent_tools.py", "tests/e2e/test_mcp.py", "tests/e2e/test_exhaustion.py",
-)
-"""Files that take longest (a hub of their own, or many screens), measured with --durations."""
-LAYERS = ("tests/e2e/", "tests/api/", "tests/integration/", "tests/unit/")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest files first, then browser, API, integration and unit tests: `make test`
-    hands whole files to its two workers in this order (`--dist loadfile`), so the many
-    short files at the end even the workers out instead of one long file running alone
-    while the other worker waits. Within a file the order stays as written."""
-
-    def rank(item: pytest.Item) -> tuple[int, int]:
-        path = item.nodeid.split("::", 1)[0]
-        if path in LONGEST_FIRST:
-            return 0, LONGEST_FIRST.index(path)
-        return 1, next((n for n, layer in enumerate(LAYERS) if path.startswith(layer)), len(LAYERS))
-
-    items.sort(key=rank)
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh, migrated Postgres database for this run; dropped afterwards."""
