@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 
@@ -138,10 +139,13 @@ def test_bob_is_told_of_a_dm_while_hidden_mutes_a_channel_and_gets_mail_for_an_u
     bob.goto("/account")
     section = bob.get_by_role("heading", name="Notifications", exact=True)
     expect(section).to_be_visible()
-    bob.get_by_label("From", exact=True).fill("22:00")
+    # Quiet hours that start three hours from now in Berlin: the DM below, sent now, still
+    # notifies (fixed hours made this test fail whenever it ran inside them).
+    berlin_hour = datetime.now(ZoneInfo("Europe/Berlin")).hour
+    bob.get_by_label("From", exact=True).fill(f"{(berlin_hour + 3) % 24:02d}:00")
     bob.get_by_role("button", name="Save notification settings").click()
     expect(bob.get_by_text("Give both the start and the end of quiet hours, or neither.")).to_be_visible()
-    bob.get_by_label("Until", exact=True).fill("07:00")
+    bob.get_by_label("Until", exact=True).fill(f"{(berlin_hour + 4) % 24:02d}:00")
     bob.get_by_label("Time zone").fill("Europe/Berlin")
     bob.get_by_role("button", name="Save notification settings").click()
     expect(bob.get_by_text("Notification settings saved.")).to_be_visible()

@@ -218,6 +218,20 @@ def test_a_message_that_arrives_after_a_newer_one_is_shown_in_id_order() -> None
     assert ids(cached) == [1, 2, 3, 4]
 
 
+def test_rows_stand_in_stored_order_even_when_their_ids_came_the_other_way() -> None:
+    """Two processes store at once: id 6 is stamped a moment after id 7. The database's
+    pages and the cache window order by (stored at, id), so a reload shows 7 before 6;
+    live rows, a thread and the recent-channels cache must show the same."""
+    window = rows.shown([row(1), row(2)], False)
+    seven = row(7, at=DAY_ONE + timedelta(minutes=10))
+    six = row(6, at=DAY_ONE + timedelta(minutes=10, microseconds=1))
+    assert ids(rows.added(rows.added(window, six), seven).rows) == [1, 2, 7, 6]
+    assert ids(rows.added(rows.added(window, seven), six).rows) == [1, 2, 7, 6]
+    early, late = view(7, at=DAY_ONE + timedelta(minutes=10)), view(6, at=DAY_ONE + timedelta(minutes=10, microseconds=1))
+    cached = rows.updated_rows(rows.updated_rows([row(1)], MessageCreated(message=late)), MessageCreated(message=early))
+    assert ids(cached) == [1, 7, 6]
+
+
 def test_repeated_events_are_harmless() -> None:
     window = window_of(5)
     created = MessageCreated(message=view(6))

@@ -161,8 +161,15 @@ def shown(rows: list[Row], has_more: bool, has_newer: bool = False) -> Window:
     return Window([], recent, rows[-LATEST_BLOCK:], has_more, has_newer)
 
 
+def position(row: Row) -> tuple[datetime, int]:
+    """Where a row stands: when it was stored, then its id. The database's pages and the
+    cache window order by the same (a reload shows this order); ids alone are not it, as
+    two messages stored at once by two processes may get their ids in the other order."""
+    return datetime.fromisoformat(row["created_at"]), row["id"]
+
+
 def added(window: Window, row: Row) -> Window:
-    """`row` shown in id order: appended, or, when two people sent at once and the other
+    """`row` shown in its `position`: appended, or, when two people sent at once and the other
     one's message reached this tab second, put before the newer rows already shown, so
     every viewer sees the order a reload shows. Unchanged when it is already shown (our
     own send, a repeated event) or when the window does not reach the newest messages
@@ -172,7 +179,7 @@ def added(window: Window, row: Row) -> Window:
     tail = (window.recent[-LATEST_BLOCK:] + window.latest) or window.older[-1:]  # never the whole window
     if any(r["id"] == row["id"] for r in tail):
         return window
-    if tail and row["id"] < tail[-1]["id"]:
+    if tail and position(row) < position(tail[-1]):
         return _in_order(window, row)
     return _grown(window, window.latest + [placed(row, tail[-1] if tail else None)])
 
@@ -191,7 +198,7 @@ def _grown(window: Window, latest: list[Row]) -> Window:
 
 
 def _in_order(window: Window, row: Row) -> Window:
-    """`row` before the first shown row with a greater id; that row is placed again
+    """`row` before the first shown row with a later `position`; that row is placed again
     after it (the author's group or the day may now start there)."""
     before: Row | None = None
     for name in ("older", "recent", "latest"):
@@ -199,7 +206,7 @@ def _in_order(window: Window, row: Row) -> Window:
         for index, existing in enumerate(rows):
             if existing["id"] == row["id"]:
                 return window
-            if existing["id"] > row["id"]:
+            if position(existing) > position(row):
                 new = placed(row, before)
                 changed = rows[:index] + [new, placed(existing, new)] + rows[index + 1 :]
                 return _grown(window, changed) if name == "latest" else replace(window, **{name: changed})
@@ -267,7 +274,7 @@ def after_event(window: Window, event: Event) -> Window:
 
 
 def updated_rows(rows: list[Row], event: Event) -> list[Row]:
-    """A cached channel's rows after one live event, in id order like `added`;
+    """A cached channel's rows after one live event, in `position` order like `added`;
     idempotent like `after_event`."""
     if isinstance(event, MessageDeleted):
         return [r for r in rows if r["id"] != event.message.id]
@@ -278,8 +285,8 @@ def updated_rows(rows: list[Row], event: Event) -> list[Row]:
         return [row if r["id"] == row["id"] else r for r in rows]
     if not isinstance(event, MessageCreated):
         return rows
-    if rows and row["id"] < rows[-1]["id"]:  # stored before a row this tab already has
-        return sorted([*rows, row], key=lambda r: r["id"])
+    if rows and position(row) < position(rows[-1]):  # stored before a row this tab already has
+        return sorted([*rows, row], key=position)
     return rows + [row]
 
 

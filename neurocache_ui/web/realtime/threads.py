@@ -14,7 +14,7 @@ from neurocache_ui.domain.events import (
     MessageDeleted,
     MessageUpdated,
 )
-from neurocache_ui.web.realtime.rows import Row, to_row
+from neurocache_ui.web.realtime.rows import Row, position, to_row
 
 REPLIES_SHOWN = 200
 """Replies the panel keeps (the newest); the same as messaging.THREAD_PAGE."""
@@ -58,5 +58,5 @@ def thread_after(thread: Thread, thread_id: int, event: Event) -> Thread:
         return Thread(thread.root, [row if r["id"] == message.id else r for r in thread.replies])
     if isinstance(event, MessageUpdated):
         return thread  # an update to a reply the panel does not show
-    # In id order: two replies sent at once may reach a tab newest first.
-    return Thread(thread.root, sorted(thread.replies + [row], key=lambda r: r["id"])[-REPLIES_SHOWN:])
+    # In stored order (rows.position): two replies sent at once may reach a tab newest first.
+    return Thread(thread.root, sorted(thread.replies + [row], key=position)[-REPLIES_SHOWN:])
